@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Internet checksum (RFC 1071), incremental update (RFC 1624) and the
+ * IPv4/IPv6 pseudo-header sums (RFC 768, RFC 9293, RFC 8200 §8.1).
+ *
+ * Checksum values are host-order integers of the big-endian 16-bit field,
+ * i.e. what load_be16() returns for the field, and what store_be16() writes.
+ */
+#ifndef DSRLB_CSUM_H_
+#define DSRLB_CSUM_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Add @p len bytes to a 32-bit one's-complement accumulator. */
+uint32_t csum_partial(const uint8_t *data, size_t len, uint32_t sum);
+
+/** Fold an accumulator to 16 bits and complement it: the field value. */
+uint16_t csum_fold(uint32_t sum);
+
+/** Header checksum of an IPv4 header of @p hdr_len bytes (field read as 0). */
+uint16_t csum_ipv4_hdr(const uint8_t *hdr, size_t hdr_len);
+
+/**
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), one 16-bit word changed.
+ * Never yields 0xFFFF-as-"-0" ambiguity issues for the IPv4 header.
+ */
+uint16_t csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word);
+
+/** As csum_update16 for a 32-bit field (e.g. an IPv4 address). */
+uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
+
+/**
+ * As csum_update16 for an even-length byte field that changed from
+ * @p old_bytes to @p new_bytes (e.g. an IPv6 address); @p len must be even.
+ */
+uint16_t csum_update_bytes(uint16_t csum, const uint8_t *old_bytes,
+			   const uint8_t *new_bytes, size_t len);
+
+/** Pseudo-header accumulator for IPv4: src, dst, zero, proto, L4 length. */
+uint32_t csum_pseudo_ipv4(uint32_t src, uint32_t dst, uint8_t proto,
+			  uint16_t l4_len);
+
+/**
+ * Pseudo-header accumulator for IPv6. @p final_dst is the packet's final
+ * destination: with a Routing header it is the last segment, not the
+ * IPv6 destination field (RFC 8200 §8.1).
+ */
+uint32_t csum_pseudo_ipv6(const uint8_t src[16], const uint8_t final_dst[16],
+			  uint8_t proto, uint32_t l4_len);
+
+/**
+ * Full TCP/UDP checksum over @p l4 (@p l4_len bytes, checksum field
+ * included and read as-is, so zero it first) given a pseudo-header sum.
+ * For UDP a computed 0 must be sent as 0xFFFF (RFC 768); the caller does it.
+ */
+uint16_t csum_l4(uint32_t pseudo_sum, const uint8_t *l4, size_t l4_len);
+
+#endif /* DSRLB_CSUM_H_ */

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * A packet in a buffer with head and tail room: what the codecs rewrite.
+ *
+ * It mirrors a single-segment rte_mbuf (buf_addr, buf_len, data_off,
+ * data_len) without depending on it, so lib/ stays EAL-free; the adapter in
+ * src/common fills one from an mbuf and writes off/len back.
+ *
+ * Inserting a header opens a gap by moving whichever side of the insertion
+ * point is shorter (normally the L2+L3 headers, into the headroom), so the
+ * payload is never copied: the same trick rte_pktmbuf_prepend + memmove
+ * does in DPDK's ip_frag and the SRv6 nodes of VPP.
+ */
+#ifndef DSRLB_PKT_BUF_H_
+#define DSRLB_PKT_BUF_H_
+
+#include <stdint.h>
+
+#include "dsrlb/wire_result.h"
+
+struct pkt_buf {
+	uint8_t *base;          /**< start of the whole buffer */
+	uint32_t cap;           /**< bytes available at base */
+	uint32_t off;           /**< packet starts at base + off (headroom) */
+	uint32_t len;           /**< packet length in bytes */
+};
+
+/** Pointer to the first byte of the packet. */
+static inline uint8_t *
+pkt_buf_data(const struct pkt_buf *pb)
+{
+	return pb->base + pb->off;
+}
+
+/** Bytes free after the packet. */
+static inline uint32_t
+pkt_buf_tailroom(const struct pkt_buf *pb)
+{
+	return pb->cap - pb->off - pb->len;
+}
+
+/**
+ * Initialise @p pb over @p len packet bytes at @p base + @p off.
+ * @return WIRE_OK, or WIRE_ERR_INVAL when off + len exceeds cap.
+ */
+enum wire_result pkt_buf_init(struct pkt_buf *pb, uint8_t *base, uint32_t cap,
+			      uint32_t off, uint32_t len);
+
+/**
+ * Open an @p n byte gap at packet offset @p at (0 <= at <= len).
+ * On success the gap's bytes are uninitialised, packet offsets below @p at
+ * are unchanged relative to the (possibly moved) packet start, and len grew
+ * by n. On failure nothing moved.
+ * @return WIRE_OK, WIRE_ERR_INVAL, or WIRE_ERR_NO_ROOM.
+ */
+enum wire_result pkt_buf_open_gap(struct pkt_buf *pb, uint32_t at, uint32_t n);
+
+/**
+ * Remove @p n bytes at packet offset @p at (at + n <= len), moving the
+ * shorter side. @return WIRE_OK or WIRE_ERR_INVAL.
+ */
+enum wire_result pkt_buf_close_gap(struct pkt_buf *pb, uint32_t at, uint32_t n);
+
+#endif /* DSRLB_PKT_BUF_H_ */

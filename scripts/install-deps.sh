@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Install everything dsrlb needs from Debian 12 packages, then prepare
+# hugepages (programs fall back to --no-huge when there are none).
+# Idempotent: re-running only checks.
+set -eu
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+fi
+
+PKGS="build-essential pkg-config meson ninja-build
+	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
+	clang libclang-rt-14-dev tshark"
+
+missing=
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	# tshark asks whether non-root users may capture: answer "no".
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		$SUDO debconf-set-selections
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+else
+	echo "install-deps: all packages present"
+fi
+
+"$(dirname "$0")/hugepages.sh" || true
