@@ -29,6 +29,7 @@
 	X(ERR_IPV4_OPT_FORMAT, "IPv4: custom option with wrong length")      \
 	X(ERR_IPV4_OPT_DUP,    "IPv4: custom option present twice")          \
 	X(ERR_IPV4_OPT_FULL,   "IPv4: 40-byte options area would overflow") \
+	X(ERR_IPV4_FRAGMENT,   "IPv4: non-first fragment, no upper layer")  \
 	/* IPv6 header and extension-header chain */                         \
 	X(ERR_IPV6_VERSION,    "IPv6: version is not 6")                     \
 	X(ERR_IPV6_PAYLOAD_LEN, "IPv6: payload length inconsistent")         \

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stddef.h>
+#include <string.h>
+
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
+#include "dsrlb/ipv4opt.h"
+
+/*
+ * No function here touches a TCP or UDP checksum: the pseudo-header covers
+ * source, destination, protocol and the transport length (RFC 9293 §3.1,
+ * RFC 768), none of which changes when IP options are added or removed;
+ * the IPv4 total length grows, but the transport length is derived from it
+ * minus IHL * 4, which grows by the same amount.
+ */
+
+enum wire_result
+ipv4_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off,
+	       uint32_t *hdr_len)
+{
+	const uint8_t *ip;
+	uint32_t avail, hl, tot;
+
+	if (buf == NULL)
+		return WIRE_ERR_INVAL;
+	if (off > len || len - off < IPV4_HDR_MIN_LEN)
+		return WIRE_ERR_TRUNCATED;
+	ip = buf + off;
+	avail = len - off;
+	if ((ip[0] >> 4) != 4)
+		return WIRE_ERR_IPV4_VERSION;
+	hl = (uint32_t)(ip[0] & 0x0F) * 4;
+	if (hl < IPV4_HDR_MIN_LEN || hl > avail)
+		return WIRE_ERR_IPV4_IHL;
+	/* RFC 791: total length covers header and data; anything after it
+	 * (Ethernet minimum-frame padding) is not part of the datagram. */
+	tot = load_be16(ip + 2);
+	if (tot < hl || tot > avail)
+		return WIRE_ERR_IPV4_TOTAL_LEN;
+	if (hdr_len != NULL)
+		*hdr_len = hl;
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4_hdr_csum_verify(const uint8_t *ip, uint32_t hdr_len)
+{
+	if (ip == NULL || hdr_len < IPV4_HDR_MIN_LEN ||
+	    hdr_len > IPV4_HDR_MAX_LEN)
+		return WIRE_ERR_INVAL;
+	/* RFC 1071: a correct header, checksum included, sums to all ones
+	 * (either zero representation of the field is accepted). */
+	if (csum_fold(csum_partial(ip, hdr_len, 0)) != 0)
+		return WIRE_ERR_CHECKSUM;
+	return WIRE_OK;
+}
+
+void
+ipv4opt_iter_init(struct ipv4opt_iter *it, const uint8_t *ip,
+		  uint32_t hdr_len)
+{
+	it->ip = ip;
+	/* Out-of-range lengths are kept out of range (0) so that next()
+	 * reports them instead of walking a clamped area. */
+	it->end = (hdr_len <= IPV4_HDR_MAX_LEN) ? (uint8_t)hdr_len : 0;
+	it->pos = IPV4_HDR_MIN_LEN;
+	it->done = 0;
+}
+
+enum wire_result
+ipv4opt_iter_next(struct ipv4opt_iter *it, struct ipv4opt_opt *opt)
+{
+	uint8_t kind, olen;
+
+	if (it->done)
+		return WIRE_ERR_NOT_FOUND;
+	if (it->ip == NULL || it->end < IPV4_HDR_MIN_LEN) {
+		it->done = 1;
+		return WIRE_ERR_INVAL;
+	}
+	if (it->pos >= it->end) {
+		it->done = 1;
+		return WIRE_ERR_NOT_FOUND;
+	}
+	kind = it->ip[it->pos];
+	/* RFC 791: EOL and NOP are the only single-octet options; EOL ends
+	 * the list, whatever follows it is padding. */
+	if (kind == IPV4OPT_EOL || kind == IPV4OPT_NOP) {
+		opt->kind = kind;
+		opt->off = it->pos;
+		opt->len = 1;
+		it->pos++;
+		if (kind == IPV4OPT_EOL)
+			it->done = 1;
+		return WIRE_OK;
+	}
+	/* Every other option has a length octet counting kind and length. */
+	if (it->end - it->pos < 2) {
+		it->done = 1;
+		return WIRE_ERR_IPV4_OPT_OVERRUN;
+	}
+	olen = it->ip[it->pos + 1];
+	if (olen < 2) {
+		it->done = 1;
+		return WIRE_ERR_IPV4_OPT_LEN;
+	}
+	if (olen > it->end - it->pos) {
+		it->done = 1;
+		return WIRE_ERR_IPV4_OPT_OVERRUN;
+	}
+	opt->kind = kind;
+	opt->off = it->pos;
+	opt->len = olen;
+	it->pos = (uint8_t)(it->pos + olen);
+	return WIRE_OK;
+}
+
+/* Record one custom option; paper Table 1 plus the nonce variants. */
+static enum wire_result
+ipv4opt_record(const uint8_t *ip, const struct ipv4opt_opt *o,
+	       struct ipv4opt_info *info)
+{
+	const uint8_t *p = ip + o->off;
+
+	switch (o->kind) {
+	case IPV4OPT_CLIENT_TUPLE:
+		if (o->len != IPV4OPT_CLIENT_TUPLE_LEN)
+			return WIRE_ERR_IPV4_OPT_FORMAT;
+		if (info->client_off != 0)
+			return WIRE_ERR_IPV4_OPT_DUP;
+		info->client_off = o->off;
+		info->client_addr = load_be32(p + 2);
+		info->client_port = load_be16(p + 6);
+		break;
+	case IPV4OPT_METRIC_REQ:
+		if (o->len != IPV4OPT_METRIC_REQ_LEN &&
+		    o->len != IPV4OPT_METRIC_REQ_AUTH_LEN)
+			return WIRE_ERR_IPV4_OPT_FORMAT;
+		if (info->req_off != 0)
+			return WIRE_ERR_IPV4_OPT_DUP;
+		/* Reserved octets 2-3 are sent as zero, ignored on receipt. */
+		info->req_off = o->off;
+		info->req_len = o->len;
+		if (o->len == IPV4OPT_METRIC_REQ_AUTH_LEN)
+			info->req_nonce = load_be32(p + 4);
+		break;
+	case IPV4OPT_METRIC_ANS:
+		if (o->len != IPV4OPT_METRIC_ANS_LEN &&
+		    o->len != IPV4OPT_METRIC_ANS_AUTH_LEN)
+			return WIRE_ERR_IPV4_OPT_FORMAT;
+		if (info->ans_off != 0)
+			return WIRE_ERR_IPV4_OPT_DUP;
+		info->ans_off = o->off;
+		info->ans_len = o->len;
+		info->score = load_be16(p + 2);
+		if (o->len == IPV4OPT_METRIC_ANS_AUTH_LEN)
+			info->ans_nonce = load_be32(p + 4);
+		break;
+	default:
+		break;
+	}
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4opt_parse(const uint8_t *buf, uint32_t len, uint32_t off,
+	      struct ipv4opt_info *info)
+{
+	struct ipv4opt_iter it;
+	struct ipv4opt_opt o;
+	enum wire_result r;
+	uint32_t hl;
+	const uint8_t *ip;
+
+	if (info == NULL)
+		return WIRE_ERR_INVAL;
+	memset(info, 0, sizeof(*info));
+	r = ipv4_hdr_check(buf, len, off, &hl);
+	if (r != WIRE_OK)
+		return r;
+	ip = buf + off;
+	info->hdr_len = (uint8_t)hl;
+	info->opt_end = IPV4_HDR_MIN_LEN;
+	ipv4opt_iter_init(&it, ip, hl);
+	while ((r = ipv4opt_iter_next(&it, &o)) == WIRE_OK) {
+		if (o.kind == IPV4OPT_EOL || o.kind == IPV4OPT_NOP)
+			continue;
+		info->opt_end = (uint8_t)(o.off + o.len);
+		r = ipv4opt_record(ip, &o, info);
+		if (r != WIRE_OK)
+			return r;
+	}
+	return r == WIRE_ERR_NOT_FOUND ? WIRE_OK : r;
+}
+
+enum wire_result
+ipv4opt_get_client(const struct ipv4opt_info *info, uint32_t *addr,
+		   uint16_t *port)
+{
+	if (info == NULL || info->client_off == 0)
+		return WIRE_ERR_NOT_FOUND;
+	if (addr != NULL)
+		*addr = info->client_addr;
+	if (port != NULL)
+		*port = info->client_port;
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4opt_get_request(const struct ipv4opt_info *info, bool *has_nonce,
+		    uint32_t *nonce)
+{
+	bool auth;
+
+	if (info == NULL || info->req_off == 0)
+		return WIRE_ERR_NOT_FOUND;
+	auth = info->req_len == IPV4OPT_METRIC_REQ_AUTH_LEN;
+	if (has_nonce != NULL)
+		*has_nonce = auth;
+	if (nonce != NULL)
+		*nonce = auth ? info->req_nonce : 0;
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4opt_get_score(const struct ipv4opt_info *info, uint16_t *score,
+		  bool *has_nonce, uint32_t *nonce)
+{
+	bool auth;
+
+	if (info == NULL || info->ans_off == 0)
+		return WIRE_ERR_NOT_FOUND;
+	auth = info->ans_len == IPV4OPT_METRIC_ANS_AUTH_LEN;
+	if (score != NULL)
+		*score = info->score;
+	if (has_nonce != NULL)
+		*has_nonce = auth;
+	if (nonce != NULL)
+		*nonce = auth ? info->ans_nonce : 0;
+	return WIRE_OK;
+}
+
+/* One's-complement sum (folded, not complemented) of the header without
+ * its checksum field: the "m" of RFC 1624 for a whole-header change. */
+static uint16_t
+ipv4opt_hdr_sum(const uint8_t *ip, uint32_t hl)
+{
+	return (uint16_t)~csum_ipv4_hdr(ip, hl);
+}
+
+/* Set IHL and total length of a header whose options area has already
+ * been rewritten, and carry the checksum over incrementally (RFC 1624
+ * eqn. 3 with the old and new header sums as the changed "word"), so that
+ * a header that arrived corrupt is not silently made valid. */
+static void
+ipv4opt_fix_hdr(uint8_t *ip, uint32_t new_hl, uint32_t new_tot,
+		uint16_t old_sum)
+{
+	ip[0] = (uint8_t)(0x40 | (new_hl / 4));
+	store_be16(ip + 2, (uint16_t)new_tot);
+	store_be16(ip + 10, csum_update16(load_be16(ip + 10), old_sum,
+					  ipv4opt_hdr_sum(ip, new_hl)));
+}
+
+static bool
+ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
+{
+	switch (kind) {
+	case IPV4OPT_CLIENT_TUPLE:
+		return info->client_off != 0;
+	case IPV4OPT_METRIC_REQ:
+		return info->req_off != 0;
+	case IPV4OPT_METRIC_ANS:
+		return info->ans_off != 0;
+	default:
+		return false;
+	}
+}
+
+/* Insert the custom option @opt of @n (4 or 8) bytes. */
+static enum wire_result
+ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+	       const uint8_t *opt, uint32_t n)
+{
+	struct ipv4opt_info info;
+	enum wire_result r;
+	uint32_t hl, at, new_hl, tot, new_tot;
+	uint16_t old_sum;
+	bool keep_pad;
+	uint8_t *ip;
+
+	if (pb == NULL)
+		return WIRE_ERR_INVAL;
+	r = ipv4opt_parse(pkt_buf_data(pb), pb->len, l3_off, &info);
+	if (r != WIRE_OK)
+		return r;
+	if (ipv4opt_present(&info, opt[0]))
+		return WIRE_ERR_IPV4_OPT_DUP;
+	hl = info.hdr_len;
+	at = info.opt_end;
+	/* Where the option goes and how much the header grows. The area
+	 * stays a multiple of 4 (IHL counts 32-bit words, RFC 791) because
+	 * n is 4 or 8 and hl is a multiple of 4. */
+	if (at + n <= hl) {
+		/* Trailing padding has room: reuse it, no growth. */
+		new_hl = hl;
+		keep_pad = false;
+	} else if (hl + n <= IPV4_HDR_MAX_LEN) {
+		/* Open a gap of exactly n at the insert point: the old
+		 * padding moves behind the option, so strip restores it. */
+		new_hl = hl + n;
+		keep_pad = true;
+	} else if (((at + n + 3) & ~3u) <= IPV4_HDR_MAX_LEN) {
+		/* Only fits by overwriting part of the padding. */
+		new_hl = (at + n + 3) & ~3u;
+		keep_pad = false;
+	} else {
+		return WIRE_ERR_IPV4_OPT_FULL;
+	}
+	ip = pkt_buf_data(pb) + l3_off;
+	tot = load_be16(ip + 2);
+	new_tot = tot + (new_hl - hl);
+	if (new_tot > UINT16_MAX || (mtu != 0 && new_tot > mtu))
+		return WIRE_ERR_MTU;
+	old_sum = ipv4opt_hdr_sum(ip, hl);
+	/* Last step that can fail; it moves nothing when it does. */
+	r = pkt_buf_open_gap(pb, l3_off + at, new_hl - hl);
+	if (r != WIRE_OK)
+		return r;
+	ip = pkt_buf_data(pb) + l3_off;
+	memcpy(ip + at, opt, n);
+	if (!keep_pad)
+		memset(ip + at + n, IPV4OPT_EOL, new_hl - at - n);
+	ipv4opt_fix_hdr(ip, new_hl, new_tot, old_sum);
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4opt_insert_client(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+		      uint32_t addr, uint16_t port)
+{
+	uint8_t o[IPV4OPT_CLIENT_TUPLE_LEN];
+
+	/* Paper Table 1: 155 = copied 1, class 0, number 27; 4B + 2B. */
+	o[0] = IPV4OPT_CLIENT_TUPLE;
+	o[1] = IPV4OPT_CLIENT_TUPLE_LEN;
+	store_be32(o + 2, addr);
+	store_be16(o + 6, port);
+	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
+}
+
+enum wire_result
+ipv4opt_insert_request(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+		       bool with_nonce, uint32_t nonce)
+{
+	uint8_t o[IPV4OPT_METRIC_REQ_AUTH_LEN];
+
+	o[0] = IPV4OPT_METRIC_REQ;
+	o[1] = with_nonce ? IPV4OPT_METRIC_REQ_AUTH_LEN :
+			    IPV4OPT_METRIC_REQ_LEN;
+	o[2] = 0;
+	o[3] = 0;
+	store_be32(o + 4, nonce);
+	return ipv4opt_insert(pb, l3_off, mtu, o, o[1]);
+}
+
+enum wire_result
+ipv4opt_insert_answer(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+		      uint16_t score, bool with_nonce, uint32_t nonce)
+{
+	uint8_t o[IPV4OPT_METRIC_ANS_AUTH_LEN];
+
+	o[0] = IPV4OPT_METRIC_ANS;
+	o[1] = with_nonce ? IPV4OPT_METRIC_ANS_AUTH_LEN :
+			    IPV4OPT_METRIC_ANS_LEN;
+	store_be16(o + 2, score);
+	store_be32(o + 4, nonce);
+	return ipv4opt_insert(pb, l3_off, mtu, o, o[1]);
+}
+
+/* Remove @cnt options at the header offsets @offs (descending) with the
+ * lengths @lens from a header that ipv4opt_parse() accepted. Cannot fail. */
+static void
+ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
+	       const uint8_t *lens, unsigned int cnt)
+{
+	uint32_t hl, tot, removed = 0;
+	uint16_t old_sum;
+	unsigned int i;
+	uint8_t *ip;
+
+	ip = pkt_buf_data(pb) + l3_off;
+	hl = (uint32_t)(ip[0] & 0x0F) * 4;
+	tot = load_be16(ip + 2);
+	old_sum = ipv4opt_hdr_sum(ip, hl);
+	/* Highest offset first, so the lower ones stay where they were. The
+	 * arguments are within the packet, so close_gap cannot fail. */
+	for (i = 0; i < cnt; i++) {
+		(void)pkt_buf_close_gap(pb, l3_off + offs[i], lens[i]);
+		removed += lens[i];
+	}
+	/* Custom options are 4 or 8 bytes long: the area stays a multiple of
+	 * 4 and the options after them keep their 32-bit alignment, so no
+	 * re-padding is needed. */
+	ip = pkt_buf_data(pb) + l3_off;
+	ipv4opt_fix_hdr(ip, hl - removed, tot - removed, old_sum);
+}
+
+enum wire_result
+ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off, uint8_t kind)
+{
+	struct ipv4opt_info info;
+	enum wire_result r;
+	uint8_t off, len;
+
+	if (pb == NULL)
+		return WIRE_ERR_INVAL;
+	switch (kind) {
+	case IPV4OPT_CLIENT_TUPLE:
+	case IPV4OPT_METRIC_REQ:
+	case IPV4OPT_METRIC_ANS:
+		break;
+	default:
+		return WIRE_ERR_INVAL;
+	}
+	r = ipv4opt_parse(pkt_buf_data(pb), pb->len, l3_off, &info);
+	if (r != WIRE_OK)
+		return r;
+	if (kind == IPV4OPT_CLIENT_TUPLE) {
+		off = info.client_off;
+		len = IPV4OPT_CLIENT_TUPLE_LEN;
+	} else if (kind == IPV4OPT_METRIC_REQ) {
+		off = info.req_off;
+		len = info.req_len;
+	} else {
+		off = info.ans_off;
+		len = info.ans_len;
+	}
+	if (off == 0)
+		return WIRE_ERR_NOT_FOUND;
+	ipv4opt_remove(pb, l3_off, &off, &len, 1);
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
+{
+	struct ipv4opt_info info;
+	uint8_t offs[3], lens[3];
+	enum wire_result r;
+	unsigned int cnt = 0, i, j;
+
+	if (pb == NULL)
+		return WIRE_ERR_INVAL;
+	r = ipv4opt_parse(pkt_buf_data(pb), pb->len, l3_off, &info);
+	if (r != WIRE_OK)
+		return r;
+	if (info.client_off != 0) {
+		offs[cnt] = info.client_off;
+		lens[cnt++] = IPV4OPT_CLIENT_TUPLE_LEN;
+	}
+	if (info.req_off != 0) {
+		offs[cnt] = info.req_off;
+		lens[cnt++] = info.req_len;
+	}
+	if (info.ans_off != 0) {
+		offs[cnt] = info.ans_off;
+		lens[cnt++] = info.ans_len;
+	}
+	/* Sort by descending offset (insertion sort of at most 3). */
+	for (i = 1; i < cnt; i++) {
+		for (j = i; j > 0 && offs[j - 1] < offs[j]; j--) {
+			uint8_t t = offs[j];
+
+			offs[j] = offs[j - 1];
+			offs[j - 1] = t;
+			t = lens[j];
+			lens[j] = lens[j - 1];
+			lens[j - 1] = t;
+		}
+	}
+	if (cnt > 0)
+		ipv4opt_remove(pb, l3_off, offs, lens, cnt);
+	if (removed != NULL)
+		*removed = cnt;
+	return WIRE_OK;
+}
