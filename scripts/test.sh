@@ -37,6 +37,7 @@ if build build-asan -Dwerror=true -Db_sanitize=address,undefined \
 fi
 if command -v clang >/dev/null; then
 	if CC=clang build build-fuzz -Dfuzz=true -Ddpdk=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dfuzz_seconds="$fuzz_s" -Dslow_tests=false; then
 		run_suite build-fuzz --suite fuzz
 	fi

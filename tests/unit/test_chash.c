@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -449,7 +450,7 @@ test_weights(void **state)
 			lhi = a > lhi ? a : lhi;
 		}
 	}
-	print_message("weights 2:1: heavy %u..%u, light %u..%u entries\n",
+	printf("# weights 2:1: heavy %u..%u, light %u..%u entries\n",
 		      hlo, hhi, llo, lhi);
 	/* 131074 entries = 50 * 2x + 50 * x: x = 873.8 */
 	assert_true(hhi - hlo <= 1 && lhi - llo <= 1);
@@ -689,7 +690,7 @@ test_resiliency(void **state)
 		double f1 = failure_rate(1, ks[i], reps, 100 + ks[i]);
 		double f2 = failure_rate(2, ks[i], reps, 100 + ks[i]);
 
-		print_message("k=%2u  C=1 %.4f%%  C=2 %.4f%%  fewer %.1f%%\n",
+		printf("# k=%2u  C=1 %.4f%%  C=2 %.4f%%  fewer %.1f%%\n",
 			      ks[i], 100 * f1, 100 * f2,
 			      100 * (1 - f2 / f1));
 		/* Maglev: small disruption, a few % at most. */

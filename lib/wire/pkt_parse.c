@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dsrlb/bytes.h"
+#include "dsrlb/ipv4opt.h"
+#include "dsrlb/pkt_parse.h"
+#include "dsrlb/wire.h"
+
+#define MSG_BIT(x) (1u << PKT_MSG_##x)
+
+static const char *const pkt_msg_names[] = {
+#define PKT_MSG_NAME(name, str) str,
+	PKT_MSG_LIST(PKT_MSG_NAME)
+#undef PKT_MSG_NAME
+};
+
+const char *
+pkt_msg_name(unsigned int msg)
+{
+	return msg < PKT_MSG_MAX ? pkt_msg_names[msg] : "?";
+}
+
+/* Ports and flags of the upper layer at @off; only TCP and UDP have them.
+ * A transport header cut short is malformed: the appliance hashes on the
+ * ports, so it must not guess them. */
+static enum wire_result
+parse_l4(const uint8_t *frame, uint32_t end, uint32_t off, struct pkt_meta *m)
+{
+	m->l4_off = (uint16_t)off;
+	switch (m->l4_proto) {
+	case IPPROTO_NUM_TCP:
+		if (end < off || end - off < TCP_HDR_MIN_LEN)
+			return WIRE_ERR_TRUNCATED;
+		m->tcp_flags = frame[off + 13];
+		break;
+	case IPPROTO_NUM_UDP:
+		if (end < off || end - off < UDP_HDR_LEN)
+			return WIRE_ERR_TRUNCATED;
+		break;
+	default:
+		return WIRE_OK;
+	}
+	m->sport = load_be16(frame + off);
+	m->dport = load_be16(frame + off + 2);
+	return WIRE_OK;
+}
+
+static enum wire_result
+parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
+{
+	struct ipv4opt_info info;
+	const uint8_t *ip = frame + m->l3_off;
+	enum wire_result r;
+	uint16_t frag;
+
+	m->family = 4;
+	/* Fill the fixed fields first, so that a frame rejected for its
+	 * options is still described (and counted) by its addresses. */
+	if (len >= (uint32_t)m->l3_off + IPV4_HDR_MIN_LEN) {
+		m->l4_proto = ip[9];
+		m->ttl = ip[8];
+		memcpy(m->src, ip + 12, 4);
+		memcpy(m->dst, ip + 16, 4);
+	}
+	r = ipv4opt_parse(frame, len, m->l3_off, &info);
+	if (r != WIRE_OK)
+		return r;
+	if (info.client_off != 0) {
+		m->msgs |= MSG_BIT(CLIENT_TUPLE);
+		store_be32(m->client_addr, info.client_addr);
+		m->client_port = info.client_port;
+	}
+	if (info.req_off != 0) {
+		m->msgs |= MSG_BIT(METRIC_REQ);
+		if (info.req_len == 8) {
+			m->msgs |= MSG_BIT(NONCE);
+			m->nonce = info.req_nonce;
+		}
+	}
+	if (info.ans_off != 0) {
+		m->msgs |= MSG_BIT(METRIC_ANS);
+		m->score = info.score;
+		if (info.ans_len == 8) {
+			m->msgs |= MSG_BIT(NONCE);
+			m->nonce = info.ans_nonce;
+		}
+	}
+	frag = load_be16(ip + 6);
+	if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
+		/* A non-first fragment has no transport header to read. */
+		m->l4_off = (uint16_t)(m->l3_off + info.hdr_len);
+		return WIRE_ERR_IPV4_FRAGMENT;
+	}
+	if (frag & IPV4_FLAG_MF)
+		m->msgs |= MSG_BIT(FRAGMENT);
+	/* Bytes past total length (Ethernet padding) are not the packet. */
+	return parse_l4(frame, m->l3_off + load_be16(ip + 2),
+			m->l3_off + info.hdr_len, m);
+}
+
+static enum wire_result
+parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
+{
+	const uint8_t *ip = frame + m->l3_off;
+	uint32_t end;
+
+	m->family = 6;
+	if (len < (uint32_t)m->l3_off + IPV6_HDR_LEN)
+		return WIRE_ERR_TRUNCATED;
+	if ((ip[0] >> 4) != 6)
+		return WIRE_ERR_IPV6_VERSION;
+	end = m->l3_off + IPV6_HDR_LEN + load_be16(ip + 4);
+	if (end > len)
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	m->l4_proto = ip[6];
+	m->ttl = ip[7];
+	memcpy(m->src, ip + 8, 16);
+	memcpy(m->dst, ip + 24, 16);
+	return parse_l4(frame, end, m->l3_off + IPV6_HDR_LEN, m);
+}
+
+enum wire_result
+pkt_parse(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
+{
+	uint32_t off = ETH_HDR_LEN;
+
+	memset(m, 0, sizeof(*m));
+	if (frame == NULL)
+		return WIRE_ERR_INVAL;
+	if (len < ETH_HDR_LEN)
+		return WIRE_ERR_TRUNCATED;
+	m->ethertype = load_be16(frame + 12);
+	/* One 802.1Q tag at most: the appliance's ports are untagged or
+	 * carry a single VLAN; QinQ is not ours to parse. */
+	if (m->ethertype == ETH_TYPE_VLAN) {
+		if (len < ETH_HDR_LEN + 4)
+			return WIRE_ERR_TRUNCATED;
+		m->ethertype = load_be16(frame + 16);
+		off += 4;
+	}
+	m->l3_off = (uint16_t)off;
+	switch (m->ethertype) {
+	case ETH_TYPE_IPV4:
+		return parse_ipv4(frame, len, m);
+	case ETH_TYPE_IPV6:
+		return parse_ipv6(frame, len, m);
+	default:
+		return WIRE_OK;
+	}
+}
+
+static int
+format_addr(char *buf, size_t size, unsigned int family, const uint8_t *a)
+{
+	if (family == 4)
+		return snprintf(buf, size, "%u.%u.%u.%u", a[0], a[1], a[2],
+				a[3]);
+	/* Full form, no zero compression: unambiguous and enough for logs. */
+	return snprintf(buf, size, "%x:%x:%x:%x:%x:%x:%x:%x",
+			load_be16(a), load_be16(a + 2), load_be16(a + 4),
+			load_be16(a + 6), load_be16(a + 8), load_be16(a + 10),
+			load_be16(a + 12), load_be16(a + 14));
+}
+
+int
+pkt_meta_format(const struct pkt_meta *m, enum wire_result r, char *buf,
+		size_t size)
+{
+	char s[48], d[48], c[48];
+	const char *proto;
+	size_t n = 0;
+	int w;
+
+#define APPEND(...)                                                       \
+	do {                                                              \
+		w = snprintf(n < size ? buf + n : NULL,                  \
+			     n < size ? size - n : 0, __VA_ARGS__);       \
+		if (w > 0)                                                \
+			n += (size_t)w;                                   \
+	} while (0)
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (m->family == 0) {
+		APPEND("ethertype 0x%04x", m->ethertype);
+	} else {
+		format_addr(s, sizeof(s), m->family, m->src);
+		format_addr(d, sizeof(d), m->family, m->dst);
+		proto = m->l4_proto == IPPROTO_NUM_TCP ? "TCP" :
+			m->l4_proto == IPPROTO_NUM_UDP ? "UDP" : NULL;
+		APPEND("IPv%u ", m->family);
+		if (proto != NULL)
+			APPEND("%s %s:%u > %s:%u", proto, s, m->sport, d,
+			       m->dport);
+		else
+			APPEND("proto %u %s > %s", m->l4_proto, s, d);
+		if (m->tcp_flags != 0)
+			APPEND(" [%s%s%s%s%s]",
+			       m->tcp_flags & TCP_FLAG_SYN ? "S" : "",
+			       m->tcp_flags & TCP_FLAG_FIN ? "F" : "",
+			       m->tcp_flags & TCP_FLAG_RST ? "R" : "",
+			       m->tcp_flags & TCP_FLAG_PSH ? "P" : "",
+			       m->tcp_flags & TCP_FLAG_ACK ? "." : "");
+	}
+	if (m->msgs & MSG_BIT(CLIENT_TUPLE)) {
+		format_addr(c, sizeof(c), m->family, m->client_addr);
+		APPEND(m->family == 6 ? " client-tuple=[%s]:%u" :
+					" client-tuple=%s:%u",
+		       c, m->client_port);
+	}
+	if (m->msgs & MSG_BIT(METRIC_REQ))
+		APPEND(" metric-request");
+	if (m->msgs & MSG_BIT(METRIC_ANS))
+		APPEND(" metric-answer=%u", m->score);
+	if (m->msgs & MSG_BIT(NONCE))
+		APPEND(" nonce=0x%08" PRIx32, m->nonce);
+	if (m->msgs & MSG_BIT(DSTOPT_ENC))
+		APPEND(" (dstopt)");
+	if (m->msgs & MSG_BIT(SRH))
+		APPEND(" srh(sl=%u,le=%u)", m->srh_segments_left,
+		       m->srh_last_entry);
+	if (m->msgs & MSG_BIT(FRAGMENT))
+		APPEND(" first-fragment");
+	if (r != WIRE_OK)
+		APPEND(" MALFORMED %s", wire_result_name(r));
+#undef APPEND
+	return (int)n;
+}
