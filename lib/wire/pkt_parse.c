@@ -6,6 +6,7 @@
 #include "dsrlb/bytes.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/srh.h"
 #include "dsrlb/wire.h"
 
 #define MSG_BIT(x) (1u << PKT_MSG_##x)
@@ -104,7 +105,7 @@ static enum wire_result
 parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 {
 	const uint8_t *ip = frame + m->l3_off;
-	uint32_t end;
+	uint32_t end, off;
 
 	m->family = 6;
 	if (len < (uint32_t)m->l3_off + IPV6_HDR_LEN)
@@ -118,7 +119,26 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	m->ttl = ip[7];
 	memcpy(m->src, ip + 8, 16);
 	memcpy(m->dst, ip + 24, 16);
-	return parse_l4(frame, end, m->l3_off + IPV6_HDR_LEN, m);
+	off = m->l3_off + IPV6_HDR_LEN;
+	if (m->l4_proto == IPPROTO_NUM_ROUTING) {
+		struct srh_view v;
+		enum wire_result r;
+
+		if (end - off < 4)
+			return WIRE_ERR_TRUNCATED;
+		if (frame[off + 2] == SRH_ROUTING_TYPE) {
+			r = srh_parse(frame, end, off, &v);
+			if (r != WIRE_OK)
+				return r;
+			m->msgs |= MSG_BIT(SRH);
+			m->srh_off = (uint16_t)off;
+			m->srh_segments_left = v.segments_left;
+			m->srh_last_entry = v.last_entry;
+			m->l4_proto = v.next_hdr;
+			off += v.len;
+		}
+	}
+	return parse_l4(frame, end, off, m);
 }
 
 enum wire_result

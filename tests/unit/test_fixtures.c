@@ -118,6 +118,26 @@ test_format_truncates_safely(void **state)
 	assert_int_equal(pkt_meta_format(&m, WIRE_OK, NULL, 0), n);
 }
 
+static void
+test_srh_decoded_values(void **state)
+{
+	struct pkt_meta m;
+	char line[256];
+
+	(void)state;
+	parse_fixture("v6_srh_new_flow", &m);
+	assert_int_equal(m.family, 6);
+	assert_int_equal(m.l4_proto, 6);
+	assert_int_equal(m.srh_off, 14 + 40);
+	assert_int_equal(m.l4_off, 14 + 40 + 72);
+	assert_int_equal(m.srh_segments_left, 2);
+	assert_int_equal(m.srh_last_entry, 3);
+	assert_int_equal(m.dport, 80);
+	pkt_meta_format(&m, WIRE_OK, line, sizeof(line));
+	assert_string_equal(line, "IPv6 TCP 2001:db8:0:0:0:0:0:1:40000 > "
+			    "2001:db8:1:0:1:0:0:0:80 [S] srh(sl=2,le=3)");
+}
+
 /*@@IPV6_TESTS@@*/
 
 int
@@ -127,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_every_fixture_verdict_and_messages),
 		cmocka_unit_test(test_ipv4_decoded_values),
 		cmocka_unit_test(test_format_truncates_safely),
+		cmocka_unit_test(test_srh_decoded_values),
 		/*@@IPV6_TEST_LIST@@*/
 	};
 
