@@ -5,8 +5,8 @@
 
 #include "dsrlb/bytes.h"
 #include "dsrlb/ipv4opt.h"
+#include "dsrlb/ip6ext.h"
 #include "dsrlb/pkt_parse.h"
-#include "dsrlb/srh.h"
 #include "dsrlb/wire.h"
 
 #define MSG_BIT(x) (1u << PKT_MSG_##x)
@@ -105,40 +105,53 @@ static enum wire_result
 parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 {
 	const uint8_t *ip = frame + m->l3_off;
-	uint32_t end, off;
+	struct ip6ext_info info;
+	enum wire_result r;
+	unsigned int i;
 
 	m->family = 6;
-	if (len < (uint32_t)m->l3_off + IPV6_HDR_LEN)
-		return WIRE_ERR_TRUNCATED;
-	if ((ip[0] >> 4) != 6)
-		return WIRE_ERR_IPV6_VERSION;
-	end = m->l3_off + IPV6_HDR_LEN + load_be16(ip + 4);
-	if (end > len)
-		return WIRE_ERR_IPV6_PAYLOAD_LEN;
-	m->l4_proto = ip[6];
-	m->ttl = ip[7];
-	memcpy(m->src, ip + 8, 16);
-	memcpy(m->dst, ip + 24, 16);
-	off = m->l3_off + IPV6_HDR_LEN;
-	if (m->l4_proto == IPPROTO_NUM_ROUTING) {
-		struct srh_view v;
-		enum wire_result r;
-
-		if (end - off < 4)
-			return WIRE_ERR_TRUNCATED;
-		if (frame[off + 2] == SRH_ROUTING_TYPE) {
-			r = srh_parse(frame, end, off, &v);
-			if (r != WIRE_OK)
-				return r;
-			m->msgs |= MSG_BIT(SRH);
-			m->srh_off = (uint16_t)off;
-			m->srh_segments_left = v.segments_left;
-			m->srh_last_entry = v.last_entry;
-			m->l4_proto = v.next_hdr;
-			off += v.len;
+	if (len >= (uint32_t)m->l3_off + IPV6_HDR_LEN) {
+		m->ttl = ip[7];
+		memcpy(m->src, ip + 8, 16);
+		memcpy(m->dst, ip + 24, 16);
+	}
+	r = ip6ext_walk(frame, len, m->l3_off, 0, &info);
+	if (r != WIRE_OK)
+		return r;
+	m->l4_proto = info.upper_proto;
+	if (info.srh_off != 0) {
+		m->msgs |= MSG_BIT(SRH);
+		m->srh_off = (uint16_t)info.srh_off;
+		m->srh_segments_left = frame[info.srh_off + 3];
+		m->srh_last_entry = frame[info.srh_off + 4];
+	}
+	if (info.first_fragment)
+		m->msgs |= MSG_BIT(FRAGMENT);
+	for (i = 0; i < IP6EXT_MSG_MAX; i++)
+		if (info.msg_off[i] != 0 && info.msg_enc[i] == IP6EXT_ENC_DSTOPT)
+			m->msgs |= MSG_BIT(DSTOPT_ENC);
+	if (info.msg_off[IP6EXT_MSG_CLIENT_TUPLE] != 0) {
+		m->msgs |= MSG_BIT(CLIENT_TUPLE);
+		memcpy(m->client_addr, info.client_addr, 16);
+		m->client_port = info.client_port;
+	}
+	/* IPv6 messages always carry a nonce field; 0 means none. */
+	if (info.msg_off[IP6EXT_MSG_METRIC_REQ] != 0) {
+		m->msgs |= MSG_BIT(METRIC_REQ);
+		if (info.req_nonce != 0) {
+			m->msgs |= MSG_BIT(NONCE);
+			m->nonce = info.req_nonce;
 		}
 	}
-	return parse_l4(frame, end, off, m);
+	if (info.msg_off[IP6EXT_MSG_METRIC_ANS] != 0) {
+		m->msgs |= MSG_BIT(METRIC_ANS);
+		m->score = info.score;
+		if (info.ans_nonce != 0) {
+			m->msgs |= MSG_BIT(NONCE);
+			m->nonce = info.ans_nonce;
+		}
+	}
+	return parse_l4(frame, info.end, info.upper_off, m);
 }
 
 enum wire_result
