@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * 6LB SR functions (ToN'18 §IV-A): a node's SIDs are its locator prefix
- * with a function code in the bits that follow it, so "s::ca" is server
- * s's locator with the connectAvail code. Locator length, function field
- * length and every code are configuration (struct srv6_func_cfg).
+ * 6LB SR functions (ToN'18 §IV-A) encoded in SRv6 SIDs.
+ *
+ * A node's SIDs share its locator prefix; the bits after it carry a
+ * function code, then optional argument bits, then zeros (RFC 8986 §3.1,
+ * LOC:FUNCT:ARG). "s1::ca" is server s1's locator with the connectAvail
+ * code. Locator length, function field width, argument width and every
+ * code are configuration (struct srv6_func_cfg), validated once.
+ *
+ * With the defaults (/64 locators, 16-bit function field, codes 1..6, no
+ * argument) server 2001:db8:1::/64 has connectAvail SID 2001:db8:1:0:1::.
  */
 #ifndef DSRLB_SRV6_FUNC_H_
 #define DSRLB_SRV6_FUNC_H_
@@ -12,61 +18,95 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/** SR functions of the 6LB handshake and stickiness protocol. */
-#define SRV6_FUNC_LIST(X)                                              \
-	X(NONE,               "none")                                   \
-	X(CONNECT_AVAIL,      "connectAvail")      /**< accept if not busy */ \
-	X(CONNECT_FORCE,      "connectForce")      /**< must accept */   \
-	X(CREATE_STICKINESS,  "createStickiness")  /**< server -> LB */  \
-	X(ACK_STICKINESS,     "ackStickiness")     /**< LB -> server */  \
-	X(REMOVE_STICKINESS,  "removeStickiness")  /**< server -> LB */  \
-	X(RECOVER_STICKINESS, "recoverStickiness") /**< LB -> servers */
+/**
+ * SR functions of the 6LB handshake (Tables II/III): enum name, name used
+ * by counters and the console, and the paper's SID suffix.
+ */
+#define SRV6_FUNC_LIST(X)                                                  \
+	X(NONE,               "none",              "-")                     \
+	X(CONNECT_AVAIL,      "connectAvail",      "ca")  /* LB -> s1 */    \
+	X(CONNECT_FORCE,      "connectForce",      "cf")  /* LB -> s2 */    \
+	X(CREATE_STICKINESS,  "createStickiness",  "cs")  /* s -> LB */     \
+	X(ACK_STICKINESS,     "ackStickiness",     "as")  /* LB -> s */     \
+	X(REMOVE_STICKINESS,  "removeStickiness",  "rms") /* s -> LB */     \
+	X(RECOVER_STICKINESS, "recoverStickiness", "rs")  /* LB -> s1, s2 */
 
+/** SR functions; SRV6_FUNC_NONE means "not one of ours". */
 enum srv6_func {
-#define SRV6_FUNC_ENUM(name, str) SRV6_FUNC_##name,
+#define SRV6_FUNC_ENUM(name, str, sfx) SRV6_FUNC_##name,
 	SRV6_FUNC_LIST(SRV6_FUNC_ENUM)
 #undef SRV6_FUNC_ENUM
 	SRV6_FUNC_MAX
 };
 
+/** Bounds checked by srv6_func_cfg_validate(). */
+#define SRV6_LOCATOR_BITS_MIN  8
+#define SRV6_LOCATOR_BITS_MAX  127
+#define SRV6_FUNC_BITS_MAX     64
+#define SRV6_ARG_BITS_MAX      64
+
+/** Where functions live in a SID, and their codes. */
 struct srv6_func_cfg {
-	uint8_t locator_bits;   /**< prefix length of a node's locator, 8..120 */
-	uint8_t func_bits;      /**< width of the function field, 1..16 */
-	uint16_t code[SRV6_FUNC_MAX]; /**< code of each function; [NONE] unused */
+	uint8_t locator_bits;   /**< locator prefix length, 8..127 (64) */
+	uint8_t func_bits;      /**< function field width, 1..64 (16) */
+	uint8_t arg_bits;       /**< argument field width, 0..64 (0) */
+	uint16_t code[SRV6_FUNC_MAX]; /**< code of each function; [NONE]
+				       *   unused; defaults 1..6 */
 };
 
-/** Defaults: /64 locators, a 16-bit function field, codes 1..6. */
+/** Fill @p cfg with the defaults: /64, 16-bit function, no argument,
+ *  codes 1..6 in enum order. */
 void srv6_func_cfg_default(struct srv6_func_cfg *cfg);
 
 /**
- * Check a configuration: locator_bits in 8..120, func_bits in 1..16,
- * locator_bits + func_bits <= 128, every code nonzero, distinct and
- * representable in func_bits.
+ * Check a configuration: locator_bits in 8..127, func_bits in 1..64,
+ * arg_bits in 0..64, locator_bits + func_bits + arg_bits <= 128; every
+ * code nonzero, distinct, and representable in func_bits.
  * @return 0 or -EINVAL.
  */
 int srv6_func_cfg_validate(const struct srv6_func_cfg *cfg);
 
 /**
- * The SID of function @p f at the node whose locator is @p locator (bits
- * past the locator length are ignored): locator, then the function code,
- * then zeros. @return 0, or -EINVAL for SRV6_FUNC_NONE or a bad @p f.
+ * The SID of function @p f with argument @p arg at the node whose locator
+ * is @p locator (bits of @p locator past locator_bits are ignored):
+ * locator, function code, argument, then zeros.
+ * @return 0; -EINVAL for an invalid @p cfg, SRV6_FUNC_NONE or an unknown
+ *   @p f, or @p arg not representable in arg_bits (@p sid untouched).
  */
 int srv6_sid_make(const struct srv6_func_cfg *cfg, const uint8_t locator[16],
-		  enum srv6_func f, uint8_t sid[16]);
+		  enum srv6_func f, uint64_t arg, uint8_t sid[16]);
 
 /**
- * The function a SID designates, SRV6_FUNC_NONE when its function field
- * holds no configured code or bits after the field are set. When
- * @p locator is not NULL it receives the SID's locator (rest zeroed).
+ * The function a SID designates. SRV6_FUNC_NONE ("not one of ours") when
+ * its function field holds no configured code or a bit after the argument
+ * field is set, or when @p cfg's field widths are out of range.
+ * @param locator  if not NULL, receives the SID's locator, rest zeroed
+ * @param arg      if not NULL, receives the argument (0 if arg_bits = 0)
+ * Outputs are written only when the result is not SRV6_FUNC_NONE.
  */
 enum srv6_func srv6_sid_parse(const struct srv6_func_cfg *cfg,
-			      const uint8_t sid[16], uint8_t locator[16]);
+			      const uint8_t sid[16], uint8_t locator[16],
+			      uint64_t *arg);
 
-/** True when @p a and @p b share the first locator_bits bits. */
+/** True when @p a and @p b share their first locator_bits bits, i.e.
+ *  address the same node; false for a bad @p cfg or NULL. */
 bool srv6_sid_same_locator(const struct srv6_func_cfg *cfg,
 			   const uint8_t a[16], const uint8_t b[16]);
 
+/**
+ * srv6_sid_parse() restricted to the SIDs of the node whose locator is
+ * @p node_locator: what a node asks of the destination address it
+ * receives. @return the function, SRV6_FUNC_NONE when not ours.
+ */
+enum srv6_func srv6_sid_match(const struct srv6_func_cfg *cfg,
+			      const uint8_t node_locator[16],
+			      const uint8_t sid[16], uint64_t *arg);
+
 /** Name of a function ("connectAvail", ...), "?" when out of range. */
 const char *srv6_func_name(enum srv6_func f);
+
+/** The paper's SID suffix of a function ("ca", ...), "?" when out of
+ *  range. */
+const char *srv6_func_suffix(enum srv6_func f);
 
 #endif /* DSRLB_SRV6_FUNC_H_ */

@@ -3,12 +3,19 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "dsrlb/bytes.h"
 #include "dsrlb/srv6_func.h"
 
 static const char *const srv6_func_names[] = {
-#define SRV6_FUNC_NAME(name, str) str,
+#define SRV6_FUNC_NAME(name, str, sfx) str,
 	SRV6_FUNC_LIST(SRV6_FUNC_NAME)
 #undef SRV6_FUNC_NAME
+};
+
+static const char *const srv6_func_suffixes[] = {
+#define SRV6_FUNC_SFX(name, str, sfx) sfx,
+	SRV6_FUNC_LIST(SRV6_FUNC_SFX)
+#undef SRV6_FUNC_SFX
 };
 
 const char *
@@ -17,16 +24,38 @@ srv6_func_name(enum srv6_func f)
 	return (unsigned int)f < SRV6_FUNC_MAX ? srv6_func_names[f] : "?";
 }
 
+const char *
+srv6_func_suffix(enum srv6_func f)
+{
+	return (unsigned int)f < SRV6_FUNC_MAX ? srv6_func_suffixes[f] : "?";
+}
+
 void
 srv6_func_cfg_default(struct srv6_func_cfg *cfg)
 {
 	unsigned int f;
 
+	if (cfg == NULL)
+		return;
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->locator_bits = 64;
+	cfg->locator_bits = 64;         /* 6LB §IV-A: a /64 per node */
 	cfg->func_bits = 16;
+	cfg->arg_bits = 0;
 	for (f = 1; f < SRV6_FUNC_MAX; f++)
 		cfg->code[f] = (uint16_t)f;
+}
+
+/* Field widths only: what parse needs to stay within 128 bits. */
+static bool
+geometry_ok(const struct srv6_func_cfg *cfg)
+{
+	return cfg != NULL &&
+	       cfg->locator_bits >= SRV6_LOCATOR_BITS_MIN &&
+	       cfg->locator_bits <= SRV6_LOCATOR_BITS_MAX &&
+	       cfg->func_bits >= 1 && cfg->func_bits <= SRV6_FUNC_BITS_MAX &&
+	       cfg->arg_bits <= SRV6_ARG_BITS_MAX &&
+	       (unsigned int)cfg->locator_bits + cfg->func_bits +
+	       cfg->arg_bits <= 128;
 }
 
 int
@@ -34,11 +63,11 @@ srv6_func_cfg_validate(const struct srv6_func_cfg *cfg)
 {
 	unsigned int f, g;
 
-	if (cfg == NULL || cfg->locator_bits < 8 || cfg->locator_bits > 120 ||
-	    cfg->func_bits < 1 || cfg->func_bits > 16 ||
-	    cfg->locator_bits + cfg->func_bits > 128)
+	if (!geometry_ok(cfg))
 		return -EINVAL;
 	for (f = 1; f < SRV6_FUNC_MAX; f++) {
+		/* Code 0 would make the bare locator (often the node's own
+		 * address) a function SID. */
 		if (cfg->code[f] == 0 ||
 		    (cfg->func_bits < 16 && cfg->code[f] >> cfg->func_bits))
 			return -EINVAL;
@@ -49,84 +78,159 @@ srv6_func_cfg_validate(const struct srv6_func_cfg *cfg)
 	return 0;
 }
 
-static unsigned int
-get_bit(const uint8_t a[16], unsigned int i)
+/*
+ * An address as two big-endian 64-bit words, w[0] holding bits 0..63
+ * counted from the most significant. RFC 8986 §3.1: LOC:FUNCT:ARG need
+ * not sit on byte boundaries, so fields are cut at any bit.
+ */
+static void
+addr_load(const uint8_t a[16], uint64_t w[2])
 {
-	return (a[i / 8] >> (7 - i % 8)) & 1u;
+	w[0] = (uint64_t)load_be32(a) << 32 | load_be32(a + 4);
+	w[1] = (uint64_t)load_be32(a + 8) << 32 | load_be32(a + 12);
 }
 
 static void
-set_bit(uint8_t a[16], unsigned int i, unsigned int v)
+addr_store(uint8_t a[16], const uint64_t w[2])
 {
-	uint8_t mask = (uint8_t)(1u << (7 - i % 8));
-
-	a[i / 8] = v ? (uint8_t)(a[i / 8] | mask) : (uint8_t)(a[i / 8] & ~mask);
+	store_be32(a, (uint32_t)(w[0] >> 32));
+	store_be32(a + 4, (uint32_t)w[0]);
+	store_be32(a + 8, (uint32_t)(w[1] >> 32));
+	store_be32(a + 12, (uint32_t)w[1]);
 }
 
-/* Bit-wise so that any locator length works (RFC 8986 §3.1: LOC:FUNCT:ARG
- * need not sit on byte boundaries); this is control-plane speed code, the
- * data path compares whole SIDs precomputed from it. */
+static uint64_t
+low_mask(unsigned int k)
+{
+	return k >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << k) - 1;
+}
+
+/* Mask of bits [start, start + width), start + width <= 128. */
+static void
+range_mask(unsigned int start, unsigned int width, uint64_t m[2])
+{
+	unsigned int end = start + width, i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned int lo = 64 * i, hi = lo + 64;
+		unsigned int s = start > lo ? start : lo;
+		unsigned int e = end < hi ? end : hi;
+
+		m[i] = s < e ? low_mask(e - s) << (hi - e) : 0;
+	}
+}
+
+/* Bits [start, start + width), width <= 64, as an integer. */
+static uint64_t
+field_get(const uint64_t w[2], unsigned int start, unsigned int width)
+{
+	unsigned int end = start + width;
+
+	if (width == 0)
+		return 0;
+	if (end <= 64)
+		return (w[0] >> (64 - end)) & low_mask(width);
+	if (start >= 64)
+		return (w[1] >> (128 - end)) & low_mask(width);
+	return (w[0] & low_mask(64 - start)) << (end - 64) |
+	       w[1] >> (128 - end);
+}
+
+/* OR @val (< 2^width, width <= 64) into bits [start, start + width). */
+static void
+field_put(uint64_t w[2], unsigned int start, unsigned int width, uint64_t val)
+{
+	unsigned int end = start + width;
+
+	if (width == 0)
+		return;
+	if (end <= 64) {
+		w[0] |= val << (64 - end);
+	} else if (start >= 64) {
+		w[1] |= val << (128 - end);
+	} else {
+		w[0] |= val >> (end - 64);
+		w[1] |= val << (128 - end);
+	}
+}
+
 int
 srv6_sid_make(const struct srv6_func_cfg *cfg, const uint8_t locator[16],
-	      enum srv6_func f, uint8_t sid[16])
+	      enum srv6_func f, uint64_t arg, uint8_t sid[16])
 {
-	uint8_t out[16] = { 0 };
-	unsigned int i, lb, fb;
+	uint64_t w[2], m[2];
 
-	if (cfg == NULL || locator == NULL || sid == NULL ||
-	    f <= SRV6_FUNC_NONE || f >= SRV6_FUNC_MAX)
+	if (srv6_func_cfg_validate(cfg) != 0 || locator == NULL ||
+	    sid == NULL || f <= SRV6_FUNC_NONE || f >= SRV6_FUNC_MAX)
 		return -EINVAL;
-	lb = cfg->locator_bits;
-	fb = cfg->func_bits;
-	if (lb + fb > 128)
+	if (cfg->arg_bits < 64 && (arg >> cfg->arg_bits) != 0)
 		return -EINVAL;
-	for (i = 0; i < lb; i++)
-		set_bit(out, i, get_bit(locator, i));
-	for (i = 0; i < fb; i++)
-		set_bit(out, lb + i, (cfg->code[f] >> (fb - 1 - i)) & 1u);
-	memcpy(sid, out, 16);
+	addr_load(locator, w);
+	range_mask(0, cfg->locator_bits, m);
+	w[0] &= m[0];
+	w[1] &= m[1];
+	field_put(w, cfg->locator_bits, cfg->func_bits, cfg->code[f]);
+	field_put(w, cfg->locator_bits + cfg->func_bits, cfg->arg_bits, arg);
+	addr_store(sid, w);
 	return 0;
 }
 
 enum srv6_func
 srv6_sid_parse(const struct srv6_func_cfg *cfg, const uint8_t sid[16],
-	       uint8_t locator[16])
+	       uint8_t locator[16], uint64_t *arg)
 {
-	unsigned int i, lb, fb, code = 0, f;
+	unsigned int used, f;
+	uint64_t w[2], m[2], code;
 
-	if (cfg == NULL || sid == NULL || cfg->locator_bits + cfg->func_bits > 128)
+	if (!geometry_ok(cfg) || sid == NULL)
 		return SRV6_FUNC_NONE;
-	lb = cfg->locator_bits;
-	fb = cfg->func_bits;
-	if (locator != NULL) {
-		uint8_t loc[16] = { 0 };
-
-		for (i = 0; i < lb; i++)
-			set_bit(loc, i, get_bit(sid, i));
-		memcpy(locator, loc, 16);
-	}
-	for (i = 0; i < fb; i++)
-		code = code << 1 | get_bit(sid, lb + i);
-	/* No argument bits are defined: a SID with any set is not ours. */
-	for (i = lb + fb; i < 128; i++)
-		if (get_bit(sid, i))
-			return SRV6_FUNC_NONE;
+	used = (unsigned int)cfg->locator_bits + cfg->func_bits +
+	       cfg->arg_bits;
+	addr_load(sid, w);
+	/* Bits past the argument are zero in every SID we make: anything
+	 * else is some other address in our prefix, not a message. */
+	range_mask(used, 128 - used, m);
+	if ((w[0] & m[0]) != 0 || (w[1] & m[1]) != 0)
+		return SRV6_FUNC_NONE;
+	code = field_get(w, cfg->locator_bits, cfg->func_bits);
+	if (code == 0)
+		return SRV6_FUNC_NONE;
 	for (f = 1; f < SRV6_FUNC_MAX; f++)
 		if (cfg->code[f] == code)
-			return (enum srv6_func)f;
-	return SRV6_FUNC_NONE;
+			break;
+	if (f == SRV6_FUNC_MAX)
+		return SRV6_FUNC_NONE;
+	if (arg != NULL)
+		*arg = field_get(w, cfg->locator_bits + cfg->func_bits,
+				 cfg->arg_bits);
+	if (locator != NULL) {
+		range_mask(0, cfg->locator_bits, m);
+		w[0] &= m[0];
+		w[1] &= m[1];
+		addr_store(locator, w);
+	}
+	return (enum srv6_func)f;
 }
 
 bool
 srv6_sid_same_locator(const struct srv6_func_cfg *cfg, const uint8_t a[16],
 		      const uint8_t b[16])
 {
-	unsigned int i;
+	uint64_t wa[2], wb[2], m[2];
 
-	if (cfg == NULL || a == NULL || b == NULL || cfg->locator_bits > 128)
+	if (!geometry_ok(cfg) || a == NULL || b == NULL)
 		return false;
-	for (i = 0; i < cfg->locator_bits; i++)
-		if (get_bit(a, i) != get_bit(b, i))
-			return false;
-	return true;
+	addr_load(a, wa);
+	addr_load(b, wb);
+	range_mask(0, cfg->locator_bits, m);
+	return ((wa[0] ^ wb[0]) & m[0]) == 0 && ((wa[1] ^ wb[1]) & m[1]) == 0;
+}
+
+enum srv6_func
+srv6_sid_match(const struct srv6_func_cfg *cfg, const uint8_t node_locator[16],
+	       const uint8_t sid[16], uint64_t *arg)
+{
+	if (!srv6_sid_same_locator(cfg, node_locator, sid))
+		return SRV6_FUNC_NONE;
+	return srv6_sid_parse(cfg, sid, NULL, arg);
 }
