@@ -11,7 +11,7 @@
  * module uses. Each slot holds a score (0..65535, lower = less busy), the
  * time it was last updated and a state (enum select_backend_state).
  *
- * Rules (see docs/parts/select.md for why):
+ * Rules (see docs/algorithms.md for why):
  *  - A score is *known* once an update arrived since the slot was
  *    (re)activated, and *fresh* while its age is at most max_age_ns.
  *    A score that is not known-and-fresh is *unknown*.

@@ -14,7 +14,7 @@
  * seeded hashes of the backend's key (flow_hash_bytes()); it is walked
  * incrementally, never stored.
  *
- * Rules this module adds to the paper (docs/parts/chash.md says why):
+ * Rules this module adds to the paper (docs/algorithms.md says why):
  *  - Turn order is the order of the keys (shorter key first, then
  *    memcmp), not the order of the input array: two appliances given the
  *    same set (keys, weights, seed, M, C) map every bucket to the same

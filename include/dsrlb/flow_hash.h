@@ -12,7 +12,7 @@
  * an exact portable fallback for the 64x64->128-bit multiply. No CRC32 or
  * AES instruction is involved, so x86, Arm and big-endian hosts agree.
  *
- * Definition (docs/parts/chash.md has test vectors):
+ * Definition (docs/algorithms.md has test vectors):
  *  - s1 = seed ^ K1, h = seed ^ K0;
  *  - the input is cut into 16-byte blocks (a, b) of two little-endian
  *    64-bit words; the last block holds the remaining 0..16 bytes,

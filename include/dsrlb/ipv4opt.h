@@ -30,7 +30,7 @@
  * length and the result fit in 40 bytes -- always the case for a packet
  * without options. When the insert reused existing padding, stripping
  * leaves the same options with that padding shortened (see
- * docs/parts/ipv4opt.md). One more byte-level exception: a checksum field
+ * docs/wire-format.md). One more byte-level exception: a checksum field
  * of 0xFFFF (one's-complement -0, as valid as 0x0000) comes back as 0x0000.
  */
 #ifndef DSRLB_IPV4OPT_H_

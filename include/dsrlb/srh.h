@@ -17,7 +17,7 @@
  * the argument x of the SR function s::f(x) (§IV-A), which is never
  * visited, so 6LB uses first = 1: (lb, s1::ca, s2::cf, vip) leaves the
  * load balancer with DA = s1::ca, Segments Left = 2, Last Entry = 3.
- * See docs/parts/srh.md.
+ * See docs/wire-format.md.
  */
 #ifndef DSRLB_SRH_H_
 #define DSRLB_SRH_H_

@@ -11,7 +11,7 @@
  * server with the lowest busyness score; if two servers have the same
  * score, it selects randomly". Everything the paper leaves open (aging,
  * unknown scores, smoothing, step limits, drained backends) is documented
- * in busy_select.h and docs/parts/select.md.
+ * in busy_select.h and docs/algorithms.md.
  */
 
 /* Ordering keys of the pick: a fresh score is its own key (0..65535). */

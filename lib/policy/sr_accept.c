@@ -8,7 +8,7 @@
 /*
  * 6LB (Desmouceaux et al., IEEE/ACM ToN 2018) §II-B: Algorithm 1 (SR_c)
  * and Algorithm 2 (SR_dyn), followed line by line; the choices where the
- * text is open are listed in sr_accept.h and docs/parts/select.md.
+ * text is open are listed in sr_accept.h and docs/algorithms.md.
  */
 
 void

@@ -18,7 +18,7 @@
  * RFC 1071 sum), not by this code: IPv4/UDP 192.0.2.1:1234 ->
  * 198.51.100.10:80, id 0x1c46, DF, TTL 64, payload "dsr!", valid UDP
  * checksum 0x37e0. The same bytes are the hex examples of
- * docs/parts/ipv4opt.md.
+ * docs/wire-format.md.
  */
 static const uint8_t pkt_base[32] = {
 	0x45, 0x00, 0x00, 0x20, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11,

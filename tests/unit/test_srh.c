@@ -2,7 +2,7 @@
 /*
  * SRH codec and 6LB SR functions. The packet vectors below were computed
  * by a separate Python model (struct + RFC 1071 sum), not by this code;
- * docs/parts/srh.md shows the same bytes.
+ * docs/wire-format.md shows the same bytes.
  */
 #include <errno.h>
 #include <setjmp.h>
