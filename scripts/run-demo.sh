@@ -14,4 +14,5 @@ fi
 # shellcheck disable=SC2046
 exec "$build/src/demo/dsrlb-demo" $(scripts/eal-mem-args.sh 256) \
 	--no-pci -l 0 --log-level=lib.eal:warning \
-	--vdev "net_pcap0,rx_pcap=$in,tx_pcap=$out" -- --print 64
+	--vdev "net_pcap0,rx_pcap=$in,tx_pcap=$out" -- \
+	--config config/dsrlb-demo.ini --print 64

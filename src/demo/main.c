@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cfgfile.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -27,6 +28,8 @@
 
 #include "../common/pkt_mbuf.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/srv6_func.h"
+#include "dsrlb/wire.h"
 
 #define BURST 32
 #define NB_MBUF 4095
@@ -36,6 +39,8 @@
 static volatile bool quit;
 
 struct demo_opts {
+	const char *config;     /* INI file, NULL: built-in defaults */
+	struct srv6_func_cfg srv6;
 	uint32_t print_max;     /* packets printed one per line */
 	uint32_t idle_exit_ms;  /* stop after this long without a packet */
 	uint32_t idle_sleep_us; /* back-off sleep after an empty poll */
@@ -58,8 +63,8 @@ on_signal(int sig)
 static void
 usage(const char *prog)
 {
-	printf("usage: %s [EAL options] -- [--print N] [--idle-exit-ms MS]"
-	       " [--idle-sleep-us US]\n"
+	printf("usage: %s [EAL options] -- [--config FILE] [--print N]"
+	       " [--idle-exit-ms MS] [--idle-sleep-us US]\n"
 	       "  reads port 0, parses every packet with libdsrlb, prints a\n"
 	       "  line per packet (first N, default 64) and the counters,\n"
 	       "  sends packets back out of port 0 unchanged\n", prog);
@@ -83,6 +88,7 @@ static int
 parse_args(int argc, char **argv, struct demo_opts *o)
 {
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "print", required_argument, NULL, 'p' },
 		{ "idle-exit-ms", required_argument, NULL, 'e' },
 		{ "idle-sleep-us", required_argument, NULL, 's' },
@@ -95,6 +101,9 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 		uint32_t *dst;
 
 		switch (c) {
+		case 'c':
+			o->config = optarg;
+			continue;
 		case 'p':
 			dst = &o->print_max;
 			break;
@@ -118,6 +127,89 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 		}
 	}
 	return 0;
+}
+
+/* Load the [srv6] section of @path into @cfg. Every key must be known
+ * and every value a number in range; on any error one line names the
+ * file, the key and the problem, and nothing is applied. */
+static int
+load_config(const char *path, struct srv6_func_cfg *out)
+{
+	struct srv6_func_cfg cfg;
+	struct rte_cfgfile *file;
+	struct rte_cfgfile_entry entries[32];
+	int n, i, ret = -1;
+	unsigned int f;
+
+	srv6_func_cfg_default(&cfg);
+	file = rte_cfgfile_load(path, 0);
+	if (file == NULL) {
+		fprintf(stderr, "%s: cannot read or parse the file\n", path);
+		return -1;
+	}
+	n = rte_cfgfile_section_entries(file, "srv6", entries,
+					RTE_DIM(entries));
+	if (n < 0) {
+		fprintf(stderr, "%s: no [srv6] section\n", path);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *k = entries[i].name;
+		uint32_t v, max = 0xFFFF;
+		uint8_t *u8 = NULL;
+		uint16_t *u16 = NULL;
+
+		if (strcmp(k, "locator_bits") == 0) {
+			u8 = &cfg.locator_bits;
+			max = 127;
+		} else if (strcmp(k, "function_bits") == 0) {
+			u8 = &cfg.func_bits;
+			max = 64;
+		} else if (strcmp(k, "argument_bits") == 0) {
+			u8 = &cfg.arg_bits;
+			max = 64;
+		} else {
+			for (f = 1; f < SRV6_FUNC_MAX; f++)
+				if (strcmp(k, srv6_func_name(f)) == 0)
+					u16 = &cfg.code[f];
+			if (u16 == NULL) {
+				fprintf(stderr, "%s: [srv6] %s: unknown key\n",
+					path, k);
+				goto out;
+			}
+		}
+		if (parse_u32(entries[i].value, &v) != 0 || v > max) {
+			fprintf(stderr, "%s: [srv6] %s: '%s' is not a number"
+				" in 0..%u\n", path, k, entries[i].value, max);
+			goto out;
+		}
+		if (u8 != NULL)
+			*u8 = (uint8_t)v;
+		else
+			*u16 = (uint16_t)v;
+	}
+	for (f = 1; f < SRV6_FUNC_MAX; f++) {
+		unsigned int g;
+
+		for (g = 1; g < f; g++)
+			if (cfg.code[f] == cfg.code[g]) {
+				fprintf(stderr, "%s: [srv6] %s and %s share code"
+					" %u\n", path, srv6_func_name(g),
+					srv6_func_name(f), cfg.code[f]);
+				goto out;
+			}
+	}
+	if (srv6_func_cfg_validate(&cfg) != 0) {
+		fprintf(stderr, "%s: [srv6]: inconsistent: locator, function and"
+			" argument bits must fit in 128, codes must be nonzero,"
+			" distinct and fit in function_bits\n", path);
+		goto out;
+	}
+	*out = cfg;
+	ret = 0;
+out:
+	rte_cfgfile_close(file);
+	return ret;
 }
 
 static int
@@ -171,7 +263,15 @@ inspect(struct rte_mbuf *m, const struct demo_opts *o,
 		if (meta.msgs & (1u << i))
 			cnt->msg[i]++;
 	if (cnt->rx <= o->print_max) {
-		pkt_meta_format(&meta, r, line, sizeof(line));
+		int n = pkt_meta_format(&meta, r, line, sizeof(line));
+
+		/* Name the SR function the destination SID designates. */
+		if ((meta.msgs & (1u << PKT_MSG_SRH)) && n > 0 &&
+		    (size_t)n < sizeof(line))
+			snprintf(line + n, sizeof(line) - (size_t)n, " sid=%s",
+				 srv6_func_name(srv6_sid_parse(&o->srv6,
+							       meta.dst, NULL,
+							       NULL)));
 		printf("%6" PRIu64 " %s\n", cnt->rx, line);
 	}
 }
@@ -219,8 +319,11 @@ main(int argc, char **argv)
 			 rte_strerror(rte_errno));
 	argc -= ret;
 	argv += ret;
+	srv6_func_cfg_default(&opts.srv6);
 	if (parse_args(argc, argv, &opts) != 0)
 		rte_exit(EXIT_FAILURE, "bad arguments\n");
+	if (opts.config != NULL && load_config(opts.config, &opts.srv6) != 0)
+		rte_exit(EXIT_FAILURE, "configuration refused, nothing started\n");
 	if (rte_eth_dev_count_avail() == 0)
 		rte_exit(EXIT_FAILURE, "no port: give one, e.g. --vdev "
 			 "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap\n");
