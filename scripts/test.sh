@@ -38,7 +38,7 @@ fi
 if command -v clang >/dev/null; then
 	if CC=clang build build-fuzz -Dfuzz=true -Ddpdk=disabled \
 		-Db_sanitize=address,undefined -Db_lundef=false \
-		-Dfuzz_seconds="$fuzz_s" -Dslow_tests=false; then
+		-Dfuzz_seconds="$fuzz_s"; then
 		run_suite build-fuzz --suite fuzz
 	fi
 else
