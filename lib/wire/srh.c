@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dsrlb/bytes.h"
+#include "dsrlb/ip6ext.h"
 #include "dsrlb/srh.h"
 
 /*
@@ -180,23 +181,20 @@ ip6_srh_position(const uint8_t *d, uint32_t len, uint32_t l3_off,
 		 uint32_t *nh_at, uint32_t *at, uint32_t *end)
 {
 	const uint8_t *ip;
+	enum wire_result r;
 	uint32_t e, a;
 
-	if (l3_off > len || len - l3_off < IPV6_HDR_LEN)
-		return WIRE_ERR_TRUNCATED;
+	/* The same IPv6 header rules as the chain walker. */
+	r = ip6_hdr_check(d, len, l3_off, &e);
+	if (r != WIRE_OK)
+		return r;
 	ip = d + l3_off;
-	if ((ip[0] >> 4) != 6)
-		return WIRE_ERR_IPV6_VERSION;
-	e = l3_off + IPV6_HDR_LEN + load_be16(ip + IP6_OFF_PLEN);
-	if (e > len)
-		return WIRE_ERR_IPV6_PAYLOAD_LEN;
 	*nh_at = l3_off + IP6_OFF_NH;
 	a = l3_off + IPV6_HDR_LEN;
 	if (ip[IP6_OFF_NH] == IPPROTO_NUM_HOPOPTS) {
 		uint32_t hbh;
 
-		/* RFC 8200 §4.3: 8 + Hdr Ext Len * 8 bytes; a jumbogram
-		 * (Payload Length 0) fails here too. */
+		/* RFC 8200 §4.3: 8 + Hdr Ext Len * 8 bytes. */
 		if (e - a < 8)
 			return WIRE_ERR_IP6EXT_FORMAT;
 		hbh = ((uint32_t)d[a + 1] + 1) * 8;
