@@ -23,7 +23,7 @@
 #define LAT_MAX_GAP_US   1000000u
 
 /**
- * Per-flow state: 56 bytes. Times are 32-bit microseconds (the appliance
+ * Per-flow state: 52 bytes. Times are 32-bit microseconds (the appliance
  * keeps one per tracked flow; wrap-around every 71 minutes is harmless as
  * only differences of recent times are used, and gaps above
  * LAT_MAX_GAP_US restart the flow's batches).
