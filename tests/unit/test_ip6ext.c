@@ -364,6 +364,99 @@ test_errors_change_nothing(void **state)
 	assert_memory_equal(buf, copy, CAP);
 }
 
+static void
+test_ah_dups_and_unknown_subtype(void **state)
+{
+	uint8_t buf[CAP], *ip;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	unsigned int removed = 9;
+
+	(void)state;
+	/* AH, whose length is in 4-octet units ((1 + 2) * 4 = 12 bytes),
+	 * then TCP. */
+	ip = build(buf, &pb, HEAD, 51, 12);
+	ip[40] = 6;
+	ip[41] = 1;
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
+			 WIRE_OK);
+	assert_int_equal(in.upper_off, L3 + 52);
+	assert_int_equal(in.n_headers, 1);
+	/* No SRH: the final destination is the destination field. */
+	assert_memory_equal(ip6ext_final_dst(pkt_buf_data(&pb), L3, &in),
+			    vip, 16);
+	/* remove_all on a packet without messages. */
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+	assert_int_equal(removed, 0);
+
+	/* Header 29 twice: a duplicate. */
+	ip = build(buf, &pb, HEAD, 29, 16);
+	ip[40] = 29;
+	ip[48] = 6;
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
+			 WIRE_ERR_IP6EXT_DUP);
+
+	/* Our option type with an unknown sub-type, and with a wrong
+	 * length for its sub-type. */
+	ip = build(buf, &pb, HEAD, 60, 16);
+	ip[40] = 6;
+	ip[41] = 1;
+	ip[42] = IP6EXT_DSTOPT_TYPE;
+	ip[43] = 8;
+	ip[44] = 9;
+	ip[52] = 1;             /* PadN of 4 */
+	ip[53] = 2;
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
+			 WIRE_ERR_IP6EXT_FORMAT);
+	ip[44] = IP6EXT_SUB_METRIC_ANS;
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
+			 WIRE_OK);
+	assert_int_equal(in.msg_enc[IP6EXT_MSG_METRIC_ANS], IP6EXT_ENC_DSTOPT);
+	ip[43] = 6;             /* 8 -> 6: wrong length, PadN re-fitted */
+	ip[50] = 1;
+	ip[51] = 4;
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
+			 WIRE_ERR_IP6EXT_FORMAT);
+	/* A foreign option type in a Hop-by-Hop header is only skipped. */
+	ip = build(buf, &pb, HEAD, 0, 8);
+	ip[40] = 6;
+	ip[42] = IP6EXT_DSTOPT_TYPE;
+	ip[43] = 4;
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
+			 WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_ANS], 0);
+}
+
+static void
+test_insert_goes_before_upper_layer_after_chain(void **state)
+{
+	uint8_t buf[CAP], orig[CAP], *ip, *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	uint32_t olen;
+
+	(void)state;
+	/* HBH + Fragment (first) + TCP: the message goes after both. */
+	ip = build(buf, &pb, HEAD, 0, 16);
+	ip[40] = 44;
+	ip[42] = 1;
+	ip[43] = 4;
+	ip[48] = 6;
+	olen = pb.len;
+	memcpy(orig, pkt_buf_data(&pb), olen);
+	assert_int_equal(ip6ext_insert_request(&pb, L3, 0, IP6EXT_ENC_PAPER,
+					       0x01020304u), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 48], 28);       /* Fragment -> 28 */
+	assert_int_equal(d[L3 + 56], 6);        /* 28 -> TCP */
+	assert_int_equal(ip6ext_walk(d, pb.len, L3, 0, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_REQ], L3 + 56);
+	assert_int_equal(in.first_fragment, 1);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
+			 WIRE_OK);
+	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
+}
+
 int
 main(void)
 {
@@ -374,6 +467,8 @@ main(void)
 		cmocka_unit_test(test_dstopt_encoding_exact_bytes_and_round_trip),
 		cmocka_unit_test(test_dstopt_joins_foreign_header_and_keeps_it),
 		cmocka_unit_test(test_errors_change_nothing),
+		cmocka_unit_test(test_ah_dups_and_unknown_subtype),
+		cmocka_unit_test(test_insert_goes_before_upper_layer_after_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
