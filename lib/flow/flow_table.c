@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsrlb/flow_table.h"
+
+#define BE FLOW_TABLE_BUCKET_ENTRIES
+
+/* One cache line: the signature filter and every field the timeouts, GC
+ * and eviction read, so none of them touches the key array. */
+struct flow_bucket {
+	alignas(FLOW_TABLE_ALIGN) uint16_t sig[BE]; /* 0: free slot */
+	uint8_t state[BE];
+	uint8_t flags[BE];
+	uint32_t tick[BE];
+};
+
+/* Read only after a signature match. */
+struct flow_kv {
+	struct flow_key key;
+	uint16_t backend;
+};
+
+_Static_assert(sizeof(struct flow_key) == 38, "flow_key has padding");
+_Static_assert(sizeof(struct flow_bucket) == 64, "bucket is a cache line");
+_Static_assert(sizeof(struct flow_kv) == 40, "kv is 40 bytes");
+
+#define SLOT_BYTES (sizeof(struct flow_kv) + sizeof(struct flow_bucket) / BE)
+
+/* Bulk lookups work on groups of this many keys (stack arrays). */
+#define BULK_GROUP 32u
+
+static const uint64_t default_timeout_ns[FLOW_STATE_MAX] = {
+	0,
+	FLOW_TABLE_TIMEOUT_NEW_NS,
+	FLOW_TABLE_TIMEOUT_ESTABLISHED_NS,
+	FLOW_TABLE_TIMEOUT_CLOSING_NS,
+	FLOW_TABLE_TIMEOUT_ESTABLISHED_NS,
+	FLOW_TABLE_TIMEOUT_ESTABLISHED_NS,
+	FLOW_TABLE_TIMEOUT_ESTABLISHED_NS,
+	FLOW_TABLE_TIMEOUT_ESTABLISHED_NS,
+};
+
+void
+flow_key_ipv4(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
+	      uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 4);
+	memcpy(k->daddr, daddr, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = FLOW_KEY_IPV4;
+}
+
+void
+flow_key_ipv6(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
+	      uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = FLOW_KEY_IPV6;
+}
+
+static uint32_t
+n_buckets_of(uint32_t capacity)
+{
+	/* 1.25 slots per flow: room for the two-choice placement to reach
+	 * capacity without a failed insert in practice (see the docs). */
+	return (uint32_t)(((uint64_t)capacity * 5 + 8 * 4 - 1) / (8 * 4));
+}
+
+/* ceil(ns / 2^shift), or UINT64_MAX past the 2^31-tick age window. */
+static uint64_t
+ns_to_ticks(uint64_t ns, uint32_t shift)
+{
+	uint64_t ticks = (ns >> shift) + ((ns & ((1ull << shift) - 1)) != 0);
+
+	return ticks > INT32_MAX ? UINT64_MAX : ticks;
+}
+
+static int
+config_check(const struct flow_table_config *cfg, uint32_t *shift_out)
+{
+	uint32_t shift;
+	unsigned int s;
+
+	if (cfg == NULL || cfg->capacity == 0 ||
+	    cfg->capacity > FLOW_TABLE_CAPACITY_MAX ||
+	    cfg->tick_shift > FLOW_TABLE_TICK_SHIFT_MAX)
+		return -EINVAL;
+	shift = cfg->tick_shift != 0 ? cfg->tick_shift :
+		FLOW_TABLE_TICK_SHIFT_DEFAULT;
+	for (s = 1; s < FLOW_STATE_MAX; s++)
+		if (cfg->timeout_ns[s] != 0 &&
+		    ns_to_ticks(cfg->timeout_ns[s], shift) == UINT64_MAX)
+			return -EINVAL;
+	if (ns_to_ticks(cfg->new_min_age_ns, shift) == UINT64_MAX)
+		return -EINVAL;
+	*shift_out = shift;
+	return 0;
+}
+
+size_t
+flow_table_mem_size(const struct flow_table_config *cfg)
+{
+	uint32_t shift;
+
+	if (config_check(cfg, &shift) != 0)
+		return 0;
+	return (size_t)n_buckets_of(cfg->capacity) * BE * SLOT_BYTES;
+}
+
+int
+flow_table_init(struct flow_table *t, const struct flow_table_config *cfg,
+		void *mem, size_t mem_len)
+{
+	size_t size = flow_table_mem_size(cfg);
+	uint32_t shift = 0, nb, s;
+	void *owned = NULL;
+
+	if (t == NULL || size == 0 || config_check(cfg, &shift) != 0)
+		return -EINVAL;
+	if (mem == NULL) {
+		owned = aligned_alloc(FLOW_TABLE_ALIGN, size);
+		if (owned == NULL)
+			return -ENOMEM;
+		mem = owned;
+	} else if (((uintptr_t)mem & (FLOW_TABLE_ALIGN - 1)) != 0 ||
+		   mem_len < size) {
+		return -EINVAL;
+	}
+	memset(mem, 0, size);
+	nb = n_buckets_of(cfg->capacity);
+
+	memset(t, 0, sizeof(*t));
+	t->buckets = mem;
+	t->kv = (struct flow_kv *)((uint8_t *)mem +
+				   (size_t)nb * sizeof(struct flow_bucket));
+	t->owned = owned;
+	t->n_buckets = nb;
+	t->capacity = cfg->capacity;
+	t->tick_shift = shift;
+	for (s = 1; s < FLOW_STATE_MAX; s++)
+		t->timeout_ticks[s] = (uint32_t)ns_to_ticks(
+			cfg->timeout_ns[s] != 0 ? cfg->timeout_ns[s] :
+			default_timeout_ns[s], shift);
+	t->new_min_age_ticks = (uint32_t)ns_to_ticks(
+		cfg->new_min_age_ns != 0 ? cfg->new_min_age_ns :
+		FLOW_TABLE_NEW_MIN_AGE_NS, shift);
+	return 0;
+}
+
+void
+flow_table_fini(struct flow_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->owned);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+flow_table_clear(struct flow_table *t)
+{
+	memset(t->buckets, 0, (size_t)t->n_buckets * sizeof(*t->buckets));
+	t->count = 0;
+	t->gc_cursor = 0;
+}
+
+static inline uint32_t
+tick_of(const struct flow_table *t, uint64_t now_ns)
+{
+	return (uint32_t)(now_ns >> t->tick_shift);
+}
+
+/* Age in ticks modulo 2^32; a last-seen tick in the future is age 0. */
+static inline uint32_t
+age_of(const struct flow_bucket *b, unsigned int i, uint32_t now_tick)
+{
+	uint32_t age = now_tick - b->tick[i];
+
+	return (int32_t)age < 0 ? 0 : age;
+}
+
+static inline int
+is_expired(const struct flow_table *t, const struct flow_bucket *b,
+	   unsigned int i, uint32_t now_tick)
+{
+	return age_of(b, i, now_tick) > t->timeout_ticks[b->state[i]];
+}
+
+static inline uint16_t
+sig_of(uint32_t hash)
+{
+	/* Low 16 bits: the primary bucket comes from the high bits. */
+	uint16_t sig = (uint16_t)hash;
+
+	return sig != 0 ? sig : 1;
+}
+
+static inline uint32_t
+primary_of(const struct flow_table *t, uint32_t hash)
+{
+	/* Lemire's multiply-shift range reduction: no power of two needed. */
+	return (uint32_t)(((uint64_t)hash * t->n_buckets) >> 32);
+}
+
+/* The other candidate bucket: (f(sig) - b) mod n, an involution, so a
+ * stored entry finds its alternative from its bucket and signature
+ * (cuckoo hashing, Pagh & Rodler, J. Algorithms 2004). */
+static inline uint32_t
+alt_of(const struct flow_table *t, uint32_t b, uint16_t sig)
+{
+	uint32_t f = (uint32_t)(((uint64_t)sig * t->n_buckets) >> 16);
+
+	return f >= b ? f - b : f + t->n_buckets - b;
+}
+
+static inline int
+key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static inline void
+reclaim(struct flow_table *t, struct flow_bucket *b, unsigned int i)
+{
+	b->sig[i] = 0;
+	b->state[i] = FLOW_STATE_FREE;
+	b->flags[i] = 0;
+	b->tick[i] = 0;
+	t->count--;
+}
+
+/* Slot of the occupied entry of @p key in bucket @p bi, or MISS. */
+static inline uint32_t
+find_in(const struct flow_table *t, uint32_t bi, uint16_t sig,
+	const struct flow_key *key)
+{
+	const struct flow_bucket *b = &t->buckets[bi];
+	unsigned int i;
+
+	for (i = 0; i < BE; i++)
+		if (b->sig[i] == sig && key_eq(&t->kv[bi * BE + i].key, key))
+			return bi * BE + i;
+	return FLOW_TABLE_MISS;
+}
+
+static inline uint32_t
+find(const struct flow_table *t, const struct flow_key *key, uint32_t hash)
+{
+	uint16_t sig = sig_of(hash);
+	uint32_t b1 = primary_of(t, hash);
+	uint32_t b2 = alt_of(t, b1, sig);
+	uint32_t slot = find_in(t, b1, sig, key);
+
+	if (slot == FLOW_TABLE_MISS && b2 != b1)
+		slot = find_in(t, b2, sig, key);
+	return slot;
+}
+
+/* Expired entries are absent: reclaim on sight. */
+static inline uint32_t
+hit_or_reclaim(struct flow_table *t, uint32_t slot, uint32_t now_tick)
+{
+	struct flow_bucket *b = &t->buckets[slot / BE];
+
+	if (is_expired(t, b, slot % BE, now_tick)) {
+		reclaim(t, b, slot % BE);
+		t->stats.lookup_reclaimed++;
+		return FLOW_TABLE_MISS;
+	}
+	t->stats.hits++;
+	return slot;
+}
+
+uint32_t
+flow_table_lookup(struct flow_table *t, const struct flow_key *key,
+		  uint32_t hash, uint64_t now_ns)
+{
+	uint32_t slot = find(t, key, hash);
+
+	t->stats.lookups++;
+	if (slot == FLOW_TABLE_MISS)
+		return slot;
+	return hit_or_reclaim(t, slot, tick_of(t, now_ns));
+}
+
+static inline uint32_t
+match_mask(const struct flow_bucket *b, uint16_t sig)
+{
+	uint32_t m = 0;
+	unsigned int i;
+
+	for (i = 0; i < BE; i++)
+		m |= (uint32_t)(b->sig[i] == sig) << i;
+	return m;
+}
+
+static inline void
+prefetch_kv(const struct flow_kv *kv)
+{
+	/* 40-byte entries: some straddle two cache lines. */
+	__builtin_prefetch(kv, 0, 3);
+	__builtin_prefetch((const uint8_t *)kv + sizeof(*kv) - 1, 0, 3);
+}
+
+uint32_t
+flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
+		       const uint32_t *hashes, uint32_t n, uint64_t now_ns,
+		       uint32_t *slots)
+{
+	uint32_t b1[BULK_GROUP], b2[BULK_GROUP], mask[BULK_GROUP];
+	uint16_t sig[BULK_GROUP];
+	uint32_t now_tick = tick_of(t, now_ns);
+	uint32_t base, g, i, hits = 0;
+
+	for (base = 0; base < n; base += g) {
+		g = n - base < BULK_GROUP ? n - base : BULK_GROUP;
+
+		/* Stage 1: both candidate buckets of the whole group. */
+		for (i = 0; i < g; i++) {
+			sig[i] = sig_of(hashes[base + i]);
+			b1[i] = primary_of(t, hashes[base + i]);
+			b2[i] = alt_of(t, b1[i], sig[i]);
+			__builtin_prefetch(&t->buckets[b1[i]], 0, 3);
+			__builtin_prefetch(&t->buckets[b2[i]], 0, 3);
+		}
+		/* Stage 2: signature filter; prefetch the first match. */
+		for (i = 0; i < g; i++) {
+			mask[i] = match_mask(&t->buckets[b1[i]], sig[i]);
+			if (b2[i] != b1[i])
+				mask[i] |= match_mask(&t->buckets[b2[i]],
+						      sig[i]) << BE;
+			if (mask[i] != 0) {
+				unsigned int j = (unsigned int)
+					__builtin_ctz(mask[i]);
+				uint32_t bi = j < BE ? b1[i] : b2[i];
+
+				prefetch_kv(&t->kv[bi * BE + j % BE]);
+			}
+		}
+		/* Stage 3: compare keys. A slot reclaimed by an earlier key of
+		 * the group has lost its signature: recheck it, so the result
+		 * is that of single lookups in order. */
+		for (i = 0; i < g; i++) {
+			uint32_t m = mask[i], slot = FLOW_TABLE_MISS;
+
+			t->stats.lookups++;
+			while (m != 0) {
+				unsigned int j = (unsigned int)__builtin_ctz(m);
+				uint32_t bi = j < BE ? b1[i] : b2[i];
+				uint32_t s = bi * BE + j % BE;
+
+				m &= m - 1;
+				if (t->buckets[bi].sig[j % BE] == sig[i] &&
+				    key_eq(&t->kv[s].key, &keys[base + i])) {
+					slot = hit_or_reclaim(t, s, now_tick);
+					break;
+				}
+			}
+			if (slot != FLOW_TABLE_MISS)
+				hits++;
+			slots[base + i] = slot;
+		}
+	}
+	return hits;
+}
+
+static int
+key_valid(const struct flow_key *k)
+{
+	static const uint8_t zero[12];
+
+	if (k->family == FLOW_KEY_IPV6)
+		return 1;
+	return k->family == FLOW_KEY_IPV4 &&
+	       memcmp(k->saddr + 4, zero, sizeof(zero)) == 0 &&
+	       memcmp(k->daddr + 4, zero, sizeof(zero)) == 0;
+}
+
+static inline int
+state_valid(uint8_t s)
+{
+	return s > FLOW_STATE_FREE && s < FLOW_STATE_MAX;
+}
+
+static unsigned int
+free_slots(const struct flow_bucket *b, unsigned int *first)
+{
+	unsigned int i, n = 0;
+
+	*first = BE;
+	for (i = BE; i-- > 0;)
+		if (b->sig[i] == 0) {
+			n++;
+			*first = i;
+		}
+	return n;
+}
+
+static uint32_t
+place(struct flow_table *t, uint32_t bi, unsigned int i, uint16_t sig,
+      const struct flow_key *key, const struct flow_value *v,
+      uint32_t now_tick)
+{
+	struct flow_bucket *b = &t->buckets[bi];
+	struct flow_kv *kv = &t->kv[bi * BE + i];
+
+	b->sig[i] = sig;
+	b->state[i] = v->state;
+	b->flags[i] = v->flags;
+	b->tick[i] = now_tick;
+	kv->key = *key;
+	kv->backend = v->backend;
+	t->count++;
+	t->stats.inserts++;
+	return bi * BE + i;
+}
+
+/* One cuckoo step: move an entry of bucket @p bi to a free slot of its
+ * other bucket. Returns the freed index in @p bi, or BE. */
+static unsigned int
+displace_one(struct flow_table *t, uint32_t bi)
+{
+	struct flow_bucket *b = &t->buckets[bi];
+	unsigned int i, j;
+
+	for (i = 0; i < BE; i++) {
+		uint32_t ai = alt_of(t, bi, b->sig[i]);
+		struct flow_bucket *a = &t->buckets[ai];
+
+		if (ai == bi || free_slots(a, &j) == 0)
+			continue;
+		a->sig[j] = b->sig[i];
+		a->state[j] = b->state[i];
+		a->flags[j] = b->flags[i];
+		a->tick[j] = b->tick[i];
+		t->kv[ai * BE + j] = t->kv[bi * BE + i];
+		b->sig[i] = 0;
+		b->state[i] = FLOW_STATE_FREE;
+		b->flags[i] = 0;
+		b->tick[i] = 0;
+		t->stats.displaced++;
+		return i;
+	}
+	return BE;
+}
+
+enum flow_insert_result
+flow_table_insert(struct flow_table *t, const struct flow_key *key,
+		  uint32_t hash, const struct flow_value *v, uint64_t now_ns,
+		  uint32_t *slot)
+{
+	uint32_t now_tick = tick_of(t, now_ns);
+	uint16_t sig = sig_of(hash);
+	uint32_t cand[2], found, best_age = 0, best_b = 0, s;
+	unsigned int nc, c, i, f1, f2 = BE, n1, n2, best_i = BE;
+
+	if (!key_valid(key) || !state_valid(v->state))
+		return FLOW_INSERT_INVALID;
+	cand[0] = primary_of(t, hash);
+	cand[1] = alt_of(t, cand[0], sig);
+	nc = cand[1] != cand[0] ? 2 : 1;
+
+	found = find(t, key, hash);
+	if (found != FLOW_TABLE_MISS) {
+		struct flow_bucket *b = &t->buckets[found / BE];
+
+		if (!is_expired(t, b, found % BE, now_tick)) {
+			if (slot != NULL)
+				*slot = found;
+			return FLOW_INSERT_EXISTS;
+		}
+		/* An expired entry of the key is absent: reclaim it. */
+		reclaim(t, b, found % BE);
+		t->stats.lookup_reclaimed++;
+	}
+
+	if (t->count < t->capacity) {
+		/* Two-choice placement: the less loaded candidate. */
+		n1 = free_slots(&t->buckets[cand[0]], &f1);
+		n2 = nc == 2 ? free_slots(&t->buckets[cand[1]], &f2) : 0;
+		if (n1 != 0 || n2 != 0) {
+			if (n1 >= n2)
+				s = place(t, cand[0], f1, sig, key, v,
+					  now_tick);
+			else
+				s = place(t, cand[1], f2, sig, key, v,
+					  now_tick);
+			goto done;
+		}
+	}
+
+	/* No room: an expired entry of the candidates goes first. */
+	for (c = 0; c < nc; c++) {
+		struct flow_bucket *b = &t->buckets[cand[c]];
+
+		for (i = 0; i < BE; i++)
+			if (b->sig[i] != 0 && is_expired(t, b, i, now_tick)) {
+				reclaim(t, b, i);
+				t->stats.evictions_expired++;
+				s = place(t, cand[c], i, sig, key, v, now_tick);
+				goto done;
+			}
+	}
+
+	/* Under capacity with both candidates full: move one entry to its
+	 * other bucket (its slot id changes, its value does not). Never at
+	 * capacity, so a flood past capacity moves nothing. */
+	if (t->count < t->capacity) {
+		for (c = 0; c < nc; c++) {
+			i = displace_one(t, cand[c]);
+			if (i < BE) {
+				s = place(t, cand[c], i, sig, key, v, now_tick);
+				goto done;
+			}
+		}
+	}
+
+	/* Then the oldest SYN-only entry past its minimum age: a SYN flood
+	 * displaces only other unanswered SYNs, never a steered flow. */
+	for (c = 0; c < nc; c++) {
+		struct flow_bucket *b = &t->buckets[cand[c]];
+
+		for (i = 0; i < BE; i++) {
+			uint32_t age = age_of(b, i, now_tick);
+
+			if (b->sig[i] != 0 && b->state[i] == FLOW_STATE_NEW &&
+			    age > t->new_min_age_ticks &&
+			    (best_i == BE || age > best_age)) {
+				best_i = i;
+				best_b = cand[c];
+				best_age = age;
+			}
+		}
+	}
+	if (best_i < BE) {
+		reclaim(t, &t->buckets[best_b], best_i);
+		t->stats.evictions_new++;
+		s = place(t, best_b, best_i, sig, key, v, now_tick);
+		goto done;
+	}
+
+	t->stats.insert_full++;
+	return FLOW_INSERT_FULL;
+done:
+	if (slot != NULL)
+		*slot = s;
+	return FLOW_INSERT_NEW;
+}
+
+int
+flow_table_delete(struct flow_table *t, const struct flow_key *key,
+		  uint32_t hash, uint64_t now_ns)
+{
+	uint32_t slot = find(t, key, hash);
+	struct flow_bucket *b;
+	int expired;
+
+	if (slot == FLOW_TABLE_MISS)
+		return -ENOENT;
+	b = &t->buckets[slot / BE];
+	expired = is_expired(t, b, slot % BE, tick_of(t, now_ns));
+	reclaim(t, b, slot % BE);
+	if (expired) {
+		t->stats.lookup_reclaimed++;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static inline int
+slot_valid(const struct flow_table *t, uint32_t slot)
+{
+	return slot / BE < t->n_buckets &&
+	       t->buckets[slot / BE].sig[slot % BE] != 0;
+}
+
+int
+flow_table_get(const struct flow_table *t, uint32_t slot,
+	       struct flow_value *v)
+{
+	const struct flow_bucket *b;
+
+	if (!slot_valid(t, slot))
+		return -EINVAL;
+	b = &t->buckets[slot / BE];
+	v->backend = t->kv[slot].backend;
+	v->state = b->state[slot % BE];
+	v->flags = b->flags[slot % BE];
+	return 0;
+}
+
+int
+flow_table_get_key(const struct flow_table *t, uint32_t slot,
+		   struct flow_key *key)
+{
+	if (!slot_valid(t, slot))
+		return -EINVAL;
+	*key = t->kv[slot].key;
+	return 0;
+}
+
+int
+flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns)
+{
+	if (!slot_valid(t, slot))
+		return -EINVAL;
+	t->buckets[slot / BE].tick[slot % BE] = tick_of(t, now_ns);
+	return 0;
+}
+
+int
+flow_table_update(struct flow_table *t, uint32_t slot,
+		  const struct flow_value *v, uint64_t now_ns)
+{
+	struct flow_bucket *b;
+
+	if (!slot_valid(t, slot) || !state_valid(v->state))
+		return -EINVAL;
+	b = &t->buckets[slot / BE];
+	b->state[slot % BE] = v->state;
+	b->flags[slot % BE] = v->flags;
+	b->tick[slot % BE] = tick_of(t, now_ns);
+	t->kv[slot].backend = v->backend;
+	return 0;
+}
+
+uint32_t
+flow_table_gc_step(struct flow_table *t, uint64_t now_ns, uint32_t budget)
+{
+	uint32_t now_tick = tick_of(t, now_ns);
+	uint32_t n = 0, k;
+	unsigned int i;
+
+	if (budget > t->n_buckets)
+		budget = t->n_buckets;
+	for (k = 0; k < budget; k++) {
+		struct flow_bucket *b = &t->buckets[t->gc_cursor];
+
+		if (++t->gc_cursor == t->n_buckets)
+			t->gc_cursor = 0;
+		__builtin_prefetch(&t->buckets[t->gc_cursor], 1, 3);
+		for (i = 0; i < BE; i++)
+			if (b->sig[i] != 0 && is_expired(t, b, i, now_tick)) {
+				reclaim(t, b, i);
+				n++;
+			}
+	}
+	t->stats.gc_reclaimed += n;
+	return n;
+}
+
+uint32_t
+flow_table_count(const struct flow_table *t)
+{
+	return t->count;
+}
