@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdbool.h>
 #include <string.h>
 
 #include "dsrlb/bytes.h"
@@ -9,18 +10,44 @@
 /*
  * Nothing here changes a TCP/UDP checksum: extension headers are not part
  * of the pseudo-header, and the final destination (RFC 8200 §8.1) is never
- * modified by these functions.
+ * modified by these functions. Only Next Header and Payload Length change,
+ * and the IPv6 header has no checksum.
  */
 
-#define DO_OPT_CLIENT_LEN 20    /* sub, rsv, port(2), address(16) */
-#define DO_OPT_METRIC_LEN 8     /* sub, rsv, score(2) or rsv(2), nonce(4) */
-#define DO_SCRATCH 512          /* > IP6EXT_MAX_CHAIN: any header we rebuild */
+#define IP6_OFF_PLEN    4
+#define IP6_OFF_NH      6
+#define IP6_OFF_DST     24
+#define IP6_MAX_PKT     (IPV6_HDR_LEN + 65535u)
+
+/* Fragment header (RFC 8200 §4.5): offset << 3 | res | M. */
+#define FRAG_OFF_MASK   0xFFF8
+#define FRAG_M          0x0001
+
+/* Dsrlb option sizes, type and length bytes included. */
+#define DO_CLIENT_SIZE  (2 + IP6EXT_DO_CLIENT_DATA_LEN)
+#define DO_METRIC_SIZE  (2 + IP6EXT_DO_METRIC_DATA_LEN)
+/* Largest piece we insert: a 24-byte header or option block. */
+#define INS_MAX         24
 
 static const uint8_t paper_nh[IP6EXT_MSG_MAX] = {
 	IP6EXT_CLIENT_TUPLE, IP6EXT_METRIC_REQ, IP6EXT_METRIC_ANS,
 };
 static const uint8_t paper_len[IP6EXT_MSG_MAX] = {
 	IP6EXT_CLIENT_TUPLE_LEN, IP6EXT_METRIC_REQ_LEN, IP6EXT_METRIC_ANS_LEN,
+};
+static const uint8_t do_sub[IP6EXT_MSG_MAX] = {
+	IP6EXT_SUB_CLIENT_TUPLE, IP6EXT_SUB_METRIC_REQ, IP6EXT_SUB_METRIC_ANS,
+};
+static const uint8_t do_size[IP6EXT_MSG_MAX] = {
+	DO_CLIENT_SIZE, DO_METRIC_SIZE, DO_METRIC_SIZE,
+};
+
+/* The values a message carries (host order). */
+struct msg_val {
+	const uint8_t *addr;
+	uint16_t port;
+	uint16_t score;
+	uint32_t nonce;
 };
 
 enum wire_result
@@ -34,7 +61,7 @@ ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
 		return WIRE_ERR_TRUNCATED;
 	if ((buf[off] >> 4) != 6)
 		return WIRE_ERR_IPV6_VERSION;
-	plen = load_be16(buf + off + 4);
+	plen = load_be16(buf + off + IP6_OFF_PLEN);
 	/* Payload length 0 announces a jumbogram (RFC 2675): not ours. */
 	if (plen == 0 || plen > len - off - IPV6_HDR_LEN)
 		return WIRE_ERR_IPV6_PAYLOAD_LEN;
@@ -47,6 +74,7 @@ static enum wire_result
 record_msg(struct ip6ext_info *info, enum ip6ext_msg m, uint32_t off,
 	   uint32_t hdr_off, uint32_t nh_at, enum ip6ext_encoding enc)
 {
+	/* One of each message per packet, whatever the encoding. */
 	if (info->msg_off[m] != 0)
 		return WIRE_ERR_IP6EXT_DUP;
 	info->msg_off[m] = off;
@@ -56,77 +84,208 @@ record_msg(struct ip6ext_info *info, enum ip6ext_msg m, uint32_t off,
 	return WIRE_OK;
 }
 
-/* Our option inside a Destination Options header: @o points at its type
- * byte, @olen is its data length (already within the header). */
+/* Client port and address, wherever the encoding puts them. */
+static void
+decode_client(const uint8_t *port, const uint8_t *addr,
+	      struct ip6ext_info *info)
+{
+	info->client_port = load_be16(port);
+	memcpy(info->client_addr, addr, 16);
+}
+
+/* A type-0x1E option of a Destination Options header: @o points at its
+ * type byte, @dlen is its data length (inside the header). An unknown
+ * sub-type is another RFC 4727 experiment: skipped like any option. */
 static enum wire_result
-decode_do_option(const uint8_t *o, uint32_t olen, uint32_t off,
+decode_do_option(const uint8_t *o, uint32_t dlen, uint32_t off,
 		 uint32_t hdr_off, uint32_t nh_at, struct ip6ext_info *info)
 {
-	if (olen < 1)
-		return WIRE_ERR_IP6EXT_FORMAT;
+	enum ip6ext_msg m;
+
+	if (dlen < 1)
+		return WIRE_OK;
 	switch (o[2]) {
 	case IP6EXT_SUB_CLIENT_TUPLE:
-		if (olen != DO_OPT_CLIENT_LEN)
-			return WIRE_ERR_IP6EXT_FORMAT;
-		info->client_port = load_be16(o + 4);
-		memcpy(info->client_addr, o + 6, 16);
-		return record_msg(info, IP6EXT_MSG_CLIENT_TUPLE, off, hdr_off,
-				  nh_at, IP6EXT_ENC_DSTOPT);
+		m = IP6EXT_MSG_CLIENT_TUPLE;
+		break;
 	case IP6EXT_SUB_METRIC_REQ:
-		if (olen != DO_OPT_METRIC_LEN)
-			return WIRE_ERR_IP6EXT_FORMAT;
-		info->req_nonce = load_be32(o + 6);
-		return record_msg(info, IP6EXT_MSG_METRIC_REQ, off, hdr_off,
-				  nh_at, IP6EXT_ENC_DSTOPT);
+		m = IP6EXT_MSG_METRIC_REQ;
+		break;
 	case IP6EXT_SUB_METRIC_ANS:
-		if (olen != DO_OPT_METRIC_LEN)
-			return WIRE_ERR_IP6EXT_FORMAT;
+		m = IP6EXT_MSG_METRIC_ANS;
+		break;
+	default:
+		return WIRE_OK;
+	}
+	if (dlen + 2 != do_size[m])
+		return WIRE_ERR_IP6EXT_FORMAT;
+	/* type, len, sub, reserved, then port/reserved/score (2), then the
+	 * address or the nonce. */
+	if (m == IP6EXT_MSG_CLIENT_TUPLE)
+		decode_client(o + 4, o + 6, info);
+	else if (m == IP6EXT_MSG_METRIC_REQ)
+		info->req_nonce = load_be32(o + 6);
+	else {
 		info->score = load_be16(o + 4);
 		info->ans_nonce = load_be32(o + 6);
-		return record_msg(info, IP6EXT_MSG_METRIC_ANS, off, hdr_off,
-				  nh_at, IP6EXT_ENC_DSTOPT);
-	default:
-		return WIRE_ERR_IP6EXT_FORMAT;
 	}
+	return record_msg(info, m, off, hdr_off, nh_at, IP6EXT_ENC_DSTOPT);
 }
 
 /* TLV walk of a Hop-by-Hop or Destination Options header of @hlen bytes
- * at buffer offset @hoff (RFC 8200 §4.2): Pad1 is one byte, every other
- * option type, length, data, and the last one ends exactly at hlen. */
+ * at buffer offset @hoff, which lies inside the packet (RFC 8200 §4.2):
+ * Pad1 is one byte, every other option type, length, data, the last one
+ * ending exactly at hlen. PadN data must be zero (RFC 4942 §2.1.9.5) and
+ * padding only aligns, so at most 7 bytes of it in a row. */
 static enum wire_result
 walk_options(const uint8_t *buf, uint32_t hoff, uint32_t hlen, uint32_t nh_at,
 	     bool dst_opts, struct ip6ext_info *info)
 {
 	const uint8_t *h = buf + hoff;
-	uint32_t pos = 2, olen;
+	uint32_t pos = 2, dlen, run = 0, i;
 	enum wire_result r;
 
 	while (pos < hlen) {
-		if (h[pos] == 0) {
+		if (h[pos] == IP6EXT_OPT_PAD1) {
+			if (++run > IP6EXT_MAX_PAD_RUN)
+				return WIRE_ERR_IP6EXT_FORMAT;
 			pos++;
 			continue;
 		}
 		if (hlen - pos < 2)
 			return WIRE_ERR_IP6EXT_FORMAT;
-		olen = h[pos + 1];
-		if (olen > hlen - pos - 2)
+		dlen = h[pos + 1];
+		if (dlen > hlen - pos - 2)
 			return WIRE_ERR_IP6EXT_FORMAT;
-		if (dst_opts && h[pos] == IP6EXT_DSTOPT_TYPE) {
-			r = decode_do_option(h + pos, olen, hoff + pos, hoff,
-					     nh_at, info);
-			if (r != WIRE_OK)
-				return r;
+		if (h[pos] == IP6EXT_OPT_PADN) {
+			run += 2 + dlen;
+			if (run > IP6EXT_MAX_PAD_RUN)
+				return WIRE_ERR_IP6EXT_FORMAT;
+			for (i = 0; i < dlen; i++)
+				if (h[pos + 2 + i] != 0)
+					return WIRE_ERR_IP6EXT_FORMAT;
+		} else {
+			run = 0;
+			if (dst_opts && h[pos] == IP6EXT_DSTOPT_TYPE) {
+				r = decode_do_option(h + pos, dlen, hoff + pos,
+						     hoff, nh_at, info);
+				if (r != WIRE_OK)
+					return r;
+			}
 		}
-		pos += 2 + olen;
+		pos += 2 + dlen;
 	}
 	return WIRE_OK;
+}
+
+/* Size of the extension header @nh at @h, whose first 8 bytes exist. */
+static uint32_t
+ext_hdr_len(uint8_t nh, const uint8_t *h)
+{
+	switch (nh) {
+	case IPPROTO_NUM_FRAGMENT:
+		return 8;
+	case IPPROTO_NUM_AH:
+		/* RFC 4302 §2.2: Payload Len in 32-bit words, minus 2. */
+		return ((uint32_t)h[1] + 2) * 4;
+	default:
+		/* RFC 6564 uniform format: 8-octet units, minus the first. */
+		return ((uint32_t)h[1] + 1) * 8;
+	}
+}
+
+static bool
+is_crossed(uint8_t nh)
+{
+	switch (nh) {
+	case IPPROTO_NUM_HOPOPTS:
+	case IPPROTO_NUM_ROUTING:
+	case IPPROTO_NUM_DSTOPTS:
+	case IPPROTO_NUM_FRAGMENT:
+	case IPPROTO_NUM_AH:
+	case IP6EXT_CLIENT_TUPLE:
+	case IP6EXT_METRIC_REQ:
+	case IP6EXT_METRIC_ANS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One header of @hlen bytes at @pos (inside the payload), named by the
+ * Next Header byte at @nh_at. */
+static enum wire_result
+walk_one(const uint8_t *buf, uint32_t end, uint8_t nh, uint32_t pos,
+	 uint32_t hlen, uint32_t nh_at, struct ip6ext_info *info)
+{
+	const uint8_t *h = buf + pos;
+	struct srh_view v;
+	uint16_t frag;
+
+	switch (nh) {
+	case IPPROTO_NUM_HOPOPTS:
+		info->hbh_off = pos;
+		return walk_options(buf, pos, hlen, nh_at, false, info);
+	case IPPROTO_NUM_DSTOPTS:
+		info->final_do_off = pos;
+		return walk_options(buf, pos, hlen, nh_at, true, info);
+	case IPPROTO_NUM_ROUTING:
+		if (h[2] != SRH_ROUTING_TYPE) {
+			if (info->rh_off == 0)
+				info->rh_off = pos;
+			return WIRE_OK;
+		}
+		/* RFC 8754 §4.3.1: one SRH; a second is not ours to skip. */
+		if (info->srh_off != 0)
+			return WIRE_ERR_IP6EXT_DUP;
+		info->srh_off = pos;
+		return srh_parse(buf, end, pos, &v);
+	case IPPROTO_NUM_FRAGMENT:
+		frag = load_be16(h + 2);
+		/* A non-first fragment has no upper layer to read. */
+		if ((frag & FRAG_OFF_MASK) != 0)
+			return WIRE_ERR_IP6EXT_FRAGMENT;
+		if (info->frag_off == 0) {
+			info->frag_off = pos;
+			info->first_fragment = 1;
+			info->frag_more = (frag & FRAG_M) != 0;
+		}
+		return WIRE_OK;
+	case IPPROTO_NUM_AH:
+		/* RFC 4302 §2.2: 12 fixed bytes, and for IPv6 a multiple
+		 * of 8 so that what follows stays aligned. */
+		if (hlen < 12 || hlen % 8 != 0)
+			return WIRE_ERR_IP6EXT_FORMAT;
+		if (info->ah_off == 0)
+			info->ah_off = pos;
+		return WIRE_OK;
+	case IP6EXT_CLIENT_TUPLE:
+		if (hlen != IP6EXT_CLIENT_TUPLE_LEN)
+			return WIRE_ERR_IP6EXT_FORMAT;
+		decode_client(h + 2, h + 8, info);
+		return record_msg(info, IP6EXT_MSG_CLIENT_TUPLE, pos, pos,
+				  nh_at, IP6EXT_ENC_PAPER);
+	case IP6EXT_METRIC_REQ:
+		if (hlen != IP6EXT_METRIC_REQ_LEN)
+			return WIRE_ERR_IP6EXT_FORMAT;
+		info->req_nonce = load_be32(h + 4);
+		return record_msg(info, IP6EXT_MSG_METRIC_REQ, pos, pos,
+				  nh_at, IP6EXT_ENC_PAPER);
+	default: /* IP6EXT_METRIC_ANS */
+		if (hlen != IP6EXT_METRIC_ANS_LEN)
+			return WIRE_ERR_IP6EXT_FORMAT;
+		info->score = load_be16(h + 2);
+		info->ans_nonce = load_be32(h + 4);
+		return record_msg(info, IP6EXT_MSG_METRIC_ANS, pos, pos,
+				  nh_at, IP6EXT_ENC_PAPER);
+	}
 }
 
 enum wire_result
 ip6ext_walk(const uint8_t *buf, uint32_t len, uint32_t off,
 	    unsigned int max_headers, struct ip6ext_info *info)
 {
-	uint32_t end, pos, nh_at, hlen;
+	uint32_t end, pos, nh_at, hlen, chain0;
 	enum wire_result r;
 	uint8_t nh;
 
@@ -139,107 +298,27 @@ ip6ext_walk(const uint8_t *buf, uint32_t len, uint32_t off,
 	if (max_headers == 0 || max_headers > IP6EXT_MAX_HEADERS)
 		max_headers = IP6EXT_MAX_HEADERS;
 	info->end = end;
-	nh_at = off + 6;
-	pos = off + IPV6_HDR_LEN;
+	nh_at = off + IP6_OFF_NH;
+	chain0 = off + IPV6_HDR_LEN;
+	pos = chain0;
 	nh = buf[nh_at];
-	for (;;) {
-		switch (nh) {
-		case IPPROTO_NUM_HOPOPTS:
-		case IPPROTO_NUM_ROUTING:
-		case IPPROTO_NUM_DSTOPTS:
-		case IPPROTO_NUM_FRAGMENT:
-		case IPPROTO_NUM_AH:
-		case IP6EXT_CLIENT_TUPLE:
-		case IP6EXT_METRIC_REQ:
-		case IP6EXT_METRIC_ANS:
-			break;
-		default:
-			info->upper_proto = nh;
-			info->upper_off = pos;
-			info->upper_nh_at = nh_at;
-			return WIRE_OK;
-		}
-		/* RFC 8200 §4.1: Hop-by-Hop only right after the IPv6 header. */
+	while (is_crossed(nh)) {
+		/* RFC 8200 §4.1: Hop-by-Hop only right after the IPv6
+		 * header. */
 		if (nh == IPPROTO_NUM_HOPOPTS && info->n_headers != 0)
 			return WIRE_ERR_IP6EXT_ORDER;
-		/* RFC 7112 / RFC 8200: bound the count and the bytes. */
+		/* Bound the walk by a count and by the bytes (RFC 7112). */
 		if (info->n_headers >= max_headers)
 			return WIRE_ERR_IP6EXT_TOO_MANY;
 		if (end - pos < 8)
 			return WIRE_ERR_TRUNCATED;
-		switch (nh) {
-		case IPPROTO_NUM_FRAGMENT:
-			hlen = 8;
-			break;
-		case IPPROTO_NUM_AH:
-			hlen = ((uint32_t)buf[pos + 1] + 2) * 4;
-			break;
-		default:
-			hlen = ((uint32_t)buf[pos + 1] + 1) * 8;
-			break;
-		}
+		hlen = ext_hdr_len(nh, buf + pos);
 		if (hlen > end - pos)
 			return WIRE_ERR_TRUNCATED;
-		if (pos + hlen - (off + IPV6_HDR_LEN) > IP6EXT_MAX_CHAIN)
+		if (pos - chain0 + hlen > IP6EXT_MAX_CHAIN)
 			return WIRE_ERR_IP6EXT_TOO_LONG;
 		info->final_do_off = 0;
-		switch (nh) {
-		case IPPROTO_NUM_HOPOPTS:
-			info->hbh_off = pos;
-			r = walk_options(buf, pos, hlen, nh_at, false, info);
-			break;
-		case IPPROTO_NUM_DSTOPTS:
-			info->final_do_off = pos;
-			r = walk_options(buf, pos, hlen, nh_at, true, info);
-			break;
-		case IPPROTO_NUM_ROUTING:
-			if (buf[pos + 2] == SRH_ROUTING_TYPE) {
-				struct srh_view v;
-
-				if (info->srh_off != 0)
-					return WIRE_ERR_IP6EXT_DUP;
-				r = srh_parse(buf, end, pos, &v);
-				info->srh_off = pos;
-			} else {
-				info->rh_off = pos;
-				r = WIRE_OK;
-			}
-			break;
-		case IPPROTO_NUM_FRAGMENT:
-			/* A non-first fragment has no upper layer to read. */
-			if ((load_be16(buf + pos + 2) & 0xFFF8) != 0)
-				return WIRE_ERR_IP6EXT_FRAGMENT;
-			info->frag_off = pos;
-			info->first_fragment = 1;
-			r = WIRE_OK;
-			break;
-		case IPPROTO_NUM_AH:
-			r = WIRE_OK;
-			break;
-		case IP6EXT_CLIENT_TUPLE:
-			if (hlen != IP6EXT_CLIENT_TUPLE_LEN)
-				return WIRE_ERR_IP6EXT_FORMAT;
-			info->client_port = load_be16(buf + pos + 2);
-			memcpy(info->client_addr, buf + pos + 8, 16);
-			r = record_msg(info, IP6EXT_MSG_CLIENT_TUPLE, pos, pos,
-				       nh_at, IP6EXT_ENC_PAPER);
-			break;
-		case IP6EXT_METRIC_REQ:
-			if (hlen != IP6EXT_METRIC_REQ_LEN)
-				return WIRE_ERR_IP6EXT_FORMAT;
-			info->req_nonce = load_be32(buf + pos + 4);
-			r = record_msg(info, IP6EXT_MSG_METRIC_REQ, pos, pos,
-				       nh_at, IP6EXT_ENC_PAPER);
-			break;
-		default: /* IP6EXT_METRIC_ANS */
-			if (hlen != IP6EXT_METRIC_ANS_LEN)
-				return WIRE_ERR_IP6EXT_FORMAT;
-			info->score = load_be16(buf + pos + 2);
-			info->ans_nonce = load_be32(buf + pos + 4);
-			r = record_msg(info, IP6EXT_MSG_METRIC_ANS, pos, pos,
-				       nh_at, IP6EXT_ENC_PAPER);
-			break;
-		}
+		r = walk_one(buf, end, nh, pos, hlen, nh_at, info);
 		if (r != WIRE_OK)
 			return r;
 		info->n_headers++;
@@ -247,98 +326,149 @@ ip6ext_walk(const uint8_t *buf, uint32_t len, uint32_t off,
 		nh = buf[pos];
 		pos += hlen;
 	}
+	info->upper_proto = nh;
+	info->upper_off = pos;
+	info->upper_nh_at = nh_at;
+	return WIRE_OK;
 }
 
 const uint8_t *
 ip6ext_final_dst(const uint8_t *buf, uint32_t off,
 		 const struct ip6ext_info *info)
 {
-	/* A walked SRH is valid, so Segment List[0] lies inside it. */
+	/* RFC 8200 §8.1 with RFC 8754 §2: Segment List[0] is the final
+	 * segment; a walked SRH is valid, so it lies inside the SRH. */
 	if (info->srh_off != 0)
 		return buf + info->srh_off + SRH_FIXED_LEN;
-	return buf + off + 24;
+	return buf + off + IP6_OFF_DST;
 }
 
-/* Write a Destination Options header: @nh, the @olen option bytes, then
- * Pad1/PadN up to a multiple of 8. Returns its size. */
-static uint32_t
-do_build(uint8_t *out, uint8_t nh, const uint8_t *opts, uint32_t olen)
+/* Write @n bytes of padding at @p: Pad1, or one PadN (RFC 8200 §4.2). */
+static void
+write_pad(uint8_t *p, uint32_t n)
 {
-	uint32_t size = (2 + olen + 7) & ~7u, pad = size - 2 - olen;
-
-	out[0] = nh;
-	out[1] = (uint8_t)(size / 8 - 1);
-	memcpy(out + 2, opts, olen);
-	if (pad == 1) {
-		out[2 + olen] = 0;
-	} else if (pad > 1) {
-		out[2 + olen] = 1;
-		out[3 + olen] = (uint8_t)(pad - 2);
-		memset(out + 4 + olen, 0, pad - 2);
+	if (n == 0)
+		return;
+	if (n == 1) {
+		p[0] = IP6EXT_OPT_PAD1;
+		return;
 	}
-	return size;
+	p[0] = IP6EXT_OPT_PADN;
+	p[1] = (uint8_t)(n - 2);
+	memset(p + 2, 0, n - 2);
 }
 
-/* Copy the non-padding options of the header at @hoff into @opts, leaving
- * out the option at buffer offset @skip (0: none). Returns their bytes. */
-static uint32_t
-do_collect(const uint8_t *buf, uint32_t hoff, uint32_t skip, uint8_t *opts)
+/* Header 27, 28 or 29 (paper Table 2, our byte layout): reserved bytes
+ * are sent as zero and ignored on receipt. */
+static void
+write_paper(uint8_t *h, enum ip6ext_msg m, uint8_t nh, const struct msg_val *v)
 {
-	uint32_t hlen = ((uint32_t)buf[hoff + 1] + 1) * 8, pos = 2, n = 0, ol;
-
-	/* The header was walked: every option fits. */
-	while (pos < hlen) {
-		const uint8_t *o = buf + hoff + pos;
-
-		if (o[0] == 0) {
-			pos++;
-			continue;
-		}
-		ol = 2u + o[1];
-		if (o[0] != 1 && hoff + pos != skip) {
-			memcpy(opts + n, o, ol);
-			n += ol;
-		}
-		pos += ol;
+	memset(h, 0, paper_len[m]);
+	h[0] = nh;
+	h[1] = (uint8_t)(paper_len[m] / 8 - 1);
+	switch (m) {
+	case IP6EXT_MSG_CLIENT_TUPLE:
+		/* NH | 2 | port | reserved(4) | address, 8-byte aligned */
+		store_be16(h + 2, v->port);
+		memcpy(h + 8, v->addr, 16);
+		break;
+	case IP6EXT_MSG_METRIC_REQ:
+		/* NH | 0 | reserved(2) | nonce */
+		store_be32(h + 4, v->nonce);
+		break;
+	default:
+		/* NH | 0 | score | nonce */
+		store_be16(h + 2, v->score);
+		store_be32(h + 4, v->nonce);
+		break;
 	}
-	return n;
 }
 
-/* Replace the @old_len bytes at @at with the @new_len bytes of @src,
- * growing or shrinking the packet and its Payload Length. */
-static enum wire_result
-splice(struct pkt_buf *pb, uint32_t l3_off, uint32_t at, uint32_t old_len,
-       const uint8_t *src, uint32_t new_len)
+/* Option 0x1E: type, length, sub-type, reserved, then as the header. */
+static void
+write_option(uint8_t *o, enum ip6ext_msg m, const struct msg_val *v)
 {
-	enum wire_result r = WIRE_OK;
-	uint8_t *d;
-	uint32_t plen;
+	memset(o, 0, do_size[m]);
+	o[0] = IP6EXT_DSTOPT_TYPE;
+	o[1] = (uint8_t)(do_size[m] - 2);
+	o[2] = do_sub[m];
+	/* o[3] reserved */
+	if (m == IP6EXT_MSG_CLIENT_TUPLE) {
+		store_be16(o + 4, v->port);
+		memcpy(o + 6, v->addr, 16);
+	} else {
+		if (m == IP6EXT_MSG_METRIC_ANS)
+			store_be16(o + 4, v->score);
+		store_be32(o + 6, v->nonce);
+	}
+}
 
-	if (new_len > old_len)
-		r = pkt_buf_open_gap(pb, at + old_len, new_len - old_len);
-	else if (new_len < old_len)
-		r = pkt_buf_close_gap(pb, at + new_len, old_len - new_len);
-	if (r != WIRE_OK)
-		return r;
-	d = pkt_buf_data(pb);
-	if (new_len != 0)
-		memcpy(d + at, src, new_len);
-	plen = load_be16(d + l3_off + 4) + new_len - old_len;
-	store_be16(d + l3_off + 4, (uint16_t)plen);
-	return WIRE_OK;
+/* What surrounds the option at header offset @target (0: none) of an
+ * options header that the walk validated. */
+struct do_scan {
+	uint32_t hlen;          /* header bytes */
+	unsigned int others;    /* non-padding options other than @target */
+	uint32_t trail;         /* padding bytes at the end of the header */
+	uint32_t pre[IP6EXT_MAX_PAD_RUN]; /* padding TLVs right before it */
+	unsigned int npre;
+	uint32_t post;          /* padding bytes right after it */
+};
+
+static void
+scan_options(const uint8_t *h, uint32_t target, struct do_scan *s)
+{
+	uint32_t run[IP6EXT_MAX_PAD_RUN], pos = 2, step;
+	unsigned int nrun = 0;
+	bool after = false;
+
+	memset(s, 0, sizeof(*s));
+	s->hlen = ((uint32_t)h[1] + 1) * 8;
+	/* The walk checked every TLV and padding run, so each step stays
+	 * inside the header and a run has at most 7 TLVs. */
+	while (pos < s->hlen) {
+		step = h[pos] == IP6EXT_OPT_PAD1 ? 1 : 2u + h[pos + 1];
+		if (h[pos] == IP6EXT_OPT_PAD1 || h[pos] == IP6EXT_OPT_PADN) {
+			if (nrun < IP6EXT_MAX_PAD_RUN)
+				run[nrun++] = pos;
+			if (after)
+				s->post += step;
+		} else if (pos == target) {
+			memcpy(s->pre, run, nrun * sizeof(run[0]));
+			s->npre = nrun;
+			nrun = 0;
+			after = true;
+		} else {
+			s->others++;
+			nrun = 0;
+			after = false;
+		}
+		pos += step;
+	}
+	s->trail = nrun != 0 ? s->hlen - run[0] : 0;
+}
+
+/* Set the Payload Length of the IPv6 header at @l3 to grow by @delta. */
+static void
+plen_add(uint8_t *l3, int32_t delta)
+{
+	store_be16(l3 + IP6_OFF_PLEN,
+		   (uint16_t)((int32_t)load_be16(l3 + IP6_OFF_PLEN) + delta));
 }
 
 static enum wire_result
 insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
-	   enum ip6ext_encoding enc, enum ip6ext_msg m, const uint8_t *body)
+	   enum ip6ext_encoding enc, enum ip6ext_msg m, const struct msg_val *v)
 {
-	uint8_t hdr[DO_SCRATCH], opts[DO_SCRATCH];
+	uint8_t blk[INS_MAX];
 	struct ip6ext_info info;
-	uint32_t at, old_len, new_len, olen, plen, limit;
+	struct do_scan s;
+	uint32_t at, n, pre, plen, limit, hoff = 0;
 	enum wire_result r;
+	bool join = false;
 	uint8_t *d;
 
-	if (pb == NULL || (enc != IP6EXT_ENC_PAPER && enc != IP6EXT_ENC_DSTOPT))
+	if (pb == NULL || pb->base == NULL ||
+	    (enc != IP6EXT_ENC_PAPER && enc != IP6EXT_ENC_DSTOPT))
 		return WIRE_ERR_INVAL;
 	d = pkt_buf_data(pb);
 	r = ip6ext_walk(d, pb->len, l3_off, 0, &info);
@@ -346,38 +476,62 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		return r;
 	if (info.msg_off[m] != 0)
 		return WIRE_ERR_IP6EXT_DUP;
-	if (enc == IP6EXT_ENC_PAPER) {
-		/* body holds the header without its Next Header byte. */
-		at = info.upper_off;
-		old_len = 0;
-		new_len = paper_len[m];
-		hdr[0] = info.upper_proto;
-		memcpy(hdr + 1, body, new_len - 1);
-	} else if (info.final_do_off != 0) {
-		/* Join the final Destination Options header. */
-		at = info.final_do_off;
-		old_len = ((uint32_t)d[at + 1] + 1) * 8;
-		olen = do_collect(d, at, 0, opts);
-		memcpy(opts + olen, body, 2u + body[1]);
-		olen += 2u + body[1];
-		new_len = do_build(hdr, d[at], opts, olen);
-	} else {
-		at = info.upper_off;
-		old_len = 0;
-		new_len = do_build(hdr, info.upper_proto, body, 2u + body[1]);
+	/* RFC 8200 §4.5: the next fragment's offset fixes the length of a
+	 * first fragment's fragmentable part; growing it makes fragments
+	 * overlap, and RFC 5722 drops the whole datagram. */
+	if (info.frag_more)
+		return WIRE_ERR_IP6EXT_FRAGMENT;
+	if (enc == IP6EXT_ENC_DSTOPT && info.final_do_off != 0) {
+		scan_options(d + info.final_do_off, 0, &s);
+		/* A padding-only header is left alone, so that removing
+		 * our option gives it back as it was. */
+		join = s.others != 0;
 	}
-	plen = load_be16(d + l3_off + 4) + new_len - old_len;
-	limit = mtu == 0 ? 65535 + IPV6_HDR_LEN : mtu;
-	if (plen > 65535 || IPV6_HDR_LEN + plen > limit)
+	if (enc == IP6EXT_ENC_PAPER) {
+		n = paper_len[m];
+		write_paper(blk, m, info.upper_proto, v);
+	} else if (join) {
+		/* Append [pad][option][pad], a multiple of 8, at the end of
+		 * the final Destination Options header: its bytes stay as
+		 * they are. The leading PadN puts the option at 8n+2 (the
+		 * address or nonce 8-aligned), unless it would make a
+		 * padding run longer than 7 with the header's own. */
+		hoff = info.final_do_off;
+		pre = s.trail + 2 <= IP6EXT_MAX_PAD_RUN ? 2 : 0;
+		n = (pre + do_size[m] + 7) & ~7u;
+		write_pad(blk, pre);
+		write_option(blk + pre, m, v);
+		write_pad(blk + pre + do_size[m], n - pre - do_size[m]);
+	} else {
+		/* A new header: NH, Hdr Ext Len, option at 2, padding. */
+		n = (2u + do_size[m] + 7) & ~7u;
+		blk[0] = info.upper_proto;
+		blk[1] = (uint8_t)(n / 8 - 1);
+		write_option(blk + 2, m, v);
+		write_pad(blk + 2 + do_size[m], n - 2 - do_size[m]);
+	}
+	/* The result must walk again: same limits as ip6ext_walk(). */
+	if (!join && info.n_headers >= IP6EXT_MAX_HEADERS)
+		return WIRE_ERR_IP6EXT_TOO_MANY;
+	if (info.upper_off - (l3_off + IPV6_HDR_LEN) + n > IP6EXT_MAX_CHAIN)
+		return WIRE_ERR_IP6EXT_TOO_LONG;
+	plen = load_be16(d + l3_off + IP6_OFF_PLEN) + n;
+	limit = mtu == 0 || mtu > IP6_MAX_PKT ? IP6_MAX_PKT : mtu;
+	if (IPV6_HDR_LEN + plen > limit)
 		return WIRE_ERR_MTU;
-	r = splice(pb, l3_off, at, old_len, hdr, new_len);
+	at = join ? hoff + s.hlen : info.upper_off;
+	r = pkt_buf_open_gap(pb, at, n);
 	if (r != WIRE_OK)
 		return r;
-	if (old_len == 0) {
-		d = pkt_buf_data(pb);
+	/* Offsets below @at are unchanged relative to the new start. */
+	d = pkt_buf_data(pb);
+	memcpy(d + at, blk, n);
+	if (join)
+		d[hoff + 1] = (uint8_t)((s.hlen + n) / 8 - 1);
+	else
 		d[info.upper_nh_at] = enc == IP6EXT_ENC_PAPER ? paper_nh[m] :
-			IPPROTO_NUM_DSTOPTS;
-	}
+				      IPPROTO_NUM_DSTOPTS;
+	store_be16(d + l3_off + IP6_OFF_PLEN, (uint16_t)plen);
 	return WIRE_OK;
 }
 
@@ -386,73 +540,127 @@ ip6ext_insert_client(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		     enum ip6ext_encoding enc, const uint8_t addr[16],
 		     uint16_t port)
 {
-	uint8_t b[24] = { 0 };
+	struct msg_val v = { .addr = addr, .port = port };
 
 	if (addr == NULL)
 		return WIRE_ERR_INVAL;
-	if (enc == IP6EXT_ENC_PAPER) {
-		/* 27: NH | len 2 | port | 4 reserved | address (8-aligned) */
-		b[0] = 2;
-		store_be16(b + 1, port);
-		memcpy(b + 7, addr, 16);
-	} else {
-		b[0] = IP6EXT_DSTOPT_TYPE;
-		b[1] = DO_OPT_CLIENT_LEN;
-		b[2] = IP6EXT_SUB_CLIENT_TUPLE;
-		store_be16(b + 4, port);
-		memcpy(b + 6, addr, 16);
-	}
-	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_CLIENT_TUPLE, b);
+	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_CLIENT_TUPLE, &v);
 }
 
 enum wire_result
 ip6ext_insert_request(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		      enum ip6ext_encoding enc, uint32_t nonce)
 {
-	uint8_t b[10] = { 0 };
+	struct msg_val v = { .nonce = nonce };
 
-	if (enc == IP6EXT_ENC_PAPER) {
-		/* 28: NH | len 0 | 2 reserved | nonce */
-		store_be32(b + 3, nonce);
-	} else {
-		b[0] = IP6EXT_DSTOPT_TYPE;
-		b[1] = DO_OPT_METRIC_LEN;
-		b[2] = IP6EXT_SUB_METRIC_REQ;
-		store_be32(b + 6, nonce);
-	}
-	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_METRIC_REQ, b);
+	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_METRIC_REQ, &v);
 }
 
 enum wire_result
 ip6ext_insert_answer(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		     enum ip6ext_encoding enc, uint16_t score, uint32_t nonce)
 {
-	uint8_t b[10] = { 0 };
+	struct msg_val v = { .score = score, .nonce = nonce };
 
-	if (enc == IP6EXT_ENC_PAPER) {
-		/* 29: NH | len 0 | score | nonce */
-		store_be16(b + 1, score);
-		store_be32(b + 3, nonce);
-	} else {
-		b[0] = IP6EXT_DSTOPT_TYPE;
-		b[1] = DO_OPT_METRIC_LEN;
-		b[2] = IP6EXT_SUB_METRIC_ANS;
-		store_be16(b + 4, score);
-		store_be32(b + 6, nonce);
+	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_METRIC_ANS, &v);
+}
+
+/* Unlink the whole header at @hoff of @hlen bytes named by @nh_at. */
+static void
+unlink_hdr(struct pkt_buf *pb, uint32_t l3_off, uint32_t nh_at, uint32_t hoff,
+	   uint32_t hlen)
+{
+	uint8_t *d = pkt_buf_data(pb);
+
+	d[nh_at] = d[hoff];
+	(void)pkt_buf_close_gap(pb, hoff, hlen);
+	plen_add(pkt_buf_data(pb) + l3_off, -(int32_t)hlen);
+}
+
+/* Cut the option at @opt (buffer offset) out of the header at @hoff,
+ * which keeps another option. The cut spans the option, the padding after
+ * it and, when that makes a multiple of 8, the last padding TLVs before
+ * it: exactly what insert_msg() appended. Otherwise the padding around
+ * the option is merged into one Pad1/PadN of the length that keeps the
+ * header a multiple of 8 (it is at most 7 bytes). */
+static void
+cut_option(struct pkt_buf *pb, uint32_t l3_off, uint32_t hoff, uint32_t opt,
+	   const struct do_scan *s)
+{
+	uint32_t olen, end, from, k, cut, pad;
+	uint8_t *d = pkt_buf_data(pb);
+
+	olen = 2u + d[opt + 1];
+	end = opt + olen + s->post;
+	from = opt;
+	pad = 0;
+	for (k = s->npre + 1; k-- > 0;) {
+		from = k == s->npre ? opt : hoff + s->pre[k];
+		if ((end - from) % 8 == 0)
+			break;
 	}
-	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_METRIC_ANS, b);
+	if ((end - from) % 8 != 0) {
+		from = s->npre != 0 ? hoff + s->pre[0] : opt;
+		pad = (end - from) % 8;
+		write_pad(d + from, pad);
+	}
+	cut = end - from - pad;
+	(void)pkt_buf_close_gap(pb, from + pad, cut);
+	d = pkt_buf_data(pb);
+	d[hoff + 1] = (uint8_t)((s->hlen - cut) / 8 - 1);
+	plen_add(d + l3_off, -(int32_t)cut);
+}
+
+/* Whether removing every message would leave no payload at all: no
+ * upper-layer bytes and a chain made only of dsrlb headers. */
+static bool
+removal_empties(const uint8_t *d, uint32_t l3_off,
+		const struct ip6ext_info *info)
+{
+	uint32_t gone = 0, hoff;
+	unsigned int i, j, ours;
+	struct do_scan s;
+
+	if (info->end != info->upper_off)
+		return false;
+	for (i = 0; i < IP6EXT_MSG_MAX; i++) {
+		if (info->msg_off[i] == 0)
+			continue;
+		if (info->msg_enc[i] == IP6EXT_ENC_PAPER) {
+			gone += paper_len[i];
+			continue;
+		}
+		/* Each Destination Options header once, by its first
+		 * message. */
+		hoff = info->msg_hdr_off[i];
+		for (j = 0; j < i; j++)
+			if (info->msg_off[j] != 0 &&
+			    info->msg_hdr_off[j] == hoff)
+				break;
+		if (j < i)
+			continue;
+		ours = 0;
+		for (j = i; j < IP6EXT_MSG_MAX; j++)
+			if (info->msg_off[j] != 0 &&
+			    info->msg_hdr_off[j] == hoff)
+				ours++;
+		scan_options(d + hoff, 0, &s);
+		if (s.others == ours)
+			gone += s.hlen;
+	}
+	return gone == info->upper_off - (l3_off + IPV6_HDR_LEN);
 }
 
 enum wire_result
 ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off, enum ip6ext_msg m)
 {
-	uint8_t hdr[DO_SCRATCH], opts[DO_SCRATCH];
 	struct ip6ext_info info;
-	uint32_t hoff, old_len, olen, new_len;
+	struct do_scan s;
 	enum wire_result r;
+	uint32_t hoff;
 	uint8_t *d;
 
-	if (pb == NULL || (unsigned int)m >= IP6EXT_MSG_MAX)
+	if (pb == NULL || pb->base == NULL || (unsigned int)m >= IP6EXT_MSG_MAX)
 		return WIRE_ERR_INVAL;
 	d = pkt_buf_data(pb);
 	r = ip6ext_walk(d, pb->len, l3_off, 0, &info);
@@ -460,20 +668,26 @@ ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off, enum ip6ext_msg m)
 		return r;
 	if (info.msg_off[m] == 0)
 		return WIRE_ERR_NOT_FOUND;
+	/* RFC 8200 §4.5, RFC 5722: as for insert, a first fragment with
+	 * more to come must keep its length. */
+	if (info.frag_more)
+		return WIRE_ERR_IP6EXT_FRAGMENT;
 	hoff = info.msg_hdr_off[m];
-	old_len = info.msg_enc[m] == IP6EXT_ENC_PAPER ? paper_len[m] :
-		  ((uint32_t)d[hoff + 1] + 1) * 8;
 	if (info.msg_enc[m] == IP6EXT_ENC_DSTOPT) {
-		olen = do_collect(d, hoff, info.msg_off[m], opts);
-		if (olen != 0) {
-			/* Other options stay: rebuild the header smaller. */
-			new_len = do_build(hdr, d[hoff], opts, olen);
-			return splice(pb, l3_off, hoff, old_len, hdr, new_len);
+		scan_options(d + hoff, info.msg_off[m] - hoff, &s);
+		if (s.others != 0) {
+			cut_option(pb, l3_off, hoff, info.msg_off[m], &s);
+			return WIRE_OK;
 		}
+	} else {
+		s.hlen = paper_len[m];
 	}
-	/* The whole header goes: its Next Header moves to its parent. */
-	d[info.msg_nh_at[m]] = d[hoff];
-	return splice(pb, l3_off, hoff, old_len, NULL, 0);
+	/* Payload Length 0 would announce a jumbogram (RFC 2675): a packet
+	 * that is only this header stays as it is. */
+	if (info.end - (l3_off + IPV6_HDR_LEN) == s.hlen)
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	unlink_hdr(pb, l3_off, info.msg_nh_at[m], hoff, s.hlen);
+	return WIRE_OK;
 }
 
 enum wire_result
@@ -481,21 +695,38 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 {
 	struct ip6ext_info info;
 	enum wire_result r;
-	unsigned int m, n = 0;
+	unsigned int i, n = 0, best;
 
-	if (pb == NULL)
+	if (pb == NULL || pb->base == NULL)
 		return WIRE_ERR_INVAL;
-	/* Walk once first so that a malformed packet is left untouched. */
+	/* Walk first: a malformed packet or a fragment is left untouched.
+	 * Each removal leaves a packet that walks, so the next ones cannot
+	 * fail once the first could start. */
 	r = ip6ext_walk(pkt_buf_data(pb), pb->len, l3_off, 0, &info);
 	if (r != WIRE_OK)
 		return r;
-	for (m = 0; m < IP6EXT_MSG_MAX; m++) {
-		if (info.msg_off[m] == 0)
-			continue;
-		r = ip6ext_remove(pb, l3_off, (enum ip6ext_msg)m);
+	for (i = 0; i < IP6EXT_MSG_MAX; i++)
+		if (info.msg_off[i] != 0 && info.frag_more)
+			return WIRE_ERR_IP6EXT_FRAGMENT;
+	if (removal_empties(pkt_buf_data(pb), l3_off, &info))
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	/* Last in the packet first: undoes a sequence of inserts, which
+	 * append, in reverse order (the padding rules of cut_option). */
+	for (;;) {
+		best = IP6EXT_MSG_MAX;
+		for (i = 0; i < IP6EXT_MSG_MAX; i++)
+			if (info.msg_off[i] != 0 && (best == IP6EXT_MSG_MAX ||
+			    info.msg_off[i] > info.msg_off[best]))
+				best = i;
+		if (best == IP6EXT_MSG_MAX)
+			break;
+		r = ip6ext_remove(pb, l3_off, (enum ip6ext_msg)best);
 		if (r != WIRE_OK)
 			return r;
 		n++;
+		r = ip6ext_walk(pkt_buf_data(pb), pb->len, l3_off, 0, &info);
+		if (r != WIRE_OK)
+			return r;
 	}
 	if (removed != NULL)
 		*removed = n;

@@ -12,17 +12,27 @@
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/srh.h"
 
-#define L3 14
+#define L3 14           /* Ethernet in front of every packet */
 #define CAP 1024
 #define HEAD 256
+#define TCP_LEN 24      /* 20-byte header + "ping" */
 
 static const uint8_t client[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
 static const uint8_t vip[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x64 };
+static const uint8_t s1[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x01 };
+/* [2001:db8:0:7::42]:5555, the client tuple of every example. */
 static const uint8_t orig_client[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,
 					 0x07, [15] = 0x42 };
+#define ORIG_PORT 5555
+#define NONCE 0xA1B2C3D4u
+#define SCORE 1234
 
-/* Ethernet + IPv6 + @ext bytes of headers (first next header @nh0, the
- * caller writes them at L3 + 40) + TCP (20 bytes + 4 payload). */
+/* A foreign option (RFC 4727 experimental 0x3E: skip, may change) */
+static const uint8_t foreign_opt[6] = { 0x3e, 0x04, 0xde, 0xad, 0xbe, 0xef };
+
+/* Ethernet + IPv6 (src client, dst vip, hop limit 64) + @ext bytes of
+ * extension headers (first next header @nh0; the caller writes them at
+ * ip + 40) + TCP SYN 40000 -> 80 with "ping", checksum over vip. */
 static uint8_t *
 build(uint8_t *buf, struct pkt_buf *pb, uint32_t headroom, uint8_t nh0,
       uint32_t ext)
@@ -30,13 +40,15 @@ build(uint8_t *buf, struct pkt_buf *pb, uint32_t headroom, uint8_t nh0,
 	uint8_t *d, *ip, *t;
 
 	memset(buf, 0xEE, CAP);
-	pkt_buf_init(pb, buf, CAP, headroom, L3 + 40 + ext + 24);
+	assert_int_equal(pkt_buf_init(pb, buf, CAP, headroom,
+				      L3 + 40 + ext + TCP_LEN), WIRE_OK);
 	d = pkt_buf_data(pb);
 	memset(d, 0, pb->len);
+	memset(d, 0xAA, 12);
 	store_be16(d + 12, 0x86DD);
 	ip = d + L3;
 	store_be32(ip, 0x60000000u);
-	store_be16(ip + 4, (uint16_t)(ext + 24));
+	store_be16(ip + 4, (uint16_t)(ext + TCP_LEN));
 	ip[6] = nh0;
 	ip[7] = 64;
 	memcpy(ip + 8, client, 16);
@@ -47,62 +59,202 @@ build(uint8_t *buf, struct pkt_buf *pb, uint32_t headroom, uint8_t nh0,
 	t[12] = 0x50;
 	t[13] = 0x02;
 	memcpy(t + 20, "ping", 4);
-	store_be16(t + 16, csum_l4(csum_pseudo_ipv6(client, vip, 6, 24), t, 24));
+	store_be16(t + 16, csum_l4(csum_pseudo_ipv6(client, vip, 6, TCP_LEN),
+				   t, TCP_LEN));
+	return ip;
+}
+
+/* An 8-byte Destination Options header holding only a PadN of 6. */
+static void
+put_do_pad(uint8_t *h, uint8_t nh)
+{
+	memset(h, 0, 8);
+	h[0] = nh;
+	h[2] = 1;
+	h[3] = 4;
+}
+
+static enum wire_result
+walk(const struct pkt_buf *pb, struct ip6ext_info *in)
+{
+	return ip6ext_walk(pkt_buf_data(pb), pb->len, L3, 0, in);
+}
+
+/* The TCP checksum still verifies against the final destination. */
+static void
+assert_tcp_ok(const struct pkt_buf *pb)
+{
+	struct ip6ext_info in;
+	const uint8_t *d = pkt_buf_data(pb);
+
+	assert_int_equal(walk(pb, &in), WIRE_OK);
+	assert_int_equal(in.upper_proto, 6);
+	assert_int_equal(in.end - in.upper_off, TCP_LEN);
+	assert_int_equal(csum_l4(csum_pseudo_ipv6(d + L3 + 8,
+						  ip6ext_final_dst(d, L3, &in),
+						  6, TCP_LEN),
+				 d + in.upper_off, TCP_LEN), 0);
+}
+
+struct snap {
+	uint8_t buf[CAP];
+	struct pkt_buf pb;
+};
+
+static void
+take(struct snap *s, const uint8_t *buf, const struct pkt_buf *pb)
+{
+	memcpy(s->buf, buf, CAP);
+	s->pb = *pb;
+}
+
+static void
+assert_same(const struct snap *s, const uint8_t *buf, const struct pkt_buf *pb)
+{
+	assert_memory_equal(s->buf, buf, CAP);
+	assert_int_equal(s->pb.off, pb->off);
+	assert_int_equal(s->pb.len, pb->len);
+}
+
+/* The packet is again the one of @s (which may sit at another offset). */
+static void
+assert_back(const struct snap *s, const struct pkt_buf *pb)
+{
+	assert_int_equal(pb->len, s->pb.len);
+	assert_memory_equal(pkt_buf_data(pb), s->buf + s->pb.off, pb->len);
+}
+
+static void
+test_hdr_check(void **state)
+{
+	uint8_t buf[CAP], *ip;
+	struct pkt_buf pb;
+	uint32_t end = 0;
+
+	(void)state;
+	ip = build(buf, &pb, 0, 6, 0);
+	assert_int_equal(ip6_hdr_check(buf, pb.len, L3, &end), WIRE_OK);
+	assert_int_equal(end, L3 + 40 + TCP_LEN);
+	/* Link padding after the payload is allowed, not counted. */
+	assert_int_equal(ip6_hdr_check(buf, pb.len + 6, L3, &end), WIRE_OK);
+	assert_int_equal(end, L3 + 40 + TCP_LEN);
+	assert_int_equal(ip6_hdr_check(buf, pb.len, L3, NULL), WIRE_OK);
+	/* Payload Length one past the bytes there. */
+	store_be16(ip + 4, TCP_LEN + 1);
+	assert_int_equal(ip6_hdr_check(buf, pb.len, L3, &end),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	/* Jumbogram (RFC 2675). */
+	store_be16(ip + 4, 0);
+	assert_int_equal(ip6_hdr_check(buf, pb.len, L3, &end),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	store_be16(ip + 4, TCP_LEN);
+	ip[0] = 0x45;
+	assert_int_equal(ip6_hdr_check(buf, pb.len, L3, &end),
+			 WIRE_ERR_IPV6_VERSION);
+	ip[0] = 0x60;
+	assert_int_equal(ip6_hdr_check(buf, L3 + 39, L3, &end),
+			 WIRE_ERR_TRUNCATED);
+	assert_int_equal(ip6_hdr_check(buf, 10, L3, &end), WIRE_ERR_TRUNCATED);
+	assert_int_equal(ip6_hdr_check(NULL, pb.len, L3, &end),
+			 WIRE_ERR_INVAL);
+}
+
+/* HBH(8) + DO(8) + SRH(56) + Fragment(8) + TCP, offsets at L3 + 40. */
+static uint8_t *
+build_full_chain(uint8_t *buf, struct pkt_buf *pb)
+{
+	uint8_t segs[3][16], *ip;
+
+	ip = build(buf, pb, HEAD, 0, 8 + 8 + 56 + 8);
+	put_do_pad(ip + 40, 60);                /* HBH -> DO, PadN */
+	put_do_pad(ip + 48, 43);                /* DO -> Routing */
+	memcpy(segs[0], client, 16);
+	memcpy(segs[1], s1, 16);
+	memcpy(segs[2], vip, 16);
+	/* Reading order lb, s1, vip: DA s1, Segment List[0] = vip. */
+	assert_int_equal(srh_build(ip + 56, 56, (const uint8_t (*)[16])segs,
+				   3, 1, 44), WIRE_OK);
+	memcpy(ip + 24, s1, 16);
+	ip[112] = 6;                            /* Fragment -> TCP */
+	store_be16(ip + 114, 0x0001);           /* offset 0, M = 1 */
+	store_be32(ip + 116, 0x12345678u);
 	return ip;
 }
 
 static void
-test_walk_plain_and_full_chain(void **state)
+test_walk_full_chain(void **state)
 {
 	uint8_t buf[CAP], *ip;
 	struct pkt_buf pb;
 	struct ip6ext_info in;
-	uint8_t segs[3][16];
 
 	(void)state;
 	ip = build(buf, &pb, HEAD, 6, 0);
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
 	assert_int_equal(in.upper_proto, 6);
 	assert_int_equal(in.upper_off, L3 + 40);
 	assert_int_equal(in.upper_nh_at, L3 + 6);
 	assert_int_equal(in.n_headers, 0);
+	assert_int_equal(in.end, L3 + 64);
+	assert_ptr_equal(ip6ext_final_dst(pkt_buf_data(&pb), L3, &in),
+			 ip + 24);
 
-	/* HBH(8) + DO(8) + SRH(56) + Frag(8, first) + TCP */
-	ip = build(buf, &pb, HEAD, 0, 8 + 8 + 56 + 8);
-	ip[40] = 60;                    /* HBH -> DO, PadN 4 */
-	ip[42] = 1;
-	ip[43] = 4;
-	ip[48] = 43;                    /* DO -> Routing, Pad1 x6 */
-	memcpy(segs[0], client, 16);
-	memcpy(segs[1], vip, 16);
-	memcpy(segs[2], vip, 16);
-	srh_build(ip + 56, 56, (const uint8_t (*)[16])segs, 3, 1, 44);
-	ip[112] = 6;                    /* Frag -> TCP, offset 0, M=1 */
-	ip[115] = 1;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
+	ip = build_full_chain(buf, &pb);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
 	assert_int_equal(in.n_headers, 4);
 	assert_int_equal(in.hbh_off, L3 + 40);
 	assert_int_equal(in.srh_off, L3 + 56);
+	assert_int_equal(in.rh_off, 0);
 	assert_int_equal(in.frag_off, L3 + 112);
 	assert_int_equal(in.first_fragment, 1);
+	assert_int_equal(in.frag_more, 1);
+	assert_int_equal(in.ah_off, 0);
 	assert_int_equal(in.final_do_off, 0);   /* DO was not the last */
+	assert_int_equal(in.upper_proto, 6);
 	assert_int_equal(in.upper_off, L3 + 120);
+	assert_int_equal(in.upper_nh_at, L3 + 112);
+	assert_int_equal(in.msg_off[0] | in.msg_off[1] | in.msg_off[2], 0);
+	/* RFC 8200 §8.1: checksum over the last segment, not DA = s1. */
 	assert_memory_equal(ip6ext_final_dst(pkt_buf_data(&pb), L3, &in),
 			    vip, 16);
-	/* Non-first fragment: no upper layer. */
-	store_be16(ip + 114, 0x0008);
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_FRAGMENT);
-	/* Caller limit of 3 headers. */
-	store_be16(ip + 114, 0);
+	assert_ptr_equal(ip6ext_final_dst(pkt_buf_data(&pb), L3, &in),
+			 ip + 64);
+	assert_tcp_ok(&pb);
+	/* Caller limits: 4 headers pass, 3 do not; more than the
+	 * constant is the constant. */
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 4, &in),
+			 WIRE_OK);
 	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 3, &in),
 			 WIRE_ERR_IP6EXT_TOO_MANY);
+	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 99, &in),
+			 WIRE_OK);
+	/* Non-first fragment: no upper layer. */
+	store_be16(ip + 114, 0x0008);
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FRAGMENT);
+	/* Atomic fragment (offset 0, M = 0, RFC 6946). */
+	store_be16(ip + 114, 0);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.first_fragment, 1);
+	assert_int_equal(in.frag_more, 0);
+	/* A Routing header of another type (3, RPL) is only skipped. */
+	ip[58] = 3;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.srh_off, 0);
+	assert_int_equal(in.rh_off, L3 + 56);
+	assert_ptr_equal(ip6ext_final_dst(pkt_buf_data(&pb), L3, &in),
+			 ip + 24);
+	ip[58] = 4;
+	/* A malformed SRH is reported with the SRH's own code. */
+	ip[60] = 5;                             /* Last Entry 5: 96 bytes */
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_SRH_LAST_ENTRY);
+	ip[60] = 2;
+	/* Hop-by-Hop anywhere but first. */
+	ip[48] = 0;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_ORDER);
 }
 
 static void
-test_walk_limits_and_malformed(void **state)
+test_walk_count_and_length_limits(void **state)
 {
 	uint8_t buf[CAP], *ip;
 	struct pkt_buf pb;
@@ -110,365 +262,940 @@ test_walk_limits_and_malformed(void **state)
 	unsigned int i;
 
 	(void)state;
-	/* Nine empty Destination Options headers: one too many. */
+	/* Eight headers pass, nine do not. */
+	ip = build(buf, &pb, HEAD, 60, 8 * 8);
+	for (i = 0; i < 8; i++)
+		put_do_pad(ip + 40 + 8 * i, i == 7 ? 6 : 60);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.n_headers, 8);
+	assert_int_equal(in.final_do_off, L3 + 40 + 56);
 	ip = build(buf, &pb, HEAD, 60, 9 * 8);
-	for (i = 0; i < 9; i++) {
-		ip[40 + 8 * i] = i == 8 ? 6 : 60;
-		ip[40 + 8 * i + 2] = 1;
-		ip[40 + 8 * i + 3] = 4;
-	}
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_TOO_MANY);
-	/* One 264-byte Destination Options header: chain too long. */
-	ip = build(buf, &pb, HEAD, 60, 264);
+	for (i = 0; i < 9; i++)
+		put_do_pad(ip + 40 + 8 * i, i == 8 ? 6 : 60);
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_TOO_MANY);
+
+	/* A chain of exactly IP6EXT_MAX_CHAIN (512) bytes passes: one
+	 * Destination Options header, two 255-byte foreign options. */
+	ip = build(buf, &pb, HEAD, 60, 512);
 	ip[40] = 6;
-	ip[41] = 32;
-	ip[42] = 1;
-	ip[43] = 255;
-	ip[42 + 257] = 1;
-	ip[42 + 258] = 3;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_TOO_LONG);
-	/* PadN running past its header. */
-	ip = build(buf, &pb, HEAD, 60, 8);
+	ip[41] = 63;
+	ip[42] = 0x3e;
+	ip[43] = 253;
+	ip[42 + 255] = 0x3e;
+	ip[43 + 255] = 253;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.upper_off, L3 + 40 + 512);
+	/* 520 bytes (one more 8-byte foreign option) is too long. */
+	ip = build(buf, &pb, HEAD, 60, 520);
 	ip[40] = 6;
-	ip[42] = 1;
-	ip[43] = 5;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_FORMAT);
-	ip[43] = 4;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
-	assert_int_equal(in.final_do_off, L3 + 40);
-	/* Header length beyond the payload (40 > 8 + 24 bytes left). */
-	ip[41] = 4;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_TRUNCATED);
-	ip[41] = 0;
-	/* Hop-by-Hop after another header. */
-	ip[40] = 0;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_ORDER);
-	/* Header errors. */
-	store_be16(ip + 4, 0);
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IPV6_PAYLOAD_LEN);
-	store_be16(ip + 4, 33);
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IPV6_PAYLOAD_LEN);
-	ip[0] = 0x40;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IPV6_VERSION);
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), L3 + 39, L3, 0, &in),
-			 WIRE_ERR_TRUNCATED);
-	/* A paper header with the wrong length. */
-	ip = build(buf, &pb, HEAD, 29, 16);
-	ip[40] = 6;
-	ip[41] = 1;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_FORMAT);
+	ip[41] = 64;
+	ip[42] = 0x3e;
+	ip[43] = 253;
+	ip[42 + 255] = 0x3e;
+	ip[43 + 255] = 253;
+	ip[42 + 510] = 0x3e;
+	ip[43 + 510] = 6;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_TOO_LONG);
+	/* Also across headers: a 512-byte one, then an 8-byte one. */
+	ip = build(buf, &pb, HEAD, 60, 520);
+	ip[40] = 60;
+	ip[41] = 63;
+	ip[42] = 0x3e;
+	ip[43] = 253;
+	ip[42 + 255] = 0x3e;
+	ip[43 + 255] = 253;
+	put_do_pad(ip + 40 + 512, 6);
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_TOO_LONG);
 }
 
 static void
-test_paper_encoding_exact_bytes_and_round_trip(void **state)
-{
-	static const uint8_t want27[24] = {
-		0x06, 0x02, 0x15, 0xb3, 0, 0, 0, 0,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x07,
-		0, 0, 0, 0, 0, 0, 0, 0x42,
-	};
-	static const uint8_t want28[8] = { 0x06, 0, 0, 0, 0xa1, 0xb2, 0xc3,
-					   0xd4 };
-	static const uint8_t want29[8] = { 0x06, 0, 0x04, 0xd2, 0, 0, 0, 0 };
-	uint8_t buf[CAP], orig[CAP], *d;
-	struct pkt_buf pb;
-	struct ip6ext_info in;
-	unsigned int removed;
-	uint32_t olen;
-
-	(void)state;
-	build(buf, &pb, HEAD, 6, 0);
-	olen = pb.len;
-	memcpy(orig, pkt_buf_data(&pb), olen);
-
-	assert_int_equal(ip6ext_insert_client(&pb, L3, 1500, IP6EXT_ENC_PAPER,
-					      orig_client, 5555), WIRE_OK);
-	d = pkt_buf_data(&pb);
-	assert_int_equal(d[L3 + 6], 27);
-	assert_memory_equal(d + L3 + 40, want27, 24);
-	assert_int_equal(load_be16(d + L3 + 4), 48);
-	assert_int_equal(ip6ext_insert_request(&pb, L3, 1500, IP6EXT_ENC_PAPER,
-					       0xA1B2C3D4u), WIRE_OK);
-	d = pkt_buf_data(&pb);
-	/* The request goes right before TCP: after the client tuple. */
-	assert_int_equal(d[L3 + 40], 28);
-	assert_int_equal(d[L3 + 64], 6);
-	assert_memory_equal(d + L3 + 65, want28 + 1, 7);
-	assert_int_equal(ip6ext_walk(d, pb.len, L3, 0, &in), WIRE_OK);
-	assert_memory_equal(in.client_addr, orig_client, 16);
-	assert_int_equal(in.client_port, 5555);
-	assert_int_equal(in.req_nonce, 0xA1B2C3D4u);
-	assert_int_equal(in.upper_off, L3 + 72);
-	assert_int_equal(ip6ext_insert_request(&pb, L3, 1500, IP6EXT_ENC_PAPER,
-					       0), WIRE_ERR_IP6EXT_DUP);
-	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
-	assert_int_equal(removed, 2);
-	assert_int_equal(pb.len, olen);
-	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
-
-	assert_int_equal(ip6ext_insert_answer(&pb, L3, 1500, IP6EXT_ENC_PAPER,
-					      1234, 0), WIRE_OK);
-	assert_memory_equal(pkt_buf_data(&pb) + L3 + 40, want29, 8);
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_ANS),
-			 WIRE_OK);
-	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_ANS),
-			 WIRE_ERR_NOT_FOUND);
-}
-
-static void
-test_dstopt_encoding_exact_bytes_and_round_trip(void **state)
-{
-	/* Client tuple option: 22 bytes, the header exactly 24. */
-	static const uint8_t want_client[24] = {
-		0x06, 0x02, 0x1e, 0x14, 0x01, 0x00, 0x15, 0xb3,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x07,
-		0, 0, 0, 0, 0, 0, 0, 0x42,
-	};
-	/* Client tuple + request: 2 + 22 + 10 = 34, PadN of 6 -> 40. */
-	static const uint8_t want_both_tail[16] = {
-		0x1e, 0x08, 0x02, 0x00, 0x00, 0x00, 0xa1, 0xb2, 0xc3, 0xd4,
-		0x01, 0x04, 0, 0, 0, 0,
-	};
-	/* Answer alone: 2 + 10, PadN 4 -> 16. */
-	static const uint8_t want_ans[16] = {
-		0x06, 0x01, 0x1e, 0x08, 0x03, 0x00, 0xff, 0xfe,
-		0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00,
-	};
-	uint8_t buf[CAP], orig[CAP], *d;
-	struct pkt_buf pb;
-	struct ip6ext_info in;
-	uint32_t olen;
-
-	(void)state;
-	build(buf, &pb, HEAD, 6, 0);
-	olen = pb.len;
-	memcpy(orig, pkt_buf_data(&pb), olen);
-	assert_int_equal(ip6ext_insert_client(&pb, L3, 0, IP6EXT_ENC_DSTOPT,
-					      orig_client, 5555), WIRE_OK);
-	d = pkt_buf_data(&pb);
-	assert_int_equal(d[L3 + 6], 60);
-	assert_memory_equal(d + L3 + 40, want_client, 24);
-	assert_int_equal(ip6ext_insert_request(&pb, L3, 0, IP6EXT_ENC_DSTOPT,
-					       0xA1B2C3D4u), WIRE_OK);
-	d = pkt_buf_data(&pb);
-	assert_int_equal(d[L3 + 41], 4);        /* one header, 40 bytes */
-	assert_memory_equal(d + L3 + 40 + 24, want_both_tail, 16);
-	assert_int_equal(ip6ext_walk(d, pb.len, L3, 0, &in), WIRE_OK);
-	assert_int_equal(in.n_headers, 1);
-	assert_int_equal(in.msg_enc[IP6EXT_MSG_CLIENT_TUPLE], IP6EXT_ENC_DSTOPT);
-	assert_int_equal(in.client_port, 5555);
-	assert_int_equal(in.req_nonce, 0xA1B2C3D4u);
-	/* A paper-encoded request on top would be a duplicate message. */
-	assert_int_equal(ip6ext_insert_request(&pb, L3, 0, IP6EXT_ENC_PAPER, 1),
-			 WIRE_ERR_IP6EXT_DUP);
-	/* Removing the client tuple keeps the header with the request. */
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_CLIENT_TUPLE),
-			 WIRE_OK);
-	d = pkt_buf_data(&pb);
-	assert_int_equal(d[L3 + 41], 1);
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
-			 WIRE_OK);
-	assert_int_equal(pb.len, olen);
-	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
-
-	assert_int_equal(ip6ext_insert_answer(&pb, L3, 0, IP6EXT_ENC_DSTOPT,
-					      0xfffe, 0), WIRE_OK);
-	assert_memory_equal(pkt_buf_data(&pb) + L3 + 40, want_ans, 16);
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
-	assert_int_equal(in.score, 0xfffe);
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_ANS),
-			 WIRE_OK);
-	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
-}
-
-static void
-test_dstopt_joins_foreign_header_and_keeps_it(void **state)
-{
-	uint8_t buf[CAP], orig[CAP], *ip, *d;
-	struct pkt_buf pb;
-	uint32_t olen;
-
-	(void)state;
-	/* Final DO header with a foreign option (type 0x07, 4 bytes) and a
-	 * PadN of 0, laid out as dsrlb would: 2 + 6 = 8. */
-	ip = build(buf, &pb, HEAD, 60, 8);
-	ip[40] = 6;
-	ip[42] = 0x07;
-	ip[43] = 4;
-	memcpy(ip + 44, "\xde\xad\xbe\xef", 4);
-	olen = pb.len;
-	memcpy(orig, pkt_buf_data(&pb), olen);
-	assert_int_equal(ip6ext_insert_answer(&pb, L3, 0, IP6EXT_ENC_DSTOPT, 7,
-					      9), WIRE_OK);
-	d = pkt_buf_data(&pb);
-	assert_int_equal(d[L3 + 41], 2);        /* 2 + 6 + 10 -> 24 */
-	assert_int_equal(d[L3 + 48], 0x1e);
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_ANS),
-			 WIRE_OK);
-	assert_int_equal(pb.len, olen);
-	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
-}
-
-static void
-test_errors_change_nothing(void **state)
-{
-	uint8_t buf[CAP], copy[CAP], *ip;
-	struct pkt_buf pb, pb0;
-
-	(void)state;
-	ip = build(buf, &pb, HEAD, 6, 0);
-	(void)ip;
-	pb0 = pb;
-	memcpy(copy, buf, CAP);
-	/* MTU: 40 + 24 + 24 = 88. */
-	assert_int_equal(ip6ext_insert_client(&pb, L3, 87, IP6EXT_ENC_PAPER,
-					      orig_client, 1), WIRE_ERR_MTU);
-	assert_int_equal(ip6ext_insert_client(&pb, L3, 87, IP6EXT_ENC_DSTOPT,
-					      orig_client, 1), WIRE_ERR_MTU);
-	assert_int_equal(ip6ext_insert_request(&pb, L3, 0, 7, 0),
-			 WIRE_ERR_INVAL);
-	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_MAX),
-			 WIRE_ERR_INVAL);
-	assert_memory_equal(buf, copy, CAP);
-	assert_int_equal(pb.len, pb0.len);
-	/* No room at either end. */
-	pkt_buf_init(&pb, buf + HEAD, pb0.len, 0, pb0.len);
-	assert_int_equal(ip6ext_insert_answer(&pb, L3, 0, IP6EXT_ENC_PAPER, 1,
-					      0), WIRE_ERR_NO_ROOM);
-	assert_memory_equal(buf, copy, CAP);
-	/* Tailroom only (no headroom) works, and Ethernet stays. */
-	memmove(buf, buf + HEAD, pb0.len);
-	pkt_buf_init(&pb, buf, CAP, 0, pb0.len);
-	assert_int_equal(ip6ext_insert_answer(&pb, L3, 0, IP6EXT_ENC_PAPER, 1,
-					      0), WIRE_OK);
-	assert_int_equal(pb.off, 0);
-	assert_memory_equal(buf, copy + HEAD, L3 + 4);
-	/* Malformed packet: remove_all reports and touches nothing. */
-	memcpy(copy, buf, CAP);
-	buf[L3 + 40 + 1] = 3;
-	memcpy(copy, buf, CAP);
-	assert_int_equal(ip6ext_remove_all(&pb, L3, NULL),
-			 WIRE_ERR_IP6EXT_FORMAT);
-	assert_memory_equal(buf, copy, CAP);
-}
-
-static void
-test_ah_dups_and_unknown_subtype(void **state)
+test_walk_truncated_and_bad_lengths(void **state)
 {
 	uint8_t buf[CAP], *ip;
 	struct pkt_buf pb;
 	struct ip6ext_info in;
-	unsigned int removed = 9;
 
 	(void)state;
-	/* AH, whose length is in 4-octet units ((1 + 2) * 4 = 12 bytes),
-	 * then TCP. */
-	ip = build(buf, &pb, HEAD, 51, 12);
-	ip[40] = 6;
-	ip[41] = 1;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
-	assert_int_equal(in.upper_off, L3 + 52);
-	assert_int_equal(in.n_headers, 1);
-	/* No SRH: the final destination is the destination field. */
-	assert_memory_equal(ip6ext_final_dst(pkt_buf_data(&pb), L3, &in),
-			    vip, 16);
-	/* remove_all on a packet without messages. */
-	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
-	assert_int_equal(removed, 0);
+	/* Header length (40) beyond the payload (8 + 24 bytes). */
+	ip = build(buf, &pb, HEAD, 60, 8);
+	put_do_pad(ip + 40, 6);
+	ip[41] = 4;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_TRUNCATED);
+	/* Fewer than 8 bytes left for a header: the payload ends inside
+	 * it (Payload Length 4; the rest of the frame is not the packet). */
+	ip[41] = 0;
+	store_be16(ip + 4, 4);
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_TRUNCATED);
+	/* Exactly the header and nothing after: upper layer at the end. */
+	store_be16(ip + 4, 8);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.upper_off, in.end);
 
-	/* Header 29 twice: a duplicate. */
+	/* Paper headers of the wrong length. */
 	ip = build(buf, &pb, HEAD, 29, 16);
-	ip[40] = 29;
-	ip[48] = 6;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_DUP);
-
-	/* Our option type with an unknown sub-type, and with a wrong
-	 * length for its sub-type. */
-	ip = build(buf, &pb, HEAD, 60, 16);
 	ip[40] = 6;
 	ip[41] = 1;
-	ip[42] = IP6EXT_DSTOPT_TYPE;
-	ip[43] = 8;
-	ip[44] = 9;
-	ip[52] = 1;             /* PadN of 4 */
-	ip[53] = 2;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_FORMAT);
-	ip[44] = IP6EXT_SUB_METRIC_ANS;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
-	assert_int_equal(in.msg_enc[IP6EXT_MSG_METRIC_ANS], IP6EXT_ENC_DSTOPT);
-	ip[43] = 6;             /* 8 -> 6: wrong length, PadN re-fitted */
-	ip[50] = 1;
-	ip[51] = 4;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_ERR_IP6EXT_FORMAT);
-	/* A foreign option type in a Hop-by-Hop header is only skipped. */
-	ip = build(buf, &pb, HEAD, 0, 8);
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	ip[6] = 28;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	ip[6] = 27;                             /* 16, not 24 */
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	ip[41] = 3;                             /* 32, not 24 */
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	store_be16(ip + 4, 24);                 /* and past the payload */
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_TRUNCATED);
+
+	/* AH: (len + 2) * 4 bytes, at least 12, a multiple of 8. */
+	ip = build(buf, &pb, HEAD, 51, 16);
 	ip[40] = 6;
-	ip[42] = IP6EXT_DSTOPT_TYPE;
-	ip[43] = 4;
-	assert_int_equal(ip6ext_walk(pkt_buf_data(&pb), pb.len, L3, 0, &in),
-			 WIRE_OK);
-	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_ANS], 0);
+	ip[41] = 2;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.ah_off, L3 + 40);
+	assert_int_equal(in.upper_off, L3 + 56);
+	assert_int_equal(in.n_headers, 1);
+	ip[41] = 1;                             /* 12: fine for IPv4 only */
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	ip[41] = 0;                             /* 8: shorter than AH */
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	ip[41] = 4;                             /* 24 bytes: fine */
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.upper_off, L3 + 64);
 }
 
 static void
-test_insert_goes_before_upper_layer_after_chain(void **state)
+test_walk_option_tlvs(void **state)
 {
-	uint8_t buf[CAP], orig[CAP], *ip, *d;
+	uint8_t buf[CAP], *ip, *h;
 	struct pkt_buf pb;
 	struct ip6ext_info in;
-	uint32_t olen;
 
 	(void)state;
-	/* HBH + Fragment (first) + TCP: the message goes after both. */
-	ip = build(buf, &pb, HEAD, 0, 16);
-	ip[40] = 44;
-	ip[42] = 1;
+	ip = build(buf, &pb, HEAD, 60, 16);
+	h = ip + 40;
+	/* Pad1 x6, foreign option of length 0, Pad1 x6: runs of 6. */
+	h[0] = 6;
+	h[1] = 1;
+	h[8] = 0x3e;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.final_do_off, L3 + 40);
+	/* The option becomes a Pad1 + Pad1: one run of 14. */
+	h[8] = 0;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	/* PadN 6 + PadN 6 (16 bytes): each alone is fine, not together. */
+	memset(h + 2, 0, 14);
+	h[2] = 1;
+	h[3] = 4;
+	h[8] = 0x3e;
+	h[10] = 1;
+	h[11] = 4;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	h[8] = 1;
+	h[9] = 0;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	/* PadN with nonzero data (RFC 4942 §2.1.9.5). */
+	ip = build(buf, &pb, HEAD, 0, 8);
+	put_do_pad(ip + 40, 6);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.hbh_off, L3 + 40);
+	ip[47] = 1;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	/* An option running past its header. */
+	ip[47] = 0;
+	ip[43] = 5;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	/* A type byte with no room for its length byte. */
+	ip[43] = 3;                             /* PadN 5, then type 0x3e */
+	ip[47] = 0x3e;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	/* Our option type in a Hop-by-Hop header is someone else's. */
+	ip[42] = IP6EXT_DSTOPT_TYPE;
 	ip[43] = 4;
+	ip[44] = IP6EXT_SUB_METRIC_ANS;
+	ip[47] = 0;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_ANS], 0);
+
+	/* 0x1E with an unknown sub-type (another RFC 4727 experiment) or
+	 * no data is skipped; a known sub-type of the wrong length is not. */
+	ip = build(buf, &pb, HEAD, 60, 16);
+	h = ip + 40;
+	h[0] = 6;
+	h[1] = 1;
+	h[2] = IP6EXT_DSTOPT_TYPE;
+	h[3] = 8;
+	h[4] = 9;
+	h[12] = 1;
+	h[13] = 2;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_ANS], 0);
+	h[4] = IP6EXT_SUB_METRIC_ANS;
+	store_be16(h + 6, 77);
+	store_be32(h + 8, 5);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_ANS], L3 + 42);
+	assert_int_equal(in.msg_hdr_off[IP6EXT_MSG_METRIC_ANS], L3 + 40);
+	assert_int_equal(in.msg_nh_at[IP6EXT_MSG_METRIC_ANS], L3 + 6);
+	assert_int_equal(in.msg_enc[IP6EXT_MSG_METRIC_ANS], IP6EXT_ENC_DSTOPT);
+	assert_int_equal(in.score, 77);
+	assert_int_equal(in.ans_nonce, 5);
+	h[3] = 6;               /* 8 -> 6: wrong length, PadN re-fitted */
+	h[10] = 1;
+	h[11] = 4;
+	h[12] = 0;
+	h[13] = 0;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	h[4] = IP6EXT_SUB_CLIENT_TUPLE;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	/* No sub-type at all: skipped. [1e 00][PadN 2][3e 06 ...] */
+	memset(h + 2, 0, 14);
+	h[2] = IP6EXT_DSTOPT_TYPE;
+	h[4] = 1;
+	h[5] = 2;
+	h[8] = 0x3e;
+	h[9] = 6;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[0] | in.msg_off[1] | in.msg_off[2], 0);
+}
+
+static void
+test_walk_upper_layers_and_dups(void **state)
+{
+	static const uint8_t uppers[] = { 17, 50, 58, 59, 135, 253 };
+	uint8_t buf[CAP], *ip;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	unsigned int i;
+
+	(void)state;
+	/* Anything not crossed is the upper layer, ESP, No Next Header and
+	 * Mobility included. */
+	for (i = 0; i < sizeof(uppers); i++) {
+		ip = build(buf, &pb, HEAD, 0, 8);
+		put_do_pad(ip + 40, uppers[i]);
+		assert_int_equal(walk(&pb, &in), WIRE_OK);
+		assert_int_equal(in.upper_proto, uppers[i]);
+		assert_int_equal(in.upper_off, L3 + 48);
+		assert_int_equal(in.upper_nh_at, L3 + 40);
+	}
+	/* Header 29 twice. */
+	ip = build(buf, &pb, HEAD, 29, 16);
+	ip[40] = 29;
 	ip[48] = 6;
-	olen = pb.len;
-	memcpy(orig, pkt_buf_data(&pb), olen);
-	assert_int_equal(ip6ext_insert_request(&pb, L3, 0, IP6EXT_ENC_PAPER,
-					       0x01020304u), WIRE_OK);
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_DUP);
+	/* Header 28, then a Destination Options request: a duplicate
+	 * across encodings. */
+	ip = build(buf, &pb, HEAD, 28, 24);
+	ip[40] = 60;
+	ip[48] = 6;
+	ip[49] = 1;
+	ip[50] = IP6EXT_DSTOPT_TYPE;
+	ip[51] = 8;
+	ip[52] = IP6EXT_SUB_METRIC_REQ;
+	ip[60] = 1;
+	ip[61] = 2;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_DUP);
+	ip[40] = 6;                             /* 28 alone: fine */
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.upper_off, L3 + 48);
+	/* Two request options in one header. */
+	ip = build(buf, &pb, HEAD, 60, 24);
+	ip[40] = 6;
+	ip[41] = 2;
+	ip[42] = IP6EXT_DSTOPT_TYPE;
+	ip[43] = 8;
+	ip[44] = IP6EXT_SUB_METRIC_REQ;
+	ip[52] = IP6EXT_DSTOPT_TYPE;
+	ip[53] = 8;
+	ip[54] = IP6EXT_SUB_METRIC_REQ;
+	ip[62] = 1;
+	ip[63] = 0;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_DUP);
+	/* A second SRH. */
+	{
+		uint8_t segs[1][16];
+
+		memcpy(segs[0], vip, 16);
+		ip = build(buf, &pb, HEAD, 43, 48);
+		assert_int_equal(srh_build(ip + 40, 24,
+					   (const uint8_t (*)[16])segs, 1, 0,
+					   43), WIRE_OK);
+		assert_int_equal(srh_build(ip + 64, 24,
+					   (const uint8_t (*)[16])segs, 1, 0,
+					   6), WIRE_OK);
+		assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_DUP);
+	}
+}
+
+/* One insert of each message in each encoding into the plain SYN:
+ * the first 8 bytes of the IPv6 header and the inserted bytes. The same
+ * hex is in docs/wire-format.md. */
+struct vector {
+	enum ip6ext_encoding enc;
+	enum ip6ext_msg msg;
+	uint8_t ip8[8];
+	uint8_t len;
+	uint8_t ext[24];
+};
+
+static const struct vector vectors[] = {
+	{ IP6EXT_ENC_PAPER, IP6EXT_MSG_CLIENT_TUPLE,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x30, 0x1b, 0x40 }, 24,
+	  { 0x06, 0x02, 0x15, 0xb3, 0x00, 0x00, 0x00, 0x00,
+	    0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x07,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42 } },
+	{ IP6EXT_ENC_PAPER, IP6EXT_MSG_METRIC_REQ,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x1c, 0x40 }, 8,
+	  { 0x06, 0x00, 0x00, 0x00, 0xa1, 0xb2, 0xc3, 0xd4 } },
+	{ IP6EXT_ENC_PAPER, IP6EXT_MSG_METRIC_ANS,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x1d, 0x40 }, 8,
+	  { 0x06, 0x00, 0x04, 0xd2, 0xa1, 0xb2, 0xc3, 0xd4 } },
+	{ IP6EXT_ENC_DSTOPT, IP6EXT_MSG_CLIENT_TUPLE,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x30, 0x3c, 0x40 }, 24,
+	  { 0x06, 0x02, 0x1e, 0x14, 0x01, 0x00, 0x15, 0xb3,
+	    0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x07,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42 } },
+	{ IP6EXT_ENC_DSTOPT, IP6EXT_MSG_METRIC_REQ,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x28, 0x3c, 0x40 }, 16,
+	  { 0x06, 0x01, 0x1e, 0x08, 0x02, 0x00, 0x00, 0x00,
+	    0xa1, 0xb2, 0xc3, 0xd4, 0x01, 0x02, 0x00, 0x00 } },
+	{ IP6EXT_ENC_DSTOPT, IP6EXT_MSG_METRIC_ANS,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x28, 0x3c, 0x40 }, 16,
+	  { 0x06, 0x01, 0x1e, 0x08, 0x03, 0x00, 0x04, 0xd2,
+	    0xa1, 0xb2, 0xc3, 0xd4, 0x01, 0x02, 0x00, 0x00 } },
+};
+
+static enum wire_result
+insert(struct pkt_buf *pb, uint32_t mtu, enum ip6ext_encoding enc,
+       enum ip6ext_msg m)
+{
+	switch (m) {
+	case IP6EXT_MSG_CLIENT_TUPLE:
+		return ip6ext_insert_client(pb, L3, mtu, enc, orig_client,
+					    ORIG_PORT);
+	case IP6EXT_MSG_METRIC_REQ:
+		return ip6ext_insert_request(pb, L3, mtu, enc, NONCE);
+	default:
+		return ip6ext_insert_answer(pb, L3, mtu, enc, SCORE, NONCE);
+	}
+}
+
+static uint8_t
+paper_nh_of(enum ip6ext_msg m)
+{
+	return (uint8_t)(IP6EXT_CLIENT_TUPLE + m);
+}
+
+static void
+assert_decoded(const struct ip6ext_info *in, enum ip6ext_msg m,
+	       enum ip6ext_encoding enc)
+{
+	assert_int_not_equal(in->msg_off[m], 0);
+	assert_int_equal(in->msg_enc[m], enc);
+	switch (m) {
+	case IP6EXT_MSG_CLIENT_TUPLE:
+		assert_memory_equal(in->client_addr, orig_client, 16);
+		assert_int_equal(in->client_port, ORIG_PORT);
+		break;
+	case IP6EXT_MSG_METRIC_REQ:
+		assert_int_equal(in->req_nonce, NONCE);
+		break;
+	default:
+		assert_int_equal(in->score, SCORE);
+		assert_int_equal(in->ans_nonce, NONCE);
+		break;
+	}
+}
+
+static void
+test_exact_vectors_and_round_trip(void **state)
+{
+	uint8_t buf[CAP], *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+	unsigned int i, removed;
+
+	(void)state;
+	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		const struct vector *v = &vectors[i];
+
+		build(buf, &pb, HEAD, 6, 0);
+		take(&orig, buf, &pb);
+		assert_int_equal(insert(&pb, 1500, v->enc, v->msg), WIRE_OK);
+		d = pkt_buf_data(&pb);
+		assert_int_equal(pb.len, orig.pb.len + v->len);
+		/* Ethernet and the addresses did not move or change. */
+		assert_memory_equal(d, orig.buf + HEAD, L3);
+		assert_memory_equal(d + L3, v->ip8, 8);
+		assert_memory_equal(d + L3 + 8, orig.buf + HEAD + L3 + 8, 32);
+		assert_memory_equal(d + L3 + 40, v->ext, v->len);
+		assert_memory_equal(d + L3 + 40 + v->len,
+				    orig.buf + HEAD + L3 + 40, TCP_LEN);
+		assert_int_equal(walk(&pb, &in), WIRE_OK);
+		assert_int_equal(in.n_headers, 1);
+		assert_decoded(&in, v->msg, v->enc);
+		assert_int_equal(in.msg_hdr_off[v->msg], L3 + 40);
+		assert_int_equal(in.msg_off[v->msg], L3 + 40 +
+				 (v->enc == IP6EXT_ENC_DSTOPT ? 2 : 0));
+		assert_tcp_ok(&pb);
+		/* Twice is a duplicate, in either encoding. */
+		assert_int_equal(insert(&pb, 1500, IP6EXT_ENC_PAPER, v->msg),
+				 WIRE_ERR_IP6EXT_DUP);
+		assert_int_equal(insert(&pb, 1500, IP6EXT_ENC_DSTOPT, v->msg),
+				 WIRE_ERR_IP6EXT_DUP);
+		assert_int_equal(ip6ext_remove(&pb, L3, v->msg), WIRE_OK);
+		assert_back(&orig, &pb);
+		assert_int_equal(ip6ext_remove(&pb, L3, v->msg),
+				 WIRE_ERR_NOT_FOUND);
+		/* Same with remove_all. */
+		assert_int_equal(insert(&pb, 1500, v->enc, v->msg), WIRE_OK);
+		assert_int_equal(ip6ext_remove_all(&pb, L3, &removed),
+				 WIRE_OK);
+		assert_int_equal(removed, 1);
+		assert_back(&orig, &pb);
+	}
+}
+
+static void
+test_all_three_both_encodings(void **state)
+{
+	static const enum ip6ext_msg order[3][3] = {
+		{ 0, 1, 2 }, { 2, 0, 1 }, { 1, 2, 0 },
+	};
+	uint8_t buf[CAP], *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+	unsigned int o, i, e, removed;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		for (o = 0; o < 3; o++) {
+			build(buf, &pb, HEAD, 6, 0);
+			take(&orig, buf, &pb);
+			for (i = 0; i < 3; i++)
+				assert_int_equal(insert(&pb, 0, e,
+							order[o][i]), WIRE_OK);
+			assert_int_equal(walk(&pb, &in), WIRE_OK);
+			for (i = 0; i < 3; i++)
+				assert_decoded(&in, (enum ip6ext_msg)i, e);
+			/* Paper: three headers of 24 + 8 + 8. Options:
+			 * one header, the messages in insert order. */
+			assert_int_equal(in.n_headers, e == 0 ? 3 : 1);
+			assert_int_equal(pb.len - orig.pb.len,
+					 e == 0 ? 40 : 24 + 16 + 16);
+			assert_tcp_ok(&pb);
+			assert_int_equal(ip6ext_remove_all(&pb, L3, &removed),
+					 WIRE_OK);
+			assert_int_equal(removed, 3);
+			assert_back(&orig, &pb);
+		}
+	}
+	/* The Destination Options header for client, request, answer:
+	 * every option at 8n+2 (address 8-aligned, nonces 4-aligned). */
+	build(buf, &pb, HEAD, 6, 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT, i), WIRE_OK);
+	d = pkt_buf_data(&pb) + L3 + 40;
+	assert_int_equal(d[1], 6);
+	assert_memory_equal(d + 2, vectors[3].ext + 2, 22);
+	assert_memory_equal(d + 24, "\x01\x00\x1e\x08\x02\x00\x00\x00"
+			    "\xa1\xb2\xc3\xd4\x01\x02\x00\x00", 16);
+	assert_memory_equal(d + 40, "\x01\x00\x1e\x08\x03\x00\x04\xd2"
+			    "\xa1\xb2\xc3\xd4\x01\x02\x00\x00", 16);
+	/* Removing the client keeps the header (it has other options). */
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_CLIENT_TUPLE),
+			 WIRE_OK);
+	d = pkt_buf_data(&pb) + L3 + 40;
+	assert_int_equal(pkt_buf_data(&pb)[L3 + 6], 60);
+	/* ... exactly as if only request and answer had been inserted. */
+	assert_memory_equal(d, "\x06\x03\x1e\x08\x02\x00\x00\x00"
+			    "\xa1\xb2\xc3\xd4\x01\x02\x00\x00"
+			    "\x01\x00\x1e\x08\x03\x00\x04\xd2"
+			    "\xa1\xb2\xc3\xd4\x01\x02\x00\x00", 32);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_CLIENT_TUPLE], 0);
+	assert_int_equal(in.upper_off, L3 + 40 + 32);
+	assert_tcp_ok(&pb);
+}
+
+/* HBH + SRH + atomic Fragment + AH + TCP: the message goes after all of
+ * them, right before TCP; the final destination stays the last segment. */
+static void
+test_placement_after_chain(void **state)
+{
+	uint8_t buf[CAP], segs[2][16], *ip, *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+	unsigned int e, m;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		for (m = 0; m < IP6EXT_MSG_MAX; m++) {
+			ip = build(buf, &pb, HEAD, 0, 8 + 40 + 8 + 16);
+			put_do_pad(ip + 40, 43);
+			memcpy(segs[0], s1, 16);
+			memcpy(segs[1], vip, 16);
+			assert_int_equal(srh_build(ip + 48, 40,
+					(const uint8_t (*)[16])segs, 2, 0, 44),
+					 WIRE_OK);
+			memcpy(ip + 24, s1, 16);
+			ip[88] = 51;            /* Fragment -> AH, atomic */
+			ip[96] = 6;             /* AH -> TCP, 16 bytes */
+			ip[97] = 2;
+			take(&orig, buf, &pb);
+			assert_int_equal(insert(&pb, 0, e, m), WIRE_OK);
+			d = pkt_buf_data(&pb);
+			assert_int_equal(d[L3 + 96], e == 0 ? paper_nh_of(m) :
+					 60);
+			assert_int_equal(walk(&pb, &in), WIRE_OK);
+			assert_int_equal(in.n_headers, 5);
+			assert_int_equal(in.msg_hdr_off[m], L3 + 112);
+			assert_int_equal(in.msg_nh_at[m], L3 + 96);
+			assert_int_equal(in.upper_nh_at, L3 + 112);
+			assert_int_equal(in.srh_off, L3 + 48);
+			assert_int_equal(in.frag_off, L3 + 88);
+			assert_int_equal(in.ah_off, L3 + 96);
+			assert_decoded(&in, m, e);
+			assert_tcp_ok(&pb);
+			assert_int_equal(ip6ext_remove(&pb, L3, m), WIRE_OK);
+			assert_back(&orig, &pb);
+		}
+	}
+}
+
+/* A final Destination Options header with a foreign option: ours are
+ * appended to it as multiples of 8, its own bytes untouched. */
+static void
+test_dstopt_joins_foreign_header(void **state)
+{
+	static const uint8_t join_client[32] = {
+		0x06, 0x03, 0x3e, 0x04, 0xde, 0xad, 0xbe, 0xef,
+		0x01, 0x00, 0x1e, 0x14, 0x01, 0x00, 0x15, 0xb3,
+		0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x07,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42,
+	};
+	static const uint8_t join_ans[16] = {
+		0x01, 0x00, 0x1e, 0x08, 0x03, 0x00, 0x04, 0xd2,
+		0xa1, 0xb2, 0xc3, 0xd4, 0x01, 0x02, 0x00, 0x00,
+	};
+	static const uint8_t join_req[16] = {
+		0x01, 0x00, 0x1e, 0x08, 0x02, 0x00, 0x00, 0x00,
+		0xa1, 0xb2, 0xc3, 0xd4, 0x01, 0x02, 0x00, 0x00,
+	};
+	/* After 6 bytes of padding a leading PadN would make a run of 8:
+	 * the option comes first, unaligned, padding after it. */
+	static const uint8_t join_client_unaligned[24] = {
+		0x1e, 0x14, 0x01, 0x00, 0x15, 0xb3, 0x20, 0x01,
+		0x0d, 0xb8, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x42, 0x01, 0x00,
+	};
+	uint8_t buf[CAP], *ip, *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+	unsigned int removed;
+
+	(void)state;
+	/* No trailing padding: [PadN 0][option] for the client. */
+	ip = build(buf, &pb, HEAD, 60, 8);
+	ip[40] = 6;
+	memcpy(ip + 42, foreign_opt, 6);
+	take(&orig, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_OK);
 	d = pkt_buf_data(&pb);
-	assert_int_equal(d[L3 + 48], 28);       /* Fragment -> 28 */
-	assert_int_equal(d[L3 + 56], 6);        /* 28 -> TCP */
-	assert_int_equal(ip6ext_walk(d, pb.len, L3, 0, &in), WIRE_OK);
-	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_REQ], L3 + 56);
-	assert_int_equal(in.first_fragment, 1);
+	assert_int_equal(d[L3 + 6], 60);
+	assert_int_equal(load_be16(d + L3 + 4), 8 + 24 + TCP_LEN);
+	assert_memory_equal(d + L3 + 40, join_client, 32);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.n_headers, 1);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_CLIENT_TUPLE], L3 + 40 + 10);
+	assert_decoded(&in, IP6EXT_MSG_CLIENT_TUPLE, IP6EXT_ENC_DSTOPT);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_ANS), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 41], 5);
+	assert_memory_equal(d + L3 + 42, join_client + 2, 30);
+	assert_memory_equal(d + L3 + 72, join_ans, 16);
+	assert_tcp_ok(&pb);
+	/* Removing the first one inserted first still leaves a valid
+	 * header, and the answer 8n+2-aligned. */
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_CLIENT_TUPLE),
+			 WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 41], 2);
+	assert_memory_equal(d + L3 + 42, foreign_opt, 6);
+	assert_memory_equal(d + L3 + 48, join_ans, 16);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+	assert_int_equal(removed, 1);
+	assert_back(&orig, &pb);
+
+	/* Trailing PadN of 4 bytes: 4 + 2 <= 7, the option is aligned. */
+	ip = build(buf, &pb, HEAD, 60, 16);
+	ip[40] = 6;
+	ip[41] = 1;
+	memcpy(ip + 42, foreign_opt, 6);
+	memcpy(ip + 48, "\x3e\x02\xaa\xbb\x01\x02\x00\x00", 8);
+	take(&orig, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 41], 3);
+	assert_memory_equal(d + L3 + 40, orig.buf + HEAD + L3 + 40, 1);
+	assert_memory_equal(d + L3 + 42, orig.buf + HEAD + L3 + 42, 14);
+	assert_memory_equal(d + L3 + 56, join_req, 16);
+	assert_tcp_ok(&pb);
 	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
 			 WIRE_OK);
-	assert_memory_equal(pkt_buf_data(&pb), orig, olen);
+	assert_back(&orig, &pb);
+
+	/* Trailing padding of 6 bytes: the option comes unaligned. */
+	ip = build(buf, &pb, HEAD, 60, 16);
+	ip[40] = 6;
+	ip[41] = 1;
+	memcpy(ip + 42, foreign_opt, 6);
+	memcpy(ip + 48, "\x3e\x00\x01\x04\x00\x00\x00\x00", 8);
+	take(&orig, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 41], 4);
+	assert_memory_equal(d + L3 + 56, join_client_unaligned, 24);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_decoded(&in, IP6EXT_MSG_CLIENT_TUPLE, IP6EXT_ENC_DSTOPT);
+	/* Then a request behind it: aligned again (2 + 2 bytes of pad). */
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_memory_equal(d + L3 + 80, join_req, 16);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+	assert_int_equal(removed, 2);
+	assert_back(&orig, &pb);
+
+	/* A paper header goes after that Destination Options header. */
+	ip = build(buf, &pb, HEAD, 60, 8);
+	ip[40] = 6;
+	memcpy(ip + 42, foreign_opt, 6);
+	take(&orig, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_METRIC_ANS), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 40], 29);
+	assert_memory_equal(d + L3 + 48, vectors[2].ext, 8);
+	/* ... and a Destination Options message now makes its own header,
+	 * the last one being header 29. */
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 48], 60);
+	assert_memory_equal(d + L3 + 56, vectors[4].ext, 16);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.n_headers, 3);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+	assert_int_equal(removed, 2);
+	assert_back(&orig, &pb);
+}
+
+/* A final Destination Options header with only padding is not joined
+ * (removing our option would remove it): a header of ours follows it. */
+static void
+test_dstopt_padding_only_header_kept(void **state)
+{
+	uint8_t buf[CAP], *ip, *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+
+	(void)state;
+	ip = build(buf, &pb, HEAD, 60, 8);
+	put_do_pad(ip + 40, 6);
+	take(&orig, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_ANS), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(d[L3 + 6], 60);
+	assert_int_equal(d[L3 + 40], 60);
+	assert_memory_equal(d + L3 + 48, vectors[5].ext, 16);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.n_headers, 2);
+	assert_int_equal(in.final_do_off, L3 + 48);
+	assert_int_equal(in.msg_nh_at[IP6EXT_MSG_METRIC_ANS], L3 + 40);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_ANS),
+			 WIRE_OK);
+	assert_back(&orig, &pb);
+}
+
+/* Removing an option whose padding does not add up to a multiple of 8:
+ * the padding around it becomes one PadN of the right length. */
+static void
+test_remove_repads(void **state)
+{
+	static const uint8_t before[24] = {
+		0x06, 0x02, 0x00, 0x1e, 0x08, 0x03, 0x00, 0x04,
+		0xd2, 0xa1, 0xb2, 0xc3, 0xd4, 0x3e, 0x00, 0x3e,
+		0x01, 0x77, 0x01, 0x04, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const uint8_t after[16] = {
+		0x06, 0x01, 0x01, 0x01, 0x00, 0x3e, 0x00, 0x3e,
+		0x01, 0x77, 0x01, 0x04, 0x00, 0x00, 0x00, 0x00,
+	};
+	uint8_t buf[CAP], *ip, *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+
+	(void)state;
+	ip = build(buf, &pb, HEAD, 60, 24);
+	memcpy(ip + 40, before, 24);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_ANS], L3 + 43);
+	assert_int_equal(in.score, SCORE);
+	assert_int_equal(in.ans_nonce, NONCE);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_ANS),
+			 WIRE_OK);
+	d = pkt_buf_data(&pb);
+	assert_int_equal(load_be16(d + L3 + 4), 16 + TCP_LEN);
+	assert_memory_equal(d + L3 + 40, after, 16);
+	assert_tcp_ok(&pb);
+}
+
+static void
+test_errors_leave_buffer_unchanged(void **state)
+{
+	uint8_t buf[CAP], *ip;
+	struct pkt_buf pb, bad;
+	struct ip6ext_info in;
+	struct snap s;
+	unsigned int i, removed = 42;
+
+	(void)state;
+	/* MTU: 40 + 24 + 24 = 88 for the client tuple, 80 for a
+	 * Destination Options request. */
+	build(buf, &pb, HEAD, 6, 0);
+	take(&s, buf, &pb);
+	assert_int_equal(insert(&pb, 87, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_ERR_MTU);
+	assert_int_equal(insert(&pb, 87, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_ERR_MTU);
+	assert_int_equal(insert(&pb, 79, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ), WIRE_ERR_MTU);
+	assert_int_equal(ip6ext_insert_request(&pb, L3, 0, 7, 0),
+			 WIRE_ERR_INVAL);
+	assert_int_equal(ip6ext_insert_client(&pb, L3, 0, IP6EXT_ENC_PAPER,
+					      NULL, 1), WIRE_ERR_INVAL);
+	assert_int_equal(ip6ext_insert_answer(NULL, L3, 0, IP6EXT_ENC_PAPER,
+					      1, 0), WIRE_ERR_INVAL);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_MAX),
+			 WIRE_ERR_INVAL);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
+			 WIRE_ERR_NOT_FOUND);
+	assert_int_equal(ip6ext_remove_all(NULL, L3, NULL), WIRE_ERR_INVAL);
+	bad = pb;
+	bad.base = NULL;
+	assert_int_equal(ip6ext_remove_all(&bad, L3, NULL), WIRE_ERR_INVAL);
+	/* Not an IPv6 header at that offset. */
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_METRIC_REQ), WIRE_OK);
+	take(&s, buf, &pb);
+	assert_int_equal(ip6ext_insert_request(&pb, L3 + 2, 0,
+					       IP6EXT_ENC_PAPER, 0),
+			 WIRE_ERR_IPV6_VERSION);
+	assert_int_equal(ip6ext_remove_all(&pb, L3 + 2, NULL),
+			 WIRE_ERR_IPV6_VERSION);
+	assert_same(&s, buf, &pb);
+	/* The exact MTU is fine. */
+	assert_int_equal(insert(&pb, 88 + 8, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_OK);
+
+	/* Eight headers already: a new one would make nine. */
+	ip = build(buf, &pb, HEAD, 60, 8 * 8);
+	for (i = 0; i < 8; i++)
+		put_do_pad(ip + 40 + 8 * i, i == 7 ? 6 : 60);
+	take(&s, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_METRIC_REQ),
+			 WIRE_ERR_IP6EXT_TOO_MANY);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ),
+			 WIRE_ERR_IP6EXT_TOO_MANY);
+	assert_same(&s, buf, &pb);
+	/* ... but joining the last one (now with an option) adds none. */
+	memcpy(ip + 40 + 56 + 2, foreign_opt, 6);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ), WIRE_OK);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.n_headers, 8);
+
+	/* A 504-byte chain: 8 more bytes fit IP6EXT_MAX_CHAIN, 24 not. */
+	ip = build(buf, &pb, HEAD, 60, 504);
+	ip[40] = 6;
+	ip[41] = 62;
+	ip[42] = 0x3e;
+	ip[43] = 253;
+	ip[42 + 255] = 0x3e;
+	ip[43 + 255] = 245;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	take(&s, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_CLIENT_TUPLE),
+			 WIRE_ERR_IP6EXT_TOO_LONG);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_ANS),
+			 WIRE_ERR_IP6EXT_TOO_LONG);
+	assert_same(&s, buf, &pb);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_METRIC_ANS), WIRE_OK);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.upper_off - (L3 + 40), IP6EXT_MAX_CHAIN);
+
+	/* A first fragment with more to come keeps its length. */
+	ip = build(buf, &pb, HEAD, 44, 16);
+	ip[40] = 28;
+	store_be16(ip + 42, 0x0001);
+	ip[48] = 6;
+	take(&s, buf, &pb);
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_equal(in.msg_off[IP6EXT_MSG_METRIC_REQ], L3 + 48);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_CLIENT_TUPLE),
+			 WIRE_ERR_IP6EXT_FRAGMENT);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
+			 WIRE_ERR_IP6EXT_FRAGMENT);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed),
+			 WIRE_ERR_IP6EXT_FRAGMENT);
+	assert_int_equal(removed, 42);
+	assert_same(&s, buf, &pb);
+	/* An atomic fragment (M = 0) is a whole packet. */
+	store_be16(ip + 42, 0);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(pkt_buf_data(&pb)[L3 + 40], 6);
+
+	/* A payload made only of our messages: removing them all would
+	 * leave Payload Length 0, a jumbogram (RFC 2675). */
+	build(buf, &pb, HEAD, 6, 0);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_OK);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_METRIC_REQ), WIRE_OK);
+	ip = pkt_buf_data(&pb) + L3;
+	ip[40] = 59;                            /* no next header */
+	store_be16(ip + 4, 40);                 /* TCP is link padding */
+	take(&s, buf, &pb);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	assert_same(&s, buf, &pb);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
+			 WIRE_OK);
+	assert_int_equal(load_be16(pkt_buf_data(&pb) + L3 + 4), 24);
+	take(&s, buf, &pb);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_CLIENT_TUPLE),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	assert_same(&s, buf, &pb);
+	/* Same with a paper header. */
+	ip = build(buf, &pb, HEAD, 28, 8);
+	ip[40] = 59;
+	store_be16(ip + 4, 8);
+	take(&s, buf, &pb);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, &removed),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	assert_same(&s, buf, &pb);
+
+	/* A malformed packet: every function reports and touches nothing. */
+	ip = build(buf, &pb, HEAD, 28, 8);
+	ip[40] = 6;
+	ip[41] = 1;
+	take(&s, buf, &pb);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, NULL),
+			 WIRE_ERR_IP6EXT_FORMAT);
+	assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_METRIC_REQ),
+			 WIRE_ERR_IP6EXT_FORMAT);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_DSTOPT,
+				IP6EXT_MSG_CLIENT_TUPLE),
+			 WIRE_ERR_IP6EXT_FORMAT);
+	/* Header 28 of 16 bytes past an 8-byte payload: truncated. */
+	store_be16(ip + 4, 8);
+	take(&s, buf, &pb);
+	assert_int_equal(ip6ext_remove_all(&pb, L3, NULL),
+			 WIRE_ERR_TRUNCATED);
+	assert_int_equal(insert(&pb, 0, IP6EXT_ENC_PAPER,
+				IP6EXT_MSG_CLIENT_TUPLE), WIRE_ERR_TRUNCATED);
+	assert_same(&s, buf, &pb);
+}
+
+static void
+test_buffer_room(void **state)
+{
+	uint8_t buf[CAP], eth[L3];
+	struct pkt_buf pb;
+	struct snap s;
+	unsigned int e;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		/* No room at either end. */
+		build(buf, &pb, HEAD, 6, 0);
+		assert_int_equal(pkt_buf_init(&pb, buf + HEAD, pb.len, 0,
+					      pb.len), WIRE_OK);
+		take(&s, buf, &pb);
+		assert_int_equal(insert(&pb, 0, e, IP6EXT_MSG_METRIC_ANS),
+				 WIRE_ERR_NO_ROOM);
+		assert_same(&s, buf, &pb);
+
+		/* Tailroom only: the payload side moves, Ethernet stays. */
+		build(buf, &pb, 0, 6, 0);
+		memcpy(eth, buf, L3);
+		take(&s, buf, &pb);
+		assert_int_equal(insert(&pb, 0, e, IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_int_equal(pb.off, 0);
+		assert_memory_equal(buf, eth, L3);
+		assert_memory_equal(buf + L3 + 40, vectors[3 * e].ext, 24);
+		assert_tcp_ok(&pb);
+		assert_int_equal(ip6ext_remove(&pb, L3,
+					       IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_back(&s, &pb);
+
+		/* Headroom only: Ethernet and IPv6 move into it. */
+		build(buf, &pb, HEAD, 6, 0);
+		pb.cap = HEAD + pb.len;
+		take(&s, buf, &pb);
+		assert_int_equal(insert(&pb, 0, e, IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_int_equal(pb.off, HEAD - 24);
+		assert_memory_equal(pkt_buf_data(&pb), s.buf + HEAD, L3);
+		assert_tcp_ok(&pb);
+		assert_int_equal(ip6ext_remove(&pb, L3,
+					       IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_back(&s, &pb);
+	}
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk_plain_and_full_chain),
-		cmocka_unit_test(test_walk_limits_and_malformed),
-		cmocka_unit_test(test_paper_encoding_exact_bytes_and_round_trip),
-		cmocka_unit_test(test_dstopt_encoding_exact_bytes_and_round_trip),
-		cmocka_unit_test(test_dstopt_joins_foreign_header_and_keeps_it),
-		cmocka_unit_test(test_errors_change_nothing),
-		cmocka_unit_test(test_ah_dups_and_unknown_subtype),
-		cmocka_unit_test(test_insert_goes_before_upper_layer_after_chain),
+		cmocka_unit_test(test_hdr_check),
+		cmocka_unit_test(test_walk_full_chain),
+		cmocka_unit_test(test_walk_count_and_length_limits),
+		cmocka_unit_test(test_walk_truncated_and_bad_lengths),
+		cmocka_unit_test(test_walk_option_tlvs),
+		cmocka_unit_test(test_walk_upper_layers_and_dups),
+		cmocka_unit_test(test_exact_vectors_and_round_trip),
+		cmocka_unit_test(test_all_three_both_encodings),
+		cmocka_unit_test(test_placement_after_chain),
+		cmocka_unit_test(test_dstopt_joins_foreign_header),
+		cmocka_unit_test(test_dstopt_padding_only_header_kept),
+		cmocka_unit_test(test_remove_repads),
+		cmocka_unit_test(test_errors_leave_buffer_unchanged),
+		cmocka_unit_test(test_buffer_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
