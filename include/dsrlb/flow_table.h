@@ -279,6 +279,15 @@ int flow_table_update(struct flow_table *t, uint32_t slot,
 		      const struct flow_value *v, uint64_t now_ns);
 
 /**
+ * Write value @p v of occupied slot @p slot without marking it seen: a
+ * timer that must run out whatever the traffic (6LB's removeStickiness
+ * timer, a closing flow) keeps its start.
+ * @return 0, or -EINVAL (slot not occupied, or bad state).
+ */
+int flow_table_set(struct flow_table *t, uint32_t slot,
+		   const struct flow_value *v);
+
+/**
  * Incremental garbage collection: scan @p budget buckets from a moving
  * cursor (wrapping) and reclaim their expired entries.
  * @return the number of entries reclaimed.

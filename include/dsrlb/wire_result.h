@@ -46,7 +46,12 @@
 	X(ERR_SRH_SEGLEFT,     "SRH: Segments Left > Last Entry + 1")        \
 	X(ERR_SRH_TOO_MANY,    "SRH: more segments than SRH_MAX_SEGMENTS")   \
 	X(ERR_SRH_EXHAUSTED,   "SRH: Segments Left is 0, cannot advance")    \
-	X(ERR_SRH_TLV,         "SRH: malformed TLV area")
+	X(ERR_SRH_TLV,         "SRH: malformed TLV area")                   \
+	/* ARP (RFC 826) and IPv6 Neighbor Discovery (RFC 4861) */          \
+	X(ERR_ARP_FORMAT,      "ARP: not Ethernet/IPv4 or opcode not 1/2")  \
+	X(ERR_ND_HOP_LIMIT,    "ND: hop limit is not 255")                  \
+	X(ERR_ND_FORMAT,       "ND: bad code, length, target or addresses") \
+	X(ERR_ND_OPT,          "ND: option of length 0 or past the end")
 
 enum wire_result {
 #define WIRE_RESULT_ENUM(name, str) WIRE_##name,

@@ -634,6 +634,20 @@ flow_table_update(struct flow_table *t, uint32_t slot,
 	return 0;
 }
 
+int
+flow_table_set(struct flow_table *t, uint32_t slot, const struct flow_value *v)
+{
+	struct flow_bucket *b;
+
+	if (!slot_valid(t, slot) || !state_valid(v->state))
+		return -EINVAL;
+	b = &t->buckets[slot / BE];
+	b->state[slot % BE] = v->state;
+	b->flags[slot % BE] = v->flags;
+	t->kv[slot].backend = v->backend;
+	return 0;
+}
+
 uint32_t
 flow_table_gc_step(struct flow_table *t, uint64_t now_ns, uint32_t budget)
 {

@@ -1,0 +1,1314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance's packet logic over struct pkt_buf (see lb_engine.h).
+ *
+ * One burst goes through three stages, as VPP's lb node and Katran do:
+ *  1. classify every frame (pkt_parse), and for client packets to a VIP
+ *     build the flow key and its hash;
+ *  2. look all those keys up at once (flow_table_lookup_bulk, which
+ *     prefetches the buckets and keys);
+ *  3. act: first on the hits (no insert may run while slot ids are in
+ *     use, flow_table.h), then on everything else in order.
+ *
+ * Every frame ends in exactly one tx_* / drop_* / handoff / neigh_consumed
+ * counter, so the counters account for every packet.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
+#include "dsrlb/flow_hash.h"
+#include "dsrlb/ip6ext.h"
+#include "dsrlb/ipv4opt.h"
+#include "dsrlb/lb_engine.h"
+#include "dsrlb/neigh.h"
+#include "dsrlb/pkt_parse.h"
+#include "dsrlb/srh.h"
+#include "dsrlb/wire.h"
+
+static const char *const counter_names[] = {
+#define LB_CN(n, d) #n,
+	LB_COUNTER_LIST(LB_CN)
+#undef LB_CN
+};
+static const char *const counter_descs[] = {
+#define LB_CD(n, d) d,
+	LB_COUNTER_LIST(LB_CD)
+#undef LB_CD
+};
+
+const char *
+lb_counter_name(unsigned int c)
+{
+	return c < LB_CNT_MAX ? counter_names[c] : "?";
+}
+
+const char *
+lb_counter_desc(unsigned int c)
+{
+	return c < LB_CNT_MAX ? counter_descs[c] : "?";
+}
+
+/* What stage 1 found out about a frame. */
+enum pkt_class {
+	PC_DONE = 0,     /* already decided (dropped) */
+	PC_NEIGH,        /* ARP, NS, NA */
+	PC_CLIENT,       /* client packet to a VIP: has a key */
+	PC_ANSWER,       /* metric answer from a backend */
+	PC_STICKY,       /* SRv6 message to our SID */
+};
+
+struct pkt_ctx {
+	struct pkt_meta m;
+	struct flow_key key;
+	uint32_t hash;
+	uint32_t slot;
+	uint16_t vip;
+	uint16_t be;
+	uint8_t cls;
+};
+
+/* ---- small helpers --------------------------------------------------- */
+
+static inline void
+finish(struct lb_worker *w, struct lb_out *o, enum lb_counter c,
+       enum lb_action a, uint8_t port)
+{
+	w->cnt[c]++;
+	o->action = (uint8_t)a;
+	o->port = port;
+	o->counter = (uint16_t)c;
+}
+
+static inline void
+drop(struct lb_worker *w, struct lb_out *o, enum lb_counter c)
+{
+	finish(w, o, c, LB_ACT_DROP, 0);
+}
+
+static void
+drop_wire(struct lb_worker *w, struct lb_out *o, enum wire_result r)
+{
+	if (r == WIRE_ERR_MTU) {
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	if (r == WIRE_ERR_NO_ROOM) {
+		drop(w, o, LB_CNT_drop_no_room);
+		return;
+	}
+	if ((unsigned int)r < WIRE_RESULT_MAX)
+		w->wire[r]++;
+	drop(w, o, LB_CNT_drop_malformed);
+}
+
+static inline void
+addr_of(struct lb_addr *a, uint8_t family, const uint8_t *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->a, bytes, family == 4 ? 4 : 16);
+}
+
+static inline uint32_t
+key_hash(const struct lb_state *st, const struct flow_key *k)
+{
+	uint64_t h = k->family == FLOW_KEY_IPV4 ?
+		flow_hash_ipv4(st->seed, k->saddr, k->daddr, k->sport,
+			       k->dport, k->proto) :
+		flow_hash_ipv6(st->seed, k->saddr, k->daddr, k->sport,
+			       k->dport, k->proto);
+
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline uint16_t
+owner_of(const struct lb_worker *w, const struct flow_key *k)
+{
+	if (w->owner == NULL || w->n_workers <= 1)
+		return w->index;
+	return w->owner(w->owner_arg, k);
+}
+
+static inline void
+mac_from_u64(uint8_t mac[6], uint64_t v)
+{
+	for (int i = 5; i >= 0; i--) {
+		mac[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static inline uint64_t
+mac_to_u64(const uint8_t mac[6])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | mac[i];
+	return v;
+}
+
+/* Offset of the transport checksum field, or 0 when there is none to fix
+ * (UDP checksum 0 over IPv4 means "no checksum", RFC 768). */
+static uint32_t
+l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
+{
+	uint32_t at;
+
+	if (m->l4_proto == IPPROTO_NUM_TCP)
+		at = m->l4_off + 16u;
+	else if (m->l4_proto == IPPROTO_NUM_UDP)
+		at = m->l4_off + 6u;
+	else
+		return 0;
+	if (at + 2 > len)
+		return 0;
+	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
+	    load_be16(frame + at) == 0)
+		return 0;
+	return at;
+}
+
+/* Replace @p n address bytes at @p at (source or destination), keeping
+ * the IPv4 header checksum and the transport checksum right (RFC 1624:
+ * both cover the addresses, the latter through the pseudo-header). */
+static void
+rewrite_addr(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+	     uint32_t at, const uint8_t *new_addr)
+{
+	unsigned int n = m->family == 4 ? 4 : 16;
+	uint32_t l4c = l4_csum_at(frame, len, m);
+
+	if (memcmp(frame + at, new_addr, n) == 0)
+		return;
+	if (l4c != 0) {
+		uint16_t c = csum_update_bytes(load_be16(frame + l4c),
+					       frame + at, new_addr, n);
+
+		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
+			c = 0xffff;
+		store_be16(frame + l4c, c);
+	}
+	if (m->family == 4) {
+		uint32_t hc = m->l3_off + 10u;
+
+		store_be16(frame + hc, csum_update_bytes(load_be16(frame + hc),
+							 frame + at, new_addr,
+							 4));
+	}
+	memcpy(frame + at, new_addr, n);
+}
+
+static inline uint32_t
+src_at(const struct pkt_meta *m)
+{
+	return m->l3_off + (m->family == 4 ? 12u : 8u);
+}
+
+static inline uint32_t
+dst_at(const struct pkt_meta *m)
+{
+	return m->l3_off + (m->family == 4 ? 16u : 24u);
+}
+
+/* ---- neighbours ------------------------------------------------------ */
+
+static bool
+port_has_addr(const struct lb_port_rt *p, const struct lb_addr *a)
+{
+	return lb_addr_eq(a->family == 4 ? &p->conf.ip4 : &p->conf.ip6, a);
+}
+
+static bool
+on_link(const struct lb_port_rt *p, const struct lb_addr *a)
+{
+	if (a->family == 4)
+		return p->conf.ip4.family == 4 &&
+		       lb_addr_in_prefix(a, &p->conf.ip4, p->conf.ip4_prefix_len);
+	return p->conf.ip6.family == 6 &&
+	       lb_addr_in_prefix(a, &p->conf.ip6, p->conf.ip6_prefix_len);
+}
+
+/* Learn (ip, mac) seen on @p port. RFC 826's merge rule: update an entry
+ * we have; add one only when @p create (the message was for us). */
+static void
+neigh_learn(struct lb_worker *w, uint8_t port, uint8_t family,
+	    const uint8_t *ip, const uint8_t mac[6], bool create)
+{
+	const struct lb_state *st = w->st;
+	struct lb_addr a;
+	uint32_t idx;
+
+	addr_of(&a, family, ip);
+	idx = lb_state_nh_find(st, &a);
+	if (idx == LB_NH_NONE) {
+		if (!create || !on_link(&st->port[port], &a))
+			return;
+		idx = lb_state_nh_add(st, &a, port);
+		if (idx == LB_NH_NONE)
+			return;
+	}
+	if (st->nht->e[idx].is_static)
+		return;
+	atomic_store_explicit(&st->nht->e[idx].mac,
+			      mac_to_u64(mac) | LB_NH_VALID,
+			      memory_order_release);
+}
+
+static void
+handle_neigh(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
+	     struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_port_rt *p = &st->port[in_port];
+	uint8_t *frame = pkt_buf_data(pb);
+	struct neigh_msg m;
+	struct lb_addr target;
+	enum wire_result r;
+	uint32_t kind;
+	bool for_us;
+
+	r = neigh_parse(frame, pb->len, &m);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	addr_of(&target, m.family, m.target_ip);
+	/* Our port addresses, and every VIP (answered on every port: the
+	 * client side routes to the VIPs, the server side sends answers
+	 * to them). */
+	kind = lb_map_get(&st->addr_map, target.family, target.a, 0, 0);
+	for_us = port_has_addr(p, &target) ||
+		 (kind != UINT32_MAX && (kind & LB_ADDR_VIP));
+	switch (m.kind) {
+	case NEIGH_ARP_REQUEST:
+	case NEIGH_ND_NS:
+		if (m.has_sender_mac)
+			neigh_learn(w, in_port, m.family, m.sender_ip,
+				    m.sender_mac, for_us);
+		if (!for_us) {
+			drop(w, o, LB_CNT_drop_neigh_other);
+			return;
+		}
+		r = m.kind == NEIGH_ARP_REQUEST ?
+			neigh_arp_reply(frame, pb->len, &m, p->mac) :
+			neigh_nd_advert(pb, &m, p->mac, false);
+		if (r != WIRE_OK) {
+			drop_wire(w, o, r);
+			return;
+		}
+		finish(w, o, LB_CNT_tx_neigh, LB_ACT_TX, in_port);
+		return;
+	case NEIGH_ARP_REPLY:
+		if (m.has_sender_mac)
+			neigh_learn(w, in_port, 4, m.sender_ip, m.sender_mac,
+				    false);
+		finish(w, o, LB_CNT_neigh_consumed, LB_ACT_DROP, 0);
+		return;
+	case NEIGH_ND_NA:
+		if (m.has_sender_mac)
+			neigh_learn(w, in_port, 6, m.target_ip, m.sender_mac,
+				    false);
+		finish(w, o, LB_CNT_neigh_consumed, LB_ACT_DROP, 0);
+		return;
+	default:
+		drop(w, o, LB_CNT_drop_not_ip);
+		return;
+	}
+}
+
+/* Address the frame to next hop @p nh on its port and transmit, or, when
+ * the next hop has no MAC yet, turn this frame into an ARP request or a
+ * neighbour solicitation for it (at most one per second per next hop:
+ * no allocation, and the lost packet is retransmitted by its sender). */
+static void
+send_via(struct lb_worker *w, struct pkt_buf *pb, uint32_t nh,
+	 enum lb_counter done, uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	struct lb_nh *e;
+	const struct lb_port_rt *p;
+	uint64_t mac, last;
+	uint8_t *frame = pkt_buf_data(pb);
+
+	if (nh == LB_NH_NONE) {
+		drop(w, o, LB_CNT_drop_no_route);
+		return;
+	}
+	e = &st->nht->e[nh];
+	p = &st->port[e->port];
+	mac = atomic_load_explicit(&e->mac, memory_order_acquire);
+	if (mac & LB_NH_VALID) {
+		mac_from_u64(frame, mac);
+		memcpy(frame + 6, p->mac, 6);
+		finish(w, o, done, LB_ACT_TX, e->port);
+		return;
+	}
+	last = atomic_load_explicit(&e->req_ns, memory_order_relaxed);
+	if ((last == 0 || now_ns - last >= 1000000000ull || now_ns < last) &&
+	    atomic_compare_exchange_strong(&e->req_ns, &last,
+					   now_ns ? now_ns : 1)) {
+		enum wire_result r = WIRE_ERR_INVAL;
+
+		if (e->ip.family == 4 && p->conf.ip4.family == 4)
+			r = neigh_build_arp_request(pb, p->mac, p->conf.ip4.a,
+						    e->ip.a);
+		else if (e->ip.family == 6 && p->conf.ip6.family == 6)
+			r = neigh_build_ns(pb, p->mac, p->conf.ip6.a, e->ip.a);
+		if (r == WIRE_OK) {
+			finish(w, o, LB_CNT_tx_neigh_request, LB_ACT_TX,
+			       e->port);
+			return;
+		}
+	}
+	drop(w, o, LB_CNT_drop_neigh_unresolved);
+}
+
+/* Route a packet on to a client (answers and stickiness messages). */
+static void
+send_to_client(struct lb_worker *w, struct pkt_buf *pb,
+	       const struct lb_addr *client, uint64_t now_ns,
+	       struct lb_out *o)
+{
+	struct lb_addr nh_ip;
+	uint8_t port;
+	uint32_t nh;
+
+	if (lb_state_route(w->st, client, LB_ROLE_CLIENT, &port,
+			   &nh_ip) != 0) {
+		drop(w, o, LB_CNT_drop_no_route);
+		return;
+	}
+	nh = lb_state_nh_find(w->st, &nh_ip);
+	if (nh == LB_NH_NONE)
+		nh = lb_state_nh_add(w->st, &nh_ip, port);
+	send_via(w, pb, nh, LB_CNT_tx_client, now_ns, o);
+}
+
+/* ---- classification -------------------------------------------------- */
+
+static bool
+is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
+{
+	uint8_t type;
+
+	if (m->family != 6 || m->l4_proto != IPPROTO_NUM_ICMPV6 ||
+	    m->l4_off + 1u > len)
+		return false;
+	type = frame[m->l4_off];
+	return type == 135 || type == 136;
+}
+
+/* Is @p m's destination one of our SRv6 SIDs? @return the function. */
+static enum srv6_func
+lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
+{
+	if (!st->has_lb_sid || m->family != 6)
+		return SRV6_FUNC_NONE;
+	return srv6_sid_match(&st->cfg.srv6, st->lb_sid, m->dst, NULL);
+}
+
+static void
+classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
+	 struct pkt_ctx *c, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const uint8_t *frame = pkt_buf_data(pb);
+	uint8_t role = st->port[in_port].conf.role;
+	enum wire_result r;
+	uint32_t v;
+
+	c->cls = PC_DONE;
+	w->cnt[LB_CNT_rx]++;
+	/* Without promiscuous mode a NIC delivers only our MAC and group
+	 * addresses; af_packet and tap deliver everything. */
+	if (pb->len >= ETH_HDR_LEN && !(frame[0] & 1) &&
+	    memcmp(frame, st->port[in_port].mac, 6) != 0) {
+		drop(w, o, LB_CNT_drop_l2_other);
+		return;
+	}
+	r = pkt_parse(frame, pb->len, &c->m);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	if (c->m.family == 0) {
+		if (c->m.ethertype == ETH_TYPE_ARP)
+			c->cls = PC_NEIGH;
+		else
+			drop(w, o, LB_CNT_drop_not_ip);
+		return;
+	}
+	if (c->m.family == 4 &&
+	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
+				 (uint32_t)(c->m.l4_off - c->m.l3_off)) !=
+	    WIRE_OK) {
+		drop(w, o, LB_CNT_drop_ipv4_csum);
+		return;
+	}
+	if (is_nd(frame, pb->len, &c->m)) {
+		c->cls = PC_NEIGH;
+		return;
+	}
+	/* SRv6 messages of the stickiness protocol to our SID. */
+	if (lb_sid_func(st, &c->m) != SRV6_FUNC_NONE) {
+		if (!(role & LB_ROLE_SERVER)) {
+			drop(w, o, LB_CNT_drop_wrong_port);
+			return;
+		}
+		c->cls = PC_STICKY;
+		return;
+	}
+	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
+		drop(w, o, LB_CNT_drop_not_for_us);
+		return;
+	}
+	if (c->m.msgs & (1u << PKT_MSG_FRAGMENT)) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
+	/* A metric answer from a backend of the VIP? Keyed by the backend's
+	 * address, the VIP port (its source port) and the protocol. */
+	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
+	    (role & LB_ROLE_SERVER)) {
+		uint32_t b = lb_map_get(&st->backend_map, c->m.family,
+					c->m.src, c->m.sport, c->m.l4_proto);
+
+		if (b == UINT32_MAX) /* a VIP of every port */
+			b = lb_map_get(&st->backend_map, c->m.family,
+				       c->m.src, 0, c->m.l4_proto);
+
+		if (b != UINT32_MAX) {
+			c->vip = (uint16_t)(b >> 16);
+			c->be = (uint16_t)b;
+			c->cls = PC_ANSWER;
+			return;
+		}
+		/* Only backends answer: a metric answer from anyone else
+		 * is forged feedback (a forged "idle" score would pull load
+		 * onto a server). */
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
+	    !(role & LB_ROLE_SERVER)) {
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	v = lb_map_get(&st->vip_map, c->m.family, c->m.dst, c->m.dport,
+		       c->m.l4_proto);
+	if (v == UINT32_MAX)
+		v = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
+			       c->m.l4_proto);
+	if (v == UINT32_MAX) {
+		drop(w, o, LB_CNT_drop_unknown_vip);
+		return;
+	}
+	if (!(role & LB_ROLE_CLIENT)) {
+		/* Servers reach a VIP only with answers or SRv6 messages. */
+		drop(w, o, LB_CNT_drop_server_plain);
+		return;
+	}
+	if (c->m.msgs & (1u << PKT_MSG_SRH)) {
+		drop(w, o, LB_CNT_drop_client_srh);
+		return;
+	}
+	c->vip = (uint16_t)v;
+	c->cls = PC_CLIENT;
+	if (c->m.family == 4)
+		flow_key_ipv4(&c->key, c->m.src, c->m.dst, c->m.sport,
+			      c->m.dport, c->m.l4_proto);
+	else
+		flow_key_ipv6(&c->key, c->m.src, c->m.dst, c->m.sport,
+			      c->m.dport, c->m.l4_proto);
+	c->hash = key_hash(st, &c->key);
+}
+
+/* Remove dsrlb messages a client put in its packet (trust rule: only
+ * backends may speak the protocol), then parse again. */
+static enum wire_result
+strip_client_msgs(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c)
+{
+	const uint32_t mask = (1u << PKT_MSG_CLIENT_TUPLE) |
+			      (1u << PKT_MSG_METRIC_REQ);
+	unsigned int removed = 0;
+	enum wire_result r;
+
+	if (!(c->m.msgs & mask))
+		return WIRE_OK;
+	r = c->m.family == 4 ?
+		ipv4opt_strip_all(pb, c->m.l3_off, &removed) :
+		ip6ext_remove_all(pb, c->m.l3_off, &removed);
+	if (r != WIRE_OK)
+		return r;
+	w->cnt[LB_CNT_client_msgs_stripped] += removed;
+	return pkt_parse(pkt_buf_data(pb), pb->len, &c->m);
+}
+
+/* ---- backend choice --------------------------------------------------- */
+
+static inline const struct chash_table *
+vip_ch1(const struct lb_vip_rt *v)
+{
+	return atomic_load_explicit(&v->ch1, memory_order_acquire);
+}
+
+/* Backend of a new flow by the VIP's policy; BUSY_SELECT_NONE when none. */
+static uint32_t
+pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
+	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
+{
+	const struct chash_table *t;
+
+	switch (v->conf.policy) {
+	case LB_POLICY_BUSY:
+		return busy_select_pick_cached(wv->busy, now_ns, &w->rng);
+	case LB_POLICY_RR:
+		return baseline_rr_pick(wv->base);
+	case LB_POLICY_RANDOM:
+		return baseline_random_pick(wv->base, &w->rng);
+	case LB_POLICY_HUNT:
+		t = v->ch2;
+		break;
+	default: /* Maglev, latency-feedback */
+		t = vip_ch1(v);
+		break;
+	}
+	if (t == NULL || t->c == 0)
+		return BUSY_SELECT_NONE;
+	return chash_lookup(t, hash)[0];
+}
+
+/* Stateless choice (table full, unknown mid-stream flow): consistent
+ * hashing, so every packet of the flow, and every appliance, agrees. */
+static uint32_t
+pick_stateless(const struct lb_vip_rt *v, uint32_t hash)
+{
+	const struct chash_table *t = vip_ch1(v);
+
+	if (t == NULL || t->c == 0)
+		return BUSY_SELECT_NONE;
+	return chash_lookup(t, hash)[0];
+}
+
+/* ---- DSR transport ----------------------------------------------------- */
+
+/* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
+ * "The DSR leg"): routed leg: destination := backend address; then the
+ * client tuple when @p tuple, a metric request when the probe scheduler
+ * says so. */
+static void
+dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	    uint32_t b, bool tuple, uint8_t *flags, uint64_t now_ns,
+	    struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_vip_rt *v = &st->vip[c->vip];
+	struct lb_worker_vip *wv = &w->vip[c->vip];
+	const struct lb_backend_rt *be = &v->be[b];
+	const uint16_t mtu = st->port[be->port].mtu;
+	uint8_t *frame = pkt_buf_data(pb);
+	enum wire_result r = WIRE_OK;
+	uint32_t l3 = c->m.l3_off;
+	uint32_t frame_len = pb->len;
+
+	if (v->conf.leg == LB_LEG_ROUTED)
+		rewrite_addr(frame, pb->len, &c->m, dst_at(&c->m),
+			     be->conf.addr.a);
+	if (tuple) {
+		r = c->m.family == 4 ?
+			ipv4opt_insert_client(pb, l3, mtu,
+					      load_be32(c->m.src),
+					      c->m.sport) :
+			ip6ext_insert_client(pb, l3, mtu,
+					     (enum ip6ext_encoding)v->conf.enc,
+					     c->m.src, c->m.sport);
+		if (r != WIRE_OK)
+			goto fail;
+	}
+	if (wv->probe != NULL && probe_sched_packet(wv->probe, b, now_ns)) {
+		uint32_t nonce = 0;
+
+		if (v->conf.auth) {
+			/* Never 0: 0 means "not authenticated" in the
+			 * IPv6 encoding. */
+			nonce = (uint32_t)rng_next(&w->rng) | 1u;
+			wv->nonce[b] = nonce;
+		}
+		r = c->m.family == 4 ?
+			ipv4opt_insert_request(pb, l3, mtu, v->conf.auth,
+					       nonce) :
+			ip6ext_insert_request(pb, l3, mtu,
+					      (enum ip6ext_encoding)v->conf.enc,
+					      nonce);
+		if (r != WIRE_OK)
+			goto fail;
+		if (flags != NULL)
+			*flags |= LB_FLAG_ANSWER_DUE;
+		w->cnt[LB_CNT_probe_sent]++;
+		wv->be_cnt[b].probes++;
+	}
+	wv->cnt.packets++;
+	wv->cnt.bytes += frame_len;
+	wv->be_cnt[b].packets++;
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+	return;
+fail:
+	drop_wire(w, o, r);
+}
+
+/* ---- SRv6 transport ---------------------------------------------------- */
+
+static void
+srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	  const uint8_t (*mid)[16], unsigned int n_mid, uint32_t first_be,
+	  enum lb_counter what, uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_vip_rt *v = &st->vip[c->vip];
+	const struct lb_backend_rt *be = &v->be[first_be];
+	uint8_t segs[4][16];
+	enum wire_result r;
+	unsigned int n = 0;
+	uint32_t frame_len = pb->len;
+
+	/* 6LB reading order (lb, s1::f1, [s2::f2,] VIP), sent to s1::f1
+	 * (first = 1): §IV-B, Table II. */
+	memcpy(segs[n++], st->lb_sid, 16);
+	for (unsigned int i = 0; i < n_mid; i++)
+		memcpy(segs[n++], mid[i], 16);
+	memcpy(segs[n++], c->m.dst, 16);
+	r = srh_insert(pb, c->m.l3_off, st->port[be->port].mtu,
+		       (const uint8_t (*)[16])segs, n, 1);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	w->cnt[what]++;
+	w->vip[c->vip].cnt.packets++;
+	w->vip[c->vip].cnt.bytes += frame_len;
+	w->vip[c->vip].be_cnt[first_be].packets++;
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+}
+
+/* Offer a new flow (SYN) or recover an unknown one (Table II, LB_LISTEN
+ * and HUNTING rows). */
+static void
+srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	  bool syn, uint32_t picked, uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_vip_rt *v = &w->st->vip[c->vip];
+	const struct chash_table *t = v->ch2;
+	uint8_t mid[2][16];
+	const uint16_t *cand;
+	unsigned int n;
+
+	if (syn) {
+		if (v->conf.policy == LB_POLICY_HUNT && t != NULL &&
+		    t->c == 2) {
+			cand = chash_lookup(t, c->hash);
+			memcpy(mid[0],
+			       v->be[cand[0]].sid[SRV6_FUNC_CONNECT_AVAIL], 16);
+			memcpy(mid[1],
+			       v->be[cand[1]].sid[SRV6_FUNC_CONNECT_FORCE], 16);
+			srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 2,
+				  cand[0], LB_CNT_hunt_offer, now_ns, o);
+			return;
+		}
+		/* One candidate (a baseline policy, or one backend left):
+		 * connectForce, as the last candidate of a list. */
+		memcpy(mid[0], v->be[picked].sid[SRV6_FUNC_CONNECT_FORCE], 16);
+		srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 1, picked,
+			  LB_CNT_hunt_offer, now_ns, o);
+		return;
+	}
+	/* recoverStickiness to both candidates of the C = 2 table: the one
+	 * that holds the flow takes it (§IV-C). */
+	if (t == NULL || t->c == 0) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	cand = chash_lookup(t, c->hash);
+	n = t->c;
+	for (unsigned int i = 0; i < n; i++)
+		memcpy(mid[i], v->be[cand[i]].sid[SRV6_FUNC_RECOVER_STICKINESS],
+		       16);
+	srv6_send(w, pb, c, (const uint8_t (*)[16])mid, n, cand[0],
+		  LB_CNT_hunt_recover, now_ns, o);
+}
+
+static void
+srv6_steer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	   uint32_t b, uint64_t now_ns, struct lb_out *o)
+{
+	uint8_t mid[1][16];
+
+	memcpy(mid[0], w->st->vip[c->vip].be[b].sid[SRV6_FUNC_ACK_STICKINESS],
+	       16);
+	srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 1, b,
+		  LB_CNT_hunt_steer, now_ns, o);
+}
+
+/* ---- latency sampling (latency-feedback) ------------------------------- */
+
+static void
+lat_track(struct lb_worker *w, const struct pkt_ctx *c, uint32_t b,
+	  uint64_t now_ns)
+{
+	struct lb_lat_slot *s;
+	uint32_t tag = c->hash | 1u;
+	uint64_t sample;
+
+	if (w->lat == NULL)
+		return;
+	s = &w->lat[c->hash & (LB_LAT_SLOTS - 1)];
+	if (s->tag != tag || s->vip != c->vip || s->be != b) {
+		/* Direct-mapped: a colliding flow takes the slot over, so a
+		 * sample of the flows is tracked (HotNets'22 needs only a
+		 * few flows per backend). */
+		s->tag = tag;
+		s->vip = c->vip;
+		s->be = (uint16_t)b;
+		lat_flow_init(&s->f, 0);
+	}
+	if (lat_flow_packet(&s->f, now_ns, &sample, NULL)) {
+		lat_backend_sample(&w->vip[c->vip].lat[b], sample, now_ns);
+		w->cnt[LB_CNT_lat_samples]++;
+	}
+}
+
+/* ---- client packets ---------------------------------------------------- */
+
+static bool
+backend_usable(const struct lb_vip_rt *v, uint32_t b)
+{
+	return b < v->conf.n_backends &&
+	       v->be[b].state != SELECT_BACKEND_REMOVED;
+}
+
+/* A client packet of a flow we know (slot valid: no insert since). */
+static void
+client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	   uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_vip_rt *v = &w->st->vip[c->vip];
+	struct flow_value fv;
+	const uint8_t tf = c->m.tcp_flags;
+	const bool syn = (tf & TCP_FLAG_SYN) && !(tf & TCP_FLAG_ACK);
+	bool tuple = false, closing;
+
+	(void)flow_table_get(&w->ft, c->slot, &fv);
+	/* A closing flow's timer runs out whatever the client sends (6LB
+	 * §IV-B step 5: removeStickiness starts a timer). */
+	closing = fv.state == FLOW_STATE_CLOSING;
+	if (v->conf.transport == LB_TRANSPORT_SRV6) {
+		if (!closing)
+			(void)flow_table_touch(&w->ft, c->slot, now_ns);
+		if (fv.state == LB_FLOW_HUNTING) {
+			srv6_hunt(w, pb, c, syn, fv.backend, now_ns, o);
+			return;
+		}
+		if (!backend_usable(v, fv.backend)) {
+			drop(w, o, LB_CNT_drop_no_backend);
+			return;
+		}
+		srv6_steer(w, pb, c, fv.backend, now_ns, o);
+		return;
+	}
+	if (!backend_usable(v, fv.backend)) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	if (fv.state == FLOW_STATE_NEW) {
+		/* The handshake is not over: a retransmitted SYN carries the
+		 * tuple again (the first may have been lost). */
+		tuple = syn;
+		if (!syn)
+			fv.state = FLOW_STATE_ESTABLISHED;
+	}
+	if ((tf & (TCP_FLAG_FIN | TCP_FLAG_RST)) &&
+	    fv.state != FLOW_STATE_CLOSING) {
+		fv.state = FLOW_STATE_CLOSING;
+		w->cnt[LB_CNT_flow_closing]++;
+	}
+	if (v->conf.policy == LB_POLICY_LATENCY)
+		lat_track(w, c, fv.backend, now_ns);
+	dsr_forward(w, pb, c, fv.backend, tuple, &fv.flags, now_ns, o);
+	if (closing)
+		(void)flow_table_set(&w->ft, c->slot, &fv);
+	else
+		(void)flow_table_update(&w->ft, c->slot, &fv, now_ns);
+}
+
+/* A client packet of a flow we do not know. */
+static void
+client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	    uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_vip_rt *v = &w->st->vip[c->vip];
+	struct lb_worker_vip *wv = &w->vip[c->vip];
+	const uint8_t tf = c->m.tcp_flags;
+	const bool tcp = c->m.l4_proto == IPPROTO_NUM_TCP;
+	const bool syn = tcp && (tf & TCP_FLAG_SYN) && !(tf & TCP_FLAG_ACK);
+	const bool starting = syn || !tcp;
+	struct flow_value fv = { 0 };
+	enum flow_insert_result ir;
+	uint32_t b, slot;
+
+	if (v->n_active == 0) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	if (!starting)
+		w->cnt[LB_CNT_flow_midstream]++;
+	b = starting ? pick_backend(w, v, wv, c->hash, now_ns) :
+		       pick_stateless(v, c->hash);
+	if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	fv.backend = (uint16_t)b;
+	if (v->conf.transport == LB_TRANSPORT_SRV6)
+		fv.state = LB_FLOW_HUNTING;
+	else
+		fv.state = syn ? FLOW_STATE_NEW : FLOW_STATE_ESTABLISHED;
+	fv.flags = syn ? LB_FLAG_SYN_SEEN : 0;
+	ir = flow_table_insert(&w->ft, &c->key, c->hash, &fv, now_ns, &slot);
+	if (ir == FLOW_INSERT_EXISTS) {
+		/* An earlier packet of this burst created it. */
+		c->slot = slot;
+		client_hit(w, pb, c, now_ns, o);
+		return;
+	}
+	if (ir != FLOW_INSERT_NEW) {
+		/* Table full: forward without state, by consistent hashing
+		 * (and with the tuple on every packet: nobody remembers
+		 * which packet was first). */
+		w->cnt[LB_CNT_flow_table_full]++;
+		wv->cnt.stateless++;
+		b = pick_stateless(v, c->hash);
+		if (b == BUSY_SELECT_NONE) {
+			drop(w, o, LB_CNT_drop_no_backend);
+			return;
+		}
+		if (v->conf.transport == LB_TRANSPORT_SRV6)
+			srv6_hunt(w, pb, c, syn, b, now_ns, o);
+		else
+			dsr_forward(w, pb, c, b, true, NULL, now_ns, o);
+		return;
+	}
+	w->cnt[LB_CNT_flow_new]++;
+	wv->cnt.flows++;
+	wv->be_cnt[b].flows++;
+	if (v->conf.transport == LB_TRANSPORT_SRV6) {
+		srv6_hunt(w, pb, c, syn, b, now_ns, o);
+		return;
+	}
+	if (v->conf.policy == LB_POLICY_LATENCY)
+		lat_track(w, c, b, now_ns);
+	dsr_forward(w, pb, c, b, true, &fv.flags, now_ns, o);
+	if (fv.flags & LB_FLAG_ANSWER_DUE)
+		(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+}
+
+/* ---- server messages --------------------------------------------------- */
+
+/* A metric answer (125 / 29) from backend c->be of VIP c->vip: match it
+ * to the flow's outstanding request, update the score, strip the
+ * messages, restore (VIP -> client) and send it on to the client. */
+static void
+handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	      uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_vip_rt *v = &st->vip[c->vip];
+	struct lb_worker_vip *wv = &w->vip[c->vip];
+	struct lb_addr client;
+	struct flow_key key;
+	struct flow_value fv;
+	enum wire_result r;
+	uint32_t slot, hash;
+	uint8_t *frame;
+	unsigned int removed;
+
+	if (v->conf.addr.family != c->m.family ||
+	    memcmp(v->conf.addr.a, c->m.dst, c->m.family == 4 ? 4 : 16) != 0) {
+		/* A backend answering for another VIP's address. */
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	if (!(c->m.msgs & (1u << PKT_MSG_CLIENT_TUPLE))) {
+		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
+		return;
+	}
+	addr_of(&client, c->m.family, c->m.client_addr);
+	if (c->m.family == 4)
+		flow_key_ipv4(&key, c->m.client_addr, c->m.dst,
+			      c->m.client_port, c->m.sport, c->m.l4_proto);
+	else
+		flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
+			      c->m.client_port, c->m.sport, c->m.l4_proto);
+	if (owner_of(w, &key) != w->index) {
+		o->owner = owner_of(w, &key);
+		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		return;
+	}
+	hash = key_hash(st, &key);
+	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
+	if (slot != FLOW_TABLE_MISS &&
+	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == c->be &&
+	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
+		bool has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
+
+		if (v->conf.auth &&
+		    (!has_nonce || c->m.nonce != wv->nonce[c->be])) {
+			w->cnt[LB_CNT_answer_bad_nonce]++;
+		} else {
+			(void)busy_select_update(wv->busy, c->be, c->m.score,
+						 now_ns);
+			if (wv->probe != NULL)
+				(void)probe_sched_answer(wv->probe, c->be,
+							 c->m.score, now_ns);
+			wv->be_cnt[c->be].answers++;
+			w->cnt[LB_CNT_answer_accepted]++;
+			fv.flags &= (uint8_t)~LB_FLAG_ANSWER_DUE;
+			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+		}
+	} else {
+		w->cnt[LB_CNT_answer_unsolicited]++;
+	}
+	r = c->m.family == 4 ? ipv4opt_strip_all(pb, c->m.l3_off, &removed) :
+			       ip6ext_remove_all(pb, c->m.l3_off, &removed);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	frame = pkt_buf_data(pb);
+	r = pkt_parse(frame, pb->len, &c->m);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	rewrite_addr(frame, pb->len, &c->m, src_at(&c->m), v->conf.addr.a);
+	rewrite_addr(frame, pb->len, &c->m, dst_at(&c->m), client.a);
+	send_to_client(w, pb, &client, now_ns, o);
+}
+
+/* createStickiness / removeStickiness from a server (Table II): the
+ * packet is (VIP -> lb::f) with SRH (s, lb::f, client). */
+static void
+handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	      uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const uint8_t *frame = pkt_buf_data(pb);
+	enum srv6_func f = lb_sid_func(st, &c->m);
+	const struct lb_vip_rt *v;
+	struct srh_view sv;
+	const uint8_t *sender, *client_b;
+	struct lb_addr client;
+	struct flow_key key;
+	struct flow_value fv;
+	enum wire_result r;
+	uint32_t vi, slot, hash, b;
+
+	if (f != SRV6_FUNC_CREATE_STICKINESS &&
+	    f != SRV6_FUNC_REMOVE_STICKINESS) {
+		drop(w, o, LB_CNT_drop_sid_function);
+		return;
+	}
+	if (!(c->m.msgs & (1u << PKT_MSG_SRH))) {
+		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
+		return;
+	}
+	r = srh_parse(frame, pb->len, c->m.srh_off, &sv);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	sender = srh_func_arg(frame, &sv);
+	client_b = srh_segment(frame, &sv, 0);
+	vi = lb_map_get(&st->vip_map, 6, c->m.src, c->m.sport, c->m.l4_proto);
+	if (vi == UINT32_MAX)
+		vi = lb_map_get(&st->vip_map, 6, c->m.src, 0, c->m.l4_proto);
+	if (vi == UINT32_MAX || sender == NULL || client_b == NULL) {
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	v = &st->vip[vi];
+	/* The sender must be a backend of the VIP: its locator. */
+	for (b = 0; b < v->conf.n_backends; b++)
+		if (v->be[b].conf.has_locator &&
+		    v->be[b].state != SELECT_BACKEND_REMOVED &&
+		    srv6_sid_same_locator(&st->cfg.srv6, v->be[b].conf.locator,
+					  sender))
+			break;
+	if (b == v->conf.n_backends) {
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	addr_of(&client, 6, client_b);
+	flow_key_ipv6(&key, client_b, c->m.src, c->m.dport, c->m.sport,
+		      c->m.l4_proto);
+	if (owner_of(w, &key) != w->index) {
+		o->owner = owner_of(w, &key);
+		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		return;
+	}
+	hash = key_hash(st, &key);
+	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
+	if (f == SRV6_FUNC_CREATE_STICKINESS) {
+		w->cnt[LB_CNT_stick_create]++;
+		fv.backend = (uint16_t)b;
+		fv.state = LB_FLOW_STEER;
+		fv.flags = 0;
+		if (slot != FLOW_TABLE_MISS)
+			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+		else if (flow_table_insert(&w->ft, &key, hash, &fv, now_ns,
+					   NULL) == FLOW_INSERT_FULL)
+			w->cnt[LB_CNT_flow_table_full]++;
+		w->vip[vi].be_cnt[b].pinned++;
+	} else {
+		w->cnt[LB_CNT_stick_remove]++;
+		if (slot != FLOW_TABLE_MISS &&
+		    flow_table_get(&w->ft, slot, &fv) == 0) {
+			/* Keep steering while the connection closes; the
+			 * closing timeout (10 s) then forgets the flow. */
+			fv.state = FLOW_STATE_CLOSING;
+			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+		}
+	}
+	r = srh_remove(pb, c->m.l3_off);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	send_to_client(w, pb, &client, now_ns, o);
+}
+
+/* ---- the burst ----------------------------------------------------------- */
+
+void
+lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
+		uint32_t n, uint64_t now_ns, struct lb_out *out)
+{
+	struct pkt_ctx ctx[LB_BURST_MAX];
+	struct flow_key keys[LB_BURST_MAX];
+	uint32_t hashes[LB_BURST_MAX], slots[LB_BURST_MAX];
+	uint16_t which[LB_BURST_MAX];
+	uint32_t nk = 0;
+
+	if (n > LB_BURST_MAX)
+		n = LB_BURST_MAX;
+	w->last_now_ns = now_ns;
+	/* 1. classify */
+	for (uint32_t i = 0; i < n; i++) {
+		struct pkt_ctx *c = &ctx[i];
+
+		memset(&out[i], 0, sizeof(out[i]));
+		classify(w, &pb[i], in_port, c, &out[i]);
+		if (c->cls != PC_CLIENT)
+			continue;
+		if (owner_of(w, &c->key) != w->index) {
+			/* RSS sent it here but the flow is another
+			 * lcore's (e.g. a port without RSS). */
+			out[i].owner = owner_of(w, &c->key);
+			finish(w, &out[i], LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+			c->cls = PC_DONE;
+			continue;
+		}
+		if (c->m.msgs & ((1u << PKT_MSG_CLIENT_TUPLE) |
+				 (1u << PKT_MSG_METRIC_REQ))) {
+			enum wire_result r = strip_client_msgs(w, &pb[i], c);
+
+			if (r != WIRE_OK) {
+				drop_wire(w, &out[i], r);
+				c->cls = PC_DONE;
+				continue;
+			}
+		}
+		keys[nk] = c->key;
+		hashes[nk] = c->hash;
+		which[nk] = (uint16_t)i;
+		nk++;
+	}
+	/* 2. bulk lookup */
+	if (nk > 0)
+		(void)flow_table_lookup_bulk(&w->ft, keys, hashes, nk, now_ns,
+					     slots);
+	for (uint32_t k = 0; k < nk; k++)
+		ctx[which[k]].slot = slots[k];
+	/* 3a. hits: no insert happens here, so the slot ids hold */
+	for (uint32_t k = 0; k < nk; k++) {
+		struct pkt_ctx *c = &ctx[which[k]];
+
+		if (c->slot != FLOW_TABLE_MISS) {
+			client_hit(w, &pb[which[k]], c, now_ns,
+				   &out[which[k]]);
+			c->cls = PC_DONE;
+		}
+	}
+	/* 3b. the rest, in order */
+	for (uint32_t i = 0; i < n; i++) {
+		struct pkt_ctx *c = &ctx[i];
+
+		switch (c->cls) {
+		case PC_NEIGH:
+			handle_neigh(w, &pb[i], in_port, &out[i]);
+			break;
+		case PC_CLIENT:
+			client_miss(w, &pb[i], c, now_ns, &out[i]);
+			break;
+		case PC_ANSWER:
+			handle_answer(w, &pb[i], c, now_ns, &out[i]);
+			break;
+		case PC_STICKY:
+			handle_sticky(w, &pb[i], c, now_ns, &out[i]);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void
+lb_worker_maintain(struct lb_worker *w, uint64_t now_ns, uint32_t budget)
+{
+	(void)flow_table_gc_step(&w->ft, now_ns, budget);
+}
+
+/* ---- worker set-up ------------------------------------------------------ */
+
+int
+lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
+	       uint16_t n_workers, uint64_t seed)
+{
+	struct flow_table_config fc = { 0 };
+	struct busy_conf bc;
+	struct probe_conf pc;
+	int rc;
+
+	if (w == NULL || st == NULL || n_workers == 0 || index >= n_workers)
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	w->st = st;
+	w->index = index;
+	w->n_workers = n_workers;
+	rng_seed(&w->rng, seed);
+	fc.capacity = st->cfg.flow_capacity;
+	fc.timeout_ns[FLOW_STATE_NEW] = st->cfg.timeout_new_ns;
+	fc.timeout_ns[FLOW_STATE_ESTABLISHED] = st->cfg.timeout_est_ns;
+	fc.timeout_ns[FLOW_STATE_CLOSING] = st->cfg.timeout_closing_ns;
+	/* A flow still being offered lives as long as a SYN-only one. */
+	fc.timeout_ns[LB_FLOW_HUNTING] = st->cfg.timeout_new_ns;
+	fc.timeout_ns[LB_FLOW_STEER] = st->cfg.timeout_est_ns;
+	rc = flow_table_init(&w->ft, &fc, NULL, 0);
+	if (rc != 0)
+		return rc;
+	w->vip = calloc(st->n_vips ? st->n_vips : 1, sizeof(*w->vip));
+	w->lat = calloc(LB_LAT_SLOTS, sizeof(*w->lat));
+	if (w->vip == NULL || w->lat == NULL)
+		goto nomem;
+	busy_conf_default(&bc);
+	bc.max_age_ns = st->cfg.score_max_age_ns;
+	bc.ewma_w = st->cfg.score_ewma_w;
+	bc.max_step = st->cfg.score_max_step;
+	for (uint32_t v = 0; v < st->n_vips; v++) {
+		const struct lb_vip_rt *vr = &st->vip[v];
+		struct lb_worker_vip *wv = &w->vip[v];
+		uint32_t nb = vr->conf.n_backends;
+
+		wv->busy = calloc(1, busy_table_memsize(nb));
+		wv->base = calloc(1, baseline_table_memsize(nb));
+		wv->nonce = calloc(nb, sizeof(*wv->nonce));
+		wv->lat = calloc(nb, sizeof(*wv->lat));
+		wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
+		if (wv->busy == NULL || wv->base == NULL ||
+		    wv->nonce == NULL || wv->lat == NULL ||
+		    wv->be_cnt == NULL)
+			goto nomem;
+		if (busy_table_init(wv->busy, nb, &bc) != 0)
+			goto inval;
+		if (baseline_table_init(wv->base, nb, 1) != 0)
+			goto inval;
+		for (uint32_t b = 0; b < nb; b++) {
+			if (vr->be[b].conf.weight > 0 &&
+			    baseline_set_weight(wv->base, b,
+						vr->be[b].conf.weight) != 0)
+				goto inval;
+			(void)busy_table_set_state(wv->busy, b,
+				(enum select_backend_state)vr->be[b].state);
+			(void)baseline_set_state(wv->base, b,
+				(enum select_backend_state)vr->be[b].state);
+		}
+		if (vr->conf.transport == LB_TRANSPORT_DSR &&
+		    vr->conf.probe_n > 0) {
+			probe_conf_default(&pc);
+			pc.n = vr->conf.probe_n;
+			pc.timeout_ns = st->cfg.probe_timeout_ns;
+			pc.adaptive = vr->conf.probe_adaptive;
+			if (pc.adaptive) {
+				if (pc.n_max < pc.n)
+					pc.n_max = pc.n;
+				if (pc.n_min > pc.n)
+					pc.n_min = pc.n;
+			}
+			wv->probe = calloc(1, probe_sched_memsize(nb));
+			if (wv->probe == NULL)
+				goto nomem;
+			if (probe_sched_init(wv->probe, nb, &pc) != 0)
+				goto inval;
+		}
+	}
+	return 0;
+nomem:
+	lb_worker_fini(w);
+	return -ENOMEM;
+inval:
+	lb_worker_fini(w);
+	return -EINVAL;
+}
+
+void
+lb_worker_fini(struct lb_worker *w)
+{
+	if (w == NULL)
+		return;
+	for (uint32_t v = 0; w->vip != NULL && w->st != NULL &&
+	     v < w->st->n_vips; v++) {
+		free(w->vip[v].busy);
+		free(w->vip[v].base);
+		free(w->vip[v].nonce);
+		free(w->vip[v].lat);
+		free(w->vip[v].be_cnt);
+		free(w->vip[v].probe);
+	}
+	free(w->vip);
+	free(w->lat);
+	w->vip = NULL;
+	w->lat = NULL;
+	flow_table_fini(&w->ft);
+}
+
+uint64_t
+lb_latency_estimate(struct lb_worker *const *w, unsigned int n, uint32_t vip,
+		    uint32_t be, uint64_t now_ns)
+{
+	struct lat_backend agg[LAT_BACKEND_MERGE_MAX];
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n && k < LAT_BACKEND_MERGE_MAX; i++) {
+		if (w[i] == NULL || w[i]->vip == NULL ||
+		    vip >= w[i]->st->n_vips ||
+		    be >= w[i]->st->vip[vip].conf.n_backends)
+			continue;
+		/* A copy: the worker keeps writing its own (a torn sample
+		 * only moves the median by one position). */
+		memcpy(&agg[k++], &w[i]->vip[vip].lat[be], sizeof(agg[0]));
+	}
+	return lat_backend_estimate(agg, k, now_ns, 0);
+}

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Run-time state of the appliance, built from a validated configuration:
+ * ports, next hops, VIPs with their backends' SIDs and consistent-hash
+ * tables, and the lookup maps the data path uses. Built aside and
+ * swapped in whole (issue 6); never modified by the workers except the
+ * next-hop table, which only grows and whose MACs are atomic words.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsrlb/flow_hash.h"
+#include "dsrlb/lb_engine.h"
+#include "dsrlb/wire.h"
+
+static void
+errf(char *err, unsigned int len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- lookup map ----------------------------------------------------- */
+
+static uint32_t
+map_hash(uint8_t family, const uint8_t *a, uint16_t port, uint8_t proto)
+{
+	uint8_t k[20];
+
+	memcpy(k, a, 16);
+	k[16] = family;
+	k[17] = proto;
+	k[18] = (uint8_t)(port >> 8);
+	k[19] = (uint8_t)port;
+	return (uint32_t)flow_hash_bytes(0x6c626d6170ull, k, sizeof(k));
+}
+
+static int
+map_init(struct lb_map *m, uint32_t n)
+{
+	uint32_t size = 16;
+
+	while (size < 2 * n + 1)
+		size <<= 1;
+	m->slot = calloc(size, sizeof(*m->slot));
+	if (m->slot == NULL)
+		return -ENOMEM;
+	m->mask = size - 1;
+	return 0;
+}
+
+static int
+map_put(struct lb_map *m, uint8_t family, const uint8_t *a, uint16_t port,
+	uint8_t proto, uint32_t value)
+{
+	uint32_t i = map_hash(family, a, port, proto) & m->mask;
+
+	for (;;) {
+		struct lb_map_slot *s = &m->slot[i];
+
+		if (!s->used) {
+			s->used = 1;
+			s->family = family;
+			s->proto = proto;
+			s->port = port;
+			memcpy(s->a, a, 16);
+			s->value = value;
+			return 0;
+		}
+		if (s->family == family && s->proto == proto &&
+		    s->port == port && memcmp(s->a, a, 16) == 0)
+			return -EEXIST;
+		i = (i + 1) & m->mask;
+	}
+}
+
+uint32_t
+lb_map_get(const struct lb_map *m, uint8_t family, const uint8_t *a,
+	   uint16_t port, uint8_t proto)
+{
+	uint32_t i = map_hash(family, a, port, proto) & m->mask;
+
+	for (;;) {
+		const struct lb_map_slot *s = &m->slot[i];
+
+		if (!s->used)
+			return UINT32_MAX;
+		if (s->family == family && s->proto == proto &&
+		    s->port == port && memcmp(s->a, a, 16) == 0)
+			return s->value;
+		i = (i + 1) & m->mask;
+	}
+}
+
+/* ---- next hops ------------------------------------------------------ */
+
+uint32_t
+lb_state_nh_find(const struct lb_state *st, const struct lb_addr *a)
+{
+	const struct lb_nh_table *t = st->nht;
+	uint32_t n = atomic_load_explicit(&t->n, memory_order_acquire);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (lb_addr_eq(&t->e[i].ip, a))
+			return i;
+	return LB_NH_NONE;
+}
+
+uint32_t
+lb_state_nh_add(const struct lb_state *st, const struct lb_addr *a,
+		uint8_t port)
+{
+	struct lb_nh_table *t = st->nht;
+	uint32_t i = lb_state_nh_find(st, a);
+	uint32_t slot, expect;
+
+	if (i != LB_NH_NONE)
+		return i;
+	/* Reserve a slot, fill it, then publish it in order: n only moves
+	 * from slot to slot + 1, so readers never see an unfilled entry. */
+	slot = atomic_fetch_add(&t->reserved, 1);
+	if (slot >= LB_NH_MAX)
+		return LB_NH_NONE;
+	t->e[slot].ip = *a;
+	t->e[slot].port = port;
+	t->e[slot].is_static = 0;
+	atomic_store(&t->e[slot].mac, 0);
+	atomic_store(&t->e[slot].req_ns, 0);
+	expect = slot;
+	while (!atomic_compare_exchange_weak_explicit(&t->n, &expect,
+						      slot + 1,
+						      memory_order_release,
+						      memory_order_relaxed))
+		expect = slot;
+	/* Two workers may add the same address at once; both entries hold
+	 * it and find() returns the first: harmless. */
+	return slot;
+}
+
+static unsigned int
+port_role_bits(uint8_t role)
+{
+	return role;
+}
+
+int
+lb_state_route(const struct lb_state *st, const struct lb_addr *dst,
+	       unsigned int role_mask, uint8_t *port, struct lb_addr *nh_ip)
+{
+	int best = -1, best_len = -1;
+	const struct lb_route_conf *rbest = NULL;
+
+	for (uint32_t p = 0; p < st->n_ports; p++) {
+		const struct lb_port_conf *pc = &st->port[p].conf;
+		const struct lb_addr *pa = dst->family == 4 ? &pc->ip4 :
+						    &pc->ip6;
+		uint8_t plen = dst->family == 4 ? pc->ip4_prefix_len : pc->ip6_prefix_len;
+
+		if (pa->family != dst->family)
+			continue;
+		if (lb_addr_in_prefix(dst, pa, plen) && (int)plen > best_len) {
+			best = (int)p;
+			best_len = plen;
+		}
+	}
+	if (best >= 0) {
+		*port = (uint8_t)best;
+		*nh_ip = *dst;
+		return 0;
+	}
+	for (uint32_t r = 0; r < st->cfg.n_routes; r++) {
+		const struct lb_route_conf *rc = &st->cfg.route[r];
+
+		if (rc->prefix.family == dst->family &&
+		    lb_addr_in_prefix(dst, &rc->prefix, rc->plen) &&
+		    (int)rc->plen > best_len) {
+			rbest = rc;
+			best_len = rc->plen;
+		}
+	}
+	if (rbest != NULL) {
+		/* The next hop of a route is on a connected subnet. */
+		for (uint32_t p = 0; p < st->n_ports; p++) {
+			const struct lb_port_conf *pc = &st->port[p].conf;
+			const struct lb_addr *pa = dst->family == 4 ?
+				&pc->ip4 : &pc->ip6;
+			uint8_t plen = dst->family == 4 ? pc->ip4_prefix_len :
+							  pc->ip6_prefix_len;
+
+			if (pa->family == dst->family &&
+			    lb_addr_in_prefix(&rbest->via, pa, plen)) {
+				*port = (uint8_t)p;
+				*nh_ip = rbest->via;
+				return 0;
+			}
+		}
+		return -1;
+	}
+	for (uint32_t p = 0; p < st->n_ports; p++) {
+		const struct lb_port_conf *pc = &st->port[p].conf;
+		const struct lb_addr *gw = dst->family == 4 ? &pc->gw4 :
+						      &pc->gw6;
+
+		if ((port_role_bits(pc->role) & role_mask) == 0)
+			continue;
+		if (gw->family == dst->family) {
+			*port = (uint8_t)p;
+			*nh_ip = *gw;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- build ---------------------------------------------------------- */
+
+static int
+build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
+{
+	struct lb_vip_rt *v = &st->vip[vi];
+	const struct lb_vip_conf *vc = &st->cfg.vip[vi];
+	struct chash_backend *cb;
+	struct chash_config cc = { 0 };
+	char ab[64];
+	int rc;
+
+	v->conf = *vc;
+	v->be = calloc(vc->n_backends ? vc->n_backends : 1, sizeof(*v->be));
+	cb = calloc(vc->n_backends ? vc->n_backends : 1, sizeof(*cb));
+	if (v->be == NULL || cb == NULL) {
+		free(cb);
+		errf(err, len, "vip %s: out of memory", vc->name);
+		return -ENOMEM;
+	}
+	for (uint32_t b = 0; b < vc->n_backends; b++) {
+		struct lb_backend_rt *be = &v->be[b];
+		const struct lb_backend_conf *bc = &vc->backend[b];
+		struct lb_addr nh_ip;
+		uint8_t port;
+
+		be->conf = *bc;
+		be->state = bc->weight ? SELECT_BACKEND_ACTIVE :
+					 SELECT_BACKEND_DRAINED;
+		if (bc->weight)
+			v->n_active++;
+		if (lb_state_route(st, &bc->addr, LB_ROLE_SERVER, &port,
+				   &nh_ip) != 0) {
+			free(cb);
+			errf(err, len, "vip %s backend %s: no route to %s",
+			     vc->name, bc->name,
+			     lb_addr_fmt(&bc->addr, ab, sizeof(ab)));
+			return -EINVAL;
+		}
+		/* An L2 leg delivers to the backend's own MAC: it must be
+		 * on a connected subnet. */
+		if (vc->leg == LB_LEG_L2 && !lb_addr_eq(&nh_ip, &bc->addr)) {
+			free(cb);
+			errf(err, len, "vip %s backend %s: leg l2 needs the "
+			     "backend on a connected subnet", vc->name,
+			     bc->name);
+			return -EINVAL;
+		}
+		be->port = port;
+		be->nh = lb_state_nh_add(st, &nh_ip, port);
+		if (be->nh == LB_NH_NONE) {
+			free(cb);
+			errf(err, len, "too many next hops");
+			return -EINVAL;
+		}
+		if (bc->has_locator) {
+			for (unsigned int f = 1; f < SRV6_FUNC_MAX; f++)
+				if (srv6_sid_make(&st->cfg.srv6, bc->locator,
+						  (enum srv6_func)f, 0,
+						  be->sid[f]) != 0) {
+					free(cb);
+					errf(err, len, "vip %s backend %s: "
+					     "bad SRv6 locator", vc->name,
+					     bc->name);
+					return -EINVAL;
+				}
+		}
+		memcpy(cb[b].key, bc->addr.a, 16);
+		cb[b].key_len = bc->addr.family == 4 ? 4 : 16;
+		cb[b].weight = bc->weight;
+		rc = map_put(&st->backend_map, bc->addr.family, bc->addr.a,
+			     vc->port, vc->proto, vi << 16 | b);
+		if (rc != 0) {
+			free(cb);
+			errf(err, len, "vip %s backend %s: address %s already "
+			     "serves a VIP on port %u/%u", vc->name, bc->name,
+			     lb_addr_fmt(&bc->addr, ab, sizeof(ab)), vc->port,
+			     vc->proto);
+			return rc;
+		}
+	}
+	cc.m = vc->chash_m;
+	cc.seed = st->seed;
+	cc.c = 1;
+	{
+		struct chash_table *t1 = NULL;
+
+		rc = chash_build(&t1, &cc, cb, vc->n_backends);
+		atomic_store(&v->ch1, t1);
+	}
+	if (rc == 0 && vc->transport == LB_TRANSPORT_SRV6) {
+		cc.c = 2;
+		rc = chash_build(&v->ch2, &cc, cb, vc->n_backends);
+	}
+	free(cb);
+	if (rc != 0) {
+		errf(err, len, "vip %s: consistent-hash table: %s", vc->name,
+		     strerror(-rc));
+		return rc;
+	}
+	rc = map_put(&st->vip_map, vc->addr.family, vc->addr.a, vc->port,
+		     vc->proto, vi);
+	if (rc != 0) {
+		errf(err, len, "vip %s: duplicate address/port/protocol",
+		     vc->name);
+		return rc;
+	}
+	/* The address map says "a VIP address" once per address. */
+	(void)map_put(&st->addr_map, vc->addr.family, vc->addr.a, 0, 0,
+		      LB_ADDR_VIP | vi);
+	return 0;
+}
+
+static const uint8_t zero16[16];
+
+int
+lb_state_build(struct lb_state **out, const struct lb_config *cfg,
+	       const uint8_t (*port_mac)[6], char *err, unsigned int len)
+{
+	struct lb_state *st;
+	uint32_t n_be = 0;
+	int rc;
+
+	if (out == NULL || cfg == NULL || port_mac == NULL) {
+		errf(err, len, "invalid arguments");
+		return -EINVAL;
+	}
+	rc = lb_config_validate(cfg, err, len);
+	if (rc != 0)
+		return rc;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL) {
+		errf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	st->cfg = *cfg;
+	st->cfg.vip = calloc(cfg->n_vips ? cfg->n_vips : 1,
+			     sizeof(*cfg->vip));
+	st->vip = calloc(cfg->n_vips ? cfg->n_vips : 1, sizeof(*st->vip));
+	st->nht = calloc(1, sizeof(*st->nht));
+	if (st->cfg.vip == NULL || st->vip == NULL || st->nht == NULL)
+		goto nomem;
+	memcpy(st->cfg.vip, cfg->vip, cfg->n_vips * sizeof(*cfg->vip));
+	st->n_vips = cfg->n_vips;
+	st->n_ports = cfg->n_ports;
+	st->seed = cfg->chash_seed;
+	st->has_lb_sid = cfg->has_lb_sid;
+	memcpy(st->lb_sid, cfg->lb_sid, 16);
+	for (uint32_t v = 0; v < cfg->n_vips; v++)
+		n_be += cfg->vip[v].n_backends;
+	if (map_init(&st->vip_map, cfg->n_vips) != 0 ||
+	    map_init(&st->addr_map, cfg->n_vips + 2 * cfg->n_ports) != 0 ||
+	    map_init(&st->backend_map, n_be) != 0)
+		goto nomem;
+
+	for (uint32_t p = 0; p < cfg->n_ports; p++) {
+		struct lb_port_rt *pr = &st->port[p];
+
+		pr->conf = cfg->port[p];
+		memcpy(pr->mac, port_mac[p], 6);
+		pr->mtu = pr->conf.mtu ? pr->conf.mtu : 1500;
+		if (pr->conf.ip4.family == 4 &&
+		    map_put(&st->addr_map, 4, pr->conf.ip4.a, 0, 0,
+			    LB_ADDR_PORT | p) != 0) {
+			errf(err, len, "port %s: address used twice",
+			     pr->conf.name);
+			lb_state_free(st);
+			return -EINVAL;
+		}
+		if (pr->conf.ip6.family == 6 &&
+		    map_put(&st->addr_map, 6, pr->conf.ip6.a, 0, 0,
+			    LB_ADDR_PORT | p) != 0) {
+			errf(err, len, "port %s: address used twice",
+			     pr->conf.name);
+			lb_state_free(st);
+			return -EINVAL;
+		}
+	}
+	/* Static neighbours first: their MACs are valid from the start. */
+	for (uint32_t i = 0; i < cfg->n_neigh; i++) {
+		const struct lb_neigh_conf *nc = &cfg->neigh[i];
+		struct lb_addr nh_ip;
+		uint8_t port;
+		uint32_t idx;
+		uint64_t mac = 0;
+
+		if (lb_state_route(st, &nc->ip, LB_ROLE_BOTH, &port,
+				   &nh_ip) != 0 || !lb_addr_eq(&nh_ip, &nc->ip)) {
+			char ab[64];
+
+			errf(err, len, "neighbour %s is on no connected subnet",
+			     lb_addr_fmt(&nc->ip, ab, sizeof(ab)));
+			lb_state_free(st);
+			return -EINVAL;
+		}
+		idx = lb_state_nh_add(st, &nc->ip, port);
+		if (idx == LB_NH_NONE)
+			goto nomem;
+		for (int b = 0; b < 6; b++)
+			mac = mac << 8 | nc->mac[b];
+		st->nht->e[idx].is_static = 1;
+		atomic_store(&st->nht->e[idx].mac, mac | LB_NH_VALID);
+	}
+	for (uint32_t p = 0; p < cfg->n_ports; p++) {
+		const struct lb_port_conf *pc = &cfg->port[p];
+
+		st->port_gw4_nh[p] = pc->gw4.family == 4 ?
+			lb_state_nh_add(st, &pc->gw4, (uint8_t)p) : LB_NH_NONE;
+		st->port_gw6_nh[p] = pc->gw6.family == 6 ?
+			lb_state_nh_add(st, &pc->gw6, (uint8_t)p) : LB_NH_NONE;
+	}
+	for (uint32_t v = 0; v < cfg->n_vips; v++) {
+		rc = build_vip(st, v, err, len);
+		if (rc != 0) {
+			lb_state_free(st);
+			return rc;
+		}
+	}
+	if (st->has_lb_sid && memcmp(st->lb_sid, zero16, 16) == 0)
+		st->has_lb_sid = false;
+	*out = st;
+	return 0;
+nomem:
+	errf(err, len, "out of memory");
+	lb_state_free(st);
+	return -ENOMEM;
+}
+
+void
+lb_state_free(struct lb_state *st)
+{
+	if (st == NULL)
+		return;
+	for (uint32_t v = 0; st->vip != NULL && v < st->n_vips; v++) {
+		free(st->vip[v].be);
+		chash_free(atomic_load(&st->vip[v].ch1));
+		chash_free(st->vip[v].ch2);
+	}
+	free(st->vip);
+	free(st->cfg.vip);
+	free(st->vip_map.slot);
+	free(st->addr_map.slot);
+	free(st->backend_map.slot);
+	free(st->nht);
+	free(st);
+}

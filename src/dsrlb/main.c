@@ -1,0 +1,899 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dsrlb: the appliance. A thin DPDK driver around lib/lb (lb_engine.h):
+ * EAL, ports and queues, mempools per NUMA socket, one worker per lcore
+ * with burst I/O and idle back-off, hand-off rings between workers, the
+ * clock, the latency-feedback control loop, clean shutdown with counters
+ * and a mempool check.
+ *
+ *   dsrlb [EAL options] -- --config FILE [--clock tsc|pcap]
+ *         [--idle-exit-ms MS] [--stats-file FILE] [--quiet]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_thash.h>
+
+#include "../common/pkt_mbuf.h"
+#include "dsrlb/chash.h"
+#include "dsrlb/latency_ctl.h"
+#include "dsrlb/lb_engine.h"
+#include "dsrlb/wire.h"
+#include "lb_config_load.h"
+
+#define BURST           32
+#define RX_DESC         1024
+#define TX_DESC         1024
+#define MBUF_CACHE      256
+#define HANDOFF_RING    1024
+#define IDLE_POLLS      64      /* empty polls before sleeping */
+#define GC_BUDGET       8       /* flow-table buckets per loop */
+#define MAX_WORKERS     RTE_MAX_LCORE
+
+enum clock_mode { CLOCK_TSC, CLOCK_PCAP };
+
+struct opts {
+	const char *config;
+	const char *stats_file;
+	enum clock_mode clock;
+	uint32_t idle_exit_ms;
+	bool quiet;
+};
+
+struct worker_ctx {
+	struct lb_worker w;
+	unsigned int lcore;
+	uint16_t index;
+	struct rte_ring *handoff;           /* packets other workers give us */
+	uint64_t tx_full;                    /* frames a TX queue refused */
+	uint64_t handoff_full;               /* frames a hand-off ring refused */
+	uint64_t chained;                    /* multi-segment frames dropped */
+	volatile uint64_t last_rx_tsc;
+	uint64_t pcap_now;                   /* --clock pcap: latest time */
+	volatile bool running;
+} __rte_cache_aligned;
+
+static volatile bool quit;
+static struct opts opt = { .idle_exit_ms = 0, .clock = CLOCK_TSC };
+static struct lb_config cfg;
+static struct lb_state *state;
+static uint16_t port_id[LB_MAX_PORTS];
+static uint16_t n_workers;
+static struct worker_ctx *wk[MAX_WORKERS];
+static struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+static struct rte_rcu_qsbr *rcu;
+static int ts_off = -1;                      /* pcap timestamp dynfield */
+static uint64_t ts_flag;
+static uint8_t rss_key[40] = {
+	/* Symmetric Toeplitz key (0x6d5a repeated): a flow and its reverse
+	 * hash alike, so a server's message for a flow can be owned by the
+	 * same lcore as the client direction. */
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+static bool rss_on;
+static uint16_t reta_size = 64;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = true;
+}
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- --config FILE [options]\n"
+	       "  --config FILE       INI configuration (docs/configuration.md)\n"
+	       "  --clock tsc|pcap    data-path clock: the TSC (default) or the\n"
+	       "                      pcap timestamps of net_pcap ports (tests)\n"
+	       "  --idle-exit-ms MS   stop after MS ms without a received packet\n"
+	       "  --stats-file FILE   write every counter as 'name value' lines\n"
+	       "  --quiet             print only the summary at exit\n",
+	       prog);
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "clock", required_argument, NULL, 'k' },
+		{ "idle-exit-ms", required_argument, NULL, 'e' },
+		{ "stats-file", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opt.config = optarg;
+			break;
+		case 'k':
+			if (strcmp(optarg, "tsc") == 0)
+				opt.clock = CLOCK_TSC;
+			else if (strcmp(optarg, "pcap") == 0)
+				opt.clock = CLOCK_PCAP;
+			else {
+				fprintf(stderr, "dsrlb: --clock: '%s' is "
+					"neither tsc nor pcap\n", optarg);
+				return -1;
+			}
+			break;
+		case 'e':
+			if (parse_u32(optarg, &opt.idle_exit_ms) != 0) {
+				fprintf(stderr, "dsrlb: --idle-exit-ms: '%s' "
+					"is not a number\n", optarg);
+				return -1;
+			}
+			break;
+		case 's':
+			opt.stats_file = optarg;
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			usage(argv[0]);
+			return -1;
+		}
+	}
+	if (opt.config == NULL) {
+		fprintf(stderr, "dsrlb: --config FILE is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the clock ---------------------------------------------------------- */
+
+/* The one clock of the data path: TSC in ns, or (tests) the pcap
+ * timestamp of the packet being processed. */
+static inline uint64_t
+clock_tsc_ns(void)
+{
+	static uint64_t hz;
+
+	if (hz == 0)
+		hz = rte_get_tsc_hz();
+	return (uint64_t)((double)rte_rdtsc() * (1e9 / (double)hz));
+}
+
+static inline uint64_t
+clock_mbuf_ns(const struct rte_mbuf *m, uint64_t fallback)
+{
+	if (ts_off >= 0 && (m->ol_flags & ts_flag))
+		/* DPDK 22.11's net_pcap opens captures with microsecond
+		 * precision and stores tv_sec * 10^6 + tv_usec. */
+		return *RTE_MBUF_DYNFIELD(m, ts_off, const uint64_t *) * 1000u;
+	return fallback;
+}
+
+/* ---- ports ---------------------------------------------------------------- */
+
+static uint16_t
+owner_rss(void *arg, const struct flow_key *k)
+{
+	union rte_thash_tuple t;
+	uint32_t h;
+
+	(void)arg;
+	memset(&t, 0, sizeof(t));
+	if (k->family == FLOW_KEY_IPV4) {
+		t.v4.src_addr = (uint32_t)k->saddr[0] << 24 |
+				(uint32_t)k->saddr[1] << 16 |
+				(uint32_t)k->saddr[2] << 8 | k->saddr[3];
+		t.v4.dst_addr = (uint32_t)k->daddr[0] << 24 |
+				(uint32_t)k->daddr[1] << 16 |
+				(uint32_t)k->daddr[2] << 8 | k->daddr[3];
+		t.v4.sport = k->sport;
+		t.v4.dport = k->dport;
+		h = rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, rss_key);
+	} else {
+		struct rte_ipv6_hdr ip6;
+
+		memcpy(ip6.src_addr, k->saddr, 16);
+		memcpy(ip6.dst_addr, k->daddr, 16);
+		rte_thash_load_v6_addrs(&ip6, &t);
+		t.v6.sport = k->sport;
+		t.v6.dport = k->dport;
+		h = rte_softrss((uint32_t *)&t, RTE_THASH_V6_L4_LEN, rss_key);
+	}
+	/* RETA entry i holds queue i % n_workers (set by port_setup). */
+	return (uint16_t)((h & (reta_size - 1u)) % n_workers);
+}
+
+static struct rte_mempool *
+pool_for_socket(int socket)
+{
+	char name[32];
+	unsigned int n_mbufs;
+
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
+		socket = 0;
+	if (pools[socket] != NULL)
+		return pools[socket];
+	/* Enough for every RX and TX ring, the hand-off rings, the
+	 * per-lcore caches and the bursts in flight. */
+	n_mbufs = cfg.n_ports * n_workers * (RX_DESC + TX_DESC) +
+		  n_workers * (HANDOFF_RING + MBUF_CACHE + 4 * BURST) + 1024;
+	snprintf(name, sizeof(name), "dsrlb_mbuf_%d", socket);
+	pools[socket] = rte_pktmbuf_pool_create(name, n_mbufs, MBUF_CACHE, 0,
+						RTE_MBUF_DEFAULT_BUF_SIZE,
+						socket);
+	return pools[socket];
+}
+
+static int
+port_setup(uint32_t pi, uint8_t mac[6])
+{
+	const struct lb_port_conf *pc = &cfg.port[pi];
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct rte_ether_addr ea;
+	uint16_t pid, nb_rxd = RX_DESC, nb_txd = TX_DESC;
+	struct rte_mempool *pool;
+	int ret, socket;
+
+	if (rte_eth_dev_get_port_by_name(pc->dev, &pid) != 0) {
+		fprintf(stderr, "dsrlb: port %s: no ethdev '%s' (give it with "
+			"--vdev or -a)\n", pc->name, pc->dev);
+		return -1;
+	}
+	port_id[pi] = pid;
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret != 0)
+		return ret;
+	memset(&conf, 0, sizeof(conf));
+	if (n_workers > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = rss_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(rss_key);
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			info.flow_type_rss_offloads;
+		rss_on = true;
+	}
+	if (opt.clock == CLOCK_PCAP &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	conf.rxmode.mtu = pc->mtu ? pc->mtu : 1500;
+	ret = rte_eth_dev_configure(pid, n_workers, n_workers, &conf);
+	if (ret != 0) {
+		fprintf(stderr, "dsrlb: port %s: configure with %u queues: "
+			"%s\n", pc->name, n_workers, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
+	if (ret != 0)
+		return ret;
+	socket = rte_eth_dev_socket_id(pid);
+	pool = pool_for_socket(socket);
+	if (pool == NULL) {
+		fprintf(stderr, "dsrlb: no mbuf pool on socket %d: %s\n",
+			socket, rte_strerror(rte_errno));
+		return -1;
+	}
+	for (uint16_t q = 0; q < n_workers; q++) {
+		ret = rte_eth_rx_queue_setup(pid, q, nb_rxd, socket, NULL,
+					     pool);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(pid, q, nb_txd, socket,
+						     NULL);
+		if (ret != 0) {
+			fprintf(stderr, "dsrlb: port %s: queue %u: %s\n",
+				pc->name, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (pc->mtu != 0) {
+		ret = rte_eth_dev_set_mtu(pid, pc->mtu);
+		if (ret != 0 && ret != -ENOTSUP)
+			fprintf(stderr, "dsrlb: port %s: MTU %u not set: %s\n",
+				pc->name, pc->mtu, rte_strerror(-ret));
+	}
+	ret = rte_eth_dev_start(pid);
+	if (ret != 0) {
+		fprintf(stderr, "dsrlb: port %s: start: %s\n", pc->name,
+			rte_strerror(-ret));
+		return ret;
+	}
+	if (rss_on && info.reta_size > 0) {
+		struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
+						     RTE_ETH_RETA_GROUP_SIZE];
+
+		reta_size = info.reta_size;
+		memset(reta, 0, sizeof(reta));
+		for (uint16_t i = 0; i < reta_size &&
+		     i < RTE_ETH_RSS_RETA_SIZE_512; i++) {
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+				1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+			reta[i / RTE_ETH_RETA_GROUP_SIZE]
+				.reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+				i % n_workers;
+		}
+		(void)rte_eth_dev_rss_reta_update(pid, reta, reta_size);
+	}
+	rte_eth_macaddr_get(pid, &ea);
+	memcpy(mac, ea.addr_bytes, 6);
+	return 0;
+}
+
+/* ---- the worker loop ------------------------------------------------------- */
+
+static void
+tx_or_free(uint16_t pid, uint16_t q, struct rte_mbuf **m, uint16_t n,
+	   struct worker_ctx *ctx)
+{
+	uint16_t sent = n ? rte_eth_tx_burst(pid, q, m, n) : 0;
+
+	if (sent < n) {
+		ctx->tx_full += n - sent;
+		rte_pktmbuf_free_bulk(m + sent, n - sent);
+	}
+}
+
+/* Run one burst of @p n mbufs from port index @p pi through the engine
+ * and send each where it says. */
+static void
+process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
+	uint64_t now)
+{
+	struct pkt_buf pb[BURST];
+	struct lb_out out[BURST];
+	struct rte_mbuf *txq[LB_MAX_PORTS][BURST];
+	uint16_t ntx[LB_MAX_PORTS] = { 0 };
+	struct rte_mbuf *ok[BURST];
+	uint16_t nok = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (pkt_buf_from_mbuf(&pb[nok], m[i]) != 0) {
+			ctx->chained++;
+			rte_pktmbuf_free(m[i]);
+			continue;
+		}
+		ok[nok++] = m[i];
+	}
+	if (opt.clock == CLOCK_PCAP) {
+		/* Tests: one packet at a time at its own timestamp, so that
+		 * timers follow the capture exactly. */
+		for (uint16_t i = 0; i < nok; i++) {
+			now = clock_mbuf_ns(ok[i], now);
+			lb_worker_burst(&ctx->w, &pb[i], pi, 1, now, &out[i]);
+		}
+	} else {
+		lb_worker_burst(&ctx->w, pb, pi, nok, now, out);
+	}
+	for (uint16_t i = 0; i < nok; i++) {
+		struct rte_mbuf *mb = ok[i];
+
+		switch (out[i].action) {
+		case LB_ACT_TX:
+			pkt_buf_to_mbuf(&pb[i], mb);
+			txq[out[i].port][ntx[out[i].port]++] = mb;
+			break;
+		case LB_ACT_HANDOFF:
+			mb->port = pi; /* remembered for the owner */
+			if (out[i].owner >= n_workers ||
+			    rte_ring_enqueue(wk[out[i].owner]->handoff, mb) != 0) {
+				ctx->handoff_full++;
+				rte_pktmbuf_free(mb);
+			}
+			break;
+		default:
+			rte_pktmbuf_free(mb);
+			break;
+		}
+	}
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		if (ntx[p])
+			tx_or_free(port_id[p], ctx->index, txq[p], ntx[p], ctx);
+}
+
+/* One pass over every port and the hand-off ring. @return the packets
+ * handled. */
+static uint32_t
+worker_poll(struct worker_ctx *ctx)
+{
+	struct rte_mbuf *m[BURST];
+	uint32_t got = 0;
+	unsigned int nh;
+	uint64_t now;
+
+	now = opt.clock == CLOCK_TSC ? clock_tsc_ns() : ctx->pcap_now;
+	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(port_id[p], ctx->index, m, BURST);
+
+		if (n == 0)
+			continue;
+		got += n;
+		if (opt.clock == CLOCK_PCAP)
+			ctx->pcap_now = clock_mbuf_ns(m[n - 1], ctx->pcap_now);
+		process(ctx, (uint8_t)p, m, n, now);
+	}
+	/* Packets other workers handed us (their port is in m->port). */
+	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
+	for (unsigned int i = 0; i < nh; i++)
+		process(ctx, (uint8_t)m[i]->port, &m[i], 1, now);
+	got += nh;
+	lb_worker_maintain(&ctx->w, now, GC_BUDGET);
+	if (got)
+		ctx->last_rx_tsc = rte_rdtsc();
+	return got;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct worker_ctx *ctx = arg;
+	uint32_t idle = 0;
+
+	rte_rcu_qsbr_thread_register(rcu, ctx->index);
+	rte_rcu_qsbr_thread_online(rcu, ctx->index);
+	ctx->last_rx_tsc = rte_rdtsc();
+	while (!quit) {
+		uint32_t got = worker_poll(ctx);
+
+		rte_rcu_qsbr_quiescent(rcu, ctx->index);
+		if (got) {
+			idle = 0;
+		} else if (++idle >= IDLE_POLLS) {
+			/* Back off: this machine shares its cores. */
+			rte_rcu_qsbr_thread_offline(rcu, ctx->index);
+			rte_delay_us_sleep(cfg.idle_sleep_us ?
+					   cfg.idle_sleep_us : 1);
+			rte_rcu_qsbr_thread_online(rcu, ctx->index);
+		}
+	}
+	rte_rcu_qsbr_thread_offline(rcu, ctx->index);
+	rte_rcu_qsbr_thread_unregister(rcu, ctx->index);
+	ctx->running = false;
+	return 0;
+}
+
+/* ---- latency-feedback control loop (main lcore) ----------------------------- */
+
+struct lat_vip_ctl {
+	struct lat_ctl *ctl;
+	uint32_t vip;
+};
+
+static struct lat_vip_ctl *lat_ctls;
+static uint32_t n_lat_ctls;
+
+static int
+latency_setup(void)
+{
+	struct lat_ctl_conf lc;
+
+	lat_ctl_conf_default(&lc);
+	lat_ctls = calloc(state->n_vips ? state->n_vips : 1,
+			  sizeof(*lat_ctls));
+	if (lat_ctls == NULL)
+		return -ENOMEM;
+	for (uint32_t v = 0; v < state->n_vips; v++) {
+		const struct lb_vip_rt *vr = &state->vip[v];
+		uint32_t wts[LB_MAX_BACKENDS];
+		struct lat_ctl *c;
+
+		if (vr->conf.policy != LB_POLICY_LATENCY)
+			continue;
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++)
+			wts[b] = vr->be[b].conf.weight;
+		c = calloc(1, lat_ctl_memsize(vr->conf.n_backends));
+		if (c == NULL ||
+		    lat_ctl_init(c, vr->conf.n_backends, wts, &lc) != 0) {
+			free(c);
+			fprintf(stderr, "dsrlb: vip %s: latency controller "
+				"refused its weights\n", vr->conf.name);
+			return -EINVAL;
+		}
+		lat_ctls[n_lat_ctls].ctl = c;
+		lat_ctls[n_lat_ctls].vip = v;
+		n_lat_ctls++;
+	}
+	return 0;
+}
+
+/* One step of every latency controller; a change rebuilds the VIP's
+ * table aside and swaps it in; the old one is freed after every worker
+ * went through a quiescent state (RCU), so no lcore ever stops. */
+static void
+latency_step(uint64_t now)
+{
+	struct lb_worker *ws[MAX_WORKERS];
+
+	for (uint16_t i = 0; i < n_workers; i++)
+		ws[i] = &wk[i]->w;
+	for (uint32_t k = 0; k < n_lat_ctls; k++) {
+		struct lb_vip_rt *vr = &state->vip[lat_ctls[k].vip];
+		uint32_t nb = vr->conf.n_backends;
+		uint64_t lat[LB_MAX_BACKENDS];
+		struct chash_backend cb[LB_MAX_BACKENDS];
+		struct chash_config cc = { .m = vr->conf.chash_m, .c = 1,
+					   .seed = state->seed };
+		struct chash_table *nt = NULL, *old;
+
+		for (uint32_t b = 0; b < nb; b++)
+			lat[b] = lb_latency_estimate(ws, n_workers,
+						     lat_ctls[k].vip, b, now);
+		if (!lat_ctl_step(lat_ctls[k].ctl, lat, now))
+			continue;
+		for (uint32_t b = 0; b < nb; b++) {
+			memcpy(cb[b].key, vr->be[b].conf.addr.a, 16);
+			cb[b].key_len = vr->be[b].conf.addr.family == 4 ? 4 :
+									16;
+			cb[b].weight = (uint16_t)lat_ctls[k].ctl->weight[b];
+		}
+		if (chash_build(&nt, &cc, cb, nb) != 0)
+			continue;
+		old = atomic_exchange(&vr->ch1, nt);
+		rte_rcu_qsbr_synchronize(rcu, RTE_QSBR_THRID_INVALID);
+		chash_free(old);
+	}
+}
+
+/* ---- counters ----------------------------------------------------------------- */
+
+static void
+emit(FILE *f, const char *name, uint64_t v, bool always)
+{
+	if (f != NULL)
+		fprintf(f, "%s %" PRIu64 "\n", name, v);
+	if (!opt.quiet && (v != 0 || always))
+		printf("  %-34s %14" PRIu64 "\n", name, v);
+}
+
+static void
+print_counters(void)
+{
+	FILE *f = NULL;
+	uint64_t tot[LB_CNT_MAX] = { 0 }, wire[WIRE_RESULT_MAX] = { 0 };
+	uint64_t tx_full = 0, ho_full = 0, chained = 0;
+	struct flow_table_stats fts = { 0 };
+	uint64_t flows = 0;
+	char name[160], ab[64];
+
+	if (opt.stats_file != NULL) {
+		f = fopen(opt.stats_file, "w");
+		if (f == NULL)
+			fprintf(stderr, "dsrlb: cannot write %s: %s\n",
+				opt.stats_file, strerror(errno));
+	}
+	for (uint16_t i = 0; i < n_workers; i++) {
+		const struct worker_ctx *c = wk[i];
+
+		for (unsigned int k = 0; k < LB_CNT_MAX; k++)
+			tot[k] += c->w.cnt[k];
+		for (unsigned int k = 0; k < WIRE_RESULT_MAX; k++)
+			wire[k] += c->w.wire[k];
+		tx_full += c->tx_full;
+		ho_full += c->handoff_full;
+		chained += c->chained;
+		flows += flow_table_count(&c->w.ft);
+#define ADD_FT(n) fts.n += c->w.ft.stats.n;
+		FLOW_TABLE_STATS(ADD_FT)
+#undef ADD_FT
+	}
+	printf("\n---- dsrlb counters (%u worker%s) ----\n", n_workers,
+	       n_workers == 1 ? "" : "s");
+	for (unsigned int k = 0; k < LB_CNT_MAX; k++)
+		emit(f, lb_counter_name(k), tot[k], k == LB_CNT_rx);
+	emit(f, "tx_queue_full", tx_full, false);
+	emit(f, "handoff_ring_full", ho_full, false);
+	emit(f, "drop_chained", chained, false);
+	for (unsigned int k = 0; k < WIRE_RESULT_MAX; k++) {
+		snprintf(name, sizeof(name), "wire.%s", wire_result_name(k));
+		emit(f, name, wire[k], false);
+	}
+	if (!opt.quiet)
+		printf("  flow table:\n");
+	emit(f, "flows.live", flows, true);
+#define EMIT_FT(n) emit(f, "flows." #n, fts.n, false);
+	FLOW_TABLE_STATS(EMIT_FT)
+#undef EMIT_FT
+	for (uint32_t v = 0; v < state->n_vips; v++) {
+		const struct lb_vip_rt *vr = &state->vip[v];
+		struct lb_vip_counters vc = { 0 };
+
+		for (uint16_t i = 0; i < n_workers; i++) {
+#define ADD_V(n, d) vc.n += wk[i]->w.vip[v].cnt.n;
+			LB_VIP_COUNTER_LIST(ADD_V)
+#undef ADD_V
+		}
+		if (!opt.quiet)
+			printf("  vip %s %s:%u/%s %s over %s:\n", vr->conf.name,
+			       lb_addr_fmt(&vr->conf.addr, ab, sizeof(ab)),
+			       vr->conf.port,
+			       vr->conf.proto == 6 ? "tcp" : "udp",
+			       lb_policy_name(vr->conf.policy),
+			       lb_transport_name(vr->conf.transport));
+#define EMIT_V(n, d) \
+		snprintf(name, sizeof(name), "vip.%s." #n, vr->conf.name); \
+		emit(f, name, vc.n, false);
+		LB_VIP_COUNTER_LIST(EMIT_V)
+#undef EMIT_V
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+			struct lb_be_counters bc = { 0 };
+			uint16_t score = 0;
+			int fresh;
+
+			for (uint16_t i = 0; i < n_workers; i++) {
+#define ADD_B(n, d) bc.n += wk[i]->w.vip[v].be_cnt[b].n;
+				LB_BE_COUNTER_LIST(ADD_B)
+#undef ADD_B
+			}
+			fresh = busy_select_score(wk[0]->w.vip[v].busy, b,
+						  wk[0]->w.last_now_ns, &score);
+#define EMIT_B(n, d) \
+			snprintf(name, sizeof(name), "vip.%s.backend.%s." #n, \
+				 vr->conf.name, vr->be[b].conf.name); \
+			emit(f, name, bc.n, false);
+			LB_BE_COUNTER_LIST(EMIT_B)
+#undef EMIT_B
+			snprintf(name, sizeof(name), "vip.%s.backend.%s.score",
+				 vr->conf.name, vr->be[b].conf.name);
+			emit(f, name, fresh > 0 ? score : 0, false);
+		}
+	}
+	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(port_id[p], &es) != 0)
+			continue;
+		snprintf(name, sizeof(name), "port.%s.ipackets",
+			 cfg.port[p].name);
+		emit(f, name, es.ipackets, true);
+		snprintf(name, sizeof(name), "port.%s.opackets",
+			 cfg.port[p].name);
+		emit(f, name, es.opackets, true);
+		snprintf(name, sizeof(name), "port.%s.imissed",
+			 cfg.port[p].name);
+		emit(f, name, es.imissed, false);
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
+/* Every mbuf back in its pool? (The test suite checks this line.) */
+static int
+check_pools(void)
+{
+	int leaks = 0;
+
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		unsigned int avail, size;
+
+		if (pools[s] == NULL)
+			continue;
+		avail = rte_mempool_avail_count(pools[s]);
+		size = pools[s]->size;
+		printf("mempool %s: %u/%u mbufs free%s\n", pools[s]->name,
+		       avail, size, avail == size ? "" : " -- LEAK");
+		if (avail != size)
+			leaks++;
+	}
+	return leaks;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint8_t macs[LB_MAX_PORTS][6];
+	char err[256];
+	unsigned int lcore;
+	uint16_t idx = 0;
+	int ret, rc = 0;
+	size_t rcu_sz;
+	uint64_t last_lat = 0;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n",
+			 rte_strerror(rte_errno));
+	argc -= ret;
+	argv += ret;
+	if (parse_args(argc, argv) != 0)
+		rte_exit(EXIT_FAILURE, "bad arguments\n");
+	if (lb_config_load(opt.config, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rte_exit(EXIT_FAILURE, "configuration refused, nothing "
+			 "started\n");
+	}
+	/* One worker per worker lcore; the main lcore works too when it is
+	 * alone. */
+	n_workers = (uint16_t)(rte_lcore_count() > 1 ?
+			       rte_lcore_count() - 1 : 1);
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		if (port_setup(p, macs[p]) != 0)
+			rte_exit(EXIT_FAILURE, "port %s refused, nothing "
+				 "started\n", cfg.port[p].name);
+	if (opt.clock == CLOCK_PCAP &&
+	    rte_mbuf_dyn_rx_timestamp_register(&ts_off, &ts_flag) != 0)
+		ts_off = -1;
+	ret = lb_state_build(&state, &cfg, (const uint8_t (*)[6])macs, err,
+			     sizeof(err));
+	if (ret != 0)
+		rte_exit(EXIT_FAILURE, "%s: %s\nconfiguration refused, "
+			 "nothing started\n", opt.config, err);
+	rcu_sz = rte_rcu_qsbr_get_memsize(n_workers);
+	rcu = rte_zmalloc("dsrlb_rcu", rcu_sz, RTE_CACHE_LINE_SIZE);
+	if (rcu == NULL || rte_rcu_qsbr_init(rcu, n_workers) != 0)
+		rte_exit(EXIT_FAILURE, "RCU init failed\n");
+	for (uint16_t i = 0; i < n_workers; i++) {
+		char rname[32];
+
+		wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
+				    RTE_CACHE_LINE_SIZE);
+		if (wk[i] == NULL)
+			rte_exit(EXIT_FAILURE, "out of memory\n");
+		wk[i]->index = i;
+		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
+		wk[i]->handoff = rte_ring_create(rname, HANDOFF_RING,
+						 rte_socket_id(),
+						 RING_F_SC_DEQ);
+		if (wk[i]->handoff == NULL)
+			rte_exit(EXIT_FAILURE, "ring: %s\n",
+				 rte_strerror(rte_errno));
+		ret = lb_worker_init(&wk[i]->w, state, i, n_workers,
+				     rte_rdtsc() ^ ((uint64_t)i << 56) ^
+				     (uint64_t)getpid());
+		if (ret != 0)
+			rte_exit(EXIT_FAILURE, "worker %u: %s\n", i,
+				 strerror(-ret));
+		if (rss_on) {
+			wk[i]->w.owner = owner_rss;
+			wk[i]->w.owner_arg = NULL;
+		}
+		wk[i]->running = true;
+	}
+	if (latency_setup() != 0)
+		rte_exit(EXIT_FAILURE, "configuration refused\n");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("dsrlb: %u port%s, %u VIP%s, %u worker%s, clock %s\n",
+	       cfg.n_ports, cfg.n_ports == 1 ? "" : "s", state->n_vips,
+	       state->n_vips == 1 ? "" : "s", n_workers,
+	       n_workers == 1 ? "" : "s",
+	       opt.clock == CLOCK_TSC ? "tsc" : "pcap");
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		printf("dsrlb: port %s = ethdev %u (%s), MAC "
+		       "%02x:%02x:%02x:%02x:%02x:%02x, role %s, RSS %s\n",
+		       cfg.port[p].name, port_id[p], cfg.port[p].dev,
+		       macs[p][0], macs[p][1], macs[p][2], macs[p][3],
+		       macs[p][4], macs[p][5],
+		       cfg.port[p].role == LB_ROLE_CLIENT ? "client" :
+		       cfg.port[p].role == LB_ROLE_SERVER ? "server" : "both",
+		       rss_on ? "on" : "off");
+	fflush(stdout);
+
+	if (rte_lcore_count() > 1) {
+		RTE_LCORE_FOREACH_WORKER(lcore) {
+			if (idx >= n_workers)
+				break;
+			wk[idx]->lcore = lcore;
+			rte_eal_remote_launch(worker_main, wk[idx], lcore);
+			idx++;
+		}
+		/* The main lcore: control loop. */
+		while (!quit) {
+			uint64_t now = clock_tsc_ns();
+			uint64_t newest = 0;
+
+			if (n_lat_ctls && now - last_lat >= 10000000ull) {
+				latency_step(now);
+				last_lat = now;
+			}
+			for (uint16_t i = 0; i < n_workers; i++)
+				if (wk[i]->last_rx_tsc > newest)
+					newest = wk[i]->last_rx_tsc;
+			if (opt.idle_exit_ms && newest &&
+			    (rte_rdtsc() - newest) * 1000 / rte_get_tsc_hz() >=
+			    opt.idle_exit_ms)
+				quit = true;
+			rte_delay_us_sleep(1000);
+		}
+		rte_eal_mp_wait_lcore();
+	} else {
+		/* A single lcore: the worker loop runs here, and stops on
+		 * idleness itself. */
+		wk[0]->lcore = rte_lcore_id();
+		wk[0]->last_rx_tsc = rte_rdtsc();
+		{
+			struct worker_ctx *c = wk[0];
+			uint32_t idle = 0;
+
+			while (!quit) {
+				uint64_t now = clock_tsc_ns();
+
+				if (n_lat_ctls && now - last_lat >=
+				    10000000ull) {
+					latency_step(now);
+					last_lat = now;
+				}
+				if (worker_poll(c) != 0) {
+					idle = 0;
+					continue;
+				}
+				if (opt.idle_exit_ms &&
+				    (rte_rdtsc() - c->last_rx_tsc) * 1000 /
+				    rte_get_tsc_hz() >= opt.idle_exit_ms)
+					break;
+				if (++idle >= IDLE_POLLS)
+					rte_delay_us_sleep(cfg.idle_sleep_us ?
+							   cfg.idle_sleep_us :
+							   1);
+			}
+		}
+	}
+
+	/* Shutdown: stop the ports, drain the hand-off rings, print the
+	 * counters, give everything back, check the pools. */
+	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+		(void)rte_eth_dev_stop(port_id[p]);
+	}
+	for (uint16_t i = 0; i < n_workers; i++) {
+		void *mb;
+
+		while (rte_ring_dequeue(wk[i]->handoff, &mb) == 0)
+			rte_pktmbuf_free(mb);
+	}
+	print_counters();
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		(void)rte_eth_dev_close(port_id[p]);
+	if (check_pools() != 0)
+		rc = 2;
+	for (uint16_t i = 0; i < n_workers; i++) {
+		lb_worker_fini(&wk[i]->w);
+		rte_ring_free(wk[i]->handoff);
+		rte_free(wk[i]);
+	}
+	for (uint32_t k = 0; k < n_lat_ctls; k++)
+		free(lat_ctls[k].ctl);
+	free(lat_ctls);
+	lb_state_free(state);
+	lb_config_free(&cfg);
+	rte_free(rcu);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,254 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Harness of the appliance's pcap tests.
+
+A scenario is a configuration, a list of input frames with their capture
+times, and the frames the appliance must send, in order, byte for byte.
+The real dsrlb binary runs on DPDK's net_pcap device (rx_pcap = the input,
+tx_pcap = its output) with the pcap clock, so timers follow the capture.
+Expected frames are built here with scapy, an implementation independent
+of lib/: checksums, lengths and header chains are scapy's, not ours.
+
+An expected entry is either bytes or Alt(group, {choice: bytes}): the
+appliance chose (a random or hashed backend); every Alt of one group must
+take the same choice, so later frames check that a flow did not move.
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+
+from scapy.all import (ARP, IP, TCP, UDP, Ether, IPOption, IPv6,  # noqa
+                       ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr,
+                       Raw, rdpcap, wrpcap)
+
+LB_MAC = "02:70:63:61:70:00"          # net_pcap0's MAC
+PKT_MSG_COUNTERS_END = ("tx_", "drop_", "handoff", "neigh_consumed")
+
+
+def mac(n):
+    return "02:00:00:00:00:%02x" % n
+
+
+class Alt:
+    def __init__(self, group, choices):
+        self.group = group
+        self.choices = choices
+
+
+class Masked:
+    """Expected bytes except the @spans (offset, length) the appliance
+    fills unpredictably (a nonce)."""
+    def __init__(self, data, spans):
+        self.data = data
+        self.spans = spans
+
+    def matches(self, got):
+        if len(got) != len(self.data):
+            return False
+        a, b = bytearray(got), bytearray(self.data)
+        for off, n in self.spans:
+            a[off:off + n] = b"\0" * n
+            b[off:off + n] = b"\0" * n
+        return a == b
+
+
+# ---- IPv4 options and IPv6 headers, written from the formats in
+# ---- docs/wire-format.md (not with lib/) ----------------------------
+
+def opt155(addr, port):
+    return IPOption(b"\x9b\x08" + socket.inet_aton(addr) +
+                    struct.pack("!H", port))
+
+
+def opt124(nonce=None):
+    if nonce is None:
+        return IPOption(b"\x7c\x04\x00\x00")
+    return IPOption(b"\x7c\x08\x00\x00" + struct.pack("!I", nonce))
+
+
+def opt125(score, nonce=None):
+    if nonce is None:
+        return IPOption(b"\x7d\x04" + struct.pack("!H", score))
+    return IPOption(b"\x7d\x08" + struct.pack("!HI", score, nonce))
+
+
+def v4(src, dst, l4, options=None, smac=1, dmac=LB_MAC, ttl=64, ipid=1):
+    ip = IP(src=src, dst=dst, ttl=ttl, id=ipid, flags="DF")
+    if options:
+        ip.options = options
+    return bytes(Ether(src=mac(smac) if isinstance(smac, int) else smac,
+                       dst=dmac) / ip / l4)
+
+
+def ext27(addr, port):
+    """Client tuple header body (without the Next Header byte)."""
+    return (27, bytes([2]) + struct.pack("!H", port) + b"\0" * 4 +
+            socket.inet_pton(socket.AF_INET6, addr))
+
+
+def ext28(nonce=0):
+    return (28, b"\0\0\0" + struct.pack("!I", nonce))
+
+
+def ext29(score, nonce=0):
+    return (29, b"\0" + struct.pack("!HI", score, nonce))
+
+
+def srh(segs_reading_order, first=1):
+    """SRH body (without Next Header) from 6LB reading order."""
+    n = len(segs_reading_order)
+    body = bytes([2 * n, 4, n - 1 - first, n - 1, 0, 0, 0])
+    for s in reversed(segs_reading_order):
+        body += socket.inet_pton(socket.AF_INET6, s)
+    return (43, body)
+
+
+def v6(src, dst, l4, exts=(), final_dst=None, smac=1, dmac=LB_MAC, hlim=64):
+    """IPv6 frame with extension headers @exts (type, body-without-NH)
+    between the header and @l4; the transport checksum is scapy's over
+    @final_dst (RFC 8200 8.1)."""
+    seg = bytes(IPv6(src=src, dst=final_dst or dst, hlim=hlim) / l4)[40:]
+    proto = 6 if TCP in l4 else 17
+    chain = b""
+    types = [t for t, _ in exts] + [proto]
+    for i, (_, body) in enumerate(exts):
+        chain += bytes([types[i + 1]]) + body
+    hdr = IPv6(src=src, dst=dst, hlim=hlim, nh=types[0],
+               plen=len(chain) + len(seg))
+    return bytes(Ether(src=mac(smac) if isinstance(smac, int) else smac,
+                       dst=dmac, type=0x86dd)) + bytes(hdr)[:40] + chain + \
+        seg
+
+
+def sid(locator_prefix, code):
+    """SID of a /64 locator with a 16-bit function code (the default
+    layout): prefix::code:0:0:0."""
+    a = bytearray(socket.inet_pton(socket.AF_INET6, locator_prefix))
+    a[8:10] = struct.pack("!H", code)
+    return socket.inet_ntop(socket.AF_INET6, bytes(a))
+
+
+CA, CF, CS, AS, RMS, RS = 1, 2, 3, 4, 5, 6
+
+
+# ---- running ----------------------------------------------------------
+
+class Runner:
+    def __init__(self, dsrlb, memargs, workdir):
+        self.dsrlb = dsrlb
+        self.memargs = memargs
+        self.workdir = workdir
+        self.failed = 0
+        self.n = 0
+
+    def check(self, ok, what):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, what))
+        if not ok:
+            self.failed += 1
+        return ok
+
+    def run(self, name, config, frames, expect, counters=None, want_rc=0):
+        """@frames: list of (time_s, bytes), or {port: list} for several
+        net_pcap ports (net_pcap0, net_pcap1, ...); @expect likewise.
+        Returns (groups, stats)."""
+        d = os.path.join(self.workdir, name)
+        os.makedirs(d, exist_ok=True)
+        cfg = os.path.join(d, "dsrlb.ini")
+        stats = os.path.join(d, "stats")
+        with open(cfg, "w") as f:
+            f.write(config)
+        if not isinstance(frames, dict):
+            frames, expect = {0: frames}, {0: expect}
+        vdevs, outs, n_in = [], {}, 0
+        for port, fl in sorted(frames.items()):
+            inp = os.path.join(d, "in%d.pcap" % port)
+            out = os.path.join(d, "out%d.pcap" % port)
+            pk = []
+            for t, b in fl:
+                p = Ether(b)
+                p.time = t
+                pk.append(p)
+            n_in += len(fl)
+            wrpcap(inp, pk)
+            if os.path.exists(out):
+                os.unlink(out)
+            outs[port] = out
+            vdevs += ["--vdev", "net_pcap%d,rx_pcap=%s,tx_pcap=%s" %
+                      (port, inp, out)]
+        if os.path.exists(stats):
+            os.unlink(stats)
+        mem = subprocess.run([self.memargs, "256"], capture_output=True,
+                             text=True).stdout.split()
+        cmd = [self.dsrlb] + mem + [
+            "--no-pci", "-l", "0", "--log-level=lib.eal:warning"] + \
+            vdevs + [
+            "--", "--config", cfg, "--clock", "pcap",
+            "--idle-exit-ms", "300", "--stats-file", stats]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        with open(os.path.join(d, "log"), "w") as f:
+            f.write(r.stdout + r.stderr)
+        if not self.check(r.returncode == want_rc,
+                          "%s: dsrlb exits %d (every mbuf back in its pool)"
+                          % (name, want_rc)):
+            print(r.stdout + r.stderr)
+            return {}, {}
+        st = {}
+        with open(stats) as f:
+            for line in f:
+                k, v = line.split()
+                st[k] = int(v)
+        groups = {}
+        for port, out in sorted(outs.items()):
+            got = [bytes(p) for p in rdpcap(out)] if \
+                os.path.exists(out) and os.path.getsize(out) > 24 else []
+            groups.update(self.compare("%s port %d" % (name, port), got,
+                                       expect.get(port, []), groups))
+        # Every frame is accounted for by exactly one final counter.
+        ends = sum(v for k, v in st.items()
+                   if k.startswith(PKT_MSG_COUNTERS_END) and
+                   k not in ("tx_queue_full", "handoff_ring_full"))
+        self.check(st.get("rx", 0) == n_in and ends == n_in,
+                   "%s: %d frames in, rx %d, accounted %d" %
+                   (name, n_in, st.get("rx", 0), ends))
+        for k, v in (counters or {}).items():
+            self.check(st.get(k, 0) == v, "%s: counter %s = %d (got %d)" %
+                       (name, k, v, st.get(k, 0)))
+        return groups, st
+
+    def compare(self, name, got, expect, groups=None):
+        groups = dict(groups or {})
+        ok = self.check(len(got) == len(expect),
+                        "%s: %d frames out (expected %d)" %
+                        (name, len(got), len(expect)))
+        for i, (g, e) in enumerate(zip(got, expect)):
+            if isinstance(e, Alt):
+                if e.group in groups:
+                    want = e.choices[groups[e.group]]
+                    match = g == want
+                else:
+                    match = False
+                    for k, b in e.choices.items():
+                        if g == b:
+                            groups[e.group] = k
+                            match = True
+                            break
+                    want = list(e.choices.values())[0]
+            elif isinstance(e, Masked):
+                want = e.data
+                match = e.matches(g)
+            else:
+                want = e
+                match = g == e
+            if not self.check(match, "%s: frame %d as expected" %
+                              (name, i + 1)):
+                print("# got:")
+                Ether(g).show2()
+                print("# expected:")
+                Ether(want).show2()
+                ok = False
+        if not ok and len(got) != len(expect):
+            for g in got:
+                print("# out: " + Ether(g).summary())
+        return groups

@@ -1,0 +1,690 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Pcap tests of the real dsrlb binary: every mode, every transition of
+6LB's Table II, IPv4 and IPv6, recovery, timer expiry, the trust rules,
+malformed traffic and a SYN flood. Output is compared frame by frame with
+frames built independently by scapy (tests/lb/lbtest.py).
+
+usage: test_lb_pcap.py DSRLB EAL_MEM_ARGS_SH WORKDIR [SCENARIO...]
+Prints TAP.
+"""
+import sys
+
+from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
+    ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, Raw
+
+from lbtest import (AS, CA, CF, CS, LB_MAC, RMS, RS, Alt, Masked, Runner,
+                    ext27, ext28, ext29, mac, opt124, opt125, opt155, sid,
+                    srh, v4, v6)
+
+GENERAL = """
+[general]
+flow_capacity = {cap}
+timeout_new_ms = 5000
+timeout_established_s = {est}
+timeout_closing_ms = 10000
+idle_sleep_us = 100
+chash_seed = 7
+score_max_age_ms = 600000
+
+[srv6]
+lb_sid = 2001:db8:ff::
+
+[port wire]
+dev = net_pcap0
+role = both
+ipv4 = 10.0.0.1/24
+ipv6 = 2001:db8::1/64
+
+[routes]
+10.9.0.0/16 = 10.0.0.254
+
+[neighbours]
+10.0.0.2 = 02:00:00:00:00:02
+10.0.0.3 = 02:00:00:00:00:03
+10.0.0.11 = 02:00:00:00:00:11
+10.0.0.12 = 02:00:00:00:00:12
+10.0.0.31 = 02:00:00:00:00:11
+10.0.0.254 = 02:00:00:00:00:fe
+2001:db8::2 = 02:00:00:00:00:02
+2001:db8::3 = 02:00:00:00:00:03
+2001:db8::11 = 02:00:00:00:00:11
+2001:db8::12 = 02:00:00:00:00:12
+2001:db8::21 = 02:00:00:00:00:21
+2001:db8::22 = 02:00:00:00:00:22
+"""
+
+
+def general(cap=1024, est=300, neigh=""):
+    return GENERAL.format(cap=cap, est=est) + neigh
+
+
+C1, C2 = "10.0.0.2", "10.0.0.3"
+VIP4 = "10.0.0.100"
+S1, S2 = "10.0.0.11", "10.0.0.12"
+
+
+def tcp(sport, dport, flags, seq=1000, ack=0, data=b""):
+    t = TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack,
+            window=8192)
+    return t / Raw(data) if data else t
+
+
+class Clock:
+    def __init__(self, t=1.0):
+        self.t = t
+
+    def __call__(self, dt=0.001):
+        self.t += dt
+        return self.t
+
+
+def dsr4(r):
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 2
+backend.s1 = 10.0.0.11
+
+[vip web4b]
+address = 10.0.0.101
+port = 80
+mode = dsr-feedback
+backend.s1b = 10.0.0.31
+
+[vip far4]
+address = 10.0.0.102
+port = 80
+mode = dsr-feedback
+backend.far = 10.9.0.11
+
+[vip l2v]
+address = 10.0.0.103
+port = 80
+mode = dsr-feedback
+leg = l2
+backend.s2 = 10.0.0.12
+"""
+    t = Clock()
+    fi, ex = [], []
+
+    def cin(src, smac, l4, dst=VIP4, options=None):
+        fi.append((t(), v4(src, dst, l4, options, smac=smac)))
+
+    def out_be(src, l4, dst=S1, dmac=mac(0x11), options=None):
+        ex.append(v4(src, dst, l4, options, smac=LB_MAC, dmac=dmac))
+
+    syn1, syn2 = tcp(40000, 80, "S"), tcp(40000, 80, "S", seq=5000)
+    ack1 = tcp(40000, 80, "A", 1001, 7001)
+    data1 = tcp(40000, 80, "PA", 1001, 7001, b"GET / HTTP/1.0\r\n\r\n")
+    # 1. SYN of C1: the client tuple (VIP packet 1 of N = 2: no probe)
+    cin(C1, 2, syn1)
+    out_be(C1, syn1, options=[opt155(C1, 40000)])
+    # 2. SYN of C2, same source port (never collides: C2's own tuple),
+    #    VIP packet 2: a metric request
+    cin(C2, 3, syn2)
+    out_be(C2, syn2, options=[opt155(C2, 40000), opt124()])
+    # 3. C1's ACK: nothing added, destination rewritten
+    cin(C1, 2, ack1)
+    out_be(C1, ack1)
+    # 4. C1's data: a probe is due but s1 still owes C2's answer
+    cin(C1, 2, data1)
+    out_be(C1, data1)
+    # 5. s1 answers C2's request: score 7; stripped, restored, to C2
+    ans = tcp(80, 40000, "SA", 9000, 5001)
+    fi.append((t(), v4(S1, VIP4, ans, [opt155(C2, 40000), opt125(7)],
+                       smac=0x11)))
+    ex.append(v4(VIP4, C2, ans, smac=LB_MAC, dmac=mac(3)))
+    # 6. C2's ACK: the due probe goes out now
+    ack2 = tcp(40000, 80, "A", 5001, 9001)
+    cin(C2, 3, ack2)
+    out_be(C2, ack2, options=[opt124()])
+    # 7. an answer for C1, whose flow has no request: forwarded, ignored
+    r1 = tcp(80, 40000, "PA", 7001, 1019, b"HTTP/1.0 200 OK\r\n")
+    fi.append((t(), v4(S1, VIP4, r1, [opt155(C1, 40000), opt125(1)],
+                       smac=0x11)))
+    ex.append(v4(VIP4, C1, r1, smac=LB_MAC, dmac=mac(2)))
+    # 8. s1 answers C2's second request: score 9
+    r2 = tcp(80, 40000, "A", 9001, 5001)
+    fi.append((t(), v4(S1, VIP4, r2, [opt155(C2, 40000), opt125(9)],
+                       smac=0x11)))
+    ex.append(v4(VIP4, C2, r2, smac=LB_MAC, dmac=mac(3)))
+    # 9. forged feedback from an address that is no backend: dropped
+    fi.append((t(), v4("10.0.0.99", VIP4, r2,
+                       [opt155(C1, 40000), opt125(0)], smac=0x99)))
+    # 10. a client that sends the protocol's options itself: stripped
+    data2 = tcp(40000, 80, "PA", 1019, 7020, b"more")
+    cin(C1, 2, data2, options=[opt155("6.6.6.6", 1), opt124()])
+    out_be(C1, data2)
+    # 11. C1's FIN: probe due again (s1 answered), flow closing
+    fin = tcp(40000, 80, "FA", 1023, 7020)
+    cin(C1, 2, fin)
+    out_be(C1, fin, options=[opt124()])
+    # 12. a server serving several VIPs: 10.0.0.31 is s1's address for
+    #     web4b (same MAC)
+    cin(C1, 2, syn1, dst="10.0.0.101")
+    out_be(C1, syn1, dst="10.0.0.31", options=[opt155(C1, 40000)])
+    #     its answers are restored with web4b's address ...
+    fi.append((t(), v4("10.0.0.31", "10.0.0.101", r1,
+                       [opt155(C1, 40000), opt125(3)], smac=0x11)))
+    ex.append(v4("10.0.0.101", C1, r1, smac=LB_MAC, dmac=mac(2)))
+    #     ... and it cannot answer for web4 with that address
+    fi.append((t(), v4("10.0.0.31", VIP4, r1,
+                       [opt155(C1, 40000), opt125(3)], smac=0x11)))
+    # 13. a routed leg: the backend sits behind router 10.0.0.254
+    cin(C1, 2, syn1, dst="10.0.0.102")
+    out_be(C1, syn1, dst="10.9.0.11", dmac=mac(0xfe),
+           options=[opt155(C1, 40000)])
+    # 14. the L2 leg: IP untouched, to the backend's MAC
+    cin(C1, 2, syn1, dst="10.0.0.103")
+    out_be(C1, syn1, dst="10.0.0.103", dmac=mac(0x12),
+           options=[opt155(C1, 40000)])
+    # 15. ARP for a VIP, for our address, for somebody else
+    for target in (VIP4, "10.0.0.1", "10.0.0.50"):
+        fi.append((t(), bytes(Ether(src=mac(2), dst="ff:ff:ff:ff:ff:ff") /
+                              ARP(op=1, hwsrc=mac(2), psrc=C1,
+                                  pdst=target))))
+    for target in (VIP4, "10.0.0.1"):
+        ex.append(bytes(Ether(src=LB_MAC, dst=mac(2)) /
+                        ARP(op=2, hwsrc=LB_MAC, psrc=target, hwdst=mac(2),
+                            pdst=C1)))
+    # 16. no VIP on that port; no VIP at that address
+    cin(C1, 2, UDP(sport=5353, dport=53) / Raw(b"q"))
+    cin(C1, 2, syn1, dst="10.0.0.77")
+    r.run("dsr4", cfg, fi, ex, {
+        "tx_backend": 10, "tx_client": 4, "tx_neigh": 2,
+        "drop_forged": 2, "drop_neigh_other": 1, "drop_unknown_vip": 1,
+        "drop_not_for_us": 1, "answer_accepted": 2,
+        "answer_unsolicited": 2, "probe_sent": 3,
+        "client_msgs_stripped": 2, "flow_closing": 1, "flow_new": 5,
+        "vip.web4.backend.s1.score": 9, "vip.web4.backend.s1.answers": 2})
+
+
+def dsr6(r):
+    cfg = general() + """
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 2
+backend.s1 = 2001:db8::11
+
+[vip opt6]
+address = 2001:db8::101
+port = 80
+mode = dsr-feedback
+encoding = dstopt
+probe_every = 1
+backend.s2 = 2001:db8::12
+"""
+    t = Clock()
+    fi, ex = [], []
+    c, vip, s1 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    syn, ack = tcp(40000, 80, "S"), tcp(40000, 80, "A", 1001, 7001)
+    fi.append((t(), v6(c, vip, syn, smac=2)))
+    ex.append(v6(c, s1, syn, [ext27(c, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c, vip, ack, smac=2)))
+    ex.append(v6(c, s1, ack, [ext28()], smac=LB_MAC, dmac=mac(0x11)))
+    ans = tcp(80, 40000, "PA", 7001, 1001, b"hello")
+    fi.append((t(), v6(s1, vip, ans, [ext27(c, 40000), ext29(5)],
+                       smac=0x11)))
+    ex.append(v6(vip, c, ans, smac=LB_MAC, dmac=mac(2)))
+    # forged answer from a non-backend
+    fi.append((t(), v6("2001:db8::99", vip, ans,
+                       [ext27(c, 40000), ext29(0)], smac=0x99)))
+    # a client sending header 27 itself: removed
+    fi.append((t(), v6(c, vip, ack, [ext27("2001:db8::66", 1)], smac=2)))
+    ex.append(v6(c, s1, ack, smac=LB_MAC, dmac=mac(0x11)))
+    # neighbour solicitation for the VIP (from the solicited-node group)
+    ns = IPv6(src=c, dst="ff02::1:ff00:100", hlim=255) / \
+        ICMPv6ND_NS(tgt=vip) / ICMPv6NDOptSrcLLAddr(lladdr=mac(2))
+    fi.append((t(), bytes(Ether(src=mac(2), dst="33:33:ff:00:01:00") / ns)))
+    na = IPv6(src=vip, dst=c, hlim=255) / \
+        ICMPv6ND_NA(tgt=vip, R=0, S=1, O=1) / \
+        ICMPv6NDOptDstLLAddr(lladdr=LB_MAC)
+    ex.append(bytes(Ether(src=LB_MAC, dst=mac(2)) / na))
+    # the standards-clean encoding: option 0x1E in Destination Options
+    # (sub-type 1 client tuple, then sub-type 2 request, one header)
+    syn2 = tcp(40001, 80, "S")
+    fi.append((t(), v6(c, "2001:db8::101", syn2, smac=2)))
+    import socket
+    import struct
+    # (the request is aligned 4n + 2 so that its nonce is 4-aligned:
+    # PadN of 0 before it, PadN of 2 after; docs/wire-format.md)
+    do = bytes([4, 0x1e, 20, 1, 0]) + struct.pack("!H", 40001) + \
+        socket.inet_pton(socket.AF_INET6, c) + bytes([1, 0]) + \
+        bytes([0x1e, 8, 2, 0, 0, 0, 0, 0, 0, 0]) + bytes([1, 2, 0, 0])
+    ex.append(v6(c, "2001:db8::12", syn2, [(60, do)], smac=LB_MAC,
+                 dmac=mac(0x12)))
+    r.run("dsr6", cfg, fi, ex, {
+        "tx_backend": 4, "tx_client": 1, "tx_neigh": 1, "drop_forged": 1,
+        "answer_accepted": 1, "client_msgs_stripped": 1, "probe_sent": 2,
+        "vip.web6.backend.s1.score": 5})
+
+
+def dsr_auth(r):
+    """Authenticated requests: a nonce the answer must echo."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = yes
+probe_every = 1
+backend.s1 = 10.0.0.11
+"""
+    t = Clock()
+    syn = tcp(40000, 80, "S")
+    fi = [(t(), v4(C1, VIP4, syn, smac=2))]
+    out = v4(C1, S1, syn, [opt155(C1, 40000), opt124(0)], smac=LB_MAC,
+             dmac=mac(0x11))
+    # the nonce sits in the last 4 option bytes: Ethernet 14 + IP 20 +
+    # 155 (8) + 124's kind, length and reserved (4)
+    ex = [Masked(out, [(14 + 20 + 8 + 4, 4), (14 + 10, 2)])]
+    ans = tcp(80, 40000, "SA", 9000, 1001)
+    # an answer without the nonce, one with a wrong nonce: ignored
+    fi.append((t(), v4(S1, VIP4, ans, [opt155(C1, 40000), opt125(1)],
+                       smac=0x11)))
+    fi.append((t(), v4(S1, VIP4, ans,
+                       [opt155(C1, 40000), opt125(1, 0x12345678)],
+                       smac=0x11)))
+    ex += [v4(VIP4, C1, ans, smac=LB_MAC, dmac=mac(2))] * 2
+    r.run("dsr_auth", cfg, fi, ex, {"answer_bad_nonce": 2,
+                                    "answer_accepted": 0,
+                                    "probe_sent": 1})
+
+
+def hunt(r):
+    cfg = general() + """
+[vip hunt6]
+address = 2001:db8::200
+port = 80
+mode = hunt
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    c, vip, lb = "2001:db8::2", "2001:db8::200", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
+    smac = {1: 0x21, 2: 0x22}
+    t = Clock()
+    fi, ex = [], []
+
+    def offer(l4, order, funcs, client=c):
+        a, b = order
+        segs = [lb, sid(loc[a], funcs[0]), sid(loc[b], funcs[1]), vip]
+        return v6(client, segs[1], l4, [srh(segs)], final_dst=vip,
+                  smac=LB_MAC, dmac=mac(smac[a]))
+
+    def steer(l4, s):
+        segs = [lb, sid(loc[s], AS), vip]
+        return v6(c, segs[1], l4, [srh(segs)], final_dst=vip,
+                  smac=LB_MAC, dmac=mac(smac[s]))
+
+    def from_server(s, func, l4):
+        segs = [loc[s], sid(lb, func), c]
+        return v6(vip, segs[1], l4, [srh(segs)], final_dst=c,
+                  smac=smac[s])
+
+    syn = tcp(50000, 80, "S")
+    both = {(1, 2): None, (2, 1): None}
+    # LB_LISTEN + SYN -> (lb, s1::ca, s2::cf, VIP), HUNTING
+    fi.append((t(), v6(c, vip, syn, smac=2)))
+    ex.append(Alt("h", {o: offer(syn, o, (CA, CF)) for o in both}))
+    # HUNTING + SYN (retransmission) -> the same offer
+    fi.append((t(0.5), v6(c, vip, syn, smac=2)))
+    ex.append(Alt("h", {o: offer(syn, o, (CA, CF)) for o in both}))
+    # HUNTING + createStickiness(s2) -> SRH removed, to the client; STEER
+    sa = tcp(80, 50000, "SA", 9000, 1001)
+    fi.append((t(), from_server(2, CS, sa)))
+    ex.append(v6(vip, c, sa, smac=LB_MAC, dmac=mac(2)))
+    # STEER(s2) + data from client -> (lb, s2::as, VIP)
+    ack = tcp(50000, 80, "A", 1001, 9001)
+    data = tcp(50000, 80, "PA", 1001, 9001, b"GET /")
+    for l4 in (ack, data):
+        fi.append((t(), v6(c, vip, l4, smac=2)))
+        ex.append(steer(l4, 2))
+    # STEER(s2) + removeStickiness(s2) -> to the client; 10 s timer
+    fin = tcp(80, 50000, "FA", 9001, 1006)
+    fi.append((t(0.5), from_server(2, RMS, fin)))
+    ex.append(v6(vip, c, fin, smac=LB_MAC, dmac=mac(2)))
+    t_rms = t.t
+    # still steered 4 s later (the timer does not restart)
+    ack2 = tcp(50000, 80, "A", 1006, 9002)
+    fi.append((t(4.0), v6(c, vip, ack2, smac=2)))
+    ex.append(steer(ack2, 2))
+    # past the timer: the flow is unknown -> recoverStickiness to both
+    # candidates, in the order of the consistent-hash table
+    t.t = t_rms + 12.5
+    fi.append((t(), v6(c, vip, ack2, smac=2)))
+    ex.append(Alt("h", {o: offer(ack2, o, (RS, RS)) for o in both}))
+    # s2 had the flow: it re-enters WAIT and sends createStickiness
+    fi.append((t(), from_server(2, CS, tcp(80, 50000, "A", 9002, 1006))))
+    ex.append(v6(vip, c, tcp(80, 50000, "A", 9002, 1006), smac=LB_MAC,
+                 dmac=mac(2)))
+    fi.append((t(), v6(c, vip, data, smac=2)))
+    ex.append(steer(data, 2))
+    # a second appliance's flow: data of an unknown flow is recovered,
+    # then pinned by s1's createStickiness
+    d2 = tcp(50001, 80, "PA", 77, 88, b"x")
+    fi.append((t(), v6(c, vip, d2, smac=2)))
+    ex.append(Alt("h2", {o: offer(d2, o, (RS, RS)) for o in both}))
+    cs1 = tcp(80, 50001, "A", 88, 78)
+    fi.append((t(), from_server(1, CS, cs1)))
+    ex.append(v6(vip, c, cs1, smac=LB_MAC, dmac=mac(2)))
+    fi.append((t(), v6(c, vip, d2, smac=2)))
+    segs = [lb, sid(loc[1], AS), vip]
+    ex.append(v6(c, segs[1], d2, [srh(segs)], final_dst=vip, smac=LB_MAC,
+                 dmac=mac(0x21)))
+    # forged createStickiness from a locator that is no backend
+    segs = ["2001:db8:a9::", sid(lb, CS), c]
+    fi.append((t(), v6(vip, segs[1], sa, [srh(segs)], final_dst=c,
+                       smac=0x29)))
+    # a function the appliance does not serve (connectAvail at lb)
+    segs = [loc[1], sid(lb, CA), c]
+    fi.append((t(), v6(vip, segs[1], sa, [srh(segs)], final_dst=c,
+                       smac=0x21)))
+    # a client packet that already carries an SRH
+    segs = ["2001:db8::2", vip]
+    fi.append((t(), v6(c, vip, syn, [srh(segs, first=1)], smac=2)))
+    r.run("hunt", cfg, fi, ex, {
+        "hunt_offer": 2, "hunt_recover": 2, "hunt_steer": 5,
+        "stick_create": 3, "stick_remove": 1, "tx_client": 4,
+        "drop_forged": 1, "drop_sid_function": 1, "drop_client_srh": 1,
+        "flow_midstream": 2, "vip.hunt6.backend.s2.pinned": 2,
+        "vip.hunt6.backend.s1.pinned": 1})
+
+
+def baselines(r):
+    cfg = general(neigh="""10.0.0.21 = 02:00:00:00:00:21
+10.0.0.22 = 02:00:00:00:00:22
+10.0.0.32 = 02:00:00:00:00:32
+10.0.0.41 = 02:00:00:00:00:41
+10.0.0.42 = 02:00:00:00:00:42
+""") + """
+[vip mg4]
+address = 10.0.0.110
+port = 80
+mode = maglev
+backend.s1 = 10.0.0.11
+backend.s2 = 10.0.0.12
+
+[vip rr4]
+address = 10.0.0.111
+port = 80
+mode = round-robin
+backend.s1 = 10.0.0.21
+backend.s2 = 10.0.0.22
+
+[vip rnd4]
+address = 10.0.0.112
+port = 80
+mode = random
+backend.s1 = 10.0.0.31
+backend.s2 = 10.0.0.32
+
+[vip lat4]
+address = 10.0.0.113
+port = 80
+mode = latency-feedback
+backend.s1 = 10.0.0.41
+backend.s2 = 10.0.0.42
+
+[vip mg6]
+address = 2001:db8::120
+port = 80
+mode = maglev
+transport = srv6
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    cfg = cfg.replace("10.0.0.31 = 02:00:00:00:00:11",
+                      "10.0.0.31 = 02:00:00:00:00:31")
+    t = Clock()
+    fi, ex = [], []
+    bes = {"mg4": ("10.0.0.110", {1: S1, 2: S2}),
+           "rr4": ("10.0.0.111", {1: "10.0.0.21", 2: "10.0.0.22"}),
+           "rnd4": ("10.0.0.112", {1: "10.0.0.31", 2: "10.0.0.32"}),
+           "lat4": ("10.0.0.113", {1: "10.0.0.41", 2: "10.0.0.42"})}
+
+    def macof(a):
+        return mac(int(a.split(".")[3], 16))
+
+    for name, (vip, be) in bes.items():
+        for k in range(4):
+            port = 41000 + k
+            syn = tcp(port, 80, "S")
+            ack = tcp(port, 80, "A", 1001, 1)
+            fi.append((t(), v4(C1, vip, syn, smac=2)))
+            if name == "rr4":
+                b = be[1 + k % 2]
+                ex.append(v4(C1, b, syn, [opt155(C1, port)], smac=LB_MAC,
+                             dmac=macof(b)))
+            else:
+                ex.append(Alt("%s%d" % (name, k), {
+                    i: v4(C1, b, syn, [opt155(C1, port)], smac=LB_MAC,
+                          dmac=macof(b)) for i, b in be.items()}))
+            # the flow stays where it went; the VIP's 8th packet carries
+            # a metric request (probe_every = 8 by default: the same
+            # transport as dsr-feedback, only the policy differs)
+            fi.append((t(), v4(C1, vip, ack, smac=2)))
+            opts = [opt124()] if k == 3 else None
+            if name == "rr4":
+                ex.append(v4(C1, be[1 + k % 2], ack, opts, smac=LB_MAC,
+                             dmac=macof(be[1 + k % 2])))
+            else:
+                ex.append(Alt("%s%d" % (name, k), {
+                    i: v4(C1, b, ack, opts, smac=LB_MAC, dmac=macof(b))
+                    for i, b in be.items()}))
+    # Maglev over the SRv6 transport: one candidate, connectForce
+    c, vip, lb = "2001:db8::2", "2001:db8::120", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
+    syn = tcp(50000, 80, "S")
+    fi.append((t(), v6(c, vip, syn, smac=2)))
+    ex.append(Alt("mg6", {
+        s: v6(c, sid(loc[s], CF), syn,
+              [srh([lb, sid(loc[s], CF), vip])], final_dst=vip,
+              smac=LB_MAC, dmac=mac(0x20 + s)) for s in (1, 2)}))
+    r.run("baselines", cfg, fi, ex, {"tx_backend": 33, "flow_new": 17,
+                                     "hunt_offer": 1, "probe_sent": 4})
+
+
+def expiry_and_flood(r):
+    """Timeouts follow the capture's clock; a SYN flood past the table's
+    capacity neither evicts nor moves an established flow."""
+    cfg = general(cap=32, est=2) + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+backend.s2 = 10.0.0.12
+"""
+    t = Clock()
+    fi, ex = [], []
+
+    def alt(g, src, port, l4, opts):
+        return Alt(g, {b: v4(src, d, l4, opts, smac=LB_MAC,
+                             dmac=mac(0x10 + b))
+                       for b, d in ((1, S1), (2, S2))})
+    # eight established flows
+    for k in range(8):
+        p = 42000 + k
+        fi.append((t(), v4(C1, VIP4, tcp(p, 80, "S"), smac=2)))
+        ex.append(alt("e%d" % k, C1, p, tcp(p, 80, "S"), [opt155(C1, p)]))
+        fi.append((t(), v4(C1, VIP4, tcp(p, 80, "A", 1001, 1), smac=2)))
+        ex.append(alt("e%d" % k, C1, p, tcp(p, 80, "A", 1001, 1), None))
+    # a flood of SYNs from one client: 24 fit, the rest go statelessly
+    # (consistent hashing, with the tuple on every packet)
+    for k in range(120):
+        p = 10000 + k
+        fi.append((t(0.0001), v4(C2, VIP4, tcp(p, 80, "S"), smac=3)))
+        ex.append(alt("f%d" % k, C2, p, tcp(p, 80, "S"), [opt155(C2, p)]))
+    # the established flows, 1.5 s later: hits (no tuple), same backend
+    t.t += 1.5
+    for k in range(8):
+        p = 42000 + k
+        d = tcp(p, 80, "PA", 1001, 1, b"data")
+        fi.append((t(), v4(C1, VIP4, d, smac=2)))
+        ex.append(alt("e%d" % k, C1, p, d, None))
+    # after the flood's NEW entries are past the 1 s minimum age, new
+    # flows evict them
+    for k in range(4):
+        p = 30000 + k
+        fi.append((t(), v4(C2, VIP4, tcp(p, 80, "S"), smac=3)))
+        ex.append(alt("n%d" % k, C2, p, tcp(p, 80, "S"), [opt155(C2, p)]))
+    # 3 s idle: the established timeout (2 s) has passed, so the next
+    # packet is a flow the table does not know: it gets the tuple again
+    t.t += 3.0
+    d = tcp(42000, 80, "PA", 1005, 1, b"late")
+    fi.append((t(), v4(C1, VIP4, d, smac=2)))
+    ex.append(Alt("late", {b: v4(C1, dd, d, [opt155(C1, 42000)],
+                                 smac=LB_MAC, dmac=mac(0x10 + b))
+                           for b, dd in ((1, S1), (2, S2))}))
+    groups, st = r.run("expiry_and_flood", cfg, fi, ex, {
+        "flow_midstream": 1, "tx_backend": len(fi)})
+    r.check(st.get("flow_table_full", 0) >= 80,
+            "expiry_and_flood: the flood filled the table and went on "
+            "statelessly (%d)" % st.get("flow_table_full", 0))
+    r.check(st.get("flows.evictions_new", 0) >= 4,
+            "expiry_and_flood: new flows evict old SYN-only entries (%d)" %
+            st.get("flows.evictions_new", 0))
+
+
+def malformed(r):
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+backend.s1 = 2001:db8::11
+"""
+    t = Clock()
+    fi = []
+    good = v4(C1, VIP4, tcp(40000, 80, "S"), smac=2)
+    # truncated IPv4 header; truncated TCP header
+    fi.append((t(), good[:14 + 12]))
+    fi.append((t(), good[:14 + 20 + 8]))
+    # an option with length 1; option 155 of the wrong length
+    bad = bytearray(v4(C1, VIP4, tcp(40000, 80, "S"),
+                       [IP().options or opt124()], smac=2))
+    bad[14 + 21] = 1
+    fi.append((t(), bytes(bad)))
+    fi.append((t(), v4(C1, VIP4, tcp(40000, 80, "S"),
+                       [__import__("scapy.all").all.IPOption(
+                           b"\x9b\x04\x01\x02")], smac=2)))
+    # a wrong IPv4 header checksum
+    bad = bytearray(good)
+    bad[14 + 10] ^= 0xff
+    fi.append((t(), bytes(bad)))
+    # fragments: a first fragment and a later one
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
+                          IP(src=C1, dst=VIP4, flags="MF") /
+                          tcp(40000, 80, "S") / Raw(b"x" * 16))))
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
+                          IP(src=C1, dst=VIP4, frag=3, proto=6) /
+                          Raw(b"x" * 16))))
+    # IPv6: SRH with Segments Left beyond Last Entry
+    c, vip = "2001:db8::2", "2001:db8::100"
+    bad = bytearray(v6(c, vip, tcp(40000, 80, "S"),
+                       [srh([c, vip], first=1)], smac=2))
+    bad[14 + 40 + 3] = 5
+    fi.append((t(), bytes(bad)))
+    # IPv6 payload length past the frame
+    bad = bytearray(v6(c, vip, tcp(40000, 80, "S"), smac=2))
+    bad[14 + 5] = 200
+    fi.append((t(), bytes(bad)))
+    # header 27 of the wrong length
+    fi.append((t(), v6(c, vip, tcp(40000, 80, "S"),
+                       [(27, bytes([0]) + b"\0" * 5)], smac=2)))
+    # not IP at all; unicast for another MAC
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC, type=0x88cc) /
+                          Raw(b"\0" * 46))))
+    fi.append((t(), v4(C1, VIP4, tcp(40000, 80, "S"), smac=2,
+                       dmac="02:00:00:00:00:77")))
+    # a good packet still goes through after all that
+    fi.append((t(), good))
+    ex = [v4(C1, S1, tcp(40000, 80, "S"), [opt155(C1, 40000)], smac=LB_MAC,
+             dmac=mac(0x11))]
+    r.run("malformed", cfg, fi, ex, {
+        "drop_malformed": 8, "drop_ipv4_csum": 1, "drop_fragment": 1,
+        "drop_not_ip": 1, "drop_l2_other": 1, "tx_backend": 1,
+        "wire.ERR_TRUNCATED": 1, "wire.ERR_IPV4_TOTAL_LEN": 1,
+        "wire.ERR_IPV4_OPT_LEN": 1,
+        "wire.ERR_IPV4_OPT_FORMAT": 1, "wire.ERR_IPV4_FRAGMENT": 1,
+        "wire.ERR_SRH_SEGLEFT": 1, "wire.ERR_IPV6_PAYLOAD_LEN": 1,
+        "wire.ERR_IP6EXT_FORMAT": 1})
+
+
+def ports(r):
+    """Trust by port role: feedback and stickiness only from the server
+    side, client traffic only from the client side."""
+    cfg = general().replace("""[port wire]
+dev = net_pcap0
+role = both
+ipv4 = 10.0.0.1/24
+ipv6 = 2001:db8::1/64
+""", """[port lan]
+dev = net_pcap0
+role = client
+ipv4 = 192.0.2.1/24
+ipv6 = 2001:db8:c::1/64
+
+[port srv]
+dev = net_pcap1
+role = server
+ipv4 = 10.0.0.1/24
+ipv6 = 2001:db8::1/64
+""").replace("[neighbours]\n", "[neighbours]\n192.0.2.7 = 02:00:00:00:00:07\n"
+             "2001:db8:c::7 = 02:00:00:00:00:07\n") + """
+[vip web4]
+address = 192.0.2.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+    c, vip = "192.0.2.7", "192.0.2.100"
+    syn = tcp(40000, 80, "S")
+    lan = [(1.0, v4(c, vip, syn, smac=7)),
+           # an answer arriving from the client side: forged
+           (1.1, v4(S1, vip, syn, [opt155(c, 40000), opt125(0)], smac=7)),
+           # a stickiness message from the client side
+           (1.2, v6("2001:db8:c::7", sid("2001:db8:ff::", CS), syn,
+                    [srh(["2001:db8:a1::", sid("2001:db8:ff::", CS),
+                          "2001:db8:c::7"])], final_dst="2001:db8:c::7",
+                    smac=7))]
+    srv = [  # a plain client packet to the VIP from the server side
+           (1.0, v4(c, vip, syn, smac=0x11, dmac="02:70:63:61:70:01"))]
+    exp = {1: [v4(c, S1, syn, [opt155(c, 40000)], smac="02:70:63:61:70:01",
+                  dmac=mac(0x11))]}
+    r.run("ports", cfg.replace("LB_MAC", LB_MAC), {0: lan, 1: srv}, exp, {
+        "tx_backend": 1, "drop_forged": 1, "drop_wrong_port": 1,
+        "drop_server_plain": 1})
+
+
+SCENARIOS = [dsr4, dsr6, dsr_auth, hunt, baselines, expiry_and_flood,
+             malformed, ports]
+
+
+def main():
+    r = Runner(sys.argv[1], sys.argv[2], sys.argv[3])
+    names = sys.argv[4:]
+    for s in SCENARIOS:
+        if not names or s.__name__ in names:
+            s(r)
+    print("1..%d" % r.n)
+    return 1 if r.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
