@@ -42,9 +42,11 @@
  * FLOW_INSERT_FULL (the caller counts it and forwards statelessly).
  * Entries of any other state are never evicted or moved at capacity.
  *
- * Slot ids returned by the lookups and inserts stay valid until the next
- * insert, delete or GC step on the table: in a burst, use the hits (read,
- * touch) before inserting the misses.
+ * Slot ids returned by the lookups and inserts stay valid while
+ * t->epoch is unchanged: it moves whenever an occupied slot is freed or
+ * moved (expiry reclaim, eviction, cuckoo move, delete, GC, clear); an
+ * insert into a free slot leaves it. A burst may look all its keys up at
+ * once and use each slot id only if the epoch has not moved since.
  */
 #ifndef DSRLB_FLOW_TABLE_H_
 #define DSRLB_FLOW_TABLE_H_
@@ -177,6 +179,10 @@ struct flow_table {
 	uint32_t tick_shift;         /**< tick = 2^tick_shift ns */
 	uint32_t timeout_ticks[FLOW_STATE_MAX]; /**< per state */
 	uint32_t new_min_age_ticks;  /**< NEW eviction age */
+	uint32_t epoch;              /**< changes whenever an occupied slot
+				      *   is freed or moved (reclaim, eviction,
+				      *   cuckoo move, delete, clear): slot ids
+				      *   taken at the same epoch are valid */
 	struct flow_table_stats stats; /**< counters */
 };
 

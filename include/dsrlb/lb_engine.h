@@ -201,8 +201,10 @@ struct lb_state {
 	uint32_t port_gw6_nh[LB_MAX_PORTS];
 	struct lb_map vip_map;      /**< (vip, port, proto) -> vip index */
 	struct lb_map addr_map;     /**< (addr, 0, 0) -> LB_ADDR_* | index */
-	struct lb_map backend_map;  /**< (backend addr, vip port, proto) ->
-				     *   vip << 16 | backend */
+	struct lb_map backend_map;  /**< (backend addr, vip index,
+				     *   LB_MAP_BACKEND_PROTO) -> backend */
+	struct lb_map leg_map;      /**< (backend addr, vip port, proto) of
+				     *   routed DSR legs -> vip (uniqueness) */
 	uint8_t lb_sid[16];         /**< our SRv6 locator */
 	bool has_lb_sid;
 	uint64_t seed;
@@ -212,6 +214,9 @@ struct lb_state {
  *  absent. */
 uint32_t lb_map_get(const struct lb_map *m, uint8_t family, const uint8_t *a,
 		    uint16_t port, uint8_t proto);
+
+/** Protocol field of backend_map keys (no IP protocol uses it). */
+#define LB_MAP_BACKEND_PROTO 255u
 
 /** Kinds in addr_map values (high byte). */
 #define LB_ADDR_PORT  0x01000000u  /**< an address of port (low bits) */

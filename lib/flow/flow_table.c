@@ -172,6 +172,7 @@ flow_table_clear(struct flow_table *t)
 	memset(t->buckets, 0, (size_t)t->n_buckets * sizeof(*t->buckets));
 	t->count = 0;
 	t->gc_cursor = 0;
+	t->epoch++;
 }
 
 static inline uint32_t
@@ -237,6 +238,7 @@ reclaim(struct flow_table *t, struct flow_bucket *b, unsigned int i)
 	b->flags[i] = 0;
 	b->tick[i] = 0;
 	t->count--;
+	t->epoch++;
 }
 
 /* Slot of the occupied entry of @p key in bucket @p bi, or MISS. */
@@ -449,6 +451,7 @@ displace_one(struct flow_table *t, uint32_t bi)
 		b->flags[i] = 0;
 		b->tick[i] = 0;
 		t->stats.displaced++;
+		t->epoch++;
 		return i;
 	}
 	return BE;

@@ -7,8 +7,8 @@
  *     build the flow key and its hash;
  *  2. look all those keys up at once (flow_table_lookup_bulk, which
  *     prefetches the buckets and keys);
- *  3. act: first on the hits (no insert may run while slot ids are in
- *     use, flow_table.h), then on everything else in order.
+ *  3. act on every frame in arrival order (a slot id of stage 2 is
+ *     used only while the table's epoch says it still holds).
  *
  * Every frame ends in exactly one tx_* / drop_* / handoff / neigh_consumed
  * counter, so the counters account for every packet.
@@ -475,15 +475,20 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 * address, the VIP port (its source port) and the protocol. */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
 	    (role & LB_ROLE_SERVER)) {
-		uint32_t b = lb_map_get(&st->backend_map, c->m.family,
-					c->m.src, c->m.sport, c->m.l4_proto);
+		/* A metric answer: (backend -> VIP, VIP port -> client
+		 * port). The VIP first, then the backend within it. */
+		uint32_t vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
+					 c->m.sport, c->m.l4_proto);
+		uint32_t b;
 
-		if (b == UINT32_MAX) /* a VIP of every port */
-			b = lb_map_get(&st->backend_map, c->m.family,
-				       c->m.src, 0, c->m.l4_proto);
-
+		if (vi == UINT32_MAX)
+			vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
+					c->m.l4_proto);
+		b = vi == UINT32_MAX ? UINT32_MAX :
+			lb_map_get(&st->backend_map, c->m.family, c->m.src,
+				   (uint16_t)vi, LB_MAP_BACKEND_PROTO);
 		if (b != UINT32_MAX) {
-			c->vip = (uint16_t)(b >> 16);
+			c->vip = (uint16_t)vi;
 			c->be = (uint16_t)b;
 			c->cls = PC_ANSWER;
 			return;
@@ -859,6 +864,15 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	enum flow_insert_result ir;
 	uint32_t b, slot;
 
+	/* An earlier packet of this burst may have created the flow since
+	 * the bulk lookup: look again before choosing (a choice has side
+	 * effects: round-robin turns, random draws). */
+	slot = flow_table_lookup(&w->ft, &c->key, c->hash, now_ns);
+	if (slot != FLOW_TABLE_MISS) {
+		c->slot = slot;
+		client_hit(w, pb, c, now_ns, o);
+		return;
+	}
 	if (v->n_active == 0) {
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
@@ -1100,7 +1114,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	struct flow_key keys[LB_BURST_MAX];
 	uint32_t hashes[LB_BURST_MAX], slots[LB_BURST_MAX];
 	uint16_t which[LB_BURST_MAX];
-	uint32_t nk = 0;
+	uint32_t nk = 0, epoch;
 
 	if (n > LB_BURST_MAX)
 		n = LB_BURST_MAX;
@@ -1142,17 +1156,10 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 					     slots);
 	for (uint32_t k = 0; k < nk; k++)
 		ctx[which[k]].slot = slots[k];
-	/* 3a. hits: no insert happens here, so the slot ids hold */
-	for (uint32_t k = 0; k < nk; k++) {
-		struct pkt_ctx *c = &ctx[which[k]];
-
-		if (c->slot != FLOW_TABLE_MISS) {
-			client_hit(w, &pb[which[k]], c, now_ns,
-				   &out[which[k]]);
-			c->cls = PC_DONE;
-		}
-	}
-	/* 3b. the rest, in order */
+	epoch = w->ft.epoch;
+	/* 3. act, in arrival order. A slot id from the bulk lookup holds
+	 * while the table's epoch has not moved (flow_table.h); after an
+	 * eviction or a move in this burst, look again. */
 	for (uint32_t i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];
 
@@ -1161,7 +1168,14 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			handle_neigh(w, &pb[i], in_port, &out[i]);
 			break;
 		case PC_CLIENT:
-			client_miss(w, &pb[i], c, now_ns, &out[i]);
+			if (c->slot != FLOW_TABLE_MISS &&
+			    w->ft.epoch != epoch)
+				c->slot = flow_table_lookup(&w->ft, &c->key,
+							    c->hash, now_ns);
+			if (c->slot != FLOW_TABLE_MISS)
+				client_hit(w, &pb[i], c, now_ns, &out[i]);
+			else
+				client_miss(w, &pb[i], c, now_ns, &out[i]);
 			break;
 		case PC_ANSWER:
 			handle_answer(w, &pb[i], c, now_ns, &out[i]);

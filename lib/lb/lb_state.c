@@ -290,15 +290,27 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 		memcpy(cb[b].key, bc->addr.a, 16);
 		cb[b].key_len = bc->addr.family == 4 ? 4 : 16;
 		cb[b].weight = bc->weight;
-		rc = map_put(&st->backend_map, bc->addr.family, bc->addr.a,
-			     vc->port, vc->proto, vi << 16 | b);
-		if (rc != 0) {
-			free(cb);
-			errf(err, len, "vip %s backend %s: address %s already "
-			     "serves a VIP on port %u/%u", vc->name, bc->name,
-			     lb_addr_fmt(&bc->addr, ab, sizeof(ab)), vc->port,
-			     vc->proto);
-			return rc;
+		/* Answers are matched VIP first, then backend. */
+		(void)map_put(&st->backend_map, bc->addr.family, bc->addr.a,
+			      (uint16_t)vi, LB_MAP_BACKEND_PROTO, b);
+		/* On a routed DSR leg the agent knows the VIP only from the
+		 * destination address and port: (address, port, protocol)
+		 * must name one VIP (docs/wire-format.md, "The DSR leg"). */
+		if (vc->transport == LB_TRANSPORT_DSR &&
+		    vc->leg == LB_LEG_ROUTED) {
+			rc = map_put(&st->leg_map, bc->addr.family, bc->addr.a,
+				     vc->port, vc->proto, vi);
+			if (rc != 0) {
+				free(cb);
+				errf(err, len, "vip %s backend %s: address %s "
+				     "already receives the routed DSR leg of "
+				     "another VIP on port %u: give the server "
+				     "one address per VIP, or use leg = l2",
+				     vc->name, bc->name,
+				     lb_addr_fmt(&bc->addr, ab, sizeof(ab)),
+				     vc->port);
+				return rc;
+			}
 		}
 	}
 	cc.m = vc->chash_m;
@@ -372,7 +384,8 @@ lb_state_build(struct lb_state **out, const struct lb_config *cfg,
 		n_be += cfg->vip[v].n_backends;
 	if (map_init(&st->vip_map, cfg->n_vips) != 0 ||
 	    map_init(&st->addr_map, cfg->n_vips + 2 * cfg->n_ports) != 0 ||
-	    map_init(&st->backend_map, n_be) != 0)
+	    map_init(&st->backend_map, n_be) != 0 ||
+	    map_init(&st->leg_map, n_be) != 0)
 		goto nomem;
 
 	for (uint32_t p = 0; p < cfg->n_ports; p++) {
@@ -463,6 +476,7 @@ lb_state_free(struct lb_state *st)
 	free(st->vip_map.slot);
 	free(st->addr_map.slot);
 	free(st->backend_map.slot);
+	free(st->leg_map.slot);
 	free(st->nht);
 	free(st);
 }

@@ -109,8 +109,10 @@ usage(const char *prog)
 	       "                      pcap timestamps of net_pcap ports (tests)\n"
 	       "  --idle-exit-ms MS   stop after MS ms without a received packet\n"
 	       "  --stats-file FILE   write every counter as 'name value' lines\n"
-	       "  --quiet             print only the summary at exit\n",
-	       prog);
+	       "  --quiet             print only the summary at exit\n"
+	       "usage: %s --check-config FILE\n"
+	       "  load and check FILE, print what would run, exit (no EAL)\n",
+	       prog, prog);
 }
 
 static int
@@ -716,6 +718,51 @@ check_pools(void)
 	return leaks;
 }
 
+/* --check-config FILE: load, validate and build the run-time state
+ * (routes, next hops, consistent-hash tables) without EAL or ports, print
+ * what would run, and exit: 0 when the file would start the appliance. */
+static int
+check_config(const char *path)
+{
+	uint8_t macs[LB_MAX_PORTS][6] = { { 0 } };
+	struct lb_config c;
+	struct lb_state *st = NULL;
+	char err[256], ab[64];
+
+	if (lb_config_load(path, &c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (lb_state_build(&st, &c, (const uint8_t (*)[6])macs, err,
+			   sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		lb_config_free(&c);
+		return 1;
+	}
+	printf("%s: ok: %u port%s, %u VIP%s\n", path, c.n_ports,
+	       c.n_ports == 1 ? "" : "s", c.n_vips, c.n_vips == 1 ? "" : "s");
+	for (uint32_t v = 0; v < st->n_vips; v++) {
+		const struct lb_vip_rt *vr = &st->vip[v];
+		const struct chash_table *t = atomic_load(&vr->ch1);
+
+		printf("  vip %s %s:%u %s over %s, %u backend%s\n",
+		       vr->conf.name, lb_addr_fmt(&vr->conf.addr, ab, sizeof(ab)),
+		       vr->conf.port, lb_policy_name(vr->conf.policy),
+		       lb_transport_name(vr->conf.transport),
+		       vr->conf.n_backends, vr->conf.n_backends == 1 ? "" : "s");
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++)
+			printf("    %-12s %-24s weight %-4u table share %.2f%%\n",
+			       vr->be[b].conf.name,
+			       lb_addr_fmt(&vr->be[b].conf.addr, ab, sizeof(ab)),
+			       vr->be[b].conf.weight,
+			       t && t->m ? 100.0 * t->members[b].owned_first /
+					   t->m : 0.0);
+	}
+	lb_state_free(st);
+	lb_config_free(&c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -727,6 +774,9 @@ main(int argc, char **argv)
 	size_t rcu_sz;
 	uint64_t last_lat = 0;
 
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "--check-config") == 0)
+			return check_config(argv[i + 1]);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n",
@@ -781,7 +831,11 @@ main(int argc, char **argv)
 		if (ret != 0)
 			rte_exit(EXIT_FAILURE, "worker %u: %s\n", i,
 				 strerror(-ret));
-		if (rss_on) {
+		/* With several workers every one computes the owner of a
+		 * flow as the ports' RSS does (a port without RSS uses the
+		 * same software hash), and hands packets of other lcores'
+		 * flows over through their rings. */
+		if (n_workers > 1) {
 			wk[i]->w.owner = owner_rss;
 			wk[i]->w.owner_arg = NULL;
 		}
@@ -873,7 +927,7 @@ main(int argc, char **argv)
 		(void)rte_eth_dev_stop(port_id[p]);
 	}
 	for (uint16_t i = 0; i < n_workers; i++) {
-		void *mb;
+		void *mb = NULL;
 
 		while (rte_ring_dequeue(wk[i]->handoff, &mb) == 0)
 			rte_pktmbuf_free(mb);
