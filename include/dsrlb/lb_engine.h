@@ -58,7 +58,7 @@
  * the tx_* / drop_* / handoff counters; the others count events.
  */
 #define LB_COUNTER_LIST(X) \
-	X(rx,                   "frames received") \
+	X(rx,                   "frames processed (one handed to another lcore counts on both)") \
 	X(tx_backend,           "client packets sent to a backend") \
 	X(tx_client,            "server packets (answers, stickiness) sent on to the client") \
 	X(tx_neigh,             "ARP replies and neighbour advertisements sent") \

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The server agent's packet logic (dsrlb-agent), written over struct
+ * pkt_buf and wrapped by the DPDK driver in src/agent (as the appliance's
+ * lb_engine is wrapped by src/dsrlb). No EAL: the unit tests drive it.
+ *
+ * Two ports: the wire (AGENT_PORT_WIRE) and the kernel of the server
+ * (AGENT_PORT_KERNEL, net_tap). The agent is the other side of
+ * docs/wire-format.md "The DSR leg" and "The 6LB leg":
+ *  - DSR (IPv4, IPv6): client packets to a leg address or a VIP have
+ *    their dsrlb messages removed and the VIP put back as destination;
+ *    a flow that carried a metric request gets its next reply turned
+ *    into the metric answer (leg address -> VIP, client tuple + score);
+ *    other replies go straight to the client;
+ *  - hunt (6LB Table III): connectAvail / connectForce / ackStickiness /
+ *    recoverStickiness to this server's SIDs, createStickiness and
+ *    removeStickiness on the application's packets;
+ *  - everything else passes untouched in both directions.
+ * docs/agent.md has the details and every choice made where the papers
+ * are silent.
+ *
+ * Time always comes in as now_ns. One agent_worker is owned by one
+ * thread; agent_worker_set_busy() is the only entry point for another
+ * thread (a relaxed atomic store).
+ */
+#ifndef DSRLB_AGENT_ENGINE_H_
+#define DSRLB_AGENT_ENGINE_H_
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsrlb/agent_config.h"
+#include "dsrlb/flow_table.h"
+#include "dsrlb/pkt_buf.h"
+#include "dsrlb/sr_accept.h"
+#include "dsrlb/wire_result.h"
+
+/**
+ * Counters: every frame ends in exactly one tx_* or drop_* counter; the
+ * others count events.
+ */
+#define AGENT_COUNTER_LIST(X) \
+	X(rx,                  "frames received (both ports)") \
+	X(rx_kernel,           "frames received from the kernel") \
+	X(tx_kernel_pass,      "wire frames not for the agent, passed to the kernel untouched") \
+	X(tx_kernel_dsr,       "DSR client packets given to the kernel (messages removed, VIP restored)") \
+	X(tx_kernel_hunt,      "6LB packets given to the kernel (SRH removed)") \
+	X(tx_wire_pass,        "kernel frames not for the agent, passed to the wire untouched") \
+	X(tx_wire_direct,      "replies of known VIP flows sent straight to the client") \
+	X(tx_wire_answer,      "replies sent as metric answers (125/29) to the appliance") \
+	X(tx_wire_hunt_pass,   "6LB packets passed on to the next segment") \
+	X(tx_wire_stick_create,"application packets sent with createStickiness") \
+	X(tx_wire_stick_remove,"application FIN/RST sent with removeStickiness") \
+	X(drop_malformed,      "malformed frames for the agent (reason in the wire.* counters)") \
+	X(drop_ipv4_csum,      "IPv4 header checksum wrong (traffic for the agent)") \
+	X(drop_sid_function,   "packets to one of our SIDs with a function a server does not serve") \
+	X(drop_unknown_vip,    "6LB packets whose final segment is not a VIP of ours") \
+	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
+	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
+	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
+	X(request_seen,        "metric requests received (an answer becomes due)") \
+	X(answer_no_leg,       "answers due on a VIP without leg_address (sent direct)") \
+	X(flow_new,            "flows remembered") \
+	X(flow_table_full,     "flows not remembered: table full") \
+	X(flow_expired,        "flows forgotten by the idle / closing timeout") \
+	X(flow_closed,         "flows forgotten on FIN/RST") \
+	X(conn_open,           "connections opened (SYN from the wire)") \
+	X(conn_close,          "connections closed (FIN/RST, timeout)") \
+	X(hunt_accept,         "connectAvail accepted by the policy") \
+	X(hunt_pass,           "connectAvail passed on by the policy") \
+	X(hunt_force,          "connectForce accepted") \
+	X(hunt_again,          "connect* for a flow already local (WAIT, DIRECT)") \
+	X(hunt_ack,            "ackStickiness received (WAIT -> DIRECT)") \
+	X(hunt_ack_unknown,    "ackStickiness for a flow not known here (given to the kernel)") \
+	X(hunt_recover_local,  "recoverStickiness for a local flow (-> WAIT)") \
+	X(hunt_recover_pass,   "recoverStickiness for a flow not local, passed on") \
+	X(hunt_recover_last,   "recoverStickiness not local at the last segment (accepted)") \
+	X(kernel_unparsed,     "kernel frames that did not parse (passed untouched)")
+
+enum agent_counter {
+#define AGENT_COUNTER_ENUM(n, d) AGENT_CNT_##n,
+	AGENT_COUNTER_LIST(AGENT_COUNTER_ENUM)
+#undef AGENT_COUNTER_ENUM
+	AGENT_CNT_MAX
+};
+
+/** Per-flow states. */
+enum agent_flow_state {
+	AGENT_FLOW_FREE = 0,
+	AGENT_FLOW_DSR,             /**< a DSR flow (in-band feedback) */
+	AGENT_FLOW_WAIT,            /**< 6LB WAIT(lb) */
+	AGENT_FLOW_DIRECT,          /**< 6LB DIRECT(lb) */
+	AGENT_FLOW_CLOSING,         /**< 6LB: removeStickiness sent; gone
+				     *   timeout_closing_ns later */
+};
+
+/** Flow flags. */
+#define AGENT_FF_COUNTED    0x01u  /**< opened by a SYN, counted */
+#define AGENT_FF_ANSWER_DUE 0x02u  /**< next reply carries the answer */
+#define AGENT_FF_NONCE      0x04u  /**< the request carried a nonce */
+#define AGENT_FF_DSTOPT     0x08u  /**< IPv6 request in Dest. Options */
+
+/** One remembered flow, keyed by (client, client port, VIP, VIP port,
+ *  proto) in a flow_key (saddr = client, daddr = VIP). */
+struct agent_flow {
+	struct flow_key key;
+	uint8_t state;              /**< enum agent_flow_state */
+	uint8_t flags;              /**< AGENT_FF_* */
+	uint16_t vip;               /**< index in the configuration */
+	uint32_t nonce;             /**< of the request to answer */
+	uint64_t seen_ns;           /**< last packet (or closing start) */
+	uint8_t lb[16];             /**< 6LB: the appliance's locator */
+};
+
+/** Flow table of the agent: open addressing, linear probing, backward
+ *  shift deletion; expiry is seen by lookups and by the GC cursor, and
+ *  every forgotten flow goes through one place (connection count). */
+struct agent_flows {
+	struct agent_flow *e;
+	uint32_t mask;              /**< slots - 1 (a power of two) */
+	uint32_t count;
+	uint32_t capacity;
+	uint32_t gc_cursor;
+};
+
+/** What to do with a frame. */
+enum agent_action {
+	AGENT_ACT_TX = 0,           /**< transmit on out_port */
+	AGENT_ACT_DROP,             /**< free it */
+};
+
+struct agent_out {
+	uint8_t action;             /**< enum agent_action */
+	uint8_t port;               /**< AGENT_ACT_TX: AGENT_PORT_* */
+	uint16_t counter;           /**< enum agent_counter that ended it */
+};
+
+struct agent_worker {
+	const struct agent_config *cfg;
+	uint8_t port_mac[AGENT_N_PORTS][6];
+	struct agent_flows ft;
+	struct sr_accept accept;
+	uint32_t connections;       /**< open counted connections */
+	_Atomic uint32_t busy_ext;  /**< external busy value (shm, socket) */
+	uint64_t last_now_ns;
+	uint64_t cnt[AGENT_CNT_MAX];
+	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
+};
+
+/**
+ * Create a worker over @p cfg (kept by pointer: it must outlive the
+ * worker) with the MACs of the two ports.
+ * @return 0, -EINVAL (bad configuration), -ENOMEM.
+ */
+int agent_worker_init(struct agent_worker *w, const struct agent_config *cfg,
+		      const uint8_t (*port_mac)[6]);
+void agent_worker_fini(struct agent_worker *w);
+
+/**
+ * Process one frame received on @p in_port at @p now_ns; it is rewritten
+ * in place (its pkt_buf may move inside its buffer) and @p out says
+ * where it goes.
+ */
+void agent_worker_process(struct agent_worker *w, struct pkt_buf *pb,
+			  uint8_t in_port, uint64_t now_ns,
+			  struct agent_out *out);
+
+/** Housekeeping between bursts: expire up to @p budget slots. */
+void agent_worker_maintain(struct agent_worker *w, uint64_t now_ns,
+			   uint32_t budget);
+
+/** Publish the external busy value (any thread). */
+void agent_worker_set_busy(struct agent_worker *w, uint32_t busy);
+
+/** The busy count the policy and the score use now: open connections,
+ *  or the last external value. */
+uint32_t agent_worker_busy(const struct agent_worker *w);
+
+/** The score put in answers: the busy count, clamped to 0..65535. */
+uint16_t agent_worker_score(const struct agent_worker *w);
+
+/** Live flows. */
+uint32_t agent_worker_flows(const struct agent_worker *w);
+
+/** Find the flow (client, cport, vip, vport, proto) of @p family
+ *  (tests, console). @return it, or NULL. */
+const struct agent_flow *agent_worker_flow(struct agent_worker *w,
+					   uint8_t family,
+					   const uint8_t *client,
+					   uint16_t cport, const uint8_t *vip,
+					   uint16_t vport, uint8_t proto,
+					   uint64_t now_ns);
+
+/** Name and description of a counter. */
+const char *agent_counter_name(unsigned int c);
+const char *agent_counter_desc(unsigned int c);
+
+#endif /* DSRLB_AGENT_ENGINE_H_ */
