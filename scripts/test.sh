@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The whole dsrlb test suite, as CI runs it:
 #   1. gcc, warnings as errors: unit and pcap suites
-#   2. gcc, ASan + UBSan: unit suite
+#   2. gcc, ASan + UBSan: unit and pcap suites (the real binaries too)
 #   3. clang, libFuzzer: a bounded run of every fuzz target
 # Ends with one "N passed, N failed, N skipped" line; exit status 1 on any
 # failure. DSRLB_FUZZ_SECONDS (default 20) bounds each fuzz run.
@@ -32,8 +32,8 @@ if build build-ci -Dwerror=true; then
 	run_suite build-ci --suite unit --suite pcap
 fi
 if build build-asan -Dwerror=true -Db_sanitize=address,undefined \
-	-Db_lundef=false -Ddpdk=disabled; then
-	run_suite build-asan --suite unit
+	-Db_lundef=false; then
+	run_suite build-asan --suite unit --suite pcap
 fi
 if command -v clang >/dev/null; then
 	if CC=clang build build-fuzz -Dfuzz=true -Ddpdk=disabled \

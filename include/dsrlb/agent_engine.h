@@ -58,6 +58,7 @@
 	X(drop_sid_function,   "packets to one of our SIDs with a function a server does not serve") \
 	X(drop_unknown_vip,    "6LB packets whose final segment is not a VIP of ours") \
 	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
+	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
 	X(request_seen,        "metric requests received (an answer becomes due)") \
@@ -101,6 +102,7 @@ enum agent_flow_state {
 #define AGENT_FF_ANSWER_DUE 0x02u  /**< next reply carries the answer */
 #define AGENT_FF_NONCE      0x04u  /**< the request carried a nonce */
 #define AGENT_FF_DSTOPT     0x08u  /**< IPv6 request in Dest. Options */
+#define AGENT_FF_ESTAB      0x10u  /**< a packet other than a SYN seen */
 
 /** One remembered flow, keyed by (client, client port, VIP, VIP port,
  *  proto) in a flow_key (saddr = client, daddr = VIP). */
@@ -111,6 +113,7 @@ struct agent_flow {
 	uint16_t vip;               /**< index in the configuration */
 	uint32_t nonce;             /**< of the request to answer */
 	uint64_t seen_ns;           /**< last packet (or closing start) */
+	uint32_t hash;              /**< of the key */
 	uint8_t lb[16];             /**< 6LB: the appliance's locator */
 };
 

@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The server agent's packet logic: docs/agent.md, docs/wire-format.md
+ * ("The DSR leg", "The 6LB leg"), 6LB ToN'18 Table III, dynamic-DSR §3.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsrlb/agent_engine.h"
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
+#include "dsrlb/flow_hash.h"
+#include "dsrlb/ip6ext.h"
+#include "dsrlb/ipv4opt.h"
+#include "dsrlb/pkt_parse.h"
+#include "dsrlb/srh.h"
+#include "dsrlb/srv6_func.h"
+#include "dsrlb/wire.h"
+
+#define MSG_BIT(n) (1u << PKT_MSG_##n)
+#define DSRLB_MSGS (MSG_BIT(CLIENT_TUPLE) | MSG_BIT(METRIC_REQ) | \
+		    MSG_BIT(METRIC_ANS))
+#define FT_SEED 0x6167656e74ull     /* "agent" */
+
+static const char *const counter_names[] = {
+#define AGENT_COUNTER_NAME(n, d) #n,
+	AGENT_COUNTER_LIST(AGENT_COUNTER_NAME)
+#undef AGENT_COUNTER_NAME
+};
+static const char *const counter_descs[] = {
+#define AGENT_COUNTER_DESC(n, d) d,
+	AGENT_COUNTER_LIST(AGENT_COUNTER_DESC)
+#undef AGENT_COUNTER_DESC
+};
+
+const char *
+agent_counter_name(unsigned int c)
+{
+	return c < AGENT_CNT_MAX ? counter_names[c] : "?";
+}
+
+const char *
+agent_counter_desc(unsigned int c)
+{
+	return c < AGENT_CNT_MAX ? counter_descs[c] : "?";
+}
+
+/* ---- flow table --------------------------------------------------------- */
+
+static uint64_t
+flow_timeout(const struct agent_config *cfg, const struct agent_flow *f)
+{
+	if (f->state == AGENT_FLOW_CLOSING)
+		return cfg->timeout_closing_ns;
+	if (!(f->flags & AGENT_FF_ESTAB))
+		return cfg->timeout_new_ns;
+	return cfg->timeout_established_ns;
+}
+
+static bool
+flow_expired(const struct agent_config *cfg, const struct agent_flow *f,
+	     uint64_t now_ns)
+{
+	return now_ns > f->seen_ns && now_ns - f->seen_ns > flow_timeout(cfg, f);
+}
+
+static void
+uncount(struct agent_worker *w, struct agent_flow *f)
+{
+	if (f->flags & AGENT_FF_COUNTED) {
+		f->flags &= (uint8_t)~AGENT_FF_COUNTED;
+		if (w->connections > 0)
+			w->connections--;
+		w->cnt[AGENT_CNT_conn_close]++;
+	}
+}
+
+/* Forget the flow in slot @p i (backward-shift deletion keeps every
+ * probe sequence unbroken). */
+static void
+ft_remove_slot(struct agent_worker *w, uint32_t i, enum agent_counter why)
+{
+	struct agent_flows *t = &w->ft;
+	uint32_t j = i;
+
+	uncount(w, &t->e[i]);
+	w->cnt[why]++;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & t->mask;
+		if (t->e[j].state == AGENT_FLOW_FREE)
+			break;
+		home = t->e[j].hash & t->mask;
+		/* Move e[j] into the hole at i when its home is not in the
+		 * cyclic range (i, j]. */
+		if ((i <= j) ? (home <= i || home > j) :
+			       (home <= i && home > j)) {
+			t->e[i] = t->e[j];
+			i = j;
+		}
+	}
+	memset(&t->e[i], 0, sizeof(t->e[i]));
+	t->count--;
+}
+
+static void
+make_key(struct flow_key *k, uint8_t family, const uint8_t *client,
+	 uint16_t cport, const uint8_t *vip, uint16_t vport, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	if (family == 4)
+		flow_key_ipv4(k, client, vip, cport, vport, proto);
+	else
+		flow_key_ipv6(k, client, vip, cport, vport, proto);
+}
+
+static uint32_t
+key_hash(const struct flow_key *k)
+{
+	return (uint32_t)flow_hash_bytes(FT_SEED, k, sizeof(*k));
+}
+
+/* The live flow of @p k or NULL; an expired one is forgotten here. */
+static struct agent_flow *
+ft_lookup(struct agent_worker *w, const struct flow_key *k, uint64_t now_ns)
+{
+	struct agent_flows *t = &w->ft;
+	uint32_t h = key_hash(k);
+
+	for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		struct agent_flow *f = &t->e[i];
+
+		if (f->state == AGENT_FLOW_FREE)
+			return NULL;
+		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0) {
+			if (flow_expired(w->cfg, f, now_ns)) {
+				ft_remove_slot(w, i, AGENT_CNT_flow_expired);
+				return NULL;
+			}
+			return f;
+		}
+	}
+}
+
+/* A new flow of @p k (absent), or NULL when the table is full. */
+static struct agent_flow *
+ft_insert(struct agent_worker *w, const struct flow_key *k, uint8_t state,
+	  uint16_t vip, uint64_t now_ns)
+{
+	struct agent_flows *t = &w->ft;
+	uint32_t h = key_hash(k);
+	uint32_t i;
+
+	if (t->count >= t->capacity) {
+		w->cnt[AGENT_CNT_flow_table_full]++;
+		return NULL;
+	}
+	for (i = h & t->mask; t->e[i].state != AGENT_FLOW_FREE;
+	     i = (i + 1) & t->mask)
+		;
+	memset(&t->e[i], 0, sizeof(t->e[i]));
+	t->e[i].key = *k;
+	t->e[i].hash = h;
+	t->e[i].state = state;
+	t->e[i].vip = vip;
+	t->e[i].seen_ns = now_ns;
+	t->count++;
+	w->cnt[AGENT_CNT_flow_new]++;
+	return &t->e[i];
+}
+
+static void
+ft_remove(struct agent_worker *w, struct agent_flow *f, enum agent_counter why)
+{
+	ft_remove_slot(w, (uint32_t)(f - w->ft.e), why);
+}
+
+void
+agent_worker_maintain(struct agent_worker *w, uint64_t now_ns,
+		      uint32_t budget)
+{
+	struct agent_flows *t = &w->ft;
+
+	w->last_now_ns = now_ns;
+	while (budget-- > 0) {
+		uint32_t i = t->gc_cursor;
+		struct agent_flow *f = &t->e[i];
+
+		if (f->state != AGENT_FLOW_FREE &&
+		    flow_expired(w->cfg, f, now_ns)) {
+			/* Another entry may shift into slot i: look at it
+			 * again next time. */
+			ft_remove_slot(w, i, AGENT_CNT_flow_expired);
+			continue;
+		}
+		t->gc_cursor = (i + 1) & t->mask;
+	}
+}
+
+/* ---- worker ----------------------------------------------------------------- */
+
+int
+agent_worker_init(struct agent_worker *w, const struct agent_config *cfg,
+		  const uint8_t (*port_mac)[6])
+{
+	uint32_t slots = 16;
+
+	if (w == NULL || cfg == NULL || cfg->flow_capacity == 0 ||
+	    cfg->flow_capacity > (1u << 24))
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	if (port_mac != NULL)
+		memcpy(w->port_mac, port_mac, sizeof(w->port_mac));
+	if (sr_accept_init(&w->accept, &cfg->accept) != 0)
+		return -EINVAL;
+	/* At most half full: short probe sequences. */
+	while (slots < 2 * cfg->flow_capacity)
+		slots <<= 1;
+	w->ft.e = calloc(slots, sizeof(*w->ft.e));
+	if (w->ft.e == NULL)
+		return -ENOMEM;
+	w->ft.mask = slots - 1;
+	w->ft.capacity = cfg->flow_capacity;
+	return 0;
+}
+
+void
+agent_worker_fini(struct agent_worker *w)
+{
+	if (w == NULL)
+		return;
+	free(w->ft.e);
+	w->ft.e = NULL;
+}
+
+void
+agent_worker_set_busy(struct agent_worker *w, uint32_t busy)
+{
+	atomic_store_explicit(&w->busy_ext, busy, memory_order_relaxed);
+}
+
+uint32_t
+agent_worker_busy(const struct agent_worker *w)
+{
+	if (w->cfg->busy_source == AGENT_BUSY_CONNECTIONS)
+		return w->connections;
+	return atomic_load_explicit(&w->busy_ext, memory_order_relaxed);
+}
+
+uint16_t
+agent_worker_score(const struct agent_worker *w)
+{
+	uint32_t b = agent_worker_busy(w);
+
+	return b > 0xffffu ? 0xffffu : (uint16_t)b;
+}
+
+uint32_t
+agent_worker_flows(const struct agent_worker *w)
+{
+	return w->ft.count;
+}
+
+const struct agent_flow *
+agent_worker_flow(struct agent_worker *w, uint8_t family, const uint8_t *client,
+		  uint16_t cport, const uint8_t *vip, uint16_t vport,
+		  uint8_t proto, uint64_t now_ns)
+{
+	struct flow_key k;
+
+	make_key(&k, family, client, cport, vip, vport, proto);
+	return ft_lookup(w, &k, now_ns);
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static inline void
+finish(struct agent_worker *w, struct agent_out *o, enum agent_counter c,
+       enum agent_action a, uint8_t port)
+{
+	w->cnt[c]++;
+	o->action = (uint8_t)a;
+	o->port = port;
+	o->counter = (uint16_t)c;
+}
+
+static void
+drop_wire(struct agent_worker *w, struct agent_out *o, enum wire_result r)
+{
+	if (r < WIRE_RESULT_MAX)
+		w->wire[r]++;
+	finish(w, o, AGENT_CNT_drop_malformed, AGENT_ACT_DROP, 0);
+}
+
+static inline unsigned int
+alen(uint8_t family)
+{
+	return family == 4 ? 4u : 16u;
+}
+
+/* VIP index of (@p addr, @p port, @p proto) as a VIP address (@p leg
+ * false) or as a leg address (@p leg true); -1 when none. */
+static int
+vip_find(const struct agent_config *cfg, uint8_t family, const uint8_t *addr,
+	 uint16_t port, uint8_t proto, bool leg)
+{
+	for (uint32_t i = 0; i < cfg->n_vips; i++) {
+		const struct agent_vip_conf *v = &cfg->vip[i];
+
+		if (v->family != family || v->port != port || v->proto != proto)
+			continue;
+		if (leg ? (v->has_leg &&
+			   memcmp(v->leg, addr, alen(family)) == 0) :
+			  memcmp(v->addr, addr, alen(family)) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Is @p addr one the agent handles traffic for (a VIP, a leg address,
+ * or inside our SRv6 locator), whatever the port? */
+static bool
+addr_is_ours(const struct agent_config *cfg, uint8_t family,
+	     const uint8_t *addr)
+{
+	for (uint32_t i = 0; i < cfg->n_vips; i++) {
+		const struct agent_vip_conf *v = &cfg->vip[i];
+
+		if (v->family != family)
+			continue;
+		if (memcmp(v->addr, addr, alen(family)) == 0 ||
+		    (v->has_leg && memcmp(v->leg, addr, alen(family)) == 0))
+			return true;
+	}
+	return family == 6 && cfg->has_locator &&
+	       srv6_sid_match(&cfg->srv6, cfg->locator, addr, NULL) !=
+	       SRV6_FUNC_NONE;
+}
+
+/* Offset of the transport checksum field to keep right, 0 when none
+ * (UDP over IPv4 with checksum 0: none, RFC 768). */
+static uint32_t
+l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
+{
+	uint32_t at;
+
+	if (m->l4_proto == IPPROTO_NUM_TCP)
+		at = m->l4_off + 16u;
+	else if (m->l4_proto == IPPROTO_NUM_UDP)
+		at = m->l4_off + 6u;
+	else
+		return 0;
+	if (at + 2 > len)
+		return 0;
+	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
+	    load_be16(frame + at) == 0)
+		return 0;
+	return at;
+}
+
+/* Replace @p n bytes at @p at, a field covered by the transport checksum
+ * (addresses through the pseudo-header, ports) and for IPv4 addresses by
+ * the header checksum: RFC 1624 updates. */
+static void
+rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+	      uint32_t at, const uint8_t *nv, unsigned int n, bool in_ip_hdr)
+{
+	uint32_t l4c = l4_csum_at(frame, len, m);
+
+	if (memcmp(frame + at, nv, n) == 0)
+		return;
+	if (l4c != 0) {
+		uint16_t c = csum_update_bytes(load_be16(frame + l4c),
+					       frame + at, nv, n);
+
+		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
+			c = 0xffff;
+		store_be16(frame + l4c, c);
+	}
+	if (in_ip_hdr && m->family == 4) {
+		uint32_t hc = m->l3_off + 10u;
+
+		store_be16(frame + hc, csum_update_bytes(load_be16(frame + hc),
+							 frame + at, nv, n));
+	}
+	memcpy(frame + at, nv, n);
+}
+
+static inline uint32_t
+src_at(const struct pkt_meta *m)
+{
+	return m->l3_off + (m->family == 4 ? 12u : 8u);
+}
+
+static inline uint32_t
+dst_at(const struct pkt_meta *m)
+{
+	return m->l3_off + (m->family == 4 ? 16u : 24u);
+}
+
+static void
+rewrite_addr(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+	     uint32_t at, const uint8_t *addr)
+{
+	rewrite_field(frame, len, m, at, addr, alen(m->family), true);
+}
+
+static uint16_t
+port_mtu(const struct agent_worker *w, unsigned int p)
+{
+	return w->cfg->port[p].mtu ? w->cfg->port[p].mtu : 1500;
+}
+
+/* To the kernel: Ethernet destination := the kernel port's MAC. */
+static void
+to_kernel(struct agent_worker *w, struct pkt_buf *pb, enum agent_counter c,
+	  struct agent_out *o)
+{
+	memcpy(pkt_buf_data(pb), w->port_mac[AGENT_PORT_KERNEL], 6);
+	finish(w, o, c, AGENT_ACT_TX, AGENT_PORT_KERNEL);
+}
+
+/* Out of the wire towards the appliance / next segment: from the wire
+ * port's MAC to the gateway. */
+static void
+to_gateway(struct agent_worker *w, struct pkt_buf *pb, enum agent_counter c,
+	   struct agent_out *o)
+{
+	uint8_t *fr = pkt_buf_data(pb);
+
+	memcpy(fr, w->cfg->gateway_mac, 6);
+	memcpy(fr + 6, w->port_mac[AGENT_PORT_WIRE], 6);
+	finish(w, o, c, AGENT_ACT_TX, AGENT_PORT_WIRE);
+}
+
+static inline bool
+is_syn(const struct pkt_meta *m)
+{
+	return m->l4_proto == IPPROTO_NUM_TCP &&
+	       (m->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+}
+
+static inline bool
+is_fin_rst(const struct pkt_meta *m)
+{
+	return m->l4_proto == IPPROTO_NUM_TCP &&
+	       (m->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) != 0;
+}
+
+static void
+flow_seen(struct agent_flow *f, const struct pkt_meta *m, uint64_t now_ns)
+{
+	if (f->state != AGENT_FLOW_CLOSING)
+		f->seen_ns = now_ns;    /* the closing timer is not restarted */
+	if (!(m->tcp_flags & TCP_FLAG_SYN))
+		f->flags |= AGENT_FF_ESTAB;
+}
+
+static void
+count_open(struct agent_worker *w, struct agent_flow *f)
+{
+	if (!(f->flags & AGENT_FF_COUNTED)) {
+		f->flags |= AGENT_FF_COUNTED;
+		w->connections++;
+		w->cnt[AGENT_CNT_conn_open]++;
+	}
+}
+
+/* ---- DSR: client packets from the wire -------------------------------------- */
+
+static void
+dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+       int vi, bool routed, uint64_t now_ns, struct agent_out *o)
+{
+	const struct agent_vip_conf *v = &w->cfg->vip[vi];
+	const unsigned int n = alen(m->family);
+	const uint32_t msgs = m->msgs;
+	uint8_t client[16], tuple_addr[16];
+	uint16_t cport = m->sport, tuple_port = m->client_port;
+	uint32_t nonce = m->nonce;
+	bool syn = is_syn(m), fin = is_fin_rst(m);
+	struct flow_key k;
+	struct agent_flow *f;
+	enum wire_result r;
+	uint8_t *frame;
+
+	memcpy(client, m->src, 16);
+	memcpy(tuple_addr, m->client_addr, 16);
+	if (msgs & DSRLB_MSGS) {
+		unsigned int removed = 0;
+
+		r = m->family == 4 ? ipv4opt_strip_all(pb, m->l3_off, &removed) :
+				     ip6ext_remove_all(pb, m->l3_off, &removed);
+		if (r != WIRE_OK) {
+			drop_wire(w, o, r);
+			return;
+		}
+		w->cnt[AGENT_CNT_msgs_stripped] += removed;
+		r = pkt_parse(pkt_buf_data(pb), pb->len, m);
+		if (r != WIRE_OK) {
+			drop_wire(w, o, r);
+			return;
+		}
+	}
+	frame = pkt_buf_data(pb);
+	if (routed)
+		rewrite_addr(frame, pb->len, m, dst_at(m), v->addr);
+	if ((msgs & MSG_BIT(CLIENT_TUPLE)) &&
+	    (memcmp(tuple_addr, client, n) != 0 || tuple_port != cport)) {
+		/* A leg that translated the client (the paper's NAT
+		 * prototype): the client tuple is the truth. */
+		uint8_t pb16[2];
+
+		rewrite_addr(frame, pb->len, m, src_at(m), tuple_addr);
+		store_be16(pb16, tuple_port);
+		if (m->l4_proto == IPPROTO_NUM_TCP ||
+		    m->l4_proto == IPPROTO_NUM_UDP)
+			rewrite_field(frame, pb->len, m, m->l4_off, pb16, 2,
+				      false);
+		memcpy(client, tuple_addr, 16);
+		cport = tuple_port;
+		w->cnt[AGENT_CNT_tuple_restored]++;
+	}
+	make_key(&k, m->family, client, cport, v->addr, v->port, v->proto);
+	f = ft_lookup(w, &k, now_ns);
+	if (f == NULL && (syn || (msgs & MSG_BIT(METRIC_REQ))))
+		f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
+	if (f != NULL) {
+		flow_seen(f, m, now_ns);
+		if (syn)
+			count_open(w, f);
+		if (msgs & MSG_BIT(METRIC_REQ)) {
+			f->flags |= AGENT_FF_ANSWER_DUE;
+			f->flags &= (uint8_t)~(AGENT_FF_NONCE | AGENT_FF_DSTOPT);
+			f->nonce = 0;
+			if (msgs & MSG_BIT(NONCE)) {
+				/* IPv4: 124 of 8 bytes; IPv6: nonzero. */
+				f->flags |= AGENT_FF_NONCE;
+				f->nonce = nonce;
+			}
+			if (m->family == 6 && (msgs & MSG_BIT(DSTOPT_ENC)))
+				f->flags |= AGENT_FF_DSTOPT;
+			w->cnt[AGENT_CNT_request_seen]++;
+		}
+		if (fin) {
+			uncount(w, f);
+			/* Keep a flow that still owes an answer: the
+			 * server's FIN carries it, or the timeout ends it. */
+			if (!(f->flags & AGENT_FF_ANSWER_DUE))
+				ft_remove(w, f, AGENT_CNT_flow_closed);
+		}
+	}
+	to_kernel(w, pb, AGENT_CNT_tx_kernel_dsr, o);
+}
+
+/* ---- hunt: SR functions from the wire (Table III) --------------------------- */
+
+static void
+hunt_accept(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	    struct agent_flow *f, const struct flow_key *k, int vi,
+	    const uint8_t *lb, uint64_t now_ns, struct agent_out *o)
+{
+	enum wire_result r;
+
+	if (f == NULL)
+		f = ft_insert(w, k, AGENT_FLOW_WAIT, (uint16_t)vi, now_ns);
+	r = srh_remove(pb, m->l3_off);
+	if (r != WIRE_OK) {
+		if (f != NULL)
+			ft_remove(w, f, AGENT_CNT_flow_closed);
+		drop_wire(w, o, r);
+		return;
+	}
+	if (f != NULL) {
+		f->state = AGENT_FLOW_WAIT;
+		memcpy(f->lb, lb, 16);
+		flow_seen(f, m, now_ns);
+		if (is_syn(m))
+			count_open(w, f);
+		if (is_fin_rst(m))
+			uncount(w, f);
+	}
+	to_kernel(w, pb, AGENT_CNT_tx_kernel_hunt, o);
+}
+
+/* Deliver to the kernel without a state change (SRH removed). */
+static void
+hunt_local(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	   struct agent_flow *f, uint64_t now_ns, struct agent_out *o)
+{
+	enum wire_result r = srh_remove(pb, m->l3_off);
+
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	if (f != NULL) {
+		flow_seen(f, m, now_ns);
+		if (is_fin_rst(m))
+			uncount(w, f);
+	}
+	to_kernel(w, pb, AGENT_CNT_tx_kernel_hunt, o);
+}
+
+/* Pass on to the next segment. @return false when this was the last
+ * segment (nothing changed). */
+static bool
+hunt_pass(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	  struct srh_view *sv, struct agent_out *o)
+{
+	enum wire_result r = srh_advance(pkt_buf_data(pb), pb->len, m->l3_off,
+					 sv);
+
+	if (r == WIRE_ERR_SRH_EXHAUSTED)
+		return false;
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return true;
+	}
+	to_gateway(w, pb, AGENT_CNT_tx_wire_hunt_pass, o);
+	return true;
+}
+
+static void
+hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	enum srv6_func fn, uint64_t now_ns, struct agent_out *o)
+{
+	const uint8_t *frame = pkt_buf_data(pb);
+	const uint8_t *lbp, *final;
+	uint8_t lb[16];
+	struct srh_view sv;
+	struct flow_key k;
+	struct agent_flow *f;
+	enum wire_result r;
+	bool local;
+	int vi;
+
+	if (fn != SRV6_FUNC_CONNECT_AVAIL && fn != SRV6_FUNC_CONNECT_FORCE &&
+	    fn != SRV6_FUNC_ACK_STICKINESS &&
+	    fn != SRV6_FUNC_RECOVER_STICKINESS) {
+		finish(w, o, AGENT_CNT_drop_sid_function, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (!(m->msgs & MSG_BIT(SRH))) {
+		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
+		return;
+	}
+	r = srh_parse(frame, pb->len, m->srh_off, &sv);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	lbp = srh_func_arg(frame, &sv);
+	final = srh_segment(frame, &sv, 0);
+	if (lbp == NULL || final == NULL || sv.last_entry == 0) {
+		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
+		return;
+	}
+	memcpy(lb, lbp, 16);
+	vi = vip_find(w->cfg, 6, final, m->dport, m->l4_proto, false);
+	if (vi < 0) {
+		finish(w, o, AGENT_CNT_drop_unknown_vip, AGENT_ACT_DROP, 0);
+		return;
+	}
+	make_key(&k, 6, m->src, m->sport, final, m->dport, m->l4_proto);
+	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL && f->state == AGENT_FLOW_DSR) {
+		/* The same tuple served by DSR before: 6LB takes over. */
+		ft_remove(w, f, AGENT_CNT_flow_closed);
+		f = NULL;
+	}
+	local = f != NULL && (f->state == AGENT_FLOW_WAIT ||
+			      f->state == AGENT_FLOW_DIRECT);
+	switch (fn) {
+	case SRV6_FUNC_CONNECT_AVAIL:
+	case SRV6_FUNC_CONNECT_FORCE: {
+		enum sr_accept_verdict vd;
+
+		if (local) {
+			/* WAIT/DIRECT, connect*: SYN retransmitted. */
+			w->cnt[AGENT_CNT_hunt_again]++;
+			hunt_local(w, pb, m, f, now_ns, o);
+			return;
+		}
+		if (f != NULL) {
+			/* CLOSING: a new connection on the same tuple. */
+			ft_remove(w, f, AGENT_CNT_flow_closed);
+			f = NULL;
+		}
+		vd = sr_accept_decide(&w->accept,
+				      fn == SRV6_FUNC_CONNECT_AVAIL ?
+				      SR_ACCEPT_ROLE_AVAIL :
+				      SR_ACCEPT_ROLE_FORCE,
+				      agent_worker_busy(w));
+		if (vd == SR_ACCEPT_PASS) {
+			if (hunt_pass(w, pb, m, &sv, o)) {
+				w->cnt[AGENT_CNT_hunt_pass]++;
+				return;
+			}
+			/* connectAvail as the last segment: nobody to
+			 * pass to, take it (as connectForce would). */
+			vd = SR_ACCEPT_FORCED;
+		}
+		w->cnt[vd == SR_ACCEPT_ACCEPTED ? AGENT_CNT_hunt_accept :
+						  AGENT_CNT_hunt_force]++;
+		hunt_accept(w, pb, m, NULL, &k, vi, lb, now_ns, o);
+		return;
+	}
+	case SRV6_FUNC_ACK_STICKINESS:
+		if (f == NULL) {
+			w->cnt[AGENT_CNT_hunt_ack_unknown]++;
+		} else {
+			w->cnt[AGENT_CNT_hunt_ack]++;
+			if (f->state == AGENT_FLOW_WAIT) {
+				f->state = AGENT_FLOW_DIRECT;
+				memcpy(f->lb, lb, 16);
+			}
+		}
+		hunt_local(w, pb, m, f, now_ns, o);
+		return;
+	default: /* SRV6_FUNC_RECOVER_STICKINESS */
+		if (local) {
+			/* DIRECT(lb) -> WAIT(lb2): announce again. */
+			w->cnt[AGENT_CNT_hunt_recover_local]++;
+			hunt_accept(w, pb, m, f, &k, vi, lb, now_ns, o);
+			return;
+		}
+		if (f != NULL) {
+			/* CLOSING: ours, removeStickiness already sent. */
+			w->cnt[AGENT_CNT_hunt_recover_local]++;
+			hunt_local(w, pb, m, f, now_ns, o);
+			return;
+		}
+		if (hunt_pass(w, pb, m, &sv, o)) {
+			w->cnt[AGENT_CNT_hunt_recover_pass]++;
+			return;
+		}
+		w->cnt[AGENT_CNT_hunt_recover_last]++;
+		hunt_accept(w, pb, m, NULL, &k, vi, lb, now_ns, o);
+		return;
+	}
+}
+
+/* ---- from the wire ---------------------------------------------------------- */
+
+static void
+from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
+	  struct agent_out *o)
+{
+	const struct agent_config *cfg = w->cfg;
+	uint8_t *frame = pkt_buf_data(pb);
+	struct pkt_meta m;
+	enum wire_result r;
+	enum srv6_func fn = SRV6_FUNC_NONE;
+	bool routed = true;
+	int vi = -1;
+
+	r = pkt_parse(frame, pb->len, &m);
+	if (r != WIRE_OK) {
+		if (m.family != 0 && addr_is_ours(cfg, m.family, m.dst)) {
+			if (r == WIRE_ERR_IPV4_FRAGMENT ||
+			    r == WIRE_ERR_IP6EXT_FRAGMENT)
+				finish(w, o, AGENT_CNT_drop_fragment,
+				       AGENT_ACT_DROP, 0);
+			else
+				drop_wire(w, o, r);
+			return;
+		}
+		finish(w, o, AGENT_CNT_tx_kernel_pass, AGENT_ACT_TX,
+		       AGENT_PORT_KERNEL);
+		return;
+	}
+	if (m.family == 0)
+		goto pass;
+	if (m.family == 6 && cfg->has_locator)
+		fn = srv6_sid_match(&cfg->srv6, cfg->locator, m.dst, NULL);
+	if (fn == SRV6_FUNC_NONE) {
+		vi = vip_find(cfg, m.family, m.dst, m.dport, m.l4_proto, true);
+		if (vi < 0) {
+			vi = vip_find(cfg, m.family, m.dst, m.dport,
+				      m.l4_proto, false);
+			routed = false;
+		}
+		if (vi < 0)
+			goto pass;
+	}
+	if (m.msgs & MSG_BIT(FRAGMENT)) {
+		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (m.family == 4 &&
+	    ipv4_hdr_csum_verify(frame + m.l3_off,
+				 (uint32_t)(frame[m.l3_off] & 0x0f) * 4u) !=
+	    WIRE_OK) {
+		finish(w, o, AGENT_CNT_drop_ipv4_csum, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (fn != SRV6_FUNC_NONE)
+		hunt_in(w, pb, &m, fn, now_ns, o);
+	else
+		dsr_in(w, pb, &m, vi, routed, now_ns, o);
+	return;
+pass:
+	finish(w, o, AGENT_CNT_tx_kernel_pass, AGENT_ACT_TX, AGENT_PORT_KERNEL);
+}
+
+/* ---- from the kernel: the application's replies ------------------------------ */
+
+/* WAIT: (s, lb::cs, client); DIRECT + FIN/RST: (s, lb::rms, client). */
+static void
+stick_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	   const struct agent_flow *f, enum srv6_func fn, enum agent_counter c,
+	   struct agent_out *o)
+{
+	uint8_t segs[3][16];
+	enum wire_result r;
+
+	memcpy(segs[0], w->cfg->locator, 16);
+	if (srv6_sid_make(&w->cfg->srv6, f->lb, fn, 0, segs[1]) != 0) {
+		finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
+		return;
+	}
+	memcpy(segs[2], m->dst, 16);
+	r = srh_insert(pb, m->l3_off, port_mtu(w, AGENT_PORT_WIRE),
+		       (const uint8_t (*)[16])segs, 3, 1);
+	if (r != WIRE_OK) {
+		if (r < WIRE_RESULT_MAX)
+			w->wire[r]++;
+		finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
+		return;
+	}
+	to_gateway(w, pb, c, o);
+}
+
+/* The metric answer (docs/wire-format.md, "Metric answer"): source :=
+ * leg address, destination := VIP, + client tuple + 125/29. */
+static void
+answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	    struct agent_flow *f, struct agent_out *o)
+{
+	const struct agent_vip_conf *v = &w->cfg->vip[f->vip];
+	const uint16_t mtu = port_mtu(w, AGENT_PORT_WIRE);
+	const uint16_t score = agent_worker_score(w);
+	const bool has_nonce = (f->flags & AGENT_FF_NONCE) != 0;
+	const enum ip6ext_encoding enc = (f->flags & AGENT_FF_DSTOPT) ?
+		IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
+	uint8_t *frame = pkt_buf_data(pb);
+	uint8_t client[16];
+	uint16_t cport = m->dport;
+	enum wire_result r;
+
+	f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
+	memcpy(client, m->dst, 16);
+	rewrite_addr(frame, pb->len, m, src_at(m), v->leg);
+	rewrite_addr(frame, pb->len, m, dst_at(m), v->addr);
+	if (m->family == 4) {
+		r = ipv4opt_insert_client(pb, m->l3_off, mtu,
+					  load_be32(client), cport);
+		if (r == WIRE_OK)
+			r = ipv4opt_insert_answer(pb, m->l3_off, mtu, score,
+						  has_nonce, f->nonce);
+	} else {
+		r = ip6ext_insert_client(pb, m->l3_off, mtu, enc, client,
+					 cport);
+		if (r == WIRE_OK)
+			r = ip6ext_insert_answer(pb, m->l3_off, mtu, enc, score,
+						 has_nonce ? f->nonce : 0);
+	}
+	if (r != WIRE_OK) {
+		if (r < WIRE_RESULT_MAX)
+			w->wire[r]++;
+		finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
+		return;
+	}
+	to_gateway(w, pb, AGENT_CNT_tx_wire_answer, o);
+}
+
+static void
+from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
+	    struct agent_out *o)
+{
+	const struct agent_config *cfg = w->cfg;
+	struct pkt_meta m;
+	struct flow_key k;
+	struct agent_flow *f;
+	enum wire_result r;
+	bool fin;
+	int vi;
+
+	w->cnt[AGENT_CNT_rx_kernel]++;
+	r = pkt_parse(pkt_buf_data(pb), pb->len, &m);
+	if (r != WIRE_OK) {
+		w->cnt[AGENT_CNT_kernel_unparsed]++;
+		goto pass;
+	}
+	if (m.family == 0)
+		goto pass;
+	vi = vip_find(cfg, m.family, m.src, m.sport, m.l4_proto, false);
+	if (vi < 0)
+		goto pass;
+	make_key(&k, m.family, m.dst, m.dport, m.src, m.sport, m.l4_proto);
+	f = ft_lookup(w, &k, now_ns);
+	if (f == NULL) {
+		finish(w, o, AGENT_CNT_tx_wire_direct, AGENT_ACT_TX,
+		       AGENT_PORT_WIRE);
+		return;
+	}
+	fin = is_fin_rst(&m);
+	flow_seen(f, &m, now_ns);
+	switch (f->state) {
+	case AGENT_FLOW_WAIT:
+		/* Table III: WAIT(lb), data from app: lb.createStickiness(s),
+		 * FIN included (the appliance must learn the server). */
+		if (fin)
+			uncount(w, f);
+		stick_send(w, pb, &m, f, SRV6_FUNC_CREATE_STICKINESS,
+			   AGENT_CNT_tx_wire_stick_create, o);
+		return;
+	case AGENT_FLOW_DIRECT:
+		if (fin) {
+			/* FIN from app: lb.removeStickiness(s), LISTEN
+			 * after 10 s. */
+			uncount(w, f);
+			f->state = AGENT_FLOW_CLOSING;
+			f->seen_ns = now_ns;
+			stick_send(w, pb, &m, f, SRV6_FUNC_REMOVE_STICKINESS,
+				   AGENT_CNT_tx_wire_stick_remove, o);
+			return;
+		}
+		break;
+	case AGENT_FLOW_CLOSING:
+		break;
+	default: /* AGENT_FLOW_DSR */
+		if (f->flags & AGENT_FF_ANSWER_DUE) {
+			if (!cfg->vip[f->vip].has_leg) {
+				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
+				w->cnt[AGENT_CNT_answer_no_leg]++;
+			} else {
+				answer_send(w, pb, &m, f, o);
+				if (fin) {
+					uncount(w, f);
+					ft_remove(w, f, AGENT_CNT_flow_closed);
+				}
+				return;
+			}
+		}
+		if (fin) {
+			uncount(w, f);
+			ft_remove(w, f, AGENT_CNT_flow_closed);
+		}
+		break;
+	}
+	finish(w, o, AGENT_CNT_tx_wire_direct, AGENT_ACT_TX, AGENT_PORT_WIRE);
+	return;
+pass:
+	finish(w, o, AGENT_CNT_tx_wire_pass, AGENT_ACT_TX, AGENT_PORT_WIRE);
+}
+
+void
+agent_worker_process(struct agent_worker *w, struct pkt_buf *pb,
+		     uint8_t in_port, uint64_t now_ns, struct agent_out *out)
+{
+	w->cnt[AGENT_CNT_rx]++;
+	w->last_now_ns = now_ns;
+	if (in_port == AGENT_PORT_KERNEL)
+		from_kernel(w, pb, now_ns, out);
+	else
+		from_wire(w, pb, now_ns, out);
+}

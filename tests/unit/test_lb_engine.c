@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance's engine without DPDK: what the pcap tests cannot reach
+ * with a fixed capture (an authenticated answer must echo a random nonce;
+ * the owner of a flow on another lcore), and a mutation run that checks
+ * the engine never crashes and accounts for every frame.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
+#include "dsrlb/ipv4opt.h"
+#include "dsrlb/lb_engine.h"
+#include "dsrlb/pkt_parse.h"
+#include "dsrlb/rng.h"
+#include "dsrlb/wire.h"
+
+#define HEADROOM 128
+#define BUFSZ    2048
+
+static const uint8_t lb_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
+static const uint8_t cl_mac[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t s1_mac[6] = { 2, 0, 0, 0, 0, 0x11 };
+
+struct fx {
+	struct lb_config cfg;
+	struct lb_state *st;
+	struct lb_worker w;
+	uint8_t buf[BUFSZ];
+	struct pkt_buf pb;
+};
+
+static void
+addr4(struct lb_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t t)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = 4;
+	a->a[0] = x;
+	a->a[1] = y;
+	a->a[2] = z;
+	a->a[3] = t;
+}
+
+/* One port (both roles), 10.0.0.1/24; VIP 10.0.0.100:80 dsr-feedback
+ * with backend 10.0.0.11 (static neighbour), probing every packet. */
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct lb_vip_conf *v;
+	char err[200];
+
+	assert_non_null(f);
+	lb_config_defaults(&f->cfg);
+	f->cfg.flow_capacity = 1024;
+	f->cfg.n_ports = 1;
+	strcpy(f->cfg.port[0].name, "wire");
+	strcpy(f->cfg.port[0].dev, "net_null0");
+	f->cfg.port[0].role = LB_ROLE_BOTH;
+	addr4(&f->cfg.port[0].ip4, 10, 0, 0, 1);
+	f->cfg.port[0].ip4_prefix_len = 24;
+	f->cfg.n_neigh = 2;
+	addr4(&f->cfg.neigh[0].ip, 10, 0, 0, 11);
+	memcpy(f->cfg.neigh[0].mac, s1_mac, 6);
+	addr4(&f->cfg.neigh[1].ip, 10, 0, 0, 2);
+	memcpy(f->cfg.neigh[1].mac, cl_mac, 6);
+	f->cfg.n_vips = 1;
+	f->cfg.vip = v = calloc(1, sizeof(*v));
+	assert_non_null(v);
+	strcpy(v->name, "web4");
+	addr4(&v->addr, 10, 0, 0, 100);
+	v->port = 80;
+	v->proto = IPPROTO_NUM_TCP;
+	v->transport = LB_TRANSPORT_DSR;
+	v->policy = LB_POLICY_BUSY;
+	v->auth = true;
+	v->probe_n = 1;
+	v->n_backends = 1;
+	strcpy(v->backend[0].name, "s1");
+	addr4(&v->backend[0].addr, 10, 0, 0, 11);
+	v->backend[0].weight = 1;
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	lb_config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+/* Write an Ethernet + IPv4 + TCP frame (no options) into f->pb. */
+static void
+frame4(struct fx *f, const uint8_t *smac, const uint8_t src[4],
+       const uint8_t dst[4], uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	uint8_t *p = f->buf + HEADROOM;
+	uint8_t *ip = p + ETH_HDR_LEN, *tcp = ip + 20;
+	uint32_t ps;
+
+	memset(f->buf, 0, sizeof(f->buf));
+	memcpy(p, lb_mac, 6);
+	memcpy(p + 6, smac, 6);
+	store_be16(p + 12, ETH_TYPE_IPV4);
+	ip[0] = 0x45;
+	store_be16(ip + 2, 40);
+	ip[6] = 0x40;
+	ip[8] = 64;
+	ip[9] = IPPROTO_NUM_TCP;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
+	store_be16(tcp, sport);
+	store_be16(tcp + 2, dport);
+	store_be32(tcp + 4, 1000);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	store_be16(tcp + 14, 8192);
+	ps = csum_pseudo_ipv4(load_be32(src), load_be32(dst), IPPROTO_NUM_TCP,
+			      20);
+	store_be16(tcp + 16, csum_l4(ps, tcp, 20));
+	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM,
+				      ETH_HDR_LEN + 40), WIRE_OK);
+}
+
+static const uint8_t C1[4] = { 10, 0, 0, 2 };
+static const uint8_t VIP[4] = { 10, 0, 0, 100 };
+static const uint8_t S1[4] = { 10, 0, 0, 11 };
+
+static struct lb_out
+run1(struct fx *f, uint64_t now)
+{
+	struct lb_out o;
+
+	lb_worker_burst(&f->w, &f->pb, 0, 1, now, &o);
+	return o;
+}
+
+/* The answer of s1 for C1's flow carrying @p score and @p nonce. */
+static void
+answer(struct fx *f, uint16_t score, uint32_t nonce)
+{
+	frame4(f, s1_mac, S1, VIP, 80, 40000, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(&f->pb, ETH_HDR_LEN, 0, score,
+					       true, nonce), WIRE_OK);
+}
+
+static void
+test_auth_nonce_echoed(void **state)
+{
+	struct fx *f = *state;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint16_t score = 0;
+	uint32_t nonce;
+
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	o = run1(f, 1000000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_REQ));
+	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
+	assert_memory_equal(m.dst, S1, 4);
+	nonce = m.nonce;
+	assert_int_not_equal(nonce, 0);
+	/* a wrong nonce is ignored (the reply still goes to the client) */
+	answer(f, 3, nonce ^ 1);
+	o = run1(f, 2000000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_bad_nonce], 1);
+	assert_int_equal(busy_select_score(f->w.vip[0].busy, 0, 2000000,
+					   &score), 0);
+	/* the echoed nonce updates the score */
+	answer(f, 3, nonce);
+	o = run1(f, 3000000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_accepted], 1);
+	assert_int_equal(busy_select_score(f->w.vip[0].busy, 0, 3000000,
+					   &score), 1);
+	assert_int_equal(score, 3);
+	/* restored towards the client, messages gone, checksums right */
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_int_equal(m.msgs, 0);
+	assert_memory_equal(m.src, VIP, 4);
+	assert_memory_equal(m.dst, C1, 4);
+	assert_int_equal(ipv4_hdr_csum_verify(pkt_buf_data(&f->pb) +
+					      ETH_HDR_LEN, 20), WIRE_OK);
+	/* a replay of the same answer is no longer due */
+	answer(f, 0, nonce);
+	(void)run1(f, 4000000);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_unsolicited], 1);
+	assert_int_equal(busy_select_score(f->w.vip[0].busy, 0, 4000000,
+					   &score), 1);
+	assert_int_equal(score, 3);
+}
+
+static uint16_t
+owner_is_one(void *arg, const struct flow_key *k)
+{
+	(void)arg;
+	(void)k;
+	return 1;
+}
+
+static void
+test_handoff_to_owner(void **state)
+{
+	struct fx *f = *state;
+	struct lb_out o;
+
+	f->w.owner = owner_is_one;
+	f->w.n_workers = 2;
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	o = run1(f, 1000000);
+	assert_int_equal(o.action, LB_ACT_HANDOFF);
+	assert_int_equal(o.owner, 1);
+	assert_int_equal(f->w.cnt[LB_CNT_handoff], 1);
+	assert_int_equal(flow_table_count(&f->w.ft), 0);
+	answer(f, 1, 5);
+	o = run1(f, 2000000);
+	assert_int_equal(o.action, LB_ACT_HANDOFF);
+	assert_int_equal(o.owner, 1);
+}
+
+static void
+test_drained_backend_gets_no_flow(void **state)
+{
+	struct fx *f = *state;
+	struct lb_out o;
+
+	/* the VIP's only backend drained: no new flow can go anywhere */
+	f->st->vip[0].n_active = 0;
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	o = run1(f, 1000000);
+	assert_int_equal(o.action, LB_ACT_DROP);
+	assert_int_equal(o.counter, LB_CNT_drop_no_backend);
+	f->st->vip[0].n_active = 1;
+}
+
+/* Mutated frames of every kind the engine handles: it must never crash
+ * (the ASan build runs this too), and every frame ends in exactly one
+ * final counter. */
+static void
+test_mutations_accounted(void **state)
+{
+	struct fx *f = *state;
+	struct rng r;
+	uint64_t ends = 0, rx;
+
+	rng_seed(&r, 7);
+	for (unsigned int i = 0; i < 100000; i++) {
+		struct lb_out o[4];
+		struct pkt_buf pbs[4];
+		static uint8_t bufs[4][BUFSZ];
+		unsigned int n = 1 + rng_below(&r, 4);
+
+		for (unsigned int k = 0; k < n; k++) {
+			switch (rng_below(&r, 3)) {
+			case 0:
+				frame4(f, cl_mac, C1, VIP,
+				       (uint16_t)(40000 + rng_below(&r, 64)),
+				       80, (uint8_t)rng_below(&r, 64));
+				break;
+			case 1:
+				answer(f, (uint16_t)rng_below(&r, 100),
+				       (uint32_t)rng_next(&r));
+				break;
+			default:
+				frame4(f, cl_mac, C1, VIP, 1, 80, 0);
+				(void)ipv4opt_insert_request(&f->pb,
+							     ETH_HDR_LEN, 0,
+							     false, 0);
+				break;
+			}
+			/* flip bytes and cut the frame */
+			for (unsigned int j = rng_below(&r, 4); j > 0; j--)
+				pkt_buf_data(&f->pb)[rng_below(&r, f->pb.len)]
+					^= (uint8_t)(1u << rng_below(&r, 8));
+			if (rng_below(&r, 4) == 0)
+				f->pb.len = rng_below(&r, f->pb.len + 1);
+			memcpy(bufs[k], f->buf, BUFSZ);
+			pbs[k] = f->pb;
+			pbs[k].base = bufs[k];
+		}
+		lb_worker_burst(&f->w, pbs, 0, n, (uint64_t)i * 1000, o);
+		for (unsigned int k = 0; k < n; k++) {
+			assert_true(o[k].action <= LB_ACT_HANDOFF);
+			assert_true(pbs[k].off + pbs[k].len <= BUFSZ);
+		}
+	}
+	rx = f->w.cnt[LB_CNT_rx];
+	for (unsigned int c = 0; c < LB_CNT_MAX; c++) {
+		const char *nm = lb_counter_name(c);
+
+		if (strncmp(nm, "tx_", 3) == 0 || strncmp(nm, "drop_", 5) == 0 ||
+		    strcmp(nm, "handoff") == 0 ||
+		    strcmp(nm, "neigh_consumed") == 0)
+			ends += f->w.cnt[c];
+	}
+	assert_int_equal(ends, rx);
+	assert_true(f->w.cnt[LB_CNT_tx_backend] > 0);
+	assert_true(f->w.cnt[LB_CNT_drop_malformed] > 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_auth_nonce_echoed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_drained_backend_gets_no_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mutations_accounted,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
