@@ -35,6 +35,7 @@
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_latency.h"
 #include "dsrlb/wire.h"
 #include "lb_config_load.h"
 
@@ -495,13 +496,7 @@ worker_main(void *arg)
 
 /* ---- latency-feedback control loop (main lcore) ----------------------------- */
 
-struct lat_vip_ctl {
-	struct lat_ctl *ctl;
-	uint32_t vip;
-};
-
-static struct lat_vip_ctl *lat_ctls;
-static uint32_t n_lat_ctls;
+static struct lb_latency lat;
 
 static int
 latency_setup(void)
@@ -509,37 +504,17 @@ latency_setup(void)
 	struct lat_ctl_conf lc;
 
 	lat_ctl_conf_default(&lc);
-	lat_ctls = calloc(state->n_vips ? state->n_vips : 1,
-			  sizeof(*lat_ctls));
-	if (lat_ctls == NULL)
-		return -ENOMEM;
-	for (uint32_t v = 0; v < state->n_vips; v++) {
-		const struct lb_vip_rt *vr = &state->vip[v];
-		uint32_t wts[LB_MAX_BACKENDS];
-		struct lat_ctl *c;
-
-		if (vr->conf.policy != LB_POLICY_LATENCY)
-			continue;
-		for (uint32_t b = 0; b < vr->conf.n_backends; b++)
-			wts[b] = vr->be[b].conf.weight;
-		c = calloc(1, lat_ctl_memsize(vr->conf.n_backends));
-		if (c == NULL ||
-		    lat_ctl_init(c, vr->conf.n_backends, wts, &lc) != 0) {
-			free(c);
-			fprintf(stderr, "dsrlb: vip %s: latency controller "
-				"refused its weights\n", vr->conf.name);
-			return -EINVAL;
-		}
-		lat_ctls[n_lat_ctls].ctl = c;
-		lat_ctls[n_lat_ctls].vip = v;
-		n_lat_ctls++;
+	if (lb_latency_init(&lat, state, &lc) != 0) {
+		fprintf(stderr, "dsrlb: the latency controller refused the "
+			"configured weights\n");
+		return -EINVAL;
 	}
 	return 0;
 }
 
-/* One step of every latency controller; a change rebuilds the VIP's
- * table aside and swaps it in; the old one is freed after every worker
- * went through a quiescent state (RCU), so no lcore ever stops. */
+/* One step of every latency controller; a change swaps the VIP's new
+ * table in, and the old one is freed after every worker went through a
+ * quiescent state (RCU), so no lcore ever stops. */
 static void
 latency_step(uint64_t now)
 {
@@ -547,29 +522,13 @@ latency_step(uint64_t now)
 
 	for (uint16_t i = 0; i < n_workers; i++)
 		ws[i] = &wk[i]->w;
-	for (uint32_t k = 0; k < n_lat_ctls; k++) {
-		struct lb_vip_rt *vr = &state->vip[lat_ctls[k].vip];
-		uint32_t nb = vr->conf.n_backends;
-		uint64_t lat[LB_MAX_BACKENDS];
-		struct chash_backend cb[LB_MAX_BACKENDS];
-		struct chash_config cc = { .m = vr->conf.chash_m, .c = 1,
-					   .seed = state->seed };
-		struct chash_table *nt = NULL, *old;
+	for (uint32_t k = 0; k < lat.n; k++) {
+		struct chash_table *nt, *old;
 
-		for (uint32_t b = 0; b < nb; b++)
-			lat[b] = lb_latency_estimate(ws, n_workers,
-						     lat_ctls[k].vip, b, now);
-		if (!lat_ctl_step(lat_ctls[k].ctl, lat, now))
+		nt = lb_latency_step(&lat, k, state, ws, n_workers, now, NULL);
+		if (nt == NULL)
 			continue;
-		for (uint32_t b = 0; b < nb; b++) {
-			memcpy(cb[b].key, vr->be[b].conf.addr.a, 16);
-			cb[b].key_len = vr->be[b].conf.addr.family == 4 ? 4 :
-									16;
-			cb[b].weight = (uint16_t)lat_ctls[k].ctl->weight[b];
-		}
-		if (chash_build(&nt, &cc, cb, nb) != 0)
-			continue;
-		old = atomic_exchange(&vr->ch1, nt);
+		old = atomic_exchange(&state->vip[lat.v[k].vip].ch1, nt);
 		rte_rcu_qsbr_synchronize(rcu, RTE_QSBR_THRID_INVALID);
 		chash_free(old);
 	}
@@ -874,7 +833,7 @@ main(int argc, char **argv)
 			uint64_t now = clock_tsc_ns();
 			uint64_t newest = 0;
 
-			if (n_lat_ctls && now - last_lat >= 10000000ull) {
+			if (lat.n && now - last_lat >= 10000000ull) {
 				latency_step(now);
 				last_lat = now;
 			}
@@ -900,7 +859,7 @@ main(int argc, char **argv)
 			while (!quit) {
 				uint64_t now = clock_tsc_ns();
 
-				if (n_lat_ctls && now - last_lat >=
+				if (lat.n && now - last_lat >=
 				    10000000ull) {
 					latency_step(now);
 					last_lat = now;
@@ -942,9 +901,7 @@ main(int argc, char **argv)
 		rte_ring_free(wk[i]->handoff);
 		rte_free(wk[i]);
 	}
-	for (uint32_t k = 0; k < n_lat_ctls; k++)
-		free(lat_ctls[k].ctl);
-	free(lat_ctls);
+	lb_latency_fini(&lat);
 	lb_state_free(state);
 	lb_config_free(&cfg);
 	rte_free(rcu);

@@ -19,6 +19,7 @@
 #include "dsrlb/csum.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_latency.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/rng.h"
 #include "dsrlb/wire.h"
@@ -323,6 +324,79 @@ test_mutations_accounted(void **state)
 	assert_true(f->w.cnt[LB_CNT_drop_malformed] > 0);
 }
 
+/* latency-feedback: flows to one backend answer in 200 us, to the other
+ * in 1.5 ms (the client's next batch waits for the answer, HotNets'22
+ * §3); the estimates see it from the client's packets alone, and the
+ * controller moves weight away from the slow backend: a new table. */
+static void
+test_latency_feedback_shifts_weight(void **state)
+{
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	const uint8_t S2[4] = { 10, 0, 0, 12 };
+	struct lat_ctl_conf lc;
+	struct lb_latency lat;
+	struct chash_table *t;
+	uint64_t est[2];
+	uint8_t be_of[64];
+	char err[200];
+	struct lb_worker *ws[1];
+
+	/* rebuild the fixture as a latency-feedback VIP of two backends */
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	v->policy = LB_POLICY_LATENCY;
+	v->auth = false;
+	v->probe_n = 0;
+	v->n_backends = 2;
+	strcpy(v->backend[1].name, "s2");
+	addr4(&v->backend[1].addr, 10, 0, 0, 12);
+	v->backend[1].weight = 1;
+	f->cfg.n_neigh = 3;
+	addr4(&f->cfg.neigh[2].ip, 10, 0, 0, 12);
+	memcpy(f->cfg.neigh[2].mac, s1_mac, 6);
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+	/* 64 flows; where did each go? */
+	for (unsigned int k = 0; k < 64; k++) {
+		struct pkt_meta m;
+
+		frame4(f, cl_mac, C1, VIP, (uint16_t)(30000 + k), 80,
+		       TCP_FLAG_SYN);
+		assert_int_equal(run1(f, 1000).action, LB_ACT_TX);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		be_of[k] = memcmp(m.dst, S2, 4) == 0;
+	}
+	/* 300 ms of traffic: one packet per flow per response time */
+	for (uint64_t now = 100000; now < 300000000ull; now += 100000) {
+		for (unsigned int k = 0; k < 64; k++) {
+			uint64_t period = be_of[k] ? 1500000 : 200000;
+
+			if (now % period != 0)
+				continue;
+			frame4(f, cl_mac, C1, VIP, (uint16_t)(30000 + k), 80,
+			       TCP_FLAG_ACK | TCP_FLAG_PSH);
+			(void)run1(f, now);
+		}
+	}
+	assert_true(f->w.cnt[LB_CNT_lat_samples] > 100);
+	lat_ctl_conf_default(&lc);
+	assert_int_equal(lb_latency_init(&lat, f->st, &lc), 0);
+	assert_int_equal(lat.n, 1);
+	ws[0] = &f->w;
+	t = lb_latency_step(&lat, 0, f->st, ws, 1, 300000000ull, est);
+	assert_true(est[0] >= 190000 && est[0] <= 210000);
+	assert_true(est[1] >= 1400000 && est[1] <= 1600000);
+	assert_non_null(t);
+	/* the slow backend lost weight, the fast one gained it */
+	assert_true(lat.v[0].ctl->weight[1] < lat.v[0].ctl->weight[0]);
+	assert_true(t->members[1].owned_first < t->members[0].owned_first);
+	chash_free(t);
+	lb_latency_fini(&lat);
+}
+
 int
 main(void)
 {
@@ -335,6 +409,8 @@ main(void)
 			test_drained_backend_gets_no_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutations_accounted,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_latency_feedback_shifts_weight, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
