@@ -611,11 +611,14 @@ static bool
 hunt_pass(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	  struct srh_view *sv, struct agent_out *o)
 {
-	enum wire_result r = srh_advance(pkt_buf_data(pb), pb->len, m->l3_off,
-					 sv);
+	enum wire_result r;
 
-	if (r == WIRE_ERR_SRH_EXHAUSTED)
+	/* Segments Left 1: the next segment is the final destination (the
+	 * VIP), no other candidate: this server is the last one (6LB
+	 * Algorithm 1, "SegmentsLeft = 1"). */
+	if (sv->segments_left <= 1)
 		return false;
+	r = srh_advance(pkt_buf_data(pb), pb->len, m->l3_off, sv);
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return true;

@@ -587,6 +587,21 @@ print_counters(void)
 		snprintf(name, sizeof(name), "wire.%s", wire_result_name(k));
 		emit(f, name, wire[k], false);
 	}
+	/* Per lcore: what each worker received and sent, and its flows. */
+	for (uint16_t i = 0; i < n_workers; i++) {
+		static const enum lb_counter per[] = {
+			LB_CNT_rx, LB_CNT_tx_backend, LB_CNT_tx_client,
+			LB_CNT_handoff, LB_CNT_flow_new,
+		};
+
+		for (unsigned int k = 0; k < RTE_DIM(per); k++) {
+			snprintf(name, sizeof(name), "lcore.%u.%s",
+				 wk[i]->lcore, lb_counter_name(per[k]));
+			emit(f, name, wk[i]->w.cnt[per[k]], false);
+		}
+		snprintf(name, sizeof(name), "lcore.%u.flows", wk[i]->lcore);
+		emit(f, name, flow_table_count(&wk[i]->w.ft), false);
+	}
 	if (!opt.quiet)
 		printf("  flow table:\n");
 	emit(f, "flows.live", flows, true);

@@ -719,6 +719,60 @@ backend.s1 = 10.0.0.11
         "drop_server_plain": 1})
 
 
+def resolve(r):
+    """Next hops without a static entry: the packet that needs one becomes
+    the ARP request / neighbour solicitation (at most one a second), the
+    answer is learned, and the client's retransmission goes through."""
+    cfg = general().replace("10.0.0.11 = 02:00:00:00:00:11\n", "") \
+        .replace("2001:db8::11 = 02:00:00:00:00:11\n", "") + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 2001:db8::11
+"""
+    t = Clock()
+    fi, ex = [], []
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    req = bytes(Ether(src=LB_MAC, dst="ff:ff:ff:ff:ff:ff") /
+                ARP(op=1, hwsrc=LB_MAC, psrc="10.0.0.1",
+                    hwdst="00:00:00:00:00:00", pdst=S1))
+    ex.append(req + b"\0" * (60 - len(req)))
+    fi.append((t(0.5), v4(C1, VIP4, syn, smac=2)))      # rate-limited
+    fi.append((t(), bytes(Ether(src=mac(0x11), dst=LB_MAC) /
+                          ARP(op=2, hwsrc=mac(0x11), psrc=S1,
+                              hwdst=LB_MAC, pdst="10.0.0.1"))))
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    c6, s6, vip6 = "2001:db8::2", "2001:db8::11", "2001:db8::100"
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(bytes(Ether(src=LB_MAC, dst="33:33:ff:00:00:11") /
+                    IPv6(src="2001:db8::1", dst="ff02::1:ff00:11",
+                         hlim=255) /
+                    ICMPv6ND_NS(tgt=s6) /
+                    ICMPv6NDOptSrcLLAddr(lladdr=LB_MAC)))
+    fi.append((t(), bytes(Ether(src=mac(0x11), dst=LB_MAC) /
+                          IPv6(src=s6, dst="2001:db8::1", hlim=255) /
+                          ICMPv6ND_NA(tgt=s6, R=0, S=1, O=1) /
+                          ICMPv6NDOptDstLLAddr(lladdr=mac(0x11)))))
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(v6(c6, s6, syn, [ext27(c6, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    r.run("resolve", cfg, fi, ex, {
+        "tx_neigh_request": 2, "drop_neigh_unresolved": 1,
+        "neigh_consumed": 2, "tx_backend": 2})
+
+
 def workers(r):
     """Two workers on a port with two queues and no RSS: each computes the
     owner of a flow with the same Toeplitz hash (rte_thash), and packets
@@ -754,7 +808,7 @@ backend.s1 = 10.0.0.11
 
 
 SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
-             malformed, ports, workers]
+             malformed, ports, resolve, workers]
 
 
 def main():
