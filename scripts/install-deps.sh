@@ -12,7 +12,8 @@ fi
 
 PKGS="build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
-	clang libclang-rt-14-dev tshark python3-scapy"
+	clang libclang-rt-14-dev tshark python3-scapy
+	gnuplot-nox"
 
 missing=
 for p in $PKGS; do

@@ -99,6 +99,9 @@ struct lb_backend_conf {
 	uint16_t weight;       /**< 0..CHASH_WEIGHT_MAX; 0: drained */
 	bool has_locator;
 	uint8_t locator[16];   /**< SRv6 locator (srv6 transport) */
+	bool removed;          /**< console: removed; the slot stays so that
+				*   the index of every other backend, which
+				*   pinned flows hold, never changes */
 };
 
 struct lb_vip_conf {
@@ -117,6 +120,10 @@ struct lb_vip_conf {
 	uint32_t chash_m;      /**< buckets (prime); 0: default */
 	struct sr_accept_conf accept_hint; /**< unused by the LB; kept for
 					    *   the console's show */
+	bool removed;          /**< console: removed (index kept) */
+	uint8_t chash_c;       /**< hunt candidates C, 1..2; 0: 2 */
+	uint32_t lat_alpha_ppm; /**< latency-feedback: share moved per
+				 *   step; 0: the controller's default */
 	uint32_t n_backends;
 	struct lb_backend_conf backend[LB_MAX_BACKENDS];
 };
@@ -144,6 +151,8 @@ struct lb_config {
 	struct lb_neigh_conf neigh[LB_MAX_NEIGHBOURS];
 	uint32_t n_routes;
 	struct lb_route_conf route[LB_MAX_ROUTES];
+	bool allow_empty_vips;      /**< console: a VIP may have no
+				     *   backend yet */
 	uint32_t n_vips;
 	struct lb_vip_conf *vip;    /**< n_vips entries (heap) */
 };

@@ -147,6 +147,7 @@ struct lb_nh {
  *  the control plane or by a worker learning an on-link host; a slot is
  *  published by the release store of @c n after it is filled. */
 struct lb_nh_table {
+	_Atomic uint32_t refs;      /**< states sharing it */
 	_Atomic uint32_t n;
 	_Atomic uint32_t reserved;
 	struct lb_nh e[LB_NH_MAX];
@@ -241,6 +242,11 @@ struct lb_out {
 typedef uint16_t (*lb_owner_fn)(void *arg, const struct flow_key *k);
 
 struct lb_worker_vip {
+	uint8_t synced;             /**< tables follow a state */
+	uint8_t probe_adaptive;
+	uint32_t probe_n;           /**< current probe interval (0: none) */
+	uint8_t state[LB_MAX_BACKENDS];  /**< backend states applied */
+	uint16_t weight[LB_MAX_BACKENDS]; /**< baseline weights applied */
 	struct busy_table *busy;
 	struct probe_sched *probe;
 	struct baseline_table *base;
@@ -283,6 +289,25 @@ int lb_state_build(struct lb_state **out, const struct lb_config *cfg,
 		   const uint8_t (*port_mac)[6], char *err, unsigned int len);
 void lb_state_free(struct lb_state *st);
 
+/**
+ * lb_state_build() of the state that replaces @p prev (live
+ * reconfiguration): the next-hop table, with what was learned, is shared
+ * with @p prev. VIP and backend indices must be stable between the two
+ * configurations (the console only appends and marks removed).
+ */
+int lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
+			const uint8_t (*port_mac)[6],
+			const struct lb_state *prev, char *err,
+			unsigned int len);
+
+/**
+ * The consistent-hash input of VIP @p v: one slot per backend, weight 0
+ * for drained and removed ones (a removed one gets a key no live backend
+ * can have); @p weights replaces the configured weights when not NULL.
+ */
+void lb_state_chash_input(const struct lb_vip_rt *v, const uint32_t *weights,
+			  struct chash_backend *cb);
+
 /** Find a next hop by address. @return its index or LB_NH_NONE. */
 uint32_t lb_state_nh_find(const struct lb_state *st, const struct lb_addr *a);
 
@@ -311,6 +336,22 @@ int lb_state_route(const struct lb_state *st, const struct lb_addr *dst,
 int lb_worker_init(struct lb_worker *w, const struct lb_state *st,
 		   uint16_t index, uint16_t n_workers, uint64_t seed);
 void lb_worker_fini(struct lb_worker *w);
+
+/**
+ * Live reconfiguration, step 1 (control thread, before publishing @p st):
+ * allocate the worker's tables for VIPs that @p st adds. Touches nothing
+ * the worker is using. @return 0 or -ENOMEM.
+ */
+int lb_worker_prepare(struct lb_worker *w, const struct lb_state *st);
+
+/**
+ * Step 2 (on the worker itself, between bursts): apply @p st's backend
+ * states, weights and probe intervals to the worker's tables and switch
+ * to it. The flow table is kept: VIP and backend indices are stable
+ * across states (removed ones stay as removed slots), so a pinned flow
+ * keeps its backend. No allocation.
+ */
+void lb_worker_adopt(struct lb_worker *w, const struct lb_state *st);
 
 /**
  * Process @p n (<= LB_BURST_MAX) frames received on port index

@@ -699,6 +699,11 @@ check_backend(const struct lb_config *c, const struct lb_vip_conf *vp,
 	char buf[INET6_ADDRSTRLEN];
 	uint32_t k;
 
+	/* A removed slot (console) stays only so that its pinned flows keep
+	 * their index; it takes part in nothing else. */
+	if (b->removed)
+		return 0;
+
 	if (memchr(b->name, '\0', sizeof(b->name)) == NULL ||
 	    !lb_name_valid(b->name))
 		return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
@@ -747,6 +752,8 @@ check_backend(const struct lb_config *c, const struct lb_vip_conf *vp,
 	for (k = 0; k < j; k++) {
 		const struct lb_backend_conf *o = &vp->backend[k];
 
+		if (o->removed)
+			continue;
 		if (strcmp(o->name, b->name) == 0)
 			return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
 				    "vip %s: backend %s: duplicate backend "
@@ -772,6 +779,9 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 	char buf[INET6_ADDRSTRLEN];
 	uint32_t j;
 	int ret;
+
+	if (vp->removed)
+		return 0;
 
 	if (memchr(vp->name, '\0', sizeof(vp->name)) == NULL ||
 	    !lb_name_valid(vp->name))
@@ -847,7 +857,7 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "chash_m",
 			    "vip %s: chash_m %u must be a prime in %u..%u",
 			    vp->name, vp->chash_m, CHASH_M_MIN, CHASH_M_MAX);
-	if (vp->n_backends == 0)
+	if (vp->n_backends == 0 && !c->allow_empty_vips)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, NULL,
 			    "vip %s: no backend: at least one backend.NAME "
 			    "is required", vp->name);
@@ -858,6 +868,8 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 	for (j = 0; j < i; j++) {
 		const struct lb_vip_conf *o = &c->vip[j];
 
+		if (o->removed)
+			continue;
 		if (lb_addr_eq(&o->addr, &vp->addr) && o->port == vp->port &&
 		    o->proto == vp->proto)
 			return fail(v, LB_CFG_OBJ_VIP, i, -1, "address",

@@ -635,7 +635,7 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		if (r != WIRE_OK)
 			goto fail;
 	}
-	if (wv->probe != NULL && probe_sched_packet(wv->probe, b, now_ns)) {
+	if (wv->probe_n != 0 && probe_sched_packet(wv->probe, b, now_ns)) {
 		uint32_t nonce = 0;
 
 		if (v->conf.auth) {
@@ -1197,13 +1197,131 @@ lb_worker_maintain(struct lb_worker *w, uint64_t now_ns, uint32_t budget)
 
 /* ---- worker set-up ------------------------------------------------------ */
 
+/* Per-VIP worker state is sized for LB_MAX_BACKENDS slots from the start,
+ * so that backends added from the console need no allocation on the
+ * worker, and a slot index (which pinned flows hold) never moves. */
+static int
+worker_vip_alloc(struct lb_worker *w, uint32_t v)
+{
+	struct lb_worker_vip *wv = &w->vip[v];
+	const struct lb_state *st = w->st;
+	struct busy_conf bc;
+	struct probe_conf pc;
+	const uint32_t nb = LB_MAX_BACKENDS;
+
+	if (wv->busy != NULL)
+		return 0;
+	busy_conf_default(&bc);
+	bc.max_age_ns = st->cfg.score_max_age_ns;
+	bc.ewma_w = st->cfg.score_ewma_w;
+	bc.max_step = st->cfg.score_max_step;
+	probe_conf_default(&pc);
+	pc.n = 0;
+	pc.timeout_ns = st->cfg.probe_timeout_ns;
+	/* Adaptive sampling is chosen when the VIP is created. */
+	if (v < st->n_vips && st->vip[v].conf.probe_adaptive) {
+		pc.adaptive = true;
+		pc.n = st->vip[v].conf.probe_n;
+		if (pc.n == 0)
+			pc.n = pc.n_min;
+		if (pc.n_max < pc.n)
+			pc.n_max = pc.n;
+		if (pc.n_min > pc.n)
+			pc.n_min = pc.n;
+	}
+	wv->busy = calloc(1, busy_table_memsize(nb));
+	wv->base = calloc(1, baseline_table_memsize(nb));
+	wv->probe = calloc(1, probe_sched_memsize(nb));
+	wv->nonce = calloc(nb, sizeof(*wv->nonce));
+	wv->lat = calloc(nb, sizeof(*wv->lat));
+	wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
+	if (wv->busy == NULL || wv->base == NULL || wv->probe == NULL ||
+	    wv->nonce == NULL || wv->lat == NULL || wv->be_cnt == NULL)
+		return -ENOMEM;
+	if (busy_table_init(wv->busy, nb, &bc) != 0 ||
+	    baseline_table_init(wv->base, nb, 1) != 0 ||
+	    probe_sched_init(wv->probe, nb, &pc) != 0)
+		return -EINVAL;
+	for (uint32_t b = 0; b < nb; b++) {
+		(void)busy_table_set_state(wv->busy, b,
+					   SELECT_BACKEND_REMOVED);
+		(void)baseline_set_state(wv->base, b, SELECT_BACKEND_REMOVED);
+	}
+	wv->probe_n = pc.n;
+	wv->probe_adaptive = pc.adaptive;
+	return 0;
+}
+
+/* Bring the worker's per-VIP tables in line with @p st: backend states
+ * and weights, probe interval. Runs on the worker (lb_worker_adopt) or
+ * before it starts (lb_worker_init); O(backends), no allocation. */
+static void
+worker_sync(struct lb_worker *w, const struct lb_state *st)
+{
+	for (uint32_t v = 0; v < st->n_vips; v++) {
+		const struct lb_vip_rt *vr = &st->vip[v];
+		struct lb_worker_vip *wv = &w->vip[v];
+		uint32_t n = vr->conf.removed ? 0 : vr->conf.n_backends;
+		uint32_t pn = vr->conf.transport == LB_TRANSPORT_DSR ?
+			      vr->conf.probe_n : 0;
+
+		for (uint32_t b = 0; b < LB_MAX_BACKENDS; b++) {
+			uint8_t want = b < n ? vr->be[b].state :
+					       SELECT_BACKEND_REMOVED;
+
+			if (wv->state[b] != want || !wv->synced) {
+				(void)busy_table_set_state(wv->busy, b,
+					(enum select_backend_state)want);
+				(void)baseline_set_state(wv->base, b,
+					(enum select_backend_state)want);
+				if (want == SELECT_BACKEND_REMOVED)
+					(void)probe_sched_reset_backend(
+						wv->probe, b);
+				wv->state[b] = want;
+			}
+			if (b < n && vr->be[b].conf.weight > 0 &&
+			    wv->weight[b] != vr->be[b].conf.weight) {
+				(void)baseline_set_weight(wv->base, b,
+						vr->be[b].conf.weight);
+				wv->weight[b] = vr->be[b].conf.weight;
+			}
+		}
+		if ((pn != wv->probe_n || !wv->synced) &&
+		    !(wv->probe_adaptive && pn != 0)) {
+			(void)probe_sched_set_n(wv->probe, pn);
+			wv->probe_n = pn;
+		}
+		wv->synced = true;
+	}
+}
+
+int
+lb_worker_prepare(struct lb_worker *w, const struct lb_state *st)
+{
+	const struct lb_state *cur = w->st;
+	int rc = 0;
+
+	/* Allocation reads the [general] score settings of the state it is
+	 * given; the worker keeps running on its current one meanwhile. */
+	w->st = st;
+	for (uint32_t v = 0; v < st->n_vips && rc == 0; v++)
+		rc = worker_vip_alloc(w, v);
+	w->st = cur;
+	return rc;
+}
+
+void
+lb_worker_adopt(struct lb_worker *w, const struct lb_state *st)
+{
+	worker_sync(w, st);
+	w->st = st;
+}
+
 int
 lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	       uint16_t n_workers, uint64_t seed)
 {
 	struct flow_table_config fc = { 0 };
-	struct busy_conf bc;
-	struct probe_conf pc;
 	int rc;
 
 	if (w == NULL || st == NULL || n_workers == 0 || index >= n_workers)
@@ -1223,68 +1341,20 @@ lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	rc = flow_table_init(&w->ft, &fc, NULL, 0);
 	if (rc != 0)
 		return rc;
-	w->vip = calloc(st->n_vips ? st->n_vips : 1, sizeof(*w->vip));
+	/* Room for every VIP the console may add: the array never moves. */
+	w->vip = calloc(LB_MAX_VIPS, sizeof(*w->vip));
 	w->lat = calloc(LB_LAT_SLOTS, sizeof(*w->lat));
-	if (w->vip == NULL || w->lat == NULL)
-		goto nomem;
-	busy_conf_default(&bc);
-	bc.max_age_ns = st->cfg.score_max_age_ns;
-	bc.ewma_w = st->cfg.score_ewma_w;
-	bc.max_step = st->cfg.score_max_step;
-	for (uint32_t v = 0; v < st->n_vips; v++) {
-		const struct lb_vip_rt *vr = &st->vip[v];
-		struct lb_worker_vip *wv = &w->vip[v];
-		uint32_t nb = vr->conf.n_backends;
-
-		wv->busy = calloc(1, busy_table_memsize(nb));
-		wv->base = calloc(1, baseline_table_memsize(nb));
-		wv->nonce = calloc(nb, sizeof(*wv->nonce));
-		wv->lat = calloc(nb, sizeof(*wv->lat));
-		wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
-		if (wv->busy == NULL || wv->base == NULL ||
-		    wv->nonce == NULL || wv->lat == NULL ||
-		    wv->be_cnt == NULL)
-			goto nomem;
-		if (busy_table_init(wv->busy, nb, &bc) != 0)
-			goto inval;
-		if (baseline_table_init(wv->base, nb, 1) != 0)
-			goto inval;
-		for (uint32_t b = 0; b < nb; b++) {
-			if (vr->be[b].conf.weight > 0 &&
-			    baseline_set_weight(wv->base, b,
-						vr->be[b].conf.weight) != 0)
-				goto inval;
-			(void)busy_table_set_state(wv->busy, b,
-				(enum select_backend_state)vr->be[b].state);
-			(void)baseline_set_state(wv->base, b,
-				(enum select_backend_state)vr->be[b].state);
-		}
-		if (vr->conf.transport == LB_TRANSPORT_DSR &&
-		    vr->conf.probe_n > 0) {
-			probe_conf_default(&pc);
-			pc.n = vr->conf.probe_n;
-			pc.timeout_ns = st->cfg.probe_timeout_ns;
-			pc.adaptive = vr->conf.probe_adaptive;
-			if (pc.adaptive) {
-				if (pc.n_max < pc.n)
-					pc.n_max = pc.n;
-				if (pc.n_min > pc.n)
-					pc.n_min = pc.n;
-			}
-			wv->probe = calloc(1, probe_sched_memsize(nb));
-			if (wv->probe == NULL)
-				goto nomem;
-			if (probe_sched_init(wv->probe, nb, &pc) != 0)
-				goto inval;
-		}
+	if (w->vip == NULL || w->lat == NULL) {
+		lb_worker_fini(w);
+		return -ENOMEM;
 	}
+	rc = lb_worker_prepare(w, st);
+	if (rc != 0) {
+		lb_worker_fini(w);
+		return rc;
+	}
+	worker_sync(w, st);
 	return 0;
-nomem:
-	lb_worker_fini(w);
-	return -ENOMEM;
-inval:
-	lb_worker_fini(w);
-	return -EINVAL;
 }
 
 void
@@ -1292,8 +1362,7 @@ lb_worker_fini(struct lb_worker *w)
 {
 	if (w == NULL)
 		return;
-	for (uint32_t v = 0; w->vip != NULL && w->st != NULL &&
-	     v < w->st->n_vips; v++) {
+	for (uint32_t v = 0; w->vip != NULL && v < LB_MAX_VIPS; v++) {
 		free(w->vip[v].busy);
 		free(w->vip[v].base);
 		free(w->vip[v].nonce);
@@ -1316,9 +1385,8 @@ lb_latency_estimate(struct lb_worker *const *w, unsigned int n, uint32_t vip,
 	unsigned int k = 0;
 
 	for (unsigned int i = 0; i < n && k < LAT_BACKEND_MERGE_MAX; i++) {
-		if (w[i] == NULL || w[i]->vip == NULL ||
-		    vip >= w[i]->st->n_vips ||
-		    be >= w[i]->st->vip[vip].conf.n_backends)
+			if (w[i] == NULL || w[i]->vip == NULL || vip >= LB_MAX_VIPS ||
+		    w[i]->vip[vip].lat == NULL || be >= LB_MAX_BACKENDS)
 			continue;
 		/* A copy: the worker keeps writing its own (a torn sample
 		 * only moves the median by one position). */

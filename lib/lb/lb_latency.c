@@ -75,11 +75,7 @@ lb_latency_step(struct lb_latency *l, unsigned int k,
 		return NULL;
 	/* The controller's weights feed the table as they are: it depends
 	 * only on their ratios (latency_ctl.h). */
-	for (uint32_t b = 0; b < nb; b++) {
-		memcpy(cb[b].key, vr->be[b].conf.addr.a, 16);
-		cb[b].key_len = vr->be[b].conf.addr.family == 4 ? 4 : 16;
-		cb[b].weight = (uint16_t)l->v[k].ctl->weight[b];
-	}
+	lb_state_chash_input(vr, l->v[k].ctl->weight, cb);
 	cc.m = vr->conf.chash_m;
 	cc.c = 1;
 	cc.seed = st->seed;

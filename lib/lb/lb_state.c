@@ -247,12 +247,20 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 		uint8_t port;
 
 		be->conf = *bc;
-		be->state = bc->weight ? SELECT_BACKEND_ACTIVE :
+		be->state = bc->removed || vc->removed ?
+				SELECT_BACKEND_REMOVED :
+			    bc->weight ? SELECT_BACKEND_ACTIVE :
 					 SELECT_BACKEND_DRAINED;
-		if (bc->weight)
+		if (be->state == SELECT_BACKEND_ACTIVE)
 			v->n_active++;
+		/* A removed backend owns no bucket and answers nothing, but
+		 * its pinned flows still reach it until they end. */
 		if (lb_state_route(st, &bc->addr, LB_ROLE_SERVER, &port,
 				   &nh_ip) != 0) {
+			if (be->state == SELECT_BACKEND_REMOVED) {
+				be->nh = LB_NH_NONE;
+				continue;
+			}
 			free(cb);
 			errf(err, len, "vip %s backend %s: no route to %s",
 			     vc->name, bc->name,
@@ -287,9 +295,8 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 					return -EINVAL;
 				}
 		}
-		memcpy(cb[b].key, bc->addr.a, 16);
-		cb[b].key_len = bc->addr.family == 4 ? 4 : 16;
-		cb[b].weight = bc->weight;
+		if (be->state == SELECT_BACKEND_REMOVED)
+			continue;
 		/* Answers are matched VIP first, then backend. */
 		(void)map_put(&st->backend_map, bc->addr.family, bc->addr.a,
 			      (uint16_t)vi, LB_MAP_BACKEND_PROTO, b);
@@ -313,6 +320,12 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 			}
 		}
 	}
+	if (vc->removed) {
+		/* A removed VIP receives nothing: no table, no map entry. */
+		free(cb);
+		return 0;
+	}
+	lb_state_chash_input(v, NULL, cb);
 	cc.m = vc->chash_m;
 	cc.seed = st->seed;
 	cc.c = 1;
@@ -323,7 +336,7 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 		atomic_store(&v->ch1, t1);
 	}
 	if (rc == 0 && vc->transport == LB_TRANSPORT_SRV6) {
-		cc.c = 2;
+		cc.c = vc->chash_c ? vc->chash_c : 2;
 		rc = chash_build(&v->ch2, &cc, cb, vc->n_backends);
 	}
 	free(cb);
@@ -351,6 +364,36 @@ int
 lb_state_build(struct lb_state **out, const struct lb_config *cfg,
 	       const uint8_t (*port_mac)[6], char *err, unsigned int len)
 {
+	return lb_state_build_next(out, cfg, port_mac, NULL, err, len);
+}
+
+void
+lb_state_chash_input(const struct lb_vip_rt *v, const uint32_t *weights,
+		     struct chash_backend *cb)
+{
+	for (uint32_t b = 0; b < v->conf.n_backends; b++) {
+		const struct lb_backend_rt *be = &v->be[b];
+
+		memcpy(cb[b].key, be->conf.addr.a, 16);
+		cb[b].key_len = be->conf.addr.family == 4 ? 4 : 16;
+		cb[b].weight = be->state != SELECT_BACKEND_ACTIVE ? 0 :
+			       weights != NULL ? (uint16_t)weights[b] :
+						 be->conf.weight;
+		if (be->state == SELECT_BACKEND_REMOVED) {
+			/* A key no live backend can have (2 bytes), so that
+			 * the address may come back in another slot. */
+			cb[b].key[0] = 0xff;
+			cb[b].key[1] = (uint8_t)b;
+			cb[b].key_len = 2;
+		}
+	}
+}
+
+int
+lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
+		    const uint8_t (*port_mac)[6], const struct lb_state *prev,
+		    char *err, unsigned int len)
+{
 	struct lb_state *st;
 	uint32_t n_be = 0;
 	int rc;
@@ -371,7 +414,11 @@ lb_state_build(struct lb_state **out, const struct lb_config *cfg,
 	st->cfg.vip = calloc(cfg->n_vips ? cfg->n_vips : 1,
 			     sizeof(*cfg->vip));
 	st->vip = calloc(cfg->n_vips ? cfg->n_vips : 1, sizeof(*st->vip));
-	st->nht = calloc(1, sizeof(*st->nht));
+	/* Next hops (and the MACs learned for them) carry over from the
+	 * state this one replaces. */
+	st->nht = prev != NULL ? prev->nht : calloc(1, sizeof(*st->nht));
+	if (st->nht != NULL)
+		atomic_fetch_add(&st->nht->refs, 1);
 	if (st->cfg.vip == NULL || st->vip == NULL || st->nht == NULL)
 		goto nomem;
 	memcpy(st->cfg.vip, cfg->vip, cfg->n_vips * sizeof(*cfg->vip));
@@ -477,6 +524,7 @@ lb_state_free(struct lb_state *st)
 	free(st->addr_map.slot);
 	free(st->backend_map.slot);
 	free(st->leg_map.slot);
-	free(st->nht);
+	if (st->nht != NULL && atomic_fetch_sub(&st->nht->refs, 1) == 1)
+		free(st->nht);
 	free(st);
 }
