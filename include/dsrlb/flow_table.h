@@ -226,6 +226,32 @@ uint32_t flow_table_lookup(struct flow_table *t, const struct flow_key *key,
 			   uint32_t hash, uint64_t now_ns);
 
 /**
+ * Read-only lookup for another thread (the console): like
+ * flow_table_lookup() but reclaims nothing and counts nothing, so it
+ * writes no byte of the table. Run concurrently with the owner it gives a
+ * best-effort snapshot (an entry being moved may be missed).
+ * @param v       the entry's value when found (may be NULL)
+ * @param age_ns  time since the entry was last seen (may be NULL)
+ * @return its slot id, or FLOW_TABLE_MISS.
+ */
+uint32_t flow_table_peek(const struct flow_table *t,
+			 const struct flow_key *key, uint32_t hash,
+			 uint64_t now_ns, struct flow_value *v,
+			 uint64_t *age_ns);
+
+/**
+ * Read-only walk over the live entries (for the console, from another
+ * thread: a best-effort snapshot, no byte of the table is written).
+ * @p cb (may be NULL: just count) returns non-zero to stop.
+ * @return the number of live entries visited.
+ */
+uint64_t flow_table_foreach(const struct flow_table *t, uint64_t now_ns,
+			    int (*cb)(void *arg, const struct flow_key *k,
+				      const struct flow_value *v,
+				      uint64_t age_ns),
+			    void *arg);
+
+/**
  * Look up @p n keys (keys[i] of hash hashes[i]): prefetches every
  * candidate bucket of a group first, then the keys whose signature
  * matches, then compares. Same results and counters as @p n calls of

@@ -369,6 +369,10 @@ void lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 void lb_worker_maintain(struct lb_worker *w, uint64_t now_ns,
 			uint32_t budget);
 
+/** The 32-bit hash of a flow key the flow table and the consistent-hash
+ *  tables use (seeded with [general] chash_seed). */
+uint32_t lb_key_hash(const struct lb_state *st, const struct flow_key *k);
+
 /** Name and description of a counter. */
 const char *lb_counter_name(unsigned int c);
 const char *lb_counter_desc(unsigned int c);

@@ -315,6 +315,62 @@ prefetch_kv(const struct flow_kv *kv)
 }
 
 uint32_t
+flow_table_peek(const struct flow_table *t, const struct flow_key *key,
+		uint32_t hash, uint64_t now_ns, struct flow_value *v,
+		uint64_t *age_ns)
+{
+	uint32_t slot = find(t, key, hash);
+	const struct flow_bucket *b;
+	uint32_t now_tick = tick_of(t, now_ns);
+
+	if (slot == FLOW_TABLE_MISS)
+		return FLOW_TABLE_MISS;
+	b = &t->buckets[slot / BE];
+	if (is_expired(t, b, slot % BE, now_tick))
+		return FLOW_TABLE_MISS;
+	if (v != NULL)
+		(void)flow_table_get(t, slot, v);
+	if (age_ns != NULL)
+		*age_ns = (uint64_t)age_of(b, slot % BE, now_tick)
+			  << t->tick_shift;
+	return slot;
+}
+
+uint64_t
+flow_table_foreach(const struct flow_table *t, uint64_t now_ns,
+		   int (*cb)(void *arg, const struct flow_key *k,
+			     const struct flow_value *v, uint64_t age_ns),
+		   void *arg)
+{
+	uint32_t now_tick = tick_of(t, now_ns);
+	uint64_t n = 0;
+
+	for (uint32_t bi = 0; bi < t->n_buckets; bi++) {
+		const struct flow_bucket *b = &t->buckets[bi];
+
+		for (unsigned int i = 0; i < BE; i++) {
+			struct flow_value v;
+			struct flow_key k;
+			uint32_t slot = bi * BE + i;
+
+			if (b->sig[i] == 0 || is_expired(t, b, i, now_tick))
+				continue;
+			/* Copies: the owner may rewrite the slot meanwhile. */
+			k = t->kv[slot].key;
+			v.backend = t->kv[slot].backend;
+			v.state = b->state[i];
+			v.flags = b->flags[i];
+			n++;
+			if (cb != NULL &&
+			    cb(arg, &k, &v, (uint64_t)age_of(b, i, now_tick)
+					    << t->tick_shift) != 0)
+				return n;
+		}
+	}
+	return n;
+}
+
+uint32_t
 flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 		       const uint32_t *hashes, uint32_t n, uint64_t now_ns,
 		       uint32_t *slots)

@@ -112,8 +112,8 @@ addr_of(struct lb_addr *a, uint8_t family, const uint8_t *bytes)
 	memcpy(a->a, bytes, family == 4 ? 4 : 16);
 }
 
-static inline uint32_t
-key_hash(const struct lb_state *st, const struct flow_key *k)
+uint32_t
+lb_key_hash(const struct lb_state *st, const struct flow_key *k)
 {
 	uint64_t h = k->family == FLOW_KEY_IPV4 ?
 		flow_hash_ipv4(st->seed, k->saddr, k->daddr, k->sport,
@@ -530,7 +530,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	else
 		flow_key_ipv6(&c->key, c->m.src, c->m.dst, c->m.sport,
 			      c->m.dport, c->m.l4_proto);
-	c->hash = key_hash(st, &c->key);
+	c->hash = lb_key_hash(st, &c->key);
 }
 
 /* Remove dsrlb messages a client put in its packet (trust rule: only
@@ -971,7 +971,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 		return;
 	}
-	hash = key_hash(st, &key);
+	hash = lb_key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == c->be &&
@@ -1073,7 +1073,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 		return;
 	}
-	hash = key_hash(st, &key);
+	hash = lb_key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (f == SRV6_FUNC_CREATE_STICKINESS) {
 		w->cnt[LB_CNT_stick_create]++;

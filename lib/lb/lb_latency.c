@@ -18,18 +18,23 @@ lb_latency_init(struct lb_latency *l, const struct lb_state *st,
 	for (uint32_t v = 0; v < st->n_vips; v++) {
 		const struct lb_vip_rt *vr = &st->vip[v];
 		uint32_t wts[LB_MAX_BACKENDS];
+		struct lat_ctl_conf vc = *conf;
 		struct lat_ctl *c;
 
-		if (vr->conf.policy != LB_POLICY_LATENCY)
+		if (vr->conf.policy != LB_POLICY_LATENCY || vr->conf.removed)
 			continue;
+		if (vr->conf.lat_alpha_ppm != 0)
+			vc.alpha_ppm = vr->conf.lat_alpha_ppm;
+		/* drained and removed backends start (and stay) at 0 */
 		for (uint32_t b = 0; b < vr->conf.n_backends; b++)
-			wts[b] = vr->be[b].conf.weight;
+			wts[b] = vr->be[b].state == SELECT_BACKEND_ACTIVE ?
+				 vr->be[b].conf.weight : 0;
 		c = calloc(1, lat_ctl_memsize(vr->conf.n_backends));
 		if (c == NULL) {
 			lb_latency_fini(l);
 			return -ENOMEM;
 		}
-		if (lat_ctl_init(c, vr->conf.n_backends, wts, conf) != 0) {
+		if (lat_ctl_init(c, vr->conf.n_backends, wts, &vc) != 0) {
 			free(c);
 			lb_latency_fini(l);
 			return -EINVAL;

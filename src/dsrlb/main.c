@@ -27,7 +27,6 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
-#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_thash.h>
 
@@ -35,8 +34,8 @@
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
-#include "dsrlb/lb_latency.h"
 #include "dsrlb/wire.h"
+#include "console.h"
 #include "lb_config_load.h"
 
 #define BURST           32
@@ -53,6 +52,9 @@ enum clock_mode { CLOCK_TSC, CLOCK_PCAP };
 struct opts {
 	const char *config;
 	const char *stats_file;
+	const char *cmdline_file;
+	const char *ctl_socket;
+	bool interactive;
 	enum clock_mode clock;
 	uint32_t idle_exit_ms;
 	bool quiet;
@@ -68,18 +70,19 @@ struct worker_ctx {
 	uint64_t chained;                    /* multi-segment frames dropped */
 	volatile uint64_t last_rx_tsc;
 	uint64_t pcap_now;                   /* --clock pcap: latest time */
+	uint64_t gen;                        /* state generation adopted */
 	volatile bool running;
 } __rte_cache_aligned;
 
 static volatile bool quit;
-static struct opts opt = { .idle_exit_ms = 0, .clock = CLOCK_TSC };
+static struct opts opt = { .idle_exit_ms = 0, .clock = CLOCK_TSC,
+			   .ctl_socket = "/run/dsrlb.sock" };
 static struct lb_config cfg;
 static struct lb_state *state;
 static uint16_t port_id[LB_MAX_PORTS];
 static uint16_t n_workers;
 static struct worker_ctx *wk[MAX_WORKERS];
 static struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
-static struct rte_rcu_qsbr *rcu;
 static int ts_off = -1;                      /* pcap timestamp dynfield */
 static uint64_t ts_flag;
 static uint8_t rss_key[40] = {
@@ -111,6 +114,10 @@ usage(const char *prog)
 	       "  --idle-exit-ms MS   stop after MS ms without a received packet\n"
 	       "  --stats-file FILE   write every counter as 'name value' lines\n"
 	       "  --quiet             print only the summary at exit\n"
+	       "  -i, --interactive   operator console on this terminal\n"
+	       "  --cmdline-file FILE run the console commands of FILE at start\n"
+	       "  --ctl-socket PATH   control socket for dsrlb-ctl (default\n"
+	       "                      /run/dsrlb.sock; 'none': no socket)\n"
 	       "usage: %s --check-config FILE\n"
 	       "  load and check FILE, print what would run, exit (no EAL)\n",
 	       prog, prog);
@@ -139,13 +146,26 @@ parse_args(int argc, char **argv)
 		{ "idle-exit-ms", required_argument, NULL, 'e' },
 		{ "stats-file", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "cmdline-file", required_argument, NULL, 'f' },
+		{ "ctl-socket", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hi", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'i':
+			opt.interactive = true;
+			break;
+		case 'f':
+			opt.cmdline_file = optarg;
+			break;
+		case 'S':
+			opt.ctl_socket = strcmp(optarg, "none") == 0 ? NULL :
+									optarg;
+			break;
 		case 'c':
 			opt.config = optarg;
 			break;
@@ -210,6 +230,14 @@ clock_mbuf_ns(const struct rte_mbuf *m, uint64_t fallback)
 		 * precision and stores tv_sec * 10^6 + tv_usec. */
 		return *RTE_MBUF_DYNFIELD(m, ts_off, const uint64_t *) * 1000u;
 	return fallback;
+}
+
+/* The data path's time as the control plane sees it. */
+static uint64_t
+data_now_ns(void)
+{
+	return opt.clock == CLOCK_TSC || wk[0] == NULL ? clock_tsc_ns() :
+							 wk[0]->pcap_now;
 }
 
 /* ---- ports ---------------------------------------------------------------- */
@@ -389,6 +417,7 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *ok[BURST];
 	uint16_t nok = 0;
 
+	console_capture(pi, ctx->index, m, n, 0);
 	for (uint16_t i = 0; i < n; i++) {
 		if (pkt_buf_from_mbuf(&pb[nok], m[i]) != 0) {
 			ctx->chained++;
@@ -429,8 +458,11 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		}
 	}
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
-		if (ntx[p])
+		if (ntx[p]) {
+			console_capture((uint8_t)p, ctx->index, txq[p], ntx[p],
+					1);
 			tx_or_free(port_id[p], ctx->index, txq[p], ntx[p], ctx);
+		}
 }
 
 /* One pass over every port and the hand-off ring. @return the packets
@@ -443,6 +475,18 @@ worker_poll(struct worker_ctx *ctx)
 	unsigned int nh;
 	uint64_t now;
 
+	/* Between two bursts: adopt a state the control plane published. */
+	{
+		uint64_t g = atomic_load_explicit(&console_gen,
+						  memory_order_acquire);
+
+		if (unlikely(g != ctx->gen)) {
+			lb_worker_adopt(&ctx->w, atomic_load_explicit(
+				&console_next_state, memory_order_acquire));
+			ctx->gen = g;
+			console_worker_ack(ctx->index, g);
+		}
+	}
 	now = opt.clock == CLOCK_TSC ? clock_tsc_ns() : ctx->pcap_now;
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(port_id[p], ctx->index, m, BURST);
@@ -471,67 +515,20 @@ worker_main(void *arg)
 	struct worker_ctx *ctx = arg;
 	uint32_t idle = 0;
 
-	rte_rcu_qsbr_thread_register(rcu, ctx->index);
-	rte_rcu_qsbr_thread_online(rcu, ctx->index);
 	ctx->last_rx_tsc = rte_rdtsc();
 	while (!quit) {
 		uint32_t got = worker_poll(ctx);
 
-		rte_rcu_qsbr_quiescent(rcu, ctx->index);
 		if (got) {
 			idle = 0;
 		} else if (++idle >= IDLE_POLLS) {
 			/* Back off: this machine shares its cores. */
-			rte_rcu_qsbr_thread_offline(rcu, ctx->index);
 			rte_delay_us_sleep(cfg.idle_sleep_us ?
 					   cfg.idle_sleep_us : 1);
-			rte_rcu_qsbr_thread_online(rcu, ctx->index);
 		}
 	}
-	rte_rcu_qsbr_thread_offline(rcu, ctx->index);
-	rte_rcu_qsbr_thread_unregister(rcu, ctx->index);
 	ctx->running = false;
 	return 0;
-}
-
-/* ---- latency-feedback control loop (main lcore) ----------------------------- */
-
-static struct lb_latency lat;
-
-static int
-latency_setup(void)
-{
-	struct lat_ctl_conf lc;
-
-	lat_ctl_conf_default(&lc);
-	if (lb_latency_init(&lat, state, &lc) != 0) {
-		fprintf(stderr, "dsrlb: the latency controller refused the "
-			"configured weights\n");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* One step of every latency controller; a change swaps the VIP's new
- * table in, and the old one is freed after every worker went through a
- * quiescent state (RCU), so no lcore ever stops. */
-static void
-latency_step(uint64_t now)
-{
-	struct lb_worker *ws[MAX_WORKERS];
-
-	for (uint16_t i = 0; i < n_workers; i++)
-		ws[i] = &wk[i]->w;
-	for (uint32_t k = 0; k < lat.n; k++) {
-		struct chash_table *nt, *old;
-
-		nt = lb_latency_step(&lat, k, state, ws, n_workers, now, NULL);
-		if (nt == NULL)
-			continue;
-		old = atomic_exchange(&state->vip[lat.v[k].vip].ch1, nt);
-		rte_rcu_qsbr_synchronize(rcu, RTE_QSBR_THRID_INVALID);
-		chash_free(old);
-	}
 }
 
 /* ---- counters ----------------------------------------------------------------- */
@@ -745,8 +742,8 @@ main(int argc, char **argv)
 	unsigned int lcore;
 	uint16_t idx = 0;
 	int ret, rc = 0;
-	size_t rcu_sz;
-	uint64_t last_lat = 0;
+	unsigned int w_lcore[MAX_WORKERS];
+	struct lb_worker *w_list[MAX_WORKERS];
 
 	for (int i = 1; i + 1 < argc; i++)
 		if (strcmp(argv[i], "--check-config") == 0)
@@ -780,10 +777,6 @@ main(int argc, char **argv)
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "%s: %s\nconfiguration refused, "
 			 "nothing started\n", opt.config, err);
-	rcu_sz = rte_rcu_qsbr_get_memsize(n_workers);
-	rcu = rte_zmalloc("dsrlb_rcu", rcu_sz, RTE_CACHE_LINE_SIZE);
-	if (rcu == NULL || rte_rcu_qsbr_init(rcu, n_workers) != 0)
-		rte_exit(EXIT_FAILURE, "RCU init failed\n");
 	for (uint16_t i = 0; i < n_workers; i++) {
 		char rname[32];
 
@@ -815,8 +808,6 @@ main(int argc, char **argv)
 		}
 		wk[i]->running = true;
 	}
-	if (latency_setup() != 0)
-		rte_exit(EXIT_FAILURE, "configuration refused\n");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	printf("dsrlb: %u port%s, %u VIP%s, %u worker%s, clock %s\n",
@@ -835,23 +826,48 @@ main(int argc, char **argv)
 		       rss_on ? "on" : "off");
 	fflush(stdout);
 
+	/* Which lcore runs which worker. */
 	if (rte_lcore_count() > 1) {
 		RTE_LCORE_FOREACH_WORKER(lcore) {
 			if (idx >= n_workers)
 				break;
-			wk[idx]->lcore = lcore;
-			rte_eal_remote_launch(worker_main, wk[idx], lcore);
-			idx++;
+			wk[idx++]->lcore = lcore;
 		}
-		/* The main lcore: control loop. */
+	} else {
+		wk[0]->lcore = rte_lcore_id();
+	}
+	for (uint16_t i = 0; i < n_workers; i++) {
+		w_lcore[i] = wk[i]->lcore;
+		w_list[i] = &wk[i]->w;
+		wk[i]->last_rx_tsc = rte_rdtsc();
+	}
+	{
+		struct console_driver d = {
+			.cfg = &cfg, .state = &state, .w = w_list,
+			.w_lcore = w_lcore, .n_w = n_workers,
+			.port_id = port_id,
+			.port_mac = (const uint8_t (*)[6])macs,
+			.now_ns = data_now_ns, .quit = &quit,
+		};
+		struct console_opts co = {
+			.interactive = opt.interactive,
+			.cmdline_file = opt.cmdline_file,
+			.socket_path = opt.ctl_socket,
+		};
+
+		if (console_start(&d, &co) != 0)
+			rte_exit(EXIT_FAILURE, "control plane refused to "
+				 "start, nothing started\n");
+	}
+
+	if (rte_lcore_count() > 1) {
+		for (uint16_t i = 0; i < n_workers; i++)
+			rte_eal_remote_launch(worker_main, wk[i], wk[i]->lcore);
+		/* The main lcore watches for idleness (the control plane has
+		 * its own thread). */
 		while (!quit) {
-			uint64_t now = clock_tsc_ns();
 			uint64_t newest = 0;
 
-			if (lat.n && now - last_lat >= 10000000ull) {
-				latency_step(now);
-				last_lat = now;
-			}
 			for (uint16_t i = 0; i < n_workers; i++)
 				if (wk[i]->last_rx_tsc > newest)
 					newest = wk[i]->last_rx_tsc;
@@ -865,20 +881,11 @@ main(int argc, char **argv)
 	} else {
 		/* A single lcore: the worker loop runs here, and stops on
 		 * idleness itself. */
-		wk[0]->lcore = rte_lcore_id();
-		wk[0]->last_rx_tsc = rte_rdtsc();
 		{
 			struct worker_ctx *c = wk[0];
 			uint32_t idle = 0;
 
 			while (!quit) {
-				uint64_t now = clock_tsc_ns();
-
-				if (lat.n && now - last_lat >=
-				    10000000ull) {
-					latency_step(now);
-					last_lat = now;
-				}
 				if (worker_poll(c) != 0) {
 					idle = 0;
 					continue;
@@ -895,8 +902,11 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* Shutdown: stop the ports, drain the hand-off rings, print the
-	 * counters, give everything back, check the pools. */
+	/* Shutdown: stop the control plane and the ports, drain the
+	 * hand-off rings, print the counters, give everything back, check
+	 * the pools. */
+	quit = true;
+	console_stop();
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
 		(void)rte_eth_dev_stop(port_id[p]);
 	}
@@ -916,10 +926,8 @@ main(int argc, char **argv)
 		rte_ring_free(wk[i]->handoff);
 		rte_free(wk[i]);
 	}
-	lb_latency_fini(&lat);
 	lb_state_free(state);
 	lb_config_free(&cfg);
-	rte_free(rcu);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -380,11 +380,11 @@ forward(struct sim *s, uint32_t j, uint32_t b, uint32_t role)
 {
 	if (s->jobs[j].client != NONE && s->jobs[j].new_flow)
 		s->cli[s->jobs[j].client].server = b;
-	int rc = lb_packets(s, j, b);
+	int rc = push(s, s->now + s->c->delay_ns, EV_AT_SERVER, j, b, role);
 
 	if (rc)
 		return rc;
-	return push(s, s->now + s->c->delay_ns, EV_AT_SERVER, j, b, role);
+	return lb_packets(s, j, b);
 }
 
 static int
@@ -528,9 +528,8 @@ record(struct sim *s, uint32_t j, uint64_t t_resp)
 {
 	struct job *jb = &s->jobs[j];
 
-	if (jb->measured && jb->t_lb <= s->t_meas1 + 0 * 1) {
+	if (jb->measured)
 		s->rt[s->rt_n++] = (double)(t_resp - jb->t_lb);
-	}
 }
 
 static uint64_t

@@ -3,54 +3,75 @@
 
 #include <math.h>
 
+static double
+eq5(double lambda, unsigned int c, double s)
+{
+	return s * (1.0 - lambda * s) -
+	       (1.0 - lambda) * pow(lambda * (1.0 + s), (double)c);
+}
+
 double
 sim_model_sc(double lambda, unsigned int c)
 {
-	double s = 0.0;
-
 	if (!(lambda >= 0.0 && lambda < 1.0) || c == 0)
 		return NAN;
 	if (lambda == 0.0)
 		return 0.0;
 	/*
-	 * Fixed point s = g(s) = (1 - l) (l (1 + s))^c / (1 - l s), from 0:
-	 * g is increasing on [0, 1/l), so the iterates increase
-	 * monotonically to the smallest root of (5), the one the paper uses
-	 * (its Theorem 1 bounds it by lambda^c). Newton steps polish it.
+	 * Equation (5) always has the root s0 = (1 - lambda) / lambda, where
+	 * the denominator 1 - lambda (1 + s_c) of equation (3) vanishes: it
+	 * comes from clearing that denominator and is not a solution of (3).
+	 * The physical s_c is the other root in (0, lambda^c] (Theorem 1:
+	 * s_n <= lambda^n); with c = 1 it is lambda itself (s_1 = lambda).
+	 * Scan (0, lambda^c] for sign changes, bisect each, drop s0, keep
+	 * the largest remaining root; s0 itself when it is a double root.
 	 */
-	for (unsigned long i = 0; i < 10000000ul; i++) {
-		double next = (1.0 - lambda) * pow(lambda * (1.0 + s), c) /
-			      (1.0 - lambda * s);
+	const int steps = 2000;
+	double s0 = (1.0 - lambda) / lambda;
+	double hi = pow(lambda, (double)c);
+	double best = -1.0;
+	double xa = 0.0, fa = eq5(lambda, c, 0.0);
 
-		if (fabs(next - s) <= 1e-14 * (next > 1e-300 ? next : 1e-300)) {
-			s = next;
-			break;
+	hi = hi * (1.0 + 1e-12) + 1e-300;
+	for (int i = 1; i <= steps; i++) {
+		double xb = hi * i / steps, fb = eq5(lambda, c, xb);
+		double root = NAN;
+
+		if (fb == 0.0) {
+			root = xb;
+		} else if ((fa < 0.0 && fb > 0.0) || (fa > 0.0 && fb < 0.0)) {
+			double lo = xa, up = xb, flo = fa;
+
+			for (int k = 0; k < 200 && up - lo > 1e-17; k++) {
+				double mid = 0.5 * (lo + up);
+				double fm = eq5(lambda, c, mid);
+
+				if ((fm < 0.0) == (flo < 0.0)) {
+					lo = mid;
+					flo = fm;
+				} else {
+					up = mid;
+				}
+			}
+			root = 0.5 * (lo + up);
 		}
-		s = next;
+		if (!isnan(root) && fabs(root - s0) > 1e-9 * (s0 + 1e-300) &&
+		    fabs(root - s0) > 1e-12 && root > best)
+			best = root;
+		xa = xb;
+		fa = fb;
 	}
-	for (int i = 0; i < 5; i++) {
-		double a = lambda * (1.0 + s);
-		double f = s * (1.0 - lambda * s) -
-			   (1.0 - lambda) * pow(a, c);
-		double df = 1.0 - 2.0 * lambda * s -
-			    (1.0 - lambda) * c * lambda * pow(a, c - 1.0);
-
-		if (df == 0.0)
-			break;
-		double ns = s - f / df;
-
-		if (!(ns > 0.0) || fabs(ns - s) > 1e-6 * s)
-			break; /* keep the fixed point: Newton left it */
-		s = ns;
-	}
-	return s;
+	if (best < 0.0)
+		best = s0 <= hi ? s0 : NAN;
+	if (c == 1)
+		best = lambda;
+	return best;
 }
 
-double
-sim_model_sn(double lambda, unsigned int c, unsigned int n)
+/* s_n from a known s_c (equations (3) and (4)). */
+static double
+sn_of(double lambda, unsigned int c, unsigned int n, double sc)
 {
-	double sc = sim_model_sc(lambda, c);
-
 	if (n == 0)
 		return 1.0;
 	if (n >= c)
@@ -58,6 +79,22 @@ sim_model_sn(double lambda, unsigned int c, unsigned int n)
 	/* equation (3) */
 	return ((1.0 - lambda) * pow(lambda * (1.0 + sc), n) - lambda * sc) /
 	       (1.0 - lambda * (1.0 + sc));
+}
+
+double
+sim_model_sn(double lambda, unsigned int c, unsigned int n)
+{
+	return sn_of(lambda, c, n, sim_model_sc(lambda, c));
+}
+
+double
+sim_model_sum_sn(double lambda, unsigned int c, unsigned int n_max)
+{
+	double sc = sim_model_sc(lambda, c), sum = 0.0;
+
+	for (unsigned int n = 1; n <= n_max; n++)
+		sum += sn_of(lambda, c, n, sc);
+	return sum;
 }
 
 double

@@ -26,6 +26,9 @@ double sim_model_sc(double lambda, unsigned int c);
 /** s_n of equations (3) and (4) (s_0 = 1). */
 double sim_model_sn(double lambda, unsigned int c, unsigned int n);
 
+/** Sum of s_1 .. s_n_max (equations (3), (4) summed term by term). */
+double sim_model_sum_sn(double lambda, unsigned int c, unsigned int n_max);
+
 /** Mean response time of SR_c, equation (6), in units of the mean job. */
 double sim_model_sr_mean(double lambda, unsigned int c);
 

@@ -405,6 +405,10 @@ def bad_configs(r):
                                    "leg_address = 2001:db8::11"),
          "leg_address: not of the VIP's family"),
     ]
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "..", "config", "dsrlb-agent.ini")
+    cases.append(("example", open(example).read(),
+                  "port wire: no ethdev 'net_af_packet0'"))
     for name, cfg, want in cases:
         d = os.path.join(r.workdir, "cfg_" + name)
         os.makedirs(d, exist_ok=True)
@@ -419,7 +423,7 @@ def bad_configs(r):
             timeout=60)
         out = res.stdout + res.stderr
         r.check(res.returncode != 0 and want in out,
-                "config %s refused with '%s'" % (name, want))
+                "config %s: stops with '%s'" % (name, want))
         if want not in out:
             print("# " + out.replace("\n", "\n# "))
 

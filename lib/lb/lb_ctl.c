@@ -1,0 +1,1115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The operator commands of the appliance (see lb_ctl.h, docs/console.md).
+ * Reads of the workers' counters and tables are best-effort snapshots from
+ * another thread (no lock, no write to worker memory); every change goes
+ * through a copy of the configuration and the driver's apply hook.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsrlb/chash.h"
+#include "dsrlb/lb_ctl.h"
+#include "dsrlb/wire.h"
+
+#define MAX_ARGS 16
+
+const struct lb_ctl_cmd lb_ctl_cmds[] = {
+	{ "show", "show ports", "ports: link, packets in and out, drops" },
+	{ "show", "show lcores", "workers: lcore, packets, hand-offs, flows" },
+	{ "show", "show vips", "every VIP: address, mode, backends, traffic" },
+	{ "show", "show vip NAME", "one VIP: settings, counters, backends" },
+	{ "show", "show backends VIP",
+	  "backends of VIP: weight, state, score and its age, live flows, "
+	  "packets, probes, answers, latency" },
+	{ "show", "show chash VIP",
+	  "consistent-hash table of VIP: share of buckets per backend" },
+	{ "show", "show flows [N]",
+	  "flow-table size per lcore and a sample of N flows (default 10)" },
+	{ "show", "show flow CLIENT CPORT VIP VPORT [tcp|udp]",
+	  "one flow by its tuple: lcore, backend, state, age" },
+	{ "show", "show busy VIP", "busyness scores of VIP's backends, per lcore" },
+	{ "show", "show latency VIP",
+	  "in-band latency estimate and table share per backend" },
+	{ "show", "show counters [all]",
+	  "counters since start or the last clear (all: zeros too)" },
+	{ "vip", "vip add NAME ADDRESS PORT tcp|udp MODE",
+	  "new VIP (MODE: dsr-feedback, hunt, maglev, round-robin, random, "
+	  "latency-feedback); add backends next" },
+	{ "vip", "vip del NAME",
+	  "remove VIP: its traffic is no longer accepted" },
+	{ "vip", "vip set NAME mode MODE", "switch the VIP's policy" },
+	{ "vip", "vip set NAME probe_every N",
+	  "metric request every N-th packet (0: never)" },
+	{ "vip", "vip set NAME auth on|off", "nonce in metric requests" },
+	{ "vip", "vip set NAME leg routed|l2", "addressing of the DSR leg" },
+	{ "vip", "vip set NAME encoding paper|dstopt", "IPv6 message encoding" },
+	{ "vip", "vip set NAME c 1|2", "hunt: candidates per new flow" },
+	{ "vip", "vip set NAME alpha PERCENT",
+	  "latency-feedback: share of the slowest backend's weight moved "
+	  "per step" },
+	{ "backend", "backend add VIP NAME ADDRESS [weight W] [locator IPV6]",
+	  "new backend (weight 0..1000, default 1)" },
+	{ "backend", "backend del VIP NAME",
+	  "remove: no new flows; its pinned flows go on until they end" },
+	{ "backend", "backend weight VIP NAME W", "change a weight (0..1000)" },
+	{ "backend", "backend drain VIP NAME",
+	  "weight 0: no new flows, pinned flows kept" },
+	{ "set", "set idle_sleep_us N",
+	  "workers' sleep after empty polls (0..100000)" },
+	{ "counters", "clear counters", "start the shown counters from zero" },
+	{ "capture", "capture start PORT FILE [SNAPLEN]",
+	  "write PORT's packets, both directions, to FILE (pcapng)" },
+	{ "capture", "capture stop", "close the capture file" },
+	{ "help", "help [GROUP]", "this list, or one group's commands" },
+	{ "quit", "quit", "stop the appliance (or leave a control session)" },
+	{ NULL, NULL, NULL },
+};
+
+void
+lb_ctl_printf(struct lb_ctl_out *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	o->write(o->arg, buf, (size_t)n);
+}
+
+static int
+err(struct lb_ctl_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+err(struct lb_ctl_out *o, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	lb_ctl_printf(o, "error: %s\n", buf);
+	return -1;
+}
+
+int
+lb_config_copy(struct lb_config *dst, const struct lb_config *src)
+{
+	*dst = *src;
+	dst->vip = NULL;
+	if (src->n_vips > 0) {
+		dst->vip = malloc(LB_MAX_VIPS * sizeof(*dst->vip));
+		if (dst->vip == NULL)
+			return -ENOMEM;
+		memcpy(dst->vip, src->vip, src->n_vips * sizeof(*src->vip));
+	}
+	return 0;
+}
+
+/* ---- parsing helpers ------------------------------------------------- */
+
+static int
+parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_onoff(const char *s, bool *out)
+{
+	if (strcmp(s, "on") == 0 || strcmp(s, "yes") == 0) {
+		*out = true;
+		return 0;
+	}
+	if (strcmp(s, "off") == 0 || strcmp(s, "no") == 0) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+vip_find(const struct lb_config *c, const char *name)
+{
+	for (uint32_t v = 0; v < c->n_vips; v++)
+		if (!c->vip[v].removed && strcmp(c->vip[v].name, name) == 0)
+			return (int)v;
+	return -1;
+}
+
+static int
+backend_find(const struct lb_vip_conf *v, const char *name)
+{
+	for (uint32_t b = 0; b < v->n_backends; b++)
+		if (!v->backend[b].removed &&
+		    strcmp(v->backend[b].name, name) == 0)
+			return (int)b;
+	return -1;
+}
+
+static const char *
+proto_name(uint8_t p)
+{
+	return p == IPPROTO_NUM_TCP ? "tcp" : p == IPPROTO_NUM_UDP ? "udp" :
+								      "?";
+}
+
+static const char *
+state_name(uint8_t s)
+{
+	return s == SELECT_BACKEND_ACTIVE ? "active" :
+	       s == SELECT_BACKEND_DRAINED ? "drained" : "removed";
+}
+
+static const char *
+flow_state_name(uint8_t s)
+{
+	switch (s) {
+	case FLOW_STATE_NEW: return "new";
+	case FLOW_STATE_ESTABLISHED: return "established";
+	case FLOW_STATE_CLOSING: return "closing";
+	case LB_FLOW_HUNTING: return "hunting";
+	case LB_FLOW_STEER: return "steer";
+	default: return "?";
+	}
+}
+
+/* "10.0.0.1:80" or "[2001:db8::1]:80" */
+static const char *
+addr_port(const struct lb_addr *a, uint16_t port, char *buf, unsigned int len)
+{
+	char ab[64];
+
+	lb_addr_fmt(a, ab, sizeof(ab));
+	snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ab, port);
+	return buf;
+}
+
+/* ---- counters ------------------------------------------------------------ */
+
+static uint64_t
+cnt_total(const struct lb_ctl_env *e, unsigned int c)
+{
+	uint64_t t = 0;
+
+	for (unsigned int i = 0; i < e->n_w; i++)
+		t += e->w[i]->cnt[c] - (e->base ? e->base[i].cnt[c] : 0);
+	return t;
+}
+
+static void
+vip_cnt(const struct lb_ctl_env *e, uint32_t v, struct lb_vip_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < e->n_w; i++) {
+		const struct lb_vip_counters *c = &e->w[i]->vip[v].cnt;
+		const struct lb_vip_counters *b = e->base ? &e->base[i].vip[v] :
+							    NULL;
+#define ADD_V(n, d) out->n += c->n - (b ? b->n : 0);
+		LB_VIP_COUNTER_LIST(ADD_V)
+#undef ADD_V
+	}
+}
+
+static void
+be_cnt(const struct lb_ctl_env *e, uint32_t v, uint32_t be,
+       struct lb_be_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < e->n_w; i++) {
+		const struct lb_be_counters *c;
+		const struct lb_be_counters *b =
+			e->base ? &e->base[i].be[v][be] : NULL;
+
+		if (e->w[i]->vip[v].be_cnt == NULL)
+			continue;
+		c = &e->w[i]->vip[v].be_cnt[be];
+#define ADD_B(n, d) out->n += c->n - (b ? b->n : 0);
+		LB_BE_COUNTER_LIST(ADD_B)
+#undef ADD_B
+	}
+}
+
+static void
+clear_counters(struct lb_ctl_env *e)
+{
+	for (unsigned int i = 0; e->base != NULL && i < e->n_w; i++) {
+		const struct lb_worker *w = e->w[i];
+		struct lb_ctl_base *b = &e->base[i];
+
+		memcpy(b->cnt, w->cnt, sizeof(b->cnt));
+		memcpy(b->wire, w->wire, sizeof(b->wire));
+		for (uint32_t v = 0; v < LB_MAX_VIPS; v++) {
+			if (w->vip[v].be_cnt == NULL)
+				continue;
+			b->vip[v] = w->vip[v].cnt;
+			memcpy(b->be[v], w->vip[v].be_cnt,
+			       sizeof(b->be[v]));
+		}
+	}
+}
+
+/* ---- flows --------------------------------------------------------------- */
+
+struct flow_scan {
+	const struct lb_ctl_env *e;
+	struct lb_ctl_out *o;
+	uint32_t vip;                    /* per-backend live-flow count */
+	uint64_t per_be[LB_MAX_BACKENDS];
+	uint32_t sample_left;
+	unsigned int lcore;
+};
+
+static int
+vip_of_key(const struct lb_state *st, const struct flow_key *k)
+{
+	uint32_t v = lb_map_get(&st->vip_map, k->family, k->daddr, k->dport,
+				k->proto);
+
+	if (v == UINT32_MAX)
+		v = lb_map_get(&st->vip_map, k->family, k->daddr, 0, k->proto);
+	return v == UINT32_MAX ? -1 : (int)v;
+}
+
+static void
+key_addrs(const struct flow_key *k, struct lb_addr *c, struct lb_addr *d)
+{
+	memset(c, 0, sizeof(*c));
+	memset(d, 0, sizeof(*d));
+	c->family = d->family = k->family;
+	memcpy(c->a, k->saddr, 16);
+	memcpy(d->a, k->daddr, 16);
+}
+
+static int
+count_backend_flows(void *arg, const struct flow_key *k,
+		    const struct flow_value *v, uint64_t age_ns)
+{
+	struct flow_scan *s = arg;
+
+	(void)age_ns;
+	if (vip_of_key(s->e->st, k) == (int)s->vip &&
+	    v->backend < LB_MAX_BACKENDS)
+		s->per_be[v->backend]++;
+	return 0;
+}
+
+static void
+print_flow(struct lb_ctl_out *o, const struct lb_state *st, unsigned int lcore,
+	   const struct flow_key *k, const struct flow_value *v,
+	   uint64_t age_ns)
+{
+	struct lb_addr c, d;
+	char cb[64], db[64];
+	int vi = vip_of_key(st, k);
+	const char *be = "?";
+
+	key_addrs(k, &c, &d);
+	if (vi >= 0 && v->backend < st->vip[vi].conf.n_backends)
+		be = st->vip[vi].be[v->backend].conf.name;
+	lb_ctl_printf(o, "  lcore %-3u %-40s -> %-40s %-4s %-9s %-11s "
+		      "%8.1f s%s\n", lcore,
+		      addr_port(&c, k->sport, cb, sizeof(cb)),
+		      addr_port(&d, k->dport, db, sizeof(db)),
+		      proto_name(k->proto), be, flow_state_name(v->state),
+		      (double)age_ns / 1e9,
+		      (v->flags & LB_FLAG_ANSWER_DUE) ? " answer-due" : "");
+}
+
+static int
+sample_flow(void *arg, const struct flow_key *k, const struct flow_value *v,
+	    uint64_t age_ns)
+{
+	struct flow_scan *s = arg;
+
+	if (s->sample_left == 0)
+		return 1;
+	s->sample_left--;
+	print_flow(s->o, s->e->st, s->lcore, k, v, age_ns);
+	return s->sample_left == 0;
+}
+
+/* ---- show ------------------------------------------------------------------ */
+
+static int
+need_vip(const struct lb_ctl_env *e, struct lb_ctl_out *o, int argc,
+	 char **argv, int at)
+{
+	int v;
+
+	if (argc <= at)
+		return err(o, "%s %s: which VIP? (show vips lists them)",
+			   argv[0], argv[1]) - 1;
+	v = vip_find(e->cfg, argv[at]);
+	if (v < 0)
+		return err(o, "no VIP named '%s' (show vips lists them)",
+			   argv[at]) - 1;
+	return v;
+}
+
+static void
+show_backends(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
+{
+	const struct lb_vip_rt *vr = &e->st->vip[v];
+	struct flow_scan scan;
+
+	memset(&scan, 0, sizeof(scan));
+	scan.e = e;
+	scan.vip = v;
+	for (unsigned int i = 0; i < e->n_w; i++)
+		(void)flow_table_foreach(&e->w[i]->ft, e->now_ns,
+					 count_backend_flows, &scan);
+	lb_ctl_printf(o, "  %-12s %-26s %6s %-8s %6s %9s %8s %10s %7s %7s "
+		      "%9s\n", "backend", "address", "weight", "state",
+		      "score", "age", "flows", "packets", "probes", "answers",
+		      "latency");
+	for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+		const struct lb_backend_rt *be = &vr->be[b];
+		struct lb_be_counters bc;
+		char ab[64], age[32] = "-", score[16] = "-", lat[32] = "-";
+		uint64_t newest = 0, l;
+		uint16_t sc = 0;
+
+		if (be->conf.removed && scan.per_be[b] == 0)
+			continue;
+		be_cnt(e, v, b, &bc);
+		/* the freshest score any lcore holds */
+		for (unsigned int i = 0; i < e->n_w; i++) {
+			const struct busy_table *t = e->w[i]->vip[v].busy;
+
+			if (t == NULL || !t->e[b].known)
+				continue;
+			if (t->e[b].updated_ns >= newest) {
+				newest = t->e[b].updated_ns;
+				sc = t->e[b].score;
+			}
+		}
+		if (newest != 0) {
+			snprintf(score, sizeof(score), "%u", sc);
+			snprintf(age, sizeof(age), "%.1f ms",
+				 e->now_ns > newest ?
+				 (double)(e->now_ns - newest) / 1e6 : 0.0);
+		}
+		l = lb_latency_estimate(e->w, e->n_w, v, b, e->now_ns);
+		if (l != 0)
+			snprintf(lat, sizeof(lat), "%.0f us", (double)l / 1e3);
+		lb_ctl_printf(o, "  %-12s %-26s %6u %-8s %6s %9s %8" PRIu64
+			      " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9s\n",
+			      be->conf.name,
+			      lb_addr_fmt(&be->conf.addr, ab, sizeof(ab)),
+			      be->conf.weight, state_name(be->state), score,
+			      age, scan.per_be[b], bc.packets, bc.probes,
+			      bc.answers, lat);
+	}
+}
+
+static int
+show_vip(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
+{
+	const struct lb_vip_rt *vr = &e->st->vip[v];
+	const struct lb_vip_conf *c = &vr->conf;
+	struct lb_vip_counters vc;
+	char ap[80];
+
+	vip_cnt(e, v, &vc);
+	lb_ctl_printf(o, "vip %s %s/%s mode %s transport %s\n", c->name,
+		      addr_port(&c->addr, c->port, ap, sizeof(ap)),
+		      proto_name(c->proto), lb_policy_name(c->policy),
+		      lb_transport_name(c->transport));
+	if (c->transport == LB_TRANSPORT_DSR)
+		lb_ctl_printf(o, "  leg %s, encoding %s, probe_every %u%s, "
+			      "auth %s\n", lb_leg_name(c->leg),
+			      lb_enc_name(c->enc), c->probe_n,
+			      c->probe_adaptive ? " (adaptive)" : "",
+			      c->auth ? "on" : "off");
+	else
+		lb_ctl_printf(o, "  candidates %u\n",
+			      vr->ch2 != NULL ? vr->ch2->c : 0);
+	lb_ctl_printf(o, "  packets %" PRIu64 ", bytes %" PRIu64 ", flows %"
+		      PRIu64 ", stateless %" PRIu64 "\n", vc.packets,
+		      vc.bytes, vc.flows, vc.stateless);
+	show_backends(e, o, v);
+	return 0;
+}
+
+static int
+show(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	int v;
+
+	if (strcmp(what, "ports") == 0) {
+		if (e->show_ports == NULL)
+			return err(o, "no ports here");
+		e->show_ports(e->arg, o);
+		return 0;
+	}
+	if (strcmp(what, "lcores") == 0) {
+		lb_ctl_printf(o, "  %-6s %-6s %12s %12s %12s %10s %10s\n",
+			      "worker", "lcore", "rx", "tx", "handoff",
+			      "flows", "table");
+		for (unsigned int i = 0; i < e->n_w; i++) {
+			const struct lb_worker *w = e->w[i];
+			const uint64_t *b = e->base ? e->base[i].cnt : NULL;
+
+#define C(x) (w->cnt[LB_CNT_##x] - (b ? b[LB_CNT_##x] : 0))
+			lb_ctl_printf(o, "  %-6u %-6u %12" PRIu64 " %12" PRIu64
+				      " %12" PRIu64 " %10u %10u\n", i,
+				      e->w_lcore ? e->w_lcore[i] : i, C(rx),
+				      C(tx_backend) + C(tx_client) +
+				      C(tx_neigh) + C(tx_neigh_request),
+				      C(handoff), flow_table_count(&w->ft),
+				      w->ft.capacity);
+#undef C
+		}
+		return 0;
+	}
+	if (strcmp(what, "vips") == 0) {
+		lb_ctl_printf(o, "  %-12s %-30s %-5s %-17s %-5s %9s %12s %10s\n",
+			      "vip", "address", "proto", "mode", "trans",
+			      "backends", "packets", "flows");
+		for (uint32_t i = 0; i < e->st->n_vips; i++) {
+			const struct lb_vip_rt *vr = &e->st->vip[i];
+			struct lb_vip_counters vc;
+			uint32_t live = 0;
+			char ap[80], nb[16];
+
+			if (vr->conf.removed)
+				continue;
+			for (uint32_t b = 0; b < vr->conf.n_backends; b++)
+				live += !vr->be[b].conf.removed;
+			vip_cnt(e, i, &vc);
+			snprintf(nb, sizeof(nb), "%u/%u", vr->n_active, live);
+			lb_ctl_printf(o, "  %-12s %-30s %-5s %-17s %-5s %9s "
+				      "%12" PRIu64 " %10" PRIu64 "\n",
+				      vr->conf.name,
+				      addr_port(&vr->conf.addr, vr->conf.port,
+						ap, sizeof(ap)),
+				      proto_name(vr->conf.proto),
+				      lb_policy_name(vr->conf.policy),
+				      lb_transport_name(vr->conf.transport),
+				      nb, vc.packets, vc.flows);
+		}
+		return 0;
+	}
+	if (strcmp(what, "vip") == 0) {
+		v = need_vip(e, o, argc, argv, 2);
+		return v < 0 ? -1 : show_vip(e, o, (uint32_t)v);
+	}
+	if (strcmp(what, "backends") == 0) {
+		v = need_vip(e, o, argc, argv, 2);
+		if (v < 0)
+			return -1;
+		show_backends(e, o, (uint32_t)v);
+		return 0;
+	}
+	if (strcmp(what, "chash") == 0) {
+		const struct chash_table *t1, *t2;
+		const struct lb_vip_rt *vr;
+
+		v = need_vip(e, o, argc, argv, 2);
+		if (v < 0)
+			return -1;
+		vr = &e->st->vip[v];
+		t1 = atomic_load(&vr->ch1);
+		t2 = vr->ch2;
+		lb_ctl_printf(o, "  M %u, digest %016" PRIx64 "%s\n",
+			      t1 ? t1->m : 0, t1 ? chash_digest(t1) : 0,
+			      t2 ? " (C = 1 table; C = 2 below)" : "");
+		lb_ctl_printf(o, "  %-12s %-26s %6s %10s%s\n", "backend",
+			      "address", "weight", "share",
+			      t2 ? "  first (C=2)   any (C=2)" : "");
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+			char ab[64];
+
+			if (vr->be[b].conf.removed)
+				continue;
+			lb_ctl_printf(o, "  %-12s %-26s %6u %9.2f%%",
+				      vr->be[b].conf.name,
+				      lb_addr_fmt(&vr->be[b].conf.addr, ab,
+						  sizeof(ab)),
+				      vr->be[b].conf.weight,
+				      t1 && t1->m ? 100.0 *
+				      t1->members[b].owned_first / t1->m : 0);
+			if (t2 != NULL && t2->m)
+				lb_ctl_printf(o, "  %9.2f%%   %9.2f%%",
+					      100.0 * t2->members[b].owned_first /
+					      t2->m, 100.0 *
+					      t2->members[b].owned_any / t2->m);
+			lb_ctl_printf(o, "\n");
+		}
+		return 0;
+	}
+	if (strcmp(what, "flows") == 0) {
+		struct flow_scan scan;
+		uint64_t n = 10;
+
+		if (argc > 2 && parse_uint(argv[2], 1000000, &n) != 0)
+			return err(o, "show flows: '%s' is not a count "
+				   "(0..1000000)", argv[2]);
+		memset(&scan, 0, sizeof(scan));
+		scan.e = e;
+		scan.o = o;
+		for (unsigned int i = 0; i < e->n_w; i++)
+			lb_ctl_printf(o, "  lcore %u: %u flows in the table "
+				      "(capacity %u)\n",
+				      e->w_lcore ? e->w_lcore[i] : i,
+				      flow_table_count(&e->w[i]->ft),
+				      e->w[i]->ft.capacity);
+		for (unsigned int i = 0; i < e->n_w && n > 0; i++) {
+			scan.sample_left = (uint32_t)n;
+			scan.lcore = e->w_lcore ? e->w_lcore[i] : i;
+			(void)flow_table_foreach(&e->w[i]->ft, e->now_ns,
+						 sample_flow, &scan);
+			n = scan.sample_left;
+		}
+		return 0;
+	}
+	if (strcmp(what, "flow") == 0) {
+		struct lb_addr c, d;
+		struct flow_key k;
+		uint64_t cp, dp;
+		uint8_t proto = IPPROTO_NUM_TCP;
+		bool found = false;
+
+		if (argc < 6)
+			return err(o, "show flow CLIENT CPORT VIP VPORT "
+				   "[tcp|udp]: %d of 4 arguments", argc - 2);
+		if (lb_addr_parse(argv[2], &c) != 0)
+			return err(o, "show flow: '%s' is not an address",
+				   argv[2]);
+		if (lb_addr_parse(argv[4], &d) != 0 || d.family != c.family)
+			return err(o, "show flow: '%s' is not an address of "
+				   "the client's family", argv[4]);
+		if (parse_uint(argv[3], 65535, &cp) != 0 ||
+		    parse_uint(argv[5], 65535, &dp) != 0)
+			return err(o, "show flow: ports are 0..65535");
+		if (argc > 6) {
+			if (strcmp(argv[6], "udp") == 0)
+				proto = IPPROTO_NUM_UDP;
+			else if (strcmp(argv[6], "tcp") != 0)
+				return err(o, "show flow: '%s' is neither tcp "
+					   "nor udp", argv[6]);
+		}
+		if (c.family == 4)
+			flow_key_ipv4(&k, c.a, d.a, (uint16_t)cp, (uint16_t)dp,
+				      proto);
+		else
+			flow_key_ipv6(&k, c.a, d.a, (uint16_t)cp, (uint16_t)dp,
+				      proto);
+		for (unsigned int i = 0; i < e->n_w; i++) {
+			struct flow_value fv;
+			uint64_t age;
+
+			if (flow_table_peek(&e->w[i]->ft, &k,
+					    lb_key_hash(e->st, &k), e->now_ns,
+					    &fv, &age) == FLOW_TABLE_MISS)
+				continue;
+			print_flow(o, e->st, e->w_lcore ? e->w_lcore[i] : i,
+				   &k, &fv, age);
+			found = true;
+		}
+		if (!found)
+			lb_ctl_printf(o, "  no such flow in any lcore's table\n");
+		return 0;
+	}
+	if (strcmp(what, "busy") == 0) {
+		const struct lb_vip_rt *vr;
+
+		v = need_vip(e, o, argc, argv, 2);
+		if (v < 0)
+			return -1;
+		vr = &e->st->vip[v];
+		for (unsigned int i = 0; i < e->n_w; i++) {
+			const struct busy_table *t = e->w[i]->vip[v].busy;
+
+			lb_ctl_printf(o, "  lcore %u, probe interval %u:\n",
+				      e->w_lcore ? e->w_lcore[i] : i,
+				      probe_sched_get_n(e->w[i]->vip[v].probe));
+			for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+				uint16_t sc = 0;
+				int fresh;
+
+				if (vr->be[b].conf.removed)
+					continue;
+				fresh = busy_select_score(t, b, e->now_ns, &sc);
+				lb_ctl_printf(o, "    %-12s score %5u %s\n",
+					      vr->be[b].conf.name, sc,
+					      fresh > 0 ? "fresh" :
+					      t->e[b].known ? "stale" :
+							      "unknown");
+			}
+		}
+		return 0;
+	}
+	if (strcmp(what, "latency") == 0) {
+		const struct lb_vip_rt *vr;
+		const struct chash_table *t;
+
+		v = need_vip(e, o, argc, argv, 2);
+		if (v < 0)
+			return -1;
+		vr = &e->st->vip[v];
+		t = atomic_load(&vr->ch1);
+		lb_ctl_printf(o, "  %-12s %12s %10s\n", "backend", "latency",
+			      "share");
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+			uint64_t l = lb_latency_estimate(e->w, e->n_w, v, b,
+							 e->now_ns);
+
+			if (vr->be[b].conf.removed)
+				continue;
+			lb_ctl_printf(o, "  %-12s %9.0f us %9.2f%%\n",
+				      vr->be[b].conf.name, (double)l / 1e3,
+				      t && t->m ? 100.0 *
+				      t->members[b].owned_first / t->m : 0);
+		}
+		return 0;
+	}
+	if (strcmp(what, "counters") == 0) {
+		bool all = argc > 2 && strcmp(argv[2], "all") == 0;
+
+		if (argc > 2 && !all)
+			return err(o, "show counters: '%s': only 'all' may "
+				   "follow", argv[2]);
+		for (unsigned int c = 0; c < LB_CNT_MAX; c++) {
+			uint64_t t = cnt_total(e, c);
+
+			if (t != 0 || all)
+				lb_ctl_printf(o, "  %-24s %14" PRIu64 "  %s\n",
+					      lb_counter_name(c), t,
+					      lb_counter_desc(c));
+		}
+		for (unsigned int r = 0; r < WIRE_RESULT_MAX; r++) {
+			uint64_t t = 0;
+
+			for (unsigned int i = 0; i < e->n_w; i++)
+				t += e->w[i]->wire[r] -
+				     (e->base ? e->base[i].wire[r] : 0);
+			if (t != 0 || (all && r != WIRE_OK))
+				lb_ctl_printf(o, "  wire.%-19s %14" PRIu64
+					      "  %s\n", wire_result_name(r),
+					      t, wire_result_str(r));
+		}
+		return 0;
+	}
+	return err(o, "show what? ports, lcores, vips, vip, backends, chash, "
+		   "flows, flow, busy, latency, counters%s%s",
+		   *what ? " -- not " : "", what);
+}
+
+/* ---- changes ----------------------------------------------------------------- */
+
+static int
+apply(struct lb_ctl_env *e, struct lb_ctl_out *o, struct lb_config *next,
+      const char *done)
+{
+	char msg[256];
+
+	if (e->apply == NULL) {
+		lb_config_free(next);
+		return err(o, "this appliance cannot be changed live");
+	}
+	next->allow_empty_vips = true;
+	if (e->apply(e->arg, next, msg, sizeof(msg)) != 0) {
+		lb_config_free(next);
+		return err(o, "%s", msg);
+	}
+	lb_ctl_printf(o, "%s\n", done);
+	return 0;
+}
+
+static int
+cmd_vip(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
+{
+	struct lb_config next;
+	char done[160];
+	int v, p;
+
+	if (argc < 3)
+		return err(o, "vip add|del|set NAME ...: see 'help vip'");
+	if (strcmp(argv[1], "add") == 0) {
+		struct lb_vip_conf *vc;
+		struct lb_addr a;
+		uint64_t port;
+
+		if (argc != 7)
+			return err(o, "vip add NAME ADDRESS PORT tcp|udp MODE: "
+				   "%d of 5 arguments", argc - 2);
+		if (!lb_name_valid(argv[2]))
+			return err(o, "vip add: '%s' is not a name (1..31 of "
+				   "A-Z a-z 0-9 _ -)", argv[2]);
+		if (vip_find(e->cfg, argv[2]) >= 0)
+			return err(o, "vip add: a VIP named '%s' exists",
+				   argv[2]);
+		if (lb_addr_parse(argv[3], &a) != 0)
+			return err(o, "vip add: '%s' is not an IPv4 or IPv6 "
+				   "address", argv[3]);
+		if (parse_uint(argv[4], 65535, &port) != 0)
+			return err(o, "vip add: port '%s' is not 0..65535",
+				   argv[4]);
+		if (strcmp(argv[5], "tcp") != 0 && strcmp(argv[5], "udp") != 0)
+			return err(o, "vip add: '%s' is neither tcp nor udp",
+				   argv[5]);
+		p = lb_policy_parse(argv[6]);
+		if (p < 0)
+			return err(o, "vip add: unknown mode '%s' (dsr-feedback, "
+				   "hunt, maglev, round-robin, random, "
+				   "latency-feedback)", argv[6]);
+		if (e->cfg->n_vips >= LB_MAX_VIPS)
+			return err(o, "vip add: %u VIP slots used (removed ones "
+				   "included), at most %u", e->cfg->n_vips,
+				   LB_MAX_VIPS);
+		if (lb_config_copy(&next, e->cfg) != 0 ||
+		    (next.vip == NULL &&
+		     (next.vip = malloc(LB_MAX_VIPS * sizeof(*next.vip))) ==
+		     NULL))
+			return err(o, "out of memory");
+		vc = &next.vip[next.n_vips++];
+		memset(vc, 0, sizeof(*vc));
+		snprintf(vc->name, sizeof(vc->name), "%s", argv[2]);
+		vc->addr = a;
+		vc->port = (uint16_t)port;
+		vc->proto = strcmp(argv[5], "tcp") == 0 ? IPPROTO_NUM_TCP :
+							  IPPROTO_NUM_UDP;
+		vc->policy = (uint8_t)p;
+		vc->transport = p == LB_POLICY_HUNT ? LB_TRANSPORT_SRV6 :
+						      LB_TRANSPORT_DSR;
+		vc->probe_n = 8;
+		snprintf(done, sizeof(done), "vip %s added (no backend yet)",
+			 argv[2]);
+		return apply(e, o, &next, done);
+	}
+	v = vip_find(e->cfg, argv[2]);
+	if (v < 0)
+		return err(o, "no VIP named '%s' (show vips lists them)",
+			   argv[2]);
+	if (strcmp(argv[1], "del") == 0) {
+		if (argc != 3)
+			return err(o, "vip del NAME: one argument");
+		if (lb_config_copy(&next, e->cfg) != 0)
+			return err(o, "out of memory");
+		next.vip[v].removed = true;
+		snprintf(done, sizeof(done), "vip %s removed", argv[2]);
+		return apply(e, o, &next, done);
+	}
+	if (strcmp(argv[1], "set") == 0) {
+		struct lb_vip_conf *vc;
+		const char *k, *val;
+		uint64_t n;
+		bool b;
+		int x;
+
+		if (argc != 5)
+			return err(o, "vip set NAME KEY VALUE: see 'help vip'");
+		k = argv[3];
+		val = argv[4];
+		if (lb_config_copy(&next, e->cfg) != 0)
+			return err(o, "out of memory");
+		vc = &next.vip[v];
+		if (strcmp(k, "mode") == 0) {
+			x = lb_policy_parse(val);
+			if (x < 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: unknown mode '%s'", val);
+			}
+			vc->policy = (uint8_t)x;
+			if (x == LB_POLICY_HUNT)
+				vc->transport = LB_TRANSPORT_SRV6;
+			else if (x == LB_POLICY_BUSY ||
+				 x == LB_POLICY_LATENCY)
+				vc->transport = LB_TRANSPORT_DSR;
+		} else if (strcmp(k, "probe_every") == 0) {
+			if (parse_uint(val, PROBE_N_MAX, &n) != 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: probe_every '%s' is not "
+					   "0..%u", val, PROBE_N_MAX);
+			}
+			vc->probe_n = (uint32_t)n;
+		} else if (strcmp(k, "auth") == 0) {
+			if (parse_onoff(val, &b) != 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: auth is on or off, not "
+					   "'%s'", val);
+			}
+			vc->auth = b;
+		} else if (strcmp(k, "leg") == 0) {
+			x = lb_leg_parse(val);
+			if (x < 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: leg is routed or l2, "
+					   "not '%s'", val);
+			}
+			vc->leg = (uint8_t)x;
+		} else if (strcmp(k, "encoding") == 0) {
+			x = lb_enc_parse(val);
+			if (x < 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: encoding is paper or "
+					   "dstopt, not '%s'", val);
+			}
+			vc->enc = (uint8_t)x;
+		} else if (strcmp(k, "c") == 0) {
+			if (parse_uint(val, 2, &n) != 0 || n == 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: c (candidates) is 1 or "
+					   "2, not '%s'", val);
+			}
+			vc->chash_c = (uint8_t)n;
+		} else if (strcmp(k, "alpha") == 0) {
+			if (parse_uint(val, 100, &n) != 0 || n == 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: alpha is a percentage "
+					   "1..100, not '%s'", val);
+			}
+			vc->lat_alpha_ppm = (uint32_t)n * 10000u;
+		} else if (strcmp(k, "probe_adaptive") == 0) {
+			lb_config_free(&next);
+			return err(o, "vip set: probe_adaptive is chosen when "
+				   "the VIP is created (configuration file)");
+		} else {
+			lb_config_free(&next);
+			return err(o, "vip set: unknown setting '%s' (mode, "
+				   "probe_every, auth, leg, encoding, c, "
+				   "alpha)", k);
+		}
+		snprintf(done, sizeof(done), "vip %s: %s = %s", argv[2], k,
+			 val);
+		return apply(e, o, &next, done);
+	}
+	return err(o, "vip %s: unknown; vip add, vip del or vip set",
+		   argv[1]);
+}
+
+static int
+cmd_backend(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
+{
+	struct lb_config next;
+	struct lb_vip_conf *vc;
+	char done[160];
+	uint64_t n;
+	int v, b;
+
+	if (argc < 4)
+		return err(o, "backend add|del|weight|drain VIP NAME ...: see "
+			   "'help backend'");
+	v = vip_find(e->cfg, argv[2]);
+	if (v < 0)
+		return err(o, "no VIP named '%s' (show vips lists them)",
+			   argv[2]);
+	if (strcmp(argv[1], "add") == 0) {
+		struct lb_backend_conf bc;
+		struct lb_addr a;
+
+		if (argc < 5 || (argc - 5) % 2 != 0)
+			return err(o, "backend add VIP NAME ADDRESS [weight W] "
+				   "[locator IPV6]");
+		if (!lb_name_valid(argv[3]))
+			return err(o, "backend add: '%s' is not a name",
+				   argv[3]);
+		if (backend_find(&e->cfg->vip[v], argv[3]) >= 0)
+			return err(o, "backend add: vip %s already has a "
+				   "backend named '%s'", argv[2], argv[3]);
+		if (lb_addr_parse(argv[4], &a) != 0)
+			return err(o, "backend add: '%s' is not an address",
+				   argv[4]);
+		memset(&bc, 0, sizeof(bc));
+		snprintf(bc.name, sizeof(bc.name), "%s", argv[3]);
+		bc.addr = a;
+		bc.weight = 1;
+		for (int i = 5; i + 1 < argc; i += 2) {
+			if (strcmp(argv[i], "weight") == 0) {
+				if (parse_uint(argv[i + 1], CHASH_WEIGHT_MAX,
+					       &n) != 0)
+					return err(o, "backend add: weight "
+						   "'%s' is not 0..%u",
+						   argv[i + 1],
+						   CHASH_WEIGHT_MAX);
+				bc.weight = (uint16_t)n;
+			} else if (strcmp(argv[i], "locator") == 0) {
+				struct lb_addr l;
+
+				if (lb_addr_parse(argv[i + 1], &l) != 0 ||
+				    l.family != 6)
+					return err(o, "backend add: locator "
+						   "'%s' is not an IPv6 "
+						   "address", argv[i + 1]);
+				bc.has_locator = true;
+				memcpy(bc.locator, l.a, 16);
+			} else {
+				return err(o, "backend add: unknown option "
+					   "'%s' (weight, locator)", argv[i]);
+			}
+		}
+		if (e->cfg->vip[v].n_backends >= LB_MAX_BACKENDS)
+			return err(o, "backend add: vip %s has used its %u "
+				   "backend slots (removed ones included)",
+				   argv[2], LB_MAX_BACKENDS);
+		if (lb_config_copy(&next, e->cfg) != 0)
+			return err(o, "out of memory");
+		vc = &next.vip[v];
+		vc->backend[vc->n_backends++] = bc;
+		snprintf(done, sizeof(done), "vip %s: backend %s added",
+			 argv[2], argv[3]);
+		return apply(e, o, &next, done);
+	}
+	b = backend_find(&e->cfg->vip[v], argv[3]);
+	if (b < 0)
+		return err(o, "vip %s has no backend named '%s' (show backends "
+			   "%s)", argv[2], argv[3], argv[2]);
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	vc = &next.vip[v];
+	if (strcmp(argv[1], "del") == 0 && argc == 4) {
+		vc->backend[b].removed = true;
+		snprintf(done, sizeof(done), "vip %s: backend %s removed (its "
+			 "pinned flows go on until they end)", argv[2],
+			 argv[3]);
+	} else if (strcmp(argv[1], "drain") == 0 && argc == 4) {
+		vc->backend[b].weight = 0;
+		snprintf(done, sizeof(done), "vip %s: backend %s drained (no "
+			 "new flows)", argv[2], argv[3]);
+	} else if (strcmp(argv[1], "weight") == 0 && argc == 5) {
+		if (parse_uint(argv[4], CHASH_WEIGHT_MAX, &n) != 0) {
+			lb_config_free(&next);
+			return err(o, "backend weight: '%s' is not 0..%u",
+				   argv[4], CHASH_WEIGHT_MAX);
+		}
+		vc->backend[b].weight = (uint16_t)n;
+		snprintf(done, sizeof(done), "vip %s: backend %s weight %u",
+			 argv[2], argv[3], (unsigned int)n);
+	} else {
+		lb_config_free(&next);
+		return err(o, "backend %s: unknown or wrong arguments; see "
+			   "'help backend'", argv[1]);
+	}
+	return apply(e, o, &next, done);
+}
+
+static int
+help(struct lb_ctl_out *o, int argc, char **argv)
+{
+	const char *g = argc > 1 ? argv[1] : NULL;
+	bool any = false;
+
+	for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++) {
+		if (g != NULL && strcmp(g, c->group) != 0)
+			continue;
+		lb_ctl_printf(o, "  %-52s %s\n", c->syntax, c->help);
+		any = true;
+	}
+	if (!any)
+		return err(o, "help: no group '%s' (show, vip, backend, set, "
+			   "counters, capture, help, quit)", g);
+	return 0;
+}
+
+int
+lb_ctl_exec(struct lb_ctl_env *e, const char *line, struct lb_ctl_out *o)
+{
+	char buf[1024], *argv[MAX_ARGS], *save = NULL, *tok;
+	int argc = 0;
+
+	if (strlen(line) >= sizeof(buf))
+		return err(o, "line too long (at most %zu characters)",
+			   sizeof(buf) - 1);
+	strcpy(buf, line);
+	for (tok = strtok_r(buf, " \t\r\n", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (*tok == '#' && argc == 0)
+			return 0; /* a comment line */
+		if (argc == MAX_ARGS)
+			return err(o, "too many words (at most %d)", MAX_ARGS);
+		argv[argc++] = tok;
+	}
+	if (argc == 0)
+		return 0;
+	if (strcmp(argv[0], "show") == 0)
+		return show(e, o, argc, argv);
+	if (strcmp(argv[0], "vip") == 0)
+		return cmd_vip(e, o, argc, argv);
+	if (strcmp(argv[0], "backend") == 0)
+		return cmd_backend(e, o, argc, argv);
+	if (strcmp(argv[0], "help") == 0)
+		return help(o, argc, argv);
+	if (strcmp(argv[0], "clear") == 0) {
+		if (argc != 2 || strcmp(argv[1], "counters") != 0)
+			return err(o, "clear counters: nothing else to clear");
+		if (e->base == NULL)
+			return err(o, "clear counters: not available here");
+		clear_counters(e);
+		lb_ctl_printf(o, "counters cleared\n");
+		return 0;
+	}
+	if (strcmp(argv[0], "set") == 0) {
+		uint64_t n;
+
+		if (argc != 3 || strcmp(argv[1], "idle_sleep_us") != 0)
+			return err(o, "set idle_sleep_us N: the one setting "
+				   "here; VIP settings are 'vip set'");
+		if (parse_uint(argv[2], 100000, &n) != 0)
+			return err(o, "set idle_sleep_us: '%s' is not "
+				   "0..100000", argv[2]);
+		if (e->set_idle_sleep != NULL)
+			e->set_idle_sleep(e->arg, (uint32_t)n);
+		e->cfg->idle_sleep_us = (uint32_t)n;
+		lb_ctl_printf(o, "idle_sleep_us = %u\n", (unsigned int)n);
+		return 0;
+	}
+	if (strcmp(argv[0], "capture") == 0) {
+		char msg[256];
+		uint64_t snap = 0;
+
+		if (e->capture == NULL)
+			return err(o, "capture: not available here");
+		if (argc == 2 && strcmp(argv[1], "stop") == 0) {
+			if (e->capture(e->arg, 0, NULL, NULL, 0, msg,
+				       sizeof(msg)) != 0)
+				return err(o, "%s", msg);
+			lb_ctl_printf(o, "%s\n", msg);
+			return 0;
+		}
+		if ((argc == 4 || argc == 5) && strcmp(argv[1], "start") == 0) {
+			if (argc == 5 && (parse_uint(argv[4], 65535, &snap) !=
+					  0 || snap < 64))
+				return err(o, "capture start: snaplen '%s' is "
+					   "not 64..65535", argv[4]);
+			if (e->capture(e->arg, 1, argv[2], argv[3],
+				       (uint32_t)snap, msg, sizeof(msg)) != 0)
+				return err(o, "%s", msg);
+			lb_ctl_printf(o, "%s\n", msg);
+			return 0;
+		}
+		return err(o, "capture start PORT FILE [SNAPLEN] | capture "
+			   "stop");
+	}
+	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "exit") == 0) {
+		if (e->quit != NULL)
+			e->quit(e->arg);
+		return 1;
+	}
+	return err(o, "unknown command '%s' (help lists the commands)",
+		   argv[0]);
+}
