@@ -788,11 +788,12 @@ lat_track(struct lb_worker *w, const struct pkt_ctx *c, uint32_t b,
 
 /* ---- client packets ---------------------------------------------------- */
 
+/* Can a pinned flow still reach backend @p b? Drained and removed
+ * backends keep their pinned flows until they end (docs/console.md). */
 static bool
 backend_usable(const struct lb_vip_rt *v, uint32_t b)
 {
-	return b < v->conf.n_backends &&
-	       v->be[b].state != SELECT_BACKEND_REMOVED;
+	return b < v->conf.n_backends && v->be[b].nh != LB_NH_NONE;
 }
 
 /* A client packet of a flow we know (slot valid: no insert since). */
