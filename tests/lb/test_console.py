@@ -307,7 +307,56 @@ def live():
           "live: tshark reads the pcapng capture", r.stderr[-500:])
 
 
+def terminal():
+    """-i: rte_cmdline on a terminal, with completion of the keywords."""
+    import pty
+    import select
+    d = os.path.join(WORK, "terminal")
+    os.makedirs(d, exist_ok=True)
+    cfg = os.path.join(d, "dsrlb.ini")
+    with open(cfg, "w") as f:
+        f.write(CONFIG.format(dev="net_null0"))
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(DSRLB, [DSRLB] + memargs() + [
+            "--no-pci", "-l", "0", "--log-level=lib.eal:warning",
+            "--vdev", "net_null0", "--", "--config", cfg, "-i",
+            "--ctl-socket", "none"])
+    out = b""
+
+    def read_until(token, timeout=10.0):
+        nonlocal out
+        end = time.time() + timeout
+        while token not in out and time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return token in out
+
+    ok = read_until(b"dsrlb> ")
+    check(ok, "terminal: the console prompts", out.decode(errors="replace"))
+    os.write(fd, b"sh\t")           # completes to "show "
+    check(read_until(b"show "), "terminal: tab completes 'sh' to 'show'")
+    os.write(fd, b"vip\t")          # "vip" is ambiguous: vip, vips
+    os.write(fd, b"s\n")
+    check(read_until(b"mg           10.0.0.100:80"),
+          "terminal: 'show vips' answers",
+          out.decode(errors="replace")[-800:])
+    os.write(fd, b"backend weight mg s1 x\n")
+    check(read_until(b"error: backend weight: 'x' is not 0..1000"),
+          "terminal: an error is one line")
+    os.write(fd, b"quit\n")
+    _, status = os.waitpid(pid, 0)
+    check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+          "terminal: quit stops the appliance cleanly",
+          out.decode(errors="replace")[-1500:])
+
+
 scripted()
+terminal()
 live()
 print("1..%d" % n_test)
 sys.exit(1 if failed else 0)
