@@ -13,7 +13,8 @@ fi
 PKGS="build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
 	clang libclang-rt-14-dev tshark python3-scapy
-	gnuplot-nox"
+	gnuplot-nox
+	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps"
 
 missing=
 for p in $PKGS; do
@@ -33,6 +34,12 @@ if [ -n "$missing" ]; then
 		--no-install-recommends $missing >/dev/null
 else
 	echo "install-deps: all packages present"
+fi
+
+# The end-to-end tests start their own nginx per network namespace; the
+# package's own service (started by its postinst) is not needed.
+if command -v systemctl >/dev/null && systemctl is-active -q nginx 2>/dev/null; then
+	$SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 
 "$(dirname "$0")/hugepages.sh" || true
