@@ -322,7 +322,7 @@ handle_neigh(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 
 /* Address the frame to next hop @p nh on its port and transmit, or, when
  * the next hop has no MAC yet, turn this frame into an ARP request or a
- * neighbour solicitation for it (at most one per second per next hop:
+ * neighbour solicitation for it (at most one per 200 ms per next hop:
  * no allocation, and the lost packet is retransmitted by its sender). */
 static void
 send_via(struct lb_worker *w, struct pkt_buf *pb, uint32_t nh,
@@ -348,7 +348,7 @@ send_via(struct lb_worker *w, struct pkt_buf *pb, uint32_t nh,
 		return;
 	}
 	last = atomic_load_explicit(&e->req_ns, memory_order_relaxed);
-	if ((last == 0 || now_ns - last >= 1000000000ull || now_ns < last) &&
+	if ((last == 0 || now_ns - last >= 200000000ull || now_ns < last) &&
 	    atomic_compare_exchange_strong(&e->req_ns, &last,
 					   now_ns ? now_ns : 1)) {
 		enum wire_result r = WIRE_ERR_INVAL;
@@ -808,6 +808,34 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	bool tuple = false, closing;
 
 	(void)flow_table_get(&w->ft, c->slot, &fv);
+	/* A SYN on a closing flow is a new connection that reuses the
+	 * tuple (a client's ephemeral port comes round again): it starts
+	 * over, as from LB_LISTEN (Table II), instead of following the old
+	 * connection to its server, whose stickiness is about to expire. */
+	if (syn && fv.state == FLOW_STATE_CLOSING) {
+		uint32_t b = pick_backend(w, v, &w->vip[c->vip], c->hash,
+					  now_ns);
+
+		if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
+			drop(w, o, LB_CNT_drop_no_backend);
+			return;
+		}
+		fv.backend = (uint16_t)b;
+		fv.flags = LB_FLAG_SYN_SEEN;
+		w->cnt[LB_CNT_flow_new]++;
+		w->vip[c->vip].cnt.flows++;
+		w->vip[c->vip].be_cnt[b].flows++;
+		if (v->conf.transport == LB_TRANSPORT_SRV6) {
+			fv.state = LB_FLOW_HUNTING;
+			(void)flow_table_update(&w->ft, c->slot, &fv, now_ns);
+			srv6_hunt(w, pb, c, true, b, now_ns, o);
+			return;
+		}
+		fv.state = FLOW_STATE_NEW;
+		dsr_forward(w, pb, c, b, true, &fv.flags, now_ns, o);
+		(void)flow_table_update(&w->ft, c->slot, &fv, now_ns);
+		return;
+	}
 	/* A closing flow's timer runs out whatever the client sends (6LB
 	 * §IV-B step 5: removeStickiness starts a timer). */
 	closing = fv.state == FLOW_STATE_CLOSING;

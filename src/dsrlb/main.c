@@ -302,7 +302,7 @@ port_setup(uint32_t pi, uint8_t mac[6])
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	struct rte_ether_addr ea;
-	uint16_t pid, nb_rxd = RX_DESC, nb_txd = TX_DESC;
+	uint16_t pid, nb_rxd = RX_DESC, nb_txd = TX_DESC, max_mtu;
 	struct rte_mempool *pool;
 	int ret, socket;
 
@@ -328,7 +328,23 @@ port_setup(uint32_t pi, uint8_t mac[6])
 	if (opt.clock == CLOCK_PCAP &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	/* The device's MTU: the configured one when the device takes it.
+	 * A virtual device (af_packet: 1500) may refuse a jumbo MTU that
+	 * its ring frames still carry; the appliance then keeps enforcing
+	 * the configured L3 MTU on what it adds, and says so. */
 	conf.rxmode.mtu = pc->mtu ? pc->mtu : 1500;
+	max_mtu = info.max_mtu;
+	if (info.max_rx_pktlen > RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN &&
+	    info.max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN <
+	    max_mtu)
+		max_mtu = (uint16_t)(info.max_rx_pktlen - RTE_ETHER_HDR_LEN -
+				     RTE_ETHER_CRC_LEN);
+	if (max_mtu != 0 && conf.rxmode.mtu > max_mtu) {
+		fprintf(stderr, "dsrlb: port %s: the device's MTU is at most "
+			"%u; headers are still added up to mtu = %u\n",
+			pc->name, max_mtu, conf.rxmode.mtu);
+		conf.rxmode.mtu = max_mtu;
+	}
 	ret = rte_eth_dev_configure(pid, n_workers, n_workers, &conf);
 	if (ret != 0) {
 		fprintf(stderr, "dsrlb: port %s: configure with %u queues: "
@@ -357,7 +373,7 @@ port_setup(uint32_t pi, uint8_t mac[6])
 			return ret;
 		}
 	}
-	if (pc->mtu != 0) {
+	if (pc->mtu != 0 && (max_mtu == 0 || pc->mtu <= max_mtu)) {
 		ret = rte_eth_dev_set_mtu(pid, pc->mtu);
 		if (ret != 0 && ret != -ENOTSUP)
 			fprintf(stderr, "dsrlb: port %s: MTU %u not set: %s\n",

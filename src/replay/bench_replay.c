@@ -725,6 +725,14 @@ main(int argc, char **argv)
 	kv_f("warmup_s", warm_s);
 	kv_u("tsc_hz", hz);
 	kv_u("lcores", 1);
+	{
+		const char *memmode = "hugepages";
+
+		for (int i = 1; i < dd; i++)
+			if (strcmp(argv[i], "--no-huge") == 0)
+				memmode = "no-huge";
+		kv_s("eal_memory", memmode);
+	}
 	kv_f("duration_s", secs);
 	kv_u("lcore0_rx", rx);
 	kv_f("lcore0_mpps", mpps);

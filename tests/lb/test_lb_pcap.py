@@ -402,6 +402,10 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
     ack2 = tcp(50000, 80, "A", 1006, 9002)
     fi.append((t(4.0), v6(c, vip, ack2, smac=2)))
     ex.append(steer(ack2, 2))
+    # a SYN on the closing flow: a new connection reusing the client's
+    # port hunts again (LB_LISTEN + SYN), it does not follow the old one
+    fi.append((t(1.0), v6(c, vip, syn, smac=2)))
+    ex.append(Alt("h", {o: offer(syn, o, (CA, CF)) for o in both}))
     # past the timer: the flow is unknown -> recoverStickiness to both
     # candidates, in the order of the consistent-hash table
     t.t = t_rms + 12.5
@@ -437,7 +441,7 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
     segs = ["2001:db8::2", vip]
     fi.append((t(), v6(c, vip, syn, [srh(segs, first=1)], smac=2)))
     r.run("hunt", cfg, fi, ex, {
-        "hunt_offer": 2, "hunt_recover": 2, "hunt_steer": 5,
+        "hunt_offer": 3, "hunt_recover": 2, "hunt_steer": 5,
         "stick_create": 3, "stick_remove": 1, "tx_client": 4,
         "drop_forged": 1, "drop_sid_function": 1, "drop_client_srh": 1,
         "flow_midstream": 2, "vip.hunt6.backend.s2.pinned": 2,
@@ -747,7 +751,7 @@ backend.s1 = 2001:db8::11
                 ARP(op=1, hwsrc=LB_MAC, psrc="10.0.0.1",
                     hwdst="00:00:00:00:00:00", pdst=S1))
     ex.append(req + b"\0" * (60 - len(req)))
-    fi.append((t(0.5), v4(C1, VIP4, syn, smac=2)))      # rate-limited
+    fi.append((t(0.1), v4(C1, VIP4, syn, smac=2)))      # rate-limited
     fi.append((t(), bytes(Ether(src=mac(0x11), dst=LB_MAC) /
                           ARP(op=2, hwsrc=mac(0x11), psrc=S1,
                               hwdst=LB_MAC, pdst="10.0.0.1"))))
