@@ -18,6 +18,11 @@ wire, net_tap to its kernel), nginx on the VIPs and slowserver.
 usage: test_e2e.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        [SCENARIO...]
 Prints TAP; skips (exit 77) when not root or a tool is missing.
+
+DSRLB_E2E_BREAK breaks a property on purpose, to show that the scenario
+checking it fails: "seed" restarts the appliance (takeover) with another
+consistent-hash seed, so it cannot find the servers that hold the flows;
+"feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import json
 import os
@@ -29,6 +34,7 @@ import time
 
 (DSRLB, AGENT, CTL, SLOW, BUSY, MEMARGS, WORK) = sys.argv[1:8]
 ONLY = sys.argv[8:]
+BREAK = os.environ.get("DSRLB_E2E_BREAK", "")
 ID = "%x" % (os.getpid() & 0xfff)
 P = "de" + ID                      # namespace prefix
 n_test = 0
@@ -352,8 +358,11 @@ class Testbed:
                 be[vip] += "backend.%s = %s\n" % (name, v4)
             be["web6"] += "backend.%s = %s\n" % (name, v6)
             be["hunt6"] += "backend.%s = %s locator=%s\n" % (name, v6, loc)
+        ini = LB_INI.format(**be)
+        if BREAK == "feedback":
+            ini = ini.replace("probe_every = 4", "probe_every = 0")
         with open(os.path.join(WORK, "lb.ini"), "w") as f:
-            f.write(LB_INI.format(**be))
+            f.write(ini)
         self.sock = os.path.join(WORK, "lb.sock")
         self.start_lb()
         # the servers' kernels: addresses and VIPs on the tap
@@ -379,8 +388,10 @@ class Testbed:
             with open(os.path.join(d, "nginx.conf"), "w") as f:
                 f.write(NGINX.format(d=d))
             nsx(ns, "nginx -c %s/nginx.conf -e %s/error.log" % (d, d))
+            # slowserver publishes its busy workers to the agent (the
+            # same file dsrlb-busy writes when a scenario forces a load)
             self.spawn(ns, "slow-" + name,
-                       "%s -w %d -m 20 -b /dev/shm/%s-%s.slow -n %s %s "
+                       "%s -w %d -m 20 -b /dev/shm/%s-%s.busy -n %s %s "
                        "8080" % (SLOW, WORKERS, P, name, name, SLOW4))
         time.sleep(1.0)
 
@@ -398,13 +409,21 @@ class Testbed:
         return p
 
     def start_lb(self):
+        cfg = "%s/lb.ini" % WORK
+        if BREAK == "seed" and self.lb is not None:
+            with open(cfg) as f:
+                text = f.read().replace("chash_seed = 0x5eed",
+                                        "chash_seed = 0xbad")
+            cfg = "%s/lb-broken.ini" % WORK
+            with open(cfg, "w") as f:
+                f.write(text)
         self.lb = self.spawn(
             "lb", "dsrlb",
             "%s %s --no-pci -l 0 --file-prefix %slb "
             "--log-level=lib.eal:warning "
             "--vdev net_af_packet0,iface=lan --vdev net_af_packet1,iface=farm "
-            "-- --config %s/lb.ini --ctl-socket %s" %
-            (DSRLB, self.mem(256), P, WORK, self.sock))
+            "-- --config %s --ctl-socket %s" %
+            (DSRLB, self.mem(256), P, cfg, self.sock))
         for _ in range(100):
             if os.path.exists(self.sock):
                 break
@@ -435,7 +454,7 @@ class Testbed:
         for n in self.ns:
             sh("ip netns del %s%s" % (P, n), check=False)
         for name in SERVERS:
-            for ext in ("busy", "slow"):
+            for ext in ("busy",):
                 try:
                     os.unlink("/dev/shm/%s-%s.%s" % (P, name, ext))
                 except OSError:
@@ -640,7 +659,7 @@ def s3_hunt(tb):
 def s4_reconfigure(tb):
     # a long download and load while backends are removed and added
     dl = subprocess.Popen(
-        "ip netns exec %sc curl -s -o /dev/null -w '%%{http_code} "
+        "ip netns exec %sc curl -s -m 40 -o /dev/null -w '%%{http_code} "
         "%%{size_download}' http://%s:81/big.bin" %
         (P, MAG4), shell=True, stdout=subprocess.PIPE, text=True)
     load = subprocess.Popen(
@@ -677,7 +696,7 @@ def s5_takeover(tb):
     # a hunt connection in the middle of a download survives a restart of
     # the appliance: the new instance recovers it (recoverStickiness)
     dl = subprocess.Popen(
-        "ip netns exec %sc curl -s -g -o /dev/null -w '%%{http_code} "
+        "ip netns exec %sc curl -s -g -m 40 -o /dev/null -w '%%{http_code} "
         "%%{size_download}' http://[%s]/big.bin" %
         (P, HUNT6), shell=True, stdout=subprocess.PIPE, text=True)
     time.sleep(2.0)
