@@ -408,13 +408,13 @@ show_backends(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 		}
 		if (newest != 0) {
 			snprintf(score, sizeof(score), "%u", sc);
-			snprintf(age, sizeof(age), "%.1f ms",
+			snprintf(age, sizeof(age), "%.1fms",
 				 e->now_ns > newest ?
 				 (double)(e->now_ns - newest) / 1e6 : 0.0);
 		}
 		l = lb_latency_estimate(e->w, e->n_w, v, b, e->now_ns);
 		if (l != 0)
-			snprintf(lat, sizeof(lat), "%.0f us", (double)l / 1e3);
+			snprintf(lat, sizeof(lat), "%.0fus", (double)l / 1e3);
 		lb_ctl_printf(o, "  %-12s %-26s %6u %-8s %6s %9s %8" PRIu64
 			      " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9s\n",
 			      be->conf.name,

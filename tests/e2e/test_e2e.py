@@ -480,8 +480,8 @@ class Testbed:
         for line in out.splitlines()[1:]:
             f = line.split()
             if len(f) >= 11:
-                b[f[0]] = {"state": f[3], "score": f[4], "flows": int(f[7]),
-                           "packets": int(f[8]), "answers": int(f[10])}
+                b[f[0]] = {"state": f[3], "score": f[4], "flows": int(f[6]),
+                           "packets": int(f[7]), "answers": int(f[9])}
         return b
 
     def agent_stats(self, name):
