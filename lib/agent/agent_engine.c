@@ -14,6 +14,7 @@
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/srh.h"
 #include "dsrlb/srv6_func.h"
 #include "dsrlb/wire.h"
@@ -340,74 +341,6 @@ addr_is_ours(const struct agent_config *cfg, uint8_t family,
 	       SRV6_FUNC_NONE;
 }
 
-/* Offset of the transport checksum field to keep right, 0 when none
- * (UDP over IPv4 with checksum 0: none, RFC 768). */
-static uint32_t
-l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
-{
-	uint32_t at;
-
-	if (m->l4_proto == IPPROTO_NUM_TCP)
-		at = m->l4_off + 16u;
-	else if (m->l4_proto == IPPROTO_NUM_UDP)
-		at = m->l4_off + 6u;
-	else
-		return 0;
-	if (at + 2 > len)
-		return 0;
-	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
-	    load_be16(frame + at) == 0)
-		return 0;
-	return at;
-}
-
-/* Replace @p n bytes at @p at, a field covered by the transport checksum
- * (addresses through the pseudo-header, ports) and for IPv4 addresses by
- * the header checksum: RFC 1624 updates. */
-static void
-rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-	      uint32_t at, const uint8_t *nv, unsigned int n, bool in_ip_hdr)
-{
-	uint32_t l4c = l4_csum_at(frame, len, m);
-
-	if (memcmp(frame + at, nv, n) == 0)
-		return;
-	if (l4c != 0) {
-		uint16_t c = csum_update_bytes(load_be16(frame + l4c),
-					       frame + at, nv, n);
-
-		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
-			c = 0xffff;
-		store_be16(frame + l4c, c);
-	}
-	if (in_ip_hdr && m->family == 4) {
-		uint32_t hc = m->l3_off + 10u;
-
-		store_be16(frame + hc, csum_update_bytes(load_be16(frame + hc),
-							 frame + at, nv, n));
-	}
-	memcpy(frame + at, nv, n);
-}
-
-static inline uint32_t
-src_at(const struct pkt_meta *m)
-{
-	return m->l3_off + (m->family == 4 ? 12u : 8u);
-}
-
-static inline uint32_t
-dst_at(const struct pkt_meta *m)
-{
-	return m->l3_off + (m->family == 4 ? 16u : 24u);
-}
-
-static void
-rewrite_addr(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-	     uint32_t at, const uint8_t *addr)
-{
-	rewrite_field(frame, len, m, at, addr, alen(m->family), true);
-}
-
 static uint16_t
 port_mtu(const struct agent_worker *w, unsigned int p)
 {
@@ -507,18 +440,18 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	}
 	frame = pkt_buf_data(pb);
 	if (routed)
-		rewrite_addr(frame, pb->len, m, dst_at(m), v->addr);
+		pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
 	if ((msgs & MSG_BIT(CLIENT_TUPLE)) &&
 	    (memcmp(tuple_addr, client, n) != 0 || tuple_port != cport)) {
 		/* A leg that translated the client (the paper's NAT
 		 * prototype): the client tuple is the truth. */
 		uint8_t pb16[2];
 
-		rewrite_addr(frame, pb->len, m, src_at(m), tuple_addr);
+		pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), tuple_addr);
 		store_be16(pb16, tuple_port);
 		if (m->l4_proto == IPPROTO_NUM_TCP ||
 		    m->l4_proto == IPPROTO_NUM_UDP)
-			rewrite_field(frame, pb->len, m, m->l4_off, pb16, 2,
+			pkt_rewrite_field(frame, pb->len, m, m->l4_off, pb16, 2,
 				      false);
 		memcpy(client, tuple_addr, 16);
 		cport = tuple_port;
@@ -857,8 +790,8 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 	f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 	memcpy(client, m->dst, 16);
-	rewrite_addr(frame, pb->len, m, src_at(m), v->leg);
-	rewrite_addr(frame, pb->len, m, dst_at(m), v->addr);
+	pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
+	pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
 	if (m->family == 4) {
 		r = ipv4opt_insert_client(pb, m->l3_off, mtu,
 					  load_be32(client), cport);

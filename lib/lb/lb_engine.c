@@ -25,6 +25,7 @@
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/srh.h"
 #include "dsrlb/wire.h"
 
@@ -149,69 +150,6 @@ mac_to_u64(const uint8_t mac[6])
 	for (int i = 0; i < 6; i++)
 		v = v << 8 | mac[i];
 	return v;
-}
-
-/* Offset of the transport checksum field, or 0 when there is none to fix
- * (UDP checksum 0 over IPv4 means "no checksum", RFC 768). */
-static uint32_t
-l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
-{
-	uint32_t at;
-
-	if (m->l4_proto == IPPROTO_NUM_TCP)
-		at = m->l4_off + 16u;
-	else if (m->l4_proto == IPPROTO_NUM_UDP)
-		at = m->l4_off + 6u;
-	else
-		return 0;
-	if (at + 2 > len)
-		return 0;
-	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
-	    load_be16(frame + at) == 0)
-		return 0;
-	return at;
-}
-
-/* Replace @p n address bytes at @p at (source or destination), keeping
- * the IPv4 header checksum and the transport checksum right (RFC 1624:
- * both cover the addresses, the latter through the pseudo-header). */
-static void
-rewrite_addr(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-	     uint32_t at, const uint8_t *new_addr)
-{
-	unsigned int n = m->family == 4 ? 4 : 16;
-	uint32_t l4c = l4_csum_at(frame, len, m);
-
-	if (memcmp(frame + at, new_addr, n) == 0)
-		return;
-	if (l4c != 0) {
-		uint16_t c = csum_update_bytes(load_be16(frame + l4c),
-					       frame + at, new_addr, n);
-
-		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
-			c = 0xffff;
-		store_be16(frame + l4c, c);
-	}
-	if (m->family == 4) {
-		uint32_t hc = m->l3_off + 10u;
-
-		store_be16(frame + hc, csum_update_bytes(load_be16(frame + hc),
-							 frame + at, new_addr,
-							 4));
-	}
-	memcpy(frame + at, new_addr, n);
-}
-
-static inline uint32_t
-src_at(const struct pkt_meta *m)
-{
-	return m->l3_off + (m->family == 4 ? 12u : 8u);
-}
-
-static inline uint32_t
-dst_at(const struct pkt_meta *m)
-{
-	return m->l3_off + (m->family == 4 ? 16u : 24u);
 }
 
 /* ---- neighbours ------------------------------------------------------ */
@@ -622,7 +560,7 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	uint32_t frame_len = pb->len;
 
 	if (v->conf.leg == LB_LEG_ROUTED)
-		rewrite_addr(frame, pb->len, &c->m, dst_at(&c->m),
+		pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m),
 			     be->conf.addr.a);
 	if (tuple) {
 		r = c->m.family == 4 ?
@@ -1036,8 +974,8 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop_wire(w, o, r);
 		return;
 	}
-	rewrite_addr(frame, pb->len, &c->m, src_at(&c->m), v->conf.addr.a);
-	rewrite_addr(frame, pb->len, &c->m, dst_at(&c->m), client.a);
+	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_src_at(&c->m), v->conf.addr.a);
+	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m), client.a);
 	send_to_client(w, pb, &client, now_ns, o);
 }
 

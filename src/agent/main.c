@@ -30,6 +30,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
 #include "agent_config_load.h"
 #include "dsrlb/agent_engine.h"
@@ -155,26 +156,6 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
-/* ---- clock ---------------------------------------------------------------- */
-
-static inline uint64_t
-clock_tsc_ns(void)
-{
-	static uint64_t hz;
-
-	if (hz == 0)
-		hz = rte_get_tsc_hz();
-	return (uint64_t)((double)rte_rdtsc() * (1e9 / (double)hz));
-}
-
-static inline uint64_t
-clock_mbuf_ns(const struct rte_mbuf *m, uint64_t fallback)
-{
-	if (ts_off >= 0 && (m->ol_flags & ts_flag))
-		/* DPDK 22.11's net_pcap stores tv_sec * 10^6 + tv_usec. */
-		return *RTE_MBUF_DYNFIELD(m, ts_off, const uint64_t *) * 1000u;
-	return fallback;
-}
 
 /* ---- ports ------------------------------------------------------------------ */
 
@@ -393,7 +374,8 @@ poll_pcap(void)
 
 			if (pend_n[p] == 0)
 				continue;
-			t = clock_mbuf_ns(pend[p][pend_head[p]], pcap_now);
+			t = clock_mbuf_ns(pend[p][pend_head[p]], ts_off,
+					  ts_flag, pcap_now);
 			if (best < 0 || t < bt) {
 				best = (int)p;
 				bt = t;

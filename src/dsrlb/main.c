@@ -30,6 +30,7 @@
 #include <rte_ring.h>
 #include <rte_thash.h>
 
+#include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
@@ -208,29 +209,7 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
-/* ---- the clock ---------------------------------------------------------- */
-
-/* The one clock of the data path: TSC in ns, or (tests) the pcap
- * timestamp of the packet being processed. */
-static inline uint64_t
-clock_tsc_ns(void)
-{
-	static uint64_t hz;
-
-	if (hz == 0)
-		hz = rte_get_tsc_hz();
-	return (uint64_t)((double)rte_rdtsc() * (1e9 / (double)hz));
-}
-
-static inline uint64_t
-clock_mbuf_ns(const struct rte_mbuf *m, uint64_t fallback)
-{
-	if (ts_off >= 0 && (m->ol_flags & ts_flag))
-		/* DPDK 22.11's net_pcap opens captures with microsecond
-		 * precision and stores tv_sec * 10^6 + tv_usec. */
-		return *RTE_MBUF_DYNFIELD(m, ts_off, const uint64_t *) * 1000u;
-	return fallback;
-}
+/* ---- the clock (src/common/dp_clock.h) ---------------------------------- */
 
 /* The data path's time as the control plane sees it. */
 static uint64_t
@@ -446,7 +425,7 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		/* Tests: one packet at a time at its own timestamp, so that
 		 * timers follow the capture exactly. */
 		for (uint16_t i = 0; i < nok; i++) {
-			now = clock_mbuf_ns(ok[i], now);
+			now = clock_mbuf_ns(ok[i], ts_off, ts_flag, now);
 			lb_worker_burst(&ctx->w, &pb[i], pi, 1, now, &out[i]);
 		}
 	} else {
@@ -511,7 +490,8 @@ worker_poll(struct worker_ctx *ctx)
 			continue;
 		got += n;
 		if (opt.clock == CLOCK_PCAP)
-			ctx->pcap_now = clock_mbuf_ns(m[n - 1], ctx->pcap_now);
+			ctx->pcap_now = clock_mbuf_ns(m[n - 1], ts_off,
+						      ts_flag, ctx->pcap_now);
 		process(ctx, (uint8_t)p, m, n, now);
 	}
 	/* Packets other workers handed us (their port is in m->port). */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Rewriting header fields of a parsed frame in place with the checksums
+ * kept right (RFC 1624): what the appliance does to send a client packet
+ * to a backend, and the agent to give it back to its kernel.
+ */
+#ifndef DSRLB_PKT_REWRITE_H_
+#define DSRLB_PKT_REWRITE_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsrlb/pkt_parse.h"
+
+/**
+ * Offset of the transport checksum field of the frame @p m describes, or
+ * 0 when there is none to keep (not TCP/UDP, truncated, or UDP over IPv4
+ * with checksum 0, which means "none": RFC 768).
+ */
+uint32_t pkt_l4_csum_at(const uint8_t *frame, uint32_t len,
+			const struct pkt_meta *m);
+
+/**
+ * Replace the @p n bytes at @p at, a field the transport checksum covers
+ * (an address, through the pseudo-header, or a port) and, when
+ * @p in_ip_hdr, the IPv4 header checksum too, with @p nv; both checksums
+ * are updated incrementally (a UDP result of 0 is sent as 0xffff).
+ */
+void pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		       uint32_t at, const uint8_t *nv, unsigned int n,
+		       bool in_ip_hdr);
+
+/** Offset of the source address of the IP header @p m describes. */
+static inline uint32_t
+pkt_src_at(const struct pkt_meta *m)
+{
+	return m->l3_off + (m->family == 4 ? 12u : 8u);
+}
+
+/** Offset of the destination address. */
+static inline uint32_t
+pkt_dst_at(const struct pkt_meta *m)
+{
+	return m->l3_off + (m->family == 4 ? 16u : 24u);
+}
+
+/** Replace the source or destination address (@p at: pkt_src_at() or
+ *  pkt_dst_at()) with @p addr (4 or 16 bytes by the family). */
+static inline void
+pkt_rewrite_addr(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		 uint32_t at, const uint8_t *addr)
+{
+	pkt_rewrite_field(frame, len, m, at, addr, m->family == 4 ? 4u : 16u,
+			  true);
+}
+
+#endif /* DSRLB_PKT_REWRITE_H_ */

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* In-place header rewrites with incremental checksums (pkt_rewrite.h). */
+#include <string.h>
+
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
+#include "dsrlb/pkt_rewrite.h"
+#include "dsrlb/wire.h"
+
+uint32_t
+pkt_l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
+{
+	uint32_t at;
+
+	if (m->l4_proto == IPPROTO_NUM_TCP)
+		at = m->l4_off + 16u;
+	else if (m->l4_proto == IPPROTO_NUM_UDP)
+		at = m->l4_off + 6u;
+	else
+		return 0;
+	if (at + 2 > len)
+		return 0;
+	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
+	    load_be16(frame + at) == 0)
+		return 0;
+	return at;
+}
+
+void
+pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		  uint32_t at, const uint8_t *nv, unsigned int n,
+		  bool in_ip_hdr)
+{
+	uint32_t l4c = pkt_l4_csum_at(frame, len, m);
+
+	if (memcmp(frame + at, nv, n) == 0)
+		return;
+	if (l4c != 0) {
+		uint16_t c = csum_update_bytes(load_be16(frame + l4c),
+					       frame + at, nv, n);
+
+		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
+			c = 0xffff;
+		store_be16(frame + l4c, c);
+	}
+	if (in_ip_hdr && m->family == 4) {
+		uint32_t hc = m->l3_off + 10u;
+
+		store_be16(frame + hc, csum_update_bytes(load_be16(frame + hc),
+							 frame + at, nv, n));
+	}
+	memcpy(frame + at, nv, n);
+}
