@@ -400,6 +400,15 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		c->cls = PC_STICKY;
 		return;
 	}
+	/* The common case first: a client packet to a VIP's port (one map
+	 * probe); answers, wildcard ports and strays take the long way. */
+	if (!(c->m.msgs & ((1u << PKT_MSG_METRIC_ANS) |
+			   (1u << PKT_MSG_FRAGMENT)))) {
+		v = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
+			       c->m.dport, c->m.l4_proto);
+		if (v != UINT32_MAX)
+			goto vip_found;
+	}
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
 	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
 		drop(w, o, LB_CNT_drop_not_for_us);
@@ -451,6 +460,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		drop(w, o, LB_CNT_drop_unknown_vip);
 		return;
 	}
+vip_found:
 	if (!(role & LB_ROLE_CLIENT)) {
 		/* Servers reach a VIP only with answers or SRv6 messages. */
 		drop(w, o, LB_CNT_drop_server_plain);
