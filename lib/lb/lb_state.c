@@ -30,17 +30,30 @@ errf(char *err, unsigned int len, const char *fmt, ...)
 
 /* ---- lookup map ----------------------------------------------------- */
 
+/* Fixed-width hash of a map key: the 5-tuple hash over (address,
+ * address bytes 4..15 or zeros, port, family, protocol), one multiply
+ * fold for IPv4 keys (data-path cost, docs/benchmarks.md). */
 static uint32_t
 map_hash(uint8_t family, const uint8_t *a, uint16_t port, uint8_t proto)
 {
-	uint8_t k[20];
+	static const uint8_t zero[16];
+	uint64_t h = family == 4 ?
+		flow_hash_ipv4(0x6c626d6170ull, a, zero, port, family, proto) :
+		flow_hash_ipv6(0x6c626d6170ull, a, zero, port, family, proto);
 
-	memcpy(k, a, 16);
-	k[16] = family;
-	k[17] = proto;
-	k[18] = (uint8_t)(port >> 8);
-	k[19] = (uint8_t)port;
-	return (uint32_t)flow_hash_bytes(0x6c626d6170ull, k, sizeof(k));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline bool
+key_eq16(const uint8_t *x, const uint8_t *y)
+{
+	uint64_t x0, x1, y0, y1;
+
+	memcpy(&x0, x, 8);
+	memcpy(&x1, x + 8, 8);
+	memcpy(&y0, y, 8);
+	memcpy(&y1, y + 8, 8);
+	return ((x0 ^ y0) | (x1 ^ y1)) == 0;
 }
 
 static int
@@ -94,7 +107,7 @@ lb_map_get(const struct lb_map *m, uint8_t family, const uint8_t *a,
 		if (!s->used)
 			return UINT32_MAX;
 		if (s->family == family && s->proto == proto &&
-		    s->port == port && memcmp(s->a, a, 16) == 0)
+		    s->port == port && key_eq16(s->a, a))
 			return s->value;
 		i = (i + 1) & m->mask;
 	}

@@ -181,6 +181,8 @@ ipv4opt_parse(const uint8_t *buf, uint32_t len, uint32_t off,
 	ip = buf + off;
 	info->hdr_len = (uint8_t)hl;
 	info->opt_end = IPV4_HDR_MIN_LEN;
+	if (hl == IPV4_HDR_MIN_LEN)
+		return WIRE_OK; /* no options: nearly every packet */
 	ipv4opt_iter_init(&it, ip, hl);
 	while ((r = ipv4opt_iter_next(&it, &o)) == WIRE_OK) {
 		if (o.kind == IPV4OPT_EOL || o.kind == IPV4OPT_NOP)
