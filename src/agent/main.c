@@ -30,6 +30,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 
+#include "../common/cli.h"
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
 #include "agent_config_load.h"
@@ -120,21 +121,13 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			break;
-		case 'e': {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *optarg == '\0' || *end != '\0' ||
-			    v > UINT32_MAX) {
+		case 'e':
+			if (cli_u32(optarg, &opt.idle_exit_ms) != 0) {
 				fprintf(stderr, "dsrlb-agent: --idle-exit-ms: "
 					"'%s' is not a number\n", optarg);
 				return -1;
 			}
-			opt.idle_exit_ms = (uint32_t)v;
 			break;
-		}
 		case 's':
 			opt.stats_file = optarg;
 			break;

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/cli.h"
+
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_hash.h"
 #include "dsrlb/rng.h"
@@ -348,20 +350,6 @@ bench_usage(const char *prog)
 		"  -F: skip the failure-rate table\n", prog);
 }
 
-static int
-bench_parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno != 0 || *end != '\0' || end == s || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -379,25 +367,25 @@ main(int argc, char **argv)
 
 		switch (opt) {
 		case 'n':
-			bad = bench_parse_u32(optarg, &o.n);
+			bad = cli_u32(optarg, &o.n);
 			break;
 		case 'm':
-			bad = bench_parse_u32(optarg, &o.m);
+			bad = cli_u32(optarg, &o.m);
 			break;
 		case 'c':
-			bad = bench_parse_u32(optarg, &o.c);
+			bad = cli_u32(optarg, &o.c);
 			break;
 		case 'r':
-			bad = bench_parse_u32(optarg, &o.reps);
+			bad = cli_u32(optarg, &o.reps);
 			break;
 		case 'k':
-			bad = bench_parse_u32(optarg, &o.kmax);
+			bad = cli_u32(optarg, &o.kmax);
 			break;
 		case 'K':
-			bad = bench_parse_u32(optarg, &o.kstep);
+			bad = cli_u32(optarg, &o.kstep);
 			break;
 		case 's':
-			bad = bench_parse_u32(optarg, &seed32);
+			bad = cli_u32(optarg, &seed32);
 			o.seed = seed32;
 			break;
 		case 'F':

@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "../common/cli.h"
 #include "../common/pkt_mbuf.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/srv6_func.h"
@@ -71,20 +72,6 @@ usage(const char *prog)
 }
 
 static int
-parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
 parse_args(int argc, char **argv, struct demo_opts *o)
 {
 	static const struct option longopts[] = {
@@ -120,7 +107,7 @@ parse_args(int argc, char **argv, struct demo_opts *o)
 			usage(argv[0]);
 			return -1;
 		}
-		if (parse_u32(optarg, dst) != 0) {
+		if (cli_u32(optarg, dst) != 0) {
 			fprintf(stderr, "dsrlb-demo: bad value '%s' for --%s\n",
 				optarg, longopts[idx].name);
 			return -1;
@@ -178,7 +165,7 @@ load_config(const char *path, struct srv6_func_cfg *out)
 				goto out;
 			}
 		}
-		if (parse_u32(entries[i].value, &v) != 0 || v > max) {
+		if (cli_u32(entries[i].value, &v) != 0 || v > max) {
 			fprintf(stderr, "%s: [srv6] %s: '%s' is not a number"
 				" in 0..%u\n", path, k, entries[i].value, max);
 			goto out;

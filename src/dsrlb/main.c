@@ -30,6 +30,7 @@
 #include <rte_ring.h>
 #include <rte_thash.h>
 
+#include "../common/cli.h"
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
 #include "dsrlb/chash.h"
@@ -126,20 +127,6 @@ usage(const char *prog)
 }
 
 static int
-parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -183,7 +170,7 @@ parse_args(int argc, char **argv)
 			}
 			break;
 		case 'e':
-			if (parse_u32(optarg, &opt.idle_exit_ms) != 0) {
+			if (cli_u32(optarg, &opt.idle_exit_ms) != 0) {
 				fprintf(stderr, "dsrlb: --idle-exit-ms: '%s' "
 					"is not a number\n", optarg);
 				return -1;

@@ -16,10 +16,50 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/cli.h"
+
 #include "sim.h"
 #include "sim_model.h"
 
 #define MAX_LIST 64
+
+
+/* Option values: a mistyped number is an error, never a silent 0. */
+static uint32_t
+arg_u32(const char *s)
+{
+	uint32_t v;
+
+	if (cli_u32(s, &v) != 0) {
+		fprintf(stderr, "dsrlb-sim: '%s' is not a number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static uint64_t
+arg_u64(const char *s)
+{
+	uint64_t v;
+
+	if (cli_u64(s, &v) != 0) {
+		fprintf(stderr, "dsrlb-sim: '%s' is not a number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static double
+arg_d(const char *s)
+{
+	double v;
+
+	if (cli_double(s, &v) != 0) {
+		fprintf(stderr, "dsrlb-sim: '%s' is not a number\n", s);
+		exit(2);
+	}
+	return v;
+}
 
 static void
 usage(FILE *f)
@@ -133,7 +173,7 @@ cmd_model(int argc, char **argv)
 			nr = parse_list(optarg, rhos, MAX_LIST);
 			break;
 		case 'd':
-			delta = strtod(optarg, NULL);
+			delta = arg_d(optarg);
 			break;
 		case 'C':
 			csv = true;
@@ -358,11 +398,11 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'N': base.n_servers = (uint32_t)atoi(optarg); break;
-		case 'w': base.n_workers = (uint32_t)atoi(optarg); break;
-		case 'j': base.n_jobs = strtoull(optarg, NULL, 0); break;
+		case 'N': base.n_servers = arg_u32(optarg); break;
+		case 'w': base.n_workers = arg_u32(optarg); break;
+		case 'j': base.n_jobs = arg_u64(optarg); break;
 		case O_WARMUP:
-			base.warmup_jobs = strtoull(optarg, NULL, 0);
+			base.warmup_jobs = arg_u64(optarg);
 			warm_set = true;
 			break;
 		case O_DIST:
@@ -375,49 +415,49 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case O_SIGMA: base.sigma = strtod(optarg, NULL); break;
+		case O_SIGMA: base.sigma = arg_d(optarg); break;
 		case O_JOB:
-			base.job_mean_ns = (uint64_t)(strtod(optarg, NULL) *
+			base.job_mean_ns = (uint64_t)(arg_d(optarg) *
 						      1e3);
 			break;
 		case O_DELAY:
-			base.delay_ns = (uint64_t)(strtod(optarg, NULL) * 1e3);
+			base.delay_ns = (uint64_t)(arg_d(optarg) * 1e3);
 			break;
-		case O_SEED: base.seed = strtoull(optarg, NULL, 0); break;
-		case O_M: base.chash_m = (uint32_t)atoi(optarg); break;
-		case O_SRN: base.sr_n = (uint32_t)atoi(optarg); break;
-		case O_CLIENTS: base.clients = (uint32_t)atoi(optarg); break;
-		case O_RPC: base.reqs_per_conn = (uint32_t)atoi(optarg); break;
+		case O_SEED: base.seed = arg_u64(optarg); break;
+		case O_M: base.chash_m = arg_u32(optarg); break;
+		case O_SRN: base.sr_n = arg_u32(optarg); break;
+		case O_CLIENTS: base.clients = arg_u32(optarg); break;
+		case O_RPC: base.reqs_per_conn = arg_u32(optarg); break;
 		case O_THINK:
-			base.think_ns = (uint64_t)(strtod(optarg, NULL) * 1e3);
+			base.think_ns = (uint64_t)(arg_d(optarg) * 1e3);
 			break;
-		case O_PKTS: base.pkts_per_req = (uint32_t)atoi(optarg); break;
-		case O_PROBEN: base.probe_n = (uint32_t)atoi(optarg); break;
+		case O_PKTS: base.pkts_per_req = arg_u32(optarg); break;
+		case O_PROBEN: base.probe_n = arg_u32(optarg); break;
 		case O_POLLI:
 			base.poll_interval_ns =
-				(uint64_t)(strtod(optarg, NULL) * 1e3);
+				(uint64_t)(arg_d(optarg) * 1e3);
 			break;
 		case O_POLLC:
-			base.poll_cost_ns = (uint64_t)(strtod(optarg, NULL) *
+			base.poll_cost_ns = (uint64_t)(arg_d(optarg) *
 						       1e3);
 			break;
 		case O_INFAT:
-			base.inflate_at_ns = (uint64_t)(strtod(optarg, NULL) *
+			base.inflate_at_ns = (uint64_t)(arg_d(optarg) *
 							1e6);
 			break;
 		case O_INFUS:
-			base.inflate_ns = (uint64_t)(strtod(optarg, NULL) *
+			base.inflate_ns = (uint64_t)(arg_d(optarg) *
 						     1e3);
 			break;
 		case O_INFSRV:
-			base.inflate_server = (uint32_t)atoi(optarg);
+			base.inflate_server = arg_u32(optarg);
 			break;
 		case O_CTL:
-			base.ctl_tick_ns = (uint64_t)(strtod(optarg, NULL) *
+			base.ctl_tick_ns = (uint64_t)(arg_d(optarg) *
 						      1e3);
 			break;
 		case O_SAMPLE:
-			base.sample_ns = (uint64_t)(strtod(optarg, NULL) *
+			base.sample_ns = (uint64_t)(arg_d(optarg) *
 						    1e3);
 			break;
 		case O_SERIES: series = optarg; break;

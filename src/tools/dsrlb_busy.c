@@ -11,22 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/cli.h"
+
 #include "dsrlb/busy_publish.h"
-
-static int
-parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v > UINT32_MAX ||
-	    s[0] == '-')
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
 
 static void
 usage(FILE *f)
@@ -58,7 +45,7 @@ main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 't':
-			if (parse_u32(optarg, &total) != 0) {
+			if (cli_u32(optarg, &total) != 0) {
 				fprintf(stderr, "dsrlb-busy: --total: '%s' is "
 					"not a number\n", optarg);
 				return 1;
@@ -76,7 +63,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (parse_u32(argv[optind], &busy) != 0) {
+	if (cli_u32(argv[optind], &busy) != 0) {
 		fprintf(stderr, "dsrlb-busy: '%s' is not a number\n",
 			argv[optind]);
 		return 1;

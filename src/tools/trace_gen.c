@@ -37,6 +37,8 @@
 
 #include <pcap/pcap.h>
 
+#include "../common/cli.h"
+
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/ip6ext.h"
@@ -459,18 +461,17 @@ parse_args(int argc, char **argv)
 			else
 				return -1;
 			break;
-		case 's': o.seed = strtoull(optarg, NULL, 0); break;
+		case 's': if (cli_u64(optarg, &o.seed)) return -1; break;
 		case 'f':
-			o.flows = (uint32_t)strtoul(optarg, &e, 10);
-			if (*e != '\0' || o.flows == 0)
+			if (cli_u32(optarg, &o.flows) || o.flows == 0)
 				return -1;
 			break;
-		case 'p': o.packets = strtoull(optarg, NULL, 10); break;
+		case 'p': if (cli_u64(optarg, &o.packets)) return -1; break;
 		case '6': if (parse_share(optarg, &o.ipv6_share)) return -1; break;
 		case 'S': if (parse_share(optarg, &o.syn_share)) return -1; break;
 		case 'A': if (parse_share(optarg, &o.answer_share)) return -1; break;
 		case 'T': if (parse_share(optarg, &o.sticky_share)) return -1; break;
-		case 'z': o.zipf_s = strtod(optarg, NULL); break;
+		case 'z': if (cli_double(optarg, &o.zipf_s)) return -1; break;
 		case 'l':
 			o.size_min = (uint32_t)strtoul(optarg, &e, 10);
 			o.size_max = *e == '-' ?
@@ -483,7 +484,14 @@ parse_args(int argc, char **argv)
 			if (lb_mac_parse(optarg, o.dst_mac) != 0)
 				return -1;
 			break;
-		case 'r': o.score = (uint16_t)strtoul(optarg, NULL, 10); break;
+		case 'r': {
+			uint32_t sc;
+
+			if (cli_u32(optarg, &sc) || sc > 65535)
+				return -1;
+			o.score = (uint16_t)sc;
+			break;
+		}
 		case 'h': usage(); exit(0);
 		default: return -1;
 		}
