@@ -124,6 +124,9 @@ struct lb_vip_conf {
 	uint8_t chash_c;       /**< hunt candidates C, 1..2; 0: 2 */
 	uint32_t lat_alpha_ppm; /**< latency-feedback: share moved per
 				 *   step; 0: the controller's default */
+	uint32_t score_window; /**< a fresh score moves by 1/window of the
+				*   difference to a new sample; 0: [general]
+				*   score_ewma */
 	uint32_t n_backends;
 	struct lb_backend_conf backend[LB_MAX_BACKENDS];
 };

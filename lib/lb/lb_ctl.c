@@ -49,6 +49,12 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	{ "vip", "vip set NAME leg routed|l2", "addressing of the DSR leg" },
 	{ "vip", "vip set NAME encoding paper|dstopt", "IPv6 message encoding" },
 	{ "vip", "vip set NAME c 1|2", "hunt: candidates per new flow" },
+	{ "vip", "vip set NAME probe_adaptive on|off",
+	  "adapt the probe interval around probe_every to the scores' "
+	  "dispersion" },
+	{ "vip", "vip set NAME window N",
+	  "score smoothing: a fresh score moves by 1/N towards each answer "
+	  "(1: as reported; 0: [general] score_ewma)" },
 	{ "vip", "vip set NAME alpha PERCENT",
 	  "latency-feedback: share of the slowest backend's weight moved "
 	  "per step" },
@@ -440,10 +446,10 @@ show_vip(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 		      lb_transport_name(c->transport));
 	if (c->transport == LB_TRANSPORT_DSR)
 		lb_ctl_printf(o, "  leg %s, encoding %s, probe_every %u%s, "
-			      "auth %s\n", lb_leg_name(c->leg),
+			      "auth %s, window %u\n", lb_leg_name(c->leg),
 			      lb_enc_name(c->enc), c->probe_n,
 			      c->probe_adaptive ? " (adaptive)" : "",
-			      c->auth ? "on" : "off");
+			      c->auth ? "on" : "off", c->score_window);
 	else
 		lb_ctl_printf(o, "  candidates %u\n",
 			      vr->ch2 != NULL ? vr->ch2->c : 0);
@@ -886,14 +892,24 @@ cmd_vip(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
 			}
 			vc->lat_alpha_ppm = (uint32_t)n * 10000u;
 		} else if (strcmp(k, "probe_adaptive") == 0) {
-			lb_config_free(&next);
-			return err(o, "vip set: probe_adaptive is chosen when "
-				   "the VIP is created (configuration file)");
+			if (parse_onoff(val, &b) != 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: probe_adaptive is on or "
+					   "off, not '%s'", val);
+			}
+			vc->probe_adaptive = b;
+		} else if (strcmp(k, "window") == 0) {
+			if (parse_uint(val, 65535, &n) != 0) {
+				lb_config_free(&next);
+				return err(o, "vip set: window '%s' is not "
+					   "0..65535", val);
+			}
+			vc->score_window = (uint32_t)n;
 		} else {
 			lb_config_free(&next);
 			return err(o, "vip set: unknown setting '%s' (mode, "
-				   "probe_every, auth, leg, encoding, c, "
-				   "alpha)", k);
+				   "probe_every, probe_adaptive, window, auth, "
+				   "leg, encoding, c, alpha)", k);
 		}
 		snprintf(done, sizeof(done), "vip %s: %s = %s", argv[2], k,
 			 val);

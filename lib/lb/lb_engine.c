@@ -1177,6 +1177,37 @@ lb_worker_maintain(struct lb_worker *w, uint64_t now_ns, uint32_t budget)
 /* Per-VIP worker state is sized for LB_MAX_BACKENDS slots from the start,
  * so that backends added from the console need no allocation on the
  * worker, and a slot index (which pinned flows hold) never moves. */
+/* The probe scheduler a VIP's settings ask for: interval N (0: never;
+ * the SRv6 transport never probes), fixed or adaptive around N. */
+static void
+probe_conf_of(const struct lb_state *st, uint32_t v, struct probe_conf *pc)
+{
+	const struct lb_vip_conf *c = v < st->n_vips ? &st->vip[v].conf :
+						       NULL;
+
+	probe_conf_default(pc);
+	pc->timeout_ns = st->cfg.probe_timeout_ns;
+	pc->n = c != NULL && c->transport == LB_TRANSPORT_DSR ? c->probe_n :
+								 0;
+	if (c != NULL && c->probe_adaptive && pc->n != 0) {
+		pc->adaptive = true;
+		if (pc->n_max < pc->n)
+			pc->n_max = pc->n;
+		if (pc->n_min > pc->n)
+			pc->n_min = pc->n;
+	}
+}
+
+/* EWMA weight (Q16) of a fresh score: 1/window of the VIP, or the
+ * [general] score_ewma. */
+static uint32_t
+ewma_of(const struct lb_state *st, uint32_t v)
+{
+	uint32_t win = v < st->n_vips ? st->vip[v].conf.score_window : 0;
+
+	return win != 0 ? BUSY_EWMA_ONE / win : st->cfg.score_ewma_w;
+}
+
 static int
 worker_vip_alloc(struct lb_worker *w, uint32_t v)
 {
@@ -1190,22 +1221,9 @@ worker_vip_alloc(struct lb_worker *w, uint32_t v)
 		return 0;
 	busy_conf_default(&bc);
 	bc.max_age_ns = st->cfg.score_max_age_ns;
-	bc.ewma_w = st->cfg.score_ewma_w;
+	bc.ewma_w = ewma_of(st, v);
 	bc.max_step = st->cfg.score_max_step;
-	probe_conf_default(&pc);
-	pc.n = 0;
-	pc.timeout_ns = st->cfg.probe_timeout_ns;
-	/* Adaptive sampling is chosen when the VIP is created. */
-	if (v < st->n_vips && st->vip[v].conf.probe_adaptive) {
-		pc.adaptive = true;
-		pc.n = st->vip[v].conf.probe_n;
-		if (pc.n == 0)
-			pc.n = pc.n_min;
-		if (pc.n_max < pc.n)
-			pc.n_max = pc.n;
-		if (pc.n_min > pc.n)
-			pc.n_min = pc.n;
-	}
+	probe_conf_of(st, v, &pc);
 	wv->busy = calloc(1, busy_table_memsize(nb));
 	wv->base = calloc(1, baseline_table_memsize(nb));
 	wv->probe = calloc(1, probe_sched_memsize(nb));
@@ -1239,8 +1257,7 @@ worker_sync(struct lb_worker *w, const struct lb_state *st)
 		const struct lb_vip_rt *vr = &st->vip[v];
 		struct lb_worker_vip *wv = &w->vip[v];
 		uint32_t n = vr->conf.removed ? 0 : vr->conf.n_backends;
-		uint32_t pn = vr->conf.transport == LB_TRANSPORT_DSR ?
-			      vr->conf.probe_n : 0;
+		struct probe_conf pc;
 
 		for (uint32_t b = 0; b < LB_MAX_BACKENDS; b++) {
 			uint8_t want = b < n ? vr->be[b].state :
@@ -1263,11 +1280,24 @@ worker_sync(struct lb_worker *w, const struct lb_state *st)
 				wv->weight[b] = vr->be[b].conf.weight;
 			}
 		}
-		if ((pn != wv->probe_n || !wv->synced) &&
-		    !(wv->probe_adaptive && pn != 0)) {
-			(void)probe_sched_set_n(wv->probe, pn);
-			wv->probe_n = pn;
+		probe_conf_of(st, v, &pc);
+		if (pc.adaptive != wv->probe_adaptive ||
+		    (pc.adaptive && pc.n != wv->probe_n)) {
+			/* Fixed <-> adaptive, or a new centre for adaptive
+			 * sampling: restart the scheduler in place (its
+			 * outstanding probes are forgotten; their answers
+			 * count as unsolicited). */
+			(void)probe_sched_init(wv->probe, LB_MAX_BACKENDS,
+					       &pc);
+			wv->probe_adaptive = pc.adaptive;
+			wv->probe_n = pc.n;
+		} else if (!pc.adaptive &&
+			   (pc.n != wv->probe_n || !wv->synced)) {
+			(void)probe_sched_set_n(wv->probe, pc.n);
+			wv->probe_n = pc.n;
 		}
+		/* the smoothing of new samples (console: vip set window) */
+		wv->busy->conf.ewma_w = ewma_of(st, v);
 		wv->synced = true;
 	}
 }

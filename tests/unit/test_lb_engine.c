@@ -397,6 +397,43 @@ test_latency_feedback_shifts_weight(void **state)
 	lb_latency_fini(&lat);
 }
 
+/* Live changes of a VIP's sampling: the smoothing window and adaptive
+ * probing reach the worker's tables when it adopts the new state. */
+static void
+test_adopt_window_and_adaptive(void **state)
+{
+	struct fx *f = *state;
+	struct lb_state *next = NULL, *old = f->st;
+	char err[200];
+
+	assert_int_equal(f->w.vip[0].busy->conf.ewma_w, BUSY_EWMA_ONE);
+	assert_false(f->w.vip[0].probe->conf.adaptive);
+	f->cfg.vip[0].score_window = 4;
+	f->cfg.vip[0].probe_adaptive = true;
+	f->cfg.vip[0].probe_n = 20;
+	if (lb_state_build_next(&next, &f->cfg, &lb_mac, old, err,
+				sizeof(err)) != 0)
+		fail_msg("lb_state_build_next: %s", err);
+	assert_int_equal(lb_worker_prepare(&f->w, next), 0);
+	lb_worker_adopt(&f->w, next);
+	f->st = next;
+	lb_state_free(old);
+	assert_int_equal(f->w.vip[0].busy->conf.ewma_w, BUSY_EWMA_ONE / 4);
+	assert_true(f->w.vip[0].probe->conf.adaptive);
+	assert_int_equal(probe_sched_get_n(f->w.vip[0].probe), 20);
+	/* an answer now moves a known score by a quarter of the way */
+	assert_int_equal(busy_select_update(f->w.vip[0].busy, 0, 100, 1000),
+			 0);
+	assert_int_equal(busy_select_update(f->w.vip[0].busy, 0, 0, 2000), 0);
+	{
+		uint16_t sc = 0;
+
+		assert_int_equal(busy_select_score(f->w.vip[0].busy, 0, 2000,
+						   &sc), 1);
+		assert_int_equal(sc, 75);
+	}
+}
+
 int
 main(void)
 {
@@ -411,6 +448,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_latency_feedback_shifts_weight, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_adopt_window_and_adaptive, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
