@@ -102,6 +102,23 @@ enum srv6_func srv6_sid_match(const struct srv6_func_cfg *cfg,
 			      const uint8_t node_locator[16],
 			      const uint8_t sid[16], uint64_t *arg);
 
+/**
+ * The numeric keys of an [srv6] configuration section: locator_bits,
+ * function_bits, argument_bits and each function's name (its code).
+ * Sets @p min and @p max (either may be NULL) to the key's range.
+ * @return 0, or -ENOENT when @p key is none of them.
+ */
+int srv6_func_cfg_key_range(const char *key, uint64_t *min, uint64_t *max);
+
+/**
+ * Set numeric key @p key of @p cfg to @p v. Consistency between keys is
+ * srv6_func_cfg_validate()'s.
+ * @return 0, -ENOENT (not such a key), -ERANGE (@p v out of its range),
+ *   -EINVAL (NULL).
+ */
+int srv6_func_cfg_set_key(struct srv6_func_cfg *cfg, const char *key,
+			  uint64_t v);
+
 /** Name of a function ("connectAvail", ...), "?" when out of range. */
 const char *srv6_func_name(enum srv6_func f);
 

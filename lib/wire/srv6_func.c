@@ -234,3 +234,80 @@ srv6_sid_match(const struct srv6_func_cfg *cfg, const uint8_t node_locator[16],
 		return SRV6_FUNC_NONE;
 	return srv6_sid_parse(cfg, sid, NULL, arg);
 }
+
+/* The [srv6] keys every configuration file shares (the appliance's, the
+ * agent's, the demo's): one table of names and ranges. */
+static int
+key_field(const char *key, uint64_t *min, uint64_t *max)
+{
+	if (strcmp(key, "locator_bits") == 0) {
+		*min = SRV6_LOCATOR_BITS_MIN;
+		*max = SRV6_LOCATOR_BITS_MAX;
+		return 0;
+	}
+	if (strcmp(key, "function_bits") == 0) {
+		*min = 1;
+		*max = SRV6_FUNC_BITS_MAX;
+		return 1;
+	}
+	if (strcmp(key, "argument_bits") == 0) {
+		*min = 0;
+		*max = SRV6_ARG_BITS_MAX;
+		return 2;
+	}
+	for (unsigned int f = 1; f < SRV6_FUNC_MAX; f++)
+		if (strcmp(key, srv6_func_name((enum srv6_func)f)) == 0) {
+			*min = 1;
+			*max = UINT16_MAX;
+			return 2 + (int)f;
+		}
+	return -ENOENT;
+}
+
+int
+srv6_func_cfg_key_range(const char *key, uint64_t *min, uint64_t *max)
+{
+	uint64_t lo, hi;
+	int id;
+
+	if (key == NULL)
+		return -ENOENT;
+	id = key_field(key, &lo, &hi);
+	if (id < 0)
+		return id;
+	if (min != NULL)
+		*min = lo;
+	if (max != NULL)
+		*max = hi;
+	return 0;
+}
+
+int
+srv6_func_cfg_set_key(struct srv6_func_cfg *cfg, const char *key, uint64_t v)
+{
+	uint64_t lo, hi;
+	int id;
+
+	if (cfg == NULL || key == NULL)
+		return -EINVAL;
+	id = key_field(key, &lo, &hi);
+	if (id < 0)
+		return id;
+	if (v < lo || v > hi)
+		return -ERANGE;
+	switch (id) {
+	case 0:
+		cfg->locator_bits = (uint8_t)v;
+		break;
+	case 1:
+		cfg->func_bits = (uint8_t)v;
+		break;
+	case 2:
+		cfg->arg_bits = (uint8_t)v;
+		break;
+	default:
+		cfg->code[id - 2] = (uint16_t)v;
+		break;
+	}
+	return 0;
+}

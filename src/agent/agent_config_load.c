@@ -240,23 +240,9 @@ static int
 load_srv6(struct ld *l, const char *sec, const char *k, const char *v)
 {
 	struct agent_config *c = l->c;
-	uint64_t x;
-	unsigned int f;
+	uint64_t x, lo, hi;
 
-	if (strcmp(k, "locator_bits") == 0) {
-		if (num(l, sec, k, v, SRV6_LOCATOR_BITS_MIN,
-			SRV6_LOCATOR_BITS_MAX, &x))
-			return -1;
-		c->srv6.locator_bits = (uint8_t)x;
-	} else if (strcmp(k, "function_bits") == 0) {
-		if (num(l, sec, k, v, 1, SRV6_FUNC_BITS_MAX, &x))
-			return -1;
-		c->srv6.func_bits = (uint8_t)x;
-	} else if (strcmp(k, "argument_bits") == 0) {
-		if (num(l, sec, k, v, 0, SRV6_ARG_BITS_MAX, &x))
-			return -1;
-		c->srv6.arg_bits = (uint8_t)x;
-	} else if (strcmp(k, "locator") == 0) {
+	if (strcmp(k, "locator") == 0) {
 		uint8_t fam;
 
 		if (addr(v, &fam, c->locator) != 0 || fam != 6)
@@ -264,14 +250,11 @@ load_srv6(struct ld *l, const char *sec, const char *k, const char *v)
 				    "an IPv6 address", v);
 		c->has_locator = true;
 	} else {
-		for (f = 1; f < SRV6_FUNC_MAX; f++)
-			if (strcmp(k, srv6_func_name(f)) == 0)
-				break;
-		if (f == SRV6_FUNC_MAX)
+		if (srv6_func_cfg_key_range(k, &lo, &hi) != 0)
 			return KERR(l, sec, k, "[srv6] %s: unknown key", k);
-		if (num(l, sec, k, v, 1, 65535, &x))
+		if (num(l, sec, k, v, lo, hi, &x))
 			return -1;
-		c->srv6.code[f] = (uint16_t)x;
+		(void)srv6_func_cfg_set_key(&c->srv6, k, x);
 	}
 	return 0;
 }

@@ -142,38 +142,20 @@ load_config(const char *path, struct srv6_func_cfg *out)
 	}
 	for (i = 0; i < n; i++) {
 		const char *k = entries[i].name;
-		uint32_t v, max = 0xFFFF;
-		uint8_t *u8 = NULL;
-		uint16_t *u16 = NULL;
+		uint64_t v, lo, hi;
 
-		if (strcmp(k, "locator_bits") == 0) {
-			u8 = &cfg.locator_bits;
-			max = 127;
-		} else if (strcmp(k, "function_bits") == 0) {
-			u8 = &cfg.func_bits;
-			max = 64;
-		} else if (strcmp(k, "argument_bits") == 0) {
-			u8 = &cfg.arg_bits;
-			max = 64;
-		} else {
-			for (f = 1; f < SRV6_FUNC_MAX; f++)
-				if (strcmp(k, srv6_func_name(f)) == 0)
-					u16 = &cfg.code[f];
-			if (u16 == NULL) {
-				fprintf(stderr, "%s: [srv6] %s: unknown key\n",
-					path, k);
-				goto out;
-			}
-		}
-		if (cli_u32(entries[i].value, &v) != 0 || v > max) {
-			fprintf(stderr, "%s: [srv6] %s: '%s' is not a number"
-				" in 0..%u\n", path, k, entries[i].value, max);
+		if (srv6_func_cfg_key_range(k, &lo, &hi) != 0) {
+			fprintf(stderr, "%s: [srv6] %s: unknown key\n", path,
+				k);
 			goto out;
 		}
-		if (u8 != NULL)
-			*u8 = (uint8_t)v;
-		else
-			*u16 = (uint16_t)v;
+		if (cli_u64(entries[i].value, &v) != 0 ||
+		    srv6_func_cfg_set_key(&cfg, k, v) != 0) {
+			fprintf(stderr, "%s: [srv6] %s: '%s' is not a number"
+				" in %" PRIu64 "..%" PRIu64 "\n", path, k,
+				entries[i].value, lo, hi);
+			goto out;
+		}
 	}
 	for (f = 1; f < SRV6_FUNC_MAX; f++) {
 		unsigned int g;

@@ -540,27 +540,8 @@ sec_srv6(struct ld *l)
 	for (j = 0; j < l->n_ents; j++) {
 		const struct rte_cfgfile_entry *e = &l->ents[j];
 		const char *k = e->name;
-		uint64_t v;
+		uint64_t v, lo, hi;
 
-		if (strcmp(k, "locator_bits") == 0) {
-			if (num_key(l, j, SRV6_LOCATOR_BITS_MIN,
-				    SRV6_LOCATOR_BITS_MAX, &v))
-				return -1;
-			s->locator_bits = (uint8_t)v;
-			continue;
-		}
-		if (strcmp(k, "function_bits") == 0) {
-			if (num_key(l, j, 1, SRV6_FUNC_BITS_MAX, &v))
-				return -1;
-			s->func_bits = (uint8_t)v;
-			continue;
-		}
-		if (strcmp(k, "argument_bits") == 0) {
-			if (num_key(l, j, 0, SRV6_ARG_BITS_MAX, &v))
-				return -1;
-			s->arg_bits = (uint8_t)v;
-			continue;
-		}
 		if (strcmp(k, "lb_sid") == 0) {
 			struct lb_addr a;
 
@@ -571,15 +552,14 @@ sec_srv6(struct ld *l)
 			c->has_lb_sid = true;
 			continue;
 		}
+		if (srv6_func_cfg_key_range(k, &lo, &hi) != 0)
+			return EBAD(l, j, "[srv6] %s: unknown key", k);
+		if (num_key(l, j, lo, hi, &v))
+			return -1;
+		(void)srv6_func_cfg_set_key(s, k, v);
 		for (f = 1; f < SRV6_FUNC_MAX; f++)
 			if (strcmp(k, srv6_func_name(f)) == 0)
-				break;
-		if (f == SRV6_FUNC_MAX)
-			return EBAD(l, j, "[srv6] %s: unknown key", k);
-		if (num_key(l, j, 1, 65535, &v))
-			return -1;
-		s->code[f] = (uint16_t)v;
-		line[f] = j;
+				line[f] = j;
 	}
 	/* Name the function at fault rather than "inconsistent": of two
 	 * sharing a code, the one given later in the file. */

@@ -1035,6 +1035,35 @@ test_sr_functions_bad_cfg(void **state)
 	assert_int_equal(srv6_func_cfg_validate(NULL), -EINVAL);
 }
 
+/* The [srv6] keys of every configuration file, by name and range. */
+static void
+test_sr_functions_cfg_keys(void **state)
+{
+	struct srv6_func_cfg c;
+	uint64_t lo = 0, hi = 0;
+
+	(void)state;
+	srv6_func_cfg_default(&c);
+	assert_int_equal(srv6_func_cfg_key_range("locator_bits", &lo, &hi), 0);
+	assert_int_equal(lo, SRV6_LOCATOR_BITS_MIN);
+	assert_int_equal(hi, SRV6_LOCATOR_BITS_MAX);
+	assert_int_equal(srv6_func_cfg_key_range("recoverStickiness", &lo,
+						 &hi), 0);
+	assert_int_equal(lo, 1);
+	assert_int_equal(hi, 65535);
+	assert_int_equal(srv6_func_cfg_key_range("lb_sid", NULL, NULL),
+			 -ENOENT);
+	assert_int_equal(srv6_func_cfg_set_key(&c, "function_bits", 65),
+			 -ERANGE);
+	assert_int_equal(srv6_func_cfg_set_key(&c, "argument_bits", 8), 0);
+	assert_int_equal(c.arg_bits, 8);
+	assert_int_equal(srv6_func_cfg_set_key(&c, "connectForce", 42), 0);
+	assert_int_equal(c.code[SRV6_FUNC_CONNECT_FORCE], 42);
+	assert_int_equal(srv6_func_cfg_set_key(&c, "connectForce", 0),
+			 -ERANGE);
+	assert_int_equal(srv6_func_cfg_set_key(&c, "bogus", 1), -ENOENT);
+}
+
 int
 main(void)
 {
@@ -1054,6 +1083,7 @@ main(void)
 		cmocka_unit_test(test_sr_functions_default),
 		cmocka_unit_test(test_sr_functions_layouts),
 		cmocka_unit_test(test_sr_functions_bad_cfg),
+		cmocka_unit_test(test_sr_functions_cfg_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
