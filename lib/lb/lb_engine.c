@@ -320,9 +320,15 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 		drop(w, o, LB_CNT_drop_no_route);
 		return;
 	}
-	nh = lb_state_nh_find(w->st, &nh_ip);
-	if (nh == LB_NH_NONE)
-		nh = lb_state_nh_add(w->st, &nh_ip, port);
+	/* Clients are usually behind the port's gateway, whose next hop is
+	 * known by index: no search of the next-hop table per packet. */
+	nh = client->family == 4 ? w->st->port_gw4_nh[port] :
+				   w->st->port_gw6_nh[port];
+	if (nh == LB_NH_NONE || !lb_addr_eq(&w->st->nht->e[nh].ip, &nh_ip)) {
+		nh = lb_state_nh_find(w->st, &nh_ip);
+		if (nh == LB_NH_NONE)
+			nh = lb_state_nh_add(w->st, &nh_ip, port);
+	}
 	send_via(w, pb, nh, LB_CNT_tx_client, now_ns, o);
 }
 
