@@ -204,6 +204,9 @@ leg_address = {v4}
 """
 
 NGINX = """
+# workers as root: the test's files may sit under a directory only root
+# can enter (a private temporary clone)
+user root;
 worker_processes 2;
 pid {d}/nginx.pid;
 error_log {d}/error.log;
