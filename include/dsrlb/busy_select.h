@@ -38,6 +38,8 @@
 #define BUSY_SELECT_NONE         UINT32_MAX
 /** Largest number of backends of one table. */
 #define BUSY_SELECT_MAX_BACKENDS 65535u
+/** Largest candidate list of busy_select_pick_among(). */
+#define BUSY_SELECT_MAX_CANDIDATES 16u
 /** Largest busyness score; updates are clamped to 0..BUSY_SCORE_MAX. */
 #define BUSY_SCORE_MAX           65535u
 /** EWMA weight meaning "take the new sample as is" (1.0 in Q16). */
@@ -189,5 +191,24 @@ uint32_t busy_select_pick_cached(struct busy_table *t, uint64_t now_ns,
  */
 uint32_t busy_select_pick2(const struct busy_table *t, uint64_t now_ns,
 			   uint32_t first, uint32_t second);
+
+/**
+ * Power-of-d pick: busy_select_pick() restricted to the @p n candidates
+ * in @p cand, e.g. the C = d list that a consistent-hash table gives for
+ * the flow (chash_lookup(), 6LB §III), so that another appliance can find
+ * the same candidates again. Among the active candidates the lowest fresh
+ * score wins, unknown scores tie with the lowest fresh score of the
+ * candidates, and the ties are broken with one rng_below() draw: the k-th
+ * tie in *index* order, not list order. So a list that holds every active
+ * backend (in any order) gives exactly busy_select_pick()'s choice and
+ * consumes the same draw. A candidate listed twice counts once; an
+ * inactive or out-of-range candidate is skipped. No draw is made when
+ * nothing is eligible. O(n^2) in the worst case, n <= 16.
+ * @return a backend index, or BUSY_SELECT_NONE (no active candidate,
+ *   @p n is 0 or above BUSY_SELECT_MAX_CANDIDATES, a NULL pointer).
+ */
+uint32_t busy_select_pick_among(const struct busy_table *t, uint64_t now_ns,
+				const uint16_t *cand, uint32_t n,
+				struct rng *r);
 
 #endif /* DSRLB_BUSY_SELECT_H_ */

@@ -302,6 +302,52 @@ busy_select_pick_cached(struct busy_table *t, uint64_t now_ns, struct rng *r)
 }
 
 uint32_t
+busy_select_pick_among(const struct busy_table *t, uint64_t now_ns,
+		       const uint16_t *cand, uint32_t n, struct rng *r)
+{
+	uint32_t tie[BUSY_SELECT_MAX_CANDIDATES];
+	uint32_t i, j, min = BUSY_KEY_UNKNOWN, nt = 0;
+
+	if (t == NULL || r == NULL || cand == NULL || n == 0 ||
+	    n > BUSY_SELECT_MAX_CANDIDATES)
+		return BUSY_SELECT_NONE;
+	/* Pass 1: lowest fresh score among the candidates (inactive ones
+	 * have BUSY_KEY_NONE and never lower it). */
+	for (i = 0; i < n; i++) {
+		uint32_t key;
+
+		if (cand[i] >= t->n)
+			continue;
+		key = busy_key(t, &t->e[cand[i]], now_ns);
+		if (key < min)
+			min = key;
+	}
+	/* Pass 2: the ties (that score, or unknown), kept sorted by index
+	 * and without repeats, so that the k-th tie is the one
+	 * busy_select_pick() would take from the same set. */
+	for (i = 0; i < n; i++) {
+		uint32_t c = cand[i], key;
+
+		if (c >= t->n)
+			continue;
+		key = busy_key(t, &t->e[c], now_ns);
+		if (key != min && key != BUSY_KEY_UNKNOWN)
+			continue;
+		for (j = nt; j > 0 && tie[j - 1] > c; j--)
+			;
+		if (j > 0 && tie[j - 1] == c)
+			continue;
+		memmove(&tie[j + 1], &tie[j], (nt - j) * sizeof(tie[0]));
+		tie[j] = c;
+		nt++;
+	}
+	if (nt == 0)
+		return BUSY_SELECT_NONE;
+	/* Dynamic DSR §3: equal scores are chosen at random. */
+	return tie[rng_below(r, nt)];
+}
+
+uint32_t
 busy_select_pick2(const struct busy_table *t, uint64_t now_ns, uint32_t first,
 		  uint32_t second)
 {

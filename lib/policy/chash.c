@@ -14,9 +14,12 @@
 #define CHASH_TWEAK_SKIP   UINT64_C(0x6368617368736b69)
 #define CHASH_TWEAK_DIGEST UINT64_C(0x6368617368646967)
 
-/* Entries start on a cache line: with C = 1, 2 or 4 no bucket straddles
- * two lines. */
+/* Entries start on a cache line: with C = 1, 2, 4 or 8 no bucket
+ * straddles two lines. */
 #define CHASH_ALIGN        64u
+
+/* The build counts the filled places of a bucket in a byte. */
+_Static_assert(CHASH_C_MAX <= UINT8_MAX, "fill counters are uint8_t");
 
 struct chash_sortkey {
 	uint8_t key[CHASH_KEY_MAX];

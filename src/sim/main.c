@@ -20,8 +20,10 @@
 
 #include "sim.h"
 #include "sim_model.h"
+#include "sim_summary.h"
 
 #define MAX_LIST 64
+#define MAX_SEEDS 1000
 
 
 /* Option values: a mistyped number is an error, never a silent 0. */
@@ -67,7 +69,11 @@ usage(FILE *f)
 	fprintf(f,
 "usage: dsrlb-sim [run|dsr|latency|model] [options]\n"
 "  -p, --policy LIST     sc,rr,random,srC (sr4, sr8, ...),srdyn,dyn,\n"
-"                        dyn-adapt,poll,lat (default sc,sr4,sr8,sr16,srdyn)\n"
+"                        dynD,dyn-adapt,dyn-adaptD,jsq,jsqD,poll,lat\n"
+"                        (default sc,sr4,sr8,sr16,srdyn); dynD: dynamic\n"
+"                        DSR among the flow's D candidates of a C = D\n"
+"                        consistent-hash table (D = 1..8), dyn: among all\n"
+"                        servers; jsq: the same pick over exact scores\n"
 "  -r, --rho LIST        normalised loads (default 0.5,0.7,0.8,0.88,0.9)\n"
 "  -N, --servers N       servers (default 16)\n"
 "  -w, --workers n       workers per server (default 1)\n"
@@ -78,6 +84,9 @@ usage(FILE *f)
 "      --job-us US       mean job time in us (default 10000)\n"
 "      --delay-us US     one-way delay of every hop (default 0)\n"
 "      --seed S          seed (default 1)\n"
+"      --seeds K         run seeds S..S+K-1 at every point; print the mean\n"
+"                        and the sd over seeds, and rel / rel99: the mean /\n"
+"                        p99 over the first policy's with the same seed\n"
 "      --m M             consistent-hash table size, prime (default 65537)\n"
 "      --sr-n n          sr_accept's n (cap of c; default max(workers, 32))\n"
 "      --clients U       closed loop: U back-to-back clients\n"
@@ -139,6 +148,11 @@ model_mean(const struct sim_conf *c)
 		if (c->sr_c == 0)
 			return NAN;
 		return sim_model_sr_mean_delay(c->rho, c->sr_c, d) + 2 * d;
+	case SIM_POL_JSQ:
+		/* the mean field needs d << N: d = all servers has none */
+		if (c->dyn_d == 0)
+			return NAN;
+		return sim_model_jsqd_mean(c->rho, c->dyn_d) + 2 * d;
 	default:
 		return NAN;
 	}
@@ -223,7 +237,7 @@ enum {
 	O_WARMUP = 256, O_DIST, O_SIGMA, O_JOB, O_DELAY, O_SEED, O_M, O_SRN,
 	O_CLIENTS, O_RPC, O_THINK, O_PKTS, O_PROBEN, O_POLLI, O_POLLC,
 	O_INFAT, O_INFUS, O_INFSRV, O_CTL, O_SAMPLE, O_SERIES, O_CSV,
-	O_PROGRESS,
+	O_PROGRESS, O_SEEDS,
 };
 
 static void
@@ -259,7 +273,7 @@ print_row(const struct sim_conf *c, const struct sim_result *r, bool csv,
 	double err = isnan(model) ? NAN : 100.0 * (r->mean_ns / m - model) /
 					  model;
 
-	sim_policy_name(c->policy, c->sr_c, name, sizeof(name));
+	sim_policy_name(c, name, sizeof(name));
 	if (csv) {
 		printf("%s,%g,%u,%u,%u,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
 		       "%.4f,%.4f,%.2f,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f,"
@@ -299,6 +313,63 @@ print_row(const struct sim_conf *c, const struct sim_result *r, bool csv,
 	       r->poll_util, r->probes_per_req);
 }
 
+static void
+print_summary_header(bool csv, uint32_t seeds)
+{
+	if (csv) {
+		printf("policy,rho,clients,servers,workers,seeds,mean_ms,"
+		       "mean_ms_sd,p50_ms,p50_ms_sd,p90_ms,p90_ms_sd,p99_ms,"
+		       "p99_ms_sd,mean_norm,mean_norm_sd,p99_norm,p99_norm_sd,"
+		       "rel_mean,rel_mean_sd,rel_p99,rel_p99_sd,jain,jain_sd,"
+		       "jain_p10,accept1,rps,rps_sd,work_util,poll_util,"
+		       "probes_per_req\n");
+		return;
+	}
+	printf("# %u seeds per row: mean over seeds, '+-' its sd over seeds; "
+	       "rel, rel99: mean, p99 over the first\n# policy's with the same "
+	       "seed (paired)\n", seeds);
+	printf("%-10s %5s %7s %6s %7s %7s %7s %6s %6s %6s %6s %6s %6s %6s "
+	       "%8s %5s %5s %6s\n", "policy", "rho", "mean", "+-", "p50",
+	       "p90", "p99", "+-", "rel", "+-", "rel99", "+-", "jain", "jp10",
+	       "rps", "util", "poll", "prb/rq");
+}
+
+static void
+print_summary_row(const struct sim_conf *c, const struct sim_summary *s,
+		  bool csv)
+{
+	char name[32];
+	double m = (double)c->job_mean_ns;
+
+	sim_policy_name(c, name, sizeof(name));
+	if (csv) {
+		printf("%s,%g,%u,%u,%u,%u,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
+		       "%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
+		       "%.4f,%.4f,%.4f,%.2f,%.2f,%.4f,%.4f,%.4f\n",
+		       name, c->clients ? 0 : c->rho, c->clients, c->n_servers,
+		       c->n_workers, s->n, s->mean_ns.mean / 1e6,
+		       s->mean_ns.sd / 1e6, s->p50_ns.mean / 1e6,
+		       s->p50_ns.sd / 1e6, s->p90_ns.mean / 1e6,
+		       s->p90_ns.sd / 1e6, s->p99_ns.mean / 1e6,
+		       s->p99_ns.sd / 1e6, s->mean_ns.mean / m,
+		       s->mean_ns.sd / m, s->p99_ns.mean / m, s->p99_ns.sd / m,
+		       s->rel_mean.mean, s->rel_mean.sd, s->rel_p99.mean,
+		       s->rel_p99.sd, s->jain_mean.mean, s->jain_mean.sd,
+		       s->jain_p10.mean, s->accept_first.mean, s->rps.mean,
+		       s->rps.sd, s->work_util.mean, s->poll_util.mean,
+		       s->probes_per_req.mean);
+		return;
+	}
+	printf("%-10s %5.2f %7.3f %6.3f %7.3f %7.3f %7.3f %6.3f %6.3f %6.3f "
+	       "%6.3f %6.3f %6.3f %6.3f %8.1f %5.3f %5.3f %6.3f\n", name,
+	       c->clients ? 0 : c->rho, s->mean_ns.mean / m, s->mean_ns.sd / m,
+	       s->p50_ns.mean / m, s->p90_ns.mean / m, s->p99_ns.mean / m,
+	       s->p99_ns.sd / m, s->rel_mean.mean, s->rel_mean.sd,
+	       s->rel_p99.mean, s->rel_p99.sd, s->jain_mean.mean,
+	       s->jain_p10.mean, s->rps.mean, s->work_util.mean,
+	       s->poll_util.mean, s->probes_per_req.mean);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -309,6 +380,7 @@ main(int argc, char **argv)
 	const char *series = NULL;
 	bool csv = false, warm_set = false;
 	int progress = -1;
+	uint32_t seeds = 1;
 	const char *mode = "run";
 
 	if (argc > 1 && argv[1][0] != '-') {
@@ -364,6 +436,7 @@ main(int argc, char **argv)
 		{ "job-us", required_argument, NULL, O_JOB },
 		{ "delay-us", required_argument, NULL, O_DELAY },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "seeds", required_argument, NULL, O_SEEDS },
 		{ "m", required_argument, NULL, O_M },
 		{ "sr-n", required_argument, NULL, O_SRN },
 		{ "clients", required_argument, NULL, O_CLIENTS },
@@ -424,6 +497,7 @@ main(int argc, char **argv)
 			base.delay_ns = (uint64_t)(arg_d(optarg) * 1e3);
 			break;
 		case O_SEED: base.seed = arg_u64(optarg); break;
+		case O_SEEDS: seeds = arg_u32(optarg); break;
 		case O_M: base.chash_m = arg_u32(optarg); break;
 		case O_SRN: base.sr_n = arg_u32(optarg); break;
 		case O_CLIENTS: base.clients = arg_u32(optarg); break;
@@ -475,6 +549,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (seeds == 0 || seeds > MAX_SEEDS) {
+		fprintf(stderr, "dsrlb-sim: --seeds is 1..%u\n", MAX_SEEDS);
+		return 2;
+	}
+	if (seeds > 1 && strcmp(mode, "latency") == 0) {
+		fprintf(stderr, "dsrlb-sim: --seeds is for run and dsr\n");
+		return 2;
+	}
 	if (!warm_set)
 		base.warmup_jobs = base.n_jobs / 10;
 	base.progress = progress == 1 || (progress < 0 && isatty(2));
@@ -486,7 +568,8 @@ main(int argc, char **argv)
 
 	for (char *t = strtok_r(dup, ",", &save); t != NULL && np < MAX_LIST;
 	     t = strtok_r(NULL, ",", &save)) {
-		pcs[np] = base.sr_c;
+		/* no number in the name: SR's default c, all servers (d 0) */
+		pcs[np] = UINT32_MAX;
 		if (sim_policy_parse(t, &pols[np], &pcs[np]) != 0) {
 			fprintf(stderr, "dsrlb-sim: unknown policy %s\n", t);
 			free(dup);
@@ -507,10 +590,19 @@ main(int argc, char **argv)
 	}
 	bool lat_table = strcmp(mode, "latency") == 0;
 
+	char seed_txt[64];
+
+	if (seeds > 1)
+		snprintf(seed_txt, sizeof(seed_txt), "seeds %llu..%llu",
+			 (unsigned long long)base.seed,
+			 (unsigned long long)(base.seed + seeds - 1));
+	else
+		snprintf(seed_txt, sizeof(seed_txt), "seed %llu",
+			 (unsigned long long)base.seed);
 	if (!csv)
 		printf("# dsrlb-sim %s: N = %u servers x %u workers, %s jobs "
 		       "(mean %.3f ms%s), delay %.3f ms, %llu requests "
-		       "(+%llu warm-up), seed %llu%s\n# times in units of the "
+		       "(+%llu warm-up), %s%s\n# times in units of the "
 		       "mean job (table) and ms (csv)\n", mode,
 		       base.n_servers, base.n_workers,
 		       base.dist == SIM_DIST_EXP ? "exponential" :
@@ -518,44 +610,76 @@ main(int argc, char **argv)
 		       base.dist == SIM_DIST_EXP ? "" : ", sigma given",
 		       base.delay_ns / 1e6,
 		       (unsigned long long)base.n_jobs,
-		       (unsigned long long)base.warmup_jobs,
-		       (unsigned long long)base.seed,
+		       (unsigned long long)base.warmup_jobs, seed_txt,
 		       base.clients ? ", closed loop" : "");
-	print_header(csv, lat_table);
+	if (seeds > 1)
+		print_summary_header(csv, seeds);
+	else
+		print_header(csv, lat_table);
 	int loads = base.clients ? 1 : nr;
+	struct sim_result *res = calloc((size_t)np * seeds, sizeof(*res));
 
+	if (res == NULL) {
+		perror("dsrlb-sim");
+		return 1;
+	}
 	for (int li = 0; li < loads; li++) {
 		for (int pi = 0; pi < np; pi++) {
 			struct sim_conf c = base;
-			struct sim_result r;
-			char label[64], name[32];
+			char label[80], name[32];
 
 			c.policy = pols[pi];
-			c.sr_c = pcs[pi];
+			if (pcs[pi] != UINT32_MAX) {
+				if (c.policy == SIM_POL_SR)
+					c.sr_c = pcs[pi];
+				else
+					c.dyn_d = pcs[pi];
+			}
 			c.rho = rhos[li];
-			sim_policy_name(c.policy, c.sr_c, name, sizeof(name));
-			snprintf(label, sizeof(label), "%s rho %.2f", name,
-				 c.rho);
-			c.label = label;
-			if (sf != NULL) {
-				rewind(sf);
-				if (ftruncate(fileno(sf), 0) != 0)
-					perror("ftruncate");
-				fprintf(sf, "# %s\nt_s,jain,load,share\n",
-					label);
-				c.series = sf;
-			}
-			int rc = sim_run(&c, &r);
+			sim_policy_name(&c, name, sizeof(name));
+			for (uint32_t k = 0; k < seeds; k++) {
+				struct sim_result *r = &res[pi * seeds + k];
 
-			if (rc != 0) {
-				fprintf(stderr, "dsrlb-sim: %s: %s\n", label,
-					strerror(-rc));
-				return 1;
+				c.seed = base.seed + k;
+				snprintf(label, sizeof(label),
+					 "%s rho %.2f seed %llu", name, c.rho,
+					 (unsigned long long)c.seed);
+				c.label = label;
+				if (sf != NULL) {
+					rewind(sf);
+					if (ftruncate(fileno(sf), 0) != 0)
+						perror("ftruncate");
+					fprintf(sf, "# %s\nt_s,jain,load,share"
+						"\n", label);
+					c.series = sf;
+				}
+				int rc = sim_run(&c, r);
+
+				if (rc != 0) {
+					fprintf(stderr, "dsrlb-sim: %s: %s\n",
+						label, strerror(-rc));
+					free(res);
+					return 1;
+				}
+				if (seeds == 1)
+					print_row(&c, r, csv, lat_table);
 			}
-			print_row(&c, &r, csv, lat_table);
+			if (seeds > 1) {
+				struct sim_summary sum;
+
+				/* paired with policy 0 at this load: same
+				 * seeds, hence same arrivals and jobs */
+				if (sim_summarise(&res[pi * seeds], res, seeds,
+						  &sum) != 0) {
+					free(res);
+					return 1;
+				}
+				print_summary_row(&c, &sum, csv);
+			}
 			fflush(stdout);
 		}
 	}
+	free(res);
 	if (sf != NULL)
 		fclose(sf);
 	return 0;

@@ -408,6 +408,19 @@ send_polls(struct sim *s, uint32_t owner)
 	return 0;
 }
 
+/* JSQ bound: the score table holds the exact request count of each
+ * candidate (@p l, or servers 0..n-1 when NULL) at the decision, as if
+ * probes cost nothing, took no time and were never stale. */
+static void
+jsq_refresh(struct sim *s, const uint16_t *l, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t b = l != NULL ? l[i] : i;
+
+		busy_select_update(s->busy, b, s->srv[b].conns, s->now);
+	}
+}
+
 /* The LB decides where a new flow goes. */
 static int
 decide(struct sim *s, uint32_t j)
@@ -436,7 +449,22 @@ decide(struct sim *s, uint32_t j)
 	}
 	case SIM_POL_DYN:
 	case SIM_POL_DYN_ADAPT:
-		b = busy_select_pick(s->busy, s->now, &s->r_pol);
+	case SIM_POL_JSQ:
+		if (c->dyn_d != 0) {
+			/* power of d: only the flow's C = d list, which any
+			 * appliance can recompute from the 5-tuple (issue 17) */
+			const uint16_t *l = chash_lookup(s->table,
+							 flow_hash32(s));
+
+			if (c->policy == SIM_POL_JSQ)
+				jsq_refresh(s, l, s->table->c);
+			b = busy_select_pick_among(s->busy, s->now, l,
+						   s->table->c, &s->r_pol);
+		} else {
+			if (c->policy == SIM_POL_JSQ)
+				jsq_refresh(s, NULL, c->n_servers);
+			b = busy_select_pick(s->busy, s->now, &s->r_pol);
+		}
 		break;
 	case SIM_POL_POLL:
 		if (c->poll_interval_ns == 0)
@@ -729,7 +757,19 @@ sim_policy_parse(const char *str, enum sim_policy *p, uint32_t *c)
 		{ "rr", SIM_POL_RR }, { "random", SIM_POL_RANDOM },
 		{ "srdyn", SIM_POL_SRDYN }, { "dyn", SIM_POL_DYN },
 		{ "dyn-adapt", SIM_POL_DYN_ADAPT }, { "poll", SIM_POL_POLL },
-		{ "lat", SIM_POL_LAT },
+		{ "lat", SIM_POL_LAT }, { "jsq", SIM_POL_JSQ },
+	};
+
+	static const struct {
+		const char *n;
+		enum sim_policy p;
+		uint32_t max;
+	} num[] = {
+		/* the name, then its number (SR's c, or d) right after it */
+		{ "dyn-adapt", SIM_POL_DYN_ADAPT, CHASH_C_MAX },
+		{ "dyn", SIM_POL_DYN, CHASH_C_MAX },
+		{ "jsq", SIM_POL_JSQ, CHASH_C_MAX },
+		{ "sr", SIM_POL_SR, SR_ACCEPT_MAX_WORKERS },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -737,34 +777,44 @@ sim_policy_parse(const char *str, enum sim_policy *p, uint32_t *c)
 			*p = t[i].p;
 			return 0;
 		}
-	if (strncmp(str, "sr", 2) == 0 && str[2] >= '0' && str[2] <= '9') {
+	for (size_t i = 0; i < sizeof(num) / sizeof(num[0]); i++) {
+		size_t len = strlen(num[i].n);
+		const char *d = str + len;
 		char *end;
-		unsigned long v = strtoul(str + 2, &end, 10);
+		unsigned long v;
 
-		if (*end == '\0' && v <= SR_ACCEPT_MAX_WORKERS) {
-			*p = SIM_POL_SR;
-			*c = (uint32_t)v;
-			return 0;
-		}
+		if (strncmp(str, num[i].n, len) != 0 || *d < '0' || *d > '9')
+			continue;
+		v = strtoul(d, &end, 10);
+		if (*end != '\0' || v > num[i].max ||
+		    (num[i].p != SIM_POL_SR && v == 0))
+			return -1;
+		*p = num[i].p;
+		*c = (uint32_t)v;
+		return 0;
 	}
 	return -1;
 }
 
 const char *
-sim_policy_name(enum sim_policy p, uint32_t c, char *buf, unsigned int len)
+sim_policy_name(const struct sim_conf *c, char *buf, unsigned int len)
 {
 	static const char *const names[] = {
 		[SIM_POL_SC] = "sc", [SIM_POL_RR] = "rr",
 		[SIM_POL_RANDOM] = "random", [SIM_POL_SR] = "sr",
 		[SIM_POL_SRDYN] = "srdyn", [SIM_POL_DYN] = "dyn",
 		[SIM_POL_DYN_ADAPT] = "dyn-adapt", [SIM_POL_POLL] = "poll",
-		[SIM_POL_LAT] = "lat",
+		[SIM_POL_LAT] = "lat", [SIM_POL_JSQ] = "jsq",
 	};
 
-	if (p == SIM_POL_SR)
-		snprintf(buf, len, "sr%u", c);
+	if (c->policy == SIM_POL_SR)
+		snprintf(buf, len, "sr%u", c->sr_c);
+	else if ((c->policy == SIM_POL_DYN ||
+		  c->policy == SIM_POL_DYN_ADAPT ||
+		  c->policy == SIM_POL_JSQ) && c->dyn_d != 0)
+		snprintf(buf, len, "%s%u", names[c->policy], c->dyn_d);
 	else
-		snprintf(buf, len, "%s", names[p]);
+		snprintf(buf, len, "%s", names[c->policy]);
 	return buf;
 }
 
@@ -825,6 +875,7 @@ setup(struct sim *s)
 	}
 	case SIM_POL_DYN:
 	case SIM_POL_DYN_ADAPT:
+	case SIM_POL_JSQ:
 	case SIM_POL_POLL: {
 		struct busy_conf bc;
 
@@ -837,6 +888,9 @@ setup(struct sim *s)
 			return rc;
 		if (c->policy == SIM_POL_POLL)
 			return 0;
+		if (c->policy == SIM_POL_JSQ)
+			return c->dyn_d != 0 ? build_table(s, c->dyn_d, NULL) :
+			       0;
 		struct probe_conf pc;
 
 		probe_conf_default(&pc);
@@ -845,7 +899,10 @@ setup(struct sim *s)
 		s->probe = malloc(probe_sched_memsize(n));
 		if (s->probe == NULL)
 			return -ENOMEM;
-		return probe_sched_init(s->probe, n, &pc);
+		rc = probe_sched_init(s->probe, n, &pc);
+		if (rc == 0 && c->dyn_d != 0)
+			rc = build_table(s, c->dyn_d, NULL);
+		return rc;
 	}
 	case SIM_POL_LAT: {
 		struct lat_ctl_conf lc;
@@ -1007,7 +1064,7 @@ sim_run(const struct sim_conf *c, struct sim_result *r)
 	    c->n_workers == 0 || c->job_mean_ns == 0 || c->n_jobs == 0 ||
 	    (c->clients == 0 && !(c->rho > 0 && c->rho < 10)) ||
 	    c->reqs_per_conn == 0 || c->pkts_per_req == 0 ||
-	    c->n_servers > CHASH_MAX_BACKENDS ||
+	    c->n_servers > CHASH_MAX_BACKENDS || c->dyn_d > CHASH_C_MAX ||
 	    (c->policy == SIM_POL_LAT && c->clients == 0) ||
 	    c->inflate_server >= c->n_servers)
 		return -EINVAL;

@@ -26,10 +26,14 @@ enum sim_policy {
 	SIM_POL_RANDOM,    /**< random (baseline_random_pick) */
 	SIM_POL_SR,        /**< 6LB SR_c over the C = 2 table */
 	SIM_POL_SRDYN,     /**< 6LB SR_dyn over the C = 2 table */
-	SIM_POL_DYN,       /**< dynamic DSR, probe every N-th packet */
-	SIM_POL_DYN_ADAPT, /**< dynamic DSR, adaptive N */
+	SIM_POL_DYN,       /**< dynamic DSR, probe every N-th packet;
+			    *   with dyn_d: among d chash candidates */
+	SIM_POL_DYN_ADAPT, /**< dynamic DSR, adaptive N (dyn_d too) */
 	SIM_POL_POLL,      /**< explicit polling ("request busyness") */
 	SIM_POL_LAT,       /**< HotNets'22 latency controller over Maglev */
+	SIM_POL_JSQ,       /**< bound: dynamic DSR's pick over exact,
+			    *   instant scores (join the shortest queue;
+			    *   with dyn_d, JSQ(d)) */
 };
 
 enum sim_dist {
@@ -60,6 +64,10 @@ struct sim_conf {
 	uint32_t pkts_per_req;    /**< client-to-server packets per request */
 	uint64_t pkt_gap_ns;      /**< spacing of a request's packets */
 	uint32_t probe_n;         /**< dynamic DSR: probe every N-th packet */
+	uint32_t dyn_d;           /**< dynamic DSR and JSQ: 0 = choose among
+				   *   all servers; 1..CHASH_C_MAX = among
+				   *   the flow's list in a C = d consistent-
+				   *   hash table (power of d choices) */
 	uint64_t poll_interval_ns;/**< polling: 0 = before every request
 				   *   (the paper), else periodic */
 	uint64_t poll_cost_ns;    /**< server time one poll takes */
@@ -102,11 +110,13 @@ struct sim_result {
 void sim_conf_default(struct sim_conf *c);
 
 /** Parse a policy name: sc, rr, random, srC (e.g. sr4), srdyn, dyn,
- *  dyn-adapt, poll, lat. @return 0 or -1. */
+ *  dynD (e.g. dyn2), dyn-adapt, dyn-adaptD, jsq, jsqD, poll, lat. @p c
+ *  is set to the number in the name (SR_c's c, or dynamic DSR's d), and left alone
+ *  when the name has none. @return 0 or -1. */
 int sim_policy_parse(const char *s, enum sim_policy *p, uint32_t *c);
 
-/** Policy name into @p buf. */
-const char *sim_policy_name(enum sim_policy p, uint32_t c, char *buf,
+/** Policy name of @p c's policy (with its c or d) into @p buf. */
+const char *sim_policy_name(const struct sim_conf *c, char *buf,
 			    unsigned int len);
 
 /** Run one simulation. @return 0, or a negative errno on bad input. */

@@ -126,3 +126,28 @@ sim_model_sc_mean(double rho)
 		return NAN;
 	return 1.0 / (1.0 - rho);
 }
+
+double
+sim_model_jsqd_mean(double rho, unsigned int d)
+{
+	double sum = 0.0, e = 0.0, di = d;
+
+	if (!(rho >= 0.0 && rho < 1.0) || d == 0)
+		return NAN;
+	if (d == 1)
+		return sim_model_sc_mean(rho);
+	/* Mitzenmacher (TPDS 2001) §3: s_i = lambda^((d^i - 1) / (d - 1)),
+	 * E(T) = sum s_i / lambda. Term i is lambda^(d + d^2 + ... +
+	 * d^(i-1)): exponent 0 for i = 1, then add d^i to go from i to
+	 * i + 1. Stop when a term is below double's resolution. */
+	for (int i = 1; i < 64; i++) {
+		double term = pow(rho, e);
+
+		sum += term;
+		if (term < 1e-17 * sum)
+			break;
+		e += di;
+		di *= d;
+	}
+	return sum;
+}

@@ -16,6 +16,13 @@
  *    two candidates (in units of 1/mu).
  * SC (single random choice): every server is an M/M/1 queue,
  * E(T) = 1 / (1 - rho).
+ *
+ * JSQ(d), the power of d choices (Mitzenmacher, "The power of two choices
+ * in randomized load balancing", IEEE TPDS 2001, §3; 6LB's reference
+ * [5]): same setting, each job joins the shortest of d random queues,
+ * known exactly. The fraction of queues holding i or more jobs is
+ * s_i = lambda^((d^i - 1) / (d - 1)), so by Little's law E(T) = sum over
+ * i >= 1 of s_i / lambda = sum of lambda^((d^i - d) / (d - 1)).
  */
 #ifndef DSRLB_SIM_MODEL_H_
 #define DSRLB_SIM_MODEL_H_
@@ -40,5 +47,9 @@ double sim_model_sr_reject(double lambda, unsigned int c);
 
 /** SC: M/M/1 mean response time 1 / (1 - rho), in units of the mean job. */
 double sim_model_sc_mean(double rho);
+
+/** JSQ(d) mean response time in units of the mean job, d >= 1 (d = 1 is
+ *  SC); NaN when out of range. */
+double sim_model_jsqd_mean(double rho, unsigned int d);
 
 #endif /* DSRLB_SIM_MODEL_H_ */

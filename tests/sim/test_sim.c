@@ -15,8 +15,11 @@
 
 #include <cmocka.h>
 
+#include "dsrlb/chash.h"
+
 #include "sim.h"
 #include "sim_model.h"
+#include "sim_summary.h"
 
 static struct sim_result
 run_conf(const struct sim_conf *c)
@@ -92,6 +95,24 @@ test_model_equations(void **state)
 	assert_true(sim_model_sr_mean(0.88, 4) < sim_model_sr_mean(0.88, 8));
 	assert_true(sim_model_sr_mean(0.88, 8) < sim_model_sr_mean(0.88, 16));
 	assert_true(fabs(sim_model_sc_mean(0.9) - 10.0) < 1e-12);
+
+	/* JSQ(d): d = 1 is SC; d = 2 at 1/2 is the series written out;
+	 * more choices never hurt; no value outside [0, 1). */
+	for (size_t i = 0; i < sizeof(lambdas) / sizeof(lambdas[0]); i++) {
+		double l = lambdas[i];
+
+		assert_true(fabs(sim_model_jsqd_mean(l, 1) -
+				 sim_model_sc_mean(l)) < 1e-12);
+		for (unsigned int d = 2; d <= 8; d++)
+			assert_true(sim_model_jsqd_mean(l, d) <
+				    sim_model_jsqd_mean(l, d - 1));
+		assert_true(sim_model_jsqd_mean(l, 8) >= 1.0);
+	}
+	assert_true(fabs(sim_model_jsqd_mean(0.5, 2) -
+			 (1 + pow(0.5, 2) + pow(0.5, 6) + pow(0.5, 14) +
+			  pow(0.5, 30) + pow(0.5, 62))) < 1e-15);
+	assert_true(isnan(sim_model_jsqd_mean(1.0, 2)));
+	assert_true(isnan(sim_model_jsqd_mean(0.5, 0)));
 }
 
 /* SR_c follows equation (6) within a few percent up to rho = 0.9. */
@@ -314,6 +335,133 @@ test_latency_controller(void **state)
 	assert_true(fabs(calm.share_end - calm.share_before) < 1e-12);
 }
 
+static struct sim_conf
+d_conf(enum sim_policy p, uint32_t d, uint32_t n_servers)
+{
+	struct sim_conf c;
+
+	sim_conf_default(&c);
+	c.policy = p;
+	c.dyn_d = d;
+	c.n_servers = n_servers;
+	c.n_workers = 2;
+	c.rho = 0.85;
+	c.n_jobs = 20000;
+	c.warmup_jobs = 2000;
+	c.seed = 11;
+	return c;
+}
+
+/* The response times and balance of two runs are the same (probe
+ * counts may differ: SC sends none). */
+static void
+assert_same_service(const struct sim_result *a, const struct sim_result *b)
+{
+	assert_true(a->completed == b->completed);
+	assert_true(a->mean_ns == b->mean_ns && a->p50_ns == b->p50_ns);
+	assert_true(a->p90_ns == b->p90_ns && a->p99_ns == b->p99_ns);
+	assert_true(a->jain_mean == b->jain_mean &&
+		    a->jain_p10 == b->jain_p10);
+	assert_true(a->rps == b->rps && a->work_util == b->work_util);
+}
+
+/* Issue 17's power of d: dynamic DSR among the flow's d candidates of a
+ * C = d consistent-hash table. Exact properties: d >= N is the
+ * full-choice policy, draw for draw; d = 1 is consistent hashing (SC);
+ * JSQ(d) follows the power-of-d mean field. */
+static void
+test_power_of_d(void **state)
+{
+	static const enum sim_policy fam[] = { SIM_POL_DYN, SIM_POL_DYN_ADAPT,
+					       SIM_POL_JSQ };
+	struct sim_conf c;
+	struct sim_result all, dn, sc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		/* d = N, and d > N (C_eff = N): the list holds every
+		 * server, so every pick and every draw is the same */
+		c = d_conf(fam[i], 0, 8);
+		all = run_conf(&c);
+		c = d_conf(fam[i], 8, 8);
+		dn = run_conf(&c);
+		assert_memory_equal(&all, &dn, sizeof(all));
+		c = d_conf(fam[i], 0, 4);
+		all = run_conf(&c);
+		c = d_conf(fam[i], CHASH_C_MAX, 4);
+		dn = run_conf(&c);
+		assert_memory_equal(&all, &dn, sizeof(all));
+		/* ... and fewer candidates is a real restriction */
+		c = d_conf(fam[i], 2, 8);
+		dn = run_conf(&c);
+		c = d_conf(fam[i], 0, 8);
+		all = run_conf(&c);
+		assert_true(dn.mean_ns != all.mean_ns);
+		/* d = 1: the C = 1 table is Maglev's, the flow's only
+		 * candidate is SC's server */
+		c = d_conf(SIM_POL_SC, 0, 8);
+		sc = run_conf(&c);
+		c = d_conf(fam[i], 1, 8);
+		dn = run_conf(&c);
+		assert_same_service(&sc, &dn);
+	}
+	/* d above the table's limit is refused */
+	c = d_conf(SIM_POL_DYN, CHASH_C_MAX + 1, 8);
+	assert_int_equal(sim_run(&c, &dn), -22);
+
+	/* JSQ(d) with exact scores, N = 100 x 1, exponential jobs: the
+	 * mean field (Mitzenmacher) within 5 %, so the chash lists behave
+	 * as d random servers */
+	for (uint32_t d = 2; d <= 4; d += 2) {
+		double model = sim_model_jsqd_mean(0.88, d);
+		struct sim_result r;
+
+		c = d_conf(SIM_POL_JSQ, d, 100);
+		c.n_workers = 1;
+		c.rho = 0.88;
+		c.n_jobs = 100000;
+		c.warmup_jobs = 20000;
+		c.seed = 7;
+		r = run_conf(&c);
+		printf("# JSQ(%u) rho 0.88: sim %.4f model %.4f (%+.2f%%)\n",
+		       d, norm_mean(&r), model,
+		       100 * (norm_mean(&r) / model - 1));
+		assert_true(fabs(norm_mean(&r) / model - 1) < 0.05);
+	}
+}
+
+/* Mean and sd over seeds, and the paired ratio. */
+static void
+test_summary(void **state)
+{
+	static const double v[] = { 1, 2, 3, 4 };
+	struct sim_result r[4], ref[4];
+	struct sim_summary s;
+	struct sim_stat st;
+
+	(void)state;
+	st = sim_stat_of(v, 4);
+	assert_true(fabs(st.mean - 2.5) < 1e-12);
+	assert_true(fabs(st.sd - sqrt(5.0 / 3.0)) < 1e-12);
+	st = sim_stat_of(v, 1);
+	assert_true(st.mean == 1 && st.sd == 0);
+	memset(r, 0, sizeof(r));
+	memset(ref, 0, sizeof(ref));
+	for (int i = 0; i < 4; i++) {
+		r[i].mean_ns = 2 * v[i];
+		r[i].p99_ns = 3 * v[i];
+		ref[i].mean_ns = v[i];
+		ref[i].p99_ns = v[i];
+	}
+	assert_int_equal(sim_summarise(r, ref, 4, &s), 0);
+	assert_int_equal(s.n, 4);
+	assert_true(fabs(s.mean_ns.mean - 5) < 1e-12);
+	/* the ratio is the same for every seed: no spread */
+	assert_true(fabs(s.rel_mean.mean - 2) < 1e-12 && s.rel_mean.sd == 0);
+	assert_true(fabs(s.rel_p99.mean - 3) < 1e-12 && s.rel_p99.sd == 0);
+	assert_int_equal(sim_summarise(r, ref, 0, &s), -22);
+}
+
 /* A run is a function of its configuration and seed. */
 static void
 test_reproducible(void **state)
@@ -348,6 +496,8 @@ main(void)
 		cmocka_unit_test(test_sr_ordering),
 		cmocka_unit_test(test_dyn_vs_rr_and_poll),
 		cmocka_unit_test(test_latency_controller),
+		cmocka_unit_test(test_power_of_d),
+		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_reproducible),
 	};
 

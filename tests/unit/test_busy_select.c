@@ -441,6 +441,145 @@ test_pick2(void **state)
 	free(t);
 }
 
+/* busy_select_pick_among() over a literal list of candidates. */
+#define AMONG(t, now, r, ...)						\
+	busy_select_pick_among((t), (now),				\
+			       (const uint16_t[]){ __VA_ARGS__ },	\
+			       sizeof((const uint16_t[]){ __VA_ARGS__ }) / \
+			       sizeof(uint16_t), (r))
+
+/* Power-of-d pick over a candidate list (e.g. a C = d chash list). */
+static void
+test_pick_among(void **state)
+{
+	struct busy_table *t = table_new(6, 1000, 0, 0);
+	uint16_t many[BUSY_SELECT_MAX_CANDIDATES + 1] = { 0 };
+	uint32_t count[6] = { 0 };
+	struct rng r;
+	uint64_t before;
+
+	(void)state;
+	rng_seed(&r, 17);
+	assert_int_equal(busy_select_update(t, 0, 100, 0), 0);
+	assert_int_equal(busy_select_update(t, 1, 50, 0), 0);
+	assert_int_equal(busy_select_update(t, 2, 100, 0), 0);
+	/* 3 unknown */
+	assert_int_equal(busy_select_update(t, 4, 20, 0), 0);
+	assert_int_equal(busy_table_set_state(t, 4, SELECT_BACKEND_DRAINED), 0);
+	assert_int_equal(busy_select_update(t, 5, 20, 0), 0);
+	/* The lowest score among the candidates, whatever the list order. */
+	assert_int_equal(AMONG(t, 0, &r, 0, 1, 2), 1);
+	assert_int_equal(AMONG(t, 0, &r, 2, 0, 1), 1);
+	/* Better backends outside the list are not taken; ties random. */
+	for (int i = 0; i < 2000; i++)
+		count[AMONG(t, 0, &r, 0, 2)]++;
+	assert_in_range(count[0], 900, 1100);
+	assert_in_range(count[2], 900, 1100);
+	/* An unknown candidate ties with the best *candidate* (100), not
+	 * with the best of the table (20). */
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 2000; i++)
+		count[AMONG(t, 0, &r, 0, 3)]++;
+	assert_in_range(count[0], 900, 1100);
+	assert_in_range(count[3], 900, 1100);
+	/* Only unknown candidates: they tie. */
+	assert_int_equal(AMONG(t, 0, &r, 3), 3);
+	/* A drained or out-of-range candidate is skipped. */
+	assert_int_equal(AMONG(t, 0, &r, 4, 0), 0);
+	assert_int_equal(AMONG(t, 0, &r, 9, 2), 2);
+	assert_int_equal(AMONG(t, 0, &r, 5, 4, 1), 5);
+	/* A repeated candidate counts once: 0 and 2 stay 1:1, not 3:1. */
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 4000; i++)
+		count[AMONG(t, 0, &r, 0, 0, 0, 2)]++;
+	assert_in_range(count[0], 1850, 2150);
+	assert_in_range(count[2], 1850, 2150);
+	/* Stale scores are unknown: at 1001 every score has aged out, and
+	 * 1 (50) no longer beats 2 (100). */
+	memset(count, 0, sizeof(count));
+	for (int i = 0; i < 2000; i++)
+		count[AMONG(t, 1001, &r, 1, 2)]++;
+	assert_in_range(count[1], 900, 1100);
+	/* Nothing eligible, or a bad call: NONE, and no draw. */
+	before = r.state;
+	assert_int_equal(AMONG(t, 0, &r, 4, 9), BUSY_SELECT_NONE);
+	assert_int_equal(busy_select_pick_among(t, 0, many, 0, &r),
+			 BUSY_SELECT_NONE);
+	assert_int_equal(busy_select_pick_among(t, 0, many,
+						BUSY_SELECT_MAX_CANDIDATES + 1,
+						&r), BUSY_SELECT_NONE);
+	assert_int_equal(busy_select_pick_among(t, 0, NULL, 2, &r),
+			 BUSY_SELECT_NONE);
+	assert_int_equal(busy_select_pick_among(NULL, 0, many, 2, &r),
+			 BUSY_SELECT_NONE);
+	assert_int_equal(busy_select_pick_among(t, 0, many, 2, NULL),
+			 BUSY_SELECT_NONE);
+	assert_true(r.state == before);
+	/* The longest list is taken (slot 0 repeated). */
+	assert_int_equal(busy_select_pick_among(t, 0, many,
+						BUSY_SELECT_MAX_CANDIDATES,
+						&r), 0);
+	free(t);
+}
+
+/* Random operations: a list of every slot, shuffled and with repeats,
+ * picks exactly what busy_select_pick() picks, draw for draw. */
+static void
+test_pick_among_all_is_pick(void **state)
+{
+	const uint32_t n = 9;
+	struct busy_table *t = table_new(n, 50, 16384, 3000);
+	struct rng ops, r1, r2;
+	uint16_t l[BUSY_SELECT_MAX_CANDIDATES];
+	uint64_t now = 0;
+	uint32_t none = 0, picks = 0;
+
+	(void)state;
+	rng_seed(&ops, 4048);
+	rng_seed(&r1, 7);
+	rng_seed(&r2, 7);
+	for (int i = 0; i < 50000; i++) {
+		uint32_t op = rng_below(&ops, 100);
+		uint32_t b = rng_below(&ops, n);
+
+		if (op < 40) {
+			(void)busy_select_update(t, b,
+						 (int64_t)rng_below(&ops, 4) * 1000,
+						 now);
+		} else if (op < 43) {
+			(void)busy_table_set_state(t, b,
+				(enum select_backend_state)rng_below(&ops, 3));
+		} else if (op < 45 && now > 20) {
+			now -= rng_below(&ops, 20);
+		} else {
+			uint32_t len = n + rng_below(&ops, 4), a, c, k;
+
+			/* every slot once, then a few repeats, shuffled */
+			for (k = 0; k < len; k++)
+				l[k] = (uint16_t)(k < n ? k :
+						  rng_below(&ops, n));
+			for (k = len - 1; k > 0; k--) {
+				uint32_t x = rng_below(&ops, k + 1);
+				uint16_t tmp = l[k];
+
+				l[k] = l[x];
+				l[x] = tmp;
+			}
+			a = busy_select_pick(t, now, &r1);
+			c = busy_select_pick_among(t, now, l, len, &r2);
+			assert_int_equal(a, c);
+			assert_true(r1.state == r2.state);
+			none += a == BUSY_SELECT_NONE;
+			picks++;
+		}
+		now += rng_below(&ops, 8);
+	}
+	/* Both branches were exercised. */
+	assert_true(none > 100);
+	assert_true(picks - none > 10000);
+	free(t);
+}
+
 static void
 test_cache_kept_on_worse_updates(void **state)
 {
@@ -537,6 +676,8 @@ main(void)
 		cmocka_unit_test(test_update_errors_leave_table),
 		cmocka_unit_test(test_state_changes),
 		cmocka_unit_test(test_pick2),
+		cmocka_unit_test(test_pick_among),
+		cmocka_unit_test(test_pick_among_all_is_pick),
 		cmocka_unit_test(test_cache_kept_on_worse_updates),
 		cmocka_unit_test(test_cached_matches_scan),
 	};

@@ -91,7 +91,7 @@ test_validation(void **state)
 	cfg.m = 7; /* 8 active backends > M */
 	assert_int_equal(chash_build(&t, &cfg, b, 8), -EINVAL);
 	cfg.m = 65537;
-	cfg.c = 5;
+	cfg.c = CHASH_C_MAX + 1;
 	assert_int_equal(chash_build(&t, &cfg, b, 8), -EINVAL);
 	cfg.c = 2;
 	assert_int_equal(chash_build(&t, &cfg, NULL, 8), -EINVAL);
@@ -365,6 +365,10 @@ test_matches_algorithm3_and_maglev(void **state)
 	check_against_reference(7, 11, 3, 14, 0);
 	check_against_reference(4, 7, 4, 15, 0);
 	check_against_reference(300, 4099, 2, 16, 0);
+	/* C = CHASH_C_MAX (8, the power-of-d runs' largest d), and
+	 * C = N = 8: every bucket lists every backend. */
+	check_against_reference(40, 1009, CHASH_C_MAX, 17, 0);
+	check_against_reference(8, 11, 8, 18, 0);
 }
 
 static void
@@ -413,6 +417,8 @@ test_distinct_and_balanced(void **state)
 	check_balance(100, 4099, 3);
 	check_balance(100, 4099, 4);
 	check_balance(4, 7, 4);
+	check_balance(100, 4099, 8);
+	check_balance(8, 11, 8);
 }
 
 static void
