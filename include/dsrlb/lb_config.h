@@ -27,6 +27,8 @@
 #define LB_MAX_ROUTES        64u
 #define LB_NAME_LEN          32u
 #define LB_DEV_LEN           128u
+#define LB_KERNEL_IF_LEN     16u   /**< IFNAMSIZ */
+#define LB_SOCK_PATH_LEN     108u  /**< sun_path */
 
 /** An IPv4 or IPv6 address; IPv4 in a[0..3], rest zero. */
 struct lb_addr {
@@ -53,6 +55,9 @@ struct lb_port_conf {
 	struct lb_addr gw4;      /**< default IPv4 gateway (0: none) */
 	struct lb_addr gw6;
 	uint16_t mtu;            /**< L3 MTU; 0: 1500 */
+	char kernel[LB_KERNEL_IF_LEN]; /**< kernel interface of the port's
+				  *   exception path (a net_tap carrying the
+				  *   port's MAC); "": none */
 };
 
 struct lb_neigh_conf {
@@ -83,6 +88,14 @@ enum lb_policy {
 	LB_POLICY_RANDOM,      /**< weighted random */
 	LB_POLICY_LATENCY,     /**< Maglev, weights steered by latency */
 	LB_POLICY_MAX
+};
+
+/** How a VIP is made reachable (issue 18). */
+enum lb_announce_mode {
+	LB_ANNOUNCE_ARP = 0,   /**< answer ARP/ND for it on every port */
+	LB_ANNOUNCE_BGP = 1,   /**< a route by the routing daemon ([bgp]);
+				*   no ARP/ND answers */
+	LB_ANNOUNCE_NONE = 2,  /**< neither (the operator routes it) */
 };
 
 /** Addressing of the appliance-to-server DSR leg (docs/wire-format.md). */
@@ -122,6 +135,7 @@ struct lb_vip_conf {
 					    *   the console's show */
 	bool removed;          /**< console: removed (index kept) */
 	uint8_t chash_c;       /**< hunt candidates C, 1..2; 0: 2 */
+	uint8_t announce;      /**< enum lb_announce_mode */
 	uint32_t lat_alpha_ppm; /**< latency-feedback: share moved per
 				 *   step; 0: the controller's default */
 	uint32_t score_window; /**< a fresh score moves by 1/window of the
@@ -147,6 +161,10 @@ struct lb_config {
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;
 	uint8_t lb_sid[16];         /**< this appliance's locator ("lb") */
+	/* [bgp] */
+	char bird_socket[LB_SOCK_PATH_LEN]; /**< BIRD's control socket;
+					     *   "": no announcer */
+	uint32_t withdraw_wait_ms;  /**< SIGTERM: wait after withdrawing */
 	/* sections */
 	uint32_t n_ports;
 	struct lb_port_conf port[LB_MAX_PORTS];
@@ -203,6 +221,9 @@ const char *lb_role_name(unsigned int r);
 const char *lb_enc_name(unsigned int e);
 /** Parse those names; @return the value or -1. */
 int lb_role_parse(const char *s);
+/** Name of enum lb_announce_mode ("arp", "bgp", "none") and its parser. */
+const char *lb_announce_name(unsigned int a);
+int lb_announce_parse(const char *s);
 int lb_enc_parse(const char *s);
 
 /** True for a port, VIP or backend name: 1..LB_NAME_LEN-1 characters of

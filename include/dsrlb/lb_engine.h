@@ -97,7 +97,8 @@
 	X(stick_create,         "createStickiness received (flow pinned)") \
 	X(stick_remove,         "removeStickiness received (10 s timer started)") \
 	X(drop_sid_function,   "SRv6 packets to one of our SIDs with a function we do not serve") \
-	X(lat_samples,          "latency samples taken (latency-feedback)")
+	X(lat_samples,          "latency samples taken (latency-feedback)") \
+	X(to_kernel,            "frames for a port's own addresses handed to its kernel interface (exception path: BGP, BFD, ICMP, ARP/ND replies)")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -222,17 +223,23 @@ uint32_t lb_map_get(const struct lb_map *m, uint8_t family, const uint8_t *a,
 /** Kinds in addr_map values (high byte). */
 #define LB_ADDR_PORT  0x01000000u  /**< an address of port (low bits) */
 #define LB_ADDR_VIP   0x02000000u  /**< a VIP address (any port) */
+#define LB_ADDR_VIP_NEIGH 0x04000000u /**< with LB_ADDR_VIP: a VIP of the
+				       *   address has announce = arp */
 
 /** Result of processing one frame. */
 enum lb_action {
 	LB_ACT_TX = 0,              /**< transmit on out_port */
 	LB_ACT_DROP,                /**< free the frame */
 	LB_ACT_HANDOFF,             /**< give to lcore owner */
+	LB_ACT_KERNEL,              /**< give to the kernel interface of
+				     *   the port it came in on (port's
+				     *   conf.kernel; exception path) */
 };
 
 struct lb_out {
 	uint8_t action;             /**< enum lb_action */
-	uint8_t port;               /**< LB_ACT_TX: port index */
+	uint8_t port;               /**< LB_ACT_TX, LB_ACT_KERNEL: port
+				     *   index */
 	uint16_t owner;             /**< LB_ACT_HANDOFF: worker index */
 	uint16_t counter;           /**< enum lb_counter that accounted it */
 };

@@ -44,6 +44,12 @@ static const char *const enc_names[] = {
 	[IP6EXT_ENC_DSTOPT] = "dstopt",
 };
 
+static const char *const announce_names[] = {
+	[LB_ANNOUNCE_ARP] = "arp",
+	[LB_ANNOUNCE_BGP] = "bgp",
+	[LB_ANNOUNCE_NONE] = "none",
+};
+
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *
@@ -111,6 +117,18 @@ int
 lb_leg_parse(const char *s)
 {
 	return parse_of(leg_names, DIM(leg_names), s);
+}
+
+const char *
+lb_announce_name(unsigned int a)
+{
+	return name_of(announce_names, DIM(announce_names), a);
+}
+
+int
+lb_announce_parse(const char *s)
+{
+	return parse_of(announce_names, DIM(announce_names), s);
 }
 
 int
@@ -323,6 +341,7 @@ lb_config_defaults(struct lb_config *c)
 	c->score_ewma_w = BUSY_EWMA_ONE;
 	c->score_max_step = 0;
 	c->probe_timeout_ns = 100000000ull;
+	c->withdraw_wait_ms = 2000;
 	srv6_func_cfg_default(&c->srv6);
 	c->vip = NULL;
 }
@@ -551,6 +570,18 @@ check_ports(const struct lb_config *c, struct vctx *v)
 				return fail(v, LB_CFG_OBJ_PORT, i, -1, NULL,
 					    "port %s: duplicate port name",
 					    p->name);
+		if (memchr(p->kernel, '\0', sizeof(p->kernel)) == NULL)
+			return fail(v, LB_CFG_OBJ_PORT, i, -1, "kernel",
+				    "port %s: kernel: interface name longer "
+				    "than %u characters", p->name,
+				    LB_KERNEL_IF_LEN - 1);
+		for (j = 0; j < i && p->kernel[0] != '\0'; j++)
+			if (strcmp(c->port[j].kernel, p->kernel) == 0)
+				return fail(v, LB_CFG_OBJ_PORT, i, -1,
+					    "kernel", "port %s: kernel "
+					    "interface %s is port %s's too",
+					    p->name, p->kernel,
+					    c->port[j].name);
 		if (memchr(p->dev, '\0', sizeof(p->dev)) == NULL ||
 		    p->dev[0] == '\0')
 			return fail(v, LB_CFG_OBJ_PORT, i, -1, "dev",
@@ -803,6 +834,15 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 	if (is_port_addr(c, &vp->addr))
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "address",
 			    "vip %s: %s is a port's address", vp->name, buf);
+	if (vp->announce > LB_ANNOUNCE_NONE)
+		return fail(v, LB_CFG_OBJ_VIP, i, -1, "announce",
+			    "vip %s: announce must be arp, bgp or none",
+			    vp->name);
+	if (vp->announce == LB_ANNOUNCE_BGP && (memchr(c->bird_socket, '\0',
+	    sizeof(c->bird_socket)) == NULL || c->bird_socket[0] == '\0'))
+		return fail(v, LB_CFG_OBJ_VIP, i, -1, "announce",
+			    "vip %s: announce = bgp needs [bgp] bird_socket "
+			    "(the routing daemon's control socket)", vp->name);
 	if (vp->proto != IPPROTO_NUM_TCP && vp->proto != IPPROTO_NUM_UDP)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "proto",
 			    "vip %s: proto must be tcp or udp", vp->name);

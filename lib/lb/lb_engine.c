@@ -154,6 +154,13 @@ mac_to_u64(const uint8_t mac[6])
 
 /* ---- neighbours ------------------------------------------------------ */
 
+/* fe80::/10 (RFC 4291 §2.5.6) */
+static inline bool
+is_link_local6(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
 static bool
 port_has_addr(const struct lb_port_rt *p, const struct lb_addr *a)
 {
@@ -215,12 +222,13 @@ handle_neigh(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		return;
 	}
 	addr_of(&target, m.family, m.target_ip);
-	/* Our port addresses, and every VIP (answered on every port: the
-	 * client side routes to the VIPs, the server side sends answers
-	 * to them). */
+	/* Our port addresses, and every VIP with announce = arp (answered
+	 * on every port: the client side routes to the VIPs, the server
+	 * side sends answers to them). */
 	kind = lb_map_get(&st->addr_map, target.family, target.a, 0, 0);
 	for_us = port_has_addr(p, &target) ||
-		 (kind != UINT32_MAX && (kind & LB_ADDR_VIP));
+		 (kind != UINT32_MAX && (kind & LB_ADDR_VIP) &&
+		  (kind & LB_ADDR_VIP_NEIGH));
 	switch (m.kind) {
 	case NEIGH_ARP_REQUEST:
 	case NEIGH_ND_NS:
@@ -228,6 +236,14 @@ handle_neigh(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			neigh_learn(w, in_port, m.family, m.sender_ip,
 				    m.sender_mac, for_us);
 		if (!for_us) {
+			/* The kernel behind the port answers for its
+			 * link-local address (RFC 4861 §7.2.3). */
+			if (p->conf.kernel[0] != '\0' && m.family == 6 &&
+			    is_link_local6(m.target_ip)) {
+				finish(w, o, LB_CNT_to_kernel, LB_ACT_KERNEL,
+				       in_port);
+				return;
+			}
 			drop(w, o, LB_CNT_drop_neigh_other);
 			return;
 		}
@@ -244,12 +260,22 @@ handle_neigh(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		if (m.has_sender_mac)
 			neigh_learn(w, in_port, 4, m.sender_ip, m.sender_mac,
 				    false);
+		/* The kernel resolves its own next hops (the BGP peer):
+		 * it gets the replies too, learned from here first. */
+		if (p->conf.kernel[0] != '\0') {
+			finish(w, o, LB_CNT_to_kernel, LB_ACT_KERNEL, in_port);
+			return;
+		}
 		finish(w, o, LB_CNT_neigh_consumed, LB_ACT_DROP, 0);
 		return;
 	case NEIGH_ND_NA:
 		if (m.has_sender_mac)
 			neigh_learn(w, in_port, 6, m.target_ip, m.sender_mac,
 				    false);
+		if (p->conf.kernel[0] != '\0') {
+			finish(w, o, LB_CNT_to_kernel, LB_ACT_KERNEL, in_port);
+			return;
+		}
 		finish(w, o, LB_CNT_neigh_consumed, LB_ACT_DROP, 0);
 		return;
 	default:
@@ -417,6 +443,15 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
 	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
+		/* Exception path (issue 18): what is for the port's own
+		 * addresses (BGP, BFD, ICMP), or for a link-local address,
+		 * goes to the port's kernel interface. */
+		if (st->port[in_port].conf.kernel[0] != '\0' &&
+		    (v == (LB_ADDR_PORT | in_port) ||
+		     (c->m.family == 6 && is_link_local6(c->m.dst)))) {
+			finish(w, o, LB_CNT_to_kernel, LB_ACT_KERNEL, in_port);
+			return;
+		}
 		drop(w, o, LB_CNT_drop_not_for_us);
 		return;
 	}

@@ -95,6 +95,26 @@ map_put(struct lb_map *m, uint8_t family, const uint8_t *a, uint16_t port,
 	}
 }
 
+/* OR @p bits into the value of (family, a, 0, 0), which must exist. */
+static void
+map_or(struct lb_map *m, uint8_t family, const uint8_t *a, uint32_t bits)
+{
+	uint32_t i = map_hash(family, a, 0, 0) & m->mask;
+
+	for (;;) {
+		struct lb_map_slot *s = &m->slot[i];
+
+		if (!s->used)
+			return;
+		if (s->family == family && s->proto == 0 && s->port == 0 &&
+		    memcmp(s->a, a, 16) == 0) {
+			s->value |= bits;
+			return;
+		}
+		i = (i + 1) & m->mask;
+	}
+}
+
 uint32_t
 lb_map_get(const struct lb_map *m, uint8_t family, const uint8_t *a,
 	   uint16_t port, uint8_t proto)
@@ -368,6 +388,11 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 	/* The address map says "a VIP address" once per address. */
 	(void)map_put(&st->addr_map, vc->addr.family, vc->addr.a, 0, 0,
 		      LB_ADDR_VIP | vi);
+	/* ARP/ND answers for the address when any of its VIPs wants them
+	 * (issue 18: behind a router a VIP is routed, never resolved). */
+	if (vc->announce == LB_ANNOUNCE_ARP)
+		map_or(&st->addr_map, vc->addr.family, vc->addr.a,
+		       LB_ADDR_VIP_NEIGH);
 	return 0;
 }
 

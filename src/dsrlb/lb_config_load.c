@@ -56,6 +56,7 @@ enum sec_kind {
 	SEC_PORT,
 	SEC_NEIGH,
 	SEC_ROUTES,
+	SEC_BGP,
 	SEC_VIP,
 };
 
@@ -671,6 +672,16 @@ sec_port(struct ld *l)
 			if (num_key(l, j, 576, 9000, &v))
 				return -1;
 			p->mtu = (uint16_t)v;
+		} else if (strcmp(k, "kernel") == 0) {
+			if (strlen(e->value) == 0 ||
+			    strlen(e->value) >= sizeof(p->kernel) ||
+			    strpbrk(e->value, " /,=:") != NULL)
+				return EBAD(l, j, "[%s] kernel: '%s' is not an "
+					    "interface name (1..%u characters, "
+					    "no space / , = :)",
+					    l->names[l->cur], e->value,
+					    LB_KERNEL_IF_LEN - 1);
+			snprintf(p->kernel, sizeof(p->kernel), "%s", e->value);
 		} else {
 			return EBAD(l, j, "[%s] %s: unknown key",
 				    l->names[l->cur], k);
@@ -709,6 +720,38 @@ sec_neigh(struct ld *l)
 				    e->value);
 		l->neigh_line[c->n_neigh] = ent_line(l, j);
 		c->n_neigh++;
+	}
+	return 0;
+}
+
+/* [bgp]: the routing daemon that announces the VIPs (issue 18). */
+static int
+sec_bgp(struct ld *l)
+{
+	struct lb_config *c = l->c;
+	int j;
+
+	for (j = 0; j < l->n_ents; j++) {
+		const struct rte_cfgfile_entry *e = &l->ents[j];
+		const char *k = e->name;
+		uint64_t v;
+
+		if (strcmp(k, "bird_socket") == 0) {
+			if (e->value[0] != '/' ||
+			    strlen(e->value) >= sizeof(c->bird_socket))
+				return EBAD(l, j, "[bgp] bird_socket: '%s' is "
+					    "not an absolute path of at most "
+					    "%u characters", e->value,
+					    LB_SOCK_PATH_LEN - 1);
+			snprintf(c->bird_socket, sizeof(c->bird_socket), "%s",
+				 e->value);
+		} else if (strcmp(k, "withdraw_wait_ms") == 0) {
+			if (num_key(l, j, 0, 600000, &v))
+				return -1;
+			c->withdraw_wait_ms = (uint32_t)v;
+		} else {
+			return EBAD(l, j, "[bgp] %s: unknown key", k);
+		}
 	}
 	return 0;
 }
@@ -880,6 +923,12 @@ sec_vip(struct ld *l)
 			if (parse_yesno(e->value, &v->probe_adaptive) != 0)
 				return EBAD(l, j, "[%s] probe_adaptive: '%s' is "
 					    "not yes or no", sn, e->value);
+		} else if (strcmp(k, "announce") == 0) {
+			r = lb_announce_parse(e->value);
+			if (r < 0)
+				return EBAD(l, j, "[%s] announce: '%s' is not "
+					    "arp, bgp or none", sn, e->value);
+			v->announce = (uint8_t)r;
 		} else if (strcmp(k, "chash_m") == 0) {
 			if (num_key(l, j, CHASH_M_MIN, CHASH_M_MAX, &n))
 				return -1;
@@ -931,6 +980,8 @@ classify(struct ld *l, unsigned int *n_vip)
 			l->kind[i] = SEC_NEIGH;
 		} else if (strcmp(s, "routes") == 0) {
 			l->kind[i] = SEC_ROUTES;
+		} else if (strcmp(s, "bgp") == 0) {
+			l->kind[i] = SEC_BGP;
 		} else if (strncmp(s, "port", 4) == 0 &&
 			   (s[4] == '\0' || isspace((unsigned char)s[4]))) {
 			l->kind[i] = SEC_PORT;
@@ -948,7 +999,7 @@ classify(struct ld *l, unsigned int *n_vip)
 		} else {
 			return lerr(l, line, "unknown section [%s] (general, "
 				    "srv6, port NAME, neighbours, routes, "
-				    "vip NAME)", s);
+				    "bgp, vip NAME)", s);
 		}
 		if (name != NULL && !lb_name_valid(name))
 			return lerr(l, line, "[%s]: bad or missing name: 1..%u "
@@ -1138,6 +1189,9 @@ load(struct ld *l)
 				break;
 			case SEC_ROUTES:
 				ret = sec_routes(l);
+				break;
+			case SEC_BGP:
+				ret = sec_bgp(l);
 				break;
 			default:
 				ret = sec_vip(l);

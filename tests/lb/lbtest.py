@@ -23,7 +23,8 @@ from scapy.all import (ARP, IP, TCP, UDP, Ether, IPOption, IPv6,  # noqa
                        Raw, rdpcap, wrpcap)
 
 LB_MAC = "02:70:63:61:70:00"          # net_pcap0's MAC
-PKT_MSG_COUNTERS_END = ("tx_", "drop_", "handoff", "neigh_consumed")
+PKT_MSG_COUNTERS_END = ("tx_", "drop_", "handoff", "neigh_consumed",
+                        "to_kernel")
 
 
 def mac(n):

@@ -306,7 +306,7 @@ test_mutations_accounted(void **state)
 		}
 		lb_worker_burst(&f->w, pbs, 0, n, (uint64_t)i * 1000, o);
 		for (unsigned int k = 0; k < n; k++) {
-			assert_true(o[k].action <= LB_ACT_HANDOFF);
+			assert_true(o[k].action <= LB_ACT_KERNEL);
 			assert_true(pbs[k].off + pbs[k].len <= BUFSZ);
 		}
 	}
@@ -316,6 +316,7 @@ test_mutations_accounted(void **state)
 
 		if (strncmp(nm, "tx_", 3) == 0 || strncmp(nm, "drop_", 5) == 0 ||
 		    strcmp(nm, "handoff") == 0 ||
+		    strcmp(nm, "to_kernel") == 0 ||
 		    strcmp(nm, "neigh_consumed") == 0)
 			ends += f->w.cnt[c];
 	}
@@ -434,6 +435,127 @@ test_adopt_window_and_adaptive(void **state)
 	}
 }
 
+/* An ARP frame of @p op (1 request, 2 reply) from (@p smac, @p sip) for
+ * @p tip, to @p dmac. */
+static void
+arp_frame(struct fx *f, uint16_t op, const uint8_t *dmac,
+	  const uint8_t *smac, const uint8_t sip[4], const uint8_t tip[4])
+{
+	uint8_t *p = f->buf + HEADROOM, *a = p + ETH_HDR_LEN;
+
+	memset(f->buf, 0, sizeof(f->buf));
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, smac, 6);
+	store_be16(p + 12, ETH_TYPE_ARP);
+	store_be16(a, 1);
+	store_be16(a + 2, ETH_TYPE_IPV4);
+	a[4] = 6;
+	a[5] = 4;
+	store_be16(a + 6, op);
+	memcpy(a + 8, smac, 6);
+	memcpy(a + 14, sip, 4);
+	if (op == 2)
+		memcpy(a + 18, lb_mac, 6);
+	memcpy(a + 24, tip, 4);
+	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM,
+				      ETH_HDR_LEN + 28), WIRE_OK);
+}
+
+static const uint8_t PORT_IP[4] = { 10, 0, 0, 1 };
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* Issue 18, the exception path: with a kernel interface on the port,
+ * BGP to the port's address and ARP replies go to the kernel (the ARP
+ * reply learned first); without one they are dropped as before. */
+static void
+test_kernel_exception_path(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t R[4] = { 10, 0, 0, 254 };
+	static const uint8_t r_mac[6] = { 2, 0, 0, 0, 0, 0xfe };
+	struct lb_addr ra;
+	struct lb_out o;
+	uint32_t nh;
+
+	frame4(f, cl_mac, C1, PORT_IP, 40000, 179, TCP_FLAG_SYN);
+	o = run1(f, 1000);
+	assert_int_equal(o.action, LB_ACT_DROP);
+	assert_int_equal(o.counter, LB_CNT_drop_not_for_us);
+	strcpy(f->st->port[0].conf.kernel, "k0");
+	frame4(f, cl_mac, C1, PORT_IP, 40000, 179, TCP_FLAG_SYN);
+	o = run1(f, 2000);
+	assert_int_equal(o.action, LB_ACT_KERNEL);
+	assert_int_equal(o.port, 0);
+	assert_int_equal(o.counter, LB_CNT_to_kernel);
+	/* unchanged frame */
+	assert_int_equal(f->pb.len, ETH_HDR_LEN + 40);
+	/* traffic for another host is still not ours */
+	frame4(f, cl_mac, C1, S1, 40000, 179, TCP_FLAG_SYN);
+	o = run1(f, 3000);
+	assert_int_equal(o.counter, LB_CNT_drop_not_for_us);
+	/* VIP traffic is still the engine's */
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	o = run1(f, 4000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	/* the router's ARP reply to the kernel's request: learned, and
+	 * given to the kernel */
+	arp_frame(f, 2, lb_mac, r_mac, R, PORT_IP);
+	o = run1(f, 5000);
+	assert_int_equal(o.action, LB_ACT_KERNEL);
+	assert_int_equal(o.counter, LB_CNT_to_kernel);
+	addr4(&ra, 10, 0, 0, 254);
+	(void)lb_state_nh_add(f->st, &ra, 0);
+	arp_frame(f, 2, lb_mac, r_mac, R, PORT_IP);
+	(void)run1(f, 6000);
+	nh = lb_state_nh_find(f->st, &ra);
+	assert_int_not_equal(nh, LB_NH_NONE);
+	assert_true(atomic_load(&f->st->nht->e[nh].mac) & LB_NH_VALID);
+	/* an ARP request for the port's address is still answered here */
+	arp_frame(f, 1, bcast, r_mac, R, PORT_IP);
+	o = run1(f, 7000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(o.counter, LB_CNT_tx_neigh);
+}
+
+/* announce = bgp: no ARP answer for the VIP (a router routes it to us);
+ * announce = arp (the default) answers. */
+static void
+test_announce_bgp_no_arp(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t R[4] = { 10, 0, 0, 254 };
+	static const uint8_t r_mac[6] = { 2, 0, 0, 0, 0, 0xfe };
+	struct lb_state *st2 = NULL;
+	struct lb_out o;
+	char err[200];
+
+	arp_frame(f, 1, bcast, r_mac, R, VIP);
+	o = run1(f, 1000);
+	assert_int_equal(o.counter, LB_CNT_tx_neigh);
+	strcpy(f->cfg.bird_socket, "/run/bird/bird.ctl");
+	f->cfg.vip[0].announce = LB_ANNOUNCE_BGP;
+	assert_int_equal(lb_config_validate(&f->cfg, err, sizeof(err)), 0);
+	assert_int_equal(lb_state_build(&st2, &f->cfg, &lb_mac, err,
+					sizeof(err)), 0);
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	f->st = st2;
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+	arp_frame(f, 1, bcast, r_mac, R, VIP);
+	o = run1(f, 2000);
+	assert_int_equal(o.action, LB_ACT_DROP);
+	assert_int_equal(o.counter, LB_CNT_drop_neigh_other);
+	/* the port's own address is still resolved */
+	arp_frame(f, 1, bcast, r_mac, R, PORT_IP);
+	o = run1(f, 3000);
+	assert_int_equal(o.counter, LB_CNT_tx_neigh);
+	/* and bgp without a daemon's socket is refused */
+	f->cfg.bird_socket[0] = '\0';
+	assert_int_equal(lb_config_validate(&f->cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "bird_socket"));
+}
+
 int
 main(void)
 {
@@ -450,6 +572,10 @@ main(void)
 			test_latency_feedback_shifts_weight, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_adopt_window_and_adaptive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_exception_path,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_announce_bgp_no_arp,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
