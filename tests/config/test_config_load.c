@@ -140,6 +140,11 @@ test_good_full(void **state)
 	addr_is(&c.port[0].gw4, "192.0.2.254");
 	addr_is(&c.port[0].gw6, "2001:db8:c::fe");
 	assert_int_equal(c.port[0].mtu, 1500);
+	assert_string_equal(c.port[0].kernel, "klan");
+	assert_string_equal(c.port[1].kernel, "");
+	/* [bgp] */
+	assert_string_equal(c.bird_socket, "/run/bird/bird.ctl");
+	assert_int_equal(c.withdraw_wait_ms, 3000);
 	assert_string_equal(c.port[1].name, "srv-1");
 	assert_string_equal(c.port[1].dev, "0000:03:00.1");
 	assert_int_equal(c.port[1].role, LB_ROLE_SERVER);
@@ -177,6 +182,9 @@ test_good_full(void **state)
 	assert_int_equal(v->probe_n, 16);
 	assert_true(v->probe_adaptive);
 	assert_int_equal(v->chash_m, 251);
+	assert_int_equal(v->announce, LB_ANNOUNCE_ARP); /* default */
+	assert_int_equal(c.vip[3].announce, LB_ANNOUNCE_BGP);
+	assert_int_equal(c.vip[4].announce, LB_ANNOUNCE_NONE);
 	assert_int_equal(v->n_backends, 3);
 	assert_string_equal(v->backend[0].name, "a");
 	addr_is(&v->backend[0].addr, "10.1.0.21");
@@ -332,6 +340,11 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-vip-no-mode.ini", "mode is required" },
 	{ "bad-leg-l2-offlink.ini", "l2 leg needs 10.2.0.12" },
 	{ "bad-dup-port-dev.ini", "dev net_pcap0 is already port p0's" },
+	{ "bad-announce.ini", "announce: 'ospf' is not arp, bgp or none" },
+	{ "bad-bgp-no-socket.ini", "announce = bgp needs [bgp] bird_socket" },
+	{ "bad-bgp-socket.ini", "bird_socket: 'bird.ctl' is not an absolute "
+	  "path" },
+	{ "bad-kernel-ifname.ini", "kernel: 'a/b' is not an interface name" },
 };
 
 /* Load @path, expect failure with "@path:@line: ...@phrase..." (or
