@@ -23,6 +23,8 @@
 #include "dsrlb/lb_engine.h"
 
 /** Where output goes. */
+struct lb_announce;
+
 struct lb_ctl_out {
 	void (*write)(void *arg, const char *s, size_t n);
 	void *arg;
@@ -65,6 +67,10 @@ struct lb_ctl_env {
 	void (*set_idle_sleep)(void *arg, uint32_t us);
 	/** "quit". */
 	void (*quit)(void *arg);
+	/** The announcer (lb_announce.h) and its daemon's socket; NULL:
+	 *  "vip drain", "appliance" and "show announce" are refused. */
+	struct lb_announce *ann;
+	const char *ann_daemon;
 	void *arg;
 };
 

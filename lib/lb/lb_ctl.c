@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dsrlb/chash.h"
+#include "dsrlb/lb_announce.h"
 #include "dsrlb/lb_ctl.h"
 #include "dsrlb/wire.h"
 
@@ -37,6 +38,16 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	  "in-band latency estimate and table share per backend" },
 	{ "show", "show counters [all]",
 	  "counters since start or the last clear (all: zeros too)" },
+	{ "show", "show announce",
+	  "BGP announcements: per VIP announced or withdrawn and why, "
+	  "consistent-hash digest; announce/withdraw counters" },
+	{ "vip", "vip drain NAME",
+	  "withdraw VIP's route (announce = bgp): the router moves its "
+	  "traffic to the other appliances" },
+	{ "vip", "vip undrain NAME", "announce VIP again" },
+	{ "appliance", "appliance drain",
+	  "withdraw every VIP (before an upgrade); flows still served" },
+	{ "appliance", "appliance serve", "announce the VIPs again" },
 	{ "vip", "vip add NAME ADDRESS PORT tcp|udp MODE",
 	  "new VIP (MODE: dsr-feedback, hunt, maglev, round-robin, random, "
 	  "latency-feedback); add backends next" },
@@ -1037,8 +1048,8 @@ help(struct lb_ctl_out *o, int argc, char **argv)
 		any = true;
 	}
 	if (!any)
-		return err(o, "help: no group '%s' (show, vip, backend, set, "
-			   "counters, capture, help, quit)", g);
+		return err(o, "help: no group '%s' (show, vip, backend, "
+			   "appliance, set, counters, capture, help, quit)", g);
 	return 0;
 }
 
@@ -1062,6 +1073,14 @@ lb_ctl_exec(struct lb_ctl_env *e, const char *line, struct lb_ctl_out *o)
 	}
 	if (argc == 0)
 		return 0;
+	if ((strcmp(argv[0], "vip") == 0 && argc >= 2 &&
+	     (strcmp(argv[1], "drain") == 0 ||
+	      strcmp(argv[1], "undrain") == 0)) ||
+	    strcmp(argv[0], "appliance") == 0 ||
+	    (strcmp(argv[0], "show") == 0 && argc >= 2 &&
+	     strcmp(argv[1], "announce") == 0))
+		return lb_announce_cmd(e->ann, e->st, e->ann_daemon, o, argc,
+				       argv);
 	if (strcmp(argv[0], "show") == 0)
 		return show(e, o, argc, argv);
 	if (strcmp(argv[0], "vip") == 0)
