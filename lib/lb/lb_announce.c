@@ -159,8 +159,8 @@ lb_announce_bird_conf(const struct lb_config *c, char *buf, size_t len)
 		if (vc->removed || vc->announce != LB_ANNOUNCE_BGP)
 			continue;
 		lb_announce_proto(vc, proto, sizeof(proto));
-		n = snprintf(buf + (off < len ? off : len),
-			     off < len ? len - off : 0,
+		n = snprintf(buf != NULL && off < len ? buf + off : NULL,
+			     buf != NULL && off < len ? len - off : 0,
 			     "protocol static %s {\n\tdisabled;\n\t%s;\n"
 			     "\troute %s/%u blackhole;\n}\n", proto,
 			     vc->addr.family == 4 ? "ipv4" : "ipv6",

@@ -34,6 +34,7 @@
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
+#include "announce.h"
 #include "console.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_ctl.h"
@@ -371,9 +372,11 @@ cmd_cb(void *parsed, struct cmdline *cl, void *data)
 
 TOK0(t_show, "show");
 TOK1(t_show_what, "ports#lcores#vips#vip#backends#chash#flows#flow#busy#"
-     "latency#counters");
+     "latency#counters#announce");
 TOK0(t_vip, "vip");
-TOK1(t_vip_op, "add#del#set");
+TOK1(t_vip_op, "add#del#set#drain#undrain");
+TOK0(t_appliance, "appliance");
+TOK1(t_appliance_op, "drain#serve");
 TOK0(t_backend, "backend");
 TOK1(t_backend_op, "add#del#weight#drain");
 TOK0(t_set, "set");
@@ -383,7 +386,8 @@ TOK1(t_clear_what, "counters");
 TOK0(t_capture, "capture");
 TOK1(t_capture_op, "start#stop");
 TOK0(t_help, "help");
-TOK1(t_help_group, "show#vip#backend#set#counters#capture#help#quit");
+TOK1(t_help_group,
+     "show#vip#backend#appliance#set#counters#capture#help#quit");
 TOK0(t_quit, "quit");
 static cmdline_parse_token_string_t t_rest =
 	TOKEN_STRING_INITIALIZER(struct cmd_res, rest, TOKEN_STRING_MULTI);
@@ -395,9 +399,11 @@ static cmdline_parse_token_string_t t_rest =
 INST(i_show3, 3, "show ports|lcores|vips|vip|backends|chash|flows|flow|"
      "busy|latency|counters [ARGS]", (void *)&t_show, (void *)&t_show_what,
      (void *)&t_rest);
-INST(i_show2, 2, "show ports|lcores|vips|flows|counters",
+INST(i_show2, 2, "show ports|lcores|vips|flows|counters|announce",
      (void *)&t_show, (void *)&t_show_what);
-INST(i_vip, 3, "vip add|del|set NAME ...", (void *)&t_vip,
+INST(i_appliance, 2, "appliance drain|serve", (void *)&t_appliance,
+     (void *)&t_appliance_op);
+INST(i_vip, 3, "vip add|del|set|drain|undrain NAME ...", (void *)&t_vip,
      (void *)&t_vip_op, (void *)&t_rest);
 INST(i_backend, 3, "backend add|del|weight|drain VIP NAME ...",
      (void *)&t_backend, (void *)&t_backend_op, (void *)&t_rest);
@@ -414,7 +420,7 @@ INST(i_help1, 1, "help", (void *)&t_help);
 INST(i_quit, 1, "quit", (void *)&t_quit);
 
 static cmdline_parse_ctx_t grammar[] = {
-	&i_show3, &i_show2, &i_vip, &i_backend, &i_set, &i_clear,
+	&i_show3, &i_show2, &i_vip, &i_appliance, &i_backend, &i_set, &i_clear,
 	&i_capture3, &i_capture2, &i_help2, &i_help1, &i_quit, NULL,
 };
 
@@ -655,6 +661,9 @@ tel_vip(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "transport",
 				     lb_transport_name(vr->conf.transport));
 	rte_tel_data_add_dict_u64(d, "active_backends", vr->n_active);
+	rte_tel_data_add_dict_u64(d, "chash_digest",
+				  atomic_load(&vr->ch1) ?
+				  chash_digest(atomic_load(&vr->ch1)) : 0);
 #define TEL_V(n, dd) rte_tel_data_add_dict_u64(d, #n, vc.n);
 	LB_VIP_COUNTER_LIST(TEL_V)
 #undef TEL_V
@@ -709,6 +718,17 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 #undef TEL_B
 		rte_tel_data_add_dict_container(d, vr->be[b].conf.name, x, 0);
 	}
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+static int
+tel_announce(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&lock);
+	announce_tel(d, *drv.state);
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
@@ -797,6 +817,9 @@ thread_main(void *arg)
 			last_lat = ns;
 		}
 		capture_drain();
+		pthread_mutex_lock(&lock);
+		announce_tick(*drv.state, drv.cfg, ns, drv.quit);
+		pthread_mutex_unlock(&lock);
 	}
 	return NULL;
 }
@@ -831,6 +854,9 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 	env.show_ports = show_ports;
 	env.capture = capture;
 	env.set_idle_sleep = set_idle_sleep;
+	announce_start(drv.cfg);
+	env.ann = announce_get();
+	env.ann_daemon = drv.cfg->bird_socket;
 	if (copts.socket_path != NULL) {
 		lsock = socket_open(copts.socket_path);
 		if (lsock == -1)
@@ -849,6 +875,9 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 	(void)rte_telemetry_register_cmd("/dsrlb/backends", tel_backends,
 		"Backends of a VIP: weight, state, score, counters. "
 		"Parameters: VIP name");
+	(void)rte_telemetry_register_cmd("/dsrlb/announce", tel_announce,
+		"BGP announcements: appliance state, counters, per VIP "
+		"announced or not, why, consistent-hash digest");
 	thread_run = true;
 	if (rte_ctrl_thread_create(&thread, "dsrlb-ctl", NULL, thread_main,
 				   NULL) != 0) {
@@ -865,6 +894,7 @@ console_stop(void)
 		return;
 	thread_run = false;
 	pthread_join(thread, NULL);
+	announce_stop(*drv.state, drv.cfg);
 	if (term != NULL) {
 		cmdline_stdin_exit(term);
 		term = NULL;

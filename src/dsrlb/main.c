@@ -37,7 +37,9 @@
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/wire.h"
+#include "announce.h"
 #include "console.h"
+#include "kernel_tap.h"
 #include "lb_config_load.h"
 
 #define BURST           32
@@ -103,7 +105,10 @@ static uint16_t reta_size = 64;
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	/* SIGTERM with VIPs announced: withdraw, wait, then stop (the
+	 * control thread does it, announce.c). */
+	if (sig == SIGTERM && announce_sigterm())
+		return;
 	quit = true;
 }
 
@@ -122,8 +127,11 @@ usage(const char *prog)
 	       "  --ctl-socket PATH   control socket for dsrlb-ctl (default\n"
 	       "                      /run/dsrlb.sock; 'none': no socket)\n"
 	       "usage: %s --check-config FILE\n"
-	       "  load and check FILE, print what would run, exit (no EAL)\n",
-	       prog, prog);
+	       "  load and check FILE, print what would run, exit (no EAL)\n"
+	       "usage: %s --bird-conf FILE\n"
+	       "  print BIRD's static protocols for FILE's VIPs with\n"
+	       "  announce = bgp (no EAL)\n",
+	       prog, prog, prog);
 }
 
 static int
@@ -253,7 +261,8 @@ pool_for_socket(int socket)
 		return pools[socket];
 	/* Enough for every RX and TX ring, the hand-off rings, the
 	 * per-lcore caches and the bursts in flight. */
-	n_mbufs = cfg.n_ports * n_workers * (RX_DESC + TX_DESC) +
+	n_mbufs = cfg.n_ports * n_workers * (RX_DESC + TX_DESC +
+					     2 * KTAP_DESC) +
 		  n_workers * (HANDOFF_RING + MBUF_CACHE + 4 * BURST) + 1024;
 	snprintf(name, sizeof(name), "dsrlb_mbuf_%d", socket);
 	pools[socket] = rte_pktmbuf_pool_create(name, n_mbufs, MBUF_CACHE, 0,
@@ -398,7 +407,8 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *txq[LB_MAX_PORTS][BURST];
 	uint16_t ntx[LB_MAX_PORTS] = { 0 };
 	struct rte_mbuf *ok[BURST];
-	uint16_t nok = 0;
+	struct rte_mbuf *tok[BURST];
+	uint16_t nok = 0, ntok = 0;
 
 	console_capture(pi, ctx->index, m, n, 0);
 	for (uint16_t i = 0; i < n; i++) {
@@ -427,6 +437,9 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			pkt_buf_to_mbuf(&pb[i], mb);
 			txq[out[i].port][ntx[out[i].port]++] = mb;
 			break;
+		case LB_ACT_KERNEL:
+			tok[ntok++] = mb;
+			break;
 		case LB_ACT_HANDOFF:
 			mb->port = pi; /* remembered for the owner */
 			if (out[i].owner >= n_workers ||
@@ -446,6 +459,8 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 					1);
 			tx_or_free(port_id[p], ctx->index, txq[p], ntx[p], ctx);
 		}
+	if (ntok)
+		tx_or_free(ktap_port_id[pi], ctx->index, tok, ntok, ctx);
 }
 
 /* One pass over every port and the hand-off ring. @return the packets
@@ -481,6 +496,19 @@ worker_poll(struct worker_ctx *ctx)
 			ctx->pcap_now = clock_mbuf_ns(m[n - 1], ts_off,
 						      ts_flag, ctx->pcap_now);
 		process(ctx, (uint8_t)p, m, n, now);
+	}
+	/* What the ports' kernels send (BGP, BFD, ARP) leaves unchanged. */
+	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+		uint16_t n;
+
+		if (ktap_port_id[p] == UINT16_MAX)
+			continue;
+		n = rte_eth_rx_burst(ktap_port_id[p], ctx->index, m, BURST);
+		if (n == 0)
+			continue;
+		got += n;
+		console_capture((uint8_t)p, ctx->index, m, n, 1);
+		tx_or_free(port_id[p], ctx->index, m, n, ctx);
 	}
 	/* Packets other workers handed us (their port is in m->port). */
 	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
@@ -733,9 +761,12 @@ main(int argc, char **argv)
 	unsigned int w_lcore[MAX_WORKERS];
 	struct lb_worker *w_list[MAX_WORKERS];
 
-	for (int i = 1; i + 1 < argc; i++)
+	for (int i = 1; i + 1 < argc; i++) {
 		if (strcmp(argv[i], "--check-config") == 0)
 			return check_config(argv[i + 1]);
+		if (strcmp(argv[i], "--bird-conf") == 0)
+			return announce_print_bird_conf(argv[i + 1]);
+	}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
 		rte_exit(EXIT_FAILURE, "EAL init failed: %s\n",
@@ -757,6 +788,13 @@ main(int argc, char **argv)
 		if (port_setup(p, macs[p]) != 0)
 			rte_exit(EXIT_FAILURE, "port %s refused, nothing "
 				 "started\n", cfg.port[p].name);
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		if (ktap_setup(p, &cfg.port[p], macs[p], n_workers,
+			       pool_for_socket(rte_eth_dev_socket_id(
+				       port_id[p]))) != 0)
+			rte_exit(EXIT_FAILURE, "port %s: kernel interface "
+				 "refused, nothing started\n",
+				 cfg.port[p].name);
 	if (opt.clock == CLOCK_PCAP &&
 	    rte_mbuf_dyn_rx_timestamp_register(&ts_off, &ts_flag) != 0)
 		ts_off = -1;
@@ -898,6 +936,7 @@ main(int argc, char **argv)
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
 		(void)rte_eth_dev_stop(port_id[p]);
 	}
+	ktap_shutdown(0);
 	for (uint16_t i = 0; i < n_workers; i++) {
 		void *mb = NULL;
 
@@ -907,6 +946,7 @@ main(int argc, char **argv)
 	print_counters();
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
 		(void)rte_eth_dev_close(port_id[p]);
+	ktap_shutdown(1);
 	if (check_pools() != 0)
 		rc = 2;
 	for (uint16_t i = 0; i < n_workers; i++) {
