@@ -14,7 +14,8 @@ PKGS="build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
-	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps"
+	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
+	bird2"
 
 missing=
 for p in $PKGS; do
@@ -40,6 +41,10 @@ fi
 # package's own service (started by its postinst) is not needed.
 if command -v systemctl >/dev/null && systemctl is-active -q nginx 2>/dev/null; then
 	$SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
+# Likewise BIRD: tests/e2e/test_bgp.py runs one per namespace.
+if command -v systemctl >/dev/null && systemctl is-active -q bird 2>/dev/null; then
+	$SUDO systemctl disable --now bird >/dev/null 2>&1 || true
 fi
 
 "$(dirname "$0")/hugepages.sh" || true

@@ -1,0 +1,441 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""End-to-end, issue 18: two appliances behind an ECMP router, the VIP
+announced by BGP (BIRD 2 beside each dsrlb, BFD 100 ms x 3), on the
+testbed of test_e2e.py (its Testbed class builds client, router, switch,
+servers with agents, nginx and slowserver; this adds a second appliance
+and the routing daemons).
+
+    client -- brc --+-- router (rc, BIRD: ECMP, BFD) -- brs -- s1 s2 s3
+                    +-- lb1 lan (dsrlb, net_tap klan + BIRD)   lb1 farm
+                    +-- lb2 lan (dsrlb, net_tap klan + BIRD)   lb2 farm
+
+Each appliance's kernel sees its port's address on klan (the exception
+path) and peers from there with the router; dsrlb enables the VIP's
+static protocol in its BIRD while it serves the VIP. The router installs
+a multipath route (fib_multipath_hash_policy = 1) over both.
+
+Scenarios, each asserted: the route appears over both appliances, which
+show the same consistent-hash digest; traffic is spread over both;
+"appliance drain" on one moves new and existing flows to the other with
+no failed request and every download intact; SIGTERM withdraws, waits,
+stops cleanly with no failed request; SIGKILL: the router drops the
+appliance within 1 s (BFD; the figure is printed) and the downloads that
+crossed it complete (maglev: the same table on both appliances).
+
+usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
+Prints TAP; skips (exit 77) when not root or a tool is missing.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_e2e as t  # noqa: E402  (reads the same arguments)
+
+t.P = "bg" + t.ID                  # our own namespace prefix
+P = t.P
+tap, sh, nsx = t.tap, t.sh, t.nsx
+WORK = t.WORK
+MAG4 = t.MAG4
+URL = "http://%s:81/" % MAG4
+BIG = 48 << 20
+WITHDRAW_WAIT_MS = 2000
+
+# (namespace, lan address, farm address, lan MAC, farm MAC)
+LBS = {
+    "lb1": ("lb", "192.0.2.1", "10.0.0.1", "02:00:00:00:01:01",
+            "02:00:00:00:01:02"),
+    "lb2": ("lb2", "192.0.2.3", "10.0.0.2", "02:00:00:00:02:01",
+            "02:00:00:00:02:02"),
+}
+
+LB_INI = """
+[general]
+flow_capacity = 65536
+idle_sleep_us = 200
+chash_seed = 0x5eed
+
+[bgp]
+bird_socket = {work}/bird-{name}.ctl
+withdraw_wait_ms = {wait}
+
+[port lan]
+dev = net_af_packet0
+role = client
+ipv4 = {lan}/24
+gateway4 = 192.0.2.254
+kernel = klan
+
+[port farm]
+dev = net_af_packet1
+role = server
+mtu = 9000
+ipv4 = {farm}/24
+
+[routes]
+10.2.0.0/16 = 10.0.0.254
+
+[vip mag4]
+address = 198.51.100.11
+port = 81
+mode = maglev
+probe_every = 0
+announce = bgp
+{backends}"""
+
+BIRD_LB = """
+router id {lan};
+log "{work}/bird-{name}.log" all;
+protocol device {{ scan time 1; }}
+protocol bfd {{
+    interface "klan" {{
+        min rx interval 100 ms; min tx interval 100 ms; multiplier 3;
+    }};
+}}
+include "{work}/vips-{name}.conf";
+protocol bgp rtr {{
+    local {lan} as 65001;
+    neighbor 192.0.2.254 as 65000;
+    ipv4 {{ import none; export where proto ~ "vip_*"; }};
+    bfd on;
+    connect delay time 1; connect retry time 1; error wait time 1, 2;
+}}
+"""
+
+BIRD_ROUTER = """
+router id 192.0.2.254;
+log "{work}/bird-r.log" all;
+protocol device {{ scan time 1; }}
+protocol kernel {{
+    ipv4 {{ import none; export all; }};
+    merge paths on;
+}}
+protocol bfd {{
+    interface "rc" {{
+        min rx interval 100 ms; min tx interval 100 ms; multiplier 3;
+    }};
+}}
+template bgp lbs {{
+    local 192.0.2.254 as 65000;
+    ipv4 {{ import all; export none; }};
+    bfd on;
+    connect delay time 1; connect retry time 1; error wait time 1, 2;
+}}
+protocol bgp lb1 from lbs {{ neighbor 192.0.2.1 as 65001; }}
+protocol bgp lb2 from lbs {{ neighbor 192.0.2.3 as 65001; }}
+"""
+
+
+class Bgpbed(t.Testbed):
+    def __init__(self):
+        super().__init__()
+        self.ns.append("lb2")
+        self.lbp = {}
+        self.logs = []
+
+    def up(self):
+        backends = "".join("backend.%s = %s\n" % (n, s[1])
+                           for n, s in t.SERVERS.items())
+        # the base testbed starts lb1 with this file; its router's
+        # static routes to the VIPs are replaced by BGP below
+        t.LB_INI = LB_INI.replace("{backends}", backends).replace(
+            "{work}", WORK).replace("{name}", "lb1").replace(
+            "{wait}", str(WITHDRAW_WAIT_MS)).replace(
+            "{lan}", LBS["lb1"][1]).replace("{farm}", LBS["lb1"][2])
+        super().up()
+        self.lbp["lb1"] = self.lb
+        self.logs.append(os.path.join(WORK, "dsrlb.log"))
+        for cmd in ["ip route del 198.51.100.0/24 via 192.0.2.1",
+                    "ip -6 route del 2001:db8:100::/48 via 2001:db8:c::1",
+                    "sysctl -qw net.ipv4.fib_multipath_hash_policy=1"]:
+            nsx("r", cmd)
+        # the second appliance
+        ns, lan, farm, lmac, fmac = LBS["lb2"]
+        self.veth(ns, "lan", "sw", "swlan2", lmac)
+        self.veth(ns, "farm", "sw", "swfarm2", fmac, t.JUMBO)
+        nsx("sw", "ip link set swlan2 master brc")
+        nsx("sw", "ip link set swfarm2 master brs")
+        for i in ("lan", "farm"):
+            nsx(ns, "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % i)
+            nsx(ns, "ip link set %s arp off" % i)
+        with open(os.path.join(WORK, "lb2.ini"), "w") as f:
+            f.write(LB_INI.format(work=WORK, name="lb2",
+                                  wait=WITHDRAW_WAIT_MS, lan=lan, farm=farm,
+                                  backends=backends))
+        self.start_lb2("dsrlb2")
+        # the kernels' side and a BIRD beside each appliance
+        for name in ("lb1", "lb2"):
+            self.kernel_side(name)
+            ini = os.path.join(WORK, "%s.ini" % ("lb" if name == "lb1"
+                                                  else name))
+            r = sh("%s --bird-conf %s" % (t.DSRLB, ini))
+            with open(os.path.join(WORK, "vips-%s.conf" % name), "w") as f:
+                f.write(r.stdout)
+            with open(os.path.join(WORK, "bird-%s.conf" % name), "w") as f:
+                f.write(BIRD_LB.format(lan=LBS[name][1], work=WORK,
+                                       name=name))
+            self.spawn(LBS[name][0], "bird-" + name,
+                       "bird -f -c %s/bird-%s.conf -s %s/bird-%s.ctl "
+                       "-P %s/bird-%s.pid" % (WORK, name, WORK, name, WORK,
+                                              name))
+        with open(os.path.join(WORK, "bird-r.conf"), "w") as f:
+            f.write(BIRD_ROUTER.format(work=WORK))
+        self.spawn("r", "bird-r", "bird -f -c %s/bird-r.conf -s "
+                   "%s/bird-r.ctl -P %s/bird-r.pid" % (WORK, WORK, WORK))
+
+    def start_lb2(self, tag):
+        self.lbp["lb2"] = self.spawn(
+            "lb2", tag,
+            "%s %s --no-pci -l 0 --file-prefix %slb2 "
+            "--log-level=lib.eal:warning "
+            "--vdev net_af_packet0,iface=lan --vdev net_af_packet1,iface=farm "
+            "-- --config %s/lb2.ini --ctl-socket %s/lb2.sock" %
+            (t.DSRLB, self.mem(256), P, WORK, WORK))
+        self.logs.append(os.path.join(WORK, tag + ".log"))
+        for _ in range(100):
+            if os.path.exists("%s/lb2.sock" % WORK):
+                break
+            time.sleep(0.1)
+
+    def kernel_side(self, name):
+        ns, lan = LBS[name][0], LBS[name][1]
+        for _ in range(100):
+            if nsx(ns, "ip link show klan", check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        nsx(ns, "sysctl -qw net.ipv6.conf.klan.disable_ipv6=1", check=False)
+        nsx(ns, "ethtool -K klan tx off", check=False)
+        nsx(ns, "ip addr add %s/24 dev klan" % lan)
+        nsx(ns, "ip link set klan up")
+
+    def sockpath(self, name):
+        return os.path.join(WORK, "lb.sock" if name == "lb1" else
+                            "%s.sock" % name)
+
+    def lctl(self, name, cmd):
+        r = sh("%s -s %s %s" % (t.CTL, self.sockpath(name), cmd), check=False)
+        return r.returncode, r.stdout
+
+    def counters(self, name):
+        rc, out = self.lctl(name, "show counters all")
+        c = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) >= 2 and f[1].isdigit():
+                c[f[0]] = int(f[1])
+        return c
+
+    def announce(self, name):
+        """VIP -> (state, why, digest) from "show announce"."""
+        rc, out = self.lctl(name, "show announce")
+        a = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 6 and f[0] == "mag4":
+                a[f[0]] = (f[3], f[4], f[5])
+        return a
+
+
+def vias(tb):
+    r = nsx("r", "ip route show %s" % MAG4, check=False)
+    return set(re.findall(r"via (\S+)", r.stdout))
+
+
+def wait_vias(tb, want, timeout):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if vias(tb) == want:
+            return time.time() - t0
+        time.sleep(0.05)
+    return None
+
+
+def downloads(n):
+    return [subprocess.Popen(
+        "ip netns exec %sc curl -s -m 60 -o /dev/null -w '%%{http_code} "
+        "%%{size_download}' %sbig.bin" % (P, URL), shell=True,
+        stdout=subprocess.PIPE, text=True) for _ in range(n)]
+
+
+def finish(dls):
+    return [d.communicate(timeout=120)[0].strip() for d in dls]
+
+
+def load(seconds, c=8):
+    return subprocess.Popen(
+        "ip netns exec %sc hey -z %ds -c %d -t 20 %s" % (P, seconds, c, URL),
+        shell=True, stdout=subprocess.PIPE, text=True)
+
+
+def load_result(p):
+    out, _ = p.communicate(timeout=120)
+    codes = dict((int(a), int(b)) for a, b in
+                 re.findall(r"\[(\d+)\]\s+(\d+) responses", out))
+    errs = re.search(r"Error distribution:(.*)", out, re.S)
+    return codes, (errs.group(1).strip() if errs else ""), out
+
+
+BOTH = {LBS["lb1"][1], LBS["lb2"][1]}
+
+
+def s1_routes(tb):
+    dt = wait_vias(tb, BOTH, 60)
+    tap(dt is not None, "bgp: the router has a multipath route to the VIP "
+        "over both appliances (%s)" % sorted(vias(tb)),
+        nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
+            check=False).stdout)
+    a1, a2 = tb.announce("lb1"), tb.announce("lb2")
+    tap(a1.get("mag4", ("",))[0] == "announced" and
+        a2.get("mag4", ("",))[0] == "announced" and
+        a1["mag4"][2] == a2["mag4"][2],
+        "bgp: both appliances announce mag4 with the same chash digest "
+        "(%s)" % (a1.get("mag4", ("", "", "?"))[2]), str((a1, a2)))
+
+
+def s2_spread(tb):
+    c0 = {n: tb.counters(n) for n in LBS}
+    codes, errs, out = t.hey(tb, URL, 2000, 20)
+    c1 = {n: tb.counters(n) for n in LBS}
+    got = {n: c1[n].get("flow_new", 0) - c0[n].get("flow_new", 0)
+           for n in LBS}
+    tap(codes.get(200) == 2000 and not errs,
+        "bgp: 2000 requests through the ECMP router, all 200", out[-600:])
+    tap(all(v >= 200 for v in got.values()),
+        "bgp: ECMP spreads the flows over both appliances (new flows %s)" %
+        got)
+    k = {n: c1[n].get("to_kernel", 0) for n in LBS}
+    tap(all(v > 0 for v in k.values()),
+        "bgp: BGP and BFD reach each kernel through the exception path "
+        "(to_kernel %s)" % k)
+
+
+def s3_drain(tb):
+    dls = downloads(6)
+    ld = load(10)
+    time.sleep(2.0)
+    rc, out = tb.lctl("lb1", "appliance drain")
+    dt = wait_vias(tb, {LBS["lb2"][1]}, 10)
+    tap(rc == 0 and dt is not None,
+        "drain: 'appliance drain' on lb1 withdraws its route in %.2f s" %
+        (dt or -1), out)
+    time.sleep(0.5)
+    c0 = tb.counters("lb1")
+    time.sleep(3.0)
+    c1 = tb.counters("lb1")
+    res = finish(dls)
+    codes, errs, lout = load_result(ld)
+    tap(c1.get("flow_new", 0) == c0.get("flow_new", 0),
+        "drain: no new flow reaches lb1 after the withdrawal (%d)" %
+        (c1.get("flow_new", 0) - c0.get("flow_new", 0)))
+    tap(all(r == "200 %d" % BIG for r in res),
+        "drain: every 48 MiB download completes intact across the move "
+        "(%s)" % res)
+    tap(sum(codes.values()) > 0 and set(codes) == {200} and not errs,
+        "drain: the load during the drain: %s, 0 failed" % codes, lout[-600:])
+    a = tb.announce("lb1")
+    tap(a.get("mag4", ("", ""))[:2] == ("withdrawn", "appliance_drained"),
+        "drain: lb1 shows mag4 withdrawn, why appliance_drained", str(a))
+    rc, out = tb.lctl("lb1", "appliance serve")
+    dt = wait_vias(tb, BOTH, 15)
+    tap(rc == 0 and dt is not None,
+        "drain: 'appliance serve' announces it again (%.2f s)" % (dt or -1))
+
+
+def s4_sigterm(tb):
+    ld = load(8)
+    dls = downloads(4)
+    time.sleep(1.5)
+    t0 = time.time()
+    tb.lbp["lb2"].send_signal(15)
+    dt = wait_vias(tb, {LBS["lb1"][1]}, 5)
+    try:
+        rc = tb.lbp["lb2"].wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        rc = None
+    t_exit = time.time() - t0
+    res = finish(dls)
+    codes, errs, lout = load_result(ld)
+    tap(dt is not None and dt < WITHDRAW_WAIT_MS / 1000.0,
+        "sigterm: lb2 withdraws at once (route gone in %.2f s)" % (dt or -1))
+    tap(rc == 0 and t_exit >= WITHDRAW_WAIT_MS / 1000.0,
+        "sigterm: lb2 stops cleanly after withdraw_wait_ms (rc %s, %.1f s)"
+        % (rc, t_exit))
+    tap(all(r == "200 %d" % BIG for r in res) and set(codes) == {200} and
+        not errs,
+        "sigterm: downloads intact (%s), load %s, 0 failed" % (res, codes),
+        lout[-600:])
+    # back in service for the next scenario
+    tb.start_lb2("dsrlb2-restart")
+    tb.kernel_side("lb2")
+    dt = wait_vias(tb, BOTH, 60)
+    tap(dt is not None, "sigterm: lb2 restarted is announced again "
+        "(%.1f s)" % (dt or -1))
+
+
+def s5_sigkill(tb):
+    dls = downloads(6)
+    time.sleep(2.0)
+    before = vias(tb)
+    t0 = time.time()
+    tb.lbp["lb2"].kill()
+    gone = None
+    while time.time() - t0 < 10:
+        if LBS["lb2"][1] not in vias(tb):
+            gone = time.time() - t0
+            break
+        time.sleep(0.005)
+    tb.lbp["lb2"].wait(timeout=10)
+    print("# SIGKILL of lb2: the router dropped it from the multipath "
+          "route after %.3f s (BFD 100 ms x 3)" % (gone or -1), flush=True)
+    tap(before == BOTH and gone is not None and gone <= 1.0,
+        "sigkill: the router stops using lb2 within 1 s (%.3f s)" %
+        (gone or -1))
+    res = finish(dls)
+    tap(all(r == "200 %d" % BIG for r in res),
+        "sigkill: the downloads that crossed lb2 complete on lb1 (maglev, "
+        "same table) (%s)" % res)
+    # killed: no counters, no pool check
+    tb.logs.remove(os.path.join(WORK, "dsrlb2-restart.log"))
+
+
+SCENARIOS = [s1_routes, s2_spread, s3_drain, s4_sigterm, s5_sigkill]
+
+
+def main():
+    if os.geteuid() != 0:
+        t.skip("not root")
+    for tool in ("ip", "nginx", "hey", "curl", "ethtool", "bird", "birdc"):
+        if shutil.which(tool) is None:
+            t.skip("%s missing" % tool)
+    tb = Bgpbed()
+    t0 = time.time()
+    try:
+        tb.up()
+        tap(True, "testbed up: router with BIRD, two appliances with BIRD, "
+            "4 servers with agents (%.1f s)" % (time.time() - t0))
+        for s in SCENARIOS:
+            if not t.ONLY or s.__name__ in t.ONLY:
+                try:
+                    s(tb)
+                except Exception as e:  # a broken step fails loudly
+                    tap(False, "%s raised %r" % (s.__name__, e))
+    except Exception as e:
+        tap(False, "testbed: %r" % e)
+    finally:
+        tb.down()
+        for log in tb.logs:
+            if os.path.exists(log):
+                text = open(log).read()
+                tap("LEAK" not in text and "mbufs free" in text,
+                    "%s: the appliance stopped with every mbuf back in its "
+                    "pool" % os.path.basename(log), text[-1500:])
+    print("1..%d" % t.n_test)
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
