@@ -804,6 +804,12 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			drop(w, o, LB_CNT_drop_no_backend);
 			return;
 		}
+		/* HotNets'22 §3 samples the client's packets alone, so the
+		 * SRv6 transport samples as the DSR one does, once the flow
+		 * is pinned to its server (a hunting flow's server is not
+		 * known yet). */
+		if (v->conf.policy == LB_POLICY_LATENCY)
+			lat_track(w, c, fv.backend, now_ns);
 		srv6_steer(w, pb, c, fv.backend, now_ns, o);
 		return;
 	}

@@ -542,6 +542,51 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
                                      "hunt_offer": 1, "probe_sent": 4})
 
 
+def lat_srv6(r):
+    """latency-feedback over the SRv6 transport (issue 22): the flow is
+    offered with connectForce, pinned by createStickiness, and every
+    steered client packet is a latency sample candidate, as on the DSR
+    leg (client_hit() used to return before sampling)."""
+    cfg = general() + """
+[vip lat6]
+address = 2001:db8::130
+port = 80
+mode = latency-feedback
+transport = srv6
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    c, vip, lb = "2001:db8::2", "2001:db8::130", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
+    t = Clock()
+    fi, ex = [], []
+    syn = tcp(50000, 80, "S")
+    fi.append((t(), v6(c, vip, syn, smac=2)))
+    ex.append(Alt("l", {
+        s: v6(c, sid(loc[s], CF), syn,
+              [srh([lb, sid(loc[s], CF), vip])], final_dst=vip,
+              smac=LB_MAC, dmac=mac(0x20 + s)) for s in (1, 2)}))
+    # s2 takes it (createStickiness): the flow is pinned to s2
+    sa = tcp(80, 50000, "SA", 9000, 1001)
+    segs = [loc[2], sid(lb, CS), c]
+    fi.append((t(), v6(vip, segs[1], sa, [srh(segs)], final_dst=c,
+                       smac=0x22)))
+    ex.append(v6(vip, c, sa, smac=LB_MAC, dmac=mac(2)))
+    # 200 ms of requests, one every 2 ms (the server's response time)
+    for k in range(100):
+        d = tcp(50000, 80, "PA", 1001 + k, 9001 + k, b"x")
+        fi.append((t(0.002), v6(c, vip, d, smac=2)))
+        segs = [lb, sid(loc[2], AS), vip]
+        ex.append(v6(c, segs[1], d, [srh(segs)], final_dst=vip,
+                     smac=LB_MAC, dmac=mac(0x22)))
+    _, st = r.run("lat_srv6", cfg, fi, ex, {
+        "hunt_offer": 1, "stick_create": 1, "hunt_steer": 100,
+        "vip.lat6.backend.s2.pinned": 1})
+    r.check(st.get("lat_samples", 0) > 0,
+            "lat_srv6: latency samples taken over SRv6 (%d)" %
+            st.get("lat_samples", 0))
+
+
 def expiry_and_flood(r):
     """Timeouts follow the capture's clock; a SYN flood past the table's
     capacity neither evicts nor moves an established flow."""
@@ -811,7 +856,8 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
-SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, baselines,
+             expiry_and_flood,
              malformed, ports, resolve, workers]
 
 
