@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Instructions and simulated cache misses per packet of the appliance's
-# engine over fixed traces, counted by Valgrind's cachegrind (this
+# engine over fixed traces, counted by Valgrind's cache simulator (this
 # machine's virtual CPU has no hardware counters): the deterministic
 # figure of docs/benchmarks.md "Instructions per packet" (issue 19).
 #
@@ -11,12 +11,13 @@
 #
 # For every case: dsrlb-trace-gen writes a warm-up capture (every flow
 # pinned) and a traffic capture (N packets over the pinned flows, seed 1);
-# dsrlb-engine-replay runs both under cachegrind twice, once with the
-# engine on the traffic and once without (--no-engine: the same copies
-# and bookkeeping); the difference divided by the traffic's packets is the
-# engine's cost per packet. The simulated caches are fixed (32 KiB 8-way
-# L1s, 8 MiB 16-way LL, 64-byte lines) so that every machine prints the
-# same figures for the same build. Nothing is asserted.
+# dsrlb-engine-replay replays both under Valgrind's callgrind, which runs
+# cachegrind's cache simulator over the whole run and counts only inside
+# replay_measured_burst() (--toggle-collect): the engine on the traffic,
+# nothing of the harness or the warm-up. Counts divided by the traffic's
+# packets are the engine's cost per packet. The simulated caches are
+# fixed (32 KiB 8-way L1s, 8 MiB 16-way LL, 64-byte lines) so that every
+# machine prints the same figures for the same build. Nothing is asserted.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,8 +56,9 @@ cg() {
 	f=$1
 	shift
 	# shellcheck disable=SC2086
-	valgrind --tool=cachegrind --cache-sim=yes $caches \
-		--cachegrind-out-file=/dev/null "$rep" "$@" 2>"$f.log" >"$f.out" ||
+	valgrind --tool=callgrind --cache-sim=yes $caches \
+		--toggle-collect=replay_measured_burst \
+		--callgrind-out-file=/dev/null "$rep" "$@" 2>"$f.log" >"$f.out" ||
 		{ echo "cachegrind-engine: run failed, see $f.log" >&2; exit 1; }
 	sed -n 's/^==[0-9]*== //p' "$f.log" | tr -d , | awk '
 		/^I +refs:/ { print "ir=" $3 }
@@ -76,19 +78,16 @@ for c in $cases; do
 		"$gen" --config "$cfg" --vips "$c" --flows "$n" --kind warmup \
 			--seed 1 --out "$wu" >/dev/null
 		echo "== $c: $n flows pinned, $packets packets" >&2
-		cg "$out/$c-$n.on" --config "$cfg" --trace "$tr" --warmup "$wu" \
+		cg "$out/$c-$n" --config "$cfg" --trace "$tr" --warmup "$wu" \
 			--flow-capacity "$n"
-		cg "$out/$c-$n.off" --config "$cfg" --trace "$tr" --warmup "$wu" \
-			--flow-capacity "$n" --no-engine
-		tx=$(sed -n 's/^measured_tx=//p' "$out/$c-$n.on.out")
+		tx=$(sed -n 's/^measured_tx=//p' "$out/$c-$n.out")
 		[ "$tx" = "$packets" ] ||
 			echo "cachegrind-engine: $c-$n: only $tx of $packets packets forwarded" >&2
 		awk -F= -v c="$c" -v n="$n" -v p="$packets" '
-			FNR == NR { on[$1] = $2; next } { off[$1] = $2 }
+			{ v[$1] = $2 }
 			END { printf "%s\t%s\t%s\t%.1f\t%.1f\t%.2f\t%.3f\n", c, n, p,
-				(on["ir"] - off["ir"]) / p, (on["dr"] - off["dr"]) / p,
-				(on["d1"] - off["d1"]) / p, (on["ll"] - off["ll"]) / p }' \
-			"$out/$c-$n.on" "$out/$c-$n.off" >>"$out/summary.tsv"
+				v["ir"] / p, v["dr"] / p, v["d1"] / p, v["ll"] / p }' \
+			"$out/$c-$n" >>"$out/summary.tsv"
 		rm -f "$tr" "$wu"
 	done
 done

@@ -16,10 +16,13 @@
  * driver's RX does. Time is synthetic (100 ns per frame), so two runs of
  * the same captures execute the same instructions.
  *
- * --no-engine does everything but the engine call on the measured
- * traffic (copies, accounting): Valgrind 3.19's cachegrind counts a whole
- * run, so the engine's own instructions and misses are the difference
- * between a run and its --no-engine twin (scripts/cachegrind-engine.sh).
+ * The measured traffic goes through replay_measured_burst() alone, so
+ * that Valgrind's cache simulator counts exactly the engine's work:
+ * valgrind --tool=callgrind --cache-sim=yes
+ * --toggle-collect=replay_measured_burst (callgrind runs cachegrind's
+ * simulator throughout, with the warm-up's cache state, and collects only
+ * inside that function; scripts/cachegrind-engine.sh). --no-engine skips
+ * the engine on the measured traffic (the harness alone).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -142,16 +145,27 @@ burst_account(struct replay *r, uint32_t n)
 	r->frames += n;
 }
 
+/* The measured call (callgrind's --toggle-collect names it). */
+__attribute__((noinline)) void replay_measured_burst(struct replay *r,
+						     uint32_t n);
+__attribute__((noinline)) void
+replay_measured_burst(struct replay *r, uint32_t n)
+{
+	lb_worker_burst(&r->w, r->pb, 0, n, r->now_ns, r->out);
+}
+
 static void
 replay_run(struct replay *r, const struct capture *c, uint32_t burst,
-	   bool engine)
+	   bool engine, bool measured)
 {
 	for (uint32_t i = 0; i < c->n; i += burst) {
 		uint32_t n = c->n - i < burst ? c->n - i : burst;
 
 		burst_fill(r, c, i, n);
 		r->now_ns += (uint64_t)n * REPLAY_NS_PER_FRAME;
-		if (engine)
+		if (engine && measured)
+			replay_measured_burst(r, n);
+		else if (engine)
 			lb_worker_burst(&r->w, r->pb, 0, n, r->now_ns, r->out);
 		else
 			memset(r->out, 0, n * sizeof(r->out[0]));
@@ -261,12 +275,12 @@ main(int argc, char **argv)
 	    (warmup != NULL && capture_read(warmup, &wu) != 0))
 		goto out_worker;
 	r->now_ns = 1000000000ull;
-	replay_run(r, &wu, (uint32_t)burst, true);
+	replay_run(r, &wu, (uint32_t)burst, true, false);
 	warm_frames = r->frames;
 	memset(r->act, 0, sizeof(r->act));
 	r->frames = 0;
 	for (uint64_t l = 0; l < loops; l++)
-		replay_run(r, &tr, (uint32_t)burst, engine);
+		replay_run(r, &tr, (uint32_t)burst, engine, true);
 	printf("warmup_frames=%" PRIu64 "\n", warm_frames);
 	printf("flows_live=%" PRIu32 "\n", flow_table_count(&r->w.ft));
 	printf("measured_frames=%" PRIu64 "\n", r->frames);
