@@ -98,15 +98,15 @@ csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
 	return csum_update16(csum, (uint16_t)old_val, (uint16_t)new_val);
 }
 
-uint16_t
-csum_update_bytes(uint16_t csum, const uint8_t *old_bytes,
-		  const uint8_t *new_bytes, size_t len)
+uint64_t
+csum_delta_bytes(const uint8_t *old_bytes, const uint8_t *new_bytes,
+		 size_t len)
 {
 	/* RFC 1624 eqn. 3 over every 16-bit word, HC' = ~(~HC + sum(~m +
 	 * m')), with ~m = 0xFFFF - m summed as exact integers (4 bytes per
 	 * step) before one fold: the same value, +0 and -0 included, as
 	 * folding word by word. */
-	uint64_t sum = (uint16_t)~csum;
+	uint64_t sum = 0;
 	size_t i = 0;
 	uint32_t o, n;
 
@@ -119,9 +119,15 @@ csum_update_bytes(uint16_t csum, const uint8_t *old_bytes,
 	if (i + 2 <= len)
 		sum += 0xFFFFu - load_be16(old_bytes + i) +
 		       load_be16(new_bytes + i);
-	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
-	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
-	return csum_fold((uint32_t)sum);
+	return sum;
+}
+
+uint16_t
+csum_update_bytes(uint16_t csum, const uint8_t *old_bytes,
+		  const uint8_t *new_bytes, size_t len)
+{
+	return csum_apply_delta(csum, csum_delta_bytes(old_bytes, new_bytes,
+						       len));
 }
 
 uint32_t
