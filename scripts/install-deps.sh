@@ -15,7 +15,7 @@ PKGS="build-essential pkg-config meson ninja-build
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
-	bird2"
+	bird2 valgrind"
 
 missing=
 for p in $PKGS; do
