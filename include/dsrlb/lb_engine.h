@@ -75,6 +75,9 @@
 	X(drop_wrong_port,      "VIP traffic on a server-only port, or server messages on a client-only port") \
 	X(drop_client_srh,      "client packets that already carry a Routing header") \
 	X(drop_forged,          "feedback or stickiness from an address that is not a backend of the VIP") \
+	X(drop_forged_port,     "feedback or stickiness on a port other than the one its backend is reached on") \
+	X(drop_forged_mac,      "feedback or stickiness whose source MAC is not its backend's next hop (l2 leg: the backend; routed: its router)") \
+	X(drop_forged_nh,       "feedback or stickiness from a backend whose next hop has no MAC yet") \
 	X(drop_no_backend,      "VIP with no active backend") \
 	X(drop_no_route,        "no route to the next hop") \
 	X(drop_neigh_unresolved,"next hop not resolved yet (a request went out, rate limited)") \

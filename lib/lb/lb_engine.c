@@ -69,6 +69,7 @@ struct pkt_ctx {
 	uint16_t vip;
 	uint16_t be;
 	uint8_t cls;
+	uint8_t in_port;
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -334,6 +335,34 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 
 /* ---- classification -------------------------------------------------- */
 
+/* Trust rule for server messages (issue 16; docs/architecture.md
+ * "Trust"): a metric answer or a stickiness message claiming to come from
+ * backend @p be is taken only when it arrives on the port the backend is
+ * reached on, from the MAC of the next hop it is reached through (on the
+ * l2 leg the backend itself, on a routed leg its router). The source
+ * address alone is forged by anyone; on a shared segment the MAC is what
+ * a spoofer cannot take without also taking the backend's traffic.
+ * @return LB_CNT_MAX when the message may be trusted, else the counter
+ * of the drop. */
+static enum lb_counter
+server_msg_origin(const struct lb_state *st, const uint8_t *frame,
+		  uint8_t in_port, const struct lb_backend_rt *be)
+{
+	uint64_t mac;
+
+	if (in_port != be->port)
+		return LB_CNT_drop_forged_port;
+	if (be->nh == LB_NH_NONE)
+		return LB_CNT_drop_forged_nh;
+	mac = atomic_load_explicit(&st->nht->e[be->nh].mac,
+				   memory_order_acquire);
+	if (!(mac & LB_NH_VALID))
+		return LB_CNT_drop_forged_nh;
+	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6))
+		return LB_CNT_drop_forged_mac;
+	return LB_CNT_MAX;
+}
+
 static bool
 is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 {
@@ -366,6 +395,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	uint32_t v;
 
 	c->cls = PC_DONE;
+	c->in_port = in_port;
 	w->cnt[LB_CNT_rx]++;
 	/* Without promiscuous mode a NIC delivers only our MAC and group
 	 * addresses; af_packet and tap deliver everything. */
@@ -441,6 +471,13 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			lb_map_get(&st->backend_map, c->m.family, c->m.src,
 				   (uint16_t)vi, LB_MAP_BACKEND_PROTO);
 		if (b != UINT32_MAX) {
+			enum lb_counter why = server_msg_origin(st, frame,
+				in_port, &st->vip[vi].be[b]);
+
+			if (why != LB_CNT_MAX) {
+				drop(w, o, why);
+				return;
+			}
 			c->vip = (uint16_t)vi;
 			c->be = (uint16_t)b;
 			c->cls = PC_ANSWER;
@@ -1011,6 +1048,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	struct flow_key key;
 	struct flow_value fv;
 	enum wire_result r;
+	enum lb_counter why;
 	uint32_t vi, slot, hash, b;
 
 	if (f != SRV6_FUNC_CREATE_STICKINESS &&
@@ -1046,6 +1084,11 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			break;
 	if (b == v->conf.n_backends) {
 		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	why = server_msg_origin(st, frame, c->in_port, &v->be[b]);
+	if (why != LB_CNT_MAX) {
+		drop(w, o, why);
 		return;
 	}
 	addr_of(&client, 6, client_b);

@@ -811,7 +811,89 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
-SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+def spoof(r):
+    """Issue 16: a client of the one-armed default configuration forges
+    answers with a backend's source address, its own tuple and score
+    65535, from its own MAC; a server message must come from the port
+    and the next-hop MAC of the backend it claims (l2 leg: the backend,
+    routed leg: its router), or it is dropped and counted by reason."""
+    cfg = general() + """
+[port side]
+dev = net_pcap1
+role = both
+ipv4 = 10.1.0.1/24
+
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.s1 = 10.0.0.11
+
+[vip far4]
+address = 10.0.0.102
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.far = 10.9.0.11
+
+[vip dark4]
+address = 10.0.0.104
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s3 = 10.0.0.13
+
+[vip hunt6]
+address = 2001:db8::200
+port = 80
+mode = hunt
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+"""
+    t = Clock()
+    fi, ex = [], []
+    side = [(1.5, v4(S1, VIP4, tcp(80, 40001, "SA", 9000, 1001),
+                     [opt155(C1, 40001), opt125(65535)], smac=0x11,
+                     dmac="02:70:63:61:70:01"))]
+    sa = tcp(80, 40000, "SA", 9000, 1001)
+    for vip, be, nh, legit in ((VIP4, S1, 0x11, 7), ("10.0.0.102",
+                                                      "10.9.0.11", 0xfe, 8)):
+        syn = tcp(40000, 80, "S")
+        fi.append((t(), v4(C1, vip, syn, smac=2)))
+        ex.append(v4(C1, S1 if vip == VIP4 else be, syn,
+                     [opt155(C1, 40000), opt124()], smac=LB_MAC,
+                     dmac=mac(nh)))
+        # the attack: three answers from the client's own MAC
+        for _ in range(3):
+            fi.append((t(), v4(be, vip, sa,
+                               [opt155(C1, 40000), opt125(65535)],
+                               smac=2)))
+        # the backend's MAC where its router's is expected (routed), or
+        # another host's: refused as well
+        fi.append((t(), v4(be, vip, sa, [opt155(C1, 40000),
+                                         opt125(65535)],
+                           smac=0x11 if nh == 0xfe else 0x12)))
+        # the real answer still counts
+        fi.append((t(), v4(be, vip, sa, [opt155(C1, 40000),
+                                         opt125(legit)], smac=nh)))
+        ex.append(v4(vip, C1, sa, smac=LB_MAC, dmac=mac(2)))
+    # a backend whose next hop is unresolved cannot be vouched for
+    fi.append((t(), v4("10.0.0.13", "10.0.0.104", sa,
+                       [opt155(C1, 40000), opt125(1)], smac=0x13)))
+    # createStickiness with s1's locator from a client's MAC
+    c6, vip6, lb = "2001:db8::2", "2001:db8::200", "2001:db8:ff::"
+    segs = ["2001:db8:a1::", sid(lb, CS), c6]
+    fi.append((t(), v6(vip6, segs[1], tcp(80, 50000, "SA", 1, 1),
+                       [srh(segs)], final_dst=c6, smac=2)))
+    _, st = r.run("spoof", cfg, {0: fi, 1: side}, {0: ex, 1: []}, {
+        "answer_accepted": 2, "answer_unsolicited": 0, "drop_forged_mac": 9,
+        "drop_forged_port": 1, "drop_forged_nh": 1, "stick_create": 0})
+
+
+SCENARIOS = [spoof, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 
