@@ -94,6 +94,7 @@
 	X(answer_accepted,      "metric answers that updated a score") \
 	X(answer_unsolicited,   "metric answers with no request outstanding (forwarded, ignored)") \
 	X(answer_bad_nonce,     "metric answers whose nonce did not match (forwarded, ignored)") \
+	X(answer_prev_key,      "metric answers accepted with the previous auth key (a rotation is under way)") \
 	X(hunt_offer,           "6LB SYNs sent with (lb, s1::ca, s2::cf, VIP)") \
 	X(hunt_recover,         "6LB packets sent with recoverStickiness") \
 	X(hunt_steer,           "6LB packets sent with (lb, s::as, VIP)") \
@@ -253,7 +254,6 @@ struct lb_worker_vip {
 	struct busy_table *busy;
 	struct probe_sched *probe;
 	struct baseline_table *base;
-	uint32_t *nonce;            /**< outstanding nonce per backend */
 	struct lat_backend *lat;    /**< per backend (latency-feedback) */
 	struct lb_vip_counters cnt;
 	struct lb_be_counters *be_cnt;

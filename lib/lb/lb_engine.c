@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb/auth_key.h"
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
@@ -629,12 +630,8 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (wv->probe_n != 0 && probe_sched_packet(wv->probe, b, now_ns)) {
 		uint32_t nonce = 0;
 
-		if (v->conf.auth) {
-			/* Never 0: 0 means "not authenticated" in the
-			 * IPv6 encoding. */
-			nonce = (uint32_t)rng_next(&w->rng) | 1u;
-			wv->nonce[b] = nonce;
-		}
+		if (v->conf.auth)
+			nonce = auth_nonce(st->cfg.auth_key, &c->key, b);
 		r = c->m.family == 4 ?
 			ipv4opt_insert_request(pb, l3, mtu, v->conf.auth,
 					       nonce) :
@@ -951,6 +948,27 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 /* ---- server messages --------------------------------------------------- */
 
+/* Authenticated mode (auth_key.h): the answer echoes the keyed nonce of
+ * its request, made with the current key or, during a rotation, with the
+ * previous one. */
+static bool
+answer_nonce_ok(struct lb_worker *w, const struct pkt_ctx *c,
+		const struct flow_key *key)
+{
+	const struct lb_config *cfg = &w->st->cfg;
+
+	if (!(c->m.msgs & (1u << PKT_MSG_NONCE)) || !cfg->has_auth_key)
+		return false;
+	if (c->m.nonce == auth_nonce(cfg->auth_key, key, c->be))
+		return true;
+	if (cfg->has_auth_key_prev &&
+	    c->m.nonce == auth_nonce(cfg->auth_key_prev, key, c->be)) {
+		w->cnt[LB_CNT_answer_prev_key]++;
+		return true;
+	}
+	return false;
+}
+
 /* A metric answer (125 / 29) from backend c->be of VIP c->vip: match it
  * to the flow's outstanding request, update the score, strip the
  * messages, restore (VIP -> client) and send it on to the client. */
@@ -996,10 +1014,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == c->be &&
 	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
-		bool has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
-
-		if (v->conf.auth &&
-		    (!has_nonce || c->m.nonce != wv->nonce[c->be])) {
+		if (v->conf.auth && !answer_nonce_ok(w, c, &key)) {
 			w->cnt[LB_CNT_answer_bad_nonce]++;
 		} else {
 			(void)busy_select_update(wv->busy, c->be, c->m.score,
@@ -1276,11 +1291,10 @@ worker_vip_alloc(struct lb_worker *w, uint32_t v)
 	wv->busy = calloc(1, busy_table_memsize(nb));
 	wv->base = calloc(1, baseline_table_memsize(nb));
 	wv->probe = calloc(1, probe_sched_memsize(nb));
-	wv->nonce = calloc(nb, sizeof(*wv->nonce));
 	wv->lat = calloc(nb, sizeof(*wv->lat));
 	wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
 	if (wv->busy == NULL || wv->base == NULL || wv->probe == NULL ||
-	    wv->nonce == NULL || wv->lat == NULL || wv->be_cnt == NULL)
+	    wv->lat == NULL || wv->be_cnt == NULL)
 		return -ENOMEM;
 	if (busy_table_init(wv->busy, nb, &bc) != 0 ||
 	    baseline_table_init(wv->base, nb, 1) != 0 ||
@@ -1421,7 +1435,6 @@ lb_worker_fini(struct lb_worker *w)
 	for (uint32_t v = 0; w->vip != NULL && v < LB_MAX_VIPS; v++) {
 		free(w->vip[v].busy);
 		free(w->vip[v].base);
-		free(w->vip[v].nonce);
 		free(w->vip[v].lat);
 		free(w->vip[v].be_cnt);
 		free(w->vip[v].probe);

@@ -91,6 +91,7 @@ idle_sleep_us = 200
 chash_seed = 0x5eed
 score_max_age_ms = 2000
 probe_timeout_ms = 200
+auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
 
 [srv6]
 lb_sid = 2001:db8:ff::

@@ -13,7 +13,8 @@ import sys
 from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
     ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, Raw
 
-from lbtest import (AS, CA, CF, CS, LB_MAC, RMS, RS, Alt, Masked, Runner,
+from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
+                    Alt, Masked, Runner, auth_nonce,
                     ext27, ext28, ext29, mac, opt124, opt125, opt155, sid,
                     srh, v4, v6)
 
@@ -26,6 +27,7 @@ timeout_closing_ms = 10000
 idle_sleep_us = 100
 chash_seed = 7
 score_max_age_ms = 600000
+auth_key = {key}
 
 [srv6]
 lb_sid = 2001:db8:ff::
@@ -56,7 +58,7 @@ ipv6 = 2001:db8::1/64
 
 
 def general(cap=1024, est=300, neigh=""):
-    return GENERAL.format(cap=cap, est=est) + neigh
+    return GENERAL.format(cap=cap, est=est, key=AUTH_KEY) + neigh
 
 
 C1, C2 = "10.0.0.2", "10.0.0.3"
@@ -85,6 +87,7 @@ def dsr4(r):
 address = 10.0.0.100
 port = 80
 mode = dsr-feedback
+auth = no
 probe_every = 2
 backend.s1 = 10.0.0.11
 
@@ -92,18 +95,21 @@ backend.s1 = 10.0.0.11
 address = 10.0.0.101
 port = 80
 mode = dsr-feedback
+auth = no
 backend.s1b = 10.0.0.31
 
 [vip far4]
 address = 10.0.0.102
 port = 80
 mode = dsr-feedback
+auth = no
 backend.far = 10.9.0.11
 
 [vip l2v]
 address = 10.0.0.103
 port = 80
 mode = dsr-feedback
+auth = no
 leg = l2
 backend.s2 = 10.0.0.12
 """
@@ -208,6 +214,7 @@ def dsr6(r):
 address = 2001:db8::100
 port = 80
 mode = dsr-feedback
+auth = no
 probe_every = 2
 backend.s1 = 2001:db8::11
 
@@ -215,6 +222,7 @@ backend.s1 = 2001:db8::11
 address = 2001:db8::101
 port = 80
 mode = dsr-feedback
+auth = no
 encoding = dstopt
 probe_every = 1
 backend.s2 = 2001:db8::12
@@ -275,6 +283,7 @@ def busy(r):
 address = 10.0.0.100
 port = 80
 mode = dsr-feedback
+auth = no
 probe_every = 1
 backend.s1 = 10.0.0.11
 backend.s2 = 10.0.0.12
@@ -313,35 +322,74 @@ backend.s2 = 10.0.0.12
 
 
 def dsr_auth(r):
-    """Authenticated requests: a nonce the answer must echo."""
-    cfg = general() + """
+    """Authenticated requests (the default): a nonce keyed with
+    [general] auth_key that the answer must echo; during a rotation the
+    previous key still verifies answers (issue 16)."""
+    cfg = general().replace("auth_key = %s\n" % AUTH_KEY,
+                            "auth_key = %s\nauth_key_previous = %s\n" %
+                            (AUTH_KEY2, AUTH_KEY)) + """
 [vip web4]
 address = 10.0.0.100
 port = 80
 mode = dsr-feedback
-auth = yes
 probe_every = 1
 backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 1
+backend.s1 = 2001:db8::11
 """
     t = Clock()
-    syn = tcp(40000, 80, "S")
-    fi = [(t(), v4(C1, VIP4, syn, smac=2))]
-    out = v4(C1, S1, syn, [opt155(C1, 40000), opt124(0)], smac=LB_MAC,
-             dmac=mac(0x11))
-    # the nonce sits in the last 4 option bytes: Ethernet 14 + IP 20 +
-    # 155 (8) + 124's kind, length and reserved (4)
-    ex = [Masked(out, [(14 + 20 + 8 + 4, 4), (14 + 10, 2)])]
-    ans = tcp(80, 40000, "SA", 9000, 1001)
-    # an answer without the nonce, one with a wrong nonce: ignored
-    fi.append((t(), v4(S1, VIP4, ans, [opt155(C1, 40000), opt125(1)],
+    fi, ex = [], []
+
+    def request(p):
+        syn = tcp(p, 80, "S")
+        fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+        ex.append(v4(C1, S1, syn, [opt155(C1, p), opt124(
+            auth_nonce(AUTH_KEY2, C1, p, VIP4, 80, 0))], smac=LB_MAC,
+            dmac=mac(0x11)))
+
+    def answer(p, nonce):
+        a = tcp(80, p, "SA", 9000, 1001)
+        fi.append((t(), v4(S1, VIP4, a, [opt155(C1, p)] + (
+            [opt125(3)] if nonce is None else [opt125(3, nonce)]),
+            smac=0x11)))
+        ex.append(v4(VIP4, C1, a, smac=LB_MAC, dmac=mac(2)))
+
+    # IPv4: the request carries the nonce of the current key; without
+    # the nonce, with a wrong one, with another flow's: ignored, forwarded
+    request(40000)
+    answer(40000, None)
+    answer(40000, 0x12345678)
+    answer(40000, auth_nonce(AUTH_KEY2, C1, 40001, VIP4, 80, 0))
+    # the right one (current key)
+    answer(40000, auth_nonce(AUTH_KEY2, C1, 40000, VIP4, 80, 0))
+    # the previous key's nonce (a request sent before the rotation)
+    request(40001)
+    answer(40001, auth_nonce(AUTH_KEY, C1, 40001, VIP4, 80, 0))
+    # a key nobody configured
+    request(40002)
+    answer(40002, auth_nonce("11" * 16, C1, 40002, VIP4, 80, 0))
+    # IPv6 (header 28 / 29 with the nonce)
+    c6, s6, vip6 = "2001:db8::2", "2001:db8::11", "2001:db8::100"
+    syn = tcp(41000, 80, "S")
+    n6 = auth_nonce(AUTH_KEY2, c6, 41000, vip6, 80, 0)
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(v6(c6, s6, syn, [ext27(c6, 41000), ext28(n6)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    a6 = tcp(80, 41000, "SA", 9000, 1001)
+    fi.append((t(), v6(s6, vip6, a6, [ext27(c6, 41000), ext29(4, n6 ^ 2)],
                        smac=0x11)))
-    fi.append((t(), v4(S1, VIP4, ans,
-                       [opt155(C1, 40000), opt125(1, 0x12345678)],
+    fi.append((t(), v6(s6, vip6, a6, [ext27(c6, 41000), ext29(4, n6)],
                        smac=0x11)))
-    ex += [v4(VIP4, C1, ans, smac=LB_MAC, dmac=mac(2))] * 2
-    r.run("dsr_auth", cfg, fi, ex, {"answer_bad_nonce": 2,
-                                    "answer_accepted": 0,
-                                    "probe_sent": 1})
+    ex += [v6(vip6, c6, a6, smac=LB_MAC, dmac=mac(2))] * 2
+    r.run("dsr_auth", cfg, fi, ex, {"answer_bad_nonce": 5,
+                                    "answer_accepted": 3,
+                                    "answer_prev_key": 1,
+                                    "probe_sent": 4})
 
 
 def hunt(r):
@@ -459,6 +507,7 @@ def baselines(r):
 address = 10.0.0.110
 port = 80
 mode = maglev
+auth = no
 backend.s1 = 10.0.0.11
 backend.s2 = 10.0.0.12
 
@@ -466,6 +515,7 @@ backend.s2 = 10.0.0.12
 address = 10.0.0.111
 port = 80
 mode = round-robin
+auth = no
 backend.s1 = 10.0.0.21
 backend.s2 = 10.0.0.22
 
@@ -473,6 +523,7 @@ backend.s2 = 10.0.0.22
 address = 10.0.0.112
 port = 80
 mode = random
+auth = no
 backend.s1 = 10.0.0.31
 backend.s2 = 10.0.0.32
 
@@ -480,6 +531,7 @@ backend.s2 = 10.0.0.32
 address = 10.0.0.113
 port = 80
 mode = latency-feedback
+auth = no
 backend.s1 = 10.0.0.41
 backend.s2 = 10.0.0.42
 
@@ -487,6 +539,7 @@ backend.s2 = 10.0.0.42
 address = 2001:db8::120
 port = 80
 mode = maglev
+auth = no
 transport = srv6
 backend.s1 = 2001:db8::21 locator=2001:db8:a1::
 backend.s2 = 2001:db8::22 locator=2001:db8:a2::
