@@ -59,6 +59,9 @@
 	X(drop_unknown_vip,    "6LB packets whose final segment is not a VIP of ours") \
 	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
 	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
+	X(drop_l2_other,       "VIP or SID traffic sent to another host's MAC (a flooded frame)") \
+	X(drop_untrusted_mac,  "dsrlb messages (tuple, request, SR function) from a MAC that is no [wire] appliance_mac") \
+	X(drop_bad_tuple,      "client tuples that no client can have (unspecified, loopback, multicast, broadcast address, port 0)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
 	X(request_seen,        "metric requests received (an answer becomes due)") \

@@ -682,10 +682,64 @@ hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 /* ---- from the wire ---------------------------------------------------------- */
 
+/* A client address no client can have: unspecified, loopback,
+ * multicast, "this network" or the limited broadcast (RFC 6890). */
+static bool
+tuple_addr_bad(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t zero[16], one[16] = { [15] = 1 };
+
+	if (family == 4)
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	return memcmp(a, zero, 16) == 0 || memcmp(a, one, 16) == 0 ||
+	       a[0] == 0xff;
+}
+
+static bool
+mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 6) == 0;
+}
+
+/* Trust rules of the wire side (issue 16), for a frame the agent would
+ * act on: it is addressed to this server's MAC; dsrlb messages come from
+ * a configured appliance MAC; a client tuple names a possible client.
+ * @return AGENT_CNT_MAX to go on, else the counter of the drop. */
+static enum agent_counter
+wire_trust(const struct agent_worker *w, const uint8_t *frame,
+	   const struct pkt_meta *m, enum srv6_func fn)
+{
+	const struct agent_config *cfg = w->cfg;
+	static const uint8_t zero[6];
+	bool from_lb = cfg->n_appliance_macs == 0;
+
+	/* A frame flooded by a switch (another backend's l2 leg) is not
+	 * ours; group addresses (bit 0 of the first byte) are. */
+	if (!(frame[0] & 1) &&
+	    !(mac_eq(w->port_mac[AGENT_PORT_WIRE], zero) &&
+	      mac_eq(w->port_mac[AGENT_PORT_KERNEL], zero)) &&
+	    !mac_eq(frame, w->port_mac[AGENT_PORT_WIRE]) &&
+	    !mac_eq(frame, w->port_mac[AGENT_PORT_KERNEL]))
+		return AGENT_CNT_drop_l2_other;
+	if (fn == SRV6_FUNC_NONE && !(m->msgs & DSRLB_MSGS))
+		return AGENT_CNT_MAX;
+	for (uint32_t i = 0; i < cfg->n_appliance_macs && !from_lb; i++)
+		from_lb = mac_eq(frame + 6, cfg->appliance_mac[i]);
+	/* A client's own 155/124 (27/28) or SR function never reaches the
+	 * kernel's view of a flow nor makes an answer due. */
+	if (!from_lb)
+		return AGENT_CNT_drop_untrusted_mac;
+	if ((m->msgs & MSG_BIT(CLIENT_TUPLE)) &&
+	    (m->client_port == 0 || tuple_addr_bad(m->family, m->client_addr)))
+		return AGENT_CNT_drop_bad_tuple;
+	return AGENT_CNT_MAX;
+}
+
 static void
 from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	  struct agent_out *o)
 {
+	enum agent_counter why;
 	const struct agent_config *cfg = w->cfg;
 	uint8_t *frame = pkt_buf_data(pb);
 	struct pkt_meta m;
@@ -722,6 +776,11 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		}
 		if (vi < 0)
 			goto pass;
+	}
+	why = wire_trust(w, frame, &m, fn);
+	if (why != AGENT_CNT_MAX) {
+		finish(w, o, why, AGENT_ACT_DROP, 0);
+		return;
 	}
 	if (m.msgs & MSG_BIT(FRAGMENT)) {
 		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);

@@ -55,6 +55,7 @@ dev = net_pcap1
 
 [wire]
 gateway_mac = 02:00:00:00:00:fe
+appliance_mac = 02:00:00:00:00:fe 02:00:00:00:00:fd
 
 [vip web4]
 address = 10.0.0.100
@@ -391,12 +392,56 @@ def other(r):
         "wire.ERR_NOT_FOUND": 1, "flows.live": 0, "connections": 0})
 
 
+def trust(r):
+    """Issue 16: the agent acts only on frames addressed to it, takes
+    dsrlb messages only from [wire] appliance_mac, and never gives the
+    kernel a tuple no client can have; a client's own metric request
+    makes no answer due."""
+    s = Scn()
+    syn = tcp(40000, 80, "S")
+    # another backend's l2-leg frame, flooded to us: not taken
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW,
+              dmac=mac(0x33)))
+    # a client sends the appliance's messages itself (its own MAC):
+    # a tuple that would rewrite its source, a metric request
+    s.wire(v4(C1, LEG4, syn, [opt155("192.0.2.77", 1234), opt124()],
+              smac=2, dmac=W))
+    s.wire(v4(C1, LEG4, tcp(40000, 80, "A", 1001, 1), [opt124()],
+              smac=2, dmac=K))
+    s.wire(v6(D1, LEG6, syn, [ext27(D1, 40000), ext28()], smac=2, dmac=W))
+    # so the application's reply is not an answer: it goes direct
+    rep = v4(VIP4, C1, tcp(80, 40000, "SA", 7000, 1001), smac=K, dmac=GW)
+    s.app(rep)
+    s.to_wire(rep)
+    # tuples no client can have, even from the appliance (or the second
+    # configured MAC): never handed to the kernel
+    for a, p, sm in (("0.0.0.0", 40000, GW), ("127.0.0.1", 40000, GW),
+                     ("224.0.0.1", 40000, mac(0xfd)), (C1, 0, GW),
+                     ("255.255.255.255", 40000, GW)):
+        s.wire(v4(C1, LEG4, syn, [opt155(a, p)], smac=sm, dmac=W))
+    for a in ("::", "::1", "ff02::1"):
+        s.wire(v6(D1, LEG6, syn, [ext27(a, 40000)], smac=GW, dmac=W))
+    # the genuine article still works, from either configured MAC
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=mac(0xfd), dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=mac(0xfd), dmac=K))
+    r.run("trust", CONFIG, s.fi, s.ex, counters={
+        "drop_l2_other": 1, "drop_untrusted_mac": 3, "drop_bad_tuple": 8,
+        "request_seen": 0, "tx_wire_answer": 0, "tx_wire_direct": 1,
+        "tx_kernel_dsr": 1, "connections": 1})
+
+
 def bad_configs(r):
     """The agent refuses to start half-configured, naming file:line."""
     import subprocess
     cases = [
         ("no_gateway", CONFIG.replace("gateway_mac = 02:00:00:00:00:fe",
                                       ""), "gateway_mac"),
+        ("no_appliance", CONFIG.replace(
+            "appliance_mac = 02:00:00:00:00:fe 02:00:00:00:00:fd\n", ""),
+         "[wire] appliance_mac is required"),
+        ("bad_appliance", CONFIG.replace(
+            "appliance_mac = 02:00:00:00:00:fe", "appliance_mac = 02:00:zz"),
+         "[wire] appliance_mac: '02:00:zz 02:00:00:00:00:fd' is not"),
         ("bad_key", CONFIG.replace("c = 1", "c = 1\nbogus = 2"),
          ":12: [general] bogus: unknown key"),
         ("bad_busy", CONFIG.replace("busy = connections", "busy = cpu"),
@@ -519,7 +564,7 @@ def busy_socket(r):
         print("# " + out.replace("\n", "\n# "))
 
 
-SCENARIOS = {"dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+SCENARIOS = {"trust": trust, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 

@@ -210,6 +210,8 @@ setup_cfg(enum agent_busy_source src, uint32_t c)
 	snprintf(cfg.port[1].dev, sizeof(cfg.port[1].dev), "k");
 	memcpy(cfg.gateway_mac, MAC_GW, 6);
 	cfg.has_gateway_mac = true;
+	memcpy(cfg.appliance_mac[0], MAC_GW, 6);
+	cfg.n_appliance_macs = 1;
 	vip("web4", "10.0.0.100", "10.0.0.11");
 	vip("l2v4", "10.0.0.103", NULL);
 	vip("web6", "2001:db8::100", "2001:db8::11");
@@ -269,6 +271,51 @@ expect(struct agent_out o, enum agent_action a, uint8_t port,
 }
 
 /* ---- DSR --------------------------------------------------------------------- */
+
+/* Issue 16: the wire side's trust rules, each counted. */
+static void
+test_trust(void **state)
+{
+	static const uint8_t other[6] = { 2, 0, 0, 0, 0, 0x33 };
+	static const char *const bad4[] = { "0.0.0.0", "127.0.0.1",
+					    "239.1.2.3", "255.255.255.255" };
+	struct pkt p;
+	struct agent_out o;
+	uint8_t a[16];
+
+	(void)state;
+	/* flooded: for another host's MAC */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+	memcpy(pkt_buf_data(&p.pb), other, 6);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_l2_other);
+	/* a client's own metric request: no answer due */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+	memcpy(pkt_buf_data(&p.pb) + 6, other, 6);
+	assert_int_equal(ipv4opt_insert_request(&p.pb, 14, 0, false, 0),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_untrusted_mac);
+	assert_int_equal(wk.cnt[AGENT_CNT_request_seen], 0);
+	assert_int_equal(agent_worker_flows(&wk), 0);
+	/* tuples no client can have, from the appliance itself */
+	for (unsigned int i = 0; i < 5; i++) {
+		a4(a, i < 4 ? bad4[i] : "10.0.0.2");
+		mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN,
+		   NULL);
+		assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0,
+			load_be32(a), i < 4 ? 40000 : 0), WIRE_OK);
+		o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+		expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_bad_tuple);
+	}
+	assert_int_equal(wk.connections, 0);
+	/* a plain frame with no message is not the appliance's concern:
+	 * SSH to the server's own address from anywhere */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 22, TCP_FLAG_SYN, NULL);
+	memcpy(pkt_buf_data(&p.pb) + 6, other, 6);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_pass);
+}
 
 static void
 test_dsr4(void **state)
@@ -981,6 +1028,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4_l2_and_nat, setup,
 						teardown),
