@@ -70,7 +70,8 @@
 	X(flow_table_full,     "flows not remembered: table full") \
 	X(flow_expired,        "flows forgotten by the idle / closing timeout") \
 	X(flow_closed,         "flows forgotten on FIN/RST") \
-	X(conn_open,           "connections opened (SYN from the wire)") \
+	X(conn_open,           "connections opened (SYN from the wire): half-open until the handshake ends") \
+	X(conn_established,    "half-open connections that completed the handshake (counted as busy)") \
 	X(conn_close,          "connections closed (FIN/RST, timeout)") \
 	X(hunt_accept,         "connectAvail accepted by the policy") \
 	X(hunt_pass,           "connectAvail passed on by the policy") \
@@ -148,7 +149,10 @@ struct agent_worker {
 	uint8_t port_mac[AGENT_N_PORTS][6];
 	struct agent_flows ft;
 	struct sr_accept accept;
-	uint32_t connections;       /**< open counted connections */
+	uint32_t connections;       /**< established counted connections
+				     *   (busy = connections) */
+	uint32_t half_open;         /**< counted connections that have
+				     *   only sent a SYN (a SYN flood) */
 	_Atomic uint32_t busy_ext;  /**< external busy value (shm, socket) */
 	uint64_t last_now_ns;
 	uint64_t cnt[AGENT_CNT_MAX];

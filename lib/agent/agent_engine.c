@@ -71,8 +71,12 @@ uncount(struct agent_worker *w, struct agent_flow *f)
 {
 	if (f->flags & AGENT_FF_COUNTED) {
 		f->flags &= (uint8_t)~AGENT_FF_COUNTED;
-		if (w->connections > 0)
+		if (!(f->flags & AGENT_FF_ESTAB)) {
+			if (w->half_open > 0)
+				w->half_open--;
+		} else if (w->connections > 0) {
 			w->connections--;
+		}
 		w->cnt[AGENT_CNT_conn_close]++;
 	}
 }
@@ -383,13 +387,29 @@ is_fin_rst(const struct pkt_meta *m)
 	       (m->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) != 0;
 }
 
+/* Issue 16: busy = connections counts what the server works on, the
+ * established connections; a connection opened by a SYN stays half-open
+ * (its own gauge, half_open) until a packet without SYN is seen (the
+ * client's ACK that ends the handshake), so a SYN flood never makes the
+ * server look busy: it shows as half_open and conn_open. */
 static void
-flow_seen(struct agent_flow *f, const struct pkt_meta *m, uint64_t now_ns)
+flow_seen(struct agent_worker *w, struct agent_flow *f,
+	  const struct pkt_meta *m, uint64_t now_ns)
 {
 	if (f->state != AGENT_FLOW_CLOSING)
 		f->seen_ns = now_ns;    /* the closing timer is not restarted */
-	if (!(m->tcp_flags & TCP_FLAG_SYN))
+	/* (a RST, e.g. the kernel refusing a flood, ends the handshake
+	 * without establishing anything) */
+	if (!(m->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) &&
+	    !(f->flags & AGENT_FF_ESTAB)) {
 		f->flags |= AGENT_FF_ESTAB;
+		if (f->flags & AGENT_FF_COUNTED) {
+			if (w->half_open > 0)
+				w->half_open--;
+			w->connections++;
+			w->cnt[AGENT_CNT_conn_established]++;
+		}
+	}
 }
 
 static void
@@ -397,7 +417,10 @@ count_open(struct agent_worker *w, struct agent_flow *f)
 {
 	if (!(f->flags & AGENT_FF_COUNTED)) {
 		f->flags |= AGENT_FF_COUNTED;
-		w->connections++;
+		if (f->flags & AGENT_FF_ESTAB)
+			w->connections++;
+		else
+			w->half_open++;
 		w->cnt[AGENT_CNT_conn_open]++;
 	}
 }
@@ -462,7 +485,7 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	if (f == NULL && (syn || (msgs & MSG_BIT(METRIC_REQ))))
 		f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
 	if (f != NULL) {
-		flow_seen(f, m, now_ns);
+		flow_seen(w, f, m, now_ns);
 		if (syn)
 			count_open(w, f);
 		if (msgs & MSG_BIT(METRIC_REQ)) {
@@ -510,7 +533,7 @@ hunt_accept(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	if (f != NULL) {
 		f->state = AGENT_FLOW_WAIT;
 		memcpy(f->lb, lb, 16);
-		flow_seen(f, m, now_ns);
+		flow_seen(w, f, m, now_ns);
 		if (is_syn(m))
 			count_open(w, f);
 		if (is_fin_rst(m))
@@ -531,7 +554,7 @@ hunt_local(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		return;
 	}
 	if (f != NULL) {
-		flow_seen(f, m, now_ns);
+		flow_seen(w, f, m, now_ns);
 		if (is_fin_rst(m))
 			uncount(w, f);
 	}
@@ -904,7 +927,7 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		return;
 	}
 	fin = is_fin_rst(&m);
-	flow_seen(f, &m, now_ns);
+	flow_seen(w, f, &m, now_ns);
 	switch (f->state) {
 	case AGENT_FLOW_WAIT:
 		/* Table III: WAIT(lb), data from app: lb.createStickiness(s),

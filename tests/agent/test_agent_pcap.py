@@ -181,8 +181,10 @@ def dsr4(r):
     r.run("dsr4", CONFIG, s.fi, s.ex, counters={
         "tx_kernel_dsr": 7, "tx_wire_answer": 2, "tx_wire_direct": 4,
         "msgs_stripped": 5, "request_seen": 2, "tuple_restored": 1,
-        "conn_open": 3, "conn_close": 2, "connections": 1,
-        "flow_closed": 2, "busy": 1, "score": 1})
+        "conn_open": 3, "conn_close": 2, "conn_established": 1,
+        # client 3 has only sent its SYN: half-open, not busy (issue 16)
+        "connections": 0, "half_open": 1,
+        "flow_closed": 2, "busy": 0, "score": 0})
 
 
 def dsr6(r):
@@ -427,7 +429,30 @@ def trust(r):
     r.run("trust", CONFIG, s.fi, s.ex, counters={
         "drop_l2_other": 1, "drop_untrusted_mac": 3, "drop_bad_tuple": 8,
         "request_seen": 0, "tx_wire_answer": 0, "tx_wire_direct": 1,
-        "tx_kernel_dsr": 1, "connections": 1})
+        "tx_kernel_dsr": 1, "connections": 0, "half_open": 1})
+
+
+def syn_flood(r):
+    """Issue 16: with busy = connections a SYN burst leaves the server's
+    score alone (half-open connections are their own gauge); the one
+    client that completes its handshake counts, and the answer to its
+    request reports 1."""
+    s = Scn()
+    for i in range(50):
+        c = "10.8.0.%d" % (i + 1)
+        syn = tcp(40000, 80, "S")
+        s.wire(v4(c, LEG4, syn, [opt155(c, 40000)], smac=GW, dmac=W))
+        s.to_kernel(v4(c, VIP4, syn, smac=GW, dmac=K))
+    ack = tcp(40000, 80, "A", 1001, 7001)
+    s.wire(v4("10.8.0.1", LEG4, ack, [opt124()], smac=GW, dmac=W))
+    s.to_kernel(v4("10.8.0.1", VIP4, ack, smac=GW, dmac=K))
+    rep = tcp(80, 40000, "PA", 7001, 1001, b"ok")
+    s.app(v4(VIP4, "10.8.0.1", rep, smac=K, dmac=GW))
+    s.to_wire(v4(LEG4, VIP4, rep, [opt155("10.8.0.1", 40000), opt125(1)],
+                 smac=W, dmac=GW))
+    r.run("syn_flood", CONFIG, s.fi, s.ex, counters={
+        "conn_open": 50, "conn_established": 1, "half_open": 49,
+        "connections": 1, "busy": 1, "score": 1, "tx_wire_answer": 1})
 
 
 def bad_configs(r):
@@ -564,7 +589,7 @@ def busy_socket(r):
         print("# " + out.replace("\n", "\n# "))
 
 
-SCENARIOS = {"trust": trust, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 
