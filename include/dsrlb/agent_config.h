@@ -70,6 +70,10 @@ struct agent_config {
 	 *  leg). At least one is required. */
 	uint32_t n_appliance_macs;
 	uint8_t appliance_mac[AGENT_MAX_APPLIANCE_MACS][6];
+	/** The appliances' SRv6 locators ([srv6] lb_sid of each): a 6LB
+	 *  message whose lb segment is in none is refused. 0: any. */
+	uint32_t n_appliance_locators;
+	uint8_t appliance_locator[AGENT_MAX_APPLIANCE_MACS][16];
 	uint32_t n_vips;
 	struct agent_vip_conf vip[AGENT_MAX_VIPS];
 };

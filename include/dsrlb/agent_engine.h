@@ -61,6 +61,7 @@
 	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
 	X(drop_l2_other,       "VIP or SID traffic sent to another host's MAC (a flooded frame)") \
 	X(drop_untrusted_mac,  "dsrlb messages (tuple, request, SR function) from a MAC that is no [wire] appliance_mac") \
+	X(drop_untrusted_lb,   "6LB messages whose lb segment is in no [wire] appliance_locator") \
 	X(drop_bad_tuple,      "client tuples that no client can have (unspecified, loopback, multicast, broadcast address, port 0)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \

@@ -619,6 +619,21 @@ hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		return;
 	}
 	memcpy(lb, lbp, 16);
+	if (w->cfg->n_appliance_locators > 0) {
+		/* Issue 16: only the configured appliances hunt here (the
+		 * lb segment is where createStickiness would go). */
+		uint32_t i;
+
+		for (i = 0; i < w->cfg->n_appliance_locators; i++)
+			if (srv6_sid_same_locator(&w->cfg->srv6,
+					w->cfg->appliance_locator[i], lb))
+				break;
+		if (i == w->cfg->n_appliance_locators) {
+			finish(w, o, AGENT_CNT_drop_untrusted_lb,
+			       AGENT_ACT_DROP, 0);
+			return;
+		}
+	}
 	vi = vip_find(w->cfg, 6, final, m->dport, m->l4_proto, false);
 	if (vi < 0) {
 		finish(w, o, AGENT_CNT_drop_unknown_vip, AGENT_ACT_DROP, 0);

@@ -56,6 +56,7 @@ dev = net_pcap1
 [wire]
 gateway_mac = 02:00:00:00:00:fe
 appliance_mac = 02:00:00:00:00:fe 02:00:00:00:00:fd
+appliance_locator = 2001:db8:ff:: 2001:db8:fe::
 
 [vip web4]
 address = 10.0.0.100
@@ -423,11 +424,17 @@ def trust(r):
         s.wire(v4(C1, LEG4, syn, [opt155(a, p)], smac=sm, dmac=W))
     for a in ("::", "::1", "ff02::1"):
         s.wire(v6(D1, LEG6, syn, [ext27(a, 40000)], smac=GW, dmac=W))
+    # a 6LB offer from an appliance nobody configured (its lb segment):
+    # not accepted, so no createStickiness ever goes to it
+    segs = ["2001:db8:99::", sid(S1, CA), VIP6]
+    s.wire(v6(D1, segs[1], syn, [srh(segs, 1)], final_dst=VIP6, smac=GW,
+              dmac=W))
     # the genuine article still works, from either configured MAC
     s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=mac(0xfd), dmac=W))
     s.to_kernel(v4(C1, VIP4, syn, smac=mac(0xfd), dmac=K))
     r.run("trust", CONFIG, s.fi, s.ex, counters={
         "drop_l2_other": 1, "drop_untrusted_mac": 3, "drop_bad_tuple": 8,
+        "drop_untrusted_lb": 1, "hunt_accept": 0,
         "request_seen": 0, "tx_wire_answer": 0, "tx_wire_direct": 1,
         "tx_kernel_dsr": 1, "connections": 0, "half_open": 1})
 
@@ -464,6 +471,10 @@ def bad_configs(r):
         ("no_appliance", CONFIG.replace(
             "appliance_mac = 02:00:00:00:00:fe 02:00:00:00:00:fd\n", ""),
          "[wire] appliance_mac is required"),
+        ("bad_locator", CONFIG.replace(
+            "appliance_locator = 2001:db8:ff::",
+            "appliance_locator = 10.0.0.1"),
+         "[wire] appliance_locator: '10.0.0.1 2001:db8:fe::' is not"),
         ("bad_appliance", CONFIG.replace(
             "appliance_mac = 02:00:00:00:00:fe", "appliance_mac = 02:00:zz"),
          "[wire] appliance_mac: '02:00:zz 02:00:00:00:00:fd' is not"),
