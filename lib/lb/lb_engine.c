@@ -340,6 +340,37 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 
 /* ---- classification -------------------------------------------------- */
 
+/* Is @p src the MAC of a router on server-only port @p port (its
+ * gateways, a static route's next hop)? Servers often send towards the
+ * VIP through their default router even when the appliance reaches them
+ * on the segment; no client sends from the server side of a two-armed
+ * appliance. Only on the mismatch path: a few comparisons. */
+static bool
+server_side_router(const struct lb_state *st, uint8_t port, uint64_t src)
+{
+	uint32_t nh[2 + LB_MAX_ROUTES];
+	unsigned int n = 0;
+
+	if (st->port[port].conf.role != LB_ROLE_SERVER)
+		return false;
+	nh[n++] = st->port_gw4_nh[port];
+	nh[n++] = st->port_gw6_nh[port];
+	for (uint32_t r = 0; r < st->cfg.n_routes && n < 2 + LB_MAX_ROUTES;
+	     r++)
+		nh[n++] = lb_state_nh_find(st, &st->cfg.route[r].via);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t m;
+
+		if (nh[i] == LB_NH_NONE || st->nht->e[nh[i]].port != port)
+			continue;
+		m = atomic_load_explicit(&st->nht->e[nh[i]].mac,
+					 memory_order_acquire);
+		if ((m & LB_NH_VALID) && (m & 0xffffffffffffull) == src)
+			return true;
+	}
+	return false;
+}
+
 /* Trust rule for server messages (issue 16; docs/architecture.md
  * "Trust"): a metric answer or a stickiness message claiming to come from
  * backend @p be is taken only when it arrives on the port the backend is
@@ -363,7 +394,8 @@ server_msg_origin(const struct lb_state *st, const uint8_t *frame,
 				   memory_order_acquire);
 	if (!(mac & LB_NH_VALID))
 		return LB_CNT_drop_forged_nh;
-	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6))
+	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6) &&
+	    !server_side_router(st, in_port, mac_to_u64(frame + 6)))
 		return LB_CNT_drop_forged_mac;
 	return LB_CNT_MAX;
 }

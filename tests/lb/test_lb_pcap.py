@@ -885,10 +885,8 @@ backend.s1 = 2001:db8::11
         "wire.ERR_IP6EXT_FORMAT": 1})
 
 
-def ports(r):
-    """Trust by port role: feedback and stickiness only from the server
-    side, client traffic only from the client side."""
-    cfg = general().replace("""[port wire]
+def ports_config():
+    return general().replace("""[port wire]
 dev = net_pcap0
 role = both
 ipv4 = 10.0.0.1/24
@@ -905,7 +903,13 @@ role = server
 ipv4 = 10.0.0.1/24
 ipv6 = 2001:db8::1/64
 """).replace("[neighbours]\n", "[neighbours]\n192.0.2.7 = 02:00:00:00:00:07\n"
-             "2001:db8:c::7 = 02:00:00:00:00:07\n") + """
+             "2001:db8:c::7 = 02:00:00:00:00:07\n")
+
+
+def ports(r):
+    """Trust by port role: feedback and stickiness only from the server
+    side, client traffic only from the client side."""
+    cfg = ports_config() + """
 [vip web4]
 address = 192.0.2.100
 port = 80
@@ -930,6 +934,39 @@ backend.s1 = 10.0.0.11
     r.run("ports", cfg.replace("LB_MAC", LB_MAC), {0: lan, 1: srv}, exp, {
         "tx_backend": 1, "drop_forged": 1, "drop_wrong_port": 1,
         "drop_server_plain": 1})
+
+
+def server_router(r):
+    """Two-armed: on a server-only port a backend's answer may also come
+    through a router of that side (a static route's next hop: servers
+    send towards the VIP through their default router), never from any
+    other host of the segment (issue 16)."""
+    cfg = ports_config() + """
+[vip web4]
+address = 192.0.2.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.s1 = 10.0.0.11
+"""
+    c, vip, srv_mac = "192.0.2.7", "192.0.2.100", "02:70:63:61:70:01"
+    syn = tcp(40000, 80, "S")
+    sa = tcp(80, 40000, "SA", 9000, 1001)
+    ack = tcp(40000, 80, "A", 1001, 9001)
+    lan = [(1.0, v4(c, vip, syn, smac=7)), (1.3, v4(c, vip, ack, smac=7))]
+    srv = [  # from another host of the server segment: refused
+           (1.1, v4(S1, vip, sa, [opt155(c, 40000), opt125(1)], smac=0x99,
+                    dmac=srv_mac)),
+           # through router 10.0.0.254 (static route next hop): taken
+           (1.2, v4(S1, vip, sa, [opt155(c, 40000), opt125(5)], smac=0xfe,
+                    dmac=srv_mac))]
+    exp = {0: [v4(vip, c, sa, smac=LB_MAC, dmac=mac(7))],
+           1: [v4(c, S1, syn, [opt155(c, 40000), opt124()], smac=srv_mac,
+                  dmac=mac(0x11)),
+               v4(c, S1, ack, [opt124()], smac=srv_mac, dmac=mac(0x11))]}
+    r.run("server_router", cfg, {0: lan, 1: srv}, exp, {
+        "drop_forged_mac": 1, "answer_accepted": 1})
 
 
 def resolve(r):
@@ -1102,7 +1139,7 @@ backend.s1 = 2001:db8::21 locator=2001:db8:a1::
         "drop_forged_port": 1, "drop_forged_nh": 1, "stick_create": 0})
 
 
-SCENARIOS = [spoof, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
+SCENARIOS = [spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
