@@ -23,6 +23,8 @@
 #define AGENT_N_PORTS       2u
 #define AGENT_NAME_LEN      32u
 #define AGENT_PATH_LEN      256u
+/** Most [wire] appliance_mac entries. */
+#define AGENT_MAX_APPLIANCE_MACS 8u
 
 /** Where the busy count (and so the score) comes from. */
 enum agent_busy_source {
@@ -62,6 +64,16 @@ struct agent_config {
 	uint8_t gateway_mac[6];     /**< destination MAC of what the agent
 				     *   sends out of the wire itself */
 	bool has_gateway_mac;
+	/** Issue 16: source MACs dsrlb messages (client tuple, metric
+	 *  request, SR functions) are taken from: the appliances' (l2 leg)
+	 *  or the routers' through which they reach this server (routed
+	 *  leg). At least one is required. */
+	uint32_t n_appliance_macs;
+	uint8_t appliance_mac[AGENT_MAX_APPLIANCE_MACS][6];
+	/** The appliances' SRv6 locators ([srv6] lb_sid of each): a 6LB
+	 *  message whose lb segment is in none is refused. 0: any. */
+	uint32_t n_appliance_locators;
+	uint8_t appliance_locator[AGENT_MAX_APPLIANCE_MACS][16];
 	uint32_t n_vips;
 	struct agent_vip_conf vip[AGENT_MAX_VIPS];
 };

@@ -59,6 +59,10 @@
 	X(drop_unknown_vip,    "6LB packets whose final segment is not a VIP of ours") \
 	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
 	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
+	X(drop_l2_other,       "VIP or SID traffic sent to another host's MAC (a flooded frame)") \
+	X(drop_untrusted_mac,  "dsrlb messages (tuple, request, SR function) from a MAC that is no [wire] appliance_mac") \
+	X(drop_untrusted_lb,   "6LB messages whose lb segment is in no [wire] appliance_locator") \
+	X(drop_bad_tuple,      "client tuples that no client can have (unspecified, loopback, multicast, broadcast address, port 0)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
 	X(request_seen,        "metric requests received (an answer becomes due)") \
@@ -67,7 +71,8 @@
 	X(flow_table_full,     "flows not remembered: table full") \
 	X(flow_expired,        "flows forgotten by the idle / closing timeout") \
 	X(flow_closed,         "flows forgotten on FIN/RST") \
-	X(conn_open,           "connections opened (SYN from the wire)") \
+	X(conn_open,           "connections opened (SYN from the wire): half-open until the handshake ends") \
+	X(conn_established,    "half-open connections that completed the handshake (counted as busy)") \
 	X(conn_close,          "connections closed (FIN/RST, timeout)") \
 	X(hunt_accept,         "connectAvail accepted by the policy") \
 	X(hunt_pass,           "connectAvail passed on by the policy") \
@@ -145,7 +150,10 @@ struct agent_worker {
 	uint8_t port_mac[AGENT_N_PORTS][6];
 	struct agent_flows ft;
 	struct sr_accept accept;
-	uint32_t connections;       /**< open counted connections */
+	uint32_t connections;       /**< established counted connections
+				     *   (busy = connections) */
+	uint32_t half_open;         /**< counted connections that have
+				     *   only sent a SYN (a SYN flood) */
 	_Atomic uint32_t busy_ext;  /**< external busy value (shm, socket) */
 	uint64_t last_now_ns;
 	uint64_t cnt[AGENT_CNT_MAX];

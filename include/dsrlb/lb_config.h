@@ -132,7 +132,8 @@ struct lb_vip_conf {
 	uint8_t policy;        /**< enum lb_policy */
 	uint8_t leg;           /**< enum lb_leg */
 	uint8_t enc;           /**< enum ip6ext_encoding (IPv6 DSR) */
-	bool auth;             /**< metric requests carry a nonce */
+	bool auth;             /**< metric requests carry a keyed nonce
+				*   (default; needs [general] auth_key) */
 	uint32_t probe_n;      /**< metric request every N-th packet of a
 				*   backend; 0: never */
 	bool probe_adaptive;
@@ -166,6 +167,13 @@ struct lb_config {
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */
 	uint64_t probe_timeout_ns;  /**< probe_conf.timeout_ns */
+	/** Authenticated feedback (auth_key.h): the current key signs every
+	 *  new metric request and verifies answers; the previous one only
+	 *  verifies answers (rotation without loss). */
+	bool has_auth_key;
+	bool has_auth_key_prev;
+	uint8_t auth_key[16];
+	uint8_t auth_key_prev[16];
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

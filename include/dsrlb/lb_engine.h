@@ -75,6 +75,9 @@
 	X(drop_wrong_port,      "VIP traffic on a server-only port, or server messages on a client-only port") \
 	X(drop_client_srh,      "client packets that already carry a Routing header") \
 	X(drop_forged,          "feedback or stickiness from an address that is not a backend of the VIP") \
+	X(drop_forged_port,     "feedback or stickiness on a port other than the one its backend is reached on") \
+	X(drop_forged_mac,      "feedback or stickiness whose source MAC is not its backend's next hop (l2 leg: the backend; routed: its router)") \
+	X(drop_forged_nh,       "feedback or stickiness from a backend whose next hop has no MAC yet") \
 	X(drop_no_backend,      "VIP with no active backend") \
 	X(drop_no_route,        "no route to the next hop") \
 	X(drop_neigh_unresolved,"next hop not resolved yet (a request went out, rate limited)") \
@@ -91,6 +94,7 @@
 	X(answer_accepted,      "metric answers that updated a score") \
 	X(answer_unsolicited,   "metric answers with no request outstanding (forwarded, ignored)") \
 	X(answer_bad_nonce,     "metric answers whose nonce did not match (forwarded, ignored)") \
+	X(answer_prev_key,      "metric answers accepted with the previous auth key (a rotation is under way)") \
 	X(hunt_offer,           "6LB SYNs sent with (lb, s1::ca, s2::cf, VIP)") \
 	X(hunt_recover,         "6LB packets sent with recoverStickiness") \
 	X(hunt_steer,           "6LB packets sent with (lb, s::as, VIP)") \
@@ -264,7 +268,6 @@ struct lb_worker_vip {
 	struct busy_table *busy;
 	struct probe_sched *probe;
 	struct baseline_table *base;
-	uint32_t *nonce;            /**< outstanding nonce per backend */
 	struct lat_backend *lat;    /**< per backend (latency-feedback) */
 	struct lb_vip_counters cnt;
 	struct lb_be_counters *be_cnt;

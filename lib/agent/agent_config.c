@@ -46,6 +46,11 @@ agent_config_validate(const struct agent_config *c, char *err,
 		return verr(err, len, "no [vip NAME] section");
 	if (!c->has_gateway_mac)
 		return verr(err, len, "[wire] gateway_mac is required");
+	if (c->n_appliance_macs == 0)
+		return verr(err, len, "[wire] appliance_mac is required: the "
+			    "MACs dsrlb messages may come from (the "
+			    "appliance's server port, or the router a routed "
+			    "leg arrives through)");
 	if (srv6_func_cfg_validate(&c->srv6) != 0)
 		return verr(err, len, "[srv6]: invalid function layout or "
 			    "codes");

@@ -71,8 +71,12 @@ uncount(struct agent_worker *w, struct agent_flow *f)
 {
 	if (f->flags & AGENT_FF_COUNTED) {
 		f->flags &= (uint8_t)~AGENT_FF_COUNTED;
-		if (w->connections > 0)
+		if (!(f->flags & AGENT_FF_ESTAB)) {
+			if (w->half_open > 0)
+				w->half_open--;
+		} else if (w->connections > 0) {
 			w->connections--;
+		}
 		w->cnt[AGENT_CNT_conn_close]++;
 	}
 }
@@ -383,13 +387,29 @@ is_fin_rst(const struct pkt_meta *m)
 	       (m->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) != 0;
 }
 
+/* Issue 16: busy = connections counts what the server works on, the
+ * established connections; a connection opened by a SYN stays half-open
+ * (its own gauge, half_open) until a packet without SYN is seen (the
+ * client's ACK that ends the handshake), so a SYN flood never makes the
+ * server look busy: it shows as half_open and conn_open. */
 static void
-flow_seen(struct agent_flow *f, const struct pkt_meta *m, uint64_t now_ns)
+flow_seen(struct agent_worker *w, struct agent_flow *f,
+	  const struct pkt_meta *m, uint64_t now_ns)
 {
 	if (f->state != AGENT_FLOW_CLOSING)
 		f->seen_ns = now_ns;    /* the closing timer is not restarted */
-	if (!(m->tcp_flags & TCP_FLAG_SYN))
+	/* (a RST, e.g. the kernel refusing a flood, ends the handshake
+	 * without establishing anything) */
+	if (!(m->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_RST)) &&
+	    !(f->flags & AGENT_FF_ESTAB)) {
 		f->flags |= AGENT_FF_ESTAB;
+		if (f->flags & AGENT_FF_COUNTED) {
+			if (w->half_open > 0)
+				w->half_open--;
+			w->connections++;
+			w->cnt[AGENT_CNT_conn_established]++;
+		}
+	}
 }
 
 static void
@@ -397,7 +417,10 @@ count_open(struct agent_worker *w, struct agent_flow *f)
 {
 	if (!(f->flags & AGENT_FF_COUNTED)) {
 		f->flags |= AGENT_FF_COUNTED;
-		w->connections++;
+		if (f->flags & AGENT_FF_ESTAB)
+			w->connections++;
+		else
+			w->half_open++;
 		w->cnt[AGENT_CNT_conn_open]++;
 	}
 }
@@ -462,7 +485,7 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	if (f == NULL && (syn || (msgs & MSG_BIT(METRIC_REQ))))
 		f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
 	if (f != NULL) {
-		flow_seen(f, m, now_ns);
+		flow_seen(w, f, m, now_ns);
 		if (syn)
 			count_open(w, f);
 		if (msgs & MSG_BIT(METRIC_REQ)) {
@@ -510,7 +533,7 @@ hunt_accept(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	if (f != NULL) {
 		f->state = AGENT_FLOW_WAIT;
 		memcpy(f->lb, lb, 16);
-		flow_seen(f, m, now_ns);
+		flow_seen(w, f, m, now_ns);
 		if (is_syn(m))
 			count_open(w, f);
 		if (is_fin_rst(m))
@@ -531,7 +554,7 @@ hunt_local(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		return;
 	}
 	if (f != NULL) {
-		flow_seen(f, m, now_ns);
+		flow_seen(w, f, m, now_ns);
 		if (is_fin_rst(m))
 			uncount(w, f);
 	}
@@ -596,6 +619,21 @@ hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		return;
 	}
 	memcpy(lb, lbp, 16);
+	if (w->cfg->n_appliance_locators > 0) {
+		/* Issue 16: only the configured appliances hunt here (the
+		 * lb segment is where createStickiness would go). */
+		uint32_t i;
+
+		for (i = 0; i < w->cfg->n_appliance_locators; i++)
+			if (srv6_sid_same_locator(&w->cfg->srv6,
+					w->cfg->appliance_locator[i], lb))
+				break;
+		if (i == w->cfg->n_appliance_locators) {
+			finish(w, o, AGENT_CNT_drop_untrusted_lb,
+			       AGENT_ACT_DROP, 0);
+			return;
+		}
+	}
 	vi = vip_find(w->cfg, 6, final, m->dport, m->l4_proto, false);
 	if (vi < 0) {
 		finish(w, o, AGENT_CNT_drop_unknown_vip, AGENT_ACT_DROP, 0);
@@ -682,10 +720,64 @@ hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 /* ---- from the wire ---------------------------------------------------------- */
 
+/* A client address no client can have: unspecified, loopback,
+ * multicast, "this network" or the limited broadcast (RFC 6890). */
+static bool
+tuple_addr_bad(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t zero[16], one[16] = { [15] = 1 };
+
+	if (family == 4)
+		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+	return memcmp(a, zero, 16) == 0 || memcmp(a, one, 16) == 0 ||
+	       a[0] == 0xff;
+}
+
+static bool
+mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 6) == 0;
+}
+
+/* Trust rules of the wire side (issue 16), for a frame the agent would
+ * act on: it is addressed to this server's MAC; dsrlb messages come from
+ * a configured appliance MAC; a client tuple names a possible client.
+ * @return AGENT_CNT_MAX to go on, else the counter of the drop. */
+static enum agent_counter
+wire_trust(const struct agent_worker *w, const uint8_t *frame,
+	   const struct pkt_meta *m, enum srv6_func fn)
+{
+	const struct agent_config *cfg = w->cfg;
+	static const uint8_t zero[6];
+	bool from_lb = cfg->n_appliance_macs == 0;
+
+	/* A frame flooded by a switch (another backend's l2 leg) is not
+	 * ours; group addresses (bit 0 of the first byte) are. */
+	if (!(frame[0] & 1) &&
+	    !(mac_eq(w->port_mac[AGENT_PORT_WIRE], zero) &&
+	      mac_eq(w->port_mac[AGENT_PORT_KERNEL], zero)) &&
+	    !mac_eq(frame, w->port_mac[AGENT_PORT_WIRE]) &&
+	    !mac_eq(frame, w->port_mac[AGENT_PORT_KERNEL]))
+		return AGENT_CNT_drop_l2_other;
+	if (fn == SRV6_FUNC_NONE && !(m->msgs & DSRLB_MSGS))
+		return AGENT_CNT_MAX;
+	for (uint32_t i = 0; i < cfg->n_appliance_macs && !from_lb; i++)
+		from_lb = mac_eq(frame + 6, cfg->appliance_mac[i]);
+	/* A client's own 155/124 (27/28) or SR function never reaches the
+	 * kernel's view of a flow nor makes an answer due. */
+	if (!from_lb)
+		return AGENT_CNT_drop_untrusted_mac;
+	if ((m->msgs & MSG_BIT(CLIENT_TUPLE)) &&
+	    (m->client_port == 0 || tuple_addr_bad(m->family, m->client_addr)))
+		return AGENT_CNT_drop_bad_tuple;
+	return AGENT_CNT_MAX;
+}
+
 static void
 from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	  struct agent_out *o)
 {
+	enum agent_counter why;
 	const struct agent_config *cfg = w->cfg;
 	uint8_t *frame = pkt_buf_data(pb);
 	struct pkt_meta m;
@@ -722,6 +814,11 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		}
 		if (vi < 0)
 			goto pass;
+	}
+	why = wire_trust(w, frame, &m, fn);
+	if (why != AGENT_CNT_MAX) {
+		finish(w, o, why, AGENT_ACT_DROP, 0);
+		return;
 	}
 	if (m.msgs & MSG_BIT(FRAGMENT)) {
 		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
@@ -845,7 +942,7 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		return;
 	}
 	fin = is_fin_rst(&m);
-	flow_seen(f, &m, now_ns);
+	flow_seen(w, f, &m, now_ns);
 	switch (f->state) {
 	case AGENT_FLOW_WAIT:
 		/* Table III: WAIT(lb), data from app: lb.createStickiness(s),

@@ -487,6 +487,11 @@ check_general(const struct lb_config *c, struct vctx *v)
 	if (c->probe_timeout_ns == 0)
 		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "probe_timeout_ms",
 			    "[general] probe_timeout_ms must be > 0");
+	if (c->has_auth_key_prev && !c->has_auth_key)
+		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "auth_key_previous",
+			    "[general] auth_key_previous without auth_key: "
+			    "the previous key only verifies, a current one "
+			    "must sign");
 	if (srv6_func_cfg_validate(&c->srv6) != 0)
 		return fail(v, LB_CFG_OBJ_SRV6, 0, -1, NULL,
 			    "[srv6] inconsistent: locator_bits 8..127, "
@@ -995,6 +1000,18 @@ lb_config_validate_at(const struct lb_config *c, char *err, unsigned int len,
 		ret = check_vip(c, i, &v);
 		if (ret != 0)
 			return ret;
+	}
+	/* Issue 16: the nonce of an authenticated request is keyed. Last,
+	 * so that every other mistake of a file is named first. */
+	for (i = 0; i < c->n_vips; i++) {
+		const struct lb_vip_conf *vp = &c->vip[i];
+
+		if (!vp->removed && vp->auth &&
+		    vp->transport == LB_TRANSPORT_DSR && !c->has_auth_key)
+			return fail(&v, LB_CFG_OBJ_VIP, i, -1, "auth",
+				    "vip %s: auth = yes (the default) needs "
+				    "[general] auth_key (32 hex digits), or "
+				    "set auth = no", vp->name);
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb/auth_key.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_announce.h"
 #include "dsrlb/lb_ctl.h"
@@ -76,6 +77,11 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	{ "backend", "backend weight VIP NAME W", "change a weight (0..1000)" },
 	{ "backend", "backend drain VIP NAME",
 	  "weight 0: no new flows, pinned flows kept" },
+	{ "auth", "auth key HEX",
+	  "rotate the feedback key: HEX (32 hex digits) signs new requests, "
+	  "the key it replaces still verifies answers" },
+	{ "auth", "auth forget",
+	  "stop accepting the previous key (rotation over)" },
 	{ "set", "set idle_sleep_us N",
 	  "workers' sleep after empty polls (0..100000)" },
 	{ "counters", "clear counters", "start the shown counters from zero" },
@@ -758,6 +764,46 @@ apply(struct lb_ctl_env *e, struct lb_ctl_out *o, struct lb_config *next,
 	return 0;
 }
 
+/* Key rotation of the authenticated mode (auth_key.h): the new key signs,
+ * the one it replaces keeps verifying answers to requests already sent,
+ * so no sample is lost; "auth forget" ends the rotation. */
+static int
+cmd_auth(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
+{
+	struct lb_config next;
+	uint8_t key[AUTH_KEY_LEN];
+
+	if (argc == 3 && strcmp(argv[1], "key") == 0) {
+		/* The key is a secret: never echoed. */
+		if (auth_key_parse(argv[2], key) != 0)
+			return err(o, "auth key: not %u hex digits, or all "
+				   "zero", AUTH_KEY_HEX_LEN);
+		if (lb_config_copy(&next, e->cfg) != 0)
+			return err(o, "out of memory");
+		if (next.has_auth_key) {
+			memcpy(next.auth_key_prev, next.auth_key,
+			       AUTH_KEY_LEN);
+			next.has_auth_key_prev = true;
+		}
+		memcpy(next.auth_key, key, AUTH_KEY_LEN);
+		next.has_auth_key = true;
+		return apply(e, o, &next, next.has_auth_key_prev ?
+			     "auth key replaced (the previous one still "
+			     "verifies answers until 'auth forget')" :
+			     "auth key set");
+	}
+	if (argc == 2 && strcmp(argv[1], "forget") == 0) {
+		if (!e->cfg->has_auth_key_prev)
+			return err(o, "auth forget: no previous key");
+		if (lb_config_copy(&next, e->cfg) != 0)
+			return err(o, "out of memory");
+		memset(next.auth_key_prev, 0, AUTH_KEY_LEN);
+		next.has_auth_key_prev = false;
+		return apply(e, o, &next, "previous auth key forgotten");
+	}
+	return err(o, "auth key HEX | auth forget: see 'help auth'");
+}
+
 static int
 cmd_vip(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
 {
@@ -815,6 +861,7 @@ cmd_vip(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
 		vc->transport = p == LB_POLICY_HUNT ? LB_TRANSPORT_SRV6 :
 						      LB_TRANSPORT_DSR;
 		vc->probe_n = 8;
+		vc->auth = true; /* as in a file: authenticated by default */
 		snprintf(done, sizeof(done), "vip %s added (no backend yet)",
 			 argv[2]);
 		return apply(e, o, &next, done);
@@ -1087,6 +1134,8 @@ lb_ctl_exec(struct lb_ctl_env *e, const char *line, struct lb_ctl_out *o)
 		return cmd_vip(e, o, argc, argv);
 	if (strcmp(argv[0], "backend") == 0)
 		return cmd_backend(e, o, argc, argv);
+	if (strcmp(argv[0], "auth") == 0)
+		return cmd_auth(e, o, argc, argv);
 	if (strcmp(argv[0], "help") == 0)
 		return help(o, argc, argv);
 	if (strcmp(argv[0], "clear") == 0) {

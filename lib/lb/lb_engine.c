@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb/auth_key.h"
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
@@ -70,6 +71,7 @@ struct pkt_ctx {
 	uint16_t vip;
 	uint16_t be;
 	uint8_t cls;
+	uint8_t in_port;
 	bool quic_new;      /* a QUIC client Initial/0-RTT: plays the SYN */
 	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
 			     * LB_QUIC_NO_SID */
@@ -364,6 +366,66 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 
 /* ---- classification -------------------------------------------------- */
 
+/* Is @p src the MAC of a router on server-only port @p port (its
+ * gateways, a static route's next hop)? Servers often send towards the
+ * VIP through their default router even when the appliance reaches them
+ * on the segment; no client sends from the server side of a two-armed
+ * appliance. Only on the mismatch path: a few comparisons. */
+static bool
+server_side_router(const struct lb_state *st, uint8_t port, uint64_t src)
+{
+	uint32_t nh[2 + LB_MAX_ROUTES];
+	unsigned int n = 0;
+
+	if (st->port[port].conf.role != LB_ROLE_SERVER)
+		return false;
+	nh[n++] = st->port_gw4_nh[port];
+	nh[n++] = st->port_gw6_nh[port];
+	for (uint32_t r = 0; r < st->cfg.n_routes && n < 2 + LB_MAX_ROUTES;
+	     r++)
+		nh[n++] = lb_state_nh_find(st, &st->cfg.route[r].via);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t m;
+
+		if (nh[i] == LB_NH_NONE || st->nht->e[nh[i]].port != port)
+			continue;
+		m = atomic_load_explicit(&st->nht->e[nh[i]].mac,
+					 memory_order_acquire);
+		if ((m & LB_NH_VALID) && (m & 0xffffffffffffull) == src)
+			return true;
+	}
+	return false;
+}
+
+/* Trust rule for server messages (issue 16; docs/architecture.md
+ * "Trust"): a metric answer or a stickiness message claiming to come from
+ * backend @p be is taken only when it arrives on the port the backend is
+ * reached on, from the MAC of the next hop it is reached through (on the
+ * l2 leg the backend itself, on a routed leg its router). The source
+ * address alone is forged by anyone; on a shared segment the MAC is what
+ * a spoofer cannot take without also taking the backend's traffic.
+ * @return LB_CNT_MAX when the message may be trusted, else the counter
+ * of the drop. */
+static enum lb_counter
+server_msg_origin(const struct lb_state *st, const uint8_t *frame,
+		  uint8_t in_port, const struct lb_backend_rt *be)
+{
+	uint64_t mac;
+
+	if (in_port != be->port)
+		return LB_CNT_drop_forged_port;
+	if (be->nh == LB_NH_NONE)
+		return LB_CNT_drop_forged_nh;
+	mac = atomic_load_explicit(&st->nht->e[be->nh].mac,
+				   memory_order_acquire);
+	if (!(mac & LB_NH_VALID))
+		return LB_CNT_drop_forged_nh;
+	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6) &&
+	    !server_side_router(st, in_port, mac_to_u64(frame + 6)))
+		return LB_CNT_drop_forged_mac;
+	return LB_CNT_MAX;
+}
+
 static bool
 is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 {
@@ -396,6 +458,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	uint32_t v;
 
 	c->cls = PC_DONE;
+	c->in_port = in_port;
 	w->cnt[LB_CNT_rx]++;
 	/* Without promiscuous mode a NIC delivers only our MAC and group
 	 * addresses; af_packet and tap deliver everything. */
@@ -480,6 +543,13 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			lb_map_get(&st->backend_map, c->m.family, c->m.src,
 				   (uint16_t)vi, LB_MAP_BACKEND_PROTO);
 		if (b != UINT32_MAX) {
+			enum lb_counter why = server_msg_origin(st, frame,
+				in_port, &st->vip[vi].be[b]);
+
+			if (why != LB_CNT_MAX) {
+				drop(w, o, why);
+				return;
+			}
 			c->vip = (uint16_t)vi;
 			c->be = (uint16_t)b;
 			c->cls = PC_ANSWER;
@@ -646,12 +716,8 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (wv->probe_n != 0 && probe_sched_packet(wv->probe, b, now_ns)) {
 		uint32_t nonce = 0;
 
-		if (v->conf.auth) {
-			/* Never 0: 0 means "not authenticated" in the
-			 * IPv6 encoding. */
-			nonce = (uint32_t)rng_next(&w->rng) | 1u;
-			wv->nonce[b] = nonce;
-		}
+		if (v->conf.auth)
+			nonce = auth_nonce(st->cfg.auth_key, &c->key, b);
 		r = c->m.family == 4 ?
 			ipv4opt_insert_request(pb, l3, mtu, v->conf.auth,
 					       nonce) :
@@ -1007,6 +1073,27 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 /* ---- server messages --------------------------------------------------- */
 
+/* Authenticated mode (auth_key.h): the answer echoes the keyed nonce of
+ * its request, made with the current key or, during a rotation, with the
+ * previous one. */
+static bool
+answer_nonce_ok(struct lb_worker *w, const struct pkt_ctx *c,
+		const struct flow_key *key)
+{
+	const struct lb_config *cfg = &w->st->cfg;
+
+	if (!(c->m.msgs & (1u << PKT_MSG_NONCE)) || !cfg->has_auth_key)
+		return false;
+	if (c->m.nonce == auth_nonce(cfg->auth_key, key, c->be))
+		return true;
+	if (cfg->has_auth_key_prev &&
+	    c->m.nonce == auth_nonce(cfg->auth_key_prev, key, c->be)) {
+		w->cnt[LB_CNT_answer_prev_key]++;
+		return true;
+	}
+	return false;
+}
+
 /* A metric answer (125 / 29) from backend c->be of VIP c->vip: match it
  * to the flow's outstanding request, update the score, strip the
  * messages, restore (VIP -> client) and send it on to the client. */
@@ -1052,10 +1139,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == c->be &&
 	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
-		bool has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
-
-		if (v->conf.auth &&
-		    (!has_nonce || c->m.nonce != wv->nonce[c->be])) {
+		if (v->conf.auth && !answer_nonce_ok(w, c, &key)) {
 			w->cnt[LB_CNT_answer_bad_nonce]++;
 		} else {
 			(void)busy_select_update(wv->busy, c->be, c->m.score,
@@ -1104,6 +1188,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	struct flow_key key;
 	struct flow_value fv;
 	enum wire_result r;
+	enum lb_counter why;
 	uint32_t vi, slot, hash, b;
 
 	if (f != SRV6_FUNC_CREATE_STICKINESS &&
@@ -1139,6 +1224,11 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			break;
 	if (b == v->conf.n_backends) {
 		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	why = server_msg_origin(st, frame, c->in_port, &v->be[b]);
+	if (why != LB_CNT_MAX) {
+		drop(w, o, why);
 		return;
 	}
 	addr_of(&client, 6, client_b);
@@ -1326,11 +1416,10 @@ worker_vip_alloc(struct lb_worker *w, uint32_t v)
 	wv->busy = calloc(1, busy_table_memsize(nb));
 	wv->base = calloc(1, baseline_table_memsize(nb));
 	wv->probe = calloc(1, probe_sched_memsize(nb));
-	wv->nonce = calloc(nb, sizeof(*wv->nonce));
 	wv->lat = calloc(nb, sizeof(*wv->lat));
 	wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
 	if (wv->busy == NULL || wv->base == NULL || wv->probe == NULL ||
-	    wv->nonce == NULL || wv->lat == NULL || wv->be_cnt == NULL)
+	    wv->lat == NULL || wv->be_cnt == NULL)
 		return -ENOMEM;
 	if (busy_table_init(wv->busy, nb, &bc) != 0 ||
 	    baseline_table_init(wv->base, nb, 1) != 0 ||
@@ -1471,7 +1560,6 @@ lb_worker_fini(struct lb_worker *w)
 	for (uint32_t v = 0; w->vip != NULL && v < LB_MAX_VIPS; v++) {
 		free(w->vip[v].busy);
 		free(w->vip[v].base);
-		free(w->vip[v].nonce);
 		free(w->vip[v].lat);
 		free(w->vip[v].be_cnt);
 		free(w->vip[v].probe);

@@ -155,6 +155,52 @@ mac(const char *v, uint8_t out[6])
 	return 0;
 }
 
+/* "MAC [MAC ...]": the appliances' MACs (issue 16). */
+static int
+appliance_macs(const char *v, struct agent_config *c)
+{
+	char buf[256], *save = NULL, *tok;
+	uint32_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		if (n == AGENT_MAX_APPLIANCE_MACS ||
+		    mac(tok, c->appliance_mac[n]) != 0)
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	c->n_appliance_macs = n;
+	return 0;
+}
+
+/* "IPV6 [IPV6 ...]": the appliances' lb locators (issue 16). */
+static int
+appliance_locators(const char *v, struct agent_config *c)
+{
+	char buf[512], *save = NULL, *tok;
+	uint32_t n = 0;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		if (n == AGENT_MAX_APPLIANCE_MACS ||
+		    inet_pton(AF_INET6, tok, c->appliance_locator[n]) != 1)
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	c->n_appliance_locators = n;
+	return 0;
+}
+
 static int
 load_general(struct ld *l, const char *sec, const char *k, const char *v)
 {
@@ -385,6 +431,24 @@ agent_config_load(const char *path, struct agent_config *c, char *err,
 						goto out;
 					}
 					c->has_gateway_mac = true;
+				} else if (strcmp(k, "appliance_locator") == 0) {
+					if (appliance_locators(v, c) != 0) {
+						KERR(&l, sec, k, "[wire] "
+						     "appliance_locator: '%s' is "
+						     "not 1..%u IPv6 addresses "
+						     "separated by blanks", v,
+						     AGENT_MAX_APPLIANCE_MACS);
+						goto out;
+					}
+				} else if (strcmp(k, "appliance_mac") == 0) {
+					if (appliance_macs(v, c) != 0) {
+						KERR(&l, sec, k, "[wire] "
+						     "appliance_mac: '%s' is not "
+						     "1..%u MAC addresses "
+						     "separated by blanks", v,
+						     AGENT_MAX_APPLIANCE_MACS);
+						goto out;
+					}
 				} else {
 					KERR(&l, sec, k, "[wire] %s: unknown "
 					     "key", k);

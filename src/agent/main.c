@@ -447,6 +447,7 @@ print_counters(void)
 	emit(f, "busy_errors", busy_errors, false);
 	emit(f, "score", agent_worker_score(&wk), true);
 	emit(f, "connections", wk.connections, true);
+	emit(f, "half_open", wk.half_open, true);
 	emit(f, "flows.live", agent_worker_flows(&wk), true);
 	emit(f, "accept.c", sr_accept_get_c(&wk.accept), true);
 	emit(f, "accept.accepted", wk.accept.n_accepted, false);

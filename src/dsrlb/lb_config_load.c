@@ -11,6 +11,7 @@
 
 #include <rte_cfgfile.h>
 
+#include "dsrlb/auth_key.h"
 #include "dsrlb/busy_select.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
@@ -521,6 +522,23 @@ sec_general(struct ld *l)
 			if (num_key(l, j, 1, 60000, &v))
 				return -1;
 			c->probe_timeout_ns = v * 1000000ull;
+		} else if (strcmp(k, "auth_key") == 0 ||
+			   strcmp(k, "auth_key_previous") == 0) {
+			bool cur = strcmp(k, "auth_key") == 0;
+
+			/* The value is a secret: never repeated in a
+			 * message. */
+			if (auth_key_parse(e->value, cur ? c->auth_key :
+					   c->auth_key_prev) != 0)
+				return EBAD(l, j, "[general] %s: not %u hex "
+					    "digits, or all zero (a 128-bit "
+					    "key: od -An -tx1 -N16 "
+					    "/dev/urandom | tr -d ' \\n')",
+					    k, AUTH_KEY_HEX_LEN);
+			if (cur)
+				c->has_auth_key = true;
+			else
+				c->has_auth_key_prev = true;
 		} else {
 			return EBAD(l, j, "[general] %s: unknown key", k);
 		}
@@ -873,6 +891,7 @@ sec_vip(struct ld *l)
 	v->leg = LB_LEG_ROUTED;
 	v->enc = IP6EXT_ENC_PAPER;
 	v->probe_n = 8;
+	v->auth = true;	/* issue 16: authenticated unless said otherwise */
 	v->quic_lb.nonce_len = 8;   /* a 12-octet CID with a 3-octet ID */
 	sr_accept_conf_default(&v->accept_hint);
 	for (j = 0; j < l->n_ents; j++) {

@@ -90,6 +90,8 @@ ip -n "$CL" route add 10.77.0.100/32 via 10.77.0.11
 txoff "$CL" clv || skip "cannot turn off TX checksum offload"
 txoff "$SRV" agw
 
+# the client namespace plays the appliance: its frames carry the tuple
+CLMAC=$(ip -n "$CL" link show clv | awk '/link\/ether/ {print $2}')
 cat >"$WORK/agent.ini" <<EOF
 [general]
 flow_capacity = 1024
@@ -110,6 +112,7 @@ dev = net_tap0
 
 [wire]
 gateway_mac = 02:00:00:00:77:fe
+appliance_mac = $CLMAC
 
 [vip web]
 address = 10.77.0.100

@@ -55,6 +55,8 @@ dev = net_pcap1
 
 [wire]
 gateway_mac = 02:00:00:00:00:fe
+appliance_mac = 02:00:00:00:00:fe 02:00:00:00:00:fd
+appliance_locator = 2001:db8:ff:: 2001:db8:fe::
 
 [vip web4]
 address = 10.0.0.100
@@ -180,8 +182,10 @@ def dsr4(r):
     r.run("dsr4", CONFIG, s.fi, s.ex, counters={
         "tx_kernel_dsr": 7, "tx_wire_answer": 2, "tx_wire_direct": 4,
         "msgs_stripped": 5, "request_seen": 2, "tuple_restored": 1,
-        "conn_open": 3, "conn_close": 2, "connections": 1,
-        "flow_closed": 2, "busy": 1, "score": 1})
+        "conn_open": 3, "conn_close": 2, "conn_established": 1,
+        # client 3 has only sent its SYN: half-open, not busy (issue 16)
+        "connections": 0, "half_open": 1,
+        "flow_closed": 2, "busy": 0, "score": 0})
 
 
 def dsr6(r):
@@ -391,12 +395,89 @@ def other(r):
         "wire.ERR_NOT_FOUND": 1, "flows.live": 0, "connections": 0})
 
 
+def trust(r):
+    """Issue 16: the agent acts only on frames addressed to it, takes
+    dsrlb messages only from [wire] appliance_mac, and never gives the
+    kernel a tuple no client can have; a client's own metric request
+    makes no answer due."""
+    s = Scn()
+    syn = tcp(40000, 80, "S")
+    # another backend's l2-leg frame, flooded to us: not taken
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW,
+              dmac=mac(0x33)))
+    # a client sends the appliance's messages itself (its own MAC):
+    # a tuple that would rewrite its source, a metric request
+    s.wire(v4(C1, LEG4, syn, [opt155("192.0.2.77", 1234), opt124()],
+              smac=2, dmac=W))
+    s.wire(v4(C1, LEG4, tcp(40000, 80, "A", 1001, 1), [opt124()],
+              smac=2, dmac=K))
+    s.wire(v6(D1, LEG6, syn, [ext27(D1, 40000), ext28()], smac=2, dmac=W))
+    # so the application's reply is not an answer: it goes direct
+    rep = v4(VIP4, C1, tcp(80, 40000, "SA", 7000, 1001), smac=K, dmac=GW)
+    s.app(rep)
+    s.to_wire(rep)
+    # tuples no client can have, even from the appliance (or the second
+    # configured MAC): never handed to the kernel
+    for a, p, sm in (("0.0.0.0", 40000, GW), ("127.0.0.1", 40000, GW),
+                     ("224.0.0.1", 40000, mac(0xfd)), (C1, 0, GW),
+                     ("255.255.255.255", 40000, GW)):
+        s.wire(v4(C1, LEG4, syn, [opt155(a, p)], smac=sm, dmac=W))
+    for a in ("::", "::1", "ff02::1"):
+        s.wire(v6(D1, LEG6, syn, [ext27(a, 40000)], smac=GW, dmac=W))
+    # a 6LB offer from an appliance nobody configured (its lb segment):
+    # not accepted, so no createStickiness ever goes to it
+    segs = ["2001:db8:99::", sid(S1, CA), VIP6]
+    s.wire(v6(D1, segs[1], syn, [srh(segs, 1)], final_dst=VIP6, smac=GW,
+              dmac=W))
+    # the genuine article still works, from either configured MAC
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=mac(0xfd), dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=mac(0xfd), dmac=K))
+    r.run("trust", CONFIG, s.fi, s.ex, counters={
+        "drop_l2_other": 1, "drop_untrusted_mac": 3, "drop_bad_tuple": 8,
+        "drop_untrusted_lb": 1, "hunt_accept": 0,
+        "request_seen": 0, "tx_wire_answer": 0, "tx_wire_direct": 1,
+        "tx_kernel_dsr": 1, "connections": 0, "half_open": 1})
+
+
+def syn_flood(r):
+    """Issue 16: with busy = connections a SYN burst leaves the server's
+    score alone (half-open connections are their own gauge); the one
+    client that completes its handshake counts, and the answer to its
+    request reports 1."""
+    s = Scn()
+    for i in range(50):
+        c = "10.8.0.%d" % (i + 1)
+        syn = tcp(40000, 80, "S")
+        s.wire(v4(c, LEG4, syn, [opt155(c, 40000)], smac=GW, dmac=W))
+        s.to_kernel(v4(c, VIP4, syn, smac=GW, dmac=K))
+    ack = tcp(40000, 80, "A", 1001, 7001)
+    s.wire(v4("10.8.0.1", LEG4, ack, [opt124()], smac=GW, dmac=W))
+    s.to_kernel(v4("10.8.0.1", VIP4, ack, smac=GW, dmac=K))
+    rep = tcp(80, 40000, "PA", 7001, 1001, b"ok")
+    s.app(v4(VIP4, "10.8.0.1", rep, smac=K, dmac=GW))
+    s.to_wire(v4(LEG4, VIP4, rep, [opt155("10.8.0.1", 40000), opt125(1)],
+                 smac=W, dmac=GW))
+    r.run("syn_flood", CONFIG, s.fi, s.ex, counters={
+        "conn_open": 50, "conn_established": 1, "half_open": 49,
+        "connections": 1, "busy": 1, "score": 1, "tx_wire_answer": 1})
+
+
 def bad_configs(r):
     """The agent refuses to start half-configured, naming file:line."""
     import subprocess
     cases = [
         ("no_gateway", CONFIG.replace("gateway_mac = 02:00:00:00:00:fe",
                                       ""), "gateway_mac"),
+        ("no_appliance", CONFIG.replace(
+            "appliance_mac = 02:00:00:00:00:fe 02:00:00:00:00:fd\n", ""),
+         "[wire] appliance_mac is required"),
+        ("bad_locator", CONFIG.replace(
+            "appliance_locator = 2001:db8:ff::",
+            "appliance_locator = 10.0.0.1"),
+         "[wire] appliance_locator: '10.0.0.1 2001:db8:fe::' is not"),
+        ("bad_appliance", CONFIG.replace(
+            "appliance_mac = 02:00:00:00:00:fe", "appliance_mac = 02:00:zz"),
+         "[wire] appliance_mac: '02:00:zz 02:00:00:00:00:fd' is not"),
         ("bad_key", CONFIG.replace("c = 1", "c = 1\nbogus = 2"),
          ":12: [general] bogus: unknown key"),
         ("bad_busy", CONFIG.replace("busy = connections", "busy = cpu"),
@@ -519,7 +600,7 @@ def busy_socket(r):
         print("# " + out.replace("\n", "\n# "))
 
 
-SCENARIOS = {"dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 

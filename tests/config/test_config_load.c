@@ -105,6 +105,10 @@ test_good_full(void **state)
 
 	(void)state;
 	load_ok("good-full.ini", &c);
+	assert_true(c.has_auth_key);
+	assert_false(c.has_auth_key_prev);
+	assert_int_equal(c.auth_key[0], 0x00);
+	assert_int_equal(c.auth_key[15], 0xff);
 	/* [general] */
 	assert_int_equal(c.flow_capacity, 131072);
 	assert_true(c.timeout_new_ns == 4000000000ull);
@@ -201,7 +205,7 @@ test_good_full(void **state)
 	assert_int_equal(v->transport, LB_TRANSPORT_SRV6); /* default */
 	assert_int_equal(v->proto, IPPROTO_NUM_TCP);
 	assert_int_equal(v->leg, LB_LEG_ROUTED);
-	assert_false(v->auth);
+	assert_true(v->auth); /* default since issue 16 */
 	assert_int_equal(v->probe_n, 8);
 	assert_false(v->probe_adaptive);
 	assert_int_equal(v->chash_m, 0);
@@ -299,6 +303,13 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-prefix33.ini", "prefix length 0..32" },
 	{ "bad-gateway-outside.ini", "outside the port's subnet" },
 	{ "bad-dup-vip.ini", "same address, port and proto" },
+	{ "bad-auth-missing.ini", "vip v: auth = yes (the default) needs "
+	  "[general] auth_key (32 hex digits), or set auth = no" },
+	{ "bad-auth-key.ini", "[general] auth_key: not 32 hex digits, or "
+	  "all zero" },
+	{ "bad-auth-zero.ini", "[general] auth_key: not 32 hex digits" },
+	{ "bad-auth-prev-only.ini", "[general] auth_key_previous without "
+	  "auth_key" },
 	{ "bad-hunt-ipv4.ini", "needs an IPv6 VIP" },
 	{ "bad-srv6-no-locator.ini", "backend y: the srv6 transport needs "
 	  "locator" },

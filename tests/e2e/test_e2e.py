@@ -91,6 +91,7 @@ idle_sleep_us = 200
 chash_seed = 0x5eed
 score_max_age_ms = 2000
 probe_timeout_ms = 200
+auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
 
 [srv6]
 lb_sid = 2001:db8:ff::
@@ -172,6 +173,7 @@ dev = net_tap0
 
 [wire]
 gateway_mac = {gw}
+appliance_mac = {amac}
 
 [vip web4]
 address = 198.51.100.10
@@ -318,6 +320,9 @@ class Testbed:
                 self.veth(ns, "e1", "sw", "sw" + name, None, JUMBO)
                 nsx("sw", "ip link set sw%s master brs" % name)
                 gw4, gw6, gwmac = "10.0.0.254", "2001:db8::fe", MAC["rs"]
+                # the appliance's farm port, and the router through which
+                # the other servers pass 6LB offers on
+                amac = "%s %s" % (MAC["farm"], MAC["rs"])
                 plen4 = 24
             else:
                 self.veth(ns, "e1", "r", "rf", None, JUMBO)
@@ -328,6 +333,7 @@ class Testbed:
                 nsx("r", "ip rule add iif rf lookup 100 pref 101")
                 nsx("r", "ip -6 rule add iif rf lookup 100 pref 101")
                 gw4, gw6, gwmac = "10.2.0.254", "2001:db8:2::fe", MAC["rf"]
+                amac = MAC["rf"]   # the routed leg arrives through rf
                 plen4 = 24
             nsx("r", "ip -6 route add %s/64 via %s" % (loc, v6))
             nsx(ns, "ip link set e1 arp off")
@@ -344,7 +350,8 @@ class Testbed:
             sh("%s --shm %s --total %d 0" % (BUSY, shm, WORKERS))
             with open(os.path.join(d, "agent.ini"), "w") as f:
                 f.write(AGENT_INI.format(P=P, name=name, workers=WORKERS,
-                                         loc=loc, gw=gwmac, v4=v4, v6=v6))
+                                         loc=loc, gw=gwmac, v4=v4, v6=v6,
+                                         amac=amac))
             self.agents[name] = self.spawn(
                 ns, "agent-" + name,
                 "%s %s --no-pci -l 0 --file-prefix %sa%s "

@@ -91,6 +91,9 @@ init(void)
 	char err[256];
 
 	lb_config_defaults(&cfg);
+	/* authenticated VIPs need a key (issue 16) */
+	memset(cfg.auth_key, 0x5a, sizeof(cfg.auth_key));
+	cfg.has_auth_key = true;
 	cfg.flow_capacity = 64;
 	cfg.n_ports = 1;
 	strcpy(cfg.port[0].name, "wire");

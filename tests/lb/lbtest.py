@@ -27,6 +27,63 @@ PKT_MSG_COUNTERS_END = ("tx_", "drop_", "handoff", "neigh_consumed",
                         "to_kernel")
 
 
+# [general] auth_key of the tests, and a second one for rotations
+AUTH_KEY = "000102030405060708090a0b0c0d0e0f"
+AUTH_KEY2 = "f0e1d2c3b4a5968778695a4b3c2d1e0f"
+
+
+def siphash24(key, data):
+    """SipHash-2-4 (Aumasson & Bernstein 2012), written independently of
+    lib/policy/auth_key.c to check it."""
+    M = (1 << 64) - 1
+
+    def rotl(x, b):
+        return ((x << b) | (x >> (64 - b))) & M
+
+    def rnd(v):
+        v[0] = (v[0] + v[1]) & M; v[1] = rotl(v[1], 13); v[1] ^= v[0]
+        v[0] = rotl(v[0], 32)
+        v[2] = (v[2] + v[3]) & M; v[3] = rotl(v[3], 16); v[3] ^= v[2]
+        v[0] = (v[0] + v[3]) & M; v[3] = rotl(v[3], 21); v[3] ^= v[0]
+        v[2] = (v[2] + v[1]) & M; v[1] = rotl(v[1], 17); v[1] ^= v[2]
+        v[2] = rotl(v[2], 32)
+
+    k0 = int.from_bytes(key[:8], "little")
+    k1 = int.from_bytes(key[8:], "little")
+    v = [k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d,
+         k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573]
+    tail = len(data) % 8
+    for i in range(0, len(data) - tail, 8):
+        m = int.from_bytes(data[i:i + 8], "little")
+        v[3] ^= m
+        rnd(v)
+        rnd(v)
+        v[0] ^= m
+    b = (len(data) & 0xff) << 56 | int.from_bytes(
+        data[len(data) - tail:] + b"\0" * (8 - tail), "little")
+    v[3] ^= b
+    rnd(v)
+    rnd(v)
+    v[0] ^= b
+    v[2] ^= 0xff
+    for _ in range(4):
+        rnd(v)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
+def auth_nonce(key_hex, client, cport, vip, vport, be, proto=6):
+    """The appliance's nonce of a request to backend index @be."""
+    fam = 6 if ":" in vip else 4
+    a = socket.inet_pton(socket.AF_INET6 if fam == 6 else socket.AF_INET,
+                         client)
+    d = socket.inet_pton(socket.AF_INET6 if fam == 6 else socket.AF_INET,
+                         vip)
+    m = bytes([fam, proto]) + a.ljust(16, b"\0") + d.ljust(16, b"\0") + \
+        struct.pack(">HHI", cport, vport, be)
+    h = siphash24(bytes.fromhex(key_hex), m)
+    return ((h ^ (h >> 32)) & 0xffffffff) | 1
+
+
 def mac(n):
     return "02:00:00:00:00:%02x" % n
 

@@ -8,6 +8,8 @@ set -eu
 dsrlb=$1 memargs=$2 work=$3
 mkdir -p "$work"
 cat >"$work/null.ini" <<'INI'
+[general]
+auth_key = 0123456789abcdef0123456789abcdef
 [port wire]
 dev = net_null0
 role = both

@@ -47,6 +47,7 @@ CONFIG = """
 flow_capacity = 8192
 idle_sleep_us = 200
 chash_seed = 7
+auth_key = 0123456789abcdef0123456789abcdef
 
 [srv6]
 lb_sid = 2001:db8:ff::
@@ -123,6 +124,10 @@ backend add web6 h2 2001:db8::22
 frobnicate
 show flow 10.0.0.2 20003 10.0.0.100 80
 set idle_sleep_us 150
+auth forget
+auth key 0123456789abcdef
+auth key fedcba9876543210fedcba9876543210
+auth forget
 """)
     r = subprocess.run([DSRLB] + memargs() + [
         "--no-pci", "-l", "0", "--log-level=lib.eal:warning",
@@ -157,7 +162,12 @@ set idle_sleep_us 150
         "locator=IPV6",
         "error: unknown command 'frobnicate' (help lists the commands)",
         "idle_sleep_us = 150",
-        "cmdline-file %s: 23 commands, 10 errors" % cmds,
+        "error: auth forget: no previous key",
+        "error: auth key: not 32 hex digits, or all zero",
+        "auth key replaced (the previous one still verifies answers "
+        "until 'auth forget')",
+        "previous auth key forgotten",
+        "cmdline-file %s: 27 commands, 12 errors" % cmds,
     ]:
         check(want in o, "scripted: output has %r" % want)
     # the flow was looked up by its tuple

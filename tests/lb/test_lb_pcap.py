@@ -13,7 +13,8 @@ import sys
 from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
     ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, Raw
 
-from lbtest import (AS, CA, CF, CS, LB_MAC, RMS, RS, Alt, Masked, Runner,
+from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
+                    Alt, Masked, Runner, auth_nonce,
                     ext27, ext28, ext29, mac, opt124, opt125, opt155, sid,
                     srh, v4, v6)
 
@@ -26,6 +27,7 @@ timeout_closing_ms = 10000
 idle_sleep_us = 100
 chash_seed = 7
 score_max_age_ms = 600000
+auth_key = {key}
 
 [srv6]
 lb_sid = 2001:db8:ff::
@@ -56,7 +58,7 @@ ipv6 = 2001:db8::1/64
 
 
 def general(cap=1024, est=300, neigh=""):
-    return GENERAL.format(cap=cap, est=est) + neigh
+    return GENERAL.format(cap=cap, est=est, key=AUTH_KEY) + neigh
 
 
 C1, C2 = "10.0.0.2", "10.0.0.3"
@@ -85,6 +87,7 @@ def dsr4(r):
 address = 10.0.0.100
 port = 80
 mode = dsr-feedback
+auth = no
 probe_every = 2
 backend.s1 = 10.0.0.11
 
@@ -92,18 +95,21 @@ backend.s1 = 10.0.0.11
 address = 10.0.0.101
 port = 80
 mode = dsr-feedback
+auth = no
 backend.s1b = 10.0.0.31
 
 [vip far4]
 address = 10.0.0.102
 port = 80
 mode = dsr-feedback
+auth = no
 backend.far = 10.9.0.11
 
 [vip l2v]
 address = 10.0.0.103
 port = 80
 mode = dsr-feedback
+auth = no
 leg = l2
 backend.s2 = 10.0.0.12
 """
@@ -208,6 +214,7 @@ def dsr6(r):
 address = 2001:db8::100
 port = 80
 mode = dsr-feedback
+auth = no
 probe_every = 2
 backend.s1 = 2001:db8::11
 
@@ -215,6 +222,7 @@ backend.s1 = 2001:db8::11
 address = 2001:db8::101
 port = 80
 mode = dsr-feedback
+auth = no
 encoding = dstopt
 probe_every = 1
 backend.s2 = 2001:db8::12
@@ -275,6 +283,7 @@ def busy(r):
 address = 10.0.0.100
 port = 80
 mode = dsr-feedback
+auth = no
 probe_every = 1
 backend.s1 = 10.0.0.11
 backend.s2 = 10.0.0.12
@@ -313,35 +322,74 @@ backend.s2 = 10.0.0.12
 
 
 def dsr_auth(r):
-    """Authenticated requests: a nonce the answer must echo."""
-    cfg = general() + """
+    """Authenticated requests (the default): a nonce keyed with
+    [general] auth_key that the answer must echo; during a rotation the
+    previous key still verifies answers (issue 16)."""
+    cfg = general().replace("auth_key = %s\n" % AUTH_KEY,
+                            "auth_key = %s\nauth_key_previous = %s\n" %
+                            (AUTH_KEY2, AUTH_KEY)) + """
 [vip web4]
 address = 10.0.0.100
 port = 80
 mode = dsr-feedback
-auth = yes
 probe_every = 1
 backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 1
+backend.s1 = 2001:db8::11
 """
     t = Clock()
-    syn = tcp(40000, 80, "S")
-    fi = [(t(), v4(C1, VIP4, syn, smac=2))]
-    out = v4(C1, S1, syn, [opt155(C1, 40000), opt124(0)], smac=LB_MAC,
-             dmac=mac(0x11))
-    # the nonce sits in the last 4 option bytes: Ethernet 14 + IP 20 +
-    # 155 (8) + 124's kind, length and reserved (4)
-    ex = [Masked(out, [(14 + 20 + 8 + 4, 4), (14 + 10, 2)])]
-    ans = tcp(80, 40000, "SA", 9000, 1001)
-    # an answer without the nonce, one with a wrong nonce: ignored
-    fi.append((t(), v4(S1, VIP4, ans, [opt155(C1, 40000), opt125(1)],
+    fi, ex = [], []
+
+    def request(p):
+        syn = tcp(p, 80, "S")
+        fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+        ex.append(v4(C1, S1, syn, [opt155(C1, p), opt124(
+            auth_nonce(AUTH_KEY2, C1, p, VIP4, 80, 0))], smac=LB_MAC,
+            dmac=mac(0x11)))
+
+    def answer(p, nonce):
+        a = tcp(80, p, "SA", 9000, 1001)
+        fi.append((t(), v4(S1, VIP4, a, [opt155(C1, p)] + (
+            [opt125(3)] if nonce is None else [opt125(3, nonce)]),
+            smac=0x11)))
+        ex.append(v4(VIP4, C1, a, smac=LB_MAC, dmac=mac(2)))
+
+    # IPv4: the request carries the nonce of the current key; without
+    # the nonce, with a wrong one, with another flow's: ignored, forwarded
+    request(40000)
+    answer(40000, None)
+    answer(40000, 0x12345678)
+    answer(40000, auth_nonce(AUTH_KEY2, C1, 40001, VIP4, 80, 0))
+    # the right one (current key)
+    answer(40000, auth_nonce(AUTH_KEY2, C1, 40000, VIP4, 80, 0))
+    # the previous key's nonce (a request sent before the rotation)
+    request(40001)
+    answer(40001, auth_nonce(AUTH_KEY, C1, 40001, VIP4, 80, 0))
+    # a key nobody configured
+    request(40002)
+    answer(40002, auth_nonce("11" * 16, C1, 40002, VIP4, 80, 0))
+    # IPv6 (header 28 / 29 with the nonce)
+    c6, s6, vip6 = "2001:db8::2", "2001:db8::11", "2001:db8::100"
+    syn = tcp(41000, 80, "S")
+    n6 = auth_nonce(AUTH_KEY2, c6, 41000, vip6, 80, 0)
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(v6(c6, s6, syn, [ext27(c6, 41000), ext28(n6)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    a6 = tcp(80, 41000, "SA", 9000, 1001)
+    fi.append((t(), v6(s6, vip6, a6, [ext27(c6, 41000), ext29(4, n6 ^ 2)],
                        smac=0x11)))
-    fi.append((t(), v4(S1, VIP4, ans,
-                       [opt155(C1, 40000), opt125(1, 0x12345678)],
+    fi.append((t(), v6(s6, vip6, a6, [ext27(c6, 41000), ext29(4, n6)],
                        smac=0x11)))
-    ex += [v4(VIP4, C1, ans, smac=LB_MAC, dmac=mac(2))] * 2
-    r.run("dsr_auth", cfg, fi, ex, {"answer_bad_nonce": 2,
-                                    "answer_accepted": 0,
-                                    "probe_sent": 1})
+    ex += [v6(vip6, c6, a6, smac=LB_MAC, dmac=mac(2))] * 2
+    r.run("dsr_auth", cfg, fi, ex, {"answer_bad_nonce": 5,
+                                    "answer_accepted": 3,
+                                    "answer_prev_key": 1,
+                                    "probe_sent": 4})
 
 
 def hunt(r):
@@ -459,6 +507,7 @@ def baselines(r):
 address = 10.0.0.110
 port = 80
 mode = maglev
+auth = no
 backend.s1 = 10.0.0.11
 backend.s2 = 10.0.0.12
 
@@ -466,6 +515,7 @@ backend.s2 = 10.0.0.12
 address = 10.0.0.111
 port = 80
 mode = round-robin
+auth = no
 backend.s1 = 10.0.0.21
 backend.s2 = 10.0.0.22
 
@@ -473,6 +523,7 @@ backend.s2 = 10.0.0.22
 address = 10.0.0.112
 port = 80
 mode = random
+auth = no
 backend.s1 = 10.0.0.31
 backend.s2 = 10.0.0.32
 
@@ -480,6 +531,7 @@ backend.s2 = 10.0.0.32
 address = 10.0.0.113
 port = 80
 mode = latency-feedback
+auth = no
 backend.s1 = 10.0.0.41
 backend.s2 = 10.0.0.42
 
@@ -487,6 +539,7 @@ backend.s2 = 10.0.0.42
 address = 2001:db8::120
 port = 80
 mode = maglev
+auth = no
 transport = srv6
 backend.s1 = 2001:db8::21 locator=2001:db8:a1::
 backend.s2 = 2001:db8::22 locator=2001:db8:a2::
@@ -832,10 +885,8 @@ backend.s1 = 2001:db8::11
         "wire.ERR_IP6EXT_FORMAT": 1})
 
 
-def ports(r):
-    """Trust by port role: feedback and stickiness only from the server
-    side, client traffic only from the client side."""
-    cfg = general().replace("""[port wire]
+def ports_config():
+    return general().replace("""[port wire]
 dev = net_pcap0
 role = both
 ipv4 = 10.0.0.1/24
@@ -852,7 +903,13 @@ role = server
 ipv4 = 10.0.0.1/24
 ipv6 = 2001:db8::1/64
 """).replace("[neighbours]\n", "[neighbours]\n192.0.2.7 = 02:00:00:00:00:07\n"
-             "2001:db8:c::7 = 02:00:00:00:00:07\n") + """
+             "2001:db8:c::7 = 02:00:00:00:00:07\n")
+
+
+def ports(r):
+    """Trust by port role: feedback and stickiness only from the server
+    side, client traffic only from the client side."""
+    cfg = ports_config() + """
 [vip web4]
 address = 192.0.2.100
 port = 80
@@ -877,6 +934,39 @@ backend.s1 = 10.0.0.11
     r.run("ports", cfg.replace("LB_MAC", LB_MAC), {0: lan, 1: srv}, exp, {
         "tx_backend": 1, "drop_forged": 1, "drop_wrong_port": 1,
         "drop_server_plain": 1})
+
+
+def server_router(r):
+    """Two-armed: on a server-only port a backend's answer may also come
+    through a router of that side (a static route's next hop: servers
+    send towards the VIP through their default router), never from any
+    other host of the segment (issue 16)."""
+    cfg = ports_config() + """
+[vip web4]
+address = 192.0.2.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.s1 = 10.0.0.11
+"""
+    c, vip, srv_mac = "192.0.2.7", "192.0.2.100", "02:70:63:61:70:01"
+    syn = tcp(40000, 80, "S")
+    sa = tcp(80, 40000, "SA", 9000, 1001)
+    ack = tcp(40000, 80, "A", 1001, 9001)
+    lan = [(1.0, v4(c, vip, syn, smac=7)), (1.3, v4(c, vip, ack, smac=7))]
+    srv = [  # from another host of the server segment: refused
+           (1.1, v4(S1, vip, sa, [opt155(c, 40000), opt125(1)], smac=0x99,
+                    dmac=srv_mac)),
+           # through router 10.0.0.254 (static route next hop): taken
+           (1.2, v4(S1, vip, sa, [opt155(c, 40000), opt125(5)], smac=0xfe,
+                    dmac=srv_mac))]
+    exp = {0: [v4(vip, c, sa, smac=LB_MAC, dmac=mac(7))],
+           1: [v4(c, S1, syn, [opt155(c, 40000), opt124()], smac=srv_mac,
+                  dmac=mac(0x11)),
+               v4(c, S1, ack, [opt124()], smac=srv_mac, dmac=mac(0x11))]}
+    r.run("server_router", cfg, {0: lan, 1: srv}, exp, {
+        "drop_forged_mac": 1, "answer_accepted": 1})
 
 
 def resolve(r):
@@ -967,8 +1057,90 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
-SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic, baselines,
-             expiry_and_flood,
+def spoof(r):
+    """Issue 16: a client of the one-armed default configuration forges
+    answers with a backend's source address, its own tuple and score
+    65535, from its own MAC; a server message must come from the port
+    and the next-hop MAC of the backend it claims (l2 leg: the backend,
+    routed leg: its router), or it is dropped and counted by reason."""
+    cfg = general() + """
+[port side]
+dev = net_pcap1
+role = both
+ipv4 = 10.1.0.1/24
+
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.s1 = 10.0.0.11
+
+[vip far4]
+address = 10.0.0.102
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.far = 10.9.0.11
+
+[vip dark4]
+address = 10.0.0.104
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s3 = 10.0.0.13
+
+[vip hunt6]
+address = 2001:db8::200
+port = 80
+mode = hunt
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+"""
+    t = Clock()
+    fi, ex = [], []
+    side = [(1.5, v4(S1, VIP4, tcp(80, 40001, "SA", 9000, 1001),
+                     [opt155(C1, 40001), opt125(65535)], smac=0x11,
+                     dmac="02:70:63:61:70:01"))]
+    sa = tcp(80, 40000, "SA", 9000, 1001)
+    for vip, be, nh, legit in ((VIP4, S1, 0x11, 7), ("10.0.0.102",
+                                                      "10.9.0.11", 0xfe, 8)):
+        syn = tcp(40000, 80, "S")
+        fi.append((t(), v4(C1, vip, syn, smac=2)))
+        ex.append(v4(C1, S1 if vip == VIP4 else be, syn,
+                     [opt155(C1, 40000), opt124()], smac=LB_MAC,
+                     dmac=mac(nh)))
+        # the attack: three answers from the client's own MAC
+        for _ in range(3):
+            fi.append((t(), v4(be, vip, sa,
+                               [opt155(C1, 40000), opt125(65535)],
+                               smac=2)))
+        # the backend's MAC where its router's is expected (routed), or
+        # another host's: refused as well
+        fi.append((t(), v4(be, vip, sa, [opt155(C1, 40000),
+                                         opt125(65535)],
+                           smac=0x11 if nh == 0xfe else 0x12)))
+        # the real answer still counts
+        fi.append((t(), v4(be, vip, sa, [opt155(C1, 40000),
+                                         opt125(legit)], smac=nh)))
+        ex.append(v4(vip, C1, sa, smac=LB_MAC, dmac=mac(2)))
+    # a backend whose next hop is unresolved cannot be vouched for
+    fi.append((t(), v4("10.0.0.13", "10.0.0.104", sa,
+                       [opt155(C1, 40000), opt125(1)], smac=0x13)))
+    # createStickiness with s1's locator from a client's MAC
+    c6, vip6, lb = "2001:db8::2", "2001:db8::200", "2001:db8:ff::"
+    segs = ["2001:db8:a1::", sid(lb, CS), c6]
+    fi.append((t(), v6(vip6, segs[1], tcp(80, 50000, "SA", 1, 1),
+                       [srh(segs)], final_dst=c6, smac=2)))
+    _, st = r.run("spoof", cfg, {0: fi, 1: side}, {0: ex, 1: []}, {
+        "answer_accepted": 2, "answer_unsolicited": 0, "drop_forged_mac": 9,
+        "drop_forged_port": 1, "drop_forged_nh": 1, "stick_create": 0})
+
+
+SCENARIOS = [spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
+             baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 

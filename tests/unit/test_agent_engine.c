@@ -210,6 +210,8 @@ setup_cfg(enum agent_busy_source src, uint32_t c)
 	snprintf(cfg.port[1].dev, sizeof(cfg.port[1].dev), "k");
 	memcpy(cfg.gateway_mac, MAC_GW, 6);
 	cfg.has_gateway_mac = true;
+	memcpy(cfg.appliance_mac[0], MAC_GW, 6);
+	cfg.n_appliance_macs = 1;
 	vip("web4", "10.0.0.100", "10.0.0.11");
 	vip("l2v4", "10.0.0.103", NULL);
 	vip("web6", "2001:db8::100", "2001:db8::11");
@@ -270,6 +272,93 @@ expect(struct agent_out o, enum agent_action a, uint8_t port,
 
 /* ---- DSR --------------------------------------------------------------------- */
 
+/* Issue 16: the wire side's trust rules, each counted. */
+static void
+test_trust(void **state)
+{
+	static const uint8_t other[6] = { 2, 0, 0, 0, 0, 0x33 };
+	static const char *const bad4[] = { "0.0.0.0", "127.0.0.1",
+					    "239.1.2.3", "255.255.255.255" };
+	struct pkt p;
+	struct agent_out o;
+	uint8_t a[16];
+
+	(void)state;
+	/* flooded: for another host's MAC */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+	memcpy(pkt_buf_data(&p.pb), other, 6);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_l2_other);
+	/* a client's own metric request: no answer due */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+	memcpy(pkt_buf_data(&p.pb) + 6, other, 6);
+	assert_int_equal(ipv4opt_insert_request(&p.pb, 14, 0, false, 0),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_untrusted_mac);
+	assert_int_equal(wk.cnt[AGENT_CNT_request_seen], 0);
+	assert_int_equal(agent_worker_flows(&wk), 0);
+	/* tuples no client can have, from the appliance itself */
+	for (unsigned int i = 0; i < 5; i++) {
+		a4(a, i < 4 ? bad4[i] : "10.0.0.2");
+		mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN,
+		   NULL);
+		assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0,
+			load_be32(a), i < 4 ? 40000 : 0), WIRE_OK);
+		o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+		expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_bad_tuple);
+	}
+	assert_int_equal(wk.connections + wk.half_open, 0);
+	/* a plain frame with no message is not the appliance's concern:
+	 * SSH to the server's own address from anywhere */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 22, TCP_FLAG_SYN, NULL);
+	memcpy(pkt_buf_data(&p.pb) + 6, other, 6);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_pass);
+}
+
+/* Issue 16: a SYN burst makes no server look busy under busy =
+ * connections; half-open connections have their own gauge. */
+static void
+test_syn_burst(void **state)
+{
+	char c[32];
+	struct pkt p;
+	struct agent_out o;
+
+	(void)state;
+	for (unsigned int i = 0; i < 40; i++) {
+		snprintf(c, sizeof(c), "10.9.%u.%u", i / 200, 1 + i % 200);
+		mk(&p, 4, c, "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+		o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+		expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL,
+		       AGENT_CNT_tx_kernel_dsr);
+	}
+	assert_int_equal(wk.half_open, 40);
+	assert_int_equal(wk.connections, 0);
+	assert_int_equal(agent_worker_busy(&wk), 0);
+	assert_int_equal(agent_worker_score(&wk), 0);
+	/* three clients finish the handshake: three connections */
+	for (unsigned int i = 0; i < 3; i++) {
+		snprintf(c, sizeof(c), "10.9.0.%u", 1 + i);
+		mk(&p, 4, c, "10.0.0.11", 40000, 80, TCP_FLAG_ACK, NULL);
+		(void)run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	}
+	assert_int_equal(wk.connections, 3);
+	assert_int_equal(wk.half_open, 37);
+	assert_int_equal(agent_worker_busy(&wk), 3);
+	assert_int_equal(wk.cnt[AGENT_CNT_conn_established], 3);
+	/* the half-open ones expire with timeout_new, the others stay */
+	agent_worker_maintain(&wk, 2 * SEC + cfg.timeout_new_ns + 1, 1u << 20);
+	assert_int_equal(wk.half_open, 0);
+	assert_int_equal(wk.connections, 3);
+	/* FIN ends an established one */
+	mk(&p, 4, "10.9.0.1", "10.0.0.11", 40000, 80,
+	   TCP_FLAG_FIN | TCP_FLAG_ACK, NULL);
+	(void)run(&p, AGENT_PORT_WIRE, 3 * SEC);
+	assert_int_equal(wk.connections, 2);
+}
+
 static void
 test_dsr4(void **state)
 {
@@ -293,7 +382,7 @@ test_dsr4(void **state)
 	assert_memory_equal(pkt_buf_data(&p.pb), MAC_K, 6);
 	assert_int_equal(p.pb.len, 14 + 40);
 	assert_csums(&p);
-	assert_int_equal(wk.connections, 1);
+	assert_int_equal(wk.connections + wk.half_open, 1);
 	assert_int_equal(agent_worker_flows(&wk), 1);
 
 	/* Request with nonce. */
@@ -349,7 +438,7 @@ test_dsr4(void **state)
 	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80,
 	   TCP_FLAG_FIN | TCP_FLAG_ACK, NULL);
 	run(&p, AGENT_PORT_WIRE, 5 * SEC);
-	assert_int_equal(wk.connections, 0);
+	assert_int_equal(wk.connections + wk.half_open, 0);
 	assert_int_equal(agent_worker_flows(&wk), 0);
 	assert_int_equal(wk.cnt[AGENT_CNT_conn_open], 1);
 	assert_int_equal(wk.cnt[AGENT_CNT_conn_close], 1);
@@ -429,7 +518,7 @@ dsr6_enc(enum ip6ext_encoding enc)
 	assert_int_equal(p.pb.len, 14 + 60);
 	assert_addr(m.dst, 6, "2001:db8::100");
 	assert_csums(&p);
-	assert_int_equal(wk.connections, 1);
+	assert_int_equal(wk.connections + wk.half_open, 1);
 
 	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40000,
 	   TCP_FLAG_SYN | TCP_FLAG_ACK, NULL);
@@ -444,7 +533,8 @@ dsr6_enc(enum ip6ext_encoding enc)
 			 enc == IP6EXT_ENC_DSTOPT);
 	assert_memory_equal(m.client_addr, c, 16);
 	assert_int_equal(m.client_port, 40000);
-	assert_int_equal(m.score, 1);
+	/* only a SYN seen: half-open, not busy (issue 16) */
+	assert_int_equal(m.score, 0);
 	assert_int_equal(m.nonce, 77);
 	assert_csums(&p);
 
@@ -453,7 +543,7 @@ dsr6_enc(enum ip6ext_encoding enc)
 	   NULL);
 	o = run(&p, AGENT_PORT_KERNEL, SEC);
 	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_direct);
-	assert_int_equal(wk.connections, 0);
+	assert_int_equal(wk.connections + wk.half_open, 0);
 	assert_int_equal(agent_worker_flows(&wk), 0);
 }
 
@@ -576,7 +666,7 @@ test_hunt_table3(void **state)
 	assert_int_equal(f->state, AGENT_FLOW_WAIT);
 	a6(lb, LB);
 	assert_memory_equal(f->lb, lb, 16);
-	assert_int_equal(wk.connections, 1);
+	assert_int_equal(wk.connections + wk.half_open, 1);
 	assert_int_equal(wk.cnt[AGENT_CNT_hunt_accept], 1);
 
 	/* WAIT, data from app -> lb::createStickiness. */
@@ -595,7 +685,7 @@ test_hunt_table3(void **state)
 	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_hunt);
 	assert_int_equal(flow_of(C, 40000, SEC)->state, AGENT_FLOW_WAIT);
 	assert_int_equal(wk.cnt[AGENT_CNT_hunt_again], 1);
-	assert_int_equal(wk.connections, 1);
+	assert_int_equal(wk.connections + wk.half_open, 1);
 
 	/* WAIT, ackStickiness -> DIRECT. */
 	mk(&p, 6, C, "2001:db8::100", 40000, 80, TCP_FLAG_ACK, NULL);
@@ -648,7 +738,7 @@ test_hunt_table3(void **state)
 	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
 	       AGENT_CNT_tx_wire_stick_remove);
 	assert_stick(&p, LB2, SRV6_FUNC_REMOVE_STICKINESS, C);
-	assert_int_equal(wk.connections, 0);
+	assert_int_equal(wk.connections + wk.half_open, 0);
 	assert_int_equal(flow_of(C, 40000, 3 * SEC)->state,
 			 AGENT_FLOW_CLOSING);
 	mk(&p, 6, "2001:db8::100", C, 80, 40000, TCP_FLAG_ACK, NULL);
@@ -846,7 +936,7 @@ test_malformed(void **state)
 		run(&q, AGENT_PORT_WIRE, SEC);
 		run(&q, AGENT_PORT_KERNEL, SEC);
 	}
-	assert_int_equal(wk.connections, 0);
+	assert_int_equal(wk.connections + wk.half_open, 0);
 }
 
 /* Random corruption of valid frames of every kind, into both ports:
@@ -926,7 +1016,7 @@ test_flow_table(void **state)
 		       AGENT_CNT_tx_kernel_dsr);
 	}
 	assert_int_equal(agent_worker_flows(&wk), 64);
-	assert_int_equal(wk.connections, 64);
+	assert_int_equal(wk.connections + wk.half_open, 64);
 	assert_int_equal(wk.cnt[AGENT_CNT_flow_table_full], 16);
 	/* Close every other one; the rest are all still found. */
 	for (int i = 0; i < 64; i += 2) {
@@ -935,7 +1025,7 @@ test_flow_table(void **state)
 		run(&p, AGENT_PORT_WIRE, SEC);
 	}
 	assert_int_equal(agent_worker_flows(&wk), 32);
-	assert_int_equal(wk.connections, 32);
+	assert_int_equal(wk.connections + wk.half_open, 32);
 	for (int i = 1; i < 64; i += 2) {
 		uint8_t c[16], v[16];
 
@@ -949,7 +1039,7 @@ test_flow_table(void **state)
 	 * their connections are no longer counted. */
 	agent_worker_maintain(&wk, 7 * SEC, 4096);
 	assert_int_equal(agent_worker_flows(&wk), 0);
-	assert_int_equal(wk.connections, 0);
+	assert_int_equal(wk.connections + wk.half_open, 0);
 	assert_int_equal(wk.cnt[AGENT_CNT_flow_expired], 32);
 }
 
@@ -981,6 +1071,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syn_burst, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4_l2_and_nat, setup,
 						teardown),

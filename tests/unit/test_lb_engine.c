@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "dsrlb/auth_key.h"
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/ipv4opt.h"
@@ -85,6 +86,10 @@ setup(void **state)
 	v->policy = LB_POLICY_BUSY;
 	v->auth = true;
 	v->probe_n = 1;
+	/* the authenticated mode needs a key (issue 16) */
+	for (int i = 0; i < 16; i++)
+		f->cfg.auth_key[i] = (uint8_t)(0xa0 + i);
+	f->cfg.has_auth_key = true;
 	v->n_backends = 1;
 	strcpy(v->backend[0].name, "s1");
 	addr4(&v->backend[0].addr, 10, 0, 0, 11);
@@ -185,6 +190,13 @@ test_auth_nonce_echoed(void **state)
 	assert_memory_equal(m.dst, S1, 4);
 	nonce = m.nonce;
 	assert_int_not_equal(nonce, 0);
+	/* the keyed nonce of the flow (client -> VIP) and backend 0 */
+	{
+		struct flow_key k;
+
+		flow_key_ipv4(&k, C1, VIP, 40000, 80, IPPROTO_NUM_TCP);
+		assert_int_equal(nonce, auth_nonce(f->cfg.auth_key, &k, 0));
+	}
 	/* a wrong nonce is ignored (the reply still goes to the client) */
 	answer(f, 3, nonce ^ 1);
 	o = run1(f, 2000000);
