@@ -55,6 +55,7 @@ LBS = {
 
 LB_INI = """
 [general]
+auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
 flow_capacity = 65536
 idle_sleep_us = 200
 chash_seed = 0x5eed
