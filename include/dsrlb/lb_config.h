@@ -143,6 +143,8 @@ struct lb_config {
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */
 	uint64_t probe_timeout_ns;  /**< probe_conf.timeout_ns */
+	struct lb_addr metrics_addr;/**< Prometheus endpoint (metrics.c) */
+	uint16_t metrics_port;      /**< 0: no metrics endpoint */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

@@ -39,6 +39,7 @@
 #include "dsrlb/wire.h"
 #include "console.h"
 #include "lb_config_load.h"
+#include "metrics.h"
 
 #define BURST           32
 #define RX_DESC         1024
@@ -519,6 +520,15 @@ worker_main(void *arg)
 	return 0;
 }
 
+/* The driver's own drops of worker @p i, for metrics.c. */
+static void
+worker_drops(unsigned int i, struct metrics_worker_drops *d)
+{
+	d->tx_queue_full = wk[i]->tx_full;
+	d->handoff_ring_full = wk[i]->handoff_full;
+	d->chained = wk[i]->chained;
+}
+
 /* ---- counters ----------------------------------------------------------------- */
 
 static void
@@ -843,7 +853,15 @@ main(int argc, char **argv)
 			.socket_path = opt.ctl_socket,
 		};
 
-		if (console_start(&d, &co) != 0)
+		struct metrics_driver md = {
+			.cfg = &cfg, .state = &state, .w = w_list,
+			.w_lcore = w_lcore, .n_w = n_workers,
+			.port_id = port_id, .now_ns = data_now_ns,
+			.lock = console_lock, .unlock = console_unlock,
+			.worker_drops = worker_drops,
+		};
+
+		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0)
 			rte_exit(EXIT_FAILURE, "control plane refused to "
 				 "start, nothing started\n");
 	}
@@ -894,6 +912,7 @@ main(int argc, char **argv)
 	 * hand-off rings, print the counters, give everything back, check
 	 * the pools. */
 	quit = true;
+	metrics_stop();
 	console_stop();
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
 		(void)rte_eth_dev_stop(port_id[p]);
