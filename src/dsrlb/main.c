@@ -33,6 +33,7 @@
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
+#include "../common/service.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
@@ -866,6 +867,13 @@ main(int argc, char **argv)
 				 "start, nothing started\n");
 	}
 
+	{
+		char status[96];
+
+		snprintf(status, sizeof(status), "%u ports, %u VIPs, %u "
+			 "workers", cfg.n_ports, state->n_vips, n_workers);
+		service_ready(status, clock_tsc_ns());
+	}
 	if (rte_lcore_count() > 1) {
 		for (uint16_t i = 0; i < n_workers; i++)
 			rte_eal_remote_launch(worker_main, wk[i], wk[i]->lcore);
@@ -874,6 +882,7 @@ main(int argc, char **argv)
 		while (!quit) {
 			uint64_t newest = 0;
 
+			service_watchdog(clock_tsc_ns());
 			for (uint16_t i = 0; i < n_workers; i++)
 				if (wk[i]->last_rx_tsc > newest)
 					newest = wk[i]->last_rx_tsc;
@@ -892,6 +901,7 @@ main(int argc, char **argv)
 			uint32_t idle = 0;
 
 			while (!quit) {
+				service_watchdog(clock_tsc_ns());
 				if (worker_poll(c) != 0) {
 					idle = 0;
 					continue;
@@ -912,6 +922,7 @@ main(int argc, char **argv)
 	 * hand-off rings, print the counters, give everything back, check
 	 * the pools. */
 	quit = true;
+	service_stopping();
 	metrics_stop();
 	console_stop();
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
