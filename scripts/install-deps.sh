@@ -12,7 +12,8 @@ fi
 
 PKGS="build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
-	libmicrohttpd-dev libsystemd-dev prometheus
+	libmicrohttpd-dev libsystemd-dev prometheus systemd
+	dpkg-dev debhelper lintian fakeroot
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps"
