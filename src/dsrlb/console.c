@@ -36,6 +36,7 @@
 
 #include "console.h"
 #include "log.h"
+#include "reload.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_ctl.h"
 #include "dsrlb/lb_latency.h"
@@ -342,7 +343,8 @@ run_line(const char *line, struct lb_ctl_out *o, bool session,
 	pthread_mutex_lock(&lock);
 	env.now_ns = drv.now_ns();
 	env.quit = session ? NULL : do_quit;
-	rc = lb_ctl_exec(&env, line, &to);
+	rc = reload_is_cmd(line) ? reload_run(&env, copts.config_path, &to) :
+				   lb_ctl_exec(&env, line, &to);
 	pthread_mutex_unlock(&lock);
 	log_change_end(&lc, who, line, rc);
 	return rc;
@@ -806,6 +808,11 @@ thread_main(void *arg)
 			}
 		}
 		socket_poll(term != NULL ? 1 : 5);
+		if (atomic_exchange(&reload_requested, false)) {
+			struct lb_ctl_out o = { out_stdout, NULL };
+
+			(void)run_line("reload", &o, false, "SIGHUP");
+		}
 		if (lat.n > 0 && ns - last_lat >= LAT_PERIOD_NS) {
 			struct lb_state *st;
 

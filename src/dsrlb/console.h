@@ -36,6 +36,7 @@ struct console_opts {
 	bool interactive;               /* -i: console on the terminal */
 	const char *cmdline_file;       /* run at start */
 	const char *socket_path;        /* NULL: no control socket */
+	const char *config_path;        /* re-read by reload / SIGHUP */
 };
 
 /** Published state generation; workers adopt when theirs differs. */

@@ -41,6 +41,7 @@
 #include "console.h"
 #include "lb_config_load.h"
 #include "metrics.h"
+#include "reload.h"
 
 #define BURST           32
 #define RX_DESC         1024
@@ -107,6 +108,14 @@ on_signal(int sig)
 {
 	(void)sig;
 	quit = true;
+}
+
+/* SIGHUP: the control thread re-reads the configuration (reload.c). */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	atomic_store(&reload_requested, true);
 }
 
 static void
@@ -809,6 +818,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	printf("dsrlb: %u port%s, %u VIP%s, %u worker%s, clock %s\n",
 	       cfg.n_ports, cfg.n_ports == 1 ? "" : "s", state->n_vips,
 	       state->n_vips == 1 ? "" : "s", n_workers,
@@ -852,6 +862,7 @@ main(int argc, char **argv)
 			.interactive = opt.interactive,
 			.cmdline_file = opt.cmdline_file,
 			.socket_path = opt.ctl_socket,
+			.config_path = opt.config,
 		};
 
 		struct metrics_driver md = {

@@ -141,7 +141,7 @@ def running():
     flows_pcap(inp, 100)
     sock = os.path.join(d, "ctl.sock")
     prefix = "dsrlbops%d" % os.getpid()
-    mem = [a for a in memargs(512) if a not in ("--no-shconf",)]
+    mem = [a for a in memargs(128) if a not in ("--no-shconf",)]
     logpath = os.path.join(d, "log")
     log = open(logpath, "w")
     p = subprocess.Popen([DSRLB] + mem + [
@@ -309,7 +309,117 @@ def scripted_and_refused():
           r.stdout[-1000:] + r.stderr[-1000:])
 
 
+def backends(sock, vip):
+    rc, out = ctl(sock, "show backends", vip)
+    p = {}
+    for line in out.splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 8:
+            p[f[0]] = (f[3], int(f[6]), int(f[7]))   # state, flows, pkts
+    return p
+
+
+def reload_live():
+    """SIGHUP and reload apply only the difference; pinned flows stay."""
+    d = os.path.join(WORK, "reload")
+    os.makedirs(d, exist_ok=True)
+    cfg = os.path.join(d, "dsrlb.ini")
+    base = CONFIG.format(metrics="")
+    with open(cfg, "w") as f:
+        f.write(base)
+    inp = os.path.join(d, "in.pcap")
+    flows_pcap(inp, 100)
+    sock = os.path.join(d, "ctl.sock")
+    prefix = "dsrlbrl%d" % os.getpid()
+    mem = [a for a in memargs(128) if a not in ("--no-shconf",)]
+    logpath = os.path.join(d, "log")
+    log = open(logpath, "w")
+    p = subprocess.Popen([DSRLB] + mem + [
+        "--file-prefix", prefix, "--no-pci", "-l", "0",
+        "--log-level=lib.eal:warning",
+        "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1,tx_pcap=/dev/null" %
+        inp, "--", "--config", cfg, "--ctl-socket", sock],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        rc, out = ctl(sock, "reload")
+        check(rc == 0 and "no change" in out, "reload: same file, no change",
+              out)
+        # s2 gone, s3 new, s1 weight 3, a new VIP
+        with open(cfg, "w") as f:
+            f.write(base.replace("backend.s1 = 10.0.0.11\n"
+                                 "backend.s2 = 10.0.0.12\n",
+                                 "backend.s1 = 10.0.0.11 weight=3\n"
+                                 "backend.s3 = 10.0.0.13\n") +
+                    "\n[vip web]\naddress = 10.0.0.101\nport = 8080\n"
+                    "mode = maglev\nprobe_every = 0\n"
+                    "backend.w1 = 10.0.0.11\n")
+        before = backends(sock, "mg")
+        p.send_signal(1)   # SIGHUP
+        time.sleep(1.0)
+        mid = backends(sock, "mg")
+        time.sleep(0.5)
+        after = backends(sock, "mg")
+        rc, vips = ctl(sock, "show vips")
+        check(set(after) == {"s1", "s2", "s3"} and
+              after["s1"][0] == "active" and after["s2"][0] == "removed" and
+              after["s3"][0] == "active",
+              "SIGHUP: s2 removed, s3 added", "%s -> %s" % (before, after))
+        check("web" in vips, "SIGHUP: the new VIP web runs", vips)
+        check(after["s3"][2] == 0 and after["s1"][2] > mid["s1"][2] and
+              after["s1"][1] == before["s1"][1] and
+              after["s2"][2] > mid["s2"][2],
+              "SIGHUP: pinned flows untouched (s1 keeps its flows, the "
+              "removed s2's go on, s3 gets none of them)", "%s -> %s -> %s" % (before, mid, after))
+        rc, out = ctl(sock, "show backends mg")
+        s1 = [ln.split() for ln in out.splitlines() if ln.split()[:1] ==
+              ["s1"]]
+        check(s1 and s1[0][2] == "3", "SIGHUP: s1's new weight 3", out)
+        # a bad file: refused with file:line, nothing changes
+        good = open(cfg).read()
+        with open(cfg, "w") as f:
+            f.write(good.replace("port = 8080\nmode = maglev\nprobe_every = 0"
+                                 "\nbackend.w1",
+                                 "port = 8080\nmode = maglev\nprobe_every = "
+                                 "zero\nbackend.w1"))
+        line = 1 + good.split("\n").index("probe_every = 0",
+                                          good.split("\n").index(
+                                              "[vip web]"))
+        rc, out = ctl(sock, "reload")
+        check(rc == 1 and ("%s:%d:" % (cfg, line)) in out and
+              "nothing changed" in out,
+              "reload: a bad file is refused with file:line", out)
+        with open(cfg, "w") as f:
+            f.write(good.replace("[port wire]\n", "[port wire]\nmtu = 1400\n"))
+        rc, out = ctl(sock, "reload")
+        check(rc == 1 and "the ports changed, which needs a restart" in out,
+              "reload: a port change is refused (needs a restart)", out)
+        rc, vips2 = ctl(sock, "show vips")
+        names = [ln.split()[:2] for ln in vips.splitlines()[1:]]
+        check([ln.split()[:2] for ln in vips2.splitlines()[1:]] == names and set(backends(sock, "mg")) == {"s1", "s2", "s3"},
+              "reload: after refusals the running state is as it was")
+    finally:
+        p.send_signal(2)
+        try:
+            rc = p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = -1
+        log.close()
+    out = open(logpath).read()
+    check(rc == 0, "reload: dsrlb stops cleanly", out[-1500:])
+    check('control: SIGHUP: "reload": ok: reload %s: VIPs 1 added, 0 '
+          'removed, 1 changed; backends 1 added, 1 removed, 1 changed'
+          % cfg in out, "log: the SIGHUP reload is one line with its "
+          "result", out[-2000:])
+
+
 running()
+reload_live()
 scripted_and_refused()
 print("1..%d" % n_test)
 sys.exit(1 if failed else 0)
