@@ -71,11 +71,13 @@ same_identity(const struct lb_vip_conf *a, const struct lb_vip_conf *b)
 	       a->transport == b->transport && a->policy == b->policy;
 }
 
+/* Every setting of a backend (weight, locator, and whatever a later key
+ * adds): both come zeroed from the loader or the console, so bytes
+ * compare exactly. */
 static bool
 same_backend(const struct lb_backend_conf *a, const struct lb_backend_conf *b)
 {
-	return a->weight == b->weight && a->has_locator == b->has_locator &&
-	       memcmp(a->locator, b->locator, sizeof(a->locator)) == 0;
+	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
 /* Merge the backends of @p f into slot @p r (same VIP). */
