@@ -16,7 +16,8 @@ PKGS="build-essential pkg-config meson ninja-build
 	dpkg-dev debhelper lintian fakeroot
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
-	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps"
+	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
+	valgrind"
 
 missing=
 for p in $PKGS; do

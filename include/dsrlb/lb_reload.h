@@ -7,7 +7,8 @@
  * backend that stays keeps its slot (its settings and weight updated in
  * place), a new one gets a new slot, one the file no longer has is marked
  * removed (its pinned flows go on until they end). A VIP whose address,
- * port, protocol, transport or policy changed is removed and added anew.
+ * port, protocol (QUIC included), transport or policy changed is removed
+ * and added anew.
  * Ports, neighbours, routes, [srv6] and [general] cannot change live: a
  * file that changes them is refused, naming the first difference.
  */

@@ -68,7 +68,8 @@ same_identity(const struct lb_vip_conf *a, const struct lb_vip_conf *b)
 {
 	return memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0 &&
 	       a->port == b->port && a->proto == b->proto &&
-	       a->transport == b->transport && a->policy == b->policy;
+	       a->transport == b->transport && a->policy == b->policy &&
+	       a->quic == b->quic;
 }
 
 /* Every setting of a backend (weight, locator, and whatever a later key
