@@ -279,7 +279,7 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 			"proto=\"%s\",policy=\"%s\",transport=\"%s\"} 1\n",
 			esc(vc->name, ev, sizeof(ev)),
 			lb_addr_fmt(&vc->addr, ab, sizeof(ab)), vc->port,
-			vc->proto == 6 ? "tcp" : "udp",
+			vc->quic ? "quic" : vc->proto == 6 ? "tcp" : "udp",
 			lb_policy_name(vc->policy),
 			lb_transport_name(vc->transport));
 	}
