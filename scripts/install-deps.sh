@@ -12,6 +12,8 @@ fi
 
 PKGS="build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
+	libmicrohttpd-dev libsystemd-dev prometheus systemd
+	dpkg-dev debhelper lintian fakeroot
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
@@ -45,6 +47,10 @@ fi
 # Likewise BIRD: tests/e2e/test_bgp.py runs one per namespace.
 if command -v systemctl >/dev/null && systemctl is-active -q bird 2>/dev/null; then
 	$SUDO systemctl disable --now bird >/dev/null 2>&1 || true
+fi
+# Only promtool of the prometheus package is used (tests/lb/test_ops.py).
+if command -v systemctl >/dev/null && systemctl is-active -q prometheus 2>/dev/null; then
+	$SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 
 "$(dirname "$0")/hugepages.sh" || true

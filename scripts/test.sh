@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The whole dsrlb test suite, as CI runs it:
 #   1. gcc, warnings as errors: unit, pcap, sim, perf (the engine under
-#      cachegrind, small traces) and e2e suites (e2e: the
-#      appliance, agents, nginx, curl and hey in network namespaces)
+#      cachegrind, small traces), e2e and deb suites (e2e: the appliance,
+#      agents, nginx, curl and hey in network namespaces; deb: the Debian
+#      package built and checked, about a minute)
 #   2. gcc, ASan + UBSan: unit and pcap suites (the real binaries too)
 #   3. clang, libFuzzer: a bounded run of every fuzz target
 # Ends with one "N passed, N failed, N skipped" line; exit status 1 on any
@@ -32,7 +33,7 @@ build() {           # build <builddir> <meson setup args...>
 
 if build build-ci -Dwerror=true; then
 	run_suite build-ci --suite unit --suite pcap --suite sim --suite perf \
-		--suite e2e
+		--suite e2e --suite deb
 fi
 if build build-asan -Dwerror=true -Db_sanitize=address,undefined \
 	-Db_lundef=false; then

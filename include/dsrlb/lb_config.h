@@ -174,6 +174,8 @@ struct lb_config {
 	bool has_auth_key_prev;
 	uint8_t auth_key[16];
 	uint8_t auth_key_prev[16];
+	struct lb_addr metrics_addr;/**< Prometheus endpoint (metrics.c) */
+	uint16_t metrics_port;      /**< 0: no metrics endpoint */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

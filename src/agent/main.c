@@ -33,6 +33,7 @@
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
+#include "../common/service.h"
 #include "agent_config_load.h"
 #include "dsrlb/agent_engine.h"
 #include "dsrlb/busy_publish.h"
@@ -545,10 +546,12 @@ main(int argc, char **argv)
 		       macs[p][2], macs[p][3], macs[p][4], macs[p][5]);
 	fflush(stdout);
 
+	service_ready("running", clock_tsc_ns());
 	last_rx = rte_rdtsc();
 	while (!quit) {
 		uint32_t got;
 
+		service_watchdog(clock_tsc_ns());
 		if (cfg.busy_source != AGENT_BUSY_CONNECTIONS) {
 			uint64_t now = clock_tsc_ns();
 
@@ -576,6 +579,7 @@ main(int argc, char **argv)
 					   cfg.idle_sleep_us : 1);
 	}
 
+	service_stopping();
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)
 		(void)rte_eth_dev_stop(port_id[p]);
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)

@@ -36,6 +36,8 @@
 
 #include "announce.h"
 #include "console.h"
+#include "log.h"
+#include "reload.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_ctl.h"
 #include "dsrlb/lb_latency.h"
@@ -65,6 +67,7 @@ static int lsock = -1;
 static struct client {
 	int fd;
 	size_t len;
+	char who[48];           /* the peer (SO_PEERCRED), for the log */
 	char buf[CLIENT_BUF];
 } clients[MAX_CLIENTS];
 
@@ -331,16 +334,33 @@ do_quit(void *arg)
 /* ---- running one command ------------------------------------------------------ */
 
 static int
-run_line(const char *line, struct lb_ctl_out *o, bool session)
+run_line(const char *line, struct lb_ctl_out *o, bool session,
+	 const char *who)
 {
+	struct log_change lc;
+	struct lb_ctl_out to = log_change_begin(&lc, o);
 	int rc;
 
 	pthread_mutex_lock(&lock);
 	env.now_ns = drv.now_ns();
 	env.quit = session ? NULL : do_quit;
-	rc = lb_ctl_exec(&env, line, o);
+	rc = reload_is_cmd(line) ? reload_run(&env, copts.config_path, &to) :
+				   lb_ctl_exec(&env, line, &to);
 	pthread_mutex_unlock(&lock);
+	log_change_end(&lc, who, line, rc);
 	return rc;
+}
+
+void
+console_lock(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void
+console_unlock(void)
+{
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- rte_cmdline grammar (completion of the keywords) ---------------------------- */
@@ -361,7 +381,7 @@ cmd_cb(void *parsed, struct cmdline *cl, void *data)
 
 	snprintf(line, sizeof(line), "%s %s %s", r->w0,
 		 ntok > 1 ? r->w1 : "", ntok > 2 ? r->rest : "");
-	if (run_line(line, &o, false) == 1)
+	if (run_line(line, &o, false, "console") == 1)
 		cmdline_quit(cl);
 }
 
@@ -487,7 +507,7 @@ client_input(struct client *c)
 		int rc;
 
 		*nl = '\0';
-		rc = run_line(c->buf, &o, true);
+		rc = run_line(c->buf, &o, true, c->who);
 		snprintf(status, sizeof(status), "\x04 %d\n", rc < 0);
 		out_fd(&c->fd, status, strlen(status));
 		{
@@ -534,8 +554,21 @@ socket_poll(int timeout_ms)
 
 		for (int i = 0; fd >= 0 && i < MAX_CLIENTS; i++)
 			if (clients[i].fd < 0) {
+				struct ucred uc;
+				socklen_t ul = sizeof(uc);
+
 				clients[i].fd = fd;
 				clients[i].len = 0;
+				if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc,
+					       &ul) == 0)
+					snprintf(clients[i].who,
+						 sizeof(clients[i].who),
+						 "socket uid %u pid %d",
+						 (unsigned int)uc.uid, (int)uc.pid);
+				else
+					snprintf(clients[i].who,
+						 sizeof(clients[i].who),
+						 "socket");
 				fd = -1;
 			}
 		if (fd >= 0) {
@@ -739,9 +772,11 @@ static void
 run_file(const char *path)
 {
 	struct lb_ctl_out o = { out_stdout, NULL };
-	char line[1024];
+	char line[1024], who[300];
 	unsigned int n = 0, bad = 0;
 	FILE *f = fopen(path, "r");
+
+	snprintf(who, sizeof(who), "script %s", path);
 
 	if (f == NULL) {
 		fprintf(stderr, "dsrlb: --cmdline-file %s: %s\n", path,
@@ -755,7 +790,7 @@ run_file(const char *path)
 		if (line[strspn(line, " \t")] == '\0')
 			continue;
 		printf("dsrlb> %s\n", line);
-		rc = run_line(line, &o, false);
+		rc = run_line(line, &o, false, who);
 		n++;
 		bad += rc < 0;
 		if (rc == 1)
@@ -793,6 +828,11 @@ thread_main(void *arg)
 			}
 		}
 		socket_poll(term != NULL ? 1 : 5);
+		if (atomic_exchange(&reload_requested, false)) {
+			struct lb_ctl_out o = { out_stdout, NULL };
+
+			(void)run_line("reload", &o, false, "SIGHUP");
+		}
 		if (lat.n > 0 && ns - last_lat >= LAT_PERIOD_NS) {
 			struct lb_state *st;
 

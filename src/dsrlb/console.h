@@ -36,6 +36,7 @@ struct console_opts {
 	bool interactive;               /* -i: console on the terminal */
 	const char *cmdline_file;       /* run at start */
 	const char *socket_path;        /* NULL: no control socket */
+	const char *config_path;        /* re-read by reload / SIGHUP */
 };
 
 /** Published state generation; workers adopt when theirs differs. */
@@ -49,6 +50,11 @@ void console_worker_ack(unsigned int w, uint64_t gen);
 
 /** Start the control thread. @return 0 or -1 (message printed). */
 int console_start(const struct console_driver *d, const struct console_opts *o);
+
+/** The lock every command holds: readers of the state and the
+ *  configuration from other threads (metrics.c) take it too. */
+void console_lock(void);
+void console_unlock(void);
 
 /** Stop it (closes the socket, restores the terminal, ends a capture). */
 void console_stop(void);

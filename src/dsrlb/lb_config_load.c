@@ -17,6 +17,7 @@
 #include "dsrlb/flow_table.h"
 #include "dsrlb/wire.h"
 
+#include "dsrlb/lb_endpoint.h"
 #include "lb_config_load.h"
 
 /* The largest file read: far above any real configuration. */
@@ -539,6 +540,15 @@ sec_general(struct ld *l)
 				c->has_auth_key = true;
 			else
 				c->has_auth_key_prev = true;
+		} else if (strcmp(k, "metrics") == 0) {
+			struct lb_endpoint ep;
+
+			if (lb_endpoint_parse(e->value, &ep) != 0)
+				return EBAD(l, j, "[general] metrics: '%s' is "
+					    "neither ADDRESS:PORT ([IPV6]:PORT) "
+					    "nor off", e->value);
+			c->metrics_addr = ep.addr;
+			c->metrics_port = ep.port;
 		} else {
 			return EBAD(l, j, "[general] %s: unknown key", k);
 		}

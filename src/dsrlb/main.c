@@ -33,6 +33,7 @@
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
+#include "../common/service.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
@@ -41,6 +42,8 @@
 #include "console.h"
 #include "kernel_tap.h"
 #include "lb_config_load.h"
+#include "metrics.h"
+#include "reload.h"
 
 #define BURST           32
 #define RX_DESC         1024
@@ -110,6 +113,14 @@ on_signal(int sig)
 	if (sig == SIGTERM && announce_sigterm())
 		return;
 	quit = true;
+}
+
+/* SIGHUP: the control thread re-reads the configuration (reload.c). */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	atomic_store(&reload_requested, true);
 }
 
 static void
@@ -547,6 +558,15 @@ worker_main(void *arg)
 	return 0;
 }
 
+/* The driver's own drops of worker @p i, for metrics.c. */
+static void
+worker_drops(unsigned int i, struct metrics_worker_drops *d)
+{
+	d->tx_queue_full = wk[i]->tx_full;
+	d->handoff_ring_full = wk[i]->handoff_full;
+	d->chained = wk[i]->chained;
+}
+
 /* ---- counters ----------------------------------------------------------------- */
 
 static void
@@ -836,6 +856,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	printf("dsrlb: %u port%s, %u VIP%s, %u worker%s, clock %s\n",
 	       cfg.n_ports, cfg.n_ports == 1 ? "" : "s", state->n_vips,
 	       state->n_vips == 1 ? "" : "s", n_workers,
@@ -879,13 +900,29 @@ main(int argc, char **argv)
 			.interactive = opt.interactive,
 			.cmdline_file = opt.cmdline_file,
 			.socket_path = opt.ctl_socket,
+			.config_path = opt.config,
 		};
 
-		if (console_start(&d, &co) != 0)
+		struct metrics_driver md = {
+			.cfg = &cfg, .state = &state, .w = w_list,
+			.w_lcore = w_lcore, .n_w = n_workers,
+			.port_id = port_id, .now_ns = data_now_ns,
+			.lock = console_lock, .unlock = console_unlock,
+			.worker_drops = worker_drops,
+		};
+
+		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0)
 			rte_exit(EXIT_FAILURE, "control plane refused to "
 				 "start, nothing started\n");
 	}
 
+	{
+		char status[96];
+
+		snprintf(status, sizeof(status), "%u ports, %u VIPs, %u "
+			 "workers", cfg.n_ports, state->n_vips, n_workers);
+		service_ready(status, clock_tsc_ns());
+	}
 	if (rte_lcore_count() > 1) {
 		for (uint16_t i = 0; i < n_workers; i++)
 			rte_eal_remote_launch(worker_main, wk[i], wk[i]->lcore);
@@ -894,6 +931,7 @@ main(int argc, char **argv)
 		while (!quit) {
 			uint64_t newest = 0;
 
+			service_watchdog(clock_tsc_ns());
 			for (uint16_t i = 0; i < n_workers; i++)
 				if (wk[i]->last_rx_tsc > newest)
 					newest = wk[i]->last_rx_tsc;
@@ -912,6 +950,7 @@ main(int argc, char **argv)
 			uint32_t idle = 0;
 
 			while (!quit) {
+				service_watchdog(clock_tsc_ns());
 				if (worker_poll(c) != 0) {
 					idle = 0;
 					continue;
@@ -932,6 +971,8 @@ main(int argc, char **argv)
 	 * hand-off rings, print the counters, give everything back, check
 	 * the pools. */
 	quit = true;
+	service_stopping();
+	metrics_stop();
 	console_stop();
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
 		(void)rte_eth_dev_stop(port_id[p]);

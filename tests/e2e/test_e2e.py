@@ -87,6 +87,7 @@ JUMBO = 9000
 LB_INI = """
 [general]
 flow_capacity = 65536
+metrics = 127.0.0.1:9180
 idle_sleep_us = 200
 chash_seed = 0x5eed
 score_max_age_ms = 2000
@@ -561,6 +562,22 @@ def s1_dsr4(tb):
     tap(codes.get(200) == 2000 and not errs,
         "dsr4: 2000 concurrent requests, all 200", out[-800:])
     after = tb.lb_counters()
+    # Prometheus: a scrape inside the appliance's namespace agrees with
+    # the console and passes promtool (docs/operations.md)
+    r = nsx("lb", "curl -s -m 5 http://127.0.0.1:9180/metrics", check=False)
+    page = r.stdout
+    with open(os.path.join(WORK, "metrics.txt"), "w") as f:
+        f.write(page)
+    pt = sh("promtool check metrics < %s/metrics.txt" % WORK, check=False)
+    vflows = [float(l.split()[-1]) for l in page.splitlines()
+              if l.startswith('dsrlb_vip_flows_total{vip="web4"}')]
+    shown = sum(v["flows"] for v in tb.backends("web4").values())
+    tap(r.returncode == 0 and pt.returncode == 0 and
+        not (pt.stdout + pt.stderr).strip() and vflows and
+        vflows[0] >= 2000 and vflows[0] == shown,
+        "dsr4: a Prometheus scrape of the appliance counts web4's flows "
+        "as the console does (%s) and passes promtool check metrics"
+        % vflows, (pt.stdout + pt.stderr)[-500:] + " console %d" % shown)
     answers = after["answer_accepted"] - before["answer_accepted"]
     tx_client = after["tx_client"] - before["tx_client"]
     tap(answers > 0 and tx_client == answers +
