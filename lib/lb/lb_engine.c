@@ -418,10 +418,14 @@ server_msg_origin(const struct lb_state *st, const uint8_t *frame,
 		return LB_CNT_drop_forged_nh;
 	mac = atomic_load_explicit(&st->nht->e[be->nh].mac,
 				   memory_order_acquire);
+	/* A known server-side router is trusted even before the backend's
+	 * own MAC is resolved (after a restart the first stickiness
+	 * messages arrive before any neighbour answer). */
+	if (server_side_router(st, in_port, mac_to_u64(frame + 6)))
+		return LB_CNT_MAX;
 	if (!(mac & LB_NH_VALID))
 		return LB_CNT_drop_forged_nh;
-	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6) &&
-	    !server_side_router(st, in_port, mac_to_u64(frame + 6)))
+	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6))
 		return LB_CNT_drop_forged_mac;
 	return LB_CNT_MAX;
 }
