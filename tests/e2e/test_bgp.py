@@ -52,6 +52,8 @@ LBS = {
     "lb2": ("lb2", "192.0.2.3", "10.0.0.2", "02:00:00:00:02:01",
             "02:00:00:00:02:02"),
 }
+# the agents take dsrlb messages from both appliances' farm ports
+t.EXTRA_APPLIANCE_MACS.append(LBS["lb2"][4])
 
 LB_INI = """
 [general]

@@ -82,6 +82,10 @@ MAC = {"lan": "02:00:00:00:01:01", "farm": "02:00:00:00:01:02",
 VIP4, VIP6, HUNT6 = "198.51.100.10", "2001:db8:100::10", "2001:db8:100::20"
 MAG4, RR4, SLOW4 = "198.51.100.11", "198.51.100.12", "198.51.100.13"
 WORKERS = 4
+# farm-port MACs of further appliances the agents must trust (issue 16:
+# dsrlb messages only from configured appliances); test_bgp.py adds its
+# second appliance
+EXTRA_APPLIANCE_MACS = []
 JUMBO = 9000
 
 LB_INI = """
@@ -331,7 +335,8 @@ class Testbed:
                 gw4, gw6, gwmac = "10.0.0.254", "2001:db8::fe", MAC["rs"]
                 # the appliance's farm port, and the router through which
                 # the other servers pass 6LB offers on
-                amac = "%s %s" % (MAC["farm"], MAC["rs"])
+                amac = " ".join([MAC["farm"], MAC["rs"]] +
+                                EXTRA_APPLIANCE_MACS)
                 plen4 = 24
             else:
                 self.veth(ns, "e1", "r", "rf", None, JUMBO)
