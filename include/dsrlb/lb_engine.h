@@ -337,21 +337,37 @@ int lb_worker_init(struct lb_worker *w, const struct lb_state *st,
 		   uint16_t index, uint16_t n_workers, uint64_t seed);
 void lb_worker_fini(struct lb_worker *w);
 
-/**
- * Live reconfiguration, step 1 (control thread, before publishing @p st):
- * allocate the worker's tables for VIPs that @p st adds. Touches nothing
- * the worker is using. @return 0 or -ENOMEM.
- */
-int lb_worker_prepare(struct lb_worker *w, const struct lb_state *st);
+/** What a worker needs to run a new state, built aside by the control
+ *  thread (lb_worker_prepare) and taken over by the worker itself
+ *  (lb_worker_adopt). */
+struct lb_worker_pending {
+	const struct lb_state *st;  /**< the state to run */
+	struct lb_worker_vip *vip;  /**< LB_MAX_VIPS; tables of the VIPs
+				     *   new to the worker (busy != NULL) */
+};
 
 /**
- * Step 2 (on the worker itself, between bursts): apply @p st's backend
- * states, weights and probe intervals to the worker's tables and switch
- * to it. The flow table is kept: VIP and backend indices are stable
- * across states (removed ones stay as removed slots), so a pinned flow
- * keeps its backend. No allocation.
+ * Live reconfiguration, step 1 (control thread, before publishing @p st):
+ * allocate in @p p the tables of the VIPs that @p st adds to @p w. Reads
+ * @p w, writes nothing the worker uses. @return 0 or -ENOMEM (@p p is
+ * then empty).
  */
-void lb_worker_adopt(struct lb_worker *w, const struct lb_state *st);
+int lb_worker_prepare(const struct lb_worker *w, const struct lb_state *st,
+		      struct lb_worker_pending *p);
+
+/**
+ * Step 2 (on the worker itself, between bursts): take the new VIPs'
+ * tables out of @p p, apply @p p->st's backend states, weights and probe
+ * intervals to the worker's tables and switch to it. The flow table is
+ * kept: VIP and backend indices are stable across states (removed ones
+ * stay as removed slots), so a pinned flow keeps its backend. No
+ * allocation. @p p may be adopted again (with the same state) later.
+ */
+void lb_worker_adopt(struct lb_worker *w, struct lb_worker_pending *p);
+
+/** Step 3 (control thread, once the worker adopted @p p): free what the
+ *  worker did not take. */
+void lb_worker_pending_free(struct lb_worker_pending *p);
 
 /**
  * Process @p n (<= LB_BURST_MAX) frames received on port index

@@ -37,8 +37,10 @@
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/wire.h"
+#include "capture.h"
 #include "console.h"
 #include "lb_config_load.h"
+#include "publish.h"
 
 #define BURST           32
 #define RX_DESC         1024
@@ -70,14 +72,14 @@ struct worker_ctx {
 	uint64_t tx_full;                    /* frames a TX queue refused */
 	uint64_t handoff_full;               /* frames a hand-off ring refused */
 	uint64_t chained;                    /* multi-segment frames dropped */
-	volatile uint64_t last_rx_tsc;
-	uint64_t pcap_now;                   /* --clock pcap: latest time */
-	uint64_t gen;                        /* state generation adopted */
+	_Atomic uint64_t last_rx_tsc;        /* read by the main lcore */
+	_Atomic uint64_t pcap_now;           /* --clock pcap: latest time
+					      * (read by the control thread) */
 	uint32_t polls;                      /* for the GC's pace */
 	volatile bool running;
 } __rte_cache_aligned;
 
-static volatile bool quit;
+static _Atomic bool quit;
 static struct opts opt = { .idle_exit_ms = 0, .clock = CLOCK_TSC,
 			   .ctl_socket = "/run/dsrlb.sock" };
 static struct lb_config cfg;
@@ -204,7 +206,7 @@ static uint64_t
 data_now_ns(void)
 {
 	return opt.clock == CLOCK_TSC || wk[0] == NULL ? clock_tsc_ns() :
-							 wk[0]->pcap_now;
+		atomic_load_explicit(&wk[0]->pcap_now, memory_order_relaxed);
 }
 
 /* ---- ports ---------------------------------------------------------------- */
@@ -400,7 +402,7 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *ok[BURST];
 	uint16_t nok = 0;
 
-	console_capture(pi, ctx->index, m, n, 0);
+	capture_burst(pi, ctx->index, m, n, 0);
 	for (uint16_t i = 0; i < n; i++) {
 		if (pkt_buf_from_mbuf(&pb[nok], m[i]) != 0) {
 			ctx->chained++;
@@ -440,10 +442,9 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		}
 	}
-	for (uint32_t p = 0; p < cfg.n_ports; p++)
+	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++)
 		if (ntx[p]) {
-			console_capture((uint8_t)p, ctx->index, txq[p], ntx[p],
-					1);
+			capture_burst((uint8_t)p, ctx->index, txq[p], ntx[p], 1);
 			tx_or_free(port_id[p], ctx->index, txq[p], ntx[p], ctx);
 		}
 }
@@ -458,28 +459,24 @@ worker_poll(struct worker_ctx *ctx)
 	unsigned int nh;
 	uint64_t now;
 
-	/* Between two bursts: adopt a state the control plane published. */
-	{
-		uint64_t g = atomic_load_explicit(&console_gen,
-						  memory_order_acquire);
-
-		if (unlikely(g != ctx->gen)) {
-			lb_worker_adopt(&ctx->w, atomic_load_explicit(
-				&console_next_state, memory_order_acquire));
-			ctx->gen = g;
-			console_worker_ack(ctx->index, g);
-		}
-	}
-	now = opt.clock == CLOCK_TSC ? clock_tsc_ns() : ctx->pcap_now;
-	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+	/* Between two bursts, the quiescent point: adopt what the control
+	 * plane published, fill its view when asked (publish.h). */
+	pub_worker_poll(ctx->index, &ctx->w);
+	now = opt.clock == CLOCK_TSC ? clock_tsc_ns() :
+	      atomic_load_explicit(&ctx->pcap_now, memory_order_relaxed);
+	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(port_id[p], ctx->index, m, BURST);
 
 		if (n == 0)
 			continue;
 		got += n;
 		if (opt.clock == CLOCK_PCAP)
-			ctx->pcap_now = clock_mbuf_ns(m[n - 1], ts_off,
-						      ts_flag, ctx->pcap_now);
+			atomic_store_explicit(&ctx->pcap_now,
+				clock_mbuf_ns(m[n - 1], ts_off, ts_flag,
+					      atomic_load_explicit(
+						&ctx->pcap_now,
+						memory_order_relaxed)),
+				memory_order_relaxed);
 		process(ctx, (uint8_t)p, m, n, now);
 	}
 	/* Packets other workers handed us (their port is in m->port). */
@@ -493,7 +490,8 @@ worker_poll(struct worker_ctx *ctx)
 	if (got < BURST || (++ctx->polls & 15) == 0)
 		lb_worker_maintain(&ctx->w, now, GC_BUDGET);
 	if (got)
-		ctx->last_rx_tsc = rte_rdtsc();
+		atomic_store_explicit(&ctx->last_rx_tsc, rte_rdtsc(),
+				      memory_order_relaxed);
 	return got;
 }
 
@@ -511,8 +509,7 @@ worker_main(void *arg)
 			idle = 0;
 		} else if (++idle >= IDLE_POLLS) {
 			/* Back off: this machine shares its cores. */
-			rte_delay_us_sleep(cfg.idle_sleep_us ?
-					   cfg.idle_sleep_us : 1);
+			rte_delay_us_sleep(pub_idle_sleep_us());
 		}
 	}
 	ctx->running = false;
@@ -857,8 +854,11 @@ main(int argc, char **argv)
 			uint64_t newest = 0;
 
 			for (uint16_t i = 0; i < n_workers; i++)
-				if (wk[i]->last_rx_tsc > newest)
-					newest = wk[i]->last_rx_tsc;
+				if (atomic_load_explicit(&wk[i]->last_rx_tsc,
+						memory_order_relaxed) > newest)
+					newest = atomic_load_explicit(
+						&wk[i]->last_rx_tsc,
+						memory_order_relaxed);
 			if (opt.idle_exit_ms && newest &&
 			    (rte_rdtsc() - newest) * 1000 / rte_get_tsc_hz() >=
 			    opt.idle_exit_ms)
@@ -879,13 +879,14 @@ main(int argc, char **argv)
 					continue;
 				}
 				if (opt.idle_exit_ms &&
-				    (rte_rdtsc() - c->last_rx_tsc) * 1000 /
+				    (rte_rdtsc() - atomic_load_explicit(
+					&c->last_rx_tsc, memory_order_relaxed)) *
+				    1000 /
 				    rte_get_tsc_hz() >= opt.idle_exit_ms)
 					break;
 				if (++idle >= IDLE_POLLS)
-					rte_delay_us_sleep(cfg.idle_sleep_us ?
-							   cfg.idle_sleep_us :
-							   1);
+					rte_delay_us_sleep(
+						pub_idle_sleep_us());
 			}
 		}
 	}

@@ -414,8 +414,13 @@ test_adopt_window_and_adaptive(void **state)
 	if (lb_state_build_next(&next, &f->cfg, &lb_mac, old, err,
 				sizeof(err)) != 0)
 		fail_msg("lb_state_build_next: %s", err);
-	assert_int_equal(lb_worker_prepare(&f->w, next), 0);
-	lb_worker_adopt(&f->w, next);
+	{
+		struct lb_worker_pending p;
+
+		assert_int_equal(lb_worker_prepare(&f->w, next, &p), 0);
+		lb_worker_adopt(&f->w, &p);
+		lb_worker_pending_free(&p);
+	}
 	f->st = next;
 	lb_state_free(old);
 	assert_int_equal(f->w.vip[0].busy->conf.ewma_w, BUSY_EWMA_ONE / 4);
