@@ -16,6 +16,7 @@
 #include <rte_pcapng.h>
 #include <rte_ring.h>
 
+#include "../common/tsan.h"
 #include "capture.h"
 #include "publish.h"
 
@@ -47,12 +48,15 @@ capture_burst(uint8_t pi, uint16_t queue, struct rte_mbuf **m, uint16_t n,
 	if (likely(atomic_load_explicit(&capture_port,
 					memory_order_acquire) != pi))
 		return;
+	/* the pool's mbufs come back from the control thread */
+	TSAN_ACQUIRE(cap_pool);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *c = rte_pcapng_copy(port_ids[pi], queue,
 			m[i], cap_pool, cap_snap, rte_get_tsc_cycles(),
 			tx ? RTE_PCAPNG_DIRECTION_OUT :
 			     RTE_PCAPNG_DIRECTION_IN);
 
+		TSAN_RELEASE(cap_ring);
 		if (c == NULL || rte_ring_enqueue(cap_ring, c) != 0) {
 			rte_pktmbuf_free(c);
 			atomic_fetch_add(&cap_dropped, 1);
@@ -70,9 +74,11 @@ capture_drain(void)
 		return;
 	while ((n = rte_ring_dequeue_burst(cap_ring, (void **)m, 64,
 					   NULL)) > 0) {
+		TSAN_ACQUIRE(cap_ring);
 		if (cap_w != NULL &&
 		    rte_pcapng_write_packets(cap_w, m, (uint16_t)n) >= 0)
 			atomic_fetch_add(&cap_written, n);
+		TSAN_RELEASE(cap_pool);
 		rte_pktmbuf_free_bulk(m, n);
 	}
 }

@@ -33,6 +33,7 @@
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
+#include "../common/tsan.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
@@ -431,6 +432,7 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		case LB_ACT_HANDOFF:
 			mb->port = pi; /* remembered for the owner */
+			TSAN_RELEASE(wk[out[i].owner]->handoff);
 			if (out[i].owner >= n_workers ||
 			    rte_ring_enqueue(wk[out[i].owner]->handoff, mb) != 0) {
 				ctx->handoff_full++;
@@ -481,6 +483,8 @@ worker_poll(struct worker_ctx *ctx)
 	}
 	/* Packets other workers handed us (their port is in m->port). */
 	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
+	if (nh)
+		TSAN_ACQUIRE(ctx->handoff);
 	for (unsigned int i = 0; i < nh; i++)
 		process(ctx, (uint8_t)m[i]->port, &m[i], 1, now);
 	got += nh;
