@@ -505,6 +505,8 @@ worker_main(void *arg)
 	struct worker_ctx *ctx = arg;
 	uint32_t idle = 0;
 
+	/* rte_eal_remote_launch()'s hand-over, which TSan cannot see */
+	TSAN_ACQUIRE(ctx);
 	ctx->last_rx_tsc = rte_rdtsc();
 	while (!quit) {
 		uint32_t got = worker_poll(ctx);
@@ -517,6 +519,7 @@ worker_main(void *arg)
 		}
 	}
 	ctx->running = false;
+	TSAN_RELEASE(ctx);      /* for rte_eal_mp_wait_lcore() */
 	return 0;
 }
 
@@ -850,8 +853,10 @@ main(int argc, char **argv)
 	}
 
 	if (rte_lcore_count() > 1) {
-		for (uint16_t i = 0; i < n_workers; i++)
+		for (uint16_t i = 0; i < n_workers; i++) {
+			TSAN_RELEASE(wk[i]);
 			rte_eal_remote_launch(worker_main, wk[i], wk[i]->lcore);
+		}
 		/* The main lcore watches for idleness (the control plane has
 		 * its own thread). */
 		while (!quit) {
@@ -870,6 +875,8 @@ main(int argc, char **argv)
 			rte_delay_us_sleep(1000);
 		}
 		rte_eal_mp_wait_lcore();
+		for (uint16_t i = 0; i < n_workers; i++)
+			TSAN_ACQUIRE(wk[i]);
 	} else {
 		/* A single lcore: the worker loop runs here, and stops on
 		 * idleness itself. */
