@@ -259,10 +259,14 @@ pub_views(void)
 void
 pub_worker_poll(unsigned int idx, struct lb_worker *w)
 {
-	struct pub_worker *p = &pw[idx];
+	struct pub_worker *p;
 	uint64_t g = atomic_load_explicit(&gen, memory_order_acquire);
 	uint32_t exp = VIEW_REQ;
 
+	/* a driver without a control plane (the replay bench) */
+	if (unlikely(pw == NULL))
+		return;
+	p = &pw[idx];
 	if (unlikely(g != p->gen)) {
 		struct lb_worker_pending *pend =
 			atomic_load_explicit(&pending, memory_order_acquire);
@@ -286,8 +290,8 @@ pub_worker_poll(unsigned int idx, struct lb_worker *w)
 uint32_t
 pub_idle_sleep_us(void)
 {
-	uint32_t us = atomic_load_explicit(&params,
-					   memory_order_acquire)->idle_sleep_us;
+	const struct pub_params *pp = atomic_load_explicit(&params,
+						memory_order_acquire);
 
-	return us ? us : 1;
+	return pp != NULL && pp->idle_sleep_us != 0 ? pp->idle_sleep_us : 1;
 }
