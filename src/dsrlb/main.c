@@ -432,7 +432,8 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		case LB_ACT_HANDOFF:
 			mb->port = pi; /* remembered for the owner */
-			TSAN_RELEASE(wk[out[i].owner]->handoff);
+			if (out[i].owner < n_workers)
+				TSAN_RELEASE(wk[out[i].owner]->handoff);
 			if (out[i].owner >= n_workers ||
 			    rte_ring_enqueue(wk[out[i].owner]->handoff, mb) != 0) {
 				ctx->handoff_full++;
