@@ -214,6 +214,21 @@ int flow_table_init(struct flow_table *t, const struct flow_table_config *cfg,
 /** Free the memory flow_table_init() allocated, if any. */
 void flow_table_fini(struct flow_table *t);
 
+/**
+ * Initialise @p dst as an empty table of @p src's shape (buckets,
+ * timeouts), with its own memory, for flow_table_copy().
+ * @return 0, -EINVAL, -ENOMEM.
+ */
+int flow_table_init_like(struct flow_table *dst, const struct flow_table *src);
+
+/**
+ * Make @p dst (flow_table_init_like(@p src)) an exact copy of @p src:
+ * entries, counters, GC position. O(capacity): a control-plane snapshot
+ * taken by the table's owner between two bursts.
+ * @return 0, or -EINVAL when the shapes differ.
+ */
+int flow_table_copy(struct flow_table *dst, const struct flow_table *src);
+
 /** Remove every entry (counters kept). */
 void flow_table_clear(struct flow_table *t);
 

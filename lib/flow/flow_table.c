@@ -170,6 +170,55 @@ flow_table_fini(struct flow_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int
+flow_table_init_like(struct flow_table *dst, const struct flow_table *src)
+{
+	size_t size;
+	void *mem;
+
+	if (dst == NULL || src == NULL || src->n_buckets == 0)
+		return -EINVAL;
+	size = (size_t)src->n_buckets * BE * SLOT_BYTES;
+	mem = aligned_alloc(FLOW_TABLE_ALIGN, size);
+	if (mem == NULL)
+		return -ENOMEM;
+	memset(mem, 0, size);
+	*dst = *src;
+	dst->buckets = mem;
+	dst->kv = (struct flow_kv *)((uint8_t *)mem + (size_t)src->n_buckets *
+				     sizeof(struct flow_bucket));
+	dst->owned = mem;
+	dst->count = 0;
+	dst->gc_cursor = 0;
+	dst->epoch = 0;
+	memset(&dst->stats, 0, sizeof(dst->stats));
+	return 0;
+}
+
+int
+flow_table_copy(struct flow_table *dst, const struct flow_table *src)
+{
+	struct flow_bucket *b;
+	struct flow_kv *kv;
+	void *owned;
+
+	if (dst == NULL || src == NULL || dst->n_buckets != src->n_buckets ||
+	    dst->buckets == NULL)
+		return -EINVAL;
+	memcpy(dst->buckets, src->buckets,
+	       (size_t)src->n_buckets * sizeof(struct flow_bucket));
+	memcpy(dst->kv, src->kv,
+	       (size_t)src->n_buckets * BE * sizeof(struct flow_kv));
+	b = dst->buckets;
+	kv = dst->kv;
+	owned = dst->owned;
+	*dst = *src;
+	dst->buckets = b;
+	dst->kv = kv;
+	dst->owned = owned;
+	return 0;
+}
+
 void
 flow_table_clear(struct flow_table *t)
 {

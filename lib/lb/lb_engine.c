@@ -1401,17 +1401,16 @@ ewma_of(const struct lb_state *st, uint32_t v)
 	return win != 0 ? BUSY_EWMA_ONE / win : st->cfg.score_ewma_w;
 }
 
+/* Allocate and initialise the tables of VIP @p v of @p st into @p wv
+ * (control thread: @p wv is not yet any worker's). */
 static int
-worker_vip_alloc(struct lb_worker *w, uint32_t v)
+worker_vip_alloc(struct lb_worker_vip *wv, const struct lb_state *st,
+		 uint32_t v)
 {
-	struct lb_worker_vip *wv = &w->vip[v];
-	const struct lb_state *st = w->st;
 	struct busy_conf bc;
 	struct probe_conf pc;
 	const uint32_t nb = LB_MAX_BACKENDS;
 
-	if (wv->busy != NULL)
-		return 0;
 	busy_conf_default(&bc);
 	bc.max_age_ns = st->cfg.score_max_age_ns;
 	bc.ewma_w = ewma_of(st, v);
@@ -1437,6 +1436,17 @@ worker_vip_alloc(struct lb_worker *w, uint32_t v)
 	wv->probe_n = pc.n;
 	wv->probe_adaptive = pc.adaptive;
 	return 0;
+}
+
+static void
+worker_vip_free(struct lb_worker_vip *wv)
+{
+	free(wv->busy);
+	free(wv->base);
+	free(wv->lat);
+	free(wv->be_cnt);
+	free(wv->probe);
+	memset(wv, 0, sizeof(*wv));
 }
 
 /* Bring the worker's per-VIP tables in line with @p st: backend states
@@ -1495,25 +1505,52 @@ worker_sync(struct lb_worker *w, const struct lb_state *st)
 }
 
 int
-lb_worker_prepare(struct lb_worker *w, const struct lb_state *st)
+lb_worker_prepare(const struct lb_worker *w, const struct lb_state *st,
+		  struct lb_worker_pending *p)
 {
-	const struct lb_state *cur = w->st;
 	int rc = 0;
 
-	/* Allocation reads the [general] score settings of the state it is
-	 * given; the worker keeps running on its current one meanwhile. */
-	w->st = st;
-	for (uint32_t v = 0; v < st->n_vips && rc == 0; v++)
-		rc = worker_vip_alloc(w, v);
-	w->st = cur;
+	/* Everything is built in @p p: the worker keeps running on its own
+	 * tables and state, which this function only reads (w->vip[v].busy
+	 * changes only in lb_worker_adopt(), which the hand-over orders
+	 * before this call). */
+	memset(p, 0, sizeof(*p));
+	p->st = st;
+	p->vip = calloc(LB_MAX_VIPS, sizeof(*p->vip));
+	if (p->vip == NULL)
+		return -ENOMEM;
+	for (uint32_t v = 0; v < st->n_vips && v < LB_MAX_VIPS && rc == 0; v++)
+		if (w->vip[v].busy == NULL)
+			rc = worker_vip_alloc(&p->vip[v], st, v);
+	if (rc != 0)
+		lb_worker_pending_free(p);
 	return rc;
 }
 
 void
-lb_worker_adopt(struct lb_worker *w, const struct lb_state *st)
+lb_worker_pending_free(struct lb_worker_pending *p)
 {
-	worker_sync(w, st);
-	w->st = st;
+	if (p == NULL)
+		return;
+	for (uint32_t v = 0; p->vip != NULL && v < LB_MAX_VIPS; v++)
+		worker_vip_free(&p->vip[v]);
+	free(p->vip);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+lb_worker_adopt(struct lb_worker *w, struct lb_worker_pending *p)
+{
+	/* Take over the tables prepared for new VIPs (pointer moves, no
+	 * allocation); what is left in @p p is freed by its owner. */
+	for (uint32_t v = 0; p->vip != NULL && v < p->st->n_vips &&
+	     v < LB_MAX_VIPS; v++)
+		if (w->vip[v].busy == NULL && p->vip[v].busy != NULL) {
+			w->vip[v] = p->vip[v];
+			memset(&p->vip[v], 0, sizeof(p->vip[v]));
+		}
+	worker_sync(w, p->st);
+	w->st = p->st;
 }
 
 int
@@ -1547,12 +1584,17 @@ lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 		lb_worker_fini(w);
 		return -ENOMEM;
 	}
-	rc = lb_worker_prepare(w, st);
-	if (rc != 0) {
-		lb_worker_fini(w);
-		return rc;
+	{
+		struct lb_worker_pending p;
+
+		rc = lb_worker_prepare(w, st, &p);
+		if (rc != 0) {
+			lb_worker_fini(w);
+			return rc;
+		}
+		lb_worker_adopt(w, &p);
+		lb_worker_pending_free(&p);
 	}
-	worker_sync(w, st);
 	return 0;
 }
 
@@ -1561,13 +1603,8 @@ lb_worker_fini(struct lb_worker *w)
 {
 	if (w == NULL)
 		return;
-	for (uint32_t v = 0; w->vip != NULL && v < LB_MAX_VIPS; v++) {
-		free(w->vip[v].busy);
-		free(w->vip[v].base);
-		free(w->vip[v].lat);
-		free(w->vip[v].be_cnt);
-		free(w->vip[v].probe);
-	}
+	for (uint32_t v = 0; w->vip != NULL && v < LB_MAX_VIPS; v++)
+		worker_vip_free(&w->vip[v]);
 	free(w->vip);
 	free(w->lat);
 	w->vip = NULL;

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "dsrlb/flow_hash.h"
-#include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_state.h"
 #include "dsrlb/wire.h"
 
 static void

@@ -7,6 +7,7 @@
 #ifndef DSRLB_DP_CLOCK_H_
 #define DSRLB_DP_CLOCK_H_
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <rte_cycles.h>
@@ -16,10 +17,15 @@
 static inline uint64_t
 clock_tsc_ns(void)
 {
-	static uint64_t hz;
+	/* Several threads call this (workers, the control thread): a
+	 * relaxed atomic, a plain load on x86, that TSan sees as such. */
+	static _Atomic uint64_t hz_cache;
+	uint64_t hz = atomic_load_explicit(&hz_cache, memory_order_relaxed);
 
-	if (hz == 0)
+	if (hz == 0) {
 		hz = rte_get_tsc_hz();
+		atomic_store_explicit(&hz_cache, hz, memory_order_relaxed);
+	}
 	return (uint64_t)((double)rte_rdtsc() * (1e9 / (double)hz));
 }
 

@@ -140,7 +140,7 @@ bird_send(void *arg, const char *proto, bool up, char *err, size_t len)
 
 void
 announce_tick(const struct lb_state *st, const struct lb_config *cfg,
-	      uint64_t now_ns, volatile bool *quit)
+	      uint64_t now_ns, _Atomic bool *quit)
 {
 	bool refresh;
 
@@ -172,11 +172,11 @@ announce_tick(const struct lb_state *st, const struct lb_config *cfg,
 		last_fail = 0;
 	}
 check_stop:
-	if (ann.stopping && now_ns >= stop_at && !*quit) {
+	if (ann.stopping && now_ns >= stop_at && !atomic_load(quit)) {
 		printf("dsrlb: VIPs withdrawn %s, stopping\n",
 		       lb_announce_all_down(&ann, st) ? "" : "(not all)");
 		fflush(stdout);
-		*quit = true;
+		atomic_store(quit, true);
 	}
 }
 

@@ -9,6 +9,7 @@
 #ifndef DSRLB_ANNOUNCE_H_
 #define DSRLB_ANNOUNCE_H_
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,7 +28,7 @@ bool announce_sigterm(void);
 /** Control thread, every few ms, under the console's lock: sync the
  *  daemon with the decision; sets *@p quit when a graceful stop is over. */
 void announce_tick(const struct lb_state *st, const struct lb_config *cfg,
-		   uint64_t now_ns, volatile bool *quit);
+		   uint64_t now_ns, _Atomic bool *quit);
 
 /** At exit: withdraw what is still announced (no wait). */
 void announce_stop(const struct lb_state *st, const struct lb_config *cfg);

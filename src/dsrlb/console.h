@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The appliance's control plane thread: the interactive console
- * (rte_cmdline on the terminal, with completion), the control socket that
- * dsrlb-ctl talks to, the --cmdline-file script, DPDK telemetry endpoints,
- * live reconfiguration (state built aside, adopted by every worker between
- * bursts), the latency-feedback controllers and pcapng captures. Every
- * command is lib/lb's lb_ctl_exec(); this file only wires it to DPDK.
+ * (rte_cmdline on the terminal, with completion) and the --cmdline-file
+ * script here; the control socket dsrlb-ctl talks to (ctl_socket.h), DPDK
+ * telemetry endpoints (telemetry.h), the hand-over of live changes to the
+ * workers (publish.h), the latency-feedback controllers (latency_loop.h)
+ * and pcapng captures (capture.h) in their modules. Every command is
+ * lib/lb's lb_ctl_exec(); these files only wire it to DPDK.
  */
 #ifndef DSRLB_CONSOLE_H_
 #define DSRLB_CONSOLE_H_
@@ -13,8 +14,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#include <rte_mbuf.h>
 
 #include "dsrlb/lb_engine.h"
 
@@ -28,7 +27,7 @@ struct console_driver {
 	const uint16_t *port_id;        /* ethdev id per configured port */
 	const uint8_t (*port_mac)[6];
 	uint64_t (*now_ns)(void);       /* the data path's clock */
-	volatile bool *quit;
+	_Atomic bool *quit;
 };
 
 /** Options of the control plane. */
@@ -39,29 +38,23 @@ struct console_opts {
 	const char *config_path;        /* re-read by reload / SIGHUP */
 };
 
-/** Published state generation; workers adopt when theirs differs. */
-extern _Atomic uint64_t console_gen;
-extern struct lb_state *_Atomic console_next_state;
-/** Port index being captured, -1: none. */
-extern _Atomic int console_capture_port;
+/** Live changes applied since start (the metrics' state generation). */
+extern _Atomic uint64_t console_changes;
 
-/** A worker tells it runs generation @p gen (lb_worker_adopt done). */
-void console_worker_ack(unsigned int w, uint64_t gen);
+/** How long a command waits for the workers' views (publish.h). */
+#define CONSOLE_VIEW_TIMEOUT_MS 1000u
+
+/** The lock every command and telemetry callback holds; readers of the
+ *  state and the configuration from other threads (metrics.c) take it
+ *  too. */
+void console_lock(void);
+void console_unlock(void);
 
 /** Start the control thread. @return 0 or -1 (message printed). */
 int console_start(const struct console_driver *d, const struct console_opts *o);
 
-/** The lock every command holds: readers of the state and the
- *  configuration from other threads (metrics.c) take it too. */
-void console_lock(void);
-void console_unlock(void);
-
-/** Stop it (closes the socket, restores the terminal, ends a capture). */
+/** Stop it (closes the socket, restores the terminal, ends a capture,
+ *  frees the hand-over): call once the workers have stopped. */
 void console_stop(void);
-
-/** Worker side of a capture: copy @p n mbufs of port index @p pi in
- *  direction @p tx (0: received). Cheap when no capture runs. */
-void console_capture(uint8_t pi, uint16_t queue, struct rte_mbuf **m,
-		     uint16_t n, int tx);
 
 #endif /* DSRLB_CONSOLE_H_ */

@@ -34,18 +34,23 @@
 #include "../common/dp_clock.h"
 #include "../common/pkt_mbuf.h"
 #include "../common/service.h"
+#include "../common/tsan.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/wire.h"
 #include "announce.h"
+#include "capture.h"
 #include "console.h"
 #include "kernel_tap.h"
 #include "lb_config_load.h"
 #include "metrics.h"
 #include "reload.h"
+#include "publish.h"
 
 #define BURST           32
+/* A worker's own drop counter: metrics.c reads it from its thread. */
+#define DROP_ADD(c, n) __atomic_store_n(&(c), (c) + (n), __ATOMIC_RELAXED)
 #define RX_DESC         1024
 #define TX_DESC         1024
 #define MBUF_CACHE      256
@@ -75,14 +80,14 @@ struct worker_ctx {
 	uint64_t tx_full;                    /* frames a TX queue refused */
 	uint64_t handoff_full;               /* frames a hand-off ring refused */
 	uint64_t chained;                    /* multi-segment frames dropped */
-	volatile uint64_t last_rx_tsc;
-	uint64_t pcap_now;                   /* --clock pcap: latest time */
-	uint64_t gen;                        /* state generation adopted */
+	_Atomic uint64_t last_rx_tsc;        /* read by the main lcore */
+	_Atomic uint64_t pcap_now;           /* --clock pcap: latest time
+					      * (read by the control thread) */
 	uint32_t polls;                      /* for the GC's pace */
 	volatile bool running;
 } __rte_cache_aligned;
 
-static volatile bool quit;
+static _Atomic bool quit;
 static struct opts opt = { .idle_exit_ms = 0, .clock = CLOCK_TSC,
 			   .ctl_socket = "/run/dsrlb.sock" };
 static struct lb_config cfg;
@@ -223,7 +228,7 @@ static uint64_t
 data_now_ns(void)
 {
 	return opt.clock == CLOCK_TSC || wk[0] == NULL ? clock_tsc_ns() :
-							 wk[0]->pcap_now;
+		atomic_load_explicit(&wk[0]->pcap_now, memory_order_relaxed);
 }
 
 /* ---- ports ---------------------------------------------------------------- */
@@ -402,7 +407,7 @@ tx_or_free(uint16_t pid, uint16_t q, struct rte_mbuf **m, uint16_t n,
 	uint16_t sent = n ? rte_eth_tx_burst(pid, q, m, n) : 0;
 
 	if (sent < n) {
-		ctx->tx_full += n - sent;
+		DROP_ADD(ctx->tx_full, n - sent);
 		rte_pktmbuf_free_bulk(m + sent, n - sent);
 	}
 }
@@ -421,10 +426,10 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *tok[BURST];
 	uint16_t nok = 0, ntok = 0;
 
-	console_capture(pi, ctx->index, m, n, 0);
+	capture_burst(pi, ctx->index, m, n, 0);
 	for (uint16_t i = 0; i < n; i++) {
 		if (pkt_buf_from_mbuf(&pb[nok], m[i]) != 0) {
-			ctx->chained++;
+			DROP_ADD(ctx->chained, 1);
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
@@ -453,9 +458,11 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		case LB_ACT_HANDOFF:
 			mb->port = pi; /* remembered for the owner */
+			if (out[i].owner < n_workers)
+				TSAN_RELEASE(wk[out[i].owner]->handoff);
 			if (out[i].owner >= n_workers ||
 			    rte_ring_enqueue(wk[out[i].owner]->handoff, mb) != 0) {
-				ctx->handoff_full++;
+				DROP_ADD(ctx->handoff_full, 1);
 				rte_pktmbuf_free(mb);
 			}
 			break;
@@ -464,10 +471,9 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		}
 	}
-	for (uint32_t p = 0; p < cfg.n_ports; p++)
+	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++)
 		if (ntx[p]) {
-			console_capture((uint8_t)p, ctx->index, txq[p], ntx[p],
-					1);
+			capture_burst((uint8_t)p, ctx->index, txq[p], ntx[p], 1);
 			tx_or_free(port_id[p], ctx->index, txq[p], ntx[p], ctx);
 		}
 	if (ntok)
@@ -484,28 +490,24 @@ worker_poll(struct worker_ctx *ctx)
 	unsigned int nh;
 	uint64_t now;
 
-	/* Between two bursts: adopt a state the control plane published. */
-	{
-		uint64_t g = atomic_load_explicit(&console_gen,
-						  memory_order_acquire);
-
-		if (unlikely(g != ctx->gen)) {
-			lb_worker_adopt(&ctx->w, atomic_load_explicit(
-				&console_next_state, memory_order_acquire));
-			ctx->gen = g;
-			console_worker_ack(ctx->index, g);
-		}
-	}
-	now = opt.clock == CLOCK_TSC ? clock_tsc_ns() : ctx->pcap_now;
-	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+	/* Between two bursts, the quiescent point: adopt what the control
+	 * plane published, fill its view when asked (publish.h). */
+	pub_worker_poll(ctx->index, &ctx->w);
+	now = opt.clock == CLOCK_TSC ? clock_tsc_ns() :
+	      atomic_load_explicit(&ctx->pcap_now, memory_order_relaxed);
+	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(port_id[p], ctx->index, m, BURST);
 
 		if (n == 0)
 			continue;
 		got += n;
 		if (opt.clock == CLOCK_PCAP)
-			ctx->pcap_now = clock_mbuf_ns(m[n - 1], ts_off,
-						      ts_flag, ctx->pcap_now);
+			atomic_store_explicit(&ctx->pcap_now,
+				clock_mbuf_ns(m[n - 1], ts_off, ts_flag,
+					      atomic_load_explicit(
+						&ctx->pcap_now,
+						memory_order_relaxed)),
+				memory_order_relaxed);
 		process(ctx, (uint8_t)p, m, n, now);
 	}
 	/* What the ports' kernels send (BGP, BFD, ARP) leaves unchanged. */
@@ -518,11 +520,13 @@ worker_poll(struct worker_ctx *ctx)
 		if (n == 0)
 			continue;
 		got += n;
-		console_capture((uint8_t)p, ctx->index, m, n, 1);
+		capture_burst((uint8_t)p, ctx->index, m, n, 1);
 		tx_or_free(port_id[p], ctx->index, m, n, ctx);
 	}
 	/* Packets other workers handed us (their port is in m->port). */
 	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
+	if (nh)
+		TSAN_ACQUIRE(ctx->handoff);
 	for (unsigned int i = 0; i < nh; i++)
 		process(ctx, (uint8_t)m[i]->port, &m[i], 1, now);
 	got += nh;
@@ -532,7 +536,8 @@ worker_poll(struct worker_ctx *ctx)
 	if (got < BURST || (++ctx->polls & 15) == 0)
 		lb_worker_maintain(&ctx->w, now, GC_BUDGET);
 	if (got)
-		ctx->last_rx_tsc = rte_rdtsc();
+		atomic_store_explicit(&ctx->last_rx_tsc, rte_rdtsc(),
+				      memory_order_relaxed);
 	return got;
 }
 
@@ -542,6 +547,8 @@ worker_main(void *arg)
 	struct worker_ctx *ctx = arg;
 	uint32_t idle = 0;
 
+	/* rte_eal_remote_launch()'s hand-over, which TSan cannot see */
+	TSAN_ACQUIRE(ctx);
 	ctx->last_rx_tsc = rte_rdtsc();
 	while (!quit) {
 		uint32_t got = worker_poll(ctx);
@@ -550,21 +557,30 @@ worker_main(void *arg)
 			idle = 0;
 		} else if (++idle >= IDLE_POLLS) {
 			/* Back off: this machine shares its cores. */
-			rte_delay_us_sleep(cfg.idle_sleep_us ?
-					   cfg.idle_sleep_us : 1);
+			rte_delay_us_sleep(pub_idle_sleep_us());
 		}
 	}
 	ctx->running = false;
+	TSAN_RELEASE(ctx);      /* for rte_eal_mp_wait_lcore() */
 	return 0;
+}
+
+/* The workers' views for metrics.c (called under the console's lock). */
+static struct lb_worker *const *
+metrics_views(unsigned int mask)
+{
+	(void)pub_views_refresh(state, mask, CONSOLE_VIEW_TIMEOUT_MS);
+	return pub_views();
 }
 
 /* The driver's own drops of worker @p i, for metrics.c. */
 static void
 worker_drops(unsigned int i, struct metrics_worker_drops *d)
 {
-	d->tx_queue_full = wk[i]->tx_full;
-	d->handoff_ring_full = wk[i]->handoff_full;
-	d->chained = wk[i]->chained;
+	d->tx_queue_full = __atomic_load_n(&wk[i]->tx_full, __ATOMIC_RELAXED);
+	d->handoff_ring_full = __atomic_load_n(&wk[i]->handoff_full,
+					       __ATOMIC_RELAXED);
+	d->chained = __atomic_load_n(&wk[i]->chained, __ATOMIC_RELAXED);
 }
 
 /* ---- counters ----------------------------------------------------------------- */
@@ -904,7 +920,7 @@ main(int argc, char **argv)
 		};
 
 		struct metrics_driver md = {
-			.cfg = &cfg, .state = &state, .w = w_list,
+			.cfg = &cfg, .state = &state, .views = metrics_views,
 			.w_lcore = w_lcore, .n_w = n_workers,
 			.port_id = port_id, .now_ns = data_now_ns,
 			.lock = console_lock, .unlock = console_unlock,
@@ -924,8 +940,10 @@ main(int argc, char **argv)
 		service_ready(status, clock_tsc_ns());
 	}
 	if (rte_lcore_count() > 1) {
-		for (uint16_t i = 0; i < n_workers; i++)
+		for (uint16_t i = 0; i < n_workers; i++) {
+			TSAN_RELEASE(wk[i]);
 			rte_eal_remote_launch(worker_main, wk[i], wk[i]->lcore);
+		}
 		/* The main lcore watches for idleness (the control plane has
 		 * its own thread). */
 		while (!quit) {
@@ -933,8 +951,11 @@ main(int argc, char **argv)
 
 			service_watchdog(clock_tsc_ns());
 			for (uint16_t i = 0; i < n_workers; i++)
-				if (wk[i]->last_rx_tsc > newest)
-					newest = wk[i]->last_rx_tsc;
+				if (atomic_load_explicit(&wk[i]->last_rx_tsc,
+						memory_order_relaxed) > newest)
+					newest = atomic_load_explicit(
+						&wk[i]->last_rx_tsc,
+						memory_order_relaxed);
 			if (opt.idle_exit_ms && newest &&
 			    (rte_rdtsc() - newest) * 1000 / rte_get_tsc_hz() >=
 			    opt.idle_exit_ms)
@@ -942,6 +963,8 @@ main(int argc, char **argv)
 			rte_delay_us_sleep(1000);
 		}
 		rte_eal_mp_wait_lcore();
+		for (uint16_t i = 0; i < n_workers; i++)
+			TSAN_ACQUIRE(wk[i]);
 	} else {
 		/* A single lcore: the worker loop runs here, and stops on
 		 * idleness itself. */
@@ -956,13 +979,14 @@ main(int argc, char **argv)
 					continue;
 				}
 				if (opt.idle_exit_ms &&
-				    (rte_rdtsc() - c->last_rx_tsc) * 1000 /
+				    (rte_rdtsc() - atomic_load_explicit(
+					&c->last_rx_tsc, memory_order_relaxed)) *
+				    1000 /
 				    rte_get_tsc_hz() >= opt.idle_exit_ms)
 					break;
 				if (++idle >= IDLE_POLLS)
-					rte_delay_us_sleep(cfg.idle_sleep_us ?
-							   cfg.idle_sleep_us :
-							   1);
+					rte_delay_us_sleep(
+						pub_idle_sleep_us());
 			}
 		}
 	}

@@ -26,6 +26,7 @@
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_endpoint.h"
 #include "dsrlb/wire_result.h"
+#include "dsrlb/lb_view.h"
 #include "console.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,6 +34,8 @@
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 static struct metrics_driver drv;
+/* the workers' views of the scrape in progress (under drv.lock) */
+static struct lb_worker *const *vw;
 static struct MHD_Daemon *daemon_h;
 
 /* ---- a growing text buffer ------------------------------------------------ */
@@ -134,7 +137,7 @@ render_lcores(struct text *t)
 			for (unsigned int i = 0; i < drv.n_w; i++)
 				tprintf(t, "%s{lcore=\"%u\",%s=\"%s\"} %" PRIu64
 					"\n", fam[f], drv.w_lcore[i], lbl[f],
-					n + strlen(pfx[f]), drv.w[i]->cnt[c]);
+					n + strlen(pfx[f]), vw[i]->cnt[c]);
 		}
 		if (f == 0 && drv.worker_drops != NULL)
 			for (unsigned int i = 0; i < drv.n_w; i++) {
@@ -163,7 +166,7 @@ render_lcores(struct text *t)
 		family(t, name, "counter", lb_counter_desc(c));
 		for (unsigned int i = 0; i < drv.n_w; i++)
 			tprintf(t, "%s{lcore=\"%u\"} %" PRIu64 "\n", name,
-				drv.w_lcore[i], drv.w[i]->cnt[c]);
+				drv.w_lcore[i], vw[i]->cnt[c]);
 	}
 	family(t, "dsrlb_malformed_total", "counter",
 	       "Malformed frames by parser result (drop_malformed in detail)");
@@ -179,25 +182,25 @@ render_lcores(struct text *t)
 		for (unsigned int i = 0; i < drv.n_w; i++)
 			tprintf(t, "dsrlb_malformed_total{lcore=\"%u\","
 				"reason=\"%s\"} %" PRIu64 "\n", drv.w_lcore[i],
-				lc, drv.w[i]->wire[r]);
+				lc, vw[i]->wire[r]);
 	}
 	/* flow tables */
 	family(t, "dsrlb_flows", "gauge", "Flows in the lcore's flow table");
 	for (unsigned int i = 0; i < drv.n_w; i++)
 		tprintf(t, "dsrlb_flows{lcore=\"%u\"} %u\n", drv.w_lcore[i],
-			flow_table_count(&drv.w[i]->ft));
+			flow_table_count(&vw[i]->ft));
 	family(t, "dsrlb_flow_table_capacity", "gauge",
 	       "Largest number of flows of the lcore's flow table");
 	for (unsigned int i = 0; i < drv.n_w; i++)
 		tprintf(t, "dsrlb_flow_table_capacity{lcore=\"%u\"} %u\n",
-			drv.w_lcore[i], drv.w[i]->ft.capacity);
+			drv.w_lcore[i], vw[i]->ft.capacity);
 #define FT_FAMILY(n) \
 	family(t, "dsrlb_flow_table_" #n "_total", "counter", \
 	       "Flow table: " #n " (flow_table.h)"); \
 	for (unsigned int i = 0; i < drv.n_w; i++) \
 		tprintf(t, "dsrlb_flow_table_" #n "_total{lcore=\"%u\"} %" \
 			PRIu64 "\n", drv.w_lcore[i], \
-			(uint64_t)drv.w[i]->ft.stats.n);
+			(uint64_t)vw[i]->ft.stats.n);
 	FLOW_TABLE_STATS(FT_FAMILY)
 #undef FT_FAMILY
 }
@@ -294,7 +297,7 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 	for (uint32_t v = 0; v < st->n_vips; v++) { \
 		uint64_t sum = 0; \
 		for (unsigned int i = 0; i < drv.n_w; i++) \
-			sum += drv.w[i]->vip[v].cnt.n; \
+			sum += vw[i]->vip[v].cnt.n; \
 		tprintf(t, "dsrlb_vip_" #n "_total{vip=\"%s\"} %" PRIu64 "\n", \
 			esc(st->vip[v].conf.name, ev, sizeof(ev)), sum); \
 	}
@@ -315,7 +318,7 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 	FOR_BE({ \
 		uint64_t sum = 0; \
 		for (unsigned int i = 0; i < drv.n_w; i++) \
-			sum += drv.w[i]->vip[v].be_cnt[b].n; \
+			sum += vw[i]->vip[v].be_cnt[b].n; \
 		tprintf(t, "dsrlb_backend_" #n "_total{vip=\"%s\"," \
 			"backend=\"%s\"} %" PRIu64 "\n", ev, eb, sum); \
 	})
@@ -366,8 +369,8 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 	       "fresh), as lcore 0 sees it");
 	FOR_BE({
 		uint16_t score = 0;
-		int fresh = drv.w[0]->vip[v].busy == NULL ? 0 :
-			    busy_select_score(drv.w[0]->vip[v].busy, b, now,
+		int fresh = vw[0]->vip[v].busy == NULL ? 0 :
+			    busy_select_score(vw[0]->vip[v].busy, b, now,
 					      &score);
 
 		tprintf(t, "dsrlb_backend_score{vip=\"%s\",backend=\"%s\"} %u\n",
@@ -380,9 +383,8 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 		if (vr->conf.policy == LB_POLICY_LATENCY)
 			tprintf(t, "dsrlb_backend_latency_seconds{vip=\"%s\","
 				"backend=\"%s\"} %.9f\n", ev, eb,
-				(double)lb_latency_estimate(
-					(struct lb_worker *const *)drv.w,
-					drv.n_w, v, b, now) / 1e9);
+				(double)lb_latency_estimate(vw, drv.n_w, v, b,
+							    now) / 1e9);
 	})
 #undef FOR_BE
 }
@@ -402,8 +404,9 @@ render(struct text *t)
 	family(t, "dsrlb_state_generation", "gauge",
 	       "Live changes applied since start (state generation)");
 	tprintf(t, "dsrlb_state_generation %" PRIu64 "\n",
-		atomic_load_explicit(&console_gen, memory_order_acquire));
+		atomic_load(&console_changes));
 	drv.lock();
+	vw = drv.views(LB_VIEW_COUNTERS | LB_VIEW_SCORES | LB_VIEW_LATENCY);
 	st = *drv.state;
 	render_lcores(t);
 	render_ports(t, st);

@@ -3,10 +3,11 @@
  * The Prometheus metrics endpoint ([general] metrics = ADDRESS:PORT, off
  * by default): GET /metrics answers in the text exposition format
  * (docs/operations.md lists every metric). libmicrohttpd serves it from
- * its own thread, which only reads: the workers' counters (each word
- * written by its worker alone), and the state and configuration under
- * the control plane's lock, so a live change never frees what a scrape
- * is reading. Nothing here writes worker memory.
+ * its own thread, which only reads: under the control plane's lock, the
+ * workers' views (copies each worker makes of its counters between two
+ * bursts, publish.h), the state and the configuration, so a live change
+ * never frees what a scrape is reading. Nothing here reads or writes
+ * worker memory.
  */
 #ifndef DSRLB_METRICS_H_
 #define DSRLB_METRICS_H_
@@ -26,7 +27,9 @@ struct metrics_worker_drops {
 struct metrics_driver {
 	struct lb_config *cfg;          /* live configuration */
 	struct lb_state **state;        /* current state (replaced live) */
-	struct lb_worker **w;
+	/* the workers' views (publish.h), refreshed with a LB_VIEW_ mask;
+	 * called under lock() */
+	struct lb_worker *const *(*views)(unsigned int mask);
 	const unsigned int *w_lcore;
 	unsigned int n_w;
 	const uint16_t *port_id;        /* ethdev id per configured port */

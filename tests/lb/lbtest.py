@@ -22,6 +22,11 @@ from scapy.all import (ARP, IP, TCP, UDP, Ether, IPOption, IPv6,  # noqa
                        ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr,
                        Raw, rdpcap, wrpcap)
 
+# How long the appliance waits after the last frame before it exits;
+# sanitizer builds (scripts/test.sh's TSan stage) start their lcores and
+# read the captures several times slower and raise it.
+IDLE_EXIT_MS = os.environ.get("DSRLB_TEST_IDLE_EXIT_MS", "300")
+
 LB_MAC = "02:70:63:61:70:00"          # net_pcap0's MAC
 PKT_MSG_COUNTERS_END = ("tx_", "drop_", "handoff", "neigh_consumed",
                         "to_kernel")
@@ -248,7 +253,7 @@ class Runner:
             "--no-pci"] + list(lcores) + ["--log-level=lib.eal:warning"] + \
             vdevs + [
             "--", "--config", cfg, "--clock", "pcap",
-            "--idle-exit-ms", "300", "--stats-file", stats]
+            "--idle-exit-ms", IDLE_EXIT_MS, "--stats-file", stats]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         with open(os.path.join(d, "log"), "w") as f:
             f.write(r.stdout + r.stderr)

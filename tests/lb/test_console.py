@@ -27,6 +27,9 @@ from lbtest import LB_MAC, mac, opt155, v4  # noqa: E402
 from scapy.all import TCP, Ether, wrpcap  # noqa: E402
 
 DSRLB, CTL, MEMARGS, WORK = sys.argv[1:5]
+# Frames the live test must see forwarded in its ~2 s; sanitizer builds
+# (scripts/test.sh's TSan stage) run several times slower and lower it.
+MIN_FRAMES = int(os.environ.get("DSRLB_TEST_MIN_FRAMES", "100000"))
 n_test = 0
 failed = 0
 
@@ -283,7 +286,7 @@ def live():
         drops = {k: v for k, v in c.items()
                  if k.startswith("drop_") and v}
         check(not drops and c.get("flow_midstream", 0) == 0 and
-              c.get("tx_backend", 0) > 100000 and
+              c.get("tx_backend", 0) > MIN_FRAMES and
               c.get("flow_new", 0) == 200,
               "live: %d frames forwarded, none dropped, no flow re-learned"
               % c.get("tx_backend", 0), str(c))
@@ -297,7 +300,7 @@ def live():
               b["s3"]["packets"] == 0,
               "telemetry: /dsrlb/backends,mg", str(t))
         t = telemetry(prefix, "/dsrlb/counters")
-        check(t.get("/dsrlb/counters", {}).get("rx", 0) > 100000,
+        check(t.get("/dsrlb/counters", {}).get("rx", 0) > MIN_FRAMES,
               "telemetry: /dsrlb/counters", str(t)[:300])
         t = telemetry(prefix, "/dsrlb/vip,mg")
         check(t.get("/dsrlb/vip", {}).get("mode") == "maglev",

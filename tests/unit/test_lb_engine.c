@@ -22,6 +22,7 @@
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/lb_latency.h"
+#include "dsrlb/lb_view.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/rng.h"
 #include "dsrlb/wire.h"
@@ -577,8 +578,13 @@ test_adopt_window_and_adaptive(void **state)
 	if (lb_state_build_next(&next, &f->cfg, &lb_mac, old, err,
 				sizeof(err)) != 0)
 		fail_msg("lb_state_build_next: %s", err);
-	assert_int_equal(lb_worker_prepare(&f->w, next), 0);
-	lb_worker_adopt(&f->w, next);
+	{
+		struct lb_worker_pending p;
+
+		assert_int_equal(lb_worker_prepare(&f->w, next, &p), 0);
+		lb_worker_adopt(&f->w, &p);
+		lb_worker_pending_free(&p);
+	}
 	f->st = next;
 	lb_state_free(old);
 	assert_int_equal(f->w.vip[0].busy->conf.ewma_w, BUSY_EWMA_ONE / 4);
@@ -718,6 +724,87 @@ test_announce_bgp_no_arp(void **state)
 	assert_non_null(strstr(err, "bird_socket"));
 }
 
+/* Issue 13: lb_worker_prepare() builds a new VIP's tables aside and
+ * leaves the worker (its state, its tables) untouched; lb_worker_adopt()
+ * moves them in. */
+static void
+test_prepare_touches_nothing_of_the_worker(void **state)
+{
+	struct fx *f = *state;
+	struct lb_state *next = NULL, *old = f->st;
+	struct lb_worker_pending p;
+	struct lb_vip_conf *v;
+	struct busy_table *nb;
+	char err[200];
+
+	v = realloc(f->cfg.vip, 2 * sizeof(*v));
+	assert_non_null(v);
+	f->cfg.vip = v;
+	v[1] = v[0];
+	strcpy(v[1].name, "web4b");
+	v[1].port = 8080;
+	f->cfg.n_vips = 2;
+	if (lb_state_build_next(&next, &f->cfg, &lb_mac, old, err,
+				sizeof(err)) != 0)
+		fail_msg("lb_state_build_next: %s", err);
+	assert_null(f->w.vip[1].busy);
+	assert_int_equal(lb_worker_prepare(&f->w, next, &p), 0);
+	/* the worker still runs its state, VIP 1 is not its yet */
+	assert_ptr_equal(f->w.st, old);
+	assert_null(f->w.vip[1].busy);
+	assert_non_null(p.vip[1].busy);
+	assert_null(p.vip[0].busy);   /* VIP 0 keeps its own tables */
+	nb = p.vip[1].busy;
+	lb_worker_adopt(&f->w, &p);
+	assert_ptr_equal(f->w.st, next);
+	assert_ptr_equal(f->w.vip[1].busy, nb);
+	assert_null(p.vip[1].busy);   /* moved, not shared */
+	lb_worker_pending_free(&p);
+	f->st = next;
+	lb_state_free(old);
+	/* the new VIP works: a SYN to it gets a backend */
+	frame4(f, cl_mac, C1, VIP, 40001, 8080, TCP_FLAG_SYN);
+	assert_int_equal(run1(f, 1000000).action, LB_ACT_TX);
+}
+
+/* The control plane's view of a worker (lb_view.h) is a copy taken on
+ * request: counters and flows as the worker had them, nothing shared. */
+static void
+test_view_is_a_copy(void **state)
+{
+	struct fx *f = *state;
+	struct lb_worker view;
+	struct flow_key k;
+	struct flow_value fv;
+
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	assert_int_equal(run1(f, 1000000).action, LB_ACT_TX);
+	assert_int_equal(lb_view_init(&view, &f->w), 0);
+	assert_int_equal(lb_view_reserve(&view, f->st), 0);
+	/* counters only: the flow count, not the flows */
+	lb_view_copy(&view, &f->w, LB_VIEW_COUNTERS);
+	assert_int_equal(view.cnt[LB_CNT_rx], f->w.cnt[LB_CNT_rx]);
+	assert_int_equal(view.vip[0].cnt.flows, f->w.vip[0].cnt.flows);
+	assert_int_equal(view.vip[0].be_cnt[0].flows, 1);
+	assert_int_equal(flow_table_count(&view.ft), 1);
+	flow_key_ipv4(&k, C1, VIP, 40000, 80, IPPROTO_NUM_TCP);
+	assert_int_equal(flow_table_peek(&view.ft, &k, lb_key_hash(f->st, &k),
+					 1000000, &fv, NULL), FLOW_TABLE_MISS);
+	lb_view_copy(&view, &f->w, LB_VIEW_ALL);
+	assert_int_not_equal(flow_table_peek(&view.ft, &k,
+					     lb_key_hash(f->st, &k), 1000000,
+					     &fv, NULL), FLOW_TABLE_MISS);
+	assert_int_equal(fv.backend, 0);
+	/* the worker moves on; the view does not */
+	frame4(f, cl_mac, C1, VIP, 40002, 80, TCP_FLAG_SYN);
+	(void)run1(f, 2000000);
+	assert_int_equal(flow_table_count(&f->w.ft), 2);
+	assert_int_equal(flow_table_count(&view.ft), 1);
+	assert_true(view.cnt[LB_CNT_rx] < f->w.cnt[LB_CNT_rx]);
+	assert_ptr_not_equal(view.vip[0].busy, f->w.vip[0].busy);
+	lb_view_fini(&view);
+}
+
 int
 main(void)
 {
@@ -740,6 +827,11 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_announce_bgp_no_arp,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_prepare_touches_nothing_of_the_worker, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_view_is_a_copy, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
