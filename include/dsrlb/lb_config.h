@@ -16,6 +16,7 @@
 
 #include "dsrlb/busy_select.h"
 #include "dsrlb/ip6ext.h"
+#include "dsrlb/lb_health.h"
 #include "dsrlb/probe_sched.h"
 #include "dsrlb/sr_accept.h"
 #include "dsrlb/srv6_func.h"
@@ -102,6 +103,9 @@ struct lb_backend_conf {
 	bool removed;          /**< console: removed; the slot stays so that
 				*   the index of every other backend, which
 				*   pinned flows hold, never changes */
+	bool health_down;      /**< the health monitor took it out of
+				*   rotation (lb_health.h); never from a
+				*   file */
 };
 
 struct lb_vip_conf {
@@ -143,6 +147,7 @@ struct lb_config {
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */
 	uint64_t probe_timeout_ns;  /**< probe_conf.timeout_ns */
+	struct lb_health_conf health; /**< health_* keys (lb_health.h) */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

@@ -36,6 +36,7 @@
 #include "dsrlb/flow_table.h"
 #include "dsrlb/latency_est.h"
 #include "dsrlb/lb_config.h"
+#include "dsrlb/lb_health.h"
 #include "dsrlb/pkt_buf.h"
 #include "dsrlb/probe_sched.h"
 #include "dsrlb/rng.h"
@@ -97,7 +98,11 @@
 	X(stick_create,         "createStickiness received (flow pinned)") \
 	X(stick_remove,         "removeStickiness received (10 s timer started)") \
 	X(drop_sid_function,   "SRv6 packets to one of our SIDs with a function we do not serve") \
-	X(lat_samples,          "latency samples taken (latency-feedback)")
+	X(lat_samples,          "latency samples taken (latency-feedback)") \
+	X(health_ok,            "health: answers/stickiness heard from a backend") \
+	X(health_lost,          "health: requests/offers unanswered past health_timeout_ms") \
+	X(health_trial,         "health: trial flows sent to a down backend") \
+	X(health_resteer,       "health: retransmitted SYNs moved off a down backend")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -161,7 +166,10 @@ struct lb_port_rt {
 
 struct lb_backend_rt {
 	struct lb_backend_conf conf;
-	uint8_t state;              /**< enum select_backend_state */
+	uint8_t state;              /**< enum select_backend_state (drained
+				     *   while health_down) */
+	uint8_t health_down;        /**< out of rotation by the health
+				     *   monitor: trial flows only */
 	uint8_t port;               /**< egress port index */
 	uint32_t nh;                /**< next hop index (LB_NH_NONE: none) */
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */
@@ -175,6 +183,9 @@ struct lb_vip_rt {
 	_Atomic(struct chash_table *) ch1;
 	struct chash_table *ch2;    /**< C = 2: hunt and recovery (srv6) */
 	uint32_t n_active;
+	uint32_t n_down;            /**< backends with health_down */
+	uint8_t fail_open;          /**< every active backend is down: they
+				     *   stay in rotation (lb_health.h) */
 };
 
 /** Open-addressing map of (family, address, port, proto) to a value. */
@@ -254,6 +265,7 @@ struct lb_worker_vip {
 	struct lat_backend *lat;    /**< per backend (latency-feedback) */
 	struct lb_vip_counters cnt;
 	struct lb_be_counters *be_cnt;
+	struct lb_health_obs *hobs; /**< per backend (lb_health.h) */
 };
 
 /** Latency tracking of a sample of flows (direct-mapped). */

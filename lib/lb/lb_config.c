@@ -323,6 +323,7 @@ lb_config_defaults(struct lb_config *c)
 	c->score_ewma_w = BUSY_EWMA_ONE;
 	c->score_max_step = 0;
 	c->probe_timeout_ns = 100000000ull;
+	lb_health_conf_default(&c->health);
 	srv6_func_cfg_default(&c->srv6);
 	c->vip = NULL;
 }
@@ -440,6 +441,8 @@ on_link(const struct lb_config *c, const struct lb_addr *a, unsigned int roles)
 static int
 check_general(const struct lb_config *c, struct vctx *v)
 {
+	const char *hkey = NULL;
+
 	if (c->flow_capacity < 1 || c->flow_capacity > FLOW_TABLE_CAPACITY_MAX)
 		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "flow_capacity",
 			    "[general] flow_capacity %u out of range 1..%u",
@@ -468,6 +471,9 @@ check_general(const struct lb_config *c, struct vctx *v)
 	if (c->probe_timeout_ns == 0)
 		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "probe_timeout_ms",
 			    "[general] probe_timeout_ms must be > 0");
+	if (lb_health_conf_check(&c->health, &hkey) != NULL)
+		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, hkey, "[general] %s",
+			    lb_health_conf_check(&c->health, NULL));
 	if (srv6_func_cfg_validate(&c->srv6) != 0)
 		return fail(v, LB_CFG_OBJ_SRV6, 0, -1, NULL,
 			    "[srv6] inconsistent: locator_bits 8..127, "

@@ -554,6 +554,67 @@ pick_stateless(const struct lb_vip_rt *v, uint32_t hash)
 	return chash_lookup(t, hash)[0];
 }
 
+/* ---- health (lb_health.h) ------------------------------------------------ */
+
+/* A packet goes to a backend: count a request/offer pending past the
+ * timeout as lost. @return true when this packet should carry a health
+ * request (@p first: it is a flow's first packet, nothing is pending). */
+static inline bool
+health_probe(struct lb_worker *w, struct lb_health_obs *h, bool first,
+	     uint64_t now_ns)
+{
+	const struct lb_health_conf *hc = &w->st->cfg.health;
+	const uint64_t before = h->fail;
+
+	if (!hc->enabled)
+		return false;
+	if (!lb_health_obs_check(h, now_ns, hc->timeout_ns)) {
+		w->cnt[LB_CNT_health_lost] += h->fail - before;
+		return false;
+	}
+	w->cnt[LB_CNT_health_lost] += h->fail - before;
+	/* At most four health requests per timeout: enough to see a death
+	 * within fall timeouts, few enough to cost nothing. */
+	if (!first || now_ns - h->probe_ns < hc->timeout_ns / 4)
+		return false;
+	h->probe_ns = now_ns;
+	return true;
+}
+
+static inline void
+health_ok(struct lb_worker *w, struct lb_worker_vip *wv, uint32_t b)
+{
+	if (!w->st->cfg.health.enabled)
+		return;
+	lb_health_obs_ok(&wv->hobs[b]);
+	w->cnt[LB_CNT_health_ok]++;
+}
+
+/* A down backend due for a trial flow (one per trial interval on this
+ * worker, and only once its last trial is settled), or UINT32_MAX. */
+static uint32_t
+health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
+	     struct lb_worker_vip *wv, uint64_t now_ns)
+{
+	const struct lb_health_conf *hc = &w->st->cfg.health;
+
+	if (v->n_down == 0 || !hc->enabled)
+		return UINT32_MAX;
+	for (uint32_t b = 0; b < v->conf.n_backends; b++) {
+		struct lb_health_obs *h = &wv->hobs[b];
+
+		if (!v->be[b].health_down || v->be[b].nh == LB_NH_NONE)
+			continue;
+		(void)health_probe(w, h, false, now_ns);
+		if (lb_health_obs_trial(h, now_ns, hc->trial_ns)) {
+			w->cnt[LB_CNT_health_trial]++;
+			h->probe_ns = 0; /* the trial carries a request */
+			return b;
+		}
+	}
+	return UINT32_MAX;
+}
+
 /* ---- DSR transport ----------------------------------------------------- */
 
 /* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
@@ -589,7 +650,9 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		if (r != WIRE_OK)
 			goto fail;
 	}
-	if (wv->probe_n != 0 && probe_sched_packet(wv->probe, b, now_ns)) {
+	if (wv->probe_n != 0 &&
+	    (probe_sched_packet(wv->probe, b, now_ns) |
+	     health_probe(w, &wv->hobs[b], tuple && flags != NULL, now_ns))) {
 		uint32_t nonce = 0;
 
 		if (v->conf.auth) {
@@ -608,6 +671,10 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			goto fail;
 		if (flags != NULL)
 			*flags |= LB_FLAG_ANSWER_DUE;
+		/* A request on a flow's first packet is answered at once by
+		 * a live server (its SYN-ACK): the health clock starts. */
+		if (tuple && flags != NULL && st->cfg.health.enabled)
+			lb_health_obs_sent(&wv->hobs[b], now_ns);
 		w->cnt[LB_CNT_probe_sent]++;
 		wv->be_cnt[b].probes++;
 	}
@@ -662,6 +729,7 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 {
 	const struct lb_vip_rt *v = &w->st->vip[c->vip];
 	const struct chash_table *t = v->ch2;
+	struct lb_health_obs *ho;
 	uint8_t mid[2][16];
 	const uint16_t *cand;
 	unsigned int n;
@@ -669,17 +737,34 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (syn) {
 		if (v->conf.policy == LB_POLICY_HUNT && t != NULL &&
 		    t->c == 2) {
+			uint32_t first, second;
+
 			cand = chash_lookup(t, c->hash);
+			first = cand[0];
+			second = cand[1];
+			if (picked < v->conf.n_backends &&
+			    v->be[picked].health_down) {
+				/* A trial: the down backend first, a live
+				 * one to pass the flow on to. */
+				first = picked;
+				second = cand[0];
+			}
+			ho = &w->vip[c->vip].hobs[first];
+			if (health_probe(w, ho, true, now_ns))
+				lb_health_obs_sent(ho, now_ns);
 			memcpy(mid[0],
-			       v->be[cand[0]].sid[SRV6_FUNC_CONNECT_AVAIL], 16);
+			       v->be[first].sid[SRV6_FUNC_CONNECT_AVAIL], 16);
 			memcpy(mid[1],
-			       v->be[cand[1]].sid[SRV6_FUNC_CONNECT_FORCE], 16);
+			       v->be[second].sid[SRV6_FUNC_CONNECT_FORCE], 16);
 			srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 2,
-				  cand[0], LB_CNT_hunt_offer, now_ns, o);
+				  first, LB_CNT_hunt_offer, now_ns, o);
 			return;
 		}
 		/* One candidate (a baseline policy, or one backend left):
 		 * connectForce, as the last candidate of a list. */
+		ho = &w->vip[c->vip].hobs[picked];
+		if (health_probe(w, ho, true, now_ns))
+			lb_health_obs_sent(ho, now_ns);
 		memcpy(mid[0], v->be[picked].sid[SRV6_FUNC_CONNECT_FORCE], 16);
 		srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 1, picked,
 			  LB_CNT_hunt_offer, now_ns, o);
@@ -742,6 +827,13 @@ lat_track(struct lb_worker *w, const struct pkt_ctx *c, uint32_t b,
 
 /* ---- client packets ---------------------------------------------------- */
 
+/* Is backend @p b out of rotation by the health monitor? */
+static inline bool
+health_is_down(const struct lb_vip_rt *v, uint32_t b)
+{
+	return b < v->conf.n_backends && v->be[b].health_down;
+}
+
 /* Can a pinned flow still reach backend @p b? Drained and removed
  * backends keep their pinned flows until they end (docs/console.md). */
 static bool
@@ -766,9 +858,16 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * tuple (a client's ephemeral port comes round again): it starts
 	 * over, as from LB_LISTEN (Table II), instead of following the old
 	 * connection to its server, whose stickiness is about to expire. */
-	if (syn && fv.state == FLOW_STATE_CLOSING) {
+	/* So is a SYN retransmitted to a backend that went down since: no
+	 * server answered it, so nothing is lost by choosing again. */
+	if (syn && (fv.state == FLOW_STATE_CLOSING ||
+		    (fv.state == FLOW_STATE_NEW &&
+		     health_is_down(v, fv.backend)))) {
 		uint32_t b = pick_backend(w, v, &w->vip[c->vip], c->hash,
 					  now_ns);
+
+		if (fv.state == FLOW_STATE_NEW)
+			w->cnt[LB_CNT_health_resteer]++;
 
 		if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
 			drop(w, o, LB_CNT_drop_no_backend);
@@ -797,6 +896,19 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		if (!closing)
 			(void)flow_table_touch(&w->ft, c->slot, now_ns);
 		if (fv.state == LB_FLOW_HUNTING) {
+			if (syn && health_is_down(v, fv.backend)) {
+				uint32_t b = pick_backend(w, v,
+							  &w->vip[c->vip],
+							  c->hash, now_ns);
+
+				if (b != BUSY_SELECT_NONE &&
+				    backend_usable(v, b)) {
+					w->cnt[LB_CNT_health_resteer]++;
+					fv.backend = (uint16_t)b;
+					(void)flow_table_set(&w->ft, c->slot,
+							     &fv);
+				}
+			}
 			srv6_hunt(w, pb, c, syn, fv.backend, now_ns, o);
 			return;
 		}
@@ -862,8 +974,12 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	}
 	if (!starting)
 		w->cnt[LB_CNT_flow_midstream]++;
-	b = starting ? pick_backend(w, v, wv, c->hash, now_ns) :
-		       pick_stateless(v, c->hash);
+	/* A down backend gets a trial flow now and then, so that it can
+	 * be heard from again (lb_health.h). */
+	b = syn ? health_trial(w, v, wv, now_ns) : UINT32_MAX;
+	if (b == UINT32_MAX)
+		b = starting ? pick_backend(w, v, wv, c->hash, now_ns) :
+			       pick_stateless(v, c->hash);
 	if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
@@ -972,6 +1088,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 							 c->m.score, now_ns);
 			wv->be_cnt[c->be].answers++;
 			w->cnt[LB_CNT_answer_accepted]++;
+			health_ok(w, wv, c->be);
 			fv.flags &= (uint8_t)~LB_FLAG_ANSWER_DUE;
 			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
 		}
@@ -1059,6 +1176,16 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	hash = lb_key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (f == SRV6_FUNC_CREATE_STICKINESS) {
+		struct flow_value old;
+
+		/* The sender is alive; so is the first candidate of an
+		 * offer that a later one accepted: it passed the flow on. */
+		health_ok(w, &w->vip[vi], b);
+		if (slot != FLOW_TABLE_MISS &&
+		    flow_table_get(&w->ft, slot, &old) == 0 &&
+		    old.state == LB_FLOW_HUNTING && old.backend != b &&
+		    old.backend < v->conf.n_backends)
+			health_ok(w, &w->vip[vi], old.backend);
 		w->cnt[LB_CNT_stick_create]++;
 		fv.backend = (uint16_t)b;
 		fv.state = LB_FLOW_STEER;
@@ -1236,8 +1363,10 @@ worker_vip_alloc(struct lb_worker *w, uint32_t v)
 	wv->nonce = calloc(nb, sizeof(*wv->nonce));
 	wv->lat = calloc(nb, sizeof(*wv->lat));
 	wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
+	wv->hobs = calloc(nb, sizeof(*wv->hobs));
 	if (wv->busy == NULL || wv->base == NULL || wv->probe == NULL ||
-	    wv->nonce == NULL || wv->lat == NULL || wv->be_cnt == NULL)
+	    wv->nonce == NULL || wv->lat == NULL || wv->be_cnt == NULL ||
+	    wv->hobs == NULL)
 		return -ENOMEM;
 	if (busy_table_init(wv->busy, nb, &bc) != 0 ||
 	    baseline_table_init(wv->base, nb, 1) != 0 ||
@@ -1381,6 +1510,7 @@ lb_worker_fini(struct lb_worker *w)
 		free(w->vip[v].nonce);
 		free(w->vip[v].lat);
 		free(w->vip[v].be_cnt);
+		free(w->vip[v].hobs);
 		free(w->vip[v].probe);
 	}
 	free(w->vip);

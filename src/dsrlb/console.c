@@ -37,11 +37,13 @@
 #include "console.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_ctl.h"
+#include "dsrlb/lb_health.h"
 #include "dsrlb/lb_latency.h"
 
 #define MAX_CLIENTS     8
 #define CLIENT_BUF      2048
 #define LAT_PERIOD_NS   10000000ull   /* latency control step (HotNets'22) */
+#define HEALTH_PERIOD_NS 10000000ull  /* health poll (docs/health.md) */
 #define CAP_RING        4096
 #define CAP_MBUFS       2047
 
@@ -56,6 +58,7 @@ static volatile bool thread_run;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lb_ctl_base *bases;
 static struct lb_latency lat;
+static struct lb_health health;
 static struct lb_ctl_env env;
 static _Atomic uint64_t *acked;
 
@@ -163,6 +166,43 @@ apply(void *arg, struct lb_config *next, char *err, size_t len)
 		fprintf(stderr, "dsrlb: latency controllers not rebuilt\n");
 	lb_state_free(old);
 	return 0;
+}
+
+/* ---- health (lb_health.h) --------------------------------------------------- */
+
+static void
+health_log(void *arg, uint32_t v, uint32_t b, const struct lb_health_be *h)
+{
+	(void)arg;
+	printf("dsrlb: health: vip %s backend %s %s (%s)\n",
+	       drv.cfg->vip[v].name, drv.cfg->vip[v].backend[b].name,
+	       lb_health_state_name(h->state),
+	       lb_health_reason_name(h->reason));
+	fflush(stdout);
+}
+
+/* Sum the workers' observations; when the set of down backends changes,
+ * publish a state built from a copy of the configuration that says so
+ * (the same path as a console change). */
+static void
+health_step(void)
+{
+	struct lb_config next;
+	char err[256];
+
+	pthread_mutex_lock(&lock);
+	if (lb_health_poll(&health, drv.cfg, drv.w, drv.n_w, drv.now_ns(),
+			   health_log, NULL) &&
+	    lb_config_copy(&next, drv.cfg) == 0) {
+		lb_health_mark(&health, &next);
+		if (apply(NULL, &next, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dsrlb: health: %s\n", err);
+			lb_config_free(&next);
+		} else {
+			health.publications++;
+		}
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- ports and capture ------------------------------------------------------- */
@@ -749,7 +789,7 @@ run_file(const char *path)
 static void *
 thread_main(void *arg)
 {
-	uint64_t last_lat = 0;
+	uint64_t last_lat = 0, last_health = 0;
 
 	(void)arg;
 	if (copts.cmdline_file != NULL)
@@ -796,6 +836,10 @@ thread_main(void *arg)
 			pthread_mutex_unlock(&lock);
 			last_lat = ns;
 		}
+		if (ns - last_health >= HEALTH_PERIOD_NS) {
+			health_step();
+			last_health = ns;
+		}
 		capture_drain();
 	}
 	return NULL;
@@ -820,7 +864,10 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 			"configured weights\n");
 		return -1;
 	}
+	if (lb_health_init(&health, LB_MAX_VIPS) != 0)
+		return -1;
 	memset(&env, 0, sizeof(env));
+	env.health = &health;
 	env.cfg = drv.cfg;
 	env.st = *drv.state;
 	env.w = drv.w;
@@ -881,6 +928,7 @@ console_stop(void)
 			(void)unlink(copts.socket_path);
 	}
 	lb_latency_fini(&lat);
+	lb_health_fini(&health);
 	free(acked);
 	free(bases);
 }
