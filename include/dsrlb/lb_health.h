@@ -82,44 +82,70 @@ const char *lb_health_conf_check(const struct lb_health_conf *c,
 
 /* ---- per worker ---------------------------------------------------------- */
 
+/** Requests/offers a worker tracks per backend: several in flight, so
+ *  that losses count at the rate new flows reach a dead server. */
+#define LB_HEALTH_PENDING 4u
+
 /** One backend's observations on one worker (worker memory). */
 struct lb_health_obs {
 	uint64_t ok;            /**< good observations (read by control) */
 	uint64_t fail;          /**< bad observations (read by control) */
-	uint64_t pending_ns;    /**< oldest unconfirmed request/offer, 0:
-				 *   none (worker only) */
+	uint64_t pending_ns[LB_HEALTH_PENDING]; /**< unconfirmed requests/
+				 *   offers by send time, 0: free slot
+				 *   (worker only) */
 	uint64_t trial_ns;      /**< last trial flow (worker only) */
 	uint64_t probe_ns;      /**< last health request (worker only) */
 };
 
-/** A packet goes to the backend at @p now_ns: a pending request/offer
- *  past @p timeout_ns is counted lost. @return true when nothing is
- *  pending any more (a new request/offer may start the clock). */
+/** A packet goes to the backend at @p now_ns: every pending request/
+ *  offer older than @p timeout_ns is counted lost. @return true when a
+ *  new one can be tracked (a slot is free). */
 static inline bool
 lb_health_obs_check(struct lb_health_obs *h, uint64_t now_ns,
 		    uint64_t timeout_ns)
 {
-	if (h->pending_ns != 0 && now_ns - h->pending_ns > timeout_ns) {
-		h->fail++;
-		h->pending_ns = 0;
+	bool room = false;
+
+	for (unsigned int i = 0; i < LB_HEALTH_PENDING; i++) {
+		if (h->pending_ns[i] != 0 &&
+		    now_ns - h->pending_ns[i] > timeout_ns) {
+			h->fail++;
+			h->pending_ns[i] = 0;
+		}
+		room |= h->pending_ns[i] == 0;
 	}
-	return h->pending_ns == 0;
+	return room;
+}
+
+/** Nothing pending. */
+static inline bool
+lb_health_obs_idle(const struct lb_health_obs *h)
+{
+	for (unsigned int i = 0; i < LB_HEALTH_PENDING; i++)
+		if (h->pending_ns[i] != 0)
+			return false;
+	return true;
 }
 
 /** A request/offer that a live server answers at once went out. */
 static inline void
 lb_health_obs_sent(struct lb_health_obs *h, uint64_t now_ns)
 {
-	if (h->pending_ns == 0)
-		h->pending_ns = now_ns | 1u; /* never 0: 0 means none */
+	for (unsigned int i = 0; i < LB_HEALTH_PENDING; i++)
+		if (h->pending_ns[i] == 0) {
+			h->pending_ns[i] = now_ns | 1u; /* 0 means free */
+			return;
+		}
 }
 
-/** The backend was heard from (answer, createStickiness). */
+/** The backend was heard from (answer, createStickiness): it is alive,
+ *  whatever else is pending. */
 static inline void
 lb_health_obs_ok(struct lb_health_obs *h)
 {
 	h->ok++;
-	h->pending_ns = 0;
+	for (unsigned int i = 0; i < LB_HEALTH_PENDING; i++)
+		h->pending_ns[i] = 0;
 }
 
 /** Whether a trial flow is due for a down backend; if so it is taken
@@ -128,7 +154,7 @@ static inline bool
 lb_health_obs_trial(struct lb_health_obs *h, uint64_t now_ns,
 		    uint64_t trial_ns)
 {
-	if (h->pending_ns != 0 || now_ns - h->trial_ns < trial_ns)
+	if (!lb_health_obs_idle(h) || now_ns - h->trial_ns < trial_ns)
 		return false;
 	h->trial_ns = now_ns;
 	return true;

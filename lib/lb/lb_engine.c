@@ -556,26 +556,25 @@ pick_stateless(const struct lb_vip_rt *v, uint32_t hash)
 
 /* ---- health (lb_health.h) ------------------------------------------------ */
 
-/* A packet goes to a backend: count a request/offer pending past the
+/* A packet goes to a backend: count the requests/offers pending past the
  * timeout as lost. @return true when this packet should carry a health
- * request (@p first: it is a flow's first packet, nothing is pending). */
+ * request (@p first: it is a flow's first packet, which a live server
+ * answers at once; a tracking slot is free). */
 static inline bool
 health_probe(struct lb_worker *w, struct lb_health_obs *h, bool first,
 	     uint64_t now_ns)
 {
 	const struct lb_health_conf *hc = &w->st->cfg.health;
 	const uint64_t before = h->fail;
+	bool room;
 
 	if (!hc->enabled)
 		return false;
-	if (!lb_health_obs_check(h, now_ns, hc->timeout_ns)) {
-		w->cnt[LB_CNT_health_lost] += h->fail - before;
-		return false;
-	}
+	room = lb_health_obs_check(h, now_ns, hc->timeout_ns);
 	w->cnt[LB_CNT_health_lost] += h->fail - before;
 	/* At most four health requests per timeout: enough to see a death
-	 * within fall timeouts, few enough to cost nothing. */
-	if (!first || now_ns - h->probe_ns < hc->timeout_ns / 4)
+	 * within a few timeouts, few enough to cost nothing. */
+	if (!room || !first || now_ns - h->probe_ns < hc->timeout_ns / 4)
 		return false;
 	h->probe_ns = now_ns;
 	return true;

@@ -447,7 +447,8 @@ test_engine_dead_out_and_back(void **state)
 	assert_true(trials >= 6 && trials <= 10);
 	/* a trial SYN retransmitted goes to a live server */
 	f->w.vip[0].hobs[2].trial_ns = 0;
-	f->w.vip[0].hobs[2].pending_ns = 0;
+	memset(f->w.vip[0].hobs[2].pending_ns, 0,
+	       sizeof(f->w.vip[0].hobs[2].pending_ns));
 	s = syn(f, 60000, 9001 * MS, &req);
 	assert_int_equal(s, 2);
 	assert_true(req);
