@@ -288,6 +288,7 @@ struct lb_worker {
 	struct lb_worker_vip *vip;  /**< st->n_vips */
 	struct lb_lat_slot *lat;    /**< LB_LAT_SLOTS */
 	uint64_t last_now_ns;       /**< now_ns of the latest burst */
+	uint64_t health_sweep_ns;   /**< last sweep of the health slots */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
 };
@@ -376,7 +377,8 @@ void lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 
 /**
  * Housekeeping to call between bursts: incremental GC of the flow table
- * (@p budget buckets).
+ * (@p budget buckets), and the health requests that expired counted
+ * lost (lb_health.h).
  */
 void lb_worker_maintain(struct lb_worker *w, uint64_t now_ns,
 			uint32_t budget);

@@ -32,7 +32,8 @@
  * A down backend gets no new flows (weight 0 in the consistent-hash
  * tables, drained in the busyness and baseline tables) but keeps its
  * pinned flows, like a drained one. To come back it must still be heard
- * from: each worker sends it one *trial* new flow every trial interval
+ * from: the appliance sends it one *trial* new flow every trial interval
+ * (each of n workers every n intervals)
  * (with a metric request, or as the first candidate of a 6LB offer). A
  * SYN retransmitted for a flow whose backend is down is sent to a live
  * backend instead (no server ever answered it: nothing is broken), so a
@@ -57,18 +58,18 @@ struct lb_health_conf {
 	uint32_t fall;          /**< bad observations in a row to go down */
 	uint64_t timeout_ns;    /**< an unanswered request/offer older than
 				 *   this is a bad observation */
-	uint64_t trial_ns;      /**< one trial flow per down backend per
-				 *   worker this often */
+	uint64_t trial_ns;      /**< one trial flow per down backend this
+				 *   often (over all workers) */
 };
 
-/** Defaults: on, rise 2, fall 3, timeout 150 ms, trial every 500 ms: a
+/** Defaults: on, rise 2, fall 3, timeout 150 ms, a trial every 1 s: a
  *  dead server that gets a new flow every 100 ms is out after about
  *  3 x (150 ms + the wait for its next new flow) plus one 10 ms poll,
  *  well within 1 s (docs/health.md). */
 #define LB_HEALTH_RISE_DEFAULT     2u
 #define LB_HEALTH_FALL_DEFAULT     3u
 #define LB_HEALTH_TIMEOUT_MS_DEFAULT 150u
-#define LB_HEALTH_TRIAL_MS_DEFAULT 500u
+#define LB_HEALTH_TRIAL_MS_DEFAULT 1000u
 /** Ranges the loader and the validation accept. */
 #define LB_HEALTH_COUNT_MAX        100u
 #define LB_HEALTH_MS_MAX           60000u
@@ -94,7 +95,6 @@ struct lb_health_obs {
 				 *   offers by send time, 0: free slot
 				 *   (worker only) */
 	uint64_t trial_ns;      /**< last trial flow (worker only) */
-	uint64_t probe_ns;      /**< last health request (worker only) */
 };
 
 /** A packet goes to the backend at @p now_ns: every pending request/

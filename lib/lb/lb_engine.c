@@ -572,12 +572,11 @@ health_probe(struct lb_worker *w, struct lb_health_obs *h, bool first,
 		return false;
 	room = lb_health_obs_check(h, now_ns, hc->timeout_ns);
 	w->cnt[LB_CNT_health_lost] += h->fail - before;
-	/* At most four health requests per timeout: enough to see a death
-	 * within a few timeouts, few enough to cost nothing. */
-	if (!room || !first || now_ns - h->probe_ns < hc->timeout_ns / 4)
-		return false;
-	h->probe_ns = now_ns;
-	return true;
+	/* Every first packet while a slot is free: at most
+	 * LB_HEALTH_PENDING requests in flight per backend (a live server
+	 * frees its slot within a round trip), and a burst of new flows to
+	 * a dead server counts as several losses at once. */
+	return room && first;
 }
 
 static inline void
@@ -589,8 +588,8 @@ health_ok(struct lb_worker *w, struct lb_worker_vip *wv, uint32_t b)
 	w->cnt[LB_CNT_health_ok]++;
 }
 
-/* A down backend due for a trial flow (one per trial interval on this
- * worker, and only once its last trial is settled), or UINT32_MAX. */
+/* A down backend due for a trial flow (once its last trial is settled),
+ * or UINT32_MAX. */
 static uint32_t
 health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
 	     struct lb_worker_vip *wv, uint64_t now_ns)
@@ -605,9 +604,12 @@ health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
 		if (!v->be[b].health_down || v->be[b].nh == LB_NH_NONE)
 			continue;
 		(void)health_probe(w, h, false, now_ns);
-		if (lb_health_obs_trial(h, now_ns, hc->trial_ns)) {
+		/* n workers, one trial each per n intervals: one trial per
+		 * interval in all (a trial to a dead server costs its client
+		 * one SYN retransmission) */
+		if (lb_health_obs_trial(h, now_ns,
+					hc->trial_ns * w->n_workers)) {
 			w->cnt[LB_CNT_health_trial]++;
-			h->probe_ns = 0; /* the trial carries a request */
 			return b;
 		}
 	}
@@ -1298,10 +1300,38 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 }
 
+/* Count the requests/offers that expired since the last sweep, so that
+ * a loss is seen a timeout after it, not when the next flow happens to
+ * reach the server (every timeout / 8; O(backends)). */
+static void
+health_sweep(struct lb_worker *w, uint64_t now_ns)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_health_conf *hc = &st->cfg.health;
+
+	if (!hc->enabled || now_ns - w->health_sweep_ns < hc->timeout_ns / 8)
+		return;
+	w->health_sweep_ns = now_ns;
+	for (uint32_t v = 0; v < st->n_vips; v++) {
+		struct lb_health_obs *ho = w->vip[v].hobs;
+
+		if (ho == NULL)
+			continue;
+		for (uint32_t b = 0; b < st->vip[v].conf.n_backends; b++) {
+			const uint64_t before = ho[b].fail;
+
+			(void)lb_health_obs_check(&ho[b], now_ns,
+						  hc->timeout_ns);
+			w->cnt[LB_CNT_health_lost] += ho[b].fail - before;
+		}
+	}
+}
+
 void
 lb_worker_maintain(struct lb_worker *w, uint64_t now_ns, uint32_t budget)
 {
 	(void)flow_table_gc_step(&w->ft, now_ns, budget);
+	health_sweep(w, now_ns);
 }
 
 /* ---- worker set-up ------------------------------------------------------ */

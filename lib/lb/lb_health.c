@@ -242,7 +242,7 @@ lb_health_show(struct lb_health *h, const struct lb_config *cfg,
 		      c->timeout_ns / 1000000u, c->trial_ns / 1000000u,
 		      h->transitions, h->publications);
 	lb_ctl_printf(o, "  %-12s %-12s %-11s %10s %-13s %8s %8s %5s\n",
-		      "vip", "backend", "health", "since", "reason", "ok",
+		      "vip", "backend", "health", "for", "reason", "ok",
 		      "lost", "downs");
 	for (uint32_t vi = 0; vi < cfg->n_vips; vi++) {
 		const struct lb_vip_conf *vc = &cfg->vip[vi];
@@ -261,7 +261,7 @@ lb_health_show(struct lb_health *h, const struct lb_config *cfg,
 			if (hb == NULL || vc->backend[b].removed)
 				continue;
 			if (hb->since_ns != 0 && now_ns >= hb->since_ns)
-				snprintf(since, sizeof(since), "%.1fs ago",
+				snprintf(since, sizeof(since), "%.3fs",
 					 (double)(now_ns - hb->since_ns) /
 					 1e9);
 			lb_ctl_printf(o, "  %-12s %-12s %-11s %10s %-13s %8"
