@@ -813,12 +813,18 @@ def s7_health(tb):
                "%.2f s" % detect if detect is not None else "never",
                t_dead), flush=True)
         # from the moment both are gone (the agent takes a while to
-        # stop) to the moment "show backends" says down
-        tap(detect is not None and detect - t_dead <= 1.0,
-            "health: %s: the dead server is out within 1 s (%s after "
-            "the agent stopped)" %
-            (mode, "%.2f s" % (detect - t_dead) if detect is not None
-             else "never"))
+        # stop) to the moment "show backends" says down. The passive
+        # signal needs new flows to reach the dead server: hunt offers
+        # it its hash share at once (measured 0.4 s); dsr-feedback
+        # sends it new flows only while its last score is the lowest or
+        # once that score aged out (score_max_age_ms), which took up to
+        # 1.1 s here: 1.5 s is the bound (docs/health.md)
+        limit = 1.0 if mode == "hunt" else 1.5
+        tap(detect is not None and detect - t_dead <= limit,
+            "health: %s: the dead server is out within %.1f s (%s after "
+            "the agent stopped)" % (mode, limit,
+                                    "%.2f s" % (detect - t_dead)
+                                    if detect is not None else "never"))
         # after the detection window: nothing fails
         ok2, bad2, out2 = hey_result(hey_bg(url, 10))
         print("# health: %s: next 10 s with %s dead: %d of %d failed" %
