@@ -16,6 +16,7 @@
 
 #include "dsrlb/busy_select.h"
 #include "dsrlb/ip6ext.h"
+#include "dsrlb/lb_health.h"
 #include "dsrlb/probe_sched.h"
 #include "dsrlb/sr_accept.h"
 #include "dsrlb/quic_lb.h"
@@ -121,6 +122,9 @@ struct lb_backend_conf {
 	uint8_t quic_sid[QUIC_LB_SID_MAX]; /**< QUIC-LB server ID (quic VIPs
 					    *   with quic_lb; server_id_len
 					    *   octets) */
+	bool health_down;      /**< the health monitor took it out of
+				*   rotation (lb_health.h); never from a
+				*   file */
 };
 
 struct lb_vip_conf {
@@ -176,6 +180,7 @@ struct lb_config {
 	uint8_t auth_key_prev[16];
 	struct lb_addr metrics_addr;/**< Prometheus endpoint (metrics.c) */
 	uint16_t metrics_port;      /**< 0: no metrics endpoint */
+	struct lb_health_conf health; /**< health_* keys (lb_health.h) */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

@@ -52,6 +52,7 @@ struct lb_ctl_env {
 	const unsigned int *w_lcore;    /**< lcore id of each worker */
 	struct lb_ctl_base *base;       /**< per worker, or NULL */
 	uint64_t now_ns;                /**< the data path's clock */
+	struct lb_health *health;       /**< passive health view, or NULL */
 	/** Build and publish the state of @p next, wait until every worker
 	 *  runs it; on success the driver owns @p next (and env->cfg, env->st
 	 *  point to the new ones); on error nothing changed. */

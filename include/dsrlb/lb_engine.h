@@ -33,6 +33,7 @@
 #include "dsrlb/flow_table.h"
 #include "dsrlb/latency_est.h"
 #include "dsrlb/lb_config.h"
+#include "dsrlb/lb_health.h"
 #include "dsrlb/lb_state.h"
 #include "dsrlb/pkt_buf.h"
 #include "dsrlb/probe_sched.h"
@@ -102,7 +103,11 @@
 	X(lat_samples,          "latency samples taken (latency-feedback)") \
 	X(quic_sid_routed,      "QUIC packets sent to the server their connection ID's QUIC-LB server ID names (no flow state needed)") \
 	X(quic_sid_unknown,     "QUIC packets whose connection ID carries a server ID of no backend (routed by the 4-tuple)") \
-	X(to_kernel,            "frames for a port's own addresses handed to its kernel interface (exception path: BGP, BFD, ICMP, ARP/ND replies)")
+	X(to_kernel,            "frames for a port's own addresses handed to its kernel interface (exception path: BGP, BFD, ICMP, ARP/ND replies)") \
+	X(health_ok,            "health: answers/stickiness heard from a backend") \
+	X(health_lost,          "health: requests/offers unanswered past health_timeout_ms") \
+	X(health_trial,         "health: trial flows sent to a down backend") \
+	X(health_resteer,       "health: retransmitted SYNs moved off a down backend")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -169,6 +174,7 @@ struct lb_worker_vip {
 	struct lat_backend *lat;    /**< per backend (latency-feedback) */
 	struct lb_vip_counters cnt;
 	struct lb_be_counters *be_cnt;
+	struct lb_health_obs *hobs; /**< per backend (lb_health.h) */
 };
 
 /** Latency tracking of a sample of flows (direct-mapped). */
@@ -191,6 +197,7 @@ struct lb_worker {
 	struct lb_worker_vip *vip;  /**< st->n_vips */
 	struct lb_lat_slot *lat;    /**< LB_LAT_SLOTS */
 	uint64_t last_now_ns;       /**< now_ns of the latest burst */
+	uint64_t health_sweep_ns;   /**< last sweep of the health slots */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
 };
@@ -248,7 +255,8 @@ void lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 
 /**
  * Housekeeping to call between bursts: incremental GC of the flow table
- * (@p budget buckets).
+ * (@p budget buckets), and the health requests that expired counted
+ * lost (lb_health.h).
  */
 void lb_worker_maintain(struct lb_worker *w, uint64_t now_ns,
 			uint32_t budget);

@@ -51,7 +51,10 @@ struct lb_port_rt {
 
 struct lb_backend_rt {
 	struct lb_backend_conf conf;
-	uint8_t state;              /**< enum select_backend_state */
+	uint8_t state;              /**< enum select_backend_state (drained
+				     *   while health_down) */
+	uint8_t health_down;        /**< out of rotation by the health
+				     *   monitor: trial flows only */
 	uint8_t port;               /**< egress port index */
 	uint32_t nh;                /**< next hop index (LB_NH_NONE: none) */
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */
@@ -65,6 +68,9 @@ struct lb_vip_rt {
 	_Atomic(struct chash_table *) ch1;
 	struct chash_table *ch2;    /**< C = 2: hunt and recovery (srv6) */
 	uint32_t n_active;
+	uint32_t n_down;            /**< backends with health_down */
+	uint8_t fail_open;          /**< every active backend is down: they
+				     *   stay in rotation (lb_health.h) */
 };
 
 /** Open-addressing map of (family, address, port, proto) to a value. */

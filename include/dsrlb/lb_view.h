@@ -18,7 +18,8 @@
 #define LB_VIEW_SCORES   0x2u  /**< busyness tables, probe schedulers */
 #define LB_VIEW_LATENCY  0x4u  /**< latency aggregates per backend */
 #define LB_VIEW_FLOWS    0x8u  /**< the whole flow table (O(capacity)) */
-#define LB_VIEW_ALL      0xfu
+#define LB_VIEW_HEALTH   0x10u /**< health observations (lb_health.h) */
+#define LB_VIEW_ALL      0x1fu
 
 /**
  * Set up @p view for worker @p w (control thread; reads only what does

@@ -342,6 +342,7 @@ lb_config_defaults(struct lb_config *c)
 	c->score_max_step = 0;
 	c->probe_timeout_ns = 100000000ull;
 	c->withdraw_wait_ms = 2000;
+	lb_health_conf_default(&c->health);
 	srv6_func_cfg_default(&c->srv6);
 	c->vip = NULL;
 }
@@ -459,6 +460,8 @@ on_link(const struct lb_config *c, const struct lb_addr *a, unsigned int roles)
 static int
 check_general(const struct lb_config *c, struct vctx *v)
 {
+	const char *hkey = NULL;
+
 	if (c->flow_capacity < 1 || c->flow_capacity > FLOW_TABLE_CAPACITY_MAX)
 		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "flow_capacity",
 			    "[general] flow_capacity %u out of range 1..%u",
@@ -492,6 +495,9 @@ check_general(const struct lb_config *c, struct vctx *v)
 			    "[general] auth_key_previous without auth_key: "
 			    "the previous key only verifies, a current one "
 			    "must sign");
+	if (lb_health_conf_check(&c->health, &hkey) != NULL)
+		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, hkey, "[general] %s",
+			    lb_health_conf_check(&c->health, NULL));
 	if (srv6_func_cfg_validate(&c->srv6) != 0)
 		return fail(v, LB_CFG_OBJ_SRV6, 0, -1, NULL,
 			    "[srv6] inconsistent: locator_bits 8..127, "

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,9 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	{ "show", "show busy VIP", "busyness scores of VIP's backends, per lcore" },
 	{ "show", "show latency VIP",
 	  "in-band latency estimate and table share per backend" },
+	{ "show", "show health [VIP]",
+	  "passive health: settings, and per backend up/suspect/down, since "
+	  "when and why, answers and losses seen" },
 	{ "show", "show counters [all]",
 	  "counters since start or the last clear (all: zeros too)" },
 	{ "show", "show announce",
@@ -82,6 +86,8 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	  "the key it replaces still verifies answers" },
 	{ "auth", "auth forget",
 	  "stop accepting the previous key (rotation over)" },
+	{ "backend", "backend health VIP NAME up|down|auto",
+	  "override the passive health (auto: follow it again)" },
 	{ "set", "set idle_sleep_us N",
 	  "workers' sleep after empty polls (0..100000)" },
 	{ "counters", "clear counters", "start the shown counters from zero" },
@@ -405,11 +411,12 @@ show_backends(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 		(void)flow_table_foreach(&e->w[i]->ft, e->now_ns,
 					 count_backend_flows, &scan);
 	lb_ctl_printf(o, "  %-12s %-26s %6s %-8s %6s %9s %8s %10s %7s %7s "
-		      "%9s\n", "backend", "address", "weight", "state",
+		      "%9s %s\n", "backend", "address", "weight", "state",
 		      "score", "age", "flows", "packets", "probes", "answers",
-		      "latency");
+		      "latency", "health");
 	for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
 		const struct lb_backend_rt *be = &vr->be[b];
+		const struct lb_health_be *hb;
 		struct lb_be_counters bc;
 		char ab[64], age[32] = "-", score[16] = "-", lat[32] = "-";
 		uint64_t newest = 0, l;
@@ -438,13 +445,20 @@ show_backends(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 		l = lb_latency_estimate(e->w, e->n_w, v, b, e->now_ns);
 		if (l != 0)
 			snprintf(lat, sizeof(lat), "%.0fus", (double)l / 1e3);
+		hb = e->health != NULL ? lb_health_get(e->health, v, b) : NULL;
+		/* the operator's state; health has its own column */
 		lb_ctl_printf(o, "  %-12s %-26s %6u %-8s %6s %9s %8" PRIu64
-			      " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9s\n",
-			      be->conf.name,
+			      " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9s"
+			      " %s%s\n", be->conf.name,
 			      lb_addr_fmt(&be->conf.addr, ab, sizeof(ab)),
-			      be->conf.weight, state_name(be->state), score,
-			      age, scan.per_be[b], bc.packets, bc.probes,
-			      bc.answers, lat);
+			      be->conf.weight,
+			      state_name(be->health_down ?
+					 SELECT_BACKEND_ACTIVE : be->state),
+			      score, age, scan.per_be[b], bc.packets,
+			      bc.probes, bc.answers, lat,
+			      hb != NULL ? lb_health_label(hb) : "-",
+			      vr->fail_open && hb != NULL &&
+			      lb_health_is_down(hb) ? "(fail-open)" : "");
 	}
 }
 
@@ -540,6 +554,17 @@ show(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
 	if (strcmp(what, "vip") == 0) {
 		v = need_vip(e, o, argc, argv, 2);
 		return v < 0 ? -1 : show_vip(e, o, (uint32_t)v);
+	}
+	if (strcmp(what, "health") == 0) {
+		if (e->health == NULL)
+			return err(o, "show health: not available here");
+		v = argc > 2 ? need_vip(e, o, argc, argv, 2) : INT_MAX;
+		if (v < 0)
+			return -1;
+		lb_health_show(e->health, e->cfg, e->st,
+			       v == INT_MAX ? UINT32_MAX : (uint32_t)v,
+			       e->now_ns, o);
+		return 0;
 	}
 	if (strcmp(what, "backends") == 0) {
 		v = need_vip(e, o, argc, argv, 2);
@@ -739,7 +764,7 @@ show(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
 		return 0;
 	}
 	return err(o, "show what? ports, lcores, vips, vip, backends, chash, "
-		   "flows, flow, busy, latency, counters%s%s",
+		   "flows, flow, busy, latency, health, counters%s%s",
 		   *what ? " -- not " : "", what);
 }
 
@@ -1053,6 +1078,15 @@ cmd_backend(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
 	if (b < 0)
 		return err(o, "vip %s has no backend named '%s' (show backends "
 			   "%s)", argv[2], argv[3], argv[2]);
+	if (strcmp(argv[1], "health") == 0) {
+		if (argc != 5 || e->health == NULL ||
+		    lb_health_override(e->health, (uint32_t)v, (uint32_t)b,
+				       argv[4], e->now_ns) != 0)
+			return err(o, "backend health VIP NAME up|down|auto");
+		lb_ctl_printf(o, "vip %s: backend %s health %s\n", argv[2],
+			      argv[3], argv[4]);
+		return 0;
+	}
 	if (lb_config_copy(&next, e->cfg) != 0)
 		return err(o, "out of memory");
 	vc = &next.vip[v];

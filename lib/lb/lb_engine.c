@@ -682,6 +682,68 @@ pick_stateless(const struct lb_vip_rt *v, uint32_t hash)
 	return chash_lookup(t, hash)[0];
 }
 
+/* ---- health (lb_health.h) ------------------------------------------------ */
+
+/* A packet goes to a backend: count the requests/offers pending past the
+ * timeout as lost. @return true when this packet should carry a health
+ * request (@p first: it is a flow's first packet, which a live server
+ * answers at once; a tracking slot is free). */
+static inline bool
+health_probe(struct lb_worker *w, struct lb_health_obs *h, bool first,
+	     uint64_t now_ns)
+{
+	const struct lb_health_conf *hc = &w->st->cfg.health;
+	const uint64_t before = h->fail;
+	bool room;
+
+	if (!hc->enabled)
+		return false;
+	room = lb_health_obs_check(h, now_ns, hc->timeout_ns);
+	w->cnt[LB_CNT_health_lost] += h->fail - before;
+	/* Every first packet while a slot is free: at most
+	 * LB_HEALTH_PENDING requests in flight per backend (a live server
+	 * frees its slot within a round trip), and a burst of new flows to
+	 * a dead server counts as several losses at once. */
+	return room && first;
+}
+
+static inline void
+health_ok(struct lb_worker *w, struct lb_worker_vip *wv, uint32_t b)
+{
+	if (!w->st->cfg.health.enabled)
+		return;
+	lb_health_obs_ok(&wv->hobs[b]);
+	w->cnt[LB_CNT_health_ok]++;
+}
+
+/* A down backend due for a trial flow (once its last trial is settled),
+ * or UINT32_MAX. */
+static uint32_t
+health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
+	     struct lb_worker_vip *wv, uint64_t now_ns)
+{
+	const struct lb_health_conf *hc = &w->st->cfg.health;
+
+	if (v->n_down == 0 || !hc->enabled)
+		return UINT32_MAX;
+	for (uint32_t b = 0; b < v->conf.n_backends; b++) {
+		struct lb_health_obs *h = &wv->hobs[b];
+
+		if (!v->be[b].health_down || v->be[b].nh == LB_NH_NONE)
+			continue;
+		(void)health_probe(w, h, false, now_ns);
+		/* n workers, one trial each per n intervals: one trial per
+		 * interval in all (a trial to a dead server costs its client
+		 * one SYN retransmission) */
+		if (lb_health_obs_trial(h, now_ns,
+					hc->trial_ns * w->n_workers)) {
+			w->cnt[LB_CNT_health_trial]++;
+			return b;
+		}
+	}
+	return UINT32_MAX;
+}
+
 /* ---- DSR transport ----------------------------------------------------- */
 
 /* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
@@ -717,7 +779,9 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		if (r != WIRE_OK)
 			goto fail;
 	}
-	if (wv->probe_n != 0 && probe_sched_packet(wv->probe, b, now_ns)) {
+	if (wv->probe_n != 0 &&
+	    (probe_sched_packet(wv->probe, b, now_ns) |
+	     health_probe(w, &wv->hobs[b], tuple && flags != NULL, now_ns))) {
 		uint32_t nonce = 0;
 
 		if (v->conf.auth)
@@ -732,6 +796,10 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			goto fail;
 		if (flags != NULL)
 			*flags |= LB_FLAG_ANSWER_DUE;
+		/* A request on a flow's first packet is answered at once by
+		 * a live server (its SYN-ACK): the health clock starts. */
+		if (tuple && flags != NULL && st->cfg.health.enabled)
+			lb_health_obs_sent(&wv->hobs[b], now_ns);
 		w->cnt[LB_CNT_probe_sent]++;
 		wv->be_cnt[b].probes++;
 	}
@@ -786,6 +854,7 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 {
 	const struct lb_vip_rt *v = &w->st->vip[c->vip];
 	const struct chash_table *t = v->ch2;
+	struct lb_health_obs *ho;
 	uint8_t mid[2][16];
 	const uint16_t *cand;
 	unsigned int n;
@@ -793,17 +862,34 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (syn) {
 		if (v->conf.policy == LB_POLICY_HUNT && t != NULL &&
 		    t->c == 2) {
+			uint32_t first, second;
+
 			cand = chash_lookup(t, c->hash);
+			first = cand[0];
+			second = cand[1];
+			if (picked < v->conf.n_backends &&
+			    v->be[picked].health_down) {
+				/* A trial: the down backend first, a live
+				 * one to pass the flow on to. */
+				first = picked;
+				second = cand[0];
+			}
+			ho = &w->vip[c->vip].hobs[first];
+			if (health_probe(w, ho, true, now_ns))
+				lb_health_obs_sent(ho, now_ns);
 			memcpy(mid[0],
-			       v->be[cand[0]].sid[SRV6_FUNC_CONNECT_AVAIL], 16);
+			       v->be[first].sid[SRV6_FUNC_CONNECT_AVAIL], 16);
 			memcpy(mid[1],
-			       v->be[cand[1]].sid[SRV6_FUNC_CONNECT_FORCE], 16);
+			       v->be[second].sid[SRV6_FUNC_CONNECT_FORCE], 16);
 			srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 2,
-				  cand[0], LB_CNT_hunt_offer, now_ns, o);
+				  first, LB_CNT_hunt_offer, now_ns, o);
 			return;
 		}
 		/* One candidate (a baseline policy, or one backend left):
 		 * connectForce, as the last candidate of a list. */
+		ho = &w->vip[c->vip].hobs[picked];
+		if (health_probe(w, ho, true, now_ns))
+			lb_health_obs_sent(ho, now_ns);
 		memcpy(mid[0], v->be[picked].sid[SRV6_FUNC_CONNECT_FORCE], 16);
 		srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 1, picked,
 			  LB_CNT_hunt_offer, now_ns, o);
@@ -866,6 +952,13 @@ lat_track(struct lb_worker *w, const struct pkt_ctx *c, uint32_t b,
 
 /* ---- client packets ---------------------------------------------------- */
 
+/* Is backend @p b out of rotation by the health monitor? */
+static inline bool
+health_is_down(const struct lb_vip_rt *v, uint32_t b)
+{
+	return b < v->conf.n_backends && v->be[b].health_down;
+}
+
 /* Can a pinned flow still reach backend @p b? Drained and removed
  * backends keep their pinned flows until they end (docs/console.md). */
 static bool
@@ -902,9 +995,16 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * tuple (a client's ephemeral port comes round again): it starts
 	 * over, as from LB_LISTEN (Table II), instead of following the old
 	 * connection to its server, whose stickiness is about to expire. */
-	if (syn && fv.state == FLOW_STATE_CLOSING) {
+	/* So is a SYN retransmitted to a backend that went down since: no
+	 * server answered it, so nothing is lost by choosing again. */
+	if (syn && (fv.state == FLOW_STATE_CLOSING ||
+		    (fv.state == FLOW_STATE_NEW &&
+		     health_is_down(v, fv.backend)))) {
 		uint32_t b = pick_backend(w, v, &w->vip[c->vip], c->hash,
 					  now_ns);
+
+		if (fv.state == FLOW_STATE_NEW)
+			w->cnt[LB_CNT_health_resteer]++;
 
 		if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
 			drop(w, o, LB_CNT_drop_no_backend);
@@ -935,6 +1035,19 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		else if (!closing)
 			(void)flow_table_touch(&w->ft, c->slot, now_ns);
 		if (fv.state == LB_FLOW_HUNTING) {
+			if (syn && health_is_down(v, fv.backend)) {
+				uint32_t b = pick_backend(w, v,
+							  &w->vip[c->vip],
+							  c->hash, now_ns);
+
+				if (b != BUSY_SELECT_NONE &&
+				    backend_usable(v, b)) {
+					w->cnt[LB_CNT_health_resteer]++;
+					fv.backend = (uint16_t)b;
+					(void)flow_table_set(&w->ft, c->slot,
+							     &fv);
+				}
+			}
 			srv6_hunt(w, pb, c, syn, fv.backend, now_ns, o);
 			return;
 		}
@@ -1019,8 +1132,13 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	} else {
 		if (!starting)
 			w->cnt[LB_CNT_flow_midstream]++;
-		b = starting ? pick_backend(w, v, wv, c->hash, now_ns) :
-			       pick_stateless(v, c->hash);
+		/* A down backend gets a trial flow now and then, so that it
+		 * can be heard from again (lb_health.h). */
+		b = syn ? health_trial(w, v, wv, now_ns) : UINT32_MAX;
+		if (b == UINT32_MAX)
+			b = starting ? pick_backend(w, v, wv, c->hash,
+						    now_ns) :
+				       pick_stateless(v, c->hash);
 	}
 	if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
 		drop(w, o, LB_CNT_drop_no_backend);
@@ -1153,6 +1271,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 							 c->m.score, now_ns);
 			wv->be_cnt[c->be].answers++;
 			w->cnt[LB_CNT_answer_accepted]++;
+			health_ok(w, wv, c->be);
 			fv.flags &= (uint8_t)~LB_FLAG_ANSWER_DUE;
 			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
 		}
@@ -1246,6 +1365,16 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	hash = lb_key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (f == SRV6_FUNC_CREATE_STICKINESS) {
+		struct flow_value old;
+
+		/* The sender is alive; so is the first candidate of an
+		 * offer that a later one accepted: it passed the flow on. */
+		health_ok(w, &w->vip[vi], b);
+		if (slot != FLOW_TABLE_MISS &&
+		    flow_table_get(&w->ft, slot, &old) == 0 &&
+		    old.state == LB_FLOW_HUNTING && old.backend != b &&
+		    old.backend < v->conf.n_backends)
+			health_ok(w, &w->vip[vi], old.backend);
 		w->cnt[LB_CNT_stick_create]++;
 		fv.backend = (uint16_t)b;
 		fv.state = LB_FLOW_STEER;
@@ -1359,10 +1488,38 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 }
 
+/* Count the requests/offers that expired since the last sweep, so that
+ * a loss is seen a timeout after it, not when the next flow happens to
+ * reach the server (every timeout / 8; O(backends)). */
+static void
+health_sweep(struct lb_worker *w, uint64_t now_ns)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_health_conf *hc = &st->cfg.health;
+
+	if (!hc->enabled || now_ns - w->health_sweep_ns < hc->timeout_ns / 8)
+		return;
+	w->health_sweep_ns = now_ns;
+	for (uint32_t v = 0; v < st->n_vips; v++) {
+		struct lb_health_obs *ho = w->vip[v].hobs;
+
+		if (ho == NULL)
+			continue;
+		for (uint32_t b = 0; b < st->vip[v].conf.n_backends; b++) {
+			const uint64_t before = ho[b].fail;
+
+			(void)lb_health_obs_check(&ho[b], now_ns,
+						  hc->timeout_ns);
+			w->cnt[LB_CNT_health_lost] += ho[b].fail - before;
+		}
+	}
+}
+
 void
 lb_worker_maintain(struct lb_worker *w, uint64_t now_ns, uint32_t budget)
 {
 	(void)flow_table_gc_step(&w->ft, now_ns, budget);
+	health_sweep(w, now_ns);
 }
 
 /* ---- worker set-up ------------------------------------------------------ */
@@ -1421,8 +1578,9 @@ worker_vip_alloc(struct lb_worker_vip *wv, const struct lb_state *st,
 	wv->probe = calloc(1, probe_sched_memsize(nb));
 	wv->lat = calloc(nb, sizeof(*wv->lat));
 	wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
+	wv->hobs = calloc(nb, sizeof(*wv->hobs));
 	if (wv->busy == NULL || wv->base == NULL || wv->probe == NULL ||
-	    wv->lat == NULL || wv->be_cnt == NULL)
+	    wv->lat == NULL || wv->be_cnt == NULL || wv->hobs == NULL)
 		return -ENOMEM;
 	if (busy_table_init(wv->busy, nb, &bc) != 0 ||
 	    baseline_table_init(wv->base, nb, 1) != 0 ||
@@ -1445,6 +1603,7 @@ worker_vip_free(struct lb_worker_vip *wv)
 	free(wv->base);
 	free(wv->lat);
 	free(wv->be_cnt);
+	free(wv->hobs);
 	free(wv->probe);
 	memset(wv, 0, sizeof(*wv));
 }

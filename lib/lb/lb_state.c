@@ -262,6 +262,7 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 	const struct lb_vip_conf *vc = &st->cfg.vip[vi];
 	struct chash_backend *cb;
 	struct chash_config cc = { 0 };
+	uint32_t n_up = 0, n_down = 0;
 	char ab[64];
 	int rc;
 
@@ -273,6 +274,20 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 		errf(err, len, "vip %s: out of memory", vc->name);
 		return -ENOMEM;
 	}
+	/* Health (lb_health.h): a down backend is drained for new flows,
+	 * unless every active backend is down: then the VIP fails open and
+	 * keeps forwarding by its tables (counted by the monitor). */
+	for (uint32_t b = 0; b < vc->n_backends; b++) {
+		const struct lb_backend_conf *bc = &vc->backend[b];
+
+		if (vc->removed || bc->removed || bc->weight == 0)
+			continue;
+		if (bc->health_down)
+			n_down++;
+		else
+			n_up++;
+	}
+	v->fail_open = n_down > 0 && n_up == 0;
 	for (uint32_t b = 0; b < vc->n_backends; b++) {
 		struct lb_backend_rt *be = &v->be[b];
 		const struct lb_backend_conf *bc = &vc->backend[b];
@@ -284,6 +299,12 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 				SELECT_BACKEND_REMOVED :
 			    bc->weight ? SELECT_BACKEND_ACTIVE :
 					 SELECT_BACKEND_DRAINED;
+		if (be->state == SELECT_BACKEND_ACTIVE && bc->health_down &&
+		    !v->fail_open) {
+			be->state = SELECT_BACKEND_DRAINED;
+			be->health_down = 1;
+			v->n_down++;
+		}
 		if (be->state == SELECT_BACKEND_ACTIVE)
 			v->n_active++;
 		/* A removed backend owns no bucket and answers nothing, but

@@ -40,12 +40,14 @@ lb_view_reserve(struct lb_worker *view, const struct lb_state *st)
 		wv->probe = calloc(1, probe_sched_memsize(nb));
 		wv->lat = calloc(nb, sizeof(*wv->lat));
 		wv->be_cnt = calloc(nb, sizeof(*wv->be_cnt));
+		wv->hobs = calloc(nb, sizeof(*wv->hobs));
 		if (wv->busy == NULL || wv->probe == NULL || wv->lat == NULL ||
-		    wv->be_cnt == NULL) {
+		    wv->be_cnt == NULL || wv->hobs == NULL) {
 			free(wv->busy);
 			free(wv->probe);
 			free(wv->lat);
 			free(wv->be_cnt);
+			free(wv->hobs);
 			memset(wv, 0, sizeof(*wv));
 			return -ENOMEM;
 		}
@@ -93,6 +95,8 @@ lb_view_copy(struct lb_worker *view, const struct lb_worker *w,
 		}
 		if (mask & LB_VIEW_LATENCY)
 			memcpy(d->lat, s->lat, nb * sizeof(*d->lat));
+		if ((mask & LB_VIEW_HEALTH) && s->hobs != NULL)
+			memcpy(d->hobs, s->hobs, nb * sizeof(*d->hobs));
 	}
 }
 
@@ -104,6 +108,7 @@ lb_view_fini(struct lb_worker *view)
 		free(view->vip[v].probe);
 		free(view->vip[v].lat);
 		free(view->vip[v].be_cnt);
+		free(view->vip[v].hobs);
 	}
 	free(view->vip);
 	view->vip = NULL;

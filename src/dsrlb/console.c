@@ -29,11 +29,14 @@
 #include "console.h"
 #include "ctl_socket.h"
 #include "dsrlb/lb_ctl.h"
+#include "dsrlb/lb_health.h"
 #include "latency_loop.h"
 #include "log.h"
 #include "publish.h"
 #include "reload.h"
 #include "telemetry.h"
+
+#define HEALTH_PERIOD_NS 10000000ull  /* health poll (docs/health.md) */
 
 static struct console_driver drv;
 static struct console_opts copts;
@@ -41,6 +44,7 @@ static pthread_t thread;
 static _Atomic bool thread_run;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lb_ctl_base *bases;
+static struct lb_health health;
 static struct lb_ctl_env env;
 
 _Atomic uint64_t console_changes;
@@ -113,6 +117,47 @@ apply(void *arg, struct lb_config *next, char *err, size_t len)
 	pub_retire(free_state, old);
 	atomic_fetch_add(&console_changes, 1);
 	return 0;
+}
+
+/* ---- health (lb_health.h) --------------------------------------------------- */
+
+static void
+health_log(void *arg, uint32_t v, uint32_t b, const struct lb_health_be *h)
+{
+	(void)arg;
+	printf("dsrlb: health: vip %s backend %s %s (%s)\n",
+	       drv.cfg->vip[v].name, drv.cfg->vip[v].backend[b].name,
+	       lb_health_state_name(h->state),
+	       lb_health_reason_name(h->reason));
+	fflush(stdout);
+}
+
+/* Sum the workers' observations; when the set of down backends changes,
+ * publish a state built from a copy of the configuration that says so
+ * (the same path as a console change). */
+static void
+health_step(void)
+{
+	struct lb_config next;
+	char err[256];
+
+	pthread_mutex_lock(&lock);
+	/* the workers' counts, as their views (publish.h) */
+	(void)pub_views_refresh(*drv.state, LB_VIEW_HEALTH,
+				CONSOLE_VIEW_TIMEOUT_MS);
+	if (lb_health_poll(&health, drv.cfg, pub_views(), drv.n_w,
+			   drv.now_ns(),
+			   health_log, NULL) &&
+	    lb_config_copy(&next, drv.cfg) == 0) {
+		lb_health_mark(&health, &next);
+		if (apply(NULL, &next, err, sizeof(err)) != 0) {
+			fprintf(stderr, "dsrlb: health: %s\n", err);
+			lb_config_free(&next);
+		} else {
+			health.publications++;
+		}
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- ports and capture ------------------------------------------------------- */
@@ -316,6 +361,8 @@ run_file(const char *path)
 static void *
 thread_main(void *arg)
 {
+	uint64_t last_health = 0;
+
 	(void)arg;
 	if (copts.cmdline_file != NULL)
 		run_file(copts.cmdline_file);
@@ -346,6 +393,10 @@ thread_main(void *arg)
 		pthread_mutex_lock(&lock);
 		latency_loop_step(*drv.state, drv.n_w, ns, drv.now_ns());
 		pthread_mutex_unlock(&lock);
+		if (ns - last_health >= HEALTH_PERIOD_NS) {
+			health_step();
+			last_health = ns;
+		}
 		capture_drain();
 		pthread_mutex_lock(&lock);
 		announce_tick(*drv.state, drv.cfg, ns, drv.quit);
@@ -373,7 +424,10 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 			"configured weights\n");
 		return -1;
 	}
+	if (lb_health_init(&health, LB_MAX_VIPS) != 0)
+		return -1;
 	memset(&env, 0, sizeof(env));
+	env.health = &health;
 	env.cfg = drv.cfg;
 	env.st = *drv.state;
 	env.w = pub_views();
@@ -420,6 +474,7 @@ console_stop(void)
 	capture_fini();
 	ctl_socket_close(copts.socket_path);
 	latency_loop_fini();
+	lb_health_fini(&health);
 	free(bases);
 	/* the workers have stopped: nothing they used can be in use */
 	pub_fini();

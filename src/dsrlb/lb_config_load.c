@@ -469,6 +469,42 @@ num_key(struct ld *l, int j, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* [general] health, health_rise, health_fall, health_timeout_ms,
+ * health_trial_ms (lb_health.h, docs/health.md). */
+static int
+general_health(struct ld *l, int j)
+{
+	struct lb_health_conf *h = &l->c->health;
+	const struct rte_cfgfile_entry *e = &l->ents[j];
+	const char *k = e->name;
+	uint64_t v;
+
+	if (strcmp(k, "health") == 0) {
+		if (parse_yesno(e->value, &h->enabled) != 0)
+			return EBAD(l, j, "[general] health: '%s' is not yes "
+				    "or no", e->value);
+	} else if (strcmp(k, "health_rise") == 0) {
+		if (num_key(l, j, 1, LB_HEALTH_COUNT_MAX, &v))
+			return -1;
+		h->rise = (uint32_t)v;
+	} else if (strcmp(k, "health_fall") == 0) {
+		if (num_key(l, j, 1, LB_HEALTH_COUNT_MAX, &v))
+			return -1;
+		h->fall = (uint32_t)v;
+	} else if (strcmp(k, "health_timeout_ms") == 0) {
+		if (num_key(l, j, 1, LB_HEALTH_MS_MAX, &v))
+			return -1;
+		h->timeout_ns = v * 1000000ull;
+	} else if (strcmp(k, "health_trial_ms") == 0) {
+		if (num_key(l, j, 1, LB_HEALTH_MS_MAX, &v))
+			return -1;
+		h->trial_ns = v * 1000000ull;
+	} else {
+		return EBAD(l, j, "[general] %s: unknown key", k);
+	}
+	return 0;
+}
+
 static int
 sec_general(struct ld *l)
 {
@@ -549,6 +585,9 @@ sec_general(struct ld *l)
 					    "nor off", e->value);
 			c->metrics_addr = ep.addr;
 			c->metrics_port = ep.port;
+		} else if (strncmp(k, "health", 6) == 0) {
+			if (general_health(l, j) != 0)
+				return -1;
 		} else {
 			return EBAD(l, j, "[general] %s: unknown key", k);
 		}

@@ -120,6 +120,11 @@ test_good_full(void **state)
 	assert_int_equal(c.score_ewma_w, 16384);
 	assert_int_equal(c.score_max_step, 100);
 	assert_true(c.probe_timeout_ns == 250000000ull);
+	assert_true(c.health.enabled);
+	assert_int_equal(c.health.rise, 4);
+	assert_int_equal(c.health.fall, 5);
+	assert_true(c.health.timeout_ns == 300000000ull);
+	assert_true(c.health.trial_ns == 700000000ull);
 	/* [srv6] */
 	assert_int_equal(c.srv6.locator_bits, 64);
 	assert_int_equal(c.srv6.func_bits, 16);
@@ -314,6 +319,12 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-srv6-no-locator.ini", "backend y: the srv6 transport needs "
 	  "locator" },
 	{ "bad-weight.ini", "weight '1001' is not a number in 0..1000" },
+	{ "bad-health-fall.ini", "bad-health-fall.ini:3: [general] "
+	  "health_fall: 0 out of range 1..100" },
+	{ "bad-health-flag.ini", "bad-health-flag.ini:2: [general] health: "
+	  "'maybe' is not yes or no" },
+	{ "bad-health-key.ini", "bad-health-key.ini:2: [general] "
+	  "health_rize: unknown key" },
 	{ "bad-chash-m.ini", "65535 is not prime" },
 	{ "bad-mode.ini", "unknown mode 'fastest'" },
 	{ "bad-no-server.ini", "no server-facing port" },

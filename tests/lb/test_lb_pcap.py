@@ -28,6 +28,9 @@ idle_sleep_us = 100
 chash_seed = 7
 score_max_age_ms = 600000
 auth_key = {key}
+; the golden frames pin the paper's probing; passive health adds a
+; metric request to SYNs (tests/unit/test_lb_health.c covers it)
+health = no
 
 [srv6]
 lb_sid = 2001:db8:ff::
