@@ -62,6 +62,7 @@
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
 	X(request_seen,        "metric requests received (an answer becomes due)") \
+	X(answer_deferred,     "replies with no room for a due answer (MTU, room): sent direct, the answer waits for the next reply") \
 	X(answer_no_leg,       "answers due on a VIP without leg_address (sent direct)") \
 	X(flow_new,            "flows remembered") \
 	X(flow_table_full,     "flows not remembered: table full") \

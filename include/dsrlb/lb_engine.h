@@ -88,6 +88,7 @@
 	X(flow_closing,         "flows that saw FIN or RST from the client") \
 	X(client_msgs_stripped, "dsrlb options/headers removed from client packets") \
 	X(probe_sent,           "metric requests sent") \
+	X(probe_deferred,       "due metric requests that did not fit their packet (MTU, room): sent on a later packet") \
 	X(answer_accepted,      "metric answers that updated a score") \
 	X(answer_unsolicited,   "metric answers with no request outstanding (forwarded, ignored)") \
 	X(answer_bad_nonce,     "metric answers whose nonce did not match (forwarded, ignored)") \

@@ -772,8 +772,13 @@ stick_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 }
 
 /* The metric answer (docs/wire-format.md, "Metric answer"): source :=
- * leg address, destination := VIP, + client tuple + 125/29. */
-static void
+ * leg address, destination := VIP, + client tuple + 125/29. The messages
+ * go in first (each insert changes nothing when it fails), then the
+ * addresses are rewritten: when the reply has no room for them, it goes
+ * straight to the client as it is and the answer stays due for the next
+ * reply with room (a message never costs a packet).
+ * @return true when the answer went out, false when it was deferred. */
+static bool
 answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	    struct agent_flow *f, struct agent_out *o)
 {
@@ -783,35 +788,55 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	const bool has_nonce = (f->flags & AGENT_FF_NONCE) != 0;
 	const enum ip6ext_encoding enc = (f->flags & AGENT_FF_DSTOPT) ?
 		IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
-	uint8_t *frame = pkt_buf_data(pb);
 	uint8_t client[16];
 	uint16_t cport = m->dport;
 	enum wire_result r;
 
-	f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 	memcpy(client, m->dst, 16);
-	pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
-	pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
 	if (m->family == 4) {
 		r = ipv4opt_insert_client(pb, m->l3_off, mtu,
 					  load_be32(client), cport);
-		if (r == WIRE_OK)
+		if (r == WIRE_OK) {
 			r = ipv4opt_insert_answer(pb, m->l3_off, mtu, score,
 						  has_nonce, f->nonce);
+			if (r != WIRE_OK &&
+			    ipv4opt_strip(pb, m->l3_off, IPV4OPT_CLIENT_TUPLE) !=
+			    WIRE_OK)
+				goto broken;
+		}
 	} else {
 		r = ip6ext_insert_client(pb, m->l3_off, mtu, enc, client,
 					 cport);
-		if (r == WIRE_OK)
+		if (r == WIRE_OK) {
 			r = ip6ext_insert_answer(pb, m->l3_off, mtu, enc, score,
 						 has_nonce ? f->nonce : 0);
+			if (r != WIRE_OK &&
+			    ip6ext_remove(pb, m->l3_off,
+					  IP6EXT_MSG_CLIENT_TUPLE) != WIRE_OK)
+				goto broken;
+		}
 	}
 	if (r != WIRE_OK) {
 		if (r < WIRE_RESULT_MAX)
 			w->wire[r]++;
-		finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
-		return;
+		w->cnt[AGENT_CNT_answer_deferred]++;
+		/* the layout may differ (IPv4 padding reused, then cut) */
+		if (pkt_parse(pkt_buf_data(pb), pb->len, m) != WIRE_OK)
+			goto broken;
+		return false;
 	}
+	f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
+	if (pkt_parse(pkt_buf_data(pb), pb->len, m) != WIRE_OK)
+		goto broken;
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_src_at(m), v->leg);
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_dst_at(m), v->addr);
 	to_gateway(w, pb, AGENT_CNT_tx_wire_answer, o);
+	return true;
+broken:
+	/* Cannot happen with lib/wire's inserts and removes; never send a
+	 * half-built packet. */
+	finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
+	return true;
 }
 
 static void
@@ -874,8 +899,7 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 			if (!cfg->vip[f->vip].has_leg) {
 				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 				w->cnt[AGENT_CNT_answer_no_leg]++;
-			} else {
-				answer_send(w, pb, &m, f, o);
+			} else if (answer_send(w, pb, &m, f, o)) {
 				if (fin) {
 					uncount(w, f);
 					ft_remove(w, f, AGENT_CNT_flow_closed);

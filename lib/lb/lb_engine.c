@@ -592,24 +592,31 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (wv->probe_n != 0 && probe_sched_packet(wv->probe, b, now_ns)) {
 		uint32_t nonce = 0;
 
-		if (v->conf.auth) {
-			/* Never 0: 0 means "not authenticated" in the
-			 * IPv6 encoding. */
+		/* Never 0: 0 means "not authenticated" in the IPv6
+		 * encoding. */
+		if (v->conf.auth)
 			nonce = (uint32_t)rng_next(&w->rng) | 1u;
-			wv->nonce[b] = nonce;
-		}
 		r = c->m.family == 4 ?
 			ipv4opt_insert_request(pb, l3, mtu, v->conf.auth,
 					       nonce) :
 			ip6ext_insert_request(pb, l3, mtu,
 					      (enum ip6ext_encoding)v->conf.enc,
 					      nonce);
-		if (r != WIRE_OK)
-			goto fail;
-		if (flags != NULL)
-			*flags |= LB_FLAG_ANSWER_DUE;
-		w->cnt[LB_CNT_probe_sent]++;
-		wv->be_cnt[b].probes++;
+		if (r == WIRE_OK) {
+			if (v->conf.auth)
+				wv->nonce[b] = nonce;
+			if (flags != NULL)
+				*flags |= LB_FLAG_ANSWER_DUE;
+			w->cnt[LB_CNT_probe_sent]++;
+			wv->be_cnt[b].probes++;
+		} else {
+			/* No room (MTU, options area, buffer; the packet is
+			 * unchanged): a probe never costs a packet, the
+			 * next one with room carries it. */
+			(void)probe_sched_no_room(wv->probe, b);
+			w->cnt[LB_CNT_probe_deferred]++;
+			r = WIRE_OK;
+		}
 	}
 	wv->cnt.packets++;
 	wv->cnt.bytes += frame_len;

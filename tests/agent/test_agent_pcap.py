@@ -519,7 +519,73 @@ def busy_socket(r):
         print("# " + out.replace("\n", "\n# "))
 
 
-SCENARIOS = {"dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+def full_mtu(r):
+    """Issue 15: an answer never costs a packet. A full-size reply (1500
+    bytes at the wire MTU 1500) has no room for the tuple and the answer:
+    it goes straight to the client, and the answer waits for the next
+    reply with room."""
+    s = Scn()
+    n_full = 40
+    for fam in (4, 6):
+        if fam == 4:
+            def w(l4, opts):
+                return v4(C1, LEG4, l4, opts, smac=GW, dmac=W)
+
+            def k(l4):
+                return v4(C1, VIP4, l4, smac=GW, dmac=K)
+
+            def app(l4):
+                return v4(VIP4, C1, l4, smac=K, dmac=GW)
+
+            def ans(l4):
+                return v4(LEG4, VIP4, l4, [opt155(C1, 40000), opt125(1)],
+                          smac=W, dmac=GW)
+            tup, req, seg = [opt155(C1, 40000)], [opt124()], 1460
+        else:
+            def w(l4, opts):
+                return v6(D1, LEG6, l4, opts, final_dst=LEG6, smac=GW,
+                          dmac=W)
+
+            def k(l4):
+                return v6(D1, VIP6, l4, smac=GW, dmac=K)
+
+            def app(l4):
+                return v6(VIP6, D1, l4, smac=K, dmac=GW)
+
+            def ans(l4):
+                return v6(LEG6, VIP6, l4, [ext27(D1, 40000), ext29(1)],
+                          final_dst=VIP6, smac=W, dmac=GW)
+            tup, req, seg = [ext27(D1, 40000)], [ext28()], 1440
+        syn = tcp(40000, 80, "S")
+        s.wire(w(syn, tup))
+        s.to_kernel(k(syn))
+        d = tcp(40000, 80, "PA", 1001, 7001, b"GET /")
+        s.wire(w(d, req))
+        s.to_kernel(k(d))
+        # full-size replies: no room, sent direct, untouched
+        for i in range(n_full):
+            full = app(tcp(80, 40000, "A", 7001 + i * seg, 1006,
+                           b"x" * seg))
+            s.app(full)
+            s.to_wire(full)
+        # the first reply with room carries the answer
+        small = tcp(80, 40000, "PA", 7001 + n_full * seg, 1006, b"end")
+        s.app(app(small))
+        s.to_wire(ans(small))
+        # and the one after it goes direct again
+        nxt = app(tcp(80, 40000, "A", 7004 + n_full * seg, 1006, b"x"))
+        s.app(nxt)
+        s.to_wire(nxt)
+        fin = app(tcp(80, 40000, "FA", 7005 + n_full * seg, 1006))
+        s.app(fin)
+        s.to_wire(fin)
+    r.run("full_mtu", CONFIG, s.fi, s.ex, counters={
+        "tx_kernel_dsr": 4, "tx_wire_answer": 2,
+        "tx_wire_direct": 2 * (n_full + 2), "answer_deferred": 2 * n_full,
+        "drop_insert": 0, "request_seen": 2})
+
+
+SCENARIOS = {"full_mtu": full_mtu, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 

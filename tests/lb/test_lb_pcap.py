@@ -811,7 +811,86 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
-SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+def full_mtu(r):
+    """Issue 15: a probe never costs a packet. A probe on every packet
+    (probe_every = 1) and 1500-byte segments at MTU 1500 (the default):
+    segments with no room for the request go out as they are, the probe
+    stays due and the next packet with room carries it."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 1
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 1
+backend.s1 = 2001:db8::11
+"""
+    t = Clock()
+    fi, ex = [], []
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    n_full = 40
+    for fam in (4, 6):
+        if fam == 4:
+            def cin(l4):
+                fi.append((t(), v4(C1, VIP4, l4, smac=2)))
+
+            def out(l4, opts=None):
+                ex.append(v4(C1, S1, l4, opts, smac=LB_MAC,
+                             dmac=mac(0x11)))
+            tup, req, seg = [opt155(C1, 40000)], [opt124()], 1460
+            ans = v4(S1, VIP4, tcp(80, 40000, "SA", 7000, 1001),
+                     [opt155(C1, 40000), opt125(5)], smac=0x11)
+            back = v4(VIP4, C1, tcp(80, 40000, "SA", 7000, 1001),
+                      smac=LB_MAC, dmac=mac(2))
+        else:
+            def cin(l4):
+                fi.append((t(), v6(c6, vip6, l4, smac=2)))
+
+            def out(l4, opts=()):
+                ex.append(v6(c6, s16, l4, opts or (), smac=LB_MAC,
+                             dmac=mac(0x11)))
+            tup, req, seg = [ext27(c6, 40000)], [ext28()], 1440
+            ans = v6(s16, vip6, tcp(80, 40000, "SA", 7000, 1001),
+                     [ext27(c6, 40000), ext29(5)], smac=0x11)
+            back = v6(vip6, c6, tcp(80, 40000, "SA", 7000, 1001),
+                      smac=LB_MAC, dmac=mac(2))
+        # SYN: the tuple and a request; the answer comes back
+        syn = tcp(40000, 80, "S")
+        cin(syn)
+        out(syn, tup + req)
+        fi.append((t(), ans))
+        ex.append(back)
+        # 1500-byte segments (IP total length = the MTU): a probe is due
+        # on each, none has room; every one goes out, unchanged
+        for k in range(n_full):
+            d = tcp(40000, 80, "A", 1001 + k * seg, 7001, b"x" * seg)
+            cin(d)
+            out(d)
+        # the first packet with room takes the due probe
+        a = tcp(40000, 80, "A", 1001 + n_full * seg, 7001, b"y" * 10)
+        cin(a)
+        out(a, req)
+        # the backend owes that answer: the next full-size segments are
+        # held back by the scheduler (one outstanding probe), not by room
+        for k in range(3):
+            d = tcp(40000, 80, "A", 1011 + (n_full + k) * seg, 7001,
+                    b"z" * seg)
+            cin(d)
+            out(d)
+    r.run("full_mtu", cfg, fi, ex, {
+        "tx_backend": 2 * (n_full + 5), "tx_client": 2, "drop_mtu": 0,
+        "probe_sent": 4, "probe_deferred": 2 * n_full,
+        "answer_accepted": 2, "vip.web4.backend.s1.probes": 2,
+        "vip.web6.backend.s1.probes": 2})
+
+
+SCENARIOS = [full_mtu, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 
