@@ -51,7 +51,10 @@
 	X(ERR_ARP_FORMAT,      "ARP: not Ethernet/IPv4 or opcode not 1/2")  \
 	X(ERR_ND_HOP_LIMIT,    "ND: hop limit is not 255")                  \
 	X(ERR_ND_FORMAT,       "ND: bad code, length, target or addresses") \
-	X(ERR_ND_OPT,          "ND: option of length 0 or past the end")
+	X(ERR_ND_OPT,          "ND: option of length 0 or past the end")   \
+	/* ICMP (RFC 792, RFC 4443) */                                       \
+	X(ERR_ICMP_SHORT,      "ICMP: shorter than its header or quote")    \
+	X(ERR_ICMP_QUOTE,      "ICMP: quoted header malformed")
 
 enum wire_result {
 #define WIRE_RESULT_ENUM(name, str) WIRE_##name,
