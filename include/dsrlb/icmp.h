@@ -19,6 +19,7 @@
 #ifndef DSRLB_ICMP_H_
 #define DSRLB_ICMP_H_
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dsrlb/pkt_buf.h"
@@ -129,5 +130,22 @@ enum wire_result icmp_build_too_big(struct pkt_buf *pb,
  */
 void icmp_set_dst(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 		  const struct icmp_info *info, const uint8_t *dst);
+
+/** Token bucket limiting the errors one lcore sends (RFC 1812 §4.3.2.8,
+ *  RFC 4443 §2.4 (f)). Zero-initialised: full. */
+struct icmp_ratelimit {
+	uint64_t last_ns;           /**< last refill */
+	uint32_t tokens;            /**< errors that may go now */
+	uint8_t primed;             /**< tokens valid */
+};
+
+/**
+ * Take a token from @p rl at @p now_ns: @p rate per second, at most
+ * max(1, rate / 10) at once (a tenth of a second's worth).
+ * @return true when an error may be sent; false when @p rate is 0 or the
+ *   bucket is empty.
+ */
+bool icmp_ratelimit_take(struct icmp_ratelimit *rl, uint64_t now_ns,
+			 uint32_t rate);
 
 #endif /* DSRLB_ICMP_H_ */

@@ -143,6 +143,9 @@ struct lb_config {
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */
 	uint64_t probe_timeout_ns;  /**< probe_conf.timeout_ns */
+	uint32_t icmp_rate;         /**< ICMP errors sent per second per
+				     *   lcore (0: none) */
+	bool icmp_echo_vip;         /**< answer echo requests to VIPs */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

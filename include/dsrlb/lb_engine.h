@@ -34,6 +34,7 @@
 #include "dsrlb/busy_select.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
+#include "dsrlb/icmp.h"
 #include "dsrlb/latency_est.h"
 #include "dsrlb/lb_config.h"
 #include "dsrlb/pkt_buf.h"
@@ -98,7 +99,13 @@
 	X(stick_create,         "createStickiness received (flow pinned)") \
 	X(stick_remove,         "removeStickiness received (10 s timer started)") \
 	X(drop_sid_function,   "SRv6 packets to one of our SIDs with a function we do not serve") \
-	X(lat_samples,          "latency samples taken (latency-feedback)")
+	X(lat_samples,          "latency samples taken (latency-feedback)") \
+	X(tx_icmp_echo,         "echo replies sent (our addresses; VIPs with icmp_echo_vip)") \
+	X(tx_icmp_too_big,      "fragmentation needed / packet too big sent for client packets our addition would take past the MTU") \
+	X(tx_icmp_backend,      "ICMP errors quoting a VIP flow, sent on to the flow's server") \
+	X(drop_icmp,            "ICMP not handled: other types, echo to a VIP without icmp_echo_vip, errors quoting no VIP flow") \
+	X(icmp_rate_limited,    "ICMP errors not sent: icmp_rate reached (the packet counts as drop_mtu)") \
+	X(icmp_stateless,       "ICMP errors for a flow not in the table, sent by consistent hashing")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -277,6 +284,7 @@ struct lb_worker {
 	struct lb_worker_vip *vip;  /**< st->n_vips */
 	struct lb_lat_slot *lat;    /**< LB_LAT_SLOTS */
 	uint64_t last_now_ns;       /**< now_ns of the latest burst */
+	struct icmp_ratelimit icmp_rl; /**< ICMP errors sent (icmp_rate) */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
 };

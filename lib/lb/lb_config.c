@@ -323,6 +323,8 @@ lb_config_defaults(struct lb_config *c)
 	c->score_ewma_w = BUSY_EWMA_ONE;
 	c->score_max_step = 0;
 	c->probe_timeout_ns = 100000000ull;
+	c->icmp_rate = 100;
+	c->icmp_echo_vip = false;
 	srv6_func_cfg_default(&c->srv6);
 	c->vip = NULL;
 }

@@ -20,6 +20,7 @@
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
+#include "dsrlb/icmp.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
@@ -59,6 +60,7 @@ enum pkt_class {
 	PC_CLIENT,       /* client packet to a VIP: has a key */
 	PC_ANSWER,       /* metric answer from a backend */
 	PC_STICKY,       /* SRv6 message to our SID */
+	PC_ICMP,         /* ICMP / ICMPv6 other than ND (handle_icmp) */
 };
 
 struct pkt_ctx {
@@ -69,6 +71,7 @@ struct pkt_ctx {
 	uint16_t vip;
 	uint16_t be;
 	uint8_t cls;
+	uint8_t in_port;
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -366,6 +369,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	uint32_t v;
 
 	c->cls = PC_DONE;
+	c->in_port = in_port;
 	w->cnt[LB_CNT_rx]++;
 	/* Without promiscuous mode a NIC delivers only our MAC and group
 	 * addresses; af_packet and tap deliver everything. */
@@ -395,6 +399,12 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 	if (is_nd(frame, pb->len, &c->m)) {
 		c->cls = PC_NEIGH;
+		return;
+	}
+	if ((c->m.l4_proto == IPPROTO_NUM_ICMP ||
+	     c->m.l4_proto == IPPROTO_NUM_ICMPV6) &&
+	    !(c->m.msgs & (1u << PKT_MSG_FRAGMENT))) {
+		c->cls = PC_ICMP;
 		return;
 	}
 	/* SRv6 messages of the stickiness protocol to our SID. */
@@ -554,6 +564,147 @@ pick_stateless(const struct lb_vip_rt *v, uint32_t hash)
 	return chash_lookup(t, hash)[0];
 }
 
+/* ---- ICMP (docs/wire-format.md, "ICMP") ------------------------------- */
+
+/* Bytes the appliance must add that a client packet cannot do without:
+ * the client tuple (IPv4 option 155; IPv6 header 27 or option 0x1E, both
+ * 24 bytes with their padding). */
+#define LB_ICMP_NEED_TUPLE4 8u
+#define LB_ICMP_NEED_TUPLE6 24u
+
+/* Send the frame back out of its port to the neighbour it came from. */
+static void
+reflect(struct lb_worker *w, struct pkt_buf *pb, uint8_t port,
+	enum lb_counter done, struct lb_out *o)
+{
+	uint8_t *f = pkt_buf_data(pb);
+
+	memcpy(f, f + 6, 6);
+	memcpy(f + 6, w->st->port[port].mac, 6);
+	finish(w, o, done, LB_ACT_TX, port);
+}
+
+/* The client's packet (as it came: addresses restored) cannot take the
+ * @p need bytes we must add within @p mtu: answer with a fragmentation
+ * needed (IPv4 with DF) or a packet too big (IPv6) announcing the MTU
+ * that leaves room for them, from the VIP, rate-limited (icmp_rate). */
+static void
+send_too_big(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	     uint32_t mtu, uint32_t need, uint64_t now_ns, struct lb_out *o)
+{
+	const uint8_t *ip = pkt_buf_data(pb) + c->m.l3_off;
+	uint32_t adv = mtu > need ? mtu - need : 0;
+
+	/* RFC 1191 §1: only DF packets get one; we do not fragment. */
+	if (c->m.family == 4 && !(ip[6] & 0x40)) {
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	if (c->m.family == 4 && adv < ICMP4_MTU_MIN)
+		adv = ICMP4_MTU_MIN;
+	if (c->m.family == 6 && adv < ICMP6_MTU_MIN)
+		adv = ICMP6_MTU_MIN;
+	if (!icmp_ratelimit_take(&w->icmp_rl, now_ns, w->st->cfg.icmp_rate)) {
+		w->cnt[LB_CNT_icmp_rate_limited]++;
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	if (icmp_build_too_big(pb, &c->m, c->m.dst, adv) != WIRE_OK) {
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	reflect(w, pb, c->in_port, LB_CNT_tx_icmp_too_big, o);
+}
+
+static uint32_t pick_stateless(const struct lb_vip_rt *v, uint32_t hash);
+
+/* ICMP / ICMPv6 to one of our addresses or a VIP: echo requests are
+ * answered; an error quoting a packet a server sent for a VIP flow
+ * (VIP:port -> client:port) goes to that flow's server, as Katran's
+ * handle_icmp.h does, the flow key being the quote reversed. */
+static void
+handle_icmp(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	    uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	uint8_t *frame = pkt_buf_data(pb);
+	const struct lb_vip_rt *v;
+	const struct lb_backend_rt *be;
+	struct icmp_info in;
+	struct flow_key key;
+	struct flow_value fv;
+	enum wire_result r;
+	uint32_t kind, vi, b, slot, hash;
+	const unsigned int alen = c->m.family == 4 ? 4u : 16u;
+
+	kind = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	if (kind == UINT32_MAX) {
+		drop(w, o, LB_CNT_drop_not_for_us);
+		return;
+	}
+	r = icmp_parse(frame, pb->len, &c->m, &in);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	if (in.cls == ICMP_CLASS_ECHO_REQUEST) {
+		if (((kind & LB_ADDR_VIP) && !st->cfg.icmp_echo_vip) ||
+		    icmp_echo_reply(frame, pb->len, &c->m, &in) != WIRE_OK) {
+			drop(w, o, LB_CNT_drop_icmp);
+			return;
+		}
+		reflect(w, pb, c->in_port, LB_CNT_tx_icmp_echo, o);
+		return;
+	}
+	if (in.cls != ICMP_CLASS_ERROR || !(kind & LB_ADDR_VIP) ||
+	    !in.inner_has_ports || memcmp(in.inner_src, c->m.dst, alen) != 0) {
+		drop(w, o, LB_CNT_drop_icmp);
+		return;
+	}
+	vi = lb_map_get(&st->vip_map, c->m.family, in.inner_src,
+			in.inner_sport, in.inner_proto);
+	if (vi == UINT32_MAX)
+		vi = lb_map_get(&st->vip_map, c->m.family, in.inner_src, 0,
+				in.inner_proto);
+	if (vi == UINT32_MAX ||
+	    st->vip[vi].conf.transport != LB_TRANSPORT_DSR) {
+		drop(w, o, LB_CNT_drop_icmp);
+		return;
+	}
+	v = &st->vip[vi];
+	if (c->m.family == 4)
+		flow_key_ipv4(&key, in.inner_dst, in.inner_src,
+			      in.inner_dport, in.inner_sport, in.inner_proto);
+	else
+		flow_key_ipv6(&key, in.inner_dst, in.inner_src,
+			      in.inner_dport, in.inner_sport, in.inner_proto);
+	if (owner_of(w, &key) != w->index) {
+		o->owner = owner_of(w, &key);
+		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		return;
+	}
+	hash = lb_key_hash(st, &key);
+	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
+	if (slot != FLOW_TABLE_MISS && flow_table_get(&w->ft, slot, &fv) == 0) {
+		b = fv.backend;
+	} else {
+		/* where a mid-stream packet of that flow would go */
+		w->cnt[LB_CNT_icmp_stateless]++;
+		b = pick_stateless(v, hash);
+	}
+	if (b == BUSY_SELECT_NONE || b >= v->conf.n_backends ||
+	    v->be[b].nh == LB_NH_NONE) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	be = &v->be[b];
+	/* like the flow's packets: routed leg to the backend's address,
+	 * L2 leg to its MAC with the VIP kept */
+	if (v->conf.leg == LB_LEG_ROUTED)
+		icmp_set_dst(frame, pb->len, &c->m, &in, be->conf.addr.a);
+	send_via(w, pb, be->nh, LB_CNT_tx_icmp_backend, now_ns, o);
+}
+
 /* ---- DSR transport ----------------------------------------------------- */
 
 /* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
@@ -624,6 +775,17 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
 	return;
 fail:
+	if (r == WIRE_ERR_MTU) {
+		/* Only the client tuple is never deferred: room for it
+		 * (RFC 1191 / RFC 8201 through us). */
+		if (v->conf.leg == LB_LEG_ROUTED)
+			pkt_rewrite_addr(frame, pb->len, &c->m,
+					 pkt_dst_at(&c->m), c->m.dst);
+		send_too_big(w, pb, c, mtu, c->m.family == 4 ?
+			     LB_ICMP_NEED_TUPLE4 : LB_ICMP_NEED_TUPLE6,
+			     now_ns, o);
+		return;
+	}
 	drop_wire(w, o, r);
 }
 
@@ -650,6 +812,12 @@ srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	memcpy(segs[n++], c->m.dst, 16);
 	r = srh_insert(pb, c->m.l3_off, st->port[be->port].mtu,
 		       (const uint8_t (*)[16])segs, n, 1);
+	if (r == WIRE_ERR_MTU) {
+		/* the longest SRH (an offer: 4 segments) must fit */
+		send_too_big(w, pb, c, st->port[be->port].mtu,
+			     8u + 16u * 4u, now_ns, o);
+		return;
+	}
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
@@ -1172,6 +1340,9 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			break;
 		case PC_STICKY:
 			handle_sticky(w, &pb[i], c, now_ns, &out[i]);
+			break;
+		case PC_ICMP:
+			handle_icmp(w, &pb[i], c, now_ns, &out[i]);
 			break;
 		default:
 			break;

@@ -301,3 +301,38 @@ icmp_set_dst(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 					    16));
 	memcpy(ip + 24, dst, 16);
 }
+
+bool
+icmp_ratelimit_take(struct icmp_ratelimit *rl, uint64_t now_ns, uint32_t rate)
+{
+	uint32_t burst = rate / 10u > 0 ? rate / 10u : 1u;
+	uint64_t add;
+
+	if (rl == NULL || rate == 0)
+		return false;
+	if (!rl->primed) {
+		rl->primed = 1;
+		rl->tokens = burst;
+		rl->last_ns = now_ns;
+	} else if (now_ns - rl->last_ns >= 1000000000ull &&
+		   now_ns > rl->last_ns) {
+		/* a second or more: full (and no overflow below) */
+		rl->tokens = burst;
+		rl->last_ns = now_ns;
+	} else if (now_ns > rl->last_ns) {
+		add = (now_ns - rl->last_ns) * rate / 1000000000ull;
+		if (add > 0) {
+			rl->tokens = add >= burst - rl->tokens ? burst :
+				rl->tokens + (uint32_t)add;
+			/* keep the remainder: only whole tokens advance
+			 * the clock */
+			rl->last_ns += add * 1000000000ull / rate;
+		}
+	} else {
+		rl->last_ns = now_ns;
+	}
+	if (rl->tokens == 0)
+		return false;
+	rl->tokens--;
+	return true;
+}

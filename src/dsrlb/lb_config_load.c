@@ -520,6 +520,14 @@ sec_general(struct ld *l)
 			if (num_key(l, j, 1, 60000, &v))
 				return -1;
 			c->probe_timeout_ns = v * 1000000ull;
+		} else if (strcmp(k, "icmp_rate") == 0) {
+			if (num_key(l, j, 0, 100000, &v))
+				return -1;
+			c->icmp_rate = (uint32_t)v;
+		} else if (strcmp(k, "icmp_echo_vip") == 0) {
+			if (parse_yesno(e->value, &c->icmp_echo_vip) != 0)
+				return EBAD(l, j, "[general] icmp_echo_vip: '%s' "
+					    "is not yes or no", e->value);
 		} else {
 			return EBAD(l, j, "[general] %s: unknown key", k);
 		}

@@ -890,7 +890,176 @@ backend.s1 = 2001:db8::11
         "vip.web6.backend.s1.probes": 2})
 
 
-SCENARIOS = [full_mtu, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+def icmp(r):
+    """Issue 15, ICMP: echo requests to our addresses answered (to VIPs
+    only with icmp_echo_vip); errors quoting a VIP flow sent on to the
+    flow's server (routed by the quote, reversed); client packets our
+    addition would take past the MTU answered with fragmentation needed /
+    packet too big announcing the MTU that leaves room (rate-limited)."""
+    from scapy.all import ICMP, ICMPv6EchoRequest, ICMPv6EchoReply, \
+        ICMPv6PacketTooBig
+    vips = """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 2001:db8::11
+
+[vip l2v]
+address = 10.0.0.103
+port = 80
+mode = dsr-feedback
+leg = l2
+probe_every = 0
+backend.s2 = 10.0.0.12
+
+[vip hunt6]
+address = 2001:db8::200
+port = 80
+mode = hunt
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    R4, R6 = "10.0.0.254", "2001:db8::fe"
+
+    def eth(dmac, smac):
+        return Ether(src=smac, dst=dmac)
+
+    t = Clock()
+    fi, ex = [], []
+    # 1. echo to our port address (v4, v6): answered to the sender
+    e4 = IP(src=C1, dst="10.0.0.1", ttl=5, id=77) / \
+        ICMP(type=8, id=9, seq=1) / Raw(b"ping4")
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) / e4)))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src="10.0.0.1", dst=C1, ttl=64, id=77) /
+                    ICMP(type=0, id=9, seq=1) / Raw(b"ping4")))
+    e6 = IPv6(src=c6, dst="2001:db8::1", hlim=5) / \
+        ICMPv6EchoRequest(id=9, seq=2, data=b"ping6")
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) / e6)))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src="2001:db8::1", dst=c6, hlim=64) /
+                    ICMPv6EchoReply(id=9, seq=2, data=b"ping6")))
+    # 2. echo to a VIP: not answered (icmp_echo_vip = no)
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) /
+                          IP(src=C1, dst=VIP4) / ICMP(type=8))))
+    # 3. flows of C1 (v4) and c6 (v6), then a router on the client side
+    #    reports the servers' replies too big: the errors go to s1, to its
+    #    address for the VIP (routed leg), the quote untouched
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(v6(c6, s16, syn, [ext27(c6, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    q4 = IP(src=VIP4, dst=C1, flags="DF", id=5) / \
+        tcp(80, 40000, "PA", 7001, 1001, b"r" * 40)
+    err4 = IP(src=R4, dst=VIP4, ttl=60, id=3) / \
+        ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(q4)[:48])
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) / err4)))
+    ex.append(bytes(eth(mac(0x11), LB_MAC) /
+                    IP(src=R4, dst=S1, ttl=60, id=3) /
+                    ICMP(type=3, code=4, nexthopmtu=1400) /
+                    Raw(bytes(q4)[:48])))
+    q6 = IPv6(src=vip6, dst=c6) / tcp(80, 40000, "PA", 7001, 1001,
+                                      b"r" * 40)
+    err6 = IPv6(src=R6, dst=vip6, hlim=60) / \
+        ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(q6))
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) / err6)))
+    ex.append(bytes(eth(mac(0x11), LB_MAC) /
+                    IPv6(src=R6, dst=s16, hlim=60) /
+                    ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(q6))))
+    # 4. an error about a flow not in the table: by consistent hashing,
+    #    where its packets would go (one backend: s1)
+    q4b = IP(src=VIP4, dst=C2) / tcp(80, 41000, "A", 1, 1)
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) /
+                          IP(src=R4, dst=VIP4, id=4) /
+                          ICMP(type=11, code=0) / Raw(bytes(q4b)[:28]))))
+    ex.append(bytes(eth(mac(0x11), LB_MAC) / IP(src=R4, dst=S1, id=4) /
+                    ICMP(type=11, code=0) / Raw(bytes(q4b)[:28])))
+    # 5. the L2 leg: the VIP is kept, to the backend's MAC
+    q4c = IP(src="10.0.0.103", dst=C1) / tcp(80, 40000, "A", 1, 1)
+    l2e = IP(src=R4, dst="10.0.0.103", id=6) / \
+        ICMP(type=3, code=4, nexthopmtu=1300) / Raw(bytes(q4c)[:28])
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) / l2e)))
+    ex.append(bytes(eth(mac(0x12), LB_MAC) / l2e))
+    # 6. errors that quote no VIP flow: the quote's source is not the
+    #    VIP the error is sent to; the quote stops before the ports
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) /
+                          IP(src=R4, dst=VIP4) / ICMP(type=3, code=1) /
+                          Raw(bytes(IP(src=C2, dst=C1) /
+                                    tcp(80, 1, "A"))[:28]))))
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) /
+                          IP(src=R4, dst=VIP4) / ICMP(type=3, code=1) /
+                          Raw(bytes(q4)[:22]))))
+    # 7. a 1500-byte SYN with DF (TCP Fast Open data): no room for the
+    #    tuple; a fragmentation needed for MTU 1500 - 8 comes back from
+    #    the VIP, quoting the SYN as it came (576 bytes in all)
+    big = tcp(40001, 80, "S", 1, 0, b"d" * 1460)
+    bsyn = v4(C1, VIP4, big, smac=2)
+    fi.append((t(), bsyn))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src=VIP4, dst=C1, tos=0xc0, ttl=64, id=0) /
+                    ICMP(type=3, code=4, nexthopmtu=1492) /
+                    Raw(bsyn[14:14 + 548])))
+    #    without DF: dropped (we do not fragment)
+    nodf = bytes(Ether(src=mac(2), dst=LB_MAC) /
+                 IP(src=C1, dst=VIP4, ttl=64, id=1) /
+                 tcp(40002, 80, "S", 1, 0, b"d" * 1460))
+    fi.append((t(), nodf))
+    # 8. IPv6: packet too big for 1500 - 24, quoting 1232 bytes
+    bsyn6 = v6(c6, vip6, tcp(40001, 80, "S", 1, 0, b"d" * 1440), smac=2)
+    fi.append((t(), bsyn6))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src=vip6, dst=c6, hlim=64) /
+                    ICMPv6PacketTooBig(mtu=1476) /
+                    Raw(bsyn6[14:14 + 1232])))
+    # 9. hunt (SRv6): room for the longest SRH, 72 bytes
+    hvip = "2001:db8::200"
+    hsyn = v6(c6, hvip, tcp(40003, 80, "S", 1, 0, b"d" * 1440), smac=2)
+    fi.append((t(), hsyn))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src=hvip, dst=c6, hlim=64) /
+                    ICMPv6PacketTooBig(mtu=1428) /
+                    Raw(hsyn[14:14 + 1232])))
+    # 10. the same SYN again at once: the bucket (icmp_rate = 30: 3 at
+    #     once) is empty; dropped and counted
+    fi.append((t(0.0001), bsyn))
+    fi.append((t(0.0001), bsyn))
+    cfg = general().replace("[general]\n",
+                            "[general]\nicmp_rate = 30\n") + vips
+    r.run("icmp", cfg, fi, ex, {
+        "tx_icmp_echo": 2, "tx_icmp_backend": 4, "tx_icmp_too_big": 3,
+        "drop_icmp": 3, "drop_mtu": 3, "icmp_rate_limited": 2,
+        "icmp_stateless": 2, "tx_backend": 2})
+    # icmp_echo_vip = yes: VIPs answer pings
+    t = Clock()
+    fi, ex = [], []
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) /
+                          IP(src=C1, dst=VIP4, id=8) / ICMP(type=8, id=1))))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src=VIP4, dst=C1, ttl=64, id=8) /
+                    ICMP(type=0, id=1)))
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) / IPv6(src=c6, dst=vip6) /
+                          ICMPv6EchoRequest(id=3, data=b"x"))))
+    ex.append(bytes(eth(mac(2), LB_MAC) / IPv6(src=vip6, dst=c6) /
+                    ICMPv6EchoReply(id=3, data=b"x")))
+    cfg = general().replace("[general]\n",
+                            "[general]\nicmp_echo_vip = yes\n") + vips
+    r.run("icmp_echo_vip", cfg, fi, ex, {"tx_icmp_echo": 2})
+
+
+SCENARIOS = [full_mtu, icmp, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 

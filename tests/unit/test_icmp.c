@@ -439,6 +439,34 @@ test_set_dst4(void **state)
 	assert_int_equal(ref_sum(f + 34, 36, 0), 0xffff);
 }
 
+static void
+test_ratelimit(void **state)
+{
+	struct icmp_ratelimit rl = { 0 };
+	unsigned int n = 0;
+
+	(void)state;
+	/* 100/s: a burst of 10, then one per 10 ms. */
+	for (int i = 0; i < 20; i++)
+		n += icmp_ratelimit_take(&rl, 1000, 100);
+	assert_int_equal(n, 10);
+	assert_false(icmp_ratelimit_take(&rl, 9000000, 100));
+	assert_true(icmp_ratelimit_take(&rl, 10001000, 100));
+	assert_false(icmp_ratelimit_take(&rl, 10002000, 100));
+	/* a long pause refills to the burst, no more */
+	n = 0;
+	for (int i = 0; i < 20; i++)
+		n += icmp_ratelimit_take(&rl, 60000000000ull, 100);
+	assert_int_equal(n, 10);
+	/* rate 0: never; rate 1: a burst of one */
+	assert_false(icmp_ratelimit_take(&rl, 70000000000ull, 0));
+	memset(&rl, 0, sizeof(rl));
+	assert_true(icmp_ratelimit_take(&rl, 5, 1));
+	assert_false(icmp_ratelimit_take(&rl, 500000000, 1));
+	assert_true(icmp_ratelimit_take(&rl, 1000000005, 1));
+	assert_false(icmp_ratelimit_take(NULL, 0, 1));
+}
+
 int
 main(void)
 {
@@ -450,6 +478,7 @@ main(void)
 		cmocka_unit_test(test_too_big4),
 		cmocka_unit_test(test_too_big6_and_set_dst),
 		cmocka_unit_test(test_set_dst4),
+		cmocka_unit_test(test_ratelimit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
