@@ -585,7 +585,27 @@ def full_mtu(r):
         "drop_insert": 0, "request_seen": 2})
 
 
-SCENARIOS = {"full_mtu": full_mtu, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+def icmp(r):
+    """Issue 15: the appliance sends an ICMP error about a VIP flow to the
+    flow's server at its leg address (IPv4) or address (IPv6); the agent
+    hands it to the kernel as it came, where the quote (VIP:port ->
+    client:port) finds the connection and its path MTU."""
+    from scapy.all import ICMP, IP, IPv6, ICMPv6PacketTooBig
+    s = Scn()
+    q4 = IP(src=VIP4, dst=C1) / tcp(80, 40000, "PA", 7001, 1001, b"r" * 8)
+    e4 = bytes(Ether(src=GW, dst=W) / IP(src="10.0.0.254", dst=LEG4) /
+               ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(q4)))
+    s.wire(e4)
+    s.to_kernel(e4)
+    q6 = IPv6(src=VIP6, dst=D1) / tcp(80, 40000, "PA", 7001, 1001, b"r")
+    e6 = bytes(Ether(src=GW, dst=W) / IPv6(src="2001:db8::fe", dst=LEG6) /
+               ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(q6)))
+    s.wire(e6)
+    s.to_kernel(e6)
+    r.run("icmp", CONFIG, s.fi, s.ex, counters={"tx_kernel_pass": 2})
+
+
+SCENARIOS = {"full_mtu": full_mtu, "icmp": icmp, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 
