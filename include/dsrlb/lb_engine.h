@@ -67,7 +67,7 @@
 	X(handoff,              "packets handed to the lcore that owns their flow") \
 	X(drop_malformed,       "malformed frames (reason in the wire-result counters)") \
 	X(drop_ipv4_csum,       "IPv4 header checksum wrong") \
-	X(drop_fragment,        "fragments of a VIP's traffic") \
+	X(drop_fragment,        "fragments (first of a VIP's traffic, or any later one): not reassembled") \
 	X(drop_not_ip,          "neither IP nor ARP") \
 	X(drop_l2_other,        "unicast frames for another MAC (promiscuous devices)") \
 	X(drop_neigh_other,     "ARP/ND not for one of our addresses, or replies already used") \

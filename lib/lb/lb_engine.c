@@ -105,6 +105,12 @@ drop_wire(struct lb_worker *w, struct lb_out *o, enum wire_result r)
 	}
 	if ((unsigned int)r < WIRE_RESULT_MAX)
 		w->wire[r]++;
+	/* A later fragment is not malformed: counted with the first ones,
+	 * as the agent does. */
+	if (r == WIRE_ERR_IPV4_FRAGMENT || r == WIRE_ERR_IP6EXT_FRAGMENT) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
 	drop(w, o, LB_CNT_drop_malformed);
 }
 

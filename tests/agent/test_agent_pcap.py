@@ -605,7 +605,20 @@ def icmp(r):
     r.run("icmp", CONFIG, s.fi, s.ex, counters={"tx_kernel_pass": 2})
 
 
-SCENARIOS = {"full_mtu": full_mtu, "icmp": icmp, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+def atomic_frag(r):
+    """Issue 15: an IPv6 atomic fragment (RFC 6946) is a whole packet:
+    its tuple is removed and the VIP restored like any other's."""
+    s = Scn()
+    fr = (44, b"\0" + struct.pack("!HI", 0, 0x1234))
+    syn = tcp(40000, 80, "S")
+    s.wire(v6(D1, LEG6, syn, [fr, ext27(D1, 40000)], final_dst=LEG6,
+              smac=GW, dmac=W))
+    s.to_kernel(v6(D1, VIP6, syn, [fr], smac=GW, dmac=K))
+    r.run("atomic_frag", CONFIG, s.fi, s.ex, counters={
+        "tx_kernel_dsr": 1, "drop_fragment": 0, "conn_open": 1})
+
+
+SCENARIOS = {"full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 

@@ -8,6 +8,7 @@ frames built independently by scapy (tests/lb/lbtest.py).
 usage: test_lb_pcap.py DSRLB EAL_MEM_ARGS_SH WORKDIR [SCENARIO...]
 Prints TAP.
 """
+import struct
 import sys
 
 from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
@@ -667,7 +668,7 @@ backend.s1 = 2001:db8::11
     ex = [v4(C1, S1, tcp(40000, 80, "S"), [opt155(C1, 40000)], smac=LB_MAC,
              dmac=mac(0x11))]
     r.run("malformed", cfg, fi, ex, {
-        "drop_malformed": 8, "drop_ipv4_csum": 1, "drop_fragment": 1,
+        "drop_malformed": 7, "drop_ipv4_csum": 1, "drop_fragment": 2,
         "drop_not_ip": 1, "drop_l2_other": 1, "tx_backend": 1,
         "wire.ERR_TRUNCATED": 1, "wire.ERR_IPV4_TOTAL_LEN": 1,
         "wire.ERR_IPV4_OPT_LEN": 1,
@@ -1059,7 +1060,50 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
     r.run("icmp_echo_vip", cfg, fi, ex, {"tx_icmp_echo": 2})
 
 
-SCENARIOS = [full_mtu, icmp, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+def fragments(r):
+    """Issue 15: an IPv6 atomic fragment (offset 0, M = 0, RFC 6946) is a
+    whole packet and is forwarded (the tuple after the Fragment header);
+    real fragments, first or later, count as drop_fragment (IPv4, IPv6)."""
+    cfg = general() + """
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 2001:db8::11
+
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+    c, vip, s1 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    t = Clock()
+    fi, ex = [], []
+
+    def frag(off=0, m=0, ident=0x1234):
+        return (44, b"\0" + struct.pack("!HI", off << 3 | m, ident))
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v6(c, vip, syn, [frag()], smac=2)))
+    ex.append(v6(c, s1, syn, [frag(), ext27(c, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    # a first fragment with more to come; a later one (IPv6, IPv4)
+    fi.append((t(), v6(c, vip, tcp(40001, 80, "S"), [frag(0, 1)],
+                       smac=2)))
+    later = IPv6(src=c, dst=vip, nh=44, plen=8 + 16)
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) / later)[:54] +
+               bytes([6]) + b"\0" + struct.pack("!HI", 3 << 3, 9) +
+               b"x" * 16))
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
+                          IP(src=C1, dst=VIP4, frag=3, proto=6) /
+                          Raw(b"x" * 16))))
+    r.run("fragments", cfg, fi, ex, {
+        "tx_backend": 1, "drop_fragment": 3, "drop_malformed": 0})
+
+
+SCENARIOS = [full_mtu, icmp, fragments, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 
