@@ -75,6 +75,7 @@
 	X(drop_unknown_vip,     "for a VIP address but no VIP port/protocol") \
 	X(drop_wrong_port,      "VIP traffic on a server-only port, or server messages on a client-only port") \
 	X(drop_client_srh,      "client packets that already carry a Routing header") \
+	X(drop_martian,         "client packets from a martian source (0/8, 127/8, multicast, class E; ::, ::1, ff00::/8, v4-mapped), from the VIP itself (land) or from port 0") \
 	X(drop_forged,          "feedback or stickiness from an address that is not a backend of the VIP") \
 	X(drop_no_backend,      "VIP with no active backend") \
 	X(drop_no_route,        "no route to the next hop") \

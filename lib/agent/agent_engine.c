@@ -13,6 +13,7 @@
 #include "dsrlb/flow_hash.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
+#include "dsrlb/martian.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/srh.h"
@@ -339,6 +340,20 @@ addr_is_ours(const struct agent_config *cfg, uint8_t family,
 	return family == 6 && cfg->has_locator &&
 	       srv6_sid_match(&cfg->srv6, cfg->locator, addr, NULL) !=
 	       SRV6_FUNC_NONE;
+}
+
+/* RFC 1812 §5.3.7: a client no router would forward (the tuple's, when
+ * the leg carries one), one of our own addresses (land), or port 0. */
+static bool
+client_martian(const struct agent_config *cfg, const struct pkt_meta *m)
+{
+	const bool t = (m->msgs & MSG_BIT(CLIENT_TUPLE)) != 0;
+	const uint8_t *c = t ? m->client_addr : m->src;
+	const uint16_t port = t ? m->client_port : m->sport;
+
+	return martian_src(m->family, c) || addr_is_ours(cfg, m->family, c) ||
+	       (port == 0 && (m->l4_proto == IPPROTO_NUM_TCP ||
+			      m->l4_proto == IPPROTO_NUM_UDP));
 }
 
 static uint16_t
@@ -732,6 +747,10 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 				 (uint32_t)(frame[m.l3_off] & 0x0f) * 4u) !=
 	    WIRE_OK) {
 		finish(w, o, AGENT_CNT_drop_ipv4_csum, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (client_martian(cfg, &m)) {
+		finish(w, o, AGENT_CNT_drop_martian, AGENT_ACT_DROP, 0);
 		return;
 	}
 	if (fn != SRV6_FUNC_NONE)

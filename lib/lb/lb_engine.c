@@ -24,6 +24,7 @@
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/martian.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
@@ -490,6 +491,15 @@ vip_found:
 	}
 	if (c->m.msgs & (1u << PKT_MSG_SRH)) {
 		drop(w, o, LB_CNT_drop_client_srh);
+		return;
+	}
+	/* RFC 1812 §5.3.7: no router forwards these; a "land" packet
+	 * (source = the VIP) and source port 0 neither. */
+	if (martian_src(c->m.family, c->m.src) ||
+	    memcmp(c->m.src, c->m.dst, c->m.family == 4 ? 4 : 16) == 0 ||
+	    (c->m.sport == 0 && (c->m.l4_proto == IPPROTO_NUM_TCP ||
+				 c->m.l4_proto == IPPROTO_NUM_UDP))) {
+		drop(w, o, LB_CNT_drop_martian);
 		return;
 	}
 	c->vip = (uint16_t)v;
@@ -992,13 +1002,12 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
-	if (fv.state == FLOW_STATE_NEW) {
-		/* The handshake is not over: a retransmitted SYN carries the
-		 * tuple again (the first may have been lost). */
-		tuple = syn;
-		if (!syn)
-			fv.state = FLOW_STATE_ESTABLISHED;
-	}
+	/* Every SYN carries the tuple: a retransmitted one (the first may
+	 * have been lost), and one on a tuple held as ESTABLISHED since a
+	 * mid-stream packet (a new connection the server must see whole). */
+	tuple = syn;
+	if (fv.state == FLOW_STATE_NEW && !syn)
+		fv.state = FLOW_STATE_ESTABLISHED;
 	if ((tf & (TCP_FLAG_FIN | TCP_FLAG_RST)) &&
 	    fv.state != FLOW_STATE_CLOSING) {
 		fv.state = FLOW_STATE_CLOSING;

@@ -618,7 +618,28 @@ def atomic_frag(r):
         "tx_kernel_dsr": 1, "drop_fragment": 0, "conn_open": 1})
 
 
-SCENARIOS = {"full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+def martians(r):
+    """Issue 15: the agent drops martian and land clients (also when the
+    client tuple names them) and source port 0 before its kernel sees
+    them."""
+    s = Scn()
+    syn = tcp(40000, 80, "S")
+    for src in ("0.0.0.0", "127.0.0.1", "224.0.0.5", VIP4, LEG4):
+        s.wire(v4(src, LEG4, syn, [opt155(src, 40000)], smac=GW, dmac=W))
+    s.wire(v4(C1, LEG4, tcp(0, 80, "S"), [opt155(C1, 0)], smac=GW, dmac=W))
+    s.wire(v4("10.0.0.250", LEG4, syn, [opt155("0.0.0.0", 40000)],
+              smac=GW, dmac=W))
+    for src in ("::", "::1", "ff02::1", VIP6):
+        s.wire(v6(src, LEG6, syn, [ext27(src, 40000)], final_dst=LEG6,
+                  smac=GW, dmac=W))
+    # a good one still goes through
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    r.run("martians", CONFIG, s.fi, s.ex, counters={
+        "drop_martian": 11, "tx_kernel_dsr": 1, "conn_open": 1})
+
+
+SCENARIOS = {"martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 

@@ -1103,7 +1103,60 @@ backend.s1 = 10.0.0.11
         "tx_backend": 1, "drop_fragment": 3, "drop_malformed": 0})
 
 
-SCENARIOS = [full_mtu, icmp, fragments, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+def martians(r):
+    """Issue 15: martian sources (RFC 1812 5.3.7), land packets (source =
+    the VIP) and source port 0 are dropped and counted, IPv4 and IPv6;
+    a SYN on a tuple held as ESTABLISHED (after a mid-stream ACK) carries
+    the client tuple."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 2001:db8::11
+"""
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    t = Clock()
+    fi, ex = [], []
+    syn = tcp(40000, 80, "S")
+    for src in ("0.0.0.0", "127.0.0.1", "224.0.0.5", "255.255.255.255",
+                VIP4):
+        fi.append((t(), v4(src, VIP4, syn, smac=2)))
+    fi.append((t(), v4(C1, VIP4, tcp(0, 80, "S"), smac=2)))
+    for src in ("::", "::1", "ff02::1", "::ffff:10.0.0.2", vip6):
+        fi.append((t(), v6(src, vip6, syn, smac=2)))
+    # a mid-stream ACK of an unknown flow (tuple: first packet seen),
+    # then a SYN on that tuple: the tuple again
+    ack = tcp(40005, 80, "A", 100, 200)
+    fi.append((t(), v4(C1, VIP4, ack, smac=2)))
+    ex.append(v4(C1, S1, ack, [opt155(C1, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    ack2 = tcp(40005, 80, "A", 100, 300)
+    fi.append((t(), v4(C1, VIP4, ack2, smac=2)))
+    ex.append(v4(C1, S1, ack2, smac=LB_MAC, dmac=mac(0x11)))
+    syn5 = tcp(40005, 80, "S", 5000)
+    fi.append((t(), v4(C1, VIP4, syn5, smac=2)))
+    ex.append(v4(C1, S1, syn5, [opt155(C1, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, ack, smac=2)))
+    ex.append(v6(c6, s16, ack, [ext27(c6, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, syn5, smac=2)))
+    ex.append(v6(c6, s16, syn5, [ext27(c6, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    r.run("martians", cfg, fi, ex, {
+        "drop_martian": 11, "tx_backend": 5, "flow_new": 2})
+
+
+SCENARIOS = [full_mtu, icmp, fragments, martians, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 
