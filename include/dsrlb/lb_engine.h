@@ -80,6 +80,7 @@
 	X(drop_no_backend,      "VIP with no active backend") \
 	X(drop_no_route,        "no route to the next hop") \
 	X(drop_neigh_unresolved,"next hop not resolved yet (a request went out, rate limited)") \
+	X(drop_tuple_full,      "client packets whose own IPv4 options (40 bytes) or IPv6 chain leave no room for the client tuple: refused, no flow kept") \
 	X(drop_mtu,             "the added header would pass the port MTU") \
 	X(drop_no_room,         "no head or tail room in the buffer for the added header") \
 	X(drop_server_plain,    "server-port traffic to a VIP without a dsrlb message") \

@@ -802,6 +802,15 @@ fail:
 			     now_ns, o);
 		return;
 	}
+	if (r == WIRE_ERR_IPV4_OPT_FULL || r == WIRE_ERR_IP6EXT_TOO_MANY ||
+	    r == WIRE_ERR_IP6EXT_TOO_LONG) {
+		/* The client's own options leave no room for the tuple: the
+		 * connection is refused, and the caller forgets the flow
+		 * (never half-open). */
+		w->wire[r]++;
+		drop(w, o, LB_CNT_drop_tuple_full);
+		return;
+	}
 	drop_wire(w, o, r);
 }
 
@@ -1016,6 +1025,12 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (v->conf.policy == LB_POLICY_LATENCY)
 		lat_track(w, c, fv.backend, now_ns);
 	dsr_forward(w, pb, c, fv.backend, tuple, &fv.flags, now_ns, o);
+	if (o->counter == LB_CNT_drop_tuple_full &&
+	    fv.state == FLOW_STATE_NEW) {
+		/* a retransmitted SYN of a connection never opened */
+		(void)flow_table_delete(&w->ft, &c->key, c->hash, now_ns);
+		return;
+	}
 	if (closing)
 		(void)flow_table_set(&w->ft, c->slot, &fv);
 	else
@@ -1098,6 +1113,10 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (v->conf.policy == LB_POLICY_LATENCY)
 		lat_track(w, c, b, now_ns);
 	dsr_forward(w, pb, c, b, true, &fv.flags, now_ns, o);
+	if (o->counter == LB_CNT_drop_tuple_full) {
+		(void)flow_table_delete(&w->ft, &c->key, c->hash, now_ns);
+		return;
+	}
 	if (fv.flags & LB_FLAG_ANSWER_DUE)
 		(void)flow_table_update(&w->ft, slot, &fv, now_ns);
 }

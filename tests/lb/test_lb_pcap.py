@@ -12,7 +12,8 @@ import struct
 import sys
 
 from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
-    ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, Raw
+    ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, \
+    IPOption, Raw
 
 from lbtest import (AS, CA, CF, CS, LB_MAC, RMS, RS, Alt, Masked, Runner,
                     ext27, ext28, ext29, mac, opt124, opt125, opt155, sid,
@@ -1156,7 +1157,36 @@ backend.s1 = 2001:db8::11
         "drop_martian": 11, "tx_backend": 5, "flow_new": 2})
 
 
-SCENARIOS = [full_mtu, icmp, fragments, martians, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+def options_full(r):
+    """Issue 15: a client whose IPv4 options area is full (Record Route,
+    40 bytes) has no room for the client tuple: its SYN is refused and
+    counted, and no flow is kept, so its next packet is a first packet
+    again (with the tuple), never one sent without it."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+    t = Clock()
+    fi, ex = [], []
+    rr = IPOption(b"\x07\x27\x04" + b"\0" * 36 + b"\0")
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v4(C1, VIP4, syn, [rr], smac=2)))
+    fi.append((t(), v4(C1, VIP4, syn, [rr], smac=2)))
+    ack = tcp(40000, 80, "A", 1001, 1)
+    fi.append((t(), v4(C1, VIP4, ack, smac=2)))
+    ex.append(v4(C1, S1, ack, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    r.run("options_full", cfg, fi, ex, {
+        "drop_tuple_full": 2, "wire.ERR_IPV4_OPT_FULL": 2,
+        "drop_malformed": 0, "flow_midstream": 1, "flows.live": 1,
+        "tx_backend": 1})
+
+
+SCENARIOS = [full_mtu, icmp, fragments, martians, options_full, dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 
 
