@@ -59,6 +59,7 @@
 	X(drop_unknown_vip,    "6LB packets whose final segment is not a VIP of ours") \
 	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
 	X(drop_martian,        "client packets from a martian source (0/8, 127/8, multicast, class E; ::, ::1, ff00::/8, v4-mapped), from one of our addresses (land) or from port 0") \
+	X(drop_hop_limit,      "6LB packets to pass on to the next segment that arrived with hop limit 1 (RFC 8200 §3)") \
 	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \

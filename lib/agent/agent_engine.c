@@ -566,11 +566,20 @@ hunt_pass(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	 * Algorithm 1, "SegmentsLeft = 1"). */
 	if (sv->segments_left <= 1)
 		return false;
+	/* Sending on to the next segment is forwarding (RFC 8200 §4.4,
+	 * RFC 8754 §4.3.1.1: resubmitted to IPv6 with the new destination):
+	 * the hop limit goes down by one, and a packet that arrived with 1
+	 * may not leave (RFC 8200 §3, as Linux's seg6 endpoint). */
+	if (m->ttl <= 1) {
+		finish(w, o, AGENT_CNT_drop_hop_limit, AGENT_ACT_DROP, 0);
+		return true;
+	}
 	r = srh_advance(pkt_buf_data(pb), pb->len, m->l3_off, sv);
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return true;
 	}
+	pkt_buf_data(pb)[m->l3_off + 7] = (uint8_t)(m->ttl - 1);
 	to_gateway(w, pb, AGENT_CNT_tx_wire_hunt_pass, o);
 	return true;
 }

@@ -264,7 +264,8 @@ def hunt(r):
     syn2 = tcp(40001, 80, "S", 5000)
     s.wire(w6(D2, [LB, s1ca, s2cf, VIP6], syn2))
     s.to_wire(v6(D2, s2cf, syn2, [srh([LB, s1ca, s2cf, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     # LISTEN, connectForce -> WAIT(lb)
     syn3 = tcp(40002, 80, "S", 6000)
     s.wire(w6(D3, [LB, s2ca, s1cf, VIP6], syn3, first=2))
@@ -285,7 +286,8 @@ def hunt(r):
     d4 = tcp(40003, 80, "A", 1, 1)
     s.wire(w6(D4, [LB, s1rs, s2rs, VIP6], d4))
     s.to_wire(v6(D4, s2rs, d4, [srh([LB, s1rs, s2rs, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     # recoverStickiness, not local, last candidate: taken (documented)
     d5 = tcp(40004, 80, "A", 1, 1)
     s.wire(w6(D5, [LB, s2rs, s1rs, VIP6], d5, first=2))
@@ -310,13 +312,18 @@ def hunt(r):
     d6 = tcp(40000, 80, "A", 1007, 7006)
     s.wire(w6(D1, [LB, s1rs, s2rs, VIP6], d6), dt=11.0)
     s.to_wire(v6(D1, s2rs, d6, [srh([LB, s1rs, s2rs, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     # createStickiness is the appliance's function, not a server's
     s.wire(w6(D2, [LB, sid(S1, CS), VIP6], tcp(40001, 80, "A")))
+    # hop limit 1: to be passed on (hunt_recover_pass), but may not
+    # leave (RFC 8200 section 3)
+    s.wire(w6(D5, [LB, s1rs, s2rs, VIP6], tcp(40009, 80, "A"), hlim=1))
     r.run("hunt", CONFIG, s.fi, s.ex, counters={
+        "drop_hop_limit": 1,
         "hunt_accept": 1, "hunt_pass": 1, "hunt_force": 1,
         "hunt_again": 1, "hunt_ack": 4, "hunt_recover_local": 1,
-        "hunt_recover_pass": 2, "hunt_recover_last": 1,
+        "hunt_recover_pass": 3, "hunt_recover_last": 1,
         "tx_wire_stick_create": 2, "tx_wire_stick_remove": 1,
         "tx_wire_hunt_pass": 3, "tx_kernel_hunt": 9,
         "drop_sid_function": 1, "conn_open": 2, "conn_close": 2,
@@ -457,7 +464,8 @@ def busy_shm(r):
     s.wire(v6(D1, s1ca, syn, [srh([LB, s1ca, s2cf, VIP6], 1)],
               final_dst=VIP6, smac=GW, dmac=W))
     s.to_wire(v6(D1, s2cf, syn, [srh([LB, s1ca, s2cf, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     r.run("busy_shm", cfg, s.fi, s.ex, counters={
         "busy": 7, "score": 7, "busy_total": 32, "connections": 0,
         "tx_wire_answer": 1, "hunt_pass": 1})
