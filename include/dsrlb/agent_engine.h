@@ -46,6 +46,7 @@
 	X(rx_kernel,           "frames received from the kernel") \
 	X(tx_kernel_pass,      "wire frames not for the agent, passed to the kernel untouched") \
 	X(tx_kernel_dsr,       "DSR client packets given to the kernel (messages removed, VIP restored)") \
+	X(tx_kernel_frag,      "later fragments of DSR traffic given to the kernel (destination := VIP on the routed leg)") \
 	X(tx_kernel_hunt,      "6LB packets given to the kernel (SRH removed)") \
 	X(tx_wire_pass,        "kernel frames not for the agent, passed to the wire untouched") \
 	X(tx_wire_direct,      "replies of known VIP flows sent straight to the client") \
@@ -60,7 +61,7 @@
 	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
 	X(drop_martian,        "client packets from a martian source (0/8, 127/8, multicast, class E; ::, ::1, ff00::/8, v4-mapped), from one of our addresses (land) or from port 0") \
 	X(drop_hop_limit,      "6LB packets to pass on to the next segment that arrived with hop limit 1 (RFC 8200 §3)") \
-	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
+	X(drop_fragment,       "fragments the agent cannot place (6LB leg, no VIP of that address and protocol)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
 	X(request_seen,        "metric requests received (an answer becomes due)") \

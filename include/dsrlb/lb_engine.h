@@ -34,6 +34,7 @@
 #include "dsrlb/busy_select.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
+#include "dsrlb/frag_cache.h"
 #include "dsrlb/icmp.h"
 #include "dsrlb/latency_est.h"
 #include "dsrlb/lb_config.h"
@@ -107,7 +108,10 @@
 	X(tx_icmp_backend,      "ICMP errors quoting a VIP flow, sent on to the flow's server") \
 	X(drop_icmp,            "ICMP not handled: other types, echo to a VIP without icmp_echo_vip, errors quoting no VIP flow") \
 	X(icmp_rate_limited,    "ICMP errors not sent: icmp_rate reached (the packet counts as drop_mtu)") \
-	X(icmp_stateless,       "ICMP errors for a flow not in the table, sent by consistent hashing")
+	X(icmp_stateless,       "ICMP errors for a flow not in the table, sent by consistent hashing") \
+	X(frag_first,           "first fragments forwarded with their flow (their choice cached)") \
+	X(frag_cached,          "later fragments sent where their first fragment went") \
+	X(frag_3tuple,          "later fragments whose first was not seen here, sent by a (source, destination, protocol) hash")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -274,6 +278,8 @@ struct lb_lat_slot {
 	struct lat_flow f;
 };
 #define LB_LAT_SLOTS 4096u
+/** Datagrams whose fragments a worker remembers (frag_cache). */
+#define LB_FRAG_SLOTS 1024u
 
 struct lb_worker {
 	const struct lb_state *st;
@@ -287,6 +293,7 @@ struct lb_worker {
 	struct lb_lat_slot *lat;    /**< LB_LAT_SLOTS */
 	uint64_t last_now_ns;       /**< now_ns of the latest burst */
 	struct icmp_ratelimit icmp_rl; /**< ICMP errors sent (icmp_rate) */
+	struct frag_cache frag;     /**< where first fragments went */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
 };

@@ -11,6 +11,7 @@
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
+#include "dsrlb/frag_cache.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/martian.h"
@@ -706,6 +707,51 @@ hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 /* ---- from the wire ---------------------------------------------------------- */
 
+/* A later fragment (no ports) to a leg address or a VIP: the VIP of that
+ * address and the fragment's protocol is put back as destination, and the
+ * kernel reassembles (docs/wire-format.md, "Fragments"). */
+static void
+frag_later(struct agent_worker *w, struct pkt_buf *pb,
+	   const struct pkt_meta *m, struct agent_out *o)
+{
+	const struct agent_config *cfg = w->cfg;
+	const unsigned int n = alen(m->family);
+	uint8_t *frame = pkt_buf_data(pb);
+	struct frag_id id;
+
+	if (frag_read(frame, pb->len, m, &id) != WIRE_OK) {
+		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (martian_src(m->family, m->src)) {
+		finish(w, o, AGENT_CNT_drop_martian, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (m->family == 4 &&
+	    ipv4_hdr_csum_verify(frame + m->l3_off,
+				 (uint32_t)(frame[m->l3_off] & 0x0f) * 4u) !=
+	    WIRE_OK) {
+		finish(w, o, AGENT_CNT_drop_ipv4_csum, AGENT_ACT_DROP, 0);
+		return;
+	}
+	for (uint32_t i = 0; i < cfg->n_vips; i++) {
+		const struct agent_vip_conf *v = &cfg->vip[i];
+
+		if (v->family != m->family || v->proto != id.proto)
+			continue;
+		if (v->has_leg && memcmp(v->leg, m->dst, n) == 0) {
+			frag_set_dst(frame, m->l3_off, m->family, v->addr);
+			to_kernel(w, pb, AGENT_CNT_tx_kernel_frag, o);
+			return;
+		}
+		if (memcmp(v->addr, m->dst, n) == 0) {
+			to_kernel(w, pb, AGENT_CNT_tx_kernel_frag, o);
+			return;
+		}
+	}
+	finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
+}
+
 static void
 from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	  struct agent_out *o)
@@ -723,8 +769,7 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		if (m.family != 0 && addr_is_ours(cfg, m.family, m.dst)) {
 			if (r == WIRE_ERR_IPV4_FRAGMENT ||
 			    r == WIRE_ERR_IP6EXT_FRAGMENT)
-				finish(w, o, AGENT_CNT_drop_fragment,
-				       AGENT_ACT_DROP, 0);
+				frag_later(w, pb, &m, o);
 			else
 				drop_wire(w, o, r);
 			return;
@@ -747,7 +792,9 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		if (vi < 0)
 			goto pass;
 	}
-	if (m.msgs & MSG_BIT(FRAGMENT)) {
+	/* A first fragment of a DSR flow is handled like a packet (the
+	 * appliance adds nothing to it); the 6LB leg has no fragments. */
+	if ((m.msgs & MSG_BIT(FRAGMENT)) && fn != SRV6_FUNC_NONE) {
 		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
 		return;
 	}

@@ -62,6 +62,7 @@ enum pkt_class {
 	PC_ANSWER,       /* metric answer from a backend */
 	PC_STICKY,       /* SRv6 message to our SID */
 	PC_ICMP,         /* ICMP / ICMPv6 other than ND (handle_icmp) */
+	PC_FRAG,         /* a later fragment (no ports: handle_frag) */
 };
 
 struct pkt_ctx {
@@ -386,6 +387,10 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		return;
 	}
 	r = pkt_parse(frame, pb->len, &c->m);
+	if (r == WIRE_ERR_IPV4_FRAGMENT || r == WIRE_ERR_IP6EXT_FRAGMENT) {
+		c->cls = PC_FRAG;
+		return;
+	}
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
@@ -437,10 +442,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		drop(w, o, LB_CNT_drop_not_for_us);
 		return;
 	}
-	if (c->m.msgs & (1u << PKT_MSG_FRAGMENT)) {
-		drop(w, o, LB_CNT_drop_fragment);
-		return;
-	}
+	/* A first fragment goes on with its flow (dsr_forward caches the
+	 * choice for the later ones). */
 	/* A metric answer from a backend of the VIP? Keyed by the backend's
 	 * address, the VIP port (its source port) and the protocol. */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
@@ -721,6 +724,78 @@ handle_icmp(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	send_via(w, pb, be->nh, LB_CNT_tx_icmp_backend, now_ns, o);
 }
 
+/* ---- fragments (docs/wire-format.md, "Fragments") --------------------- */
+
+/* A later fragment to a VIP: where its first fragment went, else by the
+ * (source, destination, protocol) hash, as IPVS and Maglev do. */
+static void
+handle_frag(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	    uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	uint8_t *frame = pkt_buf_data(pb);
+	const struct lb_vip_rt *v = NULL;
+	const struct lb_backend_rt *be;
+	const unsigned int alen = c->m.family == 4 ? 4u : 16u;
+	struct frag_id id;
+	uint16_t vi = 0, b = 0;
+	uint32_t kind;
+
+	kind = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	if (kind == UINT32_MAX || !(kind & LB_ADDR_VIP) ||
+	    !(st->port[c->in_port].conf.role & LB_ROLE_CLIENT) ||
+	    frag_read(frame, pb->len, &c->m, &id) != WIRE_OK) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
+	if (c->m.family == 4 &&
+	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
+				 (uint32_t)(frame[c->m.l3_off] & 0x0f) * 4u) !=
+	    WIRE_OK) {
+		drop(w, o, LB_CNT_drop_ipv4_csum);
+		return;
+	}
+	if (frag_cache_get(&w->frag, &id, now_ns, &vi, &b) &&
+	    vi < st->n_vips) {
+		v = &st->vip[vi];
+		w->cnt[LB_CNT_frag_cached]++;
+	} else {
+		/* The VIP of that address and protocol (a rare path: a
+		 * scan); the first one when ports tell them apart. */
+		for (uint32_t i = 0; i < st->n_vips && v == NULL; i++)
+			if (!st->vip[i].conf.removed &&
+			    st->vip[i].conf.addr.family == c->m.family &&
+			    st->vip[i].conf.proto == id.proto &&
+			    memcmp(st->vip[i].conf.addr.a, id.dst, alen) == 0) {
+				v = &st->vip[i];
+				vi = (uint16_t)i;
+			}
+		if (v == NULL) {
+			drop(w, o, LB_CNT_drop_fragment);
+			return;
+		}
+		b = (uint16_t)pick_stateless(v, frag_3tuple_hash(&id,
+								 st->seed));
+		w->cnt[LB_CNT_frag_3tuple]++;
+	}
+	if (v->conf.transport != LB_TRANSPORT_DSR) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
+	if (b >= v->conf.n_backends || v->be[b].nh == LB_NH_NONE) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	be = &v->be[b];
+	if (v->conf.leg == LB_LEG_ROUTED)
+		frag_set_dst(frame, c->m.l3_off, c->m.family,
+			     be->conf.addr.a);
+	w->vip[vi].cnt.packets++;
+	w->vip[vi].cnt.bytes += pb->len;
+	w->vip[vi].be_cnt[b].packets++;
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+}
+
 /* ---- DSR transport ----------------------------------------------------- */
 
 /* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
@@ -741,6 +816,16 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	enum wire_result r = WIRE_OK;
 	uint32_t l3 = c->m.l3_off;
 	uint32_t frame_len = pb->len;
+	struct frag_id fid;
+	const bool first_frag = (c->m.msgs & (1u << PKT_MSG_FRAGMENT)) &&
+		frag_read(frame, pb->len, &c->m, &fid) == WIRE_OK;
+
+	/* A first fragment carries no tuple: in IPv6 it cannot grow (RFC
+	 * 8200 §4.5: the next one's offset fixes its length), in IPv4 it is
+	 * often full-size already and has no DF to ask for less. The agent
+	 * restores the VIP from the leg without it. */
+	if (first_frag)
+		tuple = false;
 
 	if (v->conf.leg == LB_LEG_ROUTED)
 		pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m),
@@ -788,6 +873,10 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	wv->cnt.packets++;
 	wv->cnt.bytes += frame_len;
 	wv->be_cnt[b].packets++;
+	if (first_frag) {
+		frag_cache_put(&w->frag, &fid, c->vip, (uint16_t)b, now_ns);
+		w->cnt[LB_CNT_frag_first]++;
+	}
 	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
 	return;
 fail:
@@ -1378,6 +1467,9 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		case PC_ICMP:
 			handle_icmp(w, &pb[i], c, now_ns, &out[i]);
 			break;
+		case PC_FRAG:
+			handle_frag(w, &pb[i], c, now_ns, &out[i]);
+			break;
 		default:
 			break;
 		}
@@ -1569,7 +1661,8 @@ lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	/* Room for every VIP the console may add: the array never moves. */
 	w->vip = calloc(LB_MAX_VIPS, sizeof(*w->vip));
 	w->lat = calloc(LB_LAT_SLOTS, sizeof(*w->lat));
-	if (w->vip == NULL || w->lat == NULL) {
+	if (w->vip == NULL || w->lat == NULL ||
+	    frag_cache_init(&w->frag, LB_FRAG_SLOTS) != 0) {
 		lb_worker_fini(w);
 		return -ENOMEM;
 	}
@@ -1597,6 +1690,7 @@ lb_worker_fini(struct lb_worker *w)
 	}
 	free(w->vip);
 	free(w->lat);
+	frag_cache_fini(&w->frag);
 	w->vip = NULL;
 	w->lat = NULL;
 	flow_table_fini(&w->ft);

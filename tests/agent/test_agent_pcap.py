@@ -22,7 +22,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lb"))
 
-from scapy.all import ARP, IP, TCP, UDP, Ether, Raw  # noqa: E402
+from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 from lbtest import (AS, CA, CF, CS, RMS, RS, Runner, ext27,  # noqa: E402
                     ext28, ext29, mac, opt124, opt125, opt155, sid, srh,
@@ -622,8 +622,30 @@ def atomic_frag(r):
     s.wire(v6(D1, LEG6, syn, [fr, ext27(D1, 40000)], final_dst=LEG6,
               smac=GW, dmac=W))
     s.to_kernel(v6(D1, VIP6, syn, [fr], smac=GW, dmac=K))
+    # fragments (issue 15): the first like a packet (VIP restored, TCP
+    # checksum adjusted), later ones with the VIP put back as destination
+    # (IPv4 header checksum only), for the kernel to reassemble
+    first = IP(src=C2, dst=LEG4, id=0x55, flags="MF") / \
+        tcp(40001, 80, "S") / Raw(b"z" * 16)
+    s.wire(bytes(Ether(src=GW, dst=W) / first))
+    s.to_kernel(bytes(Ether(src=GW, dst=K) /
+                      IP(src=C2, dst=VIP4, id=0x55, flags="MF") /
+                      tcp(40001, 80, "S") / Raw(b"z" * 16)))
+    s.wire(bytes(Ether(src=GW, dst=W) /
+                 IP(src=C2, dst=LEG4, id=0x55, frag=3, proto=6) /
+                 Raw(b"w" * 16)))
+    s.to_kernel(bytes(Ether(src=GW, dst=K) /
+                      IP(src=C2, dst=VIP4, id=0x55, frag=3, proto=6) /
+                      Raw(b"w" * 16)))
+    later6 = bytes([6]) + b"\0" + struct.pack("!HI", 3 << 3, 7) + \
+        b"x" * 16
+    s.wire(bytes(Ether(src=GW, dst=W) /
+                 IPv6(src=D2, dst=LEG6, nh=44, plen=24)) + later6)
+    s.to_kernel(bytes(Ether(src=GW, dst=K) /
+                      IPv6(src=D2, dst=VIP6, nh=44, plen=24)) + later6)
     r.run("atomic_frag", CONFIG, s.fi, s.ex, counters={
-        "tx_kernel_dsr": 1, "drop_fragment": 0, "conn_open": 1})
+        "tx_kernel_dsr": 2, "tx_kernel_frag": 2, "drop_fragment": 0,
+        "conn_open": 2})
 
 
 def martians(r):

@@ -639,13 +639,20 @@ backend.s1 = 2001:db8::11
     bad = bytearray(good)
     bad[14 + 10] ^= 0xff
     fi.append((t(), bytes(bad)))
-    # fragments: a first fragment and a later one
+    # fragments: a first fragment and a later one are forwarded (the
+    # later one where the first went: scenario fragments)
     fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
                           IP(src=C1, dst=VIP4, flags="MF") /
                           tcp(40000, 80, "S") / Raw(b"x" * 16))))
     fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
                           IP(src=C1, dst=VIP4, frag=3, proto=6) /
                           Raw(b"x" * 16))))
+    frag_out = [bytes(Ether(src=LB_MAC, dst=mac(0x11)) /
+                      IP(src=C1, dst=S1, flags="MF") /
+                      tcp(40000, 80, "S") / Raw(b"x" * 16)),
+                bytes(Ether(src=LB_MAC, dst=mac(0x11)) /
+                      IP(src=C1, dst=S1, frag=3, proto=6) /
+                      Raw(b"x" * 16))]
     # IPv6: SRH with Segments Left beyond Last Entry
     c, vip = "2001:db8::2", "2001:db8::100"
     bad = bytearray(v6(c, vip, tcp(40000, 80, "S"),
@@ -666,14 +673,15 @@ backend.s1 = 2001:db8::11
                        dmac="02:00:00:00:00:77")))
     # a good packet still goes through after all that
     fi.append((t(), good))
-    ex = [v4(C1, S1, tcp(40000, 80, "S"), [opt155(C1, 40000)], smac=LB_MAC,
-             dmac=mac(0x11))]
+    ex = frag_out + [v4(C1, S1, tcp(40000, 80, "S"), [opt155(C1, 40000)],
+                        smac=LB_MAC, dmac=mac(0x11))]
     r.run("malformed", cfg, fi, ex, {
-        "drop_malformed": 7, "drop_ipv4_csum": 1, "drop_fragment": 2,
-        "drop_not_ip": 1, "drop_l2_other": 1, "tx_backend": 1,
+        "drop_malformed": 7, "drop_ipv4_csum": 1, "drop_fragment": 0,
+        "drop_not_ip": 1, "drop_l2_other": 1, "tx_backend": 3,
+        "frag_first": 1, "frag_cached": 1,
         "wire.ERR_TRUNCATED": 1, "wire.ERR_IPV4_TOTAL_LEN": 1,
         "wire.ERR_IPV4_OPT_LEN": 1,
-        "wire.ERR_IPV4_OPT_FORMAT": 1, "wire.ERR_IPV4_FRAGMENT": 1,
+        "wire.ERR_IPV4_OPT_FORMAT": 1,
         "wire.ERR_SRH_SEGLEFT": 1, "wire.ERR_IPV6_PAYLOAD_LEN": 1,
         "wire.ERR_IP6EXT_FORMAT": 1})
 
@@ -1062,9 +1070,12 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
 
 
 def fragments(r):
-    """Issue 15: an IPv6 atomic fragment (offset 0, M = 0, RFC 6946) is a
-    whole packet and is forwarded (the tuple after the Fragment header);
-    real fragments, first or later, count as drop_fragment (IPv4, IPv6)."""
+    """Issue 15, fragments (IPv4, IPv6) forwarded without reassembly: the
+    first by its flow (no tuple: it cannot grow), later ones where the
+    first went (a per-lcore cache keyed by source, destination, protocol
+    and identification), or by a (source, destination, protocol) hash
+    when the first was not seen; an IPv6 atomic fragment (RFC 6946) is a
+    whole packet (the tuple after the Fragment header)."""
     cfg = general() + """
 [vip web6]
 address = 2001:db8::100
@@ -1079,6 +1090,7 @@ port = 80
 mode = dsr-feedback
 probe_every = 0
 backend.s1 = 10.0.0.11
+backend.s2 = 10.0.0.12
 """
     c, vip, s1 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
     t = Clock()
@@ -1086,22 +1098,63 @@ backend.s1 = 10.0.0.11
 
     def frag(off=0, m=0, ident=0x1234):
         return (44, b"\0" + struct.pack("!HI", off << 3 | m, ident))
+
+    # IPv6 atomic fragment: a whole packet
     syn = tcp(40000, 80, "S")
     fi.append((t(), v6(c, vip, syn, [frag()], smac=2)))
     ex.append(v6(c, s1, syn, [frag(), ext27(c, 40000)], smac=LB_MAC,
                  dmac=mac(0x11)))
-    # a first fragment with more to come; a later one (IPv6, IPv4)
-    fi.append((t(), v6(c, vip, tcp(40001, 80, "S"), [frag(0, 1)],
-                       smac=2)))
-    later = IPv6(src=c, dst=vip, nh=44, plen=8 + 16)
-    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) / later)[:54] +
-               bytes([6]) + b"\0" + struct.pack("!HI", 3 << 3, 9) +
-               b"x" * 16))
+    # IPv6: first fragment (M = 1) with its flow, then a later one
+    syn2 = tcp(40001, 80, "S") / Raw(b"y" * 16)
+    fi.append((t(), v6(c, vip, syn2, [frag(0, 1, 7)], smac=2)))
+    ex.append(v6(c, s1, syn2, [frag(0, 1, 7)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    later6 = bytes([6]) + b"\0" + struct.pack("!HI", 3 << 3, 7) + \
+        b"x" * 16
+
+    def v6raw(src, dst, body, smac, dmac):
+        return bytes(Ether(src=smac, dst=dmac) /
+                     IPv6(src=src, dst=dst, nh=44, plen=len(body))) + body
+    fi.append((t(), v6raw(c, vip, later6, mac(2), LB_MAC)))
+    ex.append(v6raw(c, s1, later6, LB_MAC, mac(0x11)))
+    # IPv4: the first fragment picks a backend (two: whichever), the
+    # later one follows it
+    first = IP(src=C1, dst=VIP4, id=0x55, flags="MF") / \
+        tcp(40002, 80, "S") / Raw(b"z" * 16)
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) / first)))
+    choice = {}
+    later = {}
+    for n, (sa, ma) in {1: (S1, 0x11), 2: (S2, 0x12)}.items():
+        choice[n] = bytes(Ether(src=LB_MAC, dst=mac(ma)) /
+                          IP(src=C1, dst=sa, id=0x55, flags="MF") /
+                          tcp(40002, 80, "S") / Raw(b"z" * 16))
+        later[n] = bytes(Ether(src=LB_MAC, dst=mac(ma)) /
+                         IP(src=C1, dst=sa, id=0x55, frag=3, proto=6) /
+                         Raw(b"w" * 16))
+    ex.append(Alt("f4", choice))
     fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
-                          IP(src=C1, dst=VIP4, frag=3, proto=6) /
-                          Raw(b"x" * 16))))
+                          IP(src=C1, dst=VIP4, id=0x55, frag=3, proto=6) /
+                          Raw(b"w" * 16))))
+    ex.append(Alt("f4", later))
+    # a later fragment whose first was not seen: by the 3-tuple hash
+    # (either backend, then the same one for the next such fragment)
+    orphan = {}
+    for n, (sa, ma) in {1: (S1, 0x11), 2: (S2, 0x12)}.items():
+        orphan[n] = bytes(Ether(src=LB_MAC, dst=mac(ma)) /
+                          IP(src=C2, dst=sa, id=0x99, frag=9, proto=6) /
+                          Raw(b"v" * 8))
+    for _ in range(2):
+        fi.append((t(), bytes(Ether(src=mac(3), dst=LB_MAC) /
+                              IP(src=C2, dst=VIP4, id=0x99, frag=9,
+                                 proto=6) / Raw(b"v" * 8))))
+        ex.append(Alt("orphan", orphan))
+    # a later fragment of a protocol no VIP of that address serves
+    fi.append((t(), bytes(Ether(src=mac(3), dst=LB_MAC) /
+                          IP(src=C2, dst=VIP4, id=0x98, frag=9,
+                             proto=17) / Raw(b"v" * 8))))
     r.run("fragments", cfg, fi, ex, {
-        "tx_backend": 1, "drop_fragment": 3, "drop_malformed": 0})
+        "tx_backend": 7, "drop_fragment": 1, "drop_malformed": 0,
+        "frag_first": 2, "frag_cached": 2, "frag_3tuple": 2})
 
 
 def martians(r):
