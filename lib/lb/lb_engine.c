@@ -826,6 +826,13 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * restores the VIP from the leg without it. */
 	if (first_frag)
 		tuple = false;
+	/* Larger than the backend's side takes even as it is (the path MTU
+	 * shrinks inside the farm): a router's frag-needed / too-big. */
+	if ((c->m.family == 4 ? load_be16(frame + l3 + 2) :
+	     IPV6_HDR_LEN + load_be16(frame + l3 + 4)) > mtu) {
+		send_too_big(w, pb, c, mtu, 0, now_ns, o);
+		return;
+	}
 
 	if (v->conf.leg == LB_LEG_ROUTED)
 		pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m),

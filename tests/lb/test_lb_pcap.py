@@ -1067,6 +1067,31 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
     cfg = general().replace("[general]\n",
                             "[general]\nicmp_echo_vip = yes\n") + vips
     r.run("icmp_echo_vip", cfg, fi, ex, {"tx_icmp_echo": 2})
+    # the path MTU shrinks inside the farm (port mtu 1400): a client
+    # packet too big as it is gets the router's answer, MTU 1400
+    t = Clock()
+    fi, ex = [], []
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    d = v4(C1, VIP4, tcp(40000, 80, "A", 1001, 1, b"q" * 1410), smac=2)
+    fi.append((t(), d))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src=VIP4, dst=C1, tos=0xc0, ttl=64, id=0) /
+                    ICMP(type=3, code=4, nexthopmtu=1400) /
+                    Raw(d[14:14 + 548])))
+    ok = tcp(40000, 80, "A", 1001, 1, b"q" * 1360)
+    fi.append((t(), v4(C1, VIP4, ok, smac=2)))
+    ex.append(v4(C1, S1, ok, smac=LB_MAC, dmac=mac(0x11)))
+    d6 = v6(c6, vip6, tcp(40000, 80, "S", 1, 0, b"q" * 1400), smac=2)
+    fi.append((t(), d6))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src=vip6, dst=c6, hlim=64) /
+                    ICMPv6PacketTooBig(mtu=1400) / Raw(d6[14:14 + 1232])))
+    cfg = general().replace("role = both\n", "role = both\nmtu = 1400\n") \
+        + vips
+    r.run("icmp_small_mtu", cfg, fi, ex, {"tx_icmp_too_big": 2,
+                                          "tx_backend": 2})
 
 
 def fragments(r):
