@@ -669,7 +669,23 @@ def martians(r):
         "drop_martian": 11, "tx_kernel_dsr": 1, "conn_open": 1})
 
 
-SCENARIOS = {"martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+def jumbo(r):
+    """Issue 15: wire MTU 9000: jumbo frames fit one mbuf and go through
+    (no drop_chained)."""
+    s = Scn()
+    syn = tcp(40000, 80, "S", 1, 0, b"s" * 8000)
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    big = tcp(40000, 80, "A", 8002, 1, b"j" * 8960)
+    s.wire(v4(C1, LEG4, big, smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, big, smac=GW, dmac=K))
+    cfg = CONFIG.replace("[port wire]\ndev = net_pcap0\n",
+                         "[port wire]\ndev = net_pcap0\nmtu = 9000\n")
+    r.run("jumbo", cfg, s.fi, s.ex, counters={
+        "tx_kernel_dsr": 2, "drop_chained": 0})
+
+
+SCENARIOS = {"jumbo": jumbo, "martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 
