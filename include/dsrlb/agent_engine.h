@@ -46,6 +46,7 @@
 	X(rx_kernel,           "frames received from the kernel") \
 	X(tx_kernel_pass,      "wire frames not for the agent, passed to the kernel untouched") \
 	X(tx_kernel_dsr,       "DSR client packets given to the kernel (messages removed, VIP restored)") \
+	X(tx_kernel_frag,      "later fragments of DSR traffic given to the kernel (destination := VIP on the routed leg)") \
 	X(tx_kernel_hunt,      "6LB packets given to the kernel (SRH removed)") \
 	X(tx_wire_pass,        "kernel frames not for the agent, passed to the wire untouched") \
 	X(tx_wire_direct,      "replies of known VIP flows sent straight to the client") \
@@ -58,14 +59,16 @@
 	X(drop_sid_function,   "packets to one of our SIDs with a function a server does not serve") \
 	X(drop_unknown_vip,    "6LB packets whose final segment is not a VIP of ours") \
 	X(drop_insert,         "a header the agent adds did not fit (MTU, room)") \
-	X(drop_fragment,       "fragments of the agent's traffic (VIP, leg address, SID)") \
 	X(drop_l2_other,       "VIP or SID traffic sent to another host's MAC (a flooded frame)") \
 	X(drop_untrusted_mac,  "dsrlb messages (tuple, request, SR function) from a MAC that is no [wire] appliance_mac") \
 	X(drop_untrusted_lb,   "6LB messages whose lb segment is in no [wire] appliance_locator") \
-	X(drop_bad_tuple,      "client tuples that no client can have (unspecified, loopback, multicast, broadcast address, port 0)") \
+	X(drop_martian,        "client packets from a martian source (0/8, 127/8, multicast, class E; ::, ::1, ff00::/8, v4-mapped), from one of our addresses (land) or from port 0") \
+	X(drop_hop_limit,      "6LB packets to pass on to the next segment that arrived with hop limit 1 (RFC 8200 §3)") \
+	X(drop_fragment,       "fragments the agent cannot place (6LB leg, no VIP of that address and protocol)") \
 	X(msgs_stripped,       "dsrlb options/headers removed from client packets") \
 	X(tuple_restored,      "client packets whose source was restored from the client tuple") \
 	X(request_seen,        "metric requests received (an answer becomes due)") \
+	X(answer_deferred,     "replies with no room for a due answer (MTU, room): sent direct, the answer waits for the next reply") \
 	X(answer_no_leg,       "answers due on a VIP without leg_address (sent direct)") \
 	X(flow_new,            "flows remembered") \
 	X(flow_table_full,     "flows not remembered: table full") \

@@ -181,6 +181,9 @@ struct lb_config {
 	struct lb_addr metrics_addr;/**< Prometheus endpoint (metrics.c) */
 	uint16_t metrics_port;      /**< 0: no metrics endpoint */
 	struct lb_health_conf health; /**< health_* keys (lb_health.h) */
+	uint32_t icmp_rate;         /**< ICMP errors sent per second per
+				     *   lcore (0: none) */
+	bool icmp_echo_vip;         /**< answer echo requests to VIPs */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

@@ -31,6 +31,8 @@
 #include "dsrlb/busy_select.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
+#include "dsrlb/frag_cache.h"
+#include "dsrlb/icmp.h"
 #include "dsrlb/latency_est.h"
 #include "dsrlb/lb_config.h"
 #include "dsrlb/lb_health.h"
@@ -65,7 +67,7 @@
 	X(handoff,              "packets handed to the lcore that owns their flow") \
 	X(drop_malformed,       "malformed frames (reason in the wire-result counters)") \
 	X(drop_ipv4_csum,       "IPv4 header checksum wrong") \
-	X(drop_fragment,        "fragments of a VIP's traffic") \
+	X(drop_fragment,        "fragments (first of a VIP's traffic, or any later one): not reassembled") \
 	X(drop_not_ip,          "neither IP nor ARP") \
 	X(drop_l2_other,        "unicast frames for another MAC (promiscuous devices)") \
 	X(drop_neigh_other,     "ARP/ND not for one of our addresses, or replies already used") \
@@ -73,6 +75,7 @@
 	X(drop_unknown_vip,     "for a VIP address but no VIP port/protocol") \
 	X(drop_wrong_port,      "VIP traffic on a server-only port, or server messages on a client-only port") \
 	X(drop_client_srh,      "client packets that already carry a Routing header") \
+	X(drop_martian,         "client packets from a martian source (0/8, 127/8, multicast, class E; ::, ::1, ff00::/8, v4-mapped), from the VIP itself (land) or from port 0") \
 	X(drop_forged,          "feedback or stickiness from an address that is not a backend of the VIP") \
 	X(drop_forged_port,     "feedback or stickiness on a port other than the one its backend is reached on") \
 	X(drop_forged_mac,      "feedback or stickiness whose source MAC is not its backend's next hop (l2 leg: the backend; routed: its router)") \
@@ -80,6 +83,7 @@
 	X(drop_no_backend,      "VIP with no active backend") \
 	X(drop_no_route,        "no route to the next hop") \
 	X(drop_neigh_unresolved,"next hop not resolved yet (a request went out, rate limited)") \
+	X(drop_tuple_full,      "client packets whose own IPv4 options (40 bytes) or IPv6 chain leave no room for the client tuple: refused, no flow kept") \
 	X(drop_mtu,             "the added header would pass the port MTU") \
 	X(drop_no_room,         "no head or tail room in the buffer for the added header") \
 	X(drop_server_plain,    "server-port traffic to a VIP without a dsrlb message") \
@@ -90,6 +94,7 @@
 	X(flow_closing,         "flows that saw FIN or RST from the client") \
 	X(client_msgs_stripped, "dsrlb options/headers removed from client packets") \
 	X(probe_sent,           "metric requests sent") \
+	X(probe_deferred,       "due metric requests that did not fit their packet (MTU, room): sent on a later packet") \
 	X(answer_accepted,      "metric answers that updated a score") \
 	X(answer_unsolicited,   "metric answers with no request outstanding (forwarded, ignored)") \
 	X(answer_bad_nonce,     "metric answers whose nonce did not match (forwarded, ignored)") \
@@ -107,7 +112,16 @@
 	X(health_ok,            "health: answers/stickiness heard from a backend") \
 	X(health_lost,          "health: requests/offers unanswered past health_timeout_ms") \
 	X(health_trial,         "health: trial flows sent to a down backend") \
-	X(health_resteer,       "health: retransmitted SYNs moved off a down backend")
+	X(health_resteer,       "health: retransmitted SYNs moved off a down backend") \
+	X(tx_icmp_echo,         "echo replies sent (our addresses; VIPs with icmp_echo_vip)") \
+	X(tx_icmp_too_big,      "fragmentation needed / packet too big sent for client packets our addition would take past the MTU") \
+	X(tx_icmp_backend,      "ICMP errors quoting a VIP flow, sent on to the flow's server") \
+	X(drop_icmp,            "ICMP not handled: other types, echo to a VIP without icmp_echo_vip, errors quoting no VIP flow") \
+	X(icmp_rate_limited,    "ICMP errors not sent: icmp_rate reached (the packet counts as drop_mtu)") \
+	X(icmp_stateless,       "ICMP errors for a flow not in the table, sent by consistent hashing") \
+	X(frag_first,           "first fragments forwarded with their flow (their choice cached)") \
+	X(frag_cached,          "later fragments sent where their first fragment went") \
+	X(frag_3tuple,          "later fragments whose first was not seen here, sent by a (source, destination, protocol) hash")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -185,6 +199,8 @@ struct lb_lat_slot {
 	struct lat_flow f;
 };
 #define LB_LAT_SLOTS 4096u
+/** Datagrams whose fragments a worker remembers (frag_cache). */
+#define LB_FRAG_SLOTS 1024u
 
 struct lb_worker {
 	const struct lb_state *st;
@@ -198,6 +214,8 @@ struct lb_worker {
 	struct lb_lat_slot *lat;    /**< LB_LAT_SLOTS */
 	uint64_t last_now_ns;       /**< now_ns of the latest burst */
 	uint64_t health_sweep_ns;   /**< last sweep of the health slots */
+	struct icmp_ratelimit icmp_rl; /**< ICMP errors sent (icmp_rate) */
+	struct frag_cache frag;     /**< where first fragments went */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
 };

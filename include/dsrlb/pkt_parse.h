@@ -26,7 +26,9 @@
 	X(NONCE,        "nonce")         /**< request/answer authenticated */ \
 	X(DSTOPT_ENC,   "dstopt-encoding") /**< IPv6 messages in Dest. Options */ \
 	X(SRH,          "srh")           /**< SRv6 routing header */  \
-	X(FRAGMENT,     "fragment")      /**< first fragment of a datagram */
+	X(FRAGMENT,     "fragment")      /**< first fragment of a datagram
+					  *   (not an IPv6 atomic fragment,
+					  *   RFC 6946: a whole packet) */
 
 enum pkt_msg {
 #define PKT_MSG_ENUM(name, str) PKT_MSG_##name,

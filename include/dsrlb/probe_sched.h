@@ -88,6 +88,8 @@ struct probe_sched {
 	uint64_t n_packets;     /**< packets seen */
 	uint64_t n_probes;      /**< packets marked */
 	uint64_t n_deferred;    /**< due probes held back: backend busy */
+	uint64_t n_no_room;     /**< granted probes handed back by
+				 *   probe_sched_no_room() */
 	uint64_t n_lost;        /**< probes replaced after the timeout */
 	uint64_t n_answers;     /**< answers matched to a probe */
 	uint64_t n_late;        /**< of which after the timeout */
@@ -141,6 +143,17 @@ uint32_t probe_sched_get_n(const struct probe_sched *ps);
  */
 bool probe_sched_packet(struct probe_sched *ps, uint32_t backend,
 			uint64_t now_ns);
+
+/**
+ * The probe that probe_sched_packet() has just granted to @p backend could
+ * not go out: the packet had no room for the request (MTU, IPv4 options
+ * area full, buffer room). The grant is undone (nothing outstanding for
+ * the backend, n_probes back) and the probe stays due, so the next packet
+ * of the VIP that has room carries it: a probe never costs a packet
+ * (docs/wire-format.md, "When a message does not fit").
+ * @return 0 or -EINVAL (NULL or out of range).
+ */
+int probe_sched_no_room(struct probe_sched *ps, uint32_t backend);
 
 /**
  * A metric answer with @p score arrived from @p backend at @p now_ns. An

@@ -55,7 +55,10 @@
 	/* QUIC invariants (RFC 8999) */                                     \
 	X(ERR_QUIC_SHORT,      "QUIC: datagram shorter than its header")    \
 	X(ERR_QUIC_CID_LEN,    "QUIC: connection ID longer than the version allows") \
-	X(ERR_QUIC_INITIAL_SIZE, "QUIC: client Initial in a datagram under 1200 bytes")
+	X(ERR_QUIC_INITIAL_SIZE, "QUIC: client Initial in a datagram under 1200 bytes")  \
+	/* ICMP (RFC 792, RFC 4443) */                                       \
+	X(ERR_ICMP_SHORT,      "ICMP: shorter than its header or quote")    \
+	X(ERR_ICMP_QUOTE,      "ICMP: quoted header malformed")
 
 enum wire_result {
 #define WIRE_RESULT_ENUM(name, str) WIRE_##name,

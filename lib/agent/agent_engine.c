@@ -11,8 +11,10 @@
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
+#include "dsrlb/frag_cache.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
+#include "dsrlb/martian.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/srh.h"
@@ -345,6 +347,20 @@ addr_is_ours(const struct agent_config *cfg, uint8_t family,
 	       SRV6_FUNC_NONE;
 }
 
+/* RFC 1812 §5.3.7: a client no router would forward (the tuple's, when
+ * the leg carries one), one of our own addresses (land), or port 0. */
+static bool
+client_martian(const struct agent_config *cfg, const struct pkt_meta *m)
+{
+	const bool t = (m->msgs & MSG_BIT(CLIENT_TUPLE)) != 0;
+	const uint8_t *c = t ? m->client_addr : m->src;
+	const uint16_t port = t ? m->client_port : m->sport;
+
+	return martian_src(m->family, c) || addr_is_ours(cfg, m->family, c) ||
+	       (port == 0 && (m->l4_proto == IPPROTO_NUM_TCP ||
+			      m->l4_proto == IPPROTO_NUM_UDP));
+}
+
 static uint16_t
 port_mtu(const struct agent_worker *w, unsigned int p)
 {
@@ -574,11 +590,20 @@ hunt_pass(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	 * Algorithm 1, "SegmentsLeft = 1"). */
 	if (sv->segments_left <= 1)
 		return false;
+	/* Sending on to the next segment is forwarding (RFC 8200 §4.4,
+	 * RFC 8754 §4.3.1.1: resubmitted to IPv6 with the new destination):
+	 * the hop limit goes down by one, and a packet that arrived with 1
+	 * may not leave (RFC 8200 §3, as Linux's seg6 endpoint). */
+	if (m->ttl <= 1) {
+		finish(w, o, AGENT_CNT_drop_hop_limit, AGENT_ACT_DROP, 0);
+		return true;
+	}
 	r = srh_advance(pkt_buf_data(pb), pb->len, m->l3_off, sv);
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return true;
 	}
+	pkt_buf_data(pb)[m->l3_off + 7] = (uint8_t)(m->ttl - 1);
 	to_gateway(w, pb, AGENT_CNT_tx_wire_hunt_pass, o);
 	return true;
 }
@@ -720,19 +745,6 @@ hunt_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 /* ---- from the wire ---------------------------------------------------------- */
 
-/* A client address no client can have: unspecified, loopback,
- * multicast, "this network" or the limited broadcast (RFC 6890). */
-static bool
-tuple_addr_bad(uint8_t family, const uint8_t *a)
-{
-	static const uint8_t zero[16], one[16] = { [15] = 1 };
-
-	if (family == 4)
-		return a[0] == 0 || a[0] == 127 || a[0] >= 224;
-	return memcmp(a, zero, 16) == 0 || memcmp(a, one, 16) == 0 ||
-	       a[0] == 0xff;
-}
-
 static bool
 mac_eq(const uint8_t *a, const uint8_t *b)
 {
@@ -741,7 +753,7 @@ mac_eq(const uint8_t *a, const uint8_t *b)
 
 /* Trust rules of the wire side (issue 16), for a frame the agent would
  * act on: it is addressed to this server's MAC; dsrlb messages come from
- * a configured appliance MAC; a client tuple names a possible client.
+ * a configured appliance MAC.
  * @return AGENT_CNT_MAX to go on, else the counter of the drop. */
 static enum agent_counter
 wire_trust(const struct agent_worker *w, const uint8_t *frame,
@@ -767,10 +779,53 @@ wire_trust(const struct agent_worker *w, const uint8_t *frame,
 	 * kernel's view of a flow nor makes an answer due. */
 	if (!from_lb)
 		return AGENT_CNT_drop_untrusted_mac;
-	if ((m->msgs & MSG_BIT(CLIENT_TUPLE)) &&
-	    (m->client_port == 0 || tuple_addr_bad(m->family, m->client_addr)))
-		return AGENT_CNT_drop_bad_tuple;
+	/* a tuple no client can have: client_martian() drops it */
 	return AGENT_CNT_MAX;
+}
+
+/* A later fragment (no ports) to a leg address or a VIP: the VIP of that
+ * address and the fragment's protocol is put back as destination, and the
+ * kernel reassembles (docs/wire-format.md, "Fragments"). */
+static void
+frag_later(struct agent_worker *w, struct pkt_buf *pb,
+	   const struct pkt_meta *m, struct agent_out *o)
+{
+	const struct agent_config *cfg = w->cfg;
+	const unsigned int n = alen(m->family);
+	uint8_t *frame = pkt_buf_data(pb);
+	struct frag_id id;
+
+	if (frag_read(frame, pb->len, m, &id) != WIRE_OK) {
+		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (martian_src(m->family, m->src)) {
+		finish(w, o, AGENT_CNT_drop_martian, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (m->family == 4 &&
+	    ipv4_hdr_csum_verify(frame + m->l3_off,
+				 (uint32_t)(frame[m->l3_off] & 0x0f) * 4u) !=
+	    WIRE_OK) {
+		finish(w, o, AGENT_CNT_drop_ipv4_csum, AGENT_ACT_DROP, 0);
+		return;
+	}
+	for (uint32_t i = 0; i < cfg->n_vips; i++) {
+		const struct agent_vip_conf *v = &cfg->vip[i];
+
+		if (v->family != m->family || v->proto != id.proto)
+			continue;
+		if (v->has_leg && memcmp(v->leg, m->dst, n) == 0) {
+			frag_set_dst(frame, m->l3_off, m->family, v->addr);
+			to_kernel(w, pb, AGENT_CNT_tx_kernel_frag, o);
+			return;
+		}
+		if (memcmp(v->addr, m->dst, n) == 0) {
+			to_kernel(w, pb, AGENT_CNT_tx_kernel_frag, o);
+			return;
+		}
+	}
+	finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
 }
 
 static void
@@ -791,8 +846,7 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		if (m.family != 0 && addr_is_ours(cfg, m.family, m.dst)) {
 			if (r == WIRE_ERR_IPV4_FRAGMENT ||
 			    r == WIRE_ERR_IP6EXT_FRAGMENT)
-				finish(w, o, AGENT_CNT_drop_fragment,
-				       AGENT_ACT_DROP, 0);
+				frag_later(w, pb, &m, o);
 			else
 				drop_wire(w, o, r);
 			return;
@@ -820,7 +874,9 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		finish(w, o, why, AGENT_ACT_DROP, 0);
 		return;
 	}
-	if (m.msgs & MSG_BIT(FRAGMENT)) {
+	/* A first fragment of a DSR flow is handled like a packet (the
+	 * appliance adds nothing to it); the 6LB leg has no fragments. */
+	if ((m.msgs & MSG_BIT(FRAGMENT)) && fn != SRV6_FUNC_NONE) {
 		finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
 		return;
 	}
@@ -829,6 +885,10 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 				 (uint32_t)(frame[m.l3_off] & 0x0f) * 4u) !=
 	    WIRE_OK) {
 		finish(w, o, AGENT_CNT_drop_ipv4_csum, AGENT_ACT_DROP, 0);
+		return;
+	}
+	if (client_martian(cfg, &m)) {
+		finish(w, o, AGENT_CNT_drop_martian, AGENT_ACT_DROP, 0);
 		return;
 	}
 	if (fn != SRV6_FUNC_NONE)
@@ -869,8 +929,13 @@ stick_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 }
 
 /* The metric answer (docs/wire-format.md, "Metric answer"): source :=
- * leg address, destination := VIP, + client tuple + 125/29. */
-static void
+ * leg address, destination := VIP, + client tuple + 125/29. The messages
+ * go in first (each insert changes nothing when it fails), then the
+ * addresses are rewritten: when the reply has no room for them, it goes
+ * straight to the client as it is and the answer stays due for the next
+ * reply with room (a message never costs a packet).
+ * @return true when the answer went out, false when it was deferred. */
+static bool
 answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	    struct agent_flow *f, struct agent_out *o)
 {
@@ -880,35 +945,55 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	const bool has_nonce = (f->flags & AGENT_FF_NONCE) != 0;
 	const enum ip6ext_encoding enc = (f->flags & AGENT_FF_DSTOPT) ?
 		IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
-	uint8_t *frame = pkt_buf_data(pb);
 	uint8_t client[16];
 	uint16_t cport = m->dport;
 	enum wire_result r;
 
-	f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 	memcpy(client, m->dst, 16);
-	pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
-	pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
 	if (m->family == 4) {
 		r = ipv4opt_insert_client(pb, m->l3_off, mtu,
 					  load_be32(client), cport);
-		if (r == WIRE_OK)
+		if (r == WIRE_OK) {
 			r = ipv4opt_insert_answer(pb, m->l3_off, mtu, score,
 						  has_nonce, f->nonce);
+			if (r != WIRE_OK &&
+			    ipv4opt_strip(pb, m->l3_off, IPV4OPT_CLIENT_TUPLE) !=
+			    WIRE_OK)
+				goto broken;
+		}
 	} else {
 		r = ip6ext_insert_client(pb, m->l3_off, mtu, enc, client,
 					 cport);
-		if (r == WIRE_OK)
+		if (r == WIRE_OK) {
 			r = ip6ext_insert_answer(pb, m->l3_off, mtu, enc, score,
 						 has_nonce ? f->nonce : 0);
+			if (r != WIRE_OK &&
+			    ip6ext_remove(pb, m->l3_off,
+					  IP6EXT_MSG_CLIENT_TUPLE) != WIRE_OK)
+				goto broken;
+		}
 	}
 	if (r != WIRE_OK) {
 		if (r < WIRE_RESULT_MAX)
 			w->wire[r]++;
-		finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
-		return;
+		w->cnt[AGENT_CNT_answer_deferred]++;
+		/* the layout may differ (IPv4 padding reused, then cut) */
+		if (pkt_parse(pkt_buf_data(pb), pb->len, m) != WIRE_OK)
+			goto broken;
+		return false;
 	}
+	f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
+	if (pkt_parse(pkt_buf_data(pb), pb->len, m) != WIRE_OK)
+		goto broken;
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_src_at(m), v->leg);
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_dst_at(m), v->addr);
 	to_gateway(w, pb, AGENT_CNT_tx_wire_answer, o);
+	return true;
+broken:
+	/* Cannot happen with lib/wire's inserts and removes; never send a
+	 * half-built packet. */
+	finish(w, o, AGENT_CNT_drop_insert, AGENT_ACT_DROP, 0);
+	return true;
 }
 
 static void
@@ -971,8 +1056,7 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 			if (!cfg->vip[f->vip].has_leg) {
 				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 				w->cnt[AGENT_CNT_answer_no_leg]++;
-			} else {
-				answer_send(w, pb, &m, f, o);
+			} else if (answer_send(w, pb, &m, f, o)) {
 				if (fin) {
 					uncount(w, f);
 					ft_remove(w, f, AGENT_CNT_flow_closed);

@@ -343,6 +343,8 @@ lb_config_defaults(struct lb_config *c)
 	c->probe_timeout_ns = 100000000ull;
 	c->withdraw_wait_ms = 2000;
 	lb_health_conf_default(&c->health);
+	c->icmp_rate = 100;
+	c->icmp_echo_vip = false;
 	srv6_func_cfg_default(&c->srv6);
 	c->vip = NULL;
 }

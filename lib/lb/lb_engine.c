@@ -21,10 +21,12 @@
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
+#include "dsrlb/icmp.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/lb_quic.h"
+#include "dsrlb/martian.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
@@ -61,6 +63,8 @@ enum pkt_class {
 	PC_CLIENT,       /* client packet to a VIP: has a key */
 	PC_ANSWER,       /* metric answer from a backend */
 	PC_STICKY,       /* SRv6 message to our SID */
+	PC_ICMP,         /* ICMP / ICMPv6 other than ND (handle_icmp) */
+	PC_FRAG,         /* a later fragment (no ports: handle_frag) */
 };
 
 struct pkt_ctx {
@@ -108,6 +112,12 @@ drop_wire(struct lb_worker *w, struct lb_out *o, enum wire_result r)
 	}
 	if ((unsigned int)r < WIRE_RESULT_MAX)
 		w->wire[r]++;
+	/* A later fragment is not malformed: counted with the first ones,
+	 * as the agent does. */
+	if (r == WIRE_ERR_IPV4_FRAGMENT || r == WIRE_ERR_IP6EXT_FRAGMENT) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
 	drop(w, o, LB_CNT_drop_malformed);
 }
 
@@ -472,6 +482,10 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		return;
 	}
 	r = pkt_parse(frame, pb->len, &c->m);
+	if (r == WIRE_ERR_IPV4_FRAGMENT || r == WIRE_ERR_IP6EXT_FRAGMENT) {
+		c->cls = PC_FRAG;
+		return;
+	}
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
@@ -492,6 +506,12 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 	if (is_nd(frame, pb->len, &c->m)) {
 		c->cls = PC_NEIGH;
+		return;
+	}
+	if ((c->m.l4_proto == IPPROTO_NUM_ICMP ||
+	     c->m.l4_proto == IPPROTO_NUM_ICMPV6) &&
+	    !(c->m.msgs & (1u << PKT_MSG_FRAGMENT))) {
+		c->cls = PC_ICMP;
 		return;
 	}
 	/* SRv6 messages of the stickiness protocol to our SID. */
@@ -526,10 +546,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		drop(w, o, LB_CNT_drop_not_for_us);
 		return;
 	}
-	if (c->m.msgs & (1u << PKT_MSG_FRAGMENT)) {
-		drop(w, o, LB_CNT_drop_fragment);
-		return;
-	}
+	/* A first fragment goes on with its flow (dsr_forward caches the
+	 * choice for the later ones). */
 	/* A metric answer from a backend of the VIP? Keyed by the backend's
 	 * address, the VIP port (its source port) and the protocol. */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
@@ -587,6 +605,15 @@ vip_found:
 	}
 	if (c->m.msgs & (1u << PKT_MSG_SRH)) {
 		drop(w, o, LB_CNT_drop_client_srh);
+		return;
+	}
+	/* RFC 1812 §5.3.7: no router forwards these; a "land" packet
+	 * (source = the VIP) and source port 0 neither. */
+	if (martian_src(c->m.family, c->m.src) ||
+	    memcmp(c->m.src, c->m.dst, c->m.family == 4 ? 4 : 16) == 0 ||
+	    (c->m.sport == 0 && (c->m.l4_proto == IPPROTO_NUM_TCP ||
+				 c->m.l4_proto == IPPROTO_NUM_UDP))) {
+		drop(w, o, LB_CNT_drop_martian);
 		return;
 	}
 	c->vip = (uint16_t)v;
@@ -744,6 +771,219 @@ health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
 	return UINT32_MAX;
 }
 
+/* ---- ICMP (docs/wire-format.md, "ICMP") ------------------------------- */
+
+/* Bytes the appliance must add that a client packet cannot do without:
+ * the client tuple (IPv4 option 155; IPv6 header 27 or option 0x1E, both
+ * 24 bytes with their padding). */
+#define LB_ICMP_NEED_TUPLE4 8u
+#define LB_ICMP_NEED_TUPLE6 24u
+
+/* Send the frame back out of its port to the neighbour it came from. */
+static void
+reflect(struct lb_worker *w, struct pkt_buf *pb, uint8_t port,
+	enum lb_counter done, struct lb_out *o)
+{
+	uint8_t *f = pkt_buf_data(pb);
+
+	memcpy(f, f + 6, 6);
+	memcpy(f + 6, w->st->port[port].mac, 6);
+	finish(w, o, done, LB_ACT_TX, port);
+}
+
+/* The client's packet (as it came: addresses restored) cannot take the
+ * @p need bytes we must add within @p mtu: answer with a fragmentation
+ * needed (IPv4 with DF) or a packet too big (IPv6) announcing the MTU
+ * that leaves room for them, from the VIP, rate-limited (icmp_rate). */
+static void
+send_too_big(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	     uint32_t mtu, uint32_t need, uint64_t now_ns, struct lb_out *o)
+{
+	const uint8_t *ip = pkt_buf_data(pb) + c->m.l3_off;
+	uint32_t adv = mtu > need ? mtu - need : 0;
+
+	/* RFC 1191 §1: only DF packets get one; we do not fragment. */
+	if (c->m.family == 4 && !(ip[6] & 0x40)) {
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	if (c->m.family == 4 && adv < ICMP4_MTU_MIN)
+		adv = ICMP4_MTU_MIN;
+	if (c->m.family == 6 && adv < ICMP6_MTU_MIN)
+		adv = ICMP6_MTU_MIN;
+	if (!icmp_ratelimit_take(&w->icmp_rl, now_ns, w->st->cfg.icmp_rate)) {
+		w->cnt[LB_CNT_icmp_rate_limited]++;
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	if (icmp_build_too_big(pb, &c->m, c->m.dst, adv) != WIRE_OK) {
+		drop(w, o, LB_CNT_drop_mtu);
+		return;
+	}
+	reflect(w, pb, c->in_port, LB_CNT_tx_icmp_too_big, o);
+}
+
+static uint32_t pick_stateless(const struct lb_vip_rt *v, uint32_t hash);
+
+/* ICMP / ICMPv6 to one of our addresses or a VIP: echo requests are
+ * answered; an error quoting a packet a server sent for a VIP flow
+ * (VIP:port -> client:port) goes to that flow's server, as Katran's
+ * handle_icmp.h does, the flow key being the quote reversed. */
+static void
+handle_icmp(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	    uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	uint8_t *frame = pkt_buf_data(pb);
+	const struct lb_vip_rt *v;
+	const struct lb_backend_rt *be;
+	struct icmp_info in;
+	struct flow_key key;
+	struct flow_value fv;
+	enum wire_result r;
+	uint32_t kind, vi, b, slot, hash;
+	const unsigned int alen = c->m.family == 4 ? 4u : 16u;
+
+	kind = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	if (kind == UINT32_MAX) {
+		drop(w, o, LB_CNT_drop_not_for_us);
+		return;
+	}
+	r = icmp_parse(frame, pb->len, &c->m, &in);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	if (in.cls == ICMP_CLASS_ECHO_REQUEST) {
+		if (((kind & LB_ADDR_VIP) && !st->cfg.icmp_echo_vip) ||
+		    icmp_echo_reply(frame, pb->len, &c->m, &in) != WIRE_OK) {
+			drop(w, o, LB_CNT_drop_icmp);
+			return;
+		}
+		reflect(w, pb, c->in_port, LB_CNT_tx_icmp_echo, o);
+		return;
+	}
+	if (in.cls != ICMP_CLASS_ERROR || !(kind & LB_ADDR_VIP) ||
+	    !in.inner_has_ports || memcmp(in.inner_src, c->m.dst, alen) != 0) {
+		drop(w, o, LB_CNT_drop_icmp);
+		return;
+	}
+	vi = lb_map_get(&st->vip_map, c->m.family, in.inner_src,
+			in.inner_sport, in.inner_proto);
+	if (vi == UINT32_MAX)
+		vi = lb_map_get(&st->vip_map, c->m.family, in.inner_src, 0,
+				in.inner_proto);
+	if (vi == UINT32_MAX ||
+	    st->vip[vi].conf.transport != LB_TRANSPORT_DSR) {
+		drop(w, o, LB_CNT_drop_icmp);
+		return;
+	}
+	v = &st->vip[vi];
+	if (c->m.family == 4)
+		flow_key_ipv4(&key, in.inner_dst, in.inner_src,
+			      in.inner_dport, in.inner_sport, in.inner_proto);
+	else
+		flow_key_ipv6(&key, in.inner_dst, in.inner_src,
+			      in.inner_dport, in.inner_sport, in.inner_proto);
+	if (owner_of(w, &key) != w->index) {
+		o->owner = owner_of(w, &key);
+		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		return;
+	}
+	hash = lb_key_hash(st, &key);
+	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
+	if (slot != FLOW_TABLE_MISS && flow_table_get(&w->ft, slot, &fv) == 0) {
+		b = fv.backend;
+	} else {
+		/* where a mid-stream packet of that flow would go */
+		w->cnt[LB_CNT_icmp_stateless]++;
+		b = pick_stateless(v, hash);
+	}
+	if (b == BUSY_SELECT_NONE || b >= v->conf.n_backends ||
+	    v->be[b].nh == LB_NH_NONE) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	be = &v->be[b];
+	/* like the flow's packets: routed leg to the backend's address,
+	 * L2 leg to its MAC with the VIP kept */
+	if (v->conf.leg == LB_LEG_ROUTED)
+		icmp_set_dst(frame, pb->len, &c->m, &in, be->conf.addr.a);
+	send_via(w, pb, be->nh, LB_CNT_tx_icmp_backend, now_ns, o);
+}
+
+/* ---- fragments (docs/wire-format.md, "Fragments") --------------------- */
+
+/* A later fragment to a VIP: where its first fragment went, else by the
+ * (source, destination, protocol) hash, as IPVS and Maglev do. */
+static void
+handle_frag(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	    uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	uint8_t *frame = pkt_buf_data(pb);
+	const struct lb_vip_rt *v = NULL;
+	const struct lb_backend_rt *be;
+	const unsigned int alen = c->m.family == 4 ? 4u : 16u;
+	struct frag_id id;
+	uint16_t vi = 0, b = 0;
+	uint32_t kind;
+
+	kind = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	if (kind == UINT32_MAX || !(kind & LB_ADDR_VIP) ||
+	    !(st->port[c->in_port].conf.role & LB_ROLE_CLIENT) ||
+	    frag_read(frame, pb->len, &c->m, &id) != WIRE_OK) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
+	if (c->m.family == 4 &&
+	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
+				 (uint32_t)(frame[c->m.l3_off] & 0x0f) * 4u) !=
+	    WIRE_OK) {
+		drop(w, o, LB_CNT_drop_ipv4_csum);
+		return;
+	}
+	if (frag_cache_get(&w->frag, &id, now_ns, &vi, &b) &&
+	    vi < st->n_vips) {
+		v = &st->vip[vi];
+		w->cnt[LB_CNT_frag_cached]++;
+	} else {
+		/* The VIP of that address and protocol (a rare path: a
+		 * scan); the first one when ports tell them apart. */
+		for (uint32_t i = 0; i < st->n_vips && v == NULL; i++)
+			if (!st->vip[i].conf.removed &&
+			    st->vip[i].conf.addr.family == c->m.family &&
+			    st->vip[i].conf.proto == id.proto &&
+			    memcmp(st->vip[i].conf.addr.a, id.dst, alen) == 0) {
+				v = &st->vip[i];
+				vi = (uint16_t)i;
+			}
+		if (v == NULL) {
+			drop(w, o, LB_CNT_drop_fragment);
+			return;
+		}
+		b = (uint16_t)pick_stateless(v, frag_3tuple_hash(&id,
+								 st->seed));
+		w->cnt[LB_CNT_frag_3tuple]++;
+	}
+	if (v->conf.transport != LB_TRANSPORT_DSR) {
+		drop(w, o, LB_CNT_drop_fragment);
+		return;
+	}
+	if (b >= v->conf.n_backends || v->be[b].nh == LB_NH_NONE) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	be = &v->be[b];
+	if (v->conf.leg == LB_LEG_ROUTED)
+		frag_set_dst(frame, c->m.l3_off, c->m.family,
+			     be->conf.addr.a);
+	w->vip[vi].cnt.packets++;
+	w->vip[vi].cnt.bytes += pb->len;
+	w->vip[vi].be_cnt[b].packets++;
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+}
+
 /* ---- DSR transport ----------------------------------------------------- */
 
 /* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
@@ -764,6 +1004,23 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	enum wire_result r = WIRE_OK;
 	uint32_t l3 = c->m.l3_off;
 	uint32_t frame_len = pb->len;
+	struct frag_id fid;
+	const bool first_frag = (c->m.msgs & (1u << PKT_MSG_FRAGMENT)) &&
+		frag_read(frame, pb->len, &c->m, &fid) == WIRE_OK;
+
+	/* A first fragment carries no tuple: in IPv6 it cannot grow (RFC
+	 * 8200 §4.5: the next one's offset fixes its length), in IPv4 it is
+	 * often full-size already and has no DF to ask for less. The agent
+	 * restores the VIP from the leg without it. */
+	if (first_frag)
+		tuple = false;
+	/* Larger than the backend's side takes even as it is (the path MTU
+	 * shrinks inside the farm): a router's frag-needed / too-big. */
+	if ((c->m.family == 4 ? load_be16(frame + l3 + 2) :
+	     IPV6_HDR_LEN + load_be16(frame + l3 + 4)) > mtu) {
+		send_too_big(w, pb, c, mtu, 0, now_ns, o);
+		return;
+	}
 
 	if (v->conf.leg == LB_LEG_ROUTED)
 		pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m),
@@ -792,23 +1049,55 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			ip6ext_insert_request(pb, l3, mtu,
 					      (enum ip6ext_encoding)v->conf.enc,
 					      nonce);
-		if (r != WIRE_OK)
-			goto fail;
-		if (flags != NULL)
-			*flags |= LB_FLAG_ANSWER_DUE;
-		/* A request on a flow's first packet is answered at once by
-		 * a live server (its SYN-ACK): the health clock starts. */
-		if (tuple && flags != NULL && st->cfg.health.enabled)
-			lb_health_obs_sent(&wv->hobs[b], now_ns);
-		w->cnt[LB_CNT_probe_sent]++;
-		wv->be_cnt[b].probes++;
+		if (r == WIRE_OK) {
+			if (flags != NULL)
+				*flags |= LB_FLAG_ANSWER_DUE;
+			/* A request on a flow's first packet is answered at
+			 * once by a live server (its SYN-ACK): the health
+			 * clock starts. */
+			if (tuple && flags != NULL && st->cfg.health.enabled)
+				lb_health_obs_sent(&wv->hobs[b], now_ns);
+			w->cnt[LB_CNT_probe_sent]++;
+			wv->be_cnt[b].probes++;
+		} else {
+			/* No room (MTU, options area, buffer; the packet is
+			 * unchanged): a probe never costs a packet, the
+			 * next one with room carries it. */
+			(void)probe_sched_no_room(wv->probe, b);
+			w->cnt[LB_CNT_probe_deferred]++;
+			r = WIRE_OK;
+		}
 	}
 	wv->cnt.packets++;
 	wv->cnt.bytes += frame_len;
 	wv->be_cnt[b].packets++;
+	if (first_frag) {
+		frag_cache_put(&w->frag, &fid, c->vip, (uint16_t)b, now_ns);
+		w->cnt[LB_CNT_frag_first]++;
+	}
 	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
 	return;
 fail:
+	if (r == WIRE_ERR_MTU) {
+		/* Only the client tuple is never deferred: room for it
+		 * (RFC 1191 / RFC 8201 through us). */
+		if (v->conf.leg == LB_LEG_ROUTED)
+			pkt_rewrite_addr(frame, pb->len, &c->m,
+					 pkt_dst_at(&c->m), c->m.dst);
+		send_too_big(w, pb, c, mtu, c->m.family == 4 ?
+			     LB_ICMP_NEED_TUPLE4 : LB_ICMP_NEED_TUPLE6,
+			     now_ns, o);
+		return;
+	}
+	if (r == WIRE_ERR_IPV4_OPT_FULL || r == WIRE_ERR_IP6EXT_TOO_MANY ||
+	    r == WIRE_ERR_IP6EXT_TOO_LONG) {
+		/* The client's own options leave no room for the tuple: the
+		 * connection is refused, and the caller forgets the flow
+		 * (never half-open). */
+		w->wire[r]++;
+		drop(w, o, LB_CNT_drop_tuple_full);
+		return;
+	}
 	drop_wire(w, o, r);
 }
 
@@ -835,6 +1124,12 @@ srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	memcpy(segs[n++], c->m.dst, 16);
 	r = srh_insert(pb, c->m.l3_off, st->port[be->port].mtu,
 		       (const uint8_t (*)[16])segs, n, 1);
+	if (r == WIRE_ERR_MTU) {
+		/* the longest SRH (an offer: 4 segments) must fit */
+		send_too_big(w, pb, c, st->port[be->port].mtu,
+			     8u + 16u * 4u, now_ns, o);
+		return;
+	}
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
@@ -1068,16 +1363,14 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
-	/* A flow a QUIC connection ID moved to another server: that
+	/* Every SYN carries the tuple: a retransmitted one (the first may
+	 * have been lost), and one on a tuple held as ESTABLISHED since a
+	 * mid-stream packet (a new connection the server must see whole).
+	 * So does a flow a QUIC connection ID moved to another server: that
 	 * server's agent learns the client from the tuple. */
-	tuple = moved;
-	if (fv.state == FLOW_STATE_NEW) {
-		/* The handshake is not over: a retransmitted SYN carries the
-		 * tuple again (the first may have been lost). */
-		tuple = tuple || syn;
-		if (!syn)
-			fv.state = FLOW_STATE_ESTABLISHED;
-	}
+	tuple = syn || moved;
+	if (fv.state == FLOW_STATE_NEW && !syn)
+		fv.state = FLOW_STATE_ESTABLISHED;
 	if ((tf & (TCP_FLAG_FIN | TCP_FLAG_RST)) &&
 	    fv.state != FLOW_STATE_CLOSING) {
 		fv.state = FLOW_STATE_CLOSING;
@@ -1086,6 +1379,12 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (v->conf.policy == LB_POLICY_LATENCY)
 		lat_track(w, c, fv.backend, now_ns);
 	dsr_forward(w, pb, c, fv.backend, tuple, &fv.flags, now_ns, o);
+	if (o->counter == LB_CNT_drop_tuple_full &&
+	    fv.state == FLOW_STATE_NEW) {
+		/* a retransmitted SYN of a connection never opened */
+		(void)flow_table_delete(&w->ft, &c->key, c->hash, now_ns);
+		return;
+	}
 	if (closing)
 		(void)flow_table_set(&w->ft, c->slot, &fv);
 	else
@@ -1189,6 +1488,10 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (v->conf.policy == LB_POLICY_LATENCY)
 		lat_track(w, c, b, now_ns);
 	dsr_forward(w, pb, c, b, true, &fv.flags, now_ns, o);
+	if (o->counter == LB_CNT_drop_tuple_full) {
+		(void)flow_table_delete(&w->ft, &c->key, c->hash, now_ns);
+		return;
+	}
 	if (fv.flags & LB_FLAG_ANSWER_DUE)
 		(void)flow_table_update(&w->ft, slot, &fv, now_ns);
 }
@@ -1482,6 +1785,12 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		case PC_STICKY:
 			handle_sticky(w, &pb[i], c, now_ns, &out[i]);
 			break;
+		case PC_ICMP:
+			handle_icmp(w, &pb[i], c, now_ns, &out[i]);
+			break;
+		case PC_FRAG:
+			handle_frag(w, &pb[i], c, now_ns, &out[i]);
+			break;
 		default:
 			break;
 		}
@@ -1739,7 +2048,8 @@ lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	/* Room for every VIP the console may add: the array never moves. */
 	w->vip = calloc(LB_MAX_VIPS, sizeof(*w->vip));
 	w->lat = calloc(LB_LAT_SLOTS, sizeof(*w->lat));
-	if (w->vip == NULL || w->lat == NULL) {
+	if (w->vip == NULL || w->lat == NULL ||
+	    frag_cache_init(&w->frag, LB_FRAG_SLOTS) != 0) {
 		lb_worker_fini(w);
 		return -ENOMEM;
 	}
@@ -1766,6 +2076,7 @@ lb_worker_fini(struct lb_worker *w)
 		worker_vip_free(&w->vip[v]);
 	free(w->vip);
 	free(w->lat);
+	frag_cache_fini(&w->frag);
 	w->vip = NULL;
 	w->lat = NULL;
 	flow_table_fini(&w->ft);

@@ -141,6 +141,24 @@ probe_sched_packet(struct probe_sched *ps, uint32_t backend, uint64_t now_ns)
 	return true;
 }
 
+int
+probe_sched_no_room(struct probe_sched *ps, uint32_t backend)
+{
+	struct probe_slot *s;
+
+	if (ps == NULL || backend >= ps->n_backends)
+		return -EINVAL;
+	s = &ps->slot[backend];
+	s->outstanding = 0;
+	s->sent_ns = 0;
+	/* Still due: the next packet with room takes it. */
+	ps->since = ps->n;
+	if (ps->n_probes > 0)
+		ps->n_probes--;
+	ps->n_no_room++;
+	return 0;
+}
+
 /* One answer of the adaptive mode (§5), see probe_sched.h. */
 static void
 probe_adapt(struct probe_sched *ps, struct probe_slot *s, uint16_t score)

@@ -125,7 +125,9 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 		m->srh_segments_left = frame[info.srh_off + 3];
 		m->srh_last_entry = frame[info.srh_off + 4];
 	}
-	if (info.first_fragment)
+	/* RFC 6946: an atomic fragment (offset 0, M = 0) is a whole
+	 * packet, not the first of several. */
+	if (info.first_fragment && info.frag_more)
 		m->msgs |= MSG_BIT(FRAGMENT);
 	for (i = 0; i < IP6EXT_MSG_MAX; i++)
 		if (info.msg_off[i] != 0 && info.msg_enc[i] == IP6EXT_ENC_DSTOPT)

@@ -32,6 +32,7 @@
 
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
+#include "../common/mbuf_size.h"
 #include "../common/pkt_mbuf.h"
 #include "../common/service.h"
 #include "agent_config_load.h"
@@ -59,6 +60,18 @@ static struct {
 
 static volatile bool quit;
 static struct agent_config cfg;
+
+/* Largest L3 MTU of the two ports (0 means 1500). */
+static uint32_t
+agent_max_mtu(void)
+{
+	uint32_t m = 1500;
+
+	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)
+		if (cfg.port[p].mtu > m)
+			m = cfg.port[p].mtu;
+	return m;
+}
 static struct agent_worker wk;
 static uint16_t port_id[AGENT_N_PORTS];
 static struct rte_mempool *pool;
@@ -509,7 +522,7 @@ main(int argc, char **argv)
 	n_mbufs = AGENT_N_PORTS * (RX_DESC + TX_DESC + PEND_MAX) +
 		  MBUF_CACHE + 4 * BURST + 1024;
 	pool = rte_pktmbuf_pool_create("agent_mbuf", n_mbufs, MBUF_CACHE, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       mbuf_data_room(agent_max_mtu()),
 				       rte_socket_id());
 	if (pool == NULL)
 		rte_exit(EXIT_FAILURE, "no mbuf pool: %s\n",

@@ -588,6 +588,14 @@ sec_general(struct ld *l)
 		} else if (strncmp(k, "health", 6) == 0) {
 			if (general_health(l, j) != 0)
 				return -1;
+		} else if (strcmp(k, "icmp_rate") == 0) {
+			if (num_key(l, j, 0, 100000, &v))
+				return -1;
+			c->icmp_rate = (uint32_t)v;
+		} else if (strcmp(k, "icmp_echo_vip") == 0) {
+			if (parse_yesno(e->value, &c->icmp_echo_vip) != 0)
+				return EBAD(l, j, "[general] icmp_echo_vip: '%s' "
+					    "is not yes or no", e->value);
 		} else {
 			return EBAD(l, j, "[general] %s: unknown key", k);
 		}

@@ -32,6 +32,7 @@
 
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
+#include "../common/mbuf_size.h"
 #include "../common/pkt_mbuf.h"
 #include "../common/service.h"
 #include "../common/tsan.h"
@@ -265,6 +266,18 @@ owner_rss(void *arg, const struct flow_key *k)
 	return (uint16_t)((h & (reta_size - 1u)) % n_workers);
 }
 
+/* Largest L3 MTU of the configured ports (1500 for an unset one). */
+static uint32_t
+max_port_mtu(void)
+{
+	uint32_t m = 1500;
+
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		if (cfg.port[p].mtu > m)
+			m = cfg.port[p].mtu;
+	return m;
+}
+
 static struct rte_mempool *
 pool_for_socket(int socket)
 {
@@ -282,7 +295,7 @@ pool_for_socket(int socket)
 		  n_workers * (HANDOFF_RING + MBUF_CACHE + 4 * BURST) + 1024;
 	snprintf(name, sizeof(name), "dsrlb_mbuf_%d", socket);
 	pools[socket] = rte_pktmbuf_pool_create(name, n_mbufs, MBUF_CACHE, 0,
-						RTE_MBUF_DEFAULT_BUF_SIZE,
+						mbuf_data_room(max_port_mtu()),
 						socket);
 	return pools[socket];
 }

@@ -22,7 +22,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lb"))
 
-from scapy.all import ARP, IP, TCP, UDP, Ether, Raw  # noqa: E402
+from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 from lbtest import (AS, CA, CF, CS, RMS, RS, Runner, ext27,  # noqa: E402
                     ext28, ext29, mac, opt124, opt125, opt155, sid, srh,
@@ -268,7 +268,8 @@ def hunt(r):
     syn2 = tcp(40001, 80, "S", 5000)
     s.wire(w6(D2, [LB, s1ca, s2cf, VIP6], syn2))
     s.to_wire(v6(D2, s2cf, syn2, [srh([LB, s1ca, s2cf, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     # LISTEN, connectForce -> WAIT(lb)
     syn3 = tcp(40002, 80, "S", 6000)
     s.wire(w6(D3, [LB, s2ca, s1cf, VIP6], syn3, first=2))
@@ -289,7 +290,8 @@ def hunt(r):
     d4 = tcp(40003, 80, "A", 1, 1)
     s.wire(w6(D4, [LB, s1rs, s2rs, VIP6], d4))
     s.to_wire(v6(D4, s2rs, d4, [srh([LB, s1rs, s2rs, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     # recoverStickiness, not local, last candidate: taken (documented)
     d5 = tcp(40004, 80, "A", 1, 1)
     s.wire(w6(D5, [LB, s2rs, s1rs, VIP6], d5, first=2))
@@ -314,13 +316,18 @@ def hunt(r):
     d6 = tcp(40000, 80, "A", 1007, 7006)
     s.wire(w6(D1, [LB, s1rs, s2rs, VIP6], d6), dt=11.0)
     s.to_wire(v6(D1, s2rs, d6, [srh([LB, s1rs, s2rs, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     # createStickiness is the appliance's function, not a server's
     s.wire(w6(D2, [LB, sid(S1, CS), VIP6], tcp(40001, 80, "A")))
+    # hop limit 1: to be passed on (hunt_recover_pass), but may not
+    # leave (RFC 8200 section 3)
+    s.wire(w6(D5, [LB, s1rs, s2rs, VIP6], tcp(40009, 80, "A"), hlim=1))
     r.run("hunt", CONFIG, s.fi, s.ex, counters={
+        "drop_hop_limit": 1,
         "hunt_accept": 1, "hunt_pass": 1, "hunt_force": 1,
         "hunt_again": 1, "hunt_ack": 4, "hunt_recover_local": 1,
-        "hunt_recover_pass": 2, "hunt_recover_last": 1,
+        "hunt_recover_pass": 3, "hunt_recover_last": 1,
         "tx_wire_stick_create": 2, "tx_wire_stick_remove": 1,
         "tx_wire_hunt_pass": 3, "tx_kernel_hunt": 9,
         "drop_sid_function": 1, "conn_open": 2, "conn_close": 2,
@@ -433,7 +440,7 @@ def trust(r):
     s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=mac(0xfd), dmac=W))
     s.to_kernel(v4(C1, VIP4, syn, smac=mac(0xfd), dmac=K))
     r.run("trust", CONFIG, s.fi, s.ex, counters={
-        "drop_l2_other": 1, "drop_untrusted_mac": 3, "drop_bad_tuple": 8,
+        "drop_l2_other": 1, "drop_untrusted_mac": 3, "drop_martian": 8,
         "drop_untrusted_lb": 1, "hunt_accept": 0,
         "request_seen": 0, "tx_wire_answer": 0, "tx_wire_direct": 1,
         "tx_kernel_dsr": 1, "connections": 0, "half_open": 1})
@@ -538,7 +545,8 @@ def busy_shm(r):
     s.wire(v6(D1, s1ca, syn, [srh([LB, s1ca, s2cf, VIP6], 1)],
               final_dst=VIP6, smac=GW, dmac=W))
     s.to_wire(v6(D1, s2cf, syn, [srh([LB, s1ca, s2cf, VIP6], 2)],
-                 final_dst=VIP6, smac=W, dmac=GW))
+                 final_dst=VIP6, smac=W, dmac=GW,
+                 hlim=63))
     r.run("busy_shm", cfg, s.fi, s.ex, counters={
         "busy": 7, "score": 7, "busy_total": 32, "connections": 0,
         "tx_wire_answer": 1, "hunt_pass": 1})
@@ -600,7 +608,165 @@ def busy_socket(r):
         print("# " + out.replace("\n", "\n# "))
 
 
-SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
+def full_mtu(r):
+    """Issue 15: an answer never costs a packet. A full-size reply (1500
+    bytes at the wire MTU 1500) has no room for the tuple and the answer:
+    it goes straight to the client, and the answer waits for the next
+    reply with room."""
+    s = Scn()
+    n_full = 40
+    for fam in (4, 6):
+        if fam == 4:
+            def w(l4, opts):
+                return v4(C1, LEG4, l4, opts, smac=GW, dmac=W)
+
+            def k(l4):
+                return v4(C1, VIP4, l4, smac=GW, dmac=K)
+
+            def app(l4):
+                return v4(VIP4, C1, l4, smac=K, dmac=GW)
+
+            def ans(l4):
+                return v4(LEG4, VIP4, l4, [opt155(C1, 40000), opt125(1)],
+                          smac=W, dmac=GW)
+            tup, req, seg = [opt155(C1, 40000)], [opt124()], 1460
+        else:
+            def w(l4, opts):
+                return v6(D1, LEG6, l4, opts, final_dst=LEG6, smac=GW,
+                          dmac=W)
+
+            def k(l4):
+                return v6(D1, VIP6, l4, smac=GW, dmac=K)
+
+            def app(l4):
+                return v6(VIP6, D1, l4, smac=K, dmac=GW)
+
+            def ans(l4):
+                return v6(LEG6, VIP6, l4, [ext27(D1, 40000), ext29(1)],
+                          final_dst=VIP6, smac=W, dmac=GW)
+            tup, req, seg = [ext27(D1, 40000)], [ext28()], 1440
+        syn = tcp(40000, 80, "S")
+        s.wire(w(syn, tup))
+        s.to_kernel(k(syn))
+        d = tcp(40000, 80, "PA", 1001, 7001, b"GET /")
+        s.wire(w(d, req))
+        s.to_kernel(k(d))
+        # full-size replies: no room, sent direct, untouched
+        for i in range(n_full):
+            full = app(tcp(80, 40000, "A", 7001 + i * seg, 1006,
+                           b"x" * seg))
+            s.app(full)
+            s.to_wire(full)
+        # the first reply with room carries the answer
+        small = tcp(80, 40000, "PA", 7001 + n_full * seg, 1006, b"end")
+        s.app(app(small))
+        s.to_wire(ans(small))
+        # and the one after it goes direct again
+        nxt = app(tcp(80, 40000, "A", 7004 + n_full * seg, 1006, b"x"))
+        s.app(nxt)
+        s.to_wire(nxt)
+        fin = app(tcp(80, 40000, "FA", 7005 + n_full * seg, 1006))
+        s.app(fin)
+        s.to_wire(fin)
+    r.run("full_mtu", CONFIG, s.fi, s.ex, counters={
+        "tx_kernel_dsr": 4, "tx_wire_answer": 2,
+        "tx_wire_direct": 2 * (n_full + 2), "answer_deferred": 2 * n_full,
+        "drop_insert": 0, "request_seen": 2})
+
+
+def icmp(r):
+    """Issue 15: the appliance sends an ICMP error about a VIP flow to the
+    flow's server at its leg address (IPv4) or address (IPv6); the agent
+    hands it to the kernel as it came, where the quote (VIP:port ->
+    client:port) finds the connection and its path MTU."""
+    from scapy.all import ICMP, IP, IPv6, ICMPv6PacketTooBig
+    s = Scn()
+    q4 = IP(src=VIP4, dst=C1) / tcp(80, 40000, "PA", 7001, 1001, b"r" * 8)
+    e4 = bytes(Ether(src=GW, dst=W) / IP(src="10.0.0.254", dst=LEG4) /
+               ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(q4)))
+    s.wire(e4)
+    s.to_kernel(e4)
+    q6 = IPv6(src=VIP6, dst=D1) / tcp(80, 40000, "PA", 7001, 1001, b"r")
+    e6 = bytes(Ether(src=GW, dst=W) / IPv6(src="2001:db8::fe", dst=LEG6) /
+               ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(q6)))
+    s.wire(e6)
+    s.to_kernel(e6)
+    r.run("icmp", CONFIG, s.fi, s.ex, counters={"tx_kernel_pass": 2})
+
+
+def atomic_frag(r):
+    """Issue 15: an IPv6 atomic fragment (RFC 6946) is a whole packet:
+    its tuple is removed and the VIP restored like any other's."""
+    s = Scn()
+    fr = (44, b"\0" + struct.pack("!HI", 0, 0x1234))
+    syn = tcp(40000, 80, "S")
+    s.wire(v6(D1, LEG6, syn, [fr, ext27(D1, 40000)], final_dst=LEG6,
+              smac=GW, dmac=W))
+    s.to_kernel(v6(D1, VIP6, syn, [fr], smac=GW, dmac=K))
+    # fragments (issue 15): the first like a packet (VIP restored, TCP
+    # checksum adjusted), later ones with the VIP put back as destination
+    # (IPv4 header checksum only), for the kernel to reassemble
+    first = IP(src=C2, dst=LEG4, id=0x55, flags="MF") / \
+        tcp(40001, 80, "S") / Raw(b"z" * 16)
+    s.wire(bytes(Ether(src=GW, dst=W) / first))
+    s.to_kernel(bytes(Ether(src=GW, dst=K) /
+                      IP(src=C2, dst=VIP4, id=0x55, flags="MF") /
+                      tcp(40001, 80, "S") / Raw(b"z" * 16)))
+    s.wire(bytes(Ether(src=GW, dst=W) /
+                 IP(src=C2, dst=LEG4, id=0x55, frag=3, proto=6) /
+                 Raw(b"w" * 16)))
+    s.to_kernel(bytes(Ether(src=GW, dst=K) /
+                      IP(src=C2, dst=VIP4, id=0x55, frag=3, proto=6) /
+                      Raw(b"w" * 16)))
+    later6 = bytes([6]) + b"\0" + struct.pack("!HI", 3 << 3, 7) + \
+        b"x" * 16
+    s.wire(bytes(Ether(src=GW, dst=W) /
+                 IPv6(src=D2, dst=LEG6, nh=44, plen=24)) + later6)
+    s.to_kernel(bytes(Ether(src=GW, dst=K) /
+                      IPv6(src=D2, dst=VIP6, nh=44, plen=24)) + later6)
+    r.run("atomic_frag", CONFIG, s.fi, s.ex, counters={
+        "tx_kernel_dsr": 2, "tx_kernel_frag": 2, "drop_fragment": 0,
+        "conn_open": 2})
+
+
+def martians(r):
+    """Issue 15: the agent drops martian and land clients (also when the
+    client tuple names them) and source port 0 before its kernel sees
+    them."""
+    s = Scn()
+    syn = tcp(40000, 80, "S")
+    for src in ("0.0.0.0", "127.0.0.1", "224.0.0.5", VIP4, LEG4):
+        s.wire(v4(src, LEG4, syn, [opt155(src, 40000)], smac=GW, dmac=W))
+    s.wire(v4(C1, LEG4, tcp(0, 80, "S"), [opt155(C1, 0)], smac=GW, dmac=W))
+    s.wire(v4("10.0.0.250", LEG4, syn, [opt155("0.0.0.0", 40000)],
+              smac=GW, dmac=W))
+    for src in ("::", "::1", "ff02::1", VIP6):
+        s.wire(v6(src, LEG6, syn, [ext27(src, 40000)], final_dst=LEG6,
+                  smac=GW, dmac=W))
+    # a good one still goes through
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    r.run("martians", CONFIG, s.fi, s.ex, counters={
+        "drop_martian": 11, "tx_kernel_dsr": 1, "conn_open": 1})
+
+
+def jumbo(r):
+    """Issue 15: wire MTU 9000: jumbo frames fit one mbuf and go through
+    (no drop_chained)."""
+    s = Scn()
+    syn = tcp(40000, 80, "S", 1, 0, b"s" * 8000)
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    big = tcp(40000, 80, "A", 8002, 1, b"j" * 8960)
+    s.wire(v4(C1, LEG4, big, smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, big, smac=GW, dmac=K))
+    cfg = CONFIG.replace("[port wire]\ndev = net_pcap0\n",
+                         "[port wire]\ndev = net_pcap0\nmtu = 9000\n")
+    r.run("jumbo", cfg, s.fi, s.ex, counters={
+        "tx_kernel_dsr": 2, "drop_chained": 0})
+
+
+SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "jumbo": jumbo, "martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "bad_configs": bad_configs}
 

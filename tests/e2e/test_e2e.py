@@ -893,8 +893,41 @@ def s7_health(tb):
             out3[-600:])
 
 
+def s7_pmtu(tb):
+    """Issue 15: the path MTU shrinks on the way back to the client (the
+    router's client side at 1280, the client's own link at 1500, so its
+    MSS says 1460): the router's fragmentation-needed / packet-too-big
+    about a server's reply goes to the VIP, the appliance sends it on to
+    the flow's server, whose TCP lowers its segment size, and a download
+    completes (without it, it stalls on the first full-size segment)."""
+    # s4 sits behind the very router that sends the errors: relayed to
+    # s4, an IPv4 error comes back to that router with its own address as
+    # source, and Linux drops it as a martian (docs/wire-format.md,
+    # "ICMP"); the IPv4 downloads use the servers of the appliance's own
+    # segment
+    rc, o = tb.ctl("backend drain web4 s4")
+    tap(rc == 0, "pmtu: s4 drained for the IPv4 downloads", o)
+    before = tb.lb_counters()
+    nsx("r", "ip link set rc mtu 1280")
+    try:
+        for url, fam in [("http://%s/big.bin" % VIP4, "IPv4")] * 3 + [
+                         ("http://[%s]/big.bin" % VIP6, "IPv6")] * 3:
+            r = tb.client("curl -s -g -m 20 -r 0-1999999 -o /dev/null "
+                          "-w '%%{http_code} %%{size_download}' %s" % url)
+            tap(r.stdout.strip() == "206 2000000",
+                "pmtu: %s download of 2 MB through a 1280-byte hop on the "
+                "way back completes" % fam, r.stdout + r.stderr)
+    finally:
+        nsx("r", "ip link set rc mtu 1500")
+        tb.ctl("backend weight web4 s4 1")
+    after = tb.lb_counters()
+    n = after.get("tx_icmp_backend", 0) - before.get("tx_icmp_backend", 0)
+    tap(n >= 2, "pmtu: the router's errors reached the servers through "
+        "the appliance (tx_icmp_backend +%d)" % n)
+
+
 SCENARIOS = [s1_dsr4, s2_dsr6, s3_hunt, s4_reconfigure, s6_baselines,
-             s7_health, s5_takeover]
+             s7_health, s7_pmtu, s5_takeover]
 
 
 def main():

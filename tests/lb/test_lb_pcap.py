@@ -8,10 +8,12 @@ frames built independently by scapy (tests/lb/lbtest.py).
 usage: test_lb_pcap.py DSRLB EAL_MEM_ARGS_SH WORKDIR [SCENARIO...]
 Prints TAP.
 """
+import struct
 import sys
 
 from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
-    ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, Raw
+    ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, IP, \
+    IPOption, Raw
 
 from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
                     Alt, Masked, Runner, auth_nonce,
@@ -849,13 +851,20 @@ backend.s1 = 2001:db8::11
     bad = bytearray(good)
     bad[14 + 10] ^= 0xff
     fi.append((t(), bytes(bad)))
-    # fragments: a first fragment and a later one
+    # fragments: a first fragment and a later one are forwarded (the
+    # later one where the first went: scenario fragments)
     fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
                           IP(src=C1, dst=VIP4, flags="MF") /
                           tcp(40000, 80, "S") / Raw(b"x" * 16))))
     fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
                           IP(src=C1, dst=VIP4, frag=3, proto=6) /
                           Raw(b"x" * 16))))
+    frag_out = [bytes(Ether(src=LB_MAC, dst=mac(0x11)) /
+                      IP(src=C1, dst=S1, flags="MF") /
+                      tcp(40000, 80, "S") / Raw(b"x" * 16)),
+                bytes(Ether(src=LB_MAC, dst=mac(0x11)) /
+                      IP(src=C1, dst=S1, frag=3, proto=6) /
+                      Raw(b"x" * 16))]
     # IPv6: SRH with Segments Left beyond Last Entry
     c, vip = "2001:db8::2", "2001:db8::100"
     bad = bytearray(v6(c, vip, tcp(40000, 80, "S"),
@@ -876,14 +885,15 @@ backend.s1 = 2001:db8::11
                        dmac="02:00:00:00:00:77")))
     # a good packet still goes through after all that
     fi.append((t(), good))
-    ex = [v4(C1, S1, tcp(40000, 80, "S"), [opt155(C1, 40000)], smac=LB_MAC,
-             dmac=mac(0x11))]
+    ex = frag_out + [v4(C1, S1, tcp(40000, 80, "S"), [opt155(C1, 40000)],
+                        smac=LB_MAC, dmac=mac(0x11))]
     r.run("malformed", cfg, fi, ex, {
-        "drop_malformed": 8, "drop_ipv4_csum": 1, "drop_fragment": 1,
-        "drop_not_ip": 1, "drop_l2_other": 1, "tx_backend": 1,
+        "drop_malformed": 7, "drop_ipv4_csum": 1, "drop_fragment": 0,
+        "drop_not_ip": 1, "drop_l2_other": 1, "tx_backend": 3,
+        "frag_first": 1, "frag_cached": 1,
         "wire.ERR_TRUNCATED": 1, "wire.ERR_IPV4_TOTAL_LEN": 1,
         "wire.ERR_IPV4_OPT_LEN": 1,
-        "wire.ERR_IPV4_OPT_FORMAT": 1, "wire.ERR_IPV4_FRAGMENT": 1,
+        "wire.ERR_IPV4_OPT_FORMAT": 1,
         "wire.ERR_SRH_SEGLEFT": 1, "wire.ERR_IPV6_PAYLOAD_LEN": 1,
         "wire.ERR_IP6EXT_FORMAT": 1})
 
@@ -1142,7 +1152,503 @@ backend.s1 = 2001:db8::21 locator=2001:db8:a1::
         "drop_forged_port": 1, "drop_forged_nh": 1, "stick_create": 0})
 
 
-SCENARIOS = [spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
+def full_mtu(r):
+    """Issue 15: a probe never costs a packet. A probe on every packet
+    (probe_every = 1) and 1500-byte segments at MTU 1500 (the default):
+    segments with no room for the request go out as they are, the probe
+    stays due and the next packet with room carries it."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1
+backend.s1 = 2001:db8::11
+"""
+    t = Clock()
+    fi, ex = [], []
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    n_full = 40
+    for fam in (4, 6):
+        if fam == 4:
+            def cin(l4):
+                fi.append((t(), v4(C1, VIP4, l4, smac=2)))
+
+            def out(l4, opts=None):
+                ex.append(v4(C1, S1, l4, opts, smac=LB_MAC,
+                             dmac=mac(0x11)))
+            tup, req, seg = [opt155(C1, 40000)], [opt124()], 1460
+            ans = v4(S1, VIP4, tcp(80, 40000, "SA", 7000, 1001),
+                     [opt155(C1, 40000), opt125(5)], smac=0x11)
+            back = v4(VIP4, C1, tcp(80, 40000, "SA", 7000, 1001),
+                      smac=LB_MAC, dmac=mac(2))
+        else:
+            def cin(l4):
+                fi.append((t(), v6(c6, vip6, l4, smac=2)))
+
+            def out(l4, opts=()):
+                ex.append(v6(c6, s16, l4, opts or (), smac=LB_MAC,
+                             dmac=mac(0x11)))
+            tup, req, seg = [ext27(c6, 40000)], [ext28()], 1440
+            ans = v6(s16, vip6, tcp(80, 40000, "SA", 7000, 1001),
+                     [ext27(c6, 40000), ext29(5)], smac=0x11)
+            back = v6(vip6, c6, tcp(80, 40000, "SA", 7000, 1001),
+                      smac=LB_MAC, dmac=mac(2))
+        # SYN: the tuple and a request; the answer comes back
+        syn = tcp(40000, 80, "S")
+        cin(syn)
+        out(syn, tup + req)
+        fi.append((t(), ans))
+        ex.append(back)
+        # 1500-byte segments (IP total length = the MTU): a probe is due
+        # on each, none has room; every one goes out, unchanged
+        for k in range(n_full):
+            d = tcp(40000, 80, "A", 1001 + k * seg, 7001, b"x" * seg)
+            cin(d)
+            out(d)
+        # the first packet with room takes the due probe
+        a = tcp(40000, 80, "A", 1001 + n_full * seg, 7001, b"y" * 10)
+        cin(a)
+        out(a, req)
+        # the backend owes that answer: the next full-size segments are
+        # held back by the scheduler (one outstanding probe), not by room
+        for k in range(3):
+            d = tcp(40000, 80, "A", 1011 + (n_full + k) * seg, 7001,
+                    b"z" * seg)
+            cin(d)
+            out(d)
+    r.run("full_mtu", cfg, fi, ex, {
+        "tx_backend": 2 * (n_full + 5), "tx_client": 2, "drop_mtu": 0,
+        "probe_sent": 4, "probe_deferred": 2 * n_full,
+        "answer_accepted": 2, "vip.web4.backend.s1.probes": 2,
+        "vip.web6.backend.s1.probes": 2})
+
+
+def icmp(r):
+    """Issue 15, ICMP: echo requests to our addresses answered (to VIPs
+    only with icmp_echo_vip); errors quoting a VIP flow sent on to the
+    flow's server (routed by the quote, reversed); client packets our
+    addition would take past the MTU answered with fragmentation needed /
+    packet too big announcing the MTU that leaves room (rate-limited)."""
+    from scapy.all import ICMP, ICMPv6EchoRequest, ICMPv6EchoReply, \
+        ICMPv6PacketTooBig
+    vips = """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 2001:db8::11
+
+[vip l2v]
+address = 10.0.0.103
+port = 80
+mode = dsr-feedback
+auth = no
+leg = l2
+probe_every = 0
+backend.s2 = 10.0.0.12
+
+[vip hunt6]
+address = 2001:db8::200
+port = 80
+mode = hunt
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    R4, R6 = "10.0.0.254", "2001:db8::fe"
+
+    def eth(dmac, smac):
+        return Ether(src=smac, dst=dmac)
+
+    t = Clock()
+    fi, ex = [], []
+    # 1. echo to our port address (v4, v6): answered to the sender
+    e4 = IP(src=C1, dst="10.0.0.1", ttl=5, id=77) / \
+        ICMP(type=8, id=9, seq=1) / Raw(b"ping4")
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) / e4)))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src="10.0.0.1", dst=C1, ttl=64, id=77) /
+                    ICMP(type=0, id=9, seq=1) / Raw(b"ping4")))
+    e6 = IPv6(src=c6, dst="2001:db8::1", hlim=5) / \
+        ICMPv6EchoRequest(id=9, seq=2, data=b"ping6")
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) / e6)))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src="2001:db8::1", dst=c6, hlim=64) /
+                    ICMPv6EchoReply(id=9, seq=2, data=b"ping6")))
+    # 2. echo to a VIP: not answered (icmp_echo_vip = no)
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) /
+                          IP(src=C1, dst=VIP4) / ICMP(type=8))))
+    # 3. flows of C1 (v4) and c6 (v6), then a router on the client side
+    #    reports the servers' replies too big: the errors go to s1, to its
+    #    address for the VIP (routed leg), the quote untouched
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(v6(c6, s16, syn, [ext27(c6, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    q4 = IP(src=VIP4, dst=C1, flags="DF", id=5) / \
+        tcp(80, 40000, "PA", 7001, 1001, b"r" * 40)
+    err4 = IP(src=R4, dst=VIP4, ttl=60, id=3) / \
+        ICMP(type=3, code=4, nexthopmtu=1400) / Raw(bytes(q4)[:48])
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) / err4)))
+    ex.append(bytes(eth(mac(0x11), LB_MAC) /
+                    IP(src=R4, dst=S1, ttl=60, id=3) /
+                    ICMP(type=3, code=4, nexthopmtu=1400) /
+                    Raw(bytes(q4)[:48])))
+    q6 = IPv6(src=vip6, dst=c6) / tcp(80, 40000, "PA", 7001, 1001,
+                                      b"r" * 40)
+    err6 = IPv6(src=R6, dst=vip6, hlim=60) / \
+        ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(q6))
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) / err6)))
+    ex.append(bytes(eth(mac(0x11), LB_MAC) /
+                    IPv6(src=R6, dst=s16, hlim=60) /
+                    ICMPv6PacketTooBig(mtu=1400) / Raw(bytes(q6))))
+    # 4. an error about a flow not in the table: by consistent hashing,
+    #    where its packets would go (one backend: s1)
+    q4b = IP(src=VIP4, dst=C2) / tcp(80, 41000, "A", 1, 1)
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) /
+                          IP(src=R4, dst=VIP4, id=4) /
+                          ICMP(type=11, code=0) / Raw(bytes(q4b)[:28]))))
+    ex.append(bytes(eth(mac(0x11), LB_MAC) / IP(src=R4, dst=S1, id=4) /
+                    ICMP(type=11, code=0) / Raw(bytes(q4b)[:28])))
+    # 5. the L2 leg: the VIP is kept, to the backend's MAC
+    q4c = IP(src="10.0.0.103", dst=C1) / tcp(80, 40000, "A", 1, 1)
+    l2e = IP(src=R4, dst="10.0.0.103", id=6) / \
+        ICMP(type=3, code=4, nexthopmtu=1300) / Raw(bytes(q4c)[:28])
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) / l2e)))
+    ex.append(bytes(eth(mac(0x12), LB_MAC) / l2e))
+    # 6. errors that quote no VIP flow: the quote's source is not the
+    #    VIP the error is sent to; the quote stops before the ports
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) /
+                          IP(src=R4, dst=VIP4) / ICMP(type=3, code=1) /
+                          Raw(bytes(IP(src=C2, dst=C1) /
+                                    tcp(80, 1, "A"))[:28]))))
+    fi.append((t(), bytes(eth(LB_MAC, mac(0xfe)) /
+                          IP(src=R4, dst=VIP4) / ICMP(type=3, code=1) /
+                          Raw(bytes(q4)[:22]))))
+    # 7. a 1500-byte SYN with DF (TCP Fast Open data): no room for the
+    #    tuple; a fragmentation needed for MTU 1500 - 8 comes back from
+    #    the VIP, quoting the SYN as it came (576 bytes in all)
+    big = tcp(40001, 80, "S", 1, 0, b"d" * 1460)
+    bsyn = v4(C1, VIP4, big, smac=2)
+    fi.append((t(), bsyn))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src=VIP4, dst=C1, tos=0xc0, ttl=64, id=0) /
+                    ICMP(type=3, code=4, nexthopmtu=1492) /
+                    Raw(bsyn[14:14 + 548])))
+    #    without DF: dropped (we do not fragment)
+    nodf = bytes(Ether(src=mac(2), dst=LB_MAC) /
+                 IP(src=C1, dst=VIP4, ttl=64, id=1) /
+                 tcp(40002, 80, "S", 1, 0, b"d" * 1460))
+    fi.append((t(), nodf))
+    # 8. IPv6: packet too big for 1500 - 24, quoting 1232 bytes
+    bsyn6 = v6(c6, vip6, tcp(40001, 80, "S", 1, 0, b"d" * 1440), smac=2)
+    fi.append((t(), bsyn6))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src=vip6, dst=c6, hlim=64) /
+                    ICMPv6PacketTooBig(mtu=1476) /
+                    Raw(bsyn6[14:14 + 1232])))
+    # 9. hunt (SRv6): room for the longest SRH, 72 bytes
+    hvip = "2001:db8::200"
+    hsyn = v6(c6, hvip, tcp(40003, 80, "S", 1, 0, b"d" * 1440), smac=2)
+    fi.append((t(), hsyn))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src=hvip, dst=c6, hlim=64) /
+                    ICMPv6PacketTooBig(mtu=1428) /
+                    Raw(hsyn[14:14 + 1232])))
+    # 10. the same SYN again at once: the bucket (icmp_rate = 30: 3 at
+    #     once) is empty; dropped and counted
+    fi.append((t(0.0001), bsyn))
+    fi.append((t(0.0001), bsyn))
+    cfg = general().replace("[general]\n",
+                            "[general]\nicmp_rate = 30\n") + vips
+    r.run("icmp", cfg, fi, ex, {
+        "tx_icmp_echo": 2, "tx_icmp_backend": 4, "tx_icmp_too_big": 3,
+        "drop_icmp": 3, "drop_mtu": 3, "icmp_rate_limited": 2,
+        "icmp_stateless": 2, "tx_backend": 2})
+    # icmp_echo_vip = yes: VIPs answer pings
+    t = Clock()
+    fi, ex = [], []
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) /
+                          IP(src=C1, dst=VIP4, id=8) / ICMP(type=8, id=1))))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src=VIP4, dst=C1, ttl=64, id=8) /
+                    ICMP(type=0, id=1)))
+    fi.append((t(), bytes(eth(LB_MAC, mac(2)) / IPv6(src=c6, dst=vip6) /
+                          ICMPv6EchoRequest(id=3, data=b"x"))))
+    ex.append(bytes(eth(mac(2), LB_MAC) / IPv6(src=vip6, dst=c6) /
+                    ICMPv6EchoReply(id=3, data=b"x")))
+    cfg = general().replace("[general]\n",
+                            "[general]\nicmp_echo_vip = yes\n") + vips
+    r.run("icmp_echo_vip", cfg, fi, ex, {"tx_icmp_echo": 2})
+    # the path MTU shrinks inside the farm (port mtu 1400): a client
+    # packet too big as it is gets the router's answer, MTU 1400
+    t = Clock()
+    fi, ex = [], []
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    d = v4(C1, VIP4, tcp(40000, 80, "A", 1001, 1, b"q" * 1410), smac=2)
+    fi.append((t(), d))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IP(src=VIP4, dst=C1, tos=0xc0, ttl=64, id=0) /
+                    ICMP(type=3, code=4, nexthopmtu=1400) /
+                    Raw(d[14:14 + 548])))
+    ok = tcp(40000, 80, "A", 1001, 1, b"q" * 1360)
+    fi.append((t(), v4(C1, VIP4, ok, smac=2)))
+    ex.append(v4(C1, S1, ok, smac=LB_MAC, dmac=mac(0x11)))
+    d6 = v6(c6, vip6, tcp(40000, 80, "S", 1, 0, b"q" * 1400), smac=2)
+    fi.append((t(), d6))
+    ex.append(bytes(eth(mac(2), LB_MAC) /
+                    IPv6(src=vip6, dst=c6, hlim=64) /
+                    ICMPv6PacketTooBig(mtu=1400) / Raw(d6[14:14 + 1232])))
+    cfg = general().replace("role = both\n", "role = both\nmtu = 1400\n") \
+        + vips
+    r.run("icmp_small_mtu", cfg, fi, ex, {"tx_icmp_too_big": 2,
+                                          "tx_backend": 2})
+
+
+def fragments(r):
+    """Issue 15, fragments (IPv4, IPv6) forwarded without reassembly: the
+    first by its flow (no tuple: it cannot grow), later ones where the
+    first went (a per-lcore cache keyed by source, destination, protocol
+    and identification), or by a (source, destination, protocol) hash
+    when the first was not seen; an IPv6 atomic fragment (RFC 6946) is a
+    whole packet (the tuple after the Fragment header)."""
+    cfg = general() + """
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 2001:db8::11
+
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+backend.s2 = 10.0.0.12
+"""
+    c, vip, s1 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    t = Clock()
+    fi, ex = [], []
+
+    def frag(off=0, m=0, ident=0x1234):
+        return (44, b"\0" + struct.pack("!HI", off << 3 | m, ident))
+
+    # IPv6 atomic fragment: a whole packet
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v6(c, vip, syn, [frag()], smac=2)))
+    ex.append(v6(c, s1, syn, [frag(), ext27(c, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    # IPv6: first fragment (M = 1) with its flow, then a later one
+    syn2 = tcp(40001, 80, "S") / Raw(b"y" * 16)
+    fi.append((t(), v6(c, vip, syn2, [frag(0, 1, 7)], smac=2)))
+    ex.append(v6(c, s1, syn2, [frag(0, 1, 7)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    later6 = bytes([6]) + b"\0" + struct.pack("!HI", 3 << 3, 7) + \
+        b"x" * 16
+
+    def v6raw(src, dst, body, smac, dmac):
+        return bytes(Ether(src=smac, dst=dmac) /
+                     IPv6(src=src, dst=dst, nh=44, plen=len(body))) + body
+    fi.append((t(), v6raw(c, vip, later6, mac(2), LB_MAC)))
+    ex.append(v6raw(c, s1, later6, LB_MAC, mac(0x11)))
+    # IPv4: the first fragment picks a backend (two: whichever), the
+    # later one follows it
+    first = IP(src=C1, dst=VIP4, id=0x55, flags="MF") / \
+        tcp(40002, 80, "S") / Raw(b"z" * 16)
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) / first)))
+    choice = {}
+    later = {}
+    for n, (sa, ma) in {1: (S1, 0x11), 2: (S2, 0x12)}.items():
+        choice[n] = bytes(Ether(src=LB_MAC, dst=mac(ma)) /
+                          IP(src=C1, dst=sa, id=0x55, flags="MF") /
+                          tcp(40002, 80, "S") / Raw(b"z" * 16))
+        later[n] = bytes(Ether(src=LB_MAC, dst=mac(ma)) /
+                         IP(src=C1, dst=sa, id=0x55, frag=3, proto=6) /
+                         Raw(b"w" * 16))
+    ex.append(Alt("f4", choice))
+    fi.append((t(), bytes(Ether(src=mac(2), dst=LB_MAC) /
+                          IP(src=C1, dst=VIP4, id=0x55, frag=3, proto=6) /
+                          Raw(b"w" * 16))))
+    ex.append(Alt("f4", later))
+    # a later fragment whose first was not seen: by the 3-tuple hash
+    # (either backend, then the same one for the next such fragment)
+    orphan = {}
+    for n, (sa, ma) in {1: (S1, 0x11), 2: (S2, 0x12)}.items():
+        orphan[n] = bytes(Ether(src=LB_MAC, dst=mac(ma)) /
+                          IP(src=C2, dst=sa, id=0x99, frag=9, proto=6) /
+                          Raw(b"v" * 8))
+    for _ in range(2):
+        fi.append((t(), bytes(Ether(src=mac(3), dst=LB_MAC) /
+                              IP(src=C2, dst=VIP4, id=0x99, frag=9,
+                                 proto=6) / Raw(b"v" * 8))))
+        ex.append(Alt("orphan", orphan))
+    # a later fragment of a protocol no VIP of that address serves
+    fi.append((t(), bytes(Ether(src=mac(3), dst=LB_MAC) /
+                          IP(src=C2, dst=VIP4, id=0x98, frag=9,
+                             proto=17) / Raw(b"v" * 8))))
+    r.run("fragments", cfg, fi, ex, {
+        "tx_backend": 7, "drop_fragment": 1, "drop_malformed": 0,
+        "frag_first": 2, "frag_cached": 2, "frag_3tuple": 2})
+
+
+def martians(r):
+    """Issue 15: martian sources (RFC 1812 5.3.7), land packets (source =
+    the VIP) and source port 0 are dropped and counted, IPv4 and IPv6;
+    a SYN on a tuple held as ESTABLISHED (after a mid-stream ACK) carries
+    the client tuple."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 2001:db8::11
+"""
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    t = Clock()
+    fi, ex = [], []
+    syn = tcp(40000, 80, "S")
+    for src in ("0.0.0.0", "127.0.0.1", "224.0.0.5", "255.255.255.255",
+                VIP4):
+        fi.append((t(), v4(src, VIP4, syn, smac=2)))
+    fi.append((t(), v4(C1, VIP4, tcp(0, 80, "S"), smac=2)))
+    for src in ("::", "::1", "ff02::1", "::ffff:10.0.0.2", vip6):
+        fi.append((t(), v6(src, vip6, syn, smac=2)))
+    # a mid-stream ACK of an unknown flow (tuple: first packet seen),
+    # then a SYN on that tuple: the tuple again
+    ack = tcp(40005, 80, "A", 100, 200)
+    fi.append((t(), v4(C1, VIP4, ack, smac=2)))
+    ex.append(v4(C1, S1, ack, [opt155(C1, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    ack2 = tcp(40005, 80, "A", 100, 300)
+    fi.append((t(), v4(C1, VIP4, ack2, smac=2)))
+    ex.append(v4(C1, S1, ack2, smac=LB_MAC, dmac=mac(0x11)))
+    syn5 = tcp(40005, 80, "S", 5000)
+    fi.append((t(), v4(C1, VIP4, syn5, smac=2)))
+    ex.append(v4(C1, S1, syn5, [opt155(C1, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, ack, smac=2)))
+    ex.append(v6(c6, s16, ack, [ext27(c6, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, syn5, smac=2)))
+    ex.append(v6(c6, s16, syn5, [ext27(c6, 40005)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    r.run("martians", cfg, fi, ex, {
+        "drop_martian": 11, "tx_backend": 5, "flow_new": 2})
+
+
+def options_full(r):
+    """Issue 15: a client whose IPv4 options area is full (Record Route,
+    40 bytes) has no room for the client tuple: its SYN is refused and
+    counted, and no flow is kept, so its next packet is a first packet
+    again (with the tuple), never one sent without it."""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+    t = Clock()
+    fi, ex = [], []
+    rr = IPOption(b"\x07\x27\x04" + b"\0" * 36 + b"\0")
+    syn = tcp(40000, 80, "S")
+    fi.append((t(), v4(C1, VIP4, syn, [rr], smac=2)))
+    fi.append((t(), v4(C1, VIP4, syn, [rr], smac=2)))
+    ack = tcp(40000, 80, "A", 1001, 1)
+    fi.append((t(), v4(C1, VIP4, ack, smac=2)))
+    ex.append(v4(C1, S1, ack, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    r.run("options_full", cfg, fi, ex, {
+        "drop_tuple_full": 2, "wire.ERR_IPV4_OPT_FULL": 2,
+        "drop_malformed": 0, "flow_midstream": 1, "flows.live": 1,
+        "tx_backend": 1})
+
+
+def jumbo(r):
+    """Issue 15: with a port MTU of 9000 the mbufs hold a whole jumbo
+    frame (no chains, which the data path refuses as drop_chained): a
+    9000-byte segment and an 8040-byte SYN that gets the tuple go
+    through, IPv4 and IPv6."""
+    cfg = general().replace("role = both\n", "role = both\nmtu = 9000\n") \
+        + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+
+[vip web6]
+address = 2001:db8::100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 2001:db8::11
+"""
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::100", "2001:db8::11"
+    t = Clock()
+    fi, ex = [], []
+    syn = tcp(40000, 80, "S", 1, 0, b"s" * 8000)
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    big = tcp(40000, 80, "A", 8002, 1, b"j" * 8960)
+    fi.append((t(), v4(C1, VIP4, big, smac=2)))
+    ex.append(v4(C1, S1, big, smac=LB_MAC, dmac=mac(0x11)))
+    fi.append((t(), v6(c6, vip6, syn, smac=2)))
+    ex.append(v6(c6, s16, syn, [ext27(c6, 40000)], smac=LB_MAC,
+                 dmac=mac(0x11)))
+    big6 = tcp(40000, 80, "A", 8002, 1, b"j" * 8940)
+    fi.append((t(), v6(c6, vip6, big6, smac=2)))
+    ex.append(v6(c6, s16, big6, smac=LB_MAC, dmac=mac(0x11)))
+    r.run("jumbo", cfg, fi, ex, {"tx_backend": 4, "drop_chained": 0,
+                                 "drop_mtu": 0})
+
+
+SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
              malformed, ports, resolve, workers]
 

@@ -306,7 +306,7 @@ test_trust(void **state)
 		assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0,
 			load_be32(a), i < 4 ? 40000 : 0), WIRE_OK);
 		o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
-		expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_bad_tuple);
+		expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_martian);
 	}
 	assert_int_equal(wk.connections + wk.half_open, 0);
 	/* a plain frame with no message is not the appliance's concern:
@@ -894,10 +894,24 @@ test_malformed(void **state)
 	pkt_buf_data(&p.pb)[14 + 10] ^= 1;
 	o = run(&p, AGENT_PORT_WIRE, SEC);
 	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_ipv4_csum);
-	/* A non-first fragment to the leg address. */
+	/* A non-first fragment to the leg address: the VIP restored (and
+	 * the header checksum with it), to the kernel, which reassembles. */
 	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
 	f = pkt_buf_data(&p.pb);
 	store_be16(f + 14 + 6, 0x0010);
+	store_be16(f + 14 + 10, 0);
+	store_be16(f + 14 + 10, csum_ipv4_hdr(f + 14, 20));
+	o = run(&p, AGENT_PORT_WIRE, SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_frag);
+	f = pkt_buf_data(&p.pb);
+	assert_int_equal(f[14 + 16], 10);
+	assert_int_equal(f[14 + 19], 100);
+	assert_int_equal(ipv4_hdr_csum_verify(f + 14, 20), WIRE_OK);
+	/* ... and one of another protocol (no UDP VIP there): dropped. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+	f = pkt_buf_data(&p.pb);
+	store_be16(f + 14 + 6, 0x0010);
+	f[14 + 9] = 17;
 	store_be16(f + 14 + 10, 0);
 	store_be16(f + 14 + 10, csum_ipv4_hdr(f + 14, 20));
 	o = run(&p, AGENT_PORT_WIRE, SEC);

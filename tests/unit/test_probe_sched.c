@@ -215,6 +215,32 @@ test_n_changed_at_run_time(void **state)
 }
 
 static void
+test_no_room_keeps_due(void **state)
+{
+	struct probe_sched *ps = fixed_new(2, 3, 100);
+
+	(void)state;
+	assert_false(probe_sched_packet(ps, 0, 0));
+	assert_false(probe_sched_packet(ps, 0, 0));
+	assert_true(probe_sched_packet(ps, 0, 0));
+	/* The packet had no room: handed back, due again at once. */
+	assert_int_equal(probe_sched_no_room(ps, 0), 0);
+	assert_int_equal(probe_sched_outstanding(ps, 0, 1), 0);
+	assert_int_equal(ps->n_probes, 0);
+	assert_int_equal(ps->n_no_room, 1);
+	assert_true(probe_sched_packet(ps, 1, 2));
+	assert_int_equal(ps->n_probes, 1);
+	assert_int_equal(probe_sched_outstanding(ps, 1, 2), 1);
+	/* The count restarted from the probe that went out. */
+	assert_false(probe_sched_packet(ps, 0, 3));
+	assert_false(probe_sched_packet(ps, 0, 3));
+	assert_true(probe_sched_packet(ps, 0, 3));
+	assert_int_equal(probe_sched_no_room(ps, 2), -EINVAL);
+	assert_int_equal(probe_sched_no_room(NULL, 0), -EINVAL);
+	free(ps);
+}
+
+static void
 test_outstanding_timeout(void **state)
 {
 	struct probe_sched *ps = fixed_new(2, 1, 100);
@@ -407,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_adaptive_narrows_on_burst),
 		cmocka_unit_test(test_adaptive_hysteresis_and_backends),
 		cmocka_unit_test(test_adaptive_idle_floor),
+		cmocka_unit_test(test_no_room_keeps_due),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
