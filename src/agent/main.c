@@ -167,7 +167,7 @@ parse_args(int argc, char **argv)
 /* ---- ports ------------------------------------------------------------------ */
 
 static int
-port_setup(unsigned int pi, uint8_t mac[6])
+port_setup(unsigned int pi, uint8_t mac[6], const uint8_t wire_mac[6])
 {
 	const struct agent_port_conf *pc = &cfg.port[pi];
 	struct rte_eth_dev_info info;
@@ -213,6 +213,21 @@ port_setup(unsigned int pi, uint8_t mac[6])
 		if (ret != 0 && ret != -ENOTSUP)
 			fprintf(stderr, "dsrlb-agent: port %s: MTU %u not "
 				"set: %s\n", port_names[pi], pc->mtu,
+				rte_strerror(-ret));
+	}
+	/* A net_tap the agent creates for the server's kernel takes the
+	 * wire's MAC: the kernel answers ARP/ND with it, so the appliance's
+	 * neighbour entry stays right when the agent restarts (a new tap
+	 * would otherwise get a new random MAC, and the agent drops frames
+	 * to another MAC: drop_l2_other). */
+	if (pi == AGENT_PORT_KERNEL && strcmp(info.driver_name, "net_tap") == 0) {
+		struct rte_ether_addr wm;
+
+		memcpy(wm.addr_bytes, wire_mac, 6);
+		ret = rte_eth_dev_default_mac_addr_set(pid, &wm);
+		if (ret != 0)
+			fprintf(stderr, "dsrlb-agent: port %s: MAC of the wire "
+				"not set: %s\n", port_names[pi],
 				rte_strerror(-ret));
 	}
 	ret = rte_eth_dev_start(pid);
@@ -528,7 +543,7 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "no mbuf pool: %s\n",
 			 rte_strerror(rte_errno));
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)
-		if (port_setup(p, macs[p]) != 0)
+		if (port_setup(p, macs[p], macs[AGENT_PORT_WIRE]) != 0)
 			rte_exit(EXIT_FAILURE, "port %s refused, nothing "
 				 "started\n", port_names[p]);
 	if (opt.clock == CLOCK_PCAP &&
