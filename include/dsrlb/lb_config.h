@@ -122,6 +122,10 @@ struct lb_vip_conf {
 					    *   the console's show */
 	bool removed;          /**< console: removed (index kept) */
 	uint8_t chash_c;       /**< hunt candidates C, 1..2; 0: 2 */
+	uint8_t candidates;    /**< recovery (issue 17): d of the C = d
+				*   table a new flow picks among and an
+				*   unknown one is offered to, 1..8;
+				*   0: LB_RECOVER_D_DEFAULT */
 	uint32_t lat_alpha_ppm; /**< latency-feedback: share moved per
 				 *   step; 0: the controller's default */
 	uint32_t score_window; /**< a fresh score moves by 1/window of the
@@ -139,6 +143,8 @@ struct lb_config {
 	uint64_t timeout_closing_ns;/**< after FIN/RST or removeStickiness */
 	uint32_t idle_sleep_us;     /**< back-off after empty polls */
 	uint64_t chash_seed;
+	uint64_t recover_secret;    /**< key of recovery cookies; 0: random
+				     *   (lb_recover.h) */
 	uint64_t score_max_age_ns;  /**< busy_conf.max_age_ns */
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */

@@ -46,6 +46,10 @@
 /** Mode states of a flow (flow_table's mode slots). */
 #define LB_FLOW_HUNTING  FLOW_STATE_MODE_0  /**< 6LB: offered, not pinned */
 #define LB_FLOW_STEER    FLOW_STATE_MODE_1  /**< 6LB: pinned to a server */
+#define LB_FLOW_RECOVERING FLOW_STATE_MODE_2 /**< DSR: unknown flow offered
+					       *   to its candidates; backend
+					       *   holds the first index to
+					       *   try (lb_recover.h) */
 
 /** Flow flags (flow_value.flags). */
 #define LB_FLAG_ANSWER_DUE  FLOW_FLAG_ANSWER_DUE /**< a metric request of
@@ -97,6 +101,13 @@
 	X(stick_create,         "createStickiness received (flow pinned)") \
 	X(stick_remove,         "removeStickiness received (10 s timer started)") \
 	X(drop_sid_function,   "SRv6 packets to one of our SIDs with a function we do not serve") \
+	X(drop_recover_none,    "packets of an unknown flow that every candidate passed back (no server holds it)") \
+	X(recover_offer,        "packets of an unknown flow offered to a candidate (option 158)") \
+	X(recover_bounce,       "offers a candidate passed back (not its connection)") \
+	X(recover_bad_cookie,   "passed-back offers whose candidate or cookie did not match (dropped as forged)") \
+	X(recover_silent,       "recovering flows whose candidate neither passed back nor pinned in time: next candidate") \
+	X(recover_pinned,       "recovering flows pinned to the candidate that holds them") \
+	X(recover_pin_bad,      "pins (answers on a recovering flow) whose candidate or cookie did not match (ignored)") \
 	X(lat_samples,          "latency samples taken (latency-feedback)")
 
 enum lb_counter {
@@ -119,7 +130,7 @@ enum lb_counter {
 	X(flows,   "flows assigned") \
 	X(probes,  "metric requests sent") \
 	X(answers, "metric answers accepted") \
-	X(pinned,  "flows pinned by createStickiness")
+	X(pinned,  "flows pinned by createStickiness or by a recovery pin")
 
 struct lb_vip_counters {
 #define LB_CNT_MEMBER(n, d) uint64_t n;
@@ -174,6 +185,9 @@ struct lb_vip_rt {
 	 *  latency controller swaps it (load it with acquire). */
 	_Atomic(struct chash_table *) ch1;
 	struct chash_table *ch2;    /**< C = 2: hunt and recovery (srv6) */
+	struct chash_table *chd;    /**< C = d: candidates of new flows and
+				     *   recovery (DSR, lb_recover.h);
+				     *   NULL when the VIP does not recover */
 	uint32_t n_active;
 };
 
@@ -209,6 +223,8 @@ struct lb_state {
 	uint8_t lb_sid[16];         /**< our SRv6 locator */
 	bool has_lb_sid;
 	uint64_t seed;
+	uint64_t recover_secret;    /**< cookie key of recovery offers
+				     *   (kept across live changes) */
 };
 
 /** Value of (@p family, @p a, @p port, @p proto) in @p m, UINT32_MAX when
