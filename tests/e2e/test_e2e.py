@@ -21,7 +21,9 @@ Prints TAP; skips (exit 77) when not root or a tool is missing.
 
 DSRLB_E2E_BREAK breaks a property on purpose, to show that the scenario
 checking it fails: "seed" restarts the appliance (takeover) with another
-consistent-hash seed, so it cannot find the servers that hold the flows;
+consistent-hash seed, so it cannot find the servers that hold the flows
+(s5_takeover; s7_restart: 50 MB downloads through the IPv4 dsr-feedback
+VIP across SIGTERM and SIGKILL restarts, DSRLB_E2E_RESTART_N per signal);
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import json
