@@ -177,6 +177,7 @@ test_good_full(void **state)
 	assert_int_equal(v->probe_n, 16);
 	assert_true(v->probe_adaptive);
 	assert_int_equal(v->chash_m, 251);
+	assert_int_equal(v->candidates, 3);
 	assert_int_equal(v->n_backends, 3);
 	assert_string_equal(v->backend[0].name, "a");
 	addr_is(&v->backend[0].addr, "10.1.0.21");
@@ -296,6 +297,7 @@ static const struct bad_case bad_cases[] = {
 	  "locator" },
 	{ "bad-weight.ini", "weight '1001' is not a number in 0..1000" },
 	{ "bad-chash-m.ini", "65535 is not prime" },
+	{ "bad-candidates.ini", "candidates: 9 out of range 1..8" },
 	{ "bad-mode.ini", "unknown mode 'fastest'" },
 	{ "bad-no-server.ini", "no server-facing port" },
 	{ "bad-family.ini", "backend y: IPv6 address" },
