@@ -588,8 +588,14 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 	const struct chash_table *t;
 
 	if (v->chd != NULL && (v->conf.policy == LB_POLICY_BUSY ||
-			       v->conf.policy == LB_POLICY_RANDOM))
-		return recover_pick(w, v, wv, hash, now_ns);
+			       v->conf.policy == LB_POLICY_RANDOM)) {
+		uint32_t b = recover_pick(w, v, wv, hash, now_ns);
+
+		/* Every candidate drained: served by the whole set (then
+		 * recoverable only if it lands on a candidate). */
+		if (b != BUSY_SELECT_NONE)
+			return b;
+	}
 	switch (v->conf.policy) {
 	case LB_POLICY_BUSY:
 		return busy_select_pick_cached(wv->busy, now_ns, &w->rng);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,6 +290,57 @@ test_recover_offer_bounce_pin(void **state)
 	assert_int_equal(f->w.cnt[LB_CNT_recover_offer], 2);
 }
 
+/* A new flow whose d candidates are all drained is still served, by the
+ * whole set; one with an active candidate goes to it. */
+static void
+test_recover_candidates_drained(void **state)
+{
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_state *st;
+	struct lb_worker w;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	char err[200];
+	int found = 0;
+
+	v->n_backends = 3;
+	v->probe_n = 0;
+	for (unsigned int b = 1; b < 3; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr4(&v->backend[b].addr, 10, 0, 0, (uint8_t)(11 + b));
+		v->backend[b].weight = 0;   /* drained */
+	}
+	if (lb_state_build(&st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_non_null(st->vip[0].chd);
+	assert_int_equal(st->vip[0].chd->c, 2);  /* drained ones kept */
+	assert_int_equal(lb_worker_init(&w, st, 0, 1, 7), 0);
+	for (uint16_t p = 40000; p < 40200 && found < 2; p++) {
+		const uint16_t *cand;
+		bool all_drained;
+
+		flow_key_ipv4(&k, C1, VIP, p, 80, IPPROTO_NUM_TCP);
+		cand = chash_lookup(st->vip[0].chd, lb_key_hash(st, &k));
+		all_drained = cand[0] != 0 && cand[1] != 0;
+		frame4(f, cl_mac, C1, VIP, p, 80, TCP_FLAG_SYN);
+		lb_worker_burst(&w, &f->pb, 0, 1, 1000000, &o);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, S1, 4);
+		if (all_drained)
+			found |= 1;
+		else
+			found |= 2;
+	}
+	assert_int_equal(found, 3);
+	lb_worker_fini(&w);
+	lb_state_free(st);
+}
+
 static uint16_t
 owner_is_one(void *arg, const struct flow_key *k)
 {
@@ -514,6 +566,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auth_nonce_echoed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_offer_bounce_pin,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
 						teardown),
