@@ -54,6 +54,8 @@
 	X(tx_wire_hunt_pass,   "6LB packets passed on to the next segment") \
 	X(tx_wire_stick_create,"application packets sent with createStickiness") \
 	X(tx_wire_stick_remove,"application FIN/RST sent with removeStickiness") \
+	X(tx_wire_recover_pass,"recovery offers (158) for a flow this server does not hold, passed back to the appliance") \
+	X(drop_recover_no_leg, "recovery offers on a VIP without leg_address (cannot be passed back)") \
 	X(drop_malformed,      "malformed frames for the agent (reason in the wire.* counters)") \
 	X(drop_ipv4_csum,      "IPv4 header checksum wrong (traffic for the agent)") \
 	X(drop_sid_function,   "packets to one of our SIDs with a function a server does not serve") \
@@ -86,6 +88,7 @@
 	X(hunt_recover_local,  "recoverStickiness for a local flow (-> WAIT)") \
 	X(hunt_recover_pass,   "recoverStickiness for a flow not local, passed on") \
 	X(hunt_recover_last,   "recoverStickiness not local at the last segment (accepted)") \
+	X(recover_take,        "recovery offers (158) for a flow this server holds: delivered, pin due on the next reply") \
 	X(kernel_unparsed,     "kernel frames that did not parse (passed untouched)")
 
 enum agent_counter {
@@ -111,6 +114,8 @@ enum agent_flow_state {
 #define AGENT_FF_NONCE      0x04u  /**< the request carried a nonce */
 #define AGENT_FF_DSTOPT     0x08u  /**< IPv6 request in Dest. Options */
 #define AGENT_FF_ESTAB      0x10u  /**< a packet other than a SYN seen */
+#define AGENT_FF_RECOVER    0x20u  /**< the due answer is a recovery pin:
+				    *   sent to the MAC in lb[0..5] */
 
 /** One remembered flow, keyed by (client, client port, VIP, VIP port,
  *  proto) in a flow_key (saddr = client, daddr = VIP). */
@@ -122,7 +127,8 @@ struct agent_flow {
 	uint32_t nonce;             /**< of the request to answer */
 	uint64_t seen_ns;           /**< last packet (or closing start) */
 	uint32_t hash;              /**< of the key */
-	uint8_t lb[16];             /**< 6LB: the appliance's locator */
+	uint8_t lb[16];             /**< 6LB: the appliance's locator;
+				     *   DSR recovery: its MAC */
 };
 
 /** Flow table of the agent: open addressing, linear probing, backward

@@ -11,6 +11,11 @@
  * | 124  | 8   | reserved (2, zero), nonce (4): authenticated     |
  * | 125  | 4   | busyness score (2): metric answer                |
  * | 125  | 8   | busyness score (2), nonce (4): authenticated     |
+ * | 158  | 8   | candidate index (1), candidates (1), cookie (4)  |
+ *
+ * 158 (recover, a dsrlb extension, docs/wire-format.md) marks a client
+ * packet of a flow the appliance does not know, offered to one of the
+ * flow's consistent-hash candidates.
  *
  * All functions work on plain bytes (or a struct pkt_buf for rewrites) with
  * the IPv4 header at a caller-given offset, so an Ethernet header may
@@ -70,6 +75,10 @@ struct ipv4opt_info {
 	uint16_t score;         /**< busyness score, valid with ans_off */
 	uint32_t req_nonce;     /**< valid when req_len == 8 */
 	uint32_t ans_nonce;     /**< valid when ans_len == 8 */
+	uint8_t rec_off;        /**< option 158, 0 when absent */
+	uint8_t rec_index;      /**< candidate index, valid with rec_off */
+	uint8_t rec_count;      /**< candidates of the flow */
+	uint32_t rec_cookie;    /**< appliance's cookie */
 };
 
 /** One option seen by the iterator (EOL and NOP included, length 1). */
@@ -210,7 +219,16 @@ enum wire_result ipv4opt_insert_answer(struct pkt_buf *pb, uint32_t l3_off,
 				       bool with_nonce, uint32_t nonce);
 
 /**
- * Remove the custom option @p kind (155, 124 or 125) from the IPv4 packet
+ * Insert a recover marker (option 158, 8 bytes): candidate @p index of
+ * @p count, and the appliance's @p cookie. Placement, parameters and
+ * results as ipv4opt_insert_client().
+ */
+enum wire_result ipv4opt_insert_recover(struct pkt_buf *pb, uint32_t l3_off,
+					uint32_t mtu, uint8_t index,
+					uint8_t count, uint32_t cookie);
+
+/**
+ * Remove the custom option @p kind (155, 124, 125 or 158) from the IPv4 packet
  * at @p l3_off, shrinking the header by the option's length (a multiple of
  * 4, so the area stays one) and fixing IHL, total length and checksum.
  * @return WIRE_OK; a parse error; WIRE_ERR_NOT_FOUND when absent;
@@ -220,8 +238,9 @@ enum wire_result ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off,
 			       uint8_t kind);
 
 /**
- * Remove every custom option (155, 124, 125) present, as ipv4opt_strip().
- * @param removed  set to how many were removed, 0..3 (may be NULL).
+ * Remove every custom option (155, 124, 125, 158) present, as
+ * ipv4opt_strip().
+ * @param removed  set to how many were removed, 0..4 (may be NULL).
  * @return WIRE_OK (also when none was present) or a parse error, in which
  *   case nothing changed.
  */

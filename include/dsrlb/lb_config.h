@@ -147,6 +147,10 @@ struct lb_vip_conf {
 	bool removed;          /**< console: removed (index kept) */
 	uint8_t chash_c;       /**< hunt candidates C, 1..2; 0: 2 */
 	uint8_t announce;      /**< enum lb_announce_mode */
+	uint8_t candidates;    /**< recovery (issue 17): d of the C = d
+				*   table a new flow picks among and an
+				*   unknown one is offered to, 1..8;
+				*   0: LB_RECOVER_D_DEFAULT */
 	uint32_t lat_alpha_ppm; /**< latency-feedback: share moved per
 				 *   step; 0: the controller's default */
 	bool quic;             /**< proto quic: UDP carrying QUIC (docs/quic.md) */
@@ -167,6 +171,8 @@ struct lb_config {
 	uint64_t timeout_closing_ns;/**< after FIN/RST or removeStickiness */
 	uint32_t idle_sleep_us;     /**< back-off after empty polls */
 	uint64_t chash_seed;
+	uint64_t recover_secret;    /**< key of recovery cookies; 0: random
+				     *   (lb_recover.h) */
 	uint64_t score_max_age_ns;  /**< busy_conf.max_age_ns */
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */

@@ -47,6 +47,10 @@
 /** Mode states of a flow (flow_table's mode slots). */
 #define LB_FLOW_HUNTING  FLOW_STATE_MODE_0  /**< 6LB: offered, not pinned */
 #define LB_FLOW_STEER    FLOW_STATE_MODE_1  /**< 6LB: pinned to a server */
+#define LB_FLOW_RECOVERING FLOW_STATE_MODE_2 /**< DSR: unknown flow offered
+					       *   to its candidates; backend
+					       *   holds the first index to
+					       *   try (lb_recover.h) */
 
 /** Flow flags (flow_value.flags). */
 #define LB_FLAG_ANSWER_DUE  FLOW_FLAG_ANSWER_DUE /**< a metric request of
@@ -106,6 +110,13 @@
 	X(stick_remove,         "removeStickiness received (10 s timer started)") \
 	X(drop_sid_function,   "SRv6 packets to one of our SIDs with a function we do not serve") \
 	X(lat_samples,          "latency samples taken (latency-feedback)") \
+	X(drop_recover_none,    "packets of an unknown flow that every candidate passed back (no server holds it)") \
+	X(recover_offer,        "packets of an unknown flow offered to a candidate (option 158)") \
+	X(recover_bounce,       "offers a candidate passed back (not its connection)") \
+	X(recover_bad_cookie,   "passed-back offers whose candidate or cookie did not match (dropped as forged)") \
+	X(recover_silent,       "recovering flows whose candidate neither passed back nor pinned in time: next candidate") \
+	X(recover_pinned,       "recovering flows pinned to the candidate that holds them") \
+	X(recover_pin_bad,      "pins (answers on a recovering flow) whose candidate or cookie did not match (ignored)") \
 	X(quic_sid_routed,      "QUIC packets sent to the server their connection ID's QUIC-LB server ID names (no flow state needed)") \
 	X(quic_sid_unknown,     "QUIC packets whose connection ID carries a server ID of no backend (routed by the 4-tuple)") \
 	X(to_kernel,            "frames for a port's own addresses handed to its kernel interface (exception path: BGP, BFD, ICMP, ARP/ND replies)") \
@@ -143,7 +154,7 @@ enum lb_counter {
 	X(flows,   "flows assigned") \
 	X(probes,  "metric requests sent") \
 	X(answers, "metric answers accepted") \
-	X(pinned,  "flows pinned by createStickiness")
+	X(pinned,  "flows pinned by createStickiness or by a recovery pin")
 
 struct lb_vip_counters {
 #define LB_CNT_MEMBER(n, d) uint64_t n;

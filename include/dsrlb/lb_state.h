@@ -67,6 +67,9 @@ struct lb_vip_rt {
 	 *  latency controller swaps it (load it with acquire). */
 	_Atomic(struct chash_table *) ch1;
 	struct chash_table *ch2;    /**< C = 2: hunt and recovery (srv6) */
+	struct chash_table *chd;    /**< C = d: candidates of new flows and
+				     *   recovery (DSR, lb_recover.h);
+				     *   NULL when the VIP does not recover */
 	uint32_t n_active;
 	uint32_t n_down;            /**< backends with health_down */
 	uint8_t fail_open;          /**< every active backend is down: they
@@ -107,6 +110,8 @@ struct lb_state {
 	uint8_t lb_sid[16];         /**< our SRv6 locator */
 	bool has_lb_sid;
 	uint64_t seed;
+	uint64_t recover_secret;    /**< cookie key of recovery offers
+				     *   (kept across live changes) */
 };
 
 /** Value of (@p family, @p a, @p port, @p proto) in @p m, UINT32_MAX when

@@ -28,7 +28,8 @@
 	X(SRH,          "srh")           /**< SRv6 routing header */  \
 	X(FRAGMENT,     "fragment")      /**< first fragment of a datagram
 					  *   (not an IPv6 atomic fragment,
-					  *   RFC 6946: a whole packet) */
+					  *   RFC 6946: a whole packet) */ \
+	X(RECOVER,      "recover")       /**< IPv4 158: recovery offer */
 
 enum pkt_msg {
 #define PKT_MSG_ENUM(name, str) PKT_MSG_##name,
@@ -55,6 +56,9 @@ struct pkt_meta {
 	uint16_t client_port;
 	uint16_t score;         /**< busyness score of a metric answer */
 	uint32_t nonce;         /**< of an authenticated request/answer */
+	uint8_t rec_index;      /**< recover: candidate index */
+	uint8_t rec_count;      /**< recover: candidates of the flow */
+	uint32_t rec_cookie;    /**< recover: the appliance's cookie */
 	uint16_t srh_off;       /**< offset of the SRH in the frame */
 	uint8_t srh_segments_left;
 	uint8_t srh_last_entry;

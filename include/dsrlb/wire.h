@@ -117,6 +117,10 @@ struct udp_hdr {
 #define IPV4OPT_METRIC_REQ_LEN 4
 #define IPV4OPT_METRIC_ANS     125  /**< 16-bit busyness score */
 #define IPV4OPT_METRIC_ANS_LEN 4
+/* dsrlb extension (issue 17): 158 = 1|00|11110 is RFC 4727's experimental
+ * option value with the copied bit, control class. */
+#define IPV4OPT_RECOVER        158  /**< candidate index, count, cookie */
+#define IPV4OPT_RECOVER_LEN    8
 
 /* ---- dynamic-DSR custom IPv6 extension headers (paper Table 2) --------- */
 #define IP6EXT_CLIENT_TUPLE    27   /**< 24 bytes: client IPv6 address + port */

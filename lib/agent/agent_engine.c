@@ -23,7 +23,7 @@
 
 #define MSG_BIT(n) (1u << PKT_MSG_##n)
 #define DSRLB_MSGS (MSG_BIT(CLIENT_TUPLE) | MSG_BIT(METRIC_REQ) | \
-		    MSG_BIT(METRIC_ANS))
+		    MSG_BIT(METRIC_ANS) | MSG_BIT(RECOVER))
 #define FT_SEED 0x6167656e74ull     /* "agent" */
 
 static const char *const counter_names[] = {
@@ -528,6 +528,59 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	to_kernel(w, pb, AGENT_CNT_tx_kernel_dsr, o);
 }
 
+/* ---- DSR recovery (issue 17): option 158 from the appliance ----------------- */
+
+/* A recovery offer: a packet of a flow the appliance does not know,
+ * offered to this server as candidate i of the flow's d (lb_recover.h).
+ * When the server holds the connection (this agent remembers it), the
+ * packet is delivered and the next reply carries the pin: a metric
+ * answer echoing the offer's cookie, sent to the appliance that made the
+ * offer. Otherwise the packet goes back to that appliance (leg address
+ * -> VIP, tuple and marker kept), which offers it to candidate i + 1
+ * (6LB ToN'18 Table III: recoverStickiness, "not local: forward").
+ * @return true when the frame was decided here; false: deliver it as
+ * any DSR client packet (dsr_in). */
+static bool
+recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
+	   int vi, uint64_t now_ns, struct agent_out *o)
+{
+	const struct agent_vip_conf *v = &w->cfg->vip[vi];
+	uint8_t *frame = pkt_buf_data(pb);
+	struct agent_flow *f;
+	struct flow_key k;
+
+	if (!(m->msgs & MSG_BIT(CLIENT_TUPLE))) {
+		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
+		return true;
+	}
+	make_key(&k, m->family, m->client_addr, m->client_port, v->addr,
+		 v->port, v->proto);
+	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL && f->state == AGENT_FLOW_DSR) {
+		w->cnt[AGENT_CNT_recover_take]++;
+		f->flags |= AGENT_FF_ANSWER_DUE | AGENT_FF_NONCE |
+			    AGENT_FF_RECOVER;
+		f->flags &= (uint8_t)~AGENT_FF_DSTOPT;
+		f->nonce = m->rec_cookie;
+		memcpy(f->lb, frame + 6, 6);
+		return false;
+	}
+	if (!v->has_leg) {
+		finish(w, o, AGENT_CNT_drop_recover_no_leg, AGENT_ACT_DROP, 0);
+		return true;
+	}
+	/* Back to the appliance the offer came from: its MAC, and the VIP,
+	 * from our leg address (the appliance accepts it only from a
+	 * backend of the VIP). */
+	pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
+	pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
+	memcpy(frame, frame + 6, 6);
+	memcpy(frame + 6, w->port_mac[AGENT_PORT_WIRE], 6);
+	finish(w, o, AGENT_CNT_tx_wire_recover_pass, AGENT_ACT_TX,
+	       AGENT_PORT_WIRE);
+	return true;
+}
+
 /* ---- hunt: SR functions from the wire (Table III) --------------------------- */
 
 static void
@@ -893,7 +946,8 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	}
 	if (fn != SRV6_FUNC_NONE)
 		hunt_in(w, pb, &m, fn, now_ns, o);
-	else
+	else if (!(m.msgs & MSG_BIT(RECOVER)) ||
+		 !recover_in(w, pb, &m, vi, now_ns, o))
 		dsr_in(w, pb, &m, vi, routed, now_ns, o);
 	return;
 pass:
@@ -1057,6 +1111,13 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 				w->cnt[AGENT_CNT_answer_no_leg]++;
 			} else if (answer_send(w, pb, &m, f, o)) {
+				if ((f->flags & AGENT_FF_RECOVER) &&
+				    o->action == AGENT_ACT_TX) {
+					/* The pin goes to the appliance that
+					 * made the offer (ECMP may differ). */
+					memcpy(pkt_buf_data(pb), f->lb, 6);
+				}
+				f->flags &= (uint8_t)~AGENT_FF_RECOVER;
 				if (fin) {
 					uncount(w, f);
 					ft_remove(w, f, AGENT_CNT_flow_closed);

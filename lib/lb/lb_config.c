@@ -942,6 +942,10 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "chash_m",
 			    "vip %s: chash_m %u must be a prime in %u..%u",
 			    vp->name, vp->chash_m, CHASH_M_MIN, CHASH_M_MAX);
+	if (vp->candidates > CHASH_C_MAX)
+		return fail(v, LB_CFG_OBJ_VIP, i, -1, "candidates",
+			    "vip %s: candidates %u out of range 1..%u",
+			    vp->name, vp->candidates, CHASH_C_MAX);
 	if (vp->n_backends == 0 && !c->allow_empty_vips)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, NULL,
 			    "vip %s: no backend: at least one backend.NAME "

@@ -27,6 +27,7 @@
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/lb_quic.h"
 #include "dsrlb/martian.h"
+#include "dsrlb/lb_recover.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
@@ -65,7 +66,12 @@ enum pkt_class {
 	PC_STICKY,       /* SRv6 message to our SID */
 	PC_ICMP,         /* ICMP / ICMPv6 other than ND (handle_icmp) */
 	PC_FRAG,         /* a later fragment (no ports: handle_frag) */
+	PC_BOUNCE,       /* recovery offer passed back by a backend */
 };
+
+/* dsrlb messages only the appliance may put on a client's packet. */
+#define CLIENT_MSGS ((1u << PKT_MSG_CLIENT_TUPLE) | \
+		     (1u << PKT_MSG_METRIC_REQ) | (1u << PKT_MSG_RECOVER))
 
 struct pkt_ctx {
 	struct pkt_meta m;
@@ -461,6 +467,33 @@ lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
 	return srv6_sid_match(&st->cfg.srv6, st->lb_sid, m->dst, NULL);
 }
 
+/* A frame to VIP @p v carrying a recover marker (158): a backend passing
+ * an offer back (issue 17) when it comes from a backend of the VIP on a
+ * server-facing port. @return true when decided here (bounce or drop);
+ * false: a client's packet, whose marker is stripped as client
+ * messages are. */
+static bool
+classify_bounce(struct lb_worker *w, struct pkt_ctx *c, uint32_t v,
+		uint8_t role, struct lb_out *o)
+{
+	uint32_t b = UINT32_MAX;
+
+	if (role & LB_ROLE_SERVER)
+		b = lb_map_get(&w->st->backend_map, c->m.family, c->m.src,
+			       (uint16_t)v, LB_MAP_BACKEND_PROTO);
+	if (b != UINT32_MAX) {
+		c->vip = (uint16_t)v;
+		c->be = (uint16_t)b;
+		c->cls = PC_BOUNCE;
+		return true;
+	}
+	if (!(role & LB_ROLE_CLIENT)) {
+		drop(w, o, LB_CNT_drop_forged);
+		return true;
+	}
+	return false;
+}
+
 static void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 struct pkt_ctx *c, struct lb_out *o)
@@ -526,7 +559,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	/* The common case first: a client packet to a VIP's port (one map
 	 * probe); answers, wildcard ports and strays take the long way. */
 	if (!(c->m.msgs & ((1u << PKT_MSG_METRIC_ANS) |
-			   (1u << PKT_MSG_FRAGMENT)))) {
+			   (1u << PKT_MSG_FRAGMENT) |
+			   (1u << PKT_MSG_RECOVER)))) {
 		v = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
 			       c->m.dport, c->m.l4_proto);
 		if (v != UINT32_MAX)
@@ -597,6 +631,9 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		drop(w, o, LB_CNT_drop_unknown_vip);
 		return;
 	}
+	if ((c->m.msgs & (1u << PKT_MSG_RECOVER)) &&
+	    classify_bounce(w, c, v, role, o))
+		return;
 vip_found:
 	if (!(role & LB_ROLE_CLIENT)) {
 		/* Servers reach a VIP only with answers or SRv6 messages. */
@@ -647,8 +684,7 @@ vip_found:
 static enum wire_result
 strip_client_msgs(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c)
 {
-	const uint32_t mask = (1u << PKT_MSG_CLIENT_TUPLE) |
-			      (1u << PKT_MSG_METRIC_REQ);
+	const uint32_t mask = CLIENT_MSGS;
 	unsigned int removed = 0;
 	enum wire_result r;
 
@@ -671,6 +707,34 @@ vip_ch1(const struct lb_vip_rt *v)
 	return atomic_load_explicit(&v->ch1, memory_order_acquire);
 }
 
+/* Recovery (issue 17): a new flow of a recovering VIP chooses among the
+ * d candidates of its C = d table (the power of d choices,
+ * docs/evaluation.md), so that whoever holds it later is one of them:
+ * dsr-feedback the lowest score among them, random one at random. */
+static uint32_t
+recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
+	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
+{
+	const struct chash_table *t = v->chd;
+	const uint16_t *cand;
+	uint16_t act[CHASH_C_MAX];
+	uint32_t k = 0;
+
+	if (t->c == 0)
+		return BUSY_SELECT_NONE;
+	cand = chash_lookup(t, hash);
+	if (v->conf.policy == LB_POLICY_BUSY)
+		return busy_select_pick_among(wv->busy, now_ns, cand, t->c,
+					      &w->rng);
+	for (uint32_t i = 0; i < t->c; i++)
+		if (cand[i] < LB_MAX_BACKENDS &&
+		    wv->state[cand[i]] == SELECT_BACKEND_ACTIVE)
+			act[k++] = cand[i];
+	if (k == 0)
+		return BUSY_SELECT_NONE;
+	return act[rng_below(&w->rng, k)];
+}
+
 /* Backend of a new flow by the VIP's policy; BUSY_SELECT_NONE when none. */
 static uint32_t
 pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
@@ -678,6 +742,15 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 {
 	const struct chash_table *t;
 
+	if (v->chd != NULL && (v->conf.policy == LB_POLICY_BUSY ||
+			       v->conf.policy == LB_POLICY_RANDOM)) {
+		uint32_t b = recover_pick(w, v, wv, hash, now_ns);
+
+		/* Every candidate drained: served by the whole set (then
+		 * recoverable only if it lands on a candidate). */
+		if (b != BUSY_SELECT_NONE)
+			return b;
+	}
 	switch (v->conf.policy) {
 	case LB_POLICY_BUSY:
 		return busy_select_pick_cached(wv->busy, now_ns, &w->rng);
@@ -1262,6 +1335,143 @@ backend_usable(const struct lb_vip_rt *v, uint32_t b)
 	return b < v->conf.n_backends && v->be[b].nh != LB_NH_NONE;
 }
 
+/* ---- recovery of unknown flows (issue 17, lb_recover.h) ------------------ */
+
+/* Offer a packet of a flow this appliance does not know to the first
+ * usable candidate at index @p from or later of its C = d list: routed
+ * leg to that backend, client tuple, and the recover marker (158:
+ * index, d, cookie). The agent there delivers it when its server holds
+ * the connection (and pins the flow on its next reply), else passes it
+ * back (handle_bounce), which offers it to the next candidate: 6LB
+ * ToN'18 §IV-C recoverStickiness, one candidate at a time. None left:
+ * dropped and counted, never sent to a server that does not hold it. */
+static void
+recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	      uint32_t from, uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_vip_rt *v = &st->vip[c->vip];
+	struct lb_worker_vip *wv = &w->vip[c->vip];
+	const struct chash_table *t = v->chd;
+	const struct lb_backend_rt *be;
+	const uint16_t *cand;
+	enum wire_result r;
+	uint32_t i, b, mtu, frame_len = pb->len;
+
+	if (t == NULL || t->c == 0) {
+		drop(w, o, LB_CNT_drop_no_backend);
+		return;
+	}
+	cand = chash_lookup(t, c->hash);
+	/* A candidate without a route cannot answer: skip it. */
+	for (i = from; i < t->c; i++)
+		if (backend_usable(v, cand[i]))
+			break;
+	if (i >= t->c) {
+		drop(w, o, LB_CNT_drop_recover_none);
+		return;
+	}
+	b = cand[i];
+	be = &v->be[b];
+	mtu = st->port[be->port].mtu;
+	if (v->conf.leg == LB_LEG_ROUTED)
+		pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m,
+				 pkt_dst_at(&c->m), be->conf.addr.a);
+	r = ipv4opt_insert_client(pb, c->m.l3_off, mtu, load_be32(c->m.src),
+				  c->m.sport);
+	if (r == WIRE_OK)
+		r = ipv4opt_insert_recover(pb, c->m.l3_off, mtu, (uint8_t)i,
+					   (uint8_t)t->c,
+					   lb_recover_cookie(st->recover_secret,
+							     &c->key, i));
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	w->cnt[LB_CNT_recover_offer]++;
+	wv->cnt.packets++;
+	wv->cnt.bytes += frame_len;
+	wv->be_cnt[b].packets++;
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+}
+
+/* A mid-stream packet of an unknown flow of a recovering VIP: remember
+ * the flow as RECOVERING (so that the pin has a place to land) and
+ * offer it to its first candidate. */
+static void
+recover_start(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	      uint64_t now_ns, struct lb_out *o)
+{
+	struct flow_value fv = { .backend = 0, .state = LB_FLOW_RECOVERING };
+	enum flow_insert_result ir;
+	uint32_t slot;
+
+	ir = flow_table_insert(&w->ft, &c->key, c->hash, &fv, now_ns, &slot);
+	if (ir != FLOW_INSERT_NEW && ir != FLOW_INSERT_EXISTS) {
+		/* Full: every packet walks the candidates, statelessly. */
+		w->cnt[LB_CNT_flow_table_full]++;
+		w->vip[c->vip].cnt.stateless++;
+	}
+	recover_offer(w, pb, c, 0, now_ns, o);
+}
+
+/* Another packet of a RECOVERING flow: offered from the first candidate
+ * not known to pass it back. The entry's last-seen time is when that
+ * candidate's turn began (bounces and this step touch it, other packets
+ * do not): a candidate silent for LB_RECOVER_SILENT_NS (down, or its
+ * agent gone) loses its turn, so one dead server does not hide the
+ * others (GLB's second chance skips an unhealthy hop the same way). */
+static void
+recover_again(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	      struct flow_value *fv, uint64_t now_ns, struct lb_out *o)
+{
+	const struct chash_table *t = w->st->vip[c->vip].chd;
+	uint64_t age = 0;
+
+	if (t != NULL && fv->backend < t->c &&
+	    flow_table_peek(&w->ft, &c->key, c->hash, now_ns, NULL, &age) !=
+	    FLOW_TABLE_MISS && age >= LB_RECOVER_SILENT_NS) {
+		fv->backend++;
+		w->cnt[LB_CNT_recover_silent]++;
+		(void)flow_table_update(&w->ft, c->slot, fv, now_ns);
+	}
+	recover_offer(w, pb, c, fv->backend, now_ns, o);
+}
+
+/* A metric answer from backend c->be on a RECOVERING flow: the pin, when
+ * c->be is one of the flow's candidates and the answer echoes the
+ * cookie of that candidate's offer. @return true when pinned. */
+static bool
+recover_pin(struct lb_worker *w, const struct pkt_ctx *c,
+	    const struct flow_key *key, uint32_t hash, uint32_t slot,
+	    struct flow_value *fv, uint64_t now_ns)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_vip_rt *v = &st->vip[c->vip];
+	struct lb_worker_vip *wv = &w->vip[c->vip];
+	const struct chash_table *t = v->chd;
+	int i;
+
+	if (t == NULL || t->c == 0)
+		goto bad;
+	i = lb_recover_index(chash_lookup(t, hash), t->c, c->be);
+	if (i < 0 || !(c->m.msgs & (1u << PKT_MSG_NONCE)) ||
+	    c->m.nonce != lb_recover_cookie(st->recover_secret, key,
+					    (uint32_t)i))
+		goto bad;
+	fv->backend = c->be;
+	fv->state = FLOW_STATE_ESTABLISHED;
+	fv->flags = 0;
+	(void)flow_table_update(&w->ft, slot, fv, now_ns);
+	(void)busy_select_update(wv->busy, c->be, c->m.score, now_ns);
+	w->cnt[LB_CNT_recover_pinned]++;
+	wv->be_cnt[c->be].pinned++;
+	return true;
+bad:
+	w->cnt[LB_CNT_recover_pin_bad]++;
+	return false;
+}
+
 /* A client packet of a flow we know (slot valid: no insert since). */
 static void
 client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
@@ -1293,6 +1503,7 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	/* So is a SYN retransmitted to a backend that went down since: no
 	 * server answered it, so nothing is lost by choosing again. */
 	if (syn && (fv.state == FLOW_STATE_CLOSING ||
+		    fv.state == LB_FLOW_RECOVERING ||
 		    (fv.state == FLOW_STATE_NEW &&
 		     health_is_down(v, fv.backend)))) {
 		uint32_t b = pick_backend(w, v, &w->vip[c->vip], c->hash,
@@ -1324,6 +1535,10 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	/* A closing flow's timer runs out whatever the client sends (6LB
 	 * §IV-B step 5: removeStickiness starts a timer). */
 	closing = fv.state == FLOW_STATE_CLOSING;
+	if (fv.state == LB_FLOW_RECOVERING) {
+		recover_again(w, pb, c, &fv, now_ns, o);
+		return;
+	}
 	if (v->conf.transport == LB_TRANSPORT_SRV6) {
 		if (moved)
 			(void)flow_table_update(&w->ft, c->slot, &fv, now_ns);
@@ -1429,8 +1644,13 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		b = c->quic_be;
 		w->cnt[LB_CNT_quic_sid_routed]++;
 	} else {
-		if (!starting)
+		if (!starting) {
 			w->cnt[LB_CNT_flow_midstream]++;
+			if (v->chd != NULL) {
+				recover_start(w, pb, c, now_ns, o);
+				return;
+			}
+		}
 		/* A down backend gets a trial flow now and then, so that it
 		 * can be heard from again (lb_health.h). */
 		b = syn ? health_trial(w, v, wv, now_ns) : UINT32_MAX;
@@ -1562,6 +1782,10 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	hash = lb_key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (slot != FLOW_TABLE_MISS &&
+	    flow_table_get(&w->ft, slot, &fv) == 0 &&
+	    fv.state == LB_FLOW_RECOVERING) {
+		(void)recover_pin(w, c, &key, hash, slot, &fv, now_ns);
+	} else if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == c->be &&
 	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
 		if (v->conf.auth && !answer_nonce_ok(w, c, &key)) {
@@ -1596,6 +1820,74 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_src_at(&c->m), v->conf.addr.a);
 	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m), client.a);
 	send_to_client(w, pb, &client, now_ns, o);
+}
+
+/* A recovery offer passed back by backend c->be of VIP c->vip (issue 17):
+ * (backend leg address -> VIP, client port -> VIP port) with the client
+ * tuple and the marker of our offer. Checked against the flow's
+ * candidate list and our cookie, then offered to the next candidate. */
+static void
+handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
+	      uint64_t now_ns, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	const struct lb_vip_rt *v = &st->vip[c->vip];
+	const struct chash_table *t = v->chd;
+	struct flow_value fv;
+	enum wire_result r;
+	unsigned int removed;
+	uint8_t client[16];
+	uint32_t i, slot;
+
+	if (t == NULL || t->c == 0 || c->m.family != 4 ||
+	    memcmp(v->conf.addr.a, c->m.dst, 4) != 0) {
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	if (!(c->m.msgs & (1u << PKT_MSG_CLIENT_TUPLE))) {
+		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
+		return;
+	}
+	memcpy(client, c->m.client_addr, 16);
+	flow_key_ipv4(&c->key, client, c->m.dst, c->m.client_port,
+		      c->m.dport, c->m.l4_proto);
+	if (owner_of(w, &c->key) != w->index) {
+		o->owner = owner_of(w, &c->key);
+		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		return;
+	}
+	c->hash = lb_key_hash(st, &c->key);
+	i = c->m.rec_index;
+	if (i >= t->c || c->m.rec_count != t->c ||
+	    chash_lookup(t, c->hash)[i] != c->be ||
+	    c->m.rec_cookie != lb_recover_cookie(st->recover_secret, &c->key,
+						 i)) {
+		w->cnt[LB_CNT_recover_bad_cookie]++;
+		drop(w, o, LB_CNT_drop_forged);
+		return;
+	}
+	w->cnt[LB_CNT_recover_bounce]++;
+	slot = flow_table_lookup(&w->ft, &c->key, c->hash, now_ns);
+	if (slot != FLOW_TABLE_MISS && flow_table_get(&w->ft, slot, &fv) == 0 &&
+	    fv.state == LB_FLOW_RECOVERING && fv.backend <= i) {
+		/* Later packets of the flow start past this candidate;
+		 * the next one's turn begins now. */
+		fv.backend = (uint16_t)(i + 1);
+		(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+	}
+	/* Back to the client's packet as it reached us: no messages,
+	 * source the client, then on to the next candidate. */
+	r = ipv4opt_strip_all(pb, c->m.l3_off, &removed);
+	if (r == WIRE_OK)
+		r = pkt_parse(pkt_buf_data(pb), pb->len, &c->m);
+	if (r != WIRE_OK) {
+		drop_wire(w, o, r);
+		return;
+	}
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m, pkt_src_at(&c->m),
+			 client);
+	memcpy(c->m.src, client, 4);
+	recover_offer(w, pb, c, i + 1, now_ns, o);
 }
 
 /* createStickiness / removeStickiness from a server (Table II): the
@@ -1737,8 +2029,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			c->cls = PC_DONE;
 			continue;
 		}
-		if (c->m.msgs & ((1u << PKT_MSG_CLIENT_TUPLE) |
-				 (1u << PKT_MSG_METRIC_REQ))) {
+		if (c->m.msgs & CLIENT_MSGS) {
 			enum wire_result r = strip_client_msgs(w, &pb[i], c);
 
 			if (r != WIRE_OK) {
@@ -1790,6 +2081,9 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			break;
 		case PC_FRAG:
 			handle_frag(w, &pb[i], c, now_ns, &out[i]);
+			break;
+		case PC_BOUNCE:
+			handle_bounce(w, &pb[i], c, now_ns, &out[i]);
 			break;
 		default:
 			break;
@@ -2042,6 +2336,9 @@ lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	/* A flow still being offered lives as long as a SYN-only one. */
 	fc.timeout_ns[LB_FLOW_HUNTING] = st->cfg.timeout_new_ns;
 	fc.timeout_ns[LB_FLOW_STEER] = st->cfg.timeout_est_ns;
+	/* Recovering lives as long as a SYN-only flow: the pin comes with
+	 * the server's next reply. */
+	fc.timeout_ns[LB_FLOW_RECOVERING] = st->cfg.timeout_new_ns;
 	rc = flow_table_init(&w->ft, &fc, NULL, 0);
 	if (rc != 0)
 		return rc;

@@ -14,6 +14,7 @@
 
 #include "dsrlb/flow_hash.h"
 #include "dsrlb/lb_state.h"
+#include "dsrlb/lb_recover.h"
 #include "dsrlb/wire.h"
 
 static void
@@ -400,6 +401,17 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 		cc.c = vc->chash_c ? vc->chash_c : 2;
 		rc = chash_build(&v->ch2, &cc, cb, vc->n_backends);
 	}
+	if (rc == 0 && lb_recover_vip(vc)) {
+		/* Recovery (issue 17): drained backends keep their place in
+		 * the C = d table, so that their flows stay recoverable;
+		 * the pick skips them for new flows. */
+		for (uint32_t b = 0; b < vc->n_backends; b++)
+			if (v->be[b].state == SELECT_BACKEND_DRAINED)
+				cb[b].weight = vc->backend[b].weight ?
+					       vc->backend[b].weight : 1;
+		cc.c = lb_recover_d(vc);
+		rc = chash_build(&v->chd, &cc, cb, vc->n_backends);
+	}
 	free(cb);
 	if (rc != 0) {
 		errf(err, len, "vip %s: consistent-hash table: %s", vc->name,
@@ -491,6 +503,9 @@ lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
 	st->n_vips = cfg->n_vips;
 	st->n_ports = cfg->n_ports;
 	st->seed = cfg->chash_seed;
+	st->recover_secret = cfg->recover_secret != 0 ?
+		cfg->recover_secret : prev != NULL ? prev->recover_secret :
+		lb_recover_secret_new();
 	st->has_lb_sid = cfg->has_lb_sid;
 	memcpy(st->lb_sid, cfg->lb_sid, 16);
 	for (uint32_t v = 0; v < cfg->n_vips; v++)
@@ -584,6 +599,7 @@ lb_state_free(struct lb_state *st)
 		free(st->vip[v].be);
 		chash_free(atomic_load(&st->vip[v].ch1));
 		chash_free(st->vip[v].ch2);
+		chash_free(st->vip[v].chd);
 	}
 	free(st->vip);
 	free(st->cfg.vip);

@@ -156,6 +156,17 @@ ipv4opt_record(const uint8_t *ip, const struct ipv4opt_opt *o,
 		if (o->len == IPV4OPT_METRIC_ANS_AUTH_LEN)
 			info->ans_nonce = load_be32(p + 4);
 		break;
+	case IPV4OPT_RECOVER:
+		/* dsrlb extension (docs/wire-format.md, "Recovery"). */
+		if (o->len != IPV4OPT_RECOVER_LEN)
+			return WIRE_ERR_IPV4_OPT_FORMAT;
+		if (info->rec_off != 0)
+			return WIRE_ERR_IPV4_OPT_DUP;
+		info->rec_off = o->off;
+		info->rec_index = p[2];
+		info->rec_count = p[3];
+		info->rec_cookie = load_be32(p + 4);
+		break;
 	default:
 		break;
 	}
@@ -274,6 +285,8 @@ ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
 		return info->req_off != 0;
 	case IPV4OPT_METRIC_ANS:
 		return info->ans_off != 0;
+	case IPV4OPT_RECOVER:
+		return info->rec_off != 0;
 	default:
 		return false;
 	}
@@ -380,6 +393,20 @@ ipv4opt_insert_answer(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	return ipv4opt_insert(pb, l3_off, mtu, o, o[1]);
 }
 
+enum wire_result
+ipv4opt_insert_recover(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+		       uint8_t index, uint8_t count, uint32_t cookie)
+{
+	uint8_t o[IPV4OPT_RECOVER_LEN];
+
+	o[0] = IPV4OPT_RECOVER;
+	o[1] = IPV4OPT_RECOVER_LEN;
+	o[2] = index;
+	o[3] = count;
+	store_be32(o + 4, cookie);
+	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
+}
+
 /* Remove @cnt options at the header offsets @offs (descending) with the
  * lengths @lens from a header that ipv4opt_parse() accepted. Cannot fail. */
 static void
@@ -421,6 +448,7 @@ ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off, uint8_t kind)
 	case IPV4OPT_CLIENT_TUPLE:
 	case IPV4OPT_METRIC_REQ:
 	case IPV4OPT_METRIC_ANS:
+	case IPV4OPT_RECOVER:
 		break;
 	default:
 		return WIRE_ERR_INVAL;
@@ -434,9 +462,12 @@ ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off, uint8_t kind)
 	} else if (kind == IPV4OPT_METRIC_REQ) {
 		off = info.req_off;
 		len = info.req_len;
-	} else {
+	} else if (kind == IPV4OPT_METRIC_ANS) {
 		off = info.ans_off;
 		len = info.ans_len;
+	} else {
+		off = info.rec_off;
+		len = IPV4OPT_RECOVER_LEN;
 	}
 	if (off == 0)
 		return WIRE_ERR_NOT_FOUND;
@@ -448,7 +479,7 @@ enum wire_result
 ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 {
 	struct ipv4opt_info info;
-	uint8_t offs[3], lens[3];
+	uint8_t offs[4], lens[4];
 	enum wire_result r;
 	unsigned int cnt = 0, i, j;
 
@@ -469,7 +500,11 @@ ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 		offs[cnt] = info.ans_off;
 		lens[cnt++] = info.ans_len;
 	}
-	/* Sort by descending offset (insertion sort of at most 3). */
+	if (info.rec_off != 0) {
+		offs[cnt] = info.rec_off;
+		lens[cnt++] = IPV4OPT_RECOVER_LEN;
+	}
+	/* Sort by descending offset (insertion sort of at most 4). */
 	for (i = 1; i < cnt; i++) {
 		for (j = i; j > 0 && offs[j - 1] < offs[j]; j--) {
 			uint8_t t = offs[j];

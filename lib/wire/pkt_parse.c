@@ -88,6 +88,12 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 			m->nonce = info.ans_nonce;
 		}
 	}
+	if (info.rec_off != 0) {
+		m->msgs |= MSG_BIT(RECOVER);
+		m->rec_index = info.rec_index;
+		m->rec_count = info.rec_count;
+		m->rec_cookie = info.rec_cookie;
+	}
 	frag = load_be16(ip + 6);
 	if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
 		/* A non-first fragment has no transport header to read. */
@@ -258,6 +264,9 @@ pkt_meta_format(const struct pkt_meta *m, enum wire_result r, char *buf,
 		       m->srh_last_entry);
 	if (m->msgs & MSG_BIT(FRAGMENT))
 		APPEND(" first-fragment");
+	if (m->msgs & MSG_BIT(RECOVER))
+		APPEND(" recover=%u/%u cookie=0x%08" PRIx32, m->rec_index,
+		       m->rec_count, m->rec_cookie);
 	if (r != WIRE_OK)
 		APPEND(" MALFORMED %s", wire_result_name(r));
 #undef APPEND

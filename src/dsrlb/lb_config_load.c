@@ -542,6 +542,14 @@ sec_general(struct ld *l)
 					    "is not a 64-bit number (decimal "
 					    "or 0x hex)", e->value);
 			c->chash_seed = v;
+		} else if (strcmp(k, "recover_secret") == 0) {
+			/* Issue 17: the cookie key of recovery offers; 0 or
+			 * absent: random at start (tests fix it). */
+			if (parse_u64(e->value, &v) != 0)
+				return EBAD(l, j, "[general] recover_secret: "
+					    "'%s' is not a 64-bit number "
+					    "(decimal or 0x hex)", e->value);
+			c->recover_secret = v;
 		} else if (strcmp(k, "score_max_age_ms") == 0) {
 			if (num_key(l, j, 0, 3600000, &v))
 				return -1;
@@ -1064,6 +1072,11 @@ sec_vip(struct ld *l)
 				return EBAD(l, j, "[%s] announce: '%s' is not "
 					    "arp, bgp or none", sn, e->value);
 			v->announce = (uint8_t)r;
+		} else if (strcmp(k, "candidates") == 0) {
+			/* Issue 17: d of the recovery table (1..C_MAX). */
+			if (num_key(l, j, 1, CHASH_C_MAX, &n))
+				return -1;
+			v->candidates = (uint8_t)n;
 		} else if (strcmp(k, "chash_m") == 0) {
 			if (num_key(l, j, CHASH_M_MIN, CHASH_M_MAX, &n))
 				return -1;

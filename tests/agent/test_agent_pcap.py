@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 from lbtest import (AS, CA, CF, CS, RMS, RS, Runner, ext27,  # noqa: E402
-                    ext28, ext29, mac, opt124, opt125, opt155, sid, srh,
-                    v4, v6)
+                    ext28, ext29, mac, opt124, opt125, opt155, opt158,
+                    sid, srh, v4, v6)
 
 W = "02:70:63:61:70:00"       # net_pcap0: the wire port
 K = "02:70:63:61:70:01"       # net_pcap1: the kernel port
@@ -186,6 +186,49 @@ def dsr4(r):
         # client 3 has only sent its SYN: half-open, not busy (issue 16)
         "connections": 0, "half_open": 1,
         "flow_closed": 2, "busy": 0, "score": 0})
+
+
+def recover(r):
+    """Issue 17, the agent's side of recovery: an offer (158) for a
+    connection this server holds is delivered and pinned by the next
+    reply, sent to the appliance the offer came from; one for a
+    connection it does not hold goes back to that appliance."""
+    s = Scn()
+    lb2 = mac(0xfd)             # another appliance (a configured MAC)
+    syn = tcp(40000, 80, "S")
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40000)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    # 1. the offer of a connection this server holds: delivered
+    a = tcp(40000, 80, "A", 1001, 7001)
+    s.wire(v4(C1, LEG4, a, [opt155(C1, 40000), opt158(1, 2, 0x5eed1234)],
+              smac=lb2, dmac=W))
+    s.to_kernel(v4(C1, VIP4, a, smac=lb2, dmac=K))
+    # 2. the next reply pins it: answer echoing the cookie, to lb2
+    rep = tcp(80, 40000, "PA", 7001, 1001, b"data")
+    s.app(v4(VIP4, C1, rep, smac=K, dmac=GW))
+    s.to_wire(v4(LEG4, VIP4, rep, [opt155(C1, 40000),
+                                   opt125(1, 0x5eed1234)],
+                 smac=W, dmac=lb2))
+    # 3. later replies go straight to the client again
+    rep2 = v4(VIP4, C1, tcp(80, 40000, "PA", 7005, 1001, b"more"),
+              smac=K, dmac=GW)
+    s.app(rep2)
+    s.to_wire(rep2)
+    # 4. the offer of a connection this server does not hold: back to the
+    #    appliance it came from, as (leg -> VIP), tuple and marker kept
+    b = tcp(40001, 80, "PA", 5001, 9001, b"x")
+    s.wire(v4(C2, LEG4, b, [opt155(C2, 40001), opt158(0, 2, 0xabcdef01)],
+              smac=lb2, dmac=W))
+    s.to_wire(v4(LEG4, VIP4, b, [opt155(C2, 40001),
+                                 opt158(0, 2, 0xabcdef01)],
+                 smac=W, dmac=lb2))
+    # 5. on a VIP without leg address there is no way back: dropped
+    s.wire(v4(C2, L2V4, b, [opt155(C2, 40001), opt158(0, 2, 1)],
+              smac=lb2, dmac=W))
+    r.run("recover", CONFIG, s.fi, s.ex, counters={
+        "recover_take": 1, "tx_wire_recover_pass": 1,
+        "drop_recover_no_leg": 1, "tx_wire_answer": 1,
+        "tx_kernel_dsr": 2, "tx_wire_direct": 1})
 
 
 def dsr6(r):
@@ -768,7 +811,7 @@ def jumbo(r):
 
 SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "jumbo": jumbo, "martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
-             "bad_configs": bad_configs}
+             "bad_configs": bad_configs, "recover": recover}
 
 
 def main():

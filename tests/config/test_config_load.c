@@ -196,6 +196,7 @@ test_good_full(void **state)
 	assert_int_equal(v->announce, LB_ANNOUNCE_ARP); /* default */
 	assert_int_equal(c.vip[3].announce, LB_ANNOUNCE_BGP);
 	assert_int_equal(c.vip[4].announce, LB_ANNOUNCE_NONE);
+	assert_int_equal(v->candidates, 3);
 	assert_int_equal(v->n_backends, 3);
 	assert_string_equal(v->backend[0].name, "a");
 	addr_is(&v->backend[0].addr, "10.1.0.21");
@@ -330,6 +331,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-health-key.ini", "bad-health-key.ini:2: [general] "
 	  "health_rize: unknown key" },
 	{ "bad-chash-m.ini", "65535 is not prime" },
+	{ "bad-candidates.ini", "candidates: 9 out of range 1..8" },
 	{ "bad-mode.ini", "unknown mode 'fastest'" },
 	{ "bad-no-server.ini", "no server-facing port" },
 	{ "bad-family.ini", "backend y: IPv6 address" },

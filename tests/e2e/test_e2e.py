@@ -21,7 +21,9 @@ Prints TAP; skips (exit 77) when not root or a tool is missing.
 
 DSRLB_E2E_BREAK breaks a property on purpose, to show that the scenario
 checking it fails: "seed" restarts the appliance (takeover) with another
-consistent-hash seed, so it cannot find the servers that hold the flows;
+consistent-hash seed, so it cannot find the servers that hold the flows
+(s5_takeover; s7_restart: 50 MB downloads through the IPv4 dsr-feedback
+VIP across SIGTERM and SIGKILL restarts, DSRLB_E2E_RESTART_N per signal);
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import json
@@ -154,6 +156,7 @@ mode = maglev
 address = 198.51.100.12
 port = 82
 mode = round-robin
+candidates = 4
 {rr4}
 [vip slow4]
 address = 198.51.100.13
@@ -926,8 +929,82 @@ def s7_pmtu(tb):
         "the appliance (tx_icmp_backend +%d)" % n)
 
 
+BIG = 48 << 20                     # big.bin: 50.3 MB of zeros
+
+
+def restart_downloads(tb, url, n, how):
+    """@n concurrent downloads of big.bin from @url; 2 s in, the
+    appliance is stopped (@how: "SIGTERM" or "SIGKILL") and started again
+    at once. @return the downloads that did not complete with the right
+    size and checksum, and the time the restart took."""
+    import hashlib
+    want = hashlib.sha256(b"\0" * BIG).hexdigest()
+    outs = [os.path.join(WORK, "dl-%s-%d.bin" % (how, i)) for i in range(n)]
+    dls = [subprocess.Popen(
+        "ip netns exec %sc curl -s -g -m 150 -o %s -w '%%{http_code}' '%s'"
+        % (P, o, url), shell=True, stdout=subprocess.PIPE, text=True)
+        for o in outs]
+    time.sleep(2.0)
+    t0 = time.time()
+    if how == "SIGKILL":
+        tb.lb.kill()
+    else:
+        tb.lb.send_signal(15)
+    try:
+        tb.lb.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        tb.lb.kill()
+        tb.lb.wait()
+    t_stop = time.time() - t0
+    tb.start_lb()
+    broken = []
+    for i, (p, o) in enumerate(zip(dls, outs)):
+        code, _ = p.communicate(timeout=200)
+        h = hashlib.sha256()
+        size = 0
+        if os.path.exists(o):
+            with open(o, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+                    size += len(chunk)
+            os.unlink(o)
+        if p.returncode != 0 or code.strip() != "200" or size != BIG or \
+                h.hexdigest() != want:
+            broken.append("#%d: curl %d, %s, %d bytes" %
+                          (i, p.returncode, code.strip(), size))
+    return broken, t_stop
+
+
+def s7_restart(tb):
+    """Issue 17: downloads through the IPv4 dsr-feedback VIP survive a
+    restart of the appliance (SIGTERM and SIGKILL): the new instance
+    offers each unknown flow to its d candidates; the server that holds
+    it takes it and pins it with its next reply."""
+    n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
+    total = runs = 0
+    # dsr-feedback (d = 2), and round-robin, whose choice is not among
+    # the candidates: recovered because d (4) covers every server
+    for url, name, k in (("http://%s/big.bin" % VIP4, "dsr-feedback", n),
+                         ("http://%s:82/big.bin" % RR4, "round-robin",
+                          max(1, n // 2))):
+        for how in ("SIGTERM", "SIGKILL"):
+            broken, t_stop = restart_downloads(tb, url, k, how)
+            c = tb.lb_counters()
+            total += len(broken)
+            runs += k
+            tap(not broken, "restart (%s, stopped in %.2f s and started "
+                "at once): %d of %d downloads of 50 MB through the %s "
+                "VIP complete with the right checksum (%d offers, %d "
+                "passed back, %d pinned, %d no holder)" %
+                (how, t_stop, k - len(broken), k, name,
+                 c.get("recover_offer", 0), c.get("recover_bounce", 0),
+                 c.get("recover_pinned", 0),
+                 c.get("drop_recover_none", 0)), "; ".join(broken))
+    print("# restart: %d of %d downloads broken" % (total, runs))
+
+
 SCENARIOS = [s1_dsr4, s2_dsr6, s3_hunt, s4_reconfigure, s6_baselines,
-             s7_health, s7_pmtu, s5_takeover]
+             s7_health, s7_pmtu, s5_takeover, s7_restart]
 
 
 def main():

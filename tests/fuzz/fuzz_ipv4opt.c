@@ -72,7 +72,8 @@ kind_of(unsigned int op)
 #define KEEP_CLIENT 1u
 #define KEEP_REQ    2u
 #define KEEP_ANS    4u
-#define KEEP_ALL    7u
+#define KEEP_REC    8u          /* 158, recover marker (issue 17) */
+#define KEEP_ALL    15u
 
 static unsigned int
 keep_all_but(uint8_t kind)
@@ -121,6 +122,12 @@ fz_check_result(const struct fz *f, uint32_t l3, const uint8_t *orig,
 		CHECK(after->ans_len == before->ans_len);
 		CHECK(after->score == before->score);
 		CHECK(after->ans_nonce == before->ans_nonce);
+	}
+	if (keep & KEEP_REC) {
+		CHECK((after->rec_off == 0) == (before->rec_off == 0));
+		CHECK(after->rec_index == before->rec_index);
+		CHECK(after->rec_count == before->rec_count);
+		CHECK(after->rec_cookie == before->rec_cookie);
 	}
 }
 
@@ -277,9 +284,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else {
 				CHECK(n == (before.client_off != 0) +
 					   (before.req_off != 0) +
-					   (before.ans_off != 0));
+					   (before.ans_off != 0) +
+					   (before.rec_off != 0));
 				CHECK(after.client_off == 0 &&
-				      after.req_off == 0 && after.ans_off == 0);
+				      after.req_off == 0 && after.ans_off == 0 &&
+				      after.rec_off == 0);
 			}
 		}
 	}

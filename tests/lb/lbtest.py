@@ -136,6 +136,12 @@ def opt125(score, nonce=None):
     return IPOption(b"\x7d\x08" + struct.pack("!HI", score, nonce))
 
 
+def opt158(index, count, cookie=0):
+    """Recover marker (issue 17): candidate index, d, cookie."""
+    return IPOption(bytes([0x9e, 8, index, count]) +
+                    struct.pack("!I", cookie))
+
+
 def v4(src, dst, l4, options=None, smac=1, dmac=LB_MAC, ttl=64, ipid=1):
     ip = IP(src=src, dst=dst, ttl=ttl, id=ipid, flags="DF")
     if options:
@@ -213,7 +219,7 @@ class Runner:
         return ok
 
     def run(self, name, config, frames, expect, counters=None, want_rc=0,
-            queues=1, lcores=("-l", "0")):
+            queues=1, lcores=("-l", "0"), collect=None):
         """@frames: list of (time_s, bytes), or {port: list} for several
         net_pcap ports (net_pcap0, net_pcap1, ...); @expect likewise.
         Returns (groups, stats)."""
@@ -273,6 +279,10 @@ class Runner:
             for out in files:
                 if os.path.exists(out) and os.path.getsize(out) > 24:
                     got += [bytes(p) for p in rdpcap(out)]
+            if collect is not None:
+                # a learning run: hand the frames back, compare nothing
+                collect[port] = got
+                continue
             want = expect.get(port, [])
             if queues > 1:
                 # several lcores: the order across queues is theirs
@@ -303,15 +313,21 @@ class Runner:
             if isinstance(e, Alt):
                 if e.group in groups:
                     want = e.choices[groups[e.group]]
-                    match = g == want
+                    match = (want.matches(g) if isinstance(want, Masked)
+                             else g == want)
+                    if isinstance(want, Masked):
+                        want = want.data
                 else:
                     match = False
                     for k, b in e.choices.items():
-                        if g == b:
+                        if (b.matches(g) if isinstance(b, Masked)
+                                else g == b):
                             groups[e.group] = k
                             match = True
                             break
                     want = list(e.choices.values())[0]
+                    if isinstance(want, Masked):
+                        want = want.data
             elif isinstance(e, Masked):
                 want = e.data
                 match = e.matches(g)

@@ -8,6 +8,7 @@ frames built independently by scapy (tests/lb/lbtest.py).
 usage: test_lb_pcap.py DSRLB EAL_MEM_ARGS_SH WORKDIR [SCENARIO...]
 Prints TAP.
 """
+import socket
 import struct
 import sys
 
@@ -17,7 +18,8 @@ from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
 
 from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
                     Alt, Masked, Runner, auth_nonce,
-                    ext27, ext28, ext29, mac, opt124, opt125, opt155, sid,
+                    ext27, ext28, ext29, mac, opt124, opt125, opt155, opt158,
+                    sid,
                     srh, v4, v6)
 
 GENERAL = """
@@ -802,12 +804,16 @@ backend.s2 = 10.0.0.12
         fi.append((t(), v4(C2, VIP4, tcp(p, 80, "S"), smac=3)))
         ex.append(alt("n%d" % k, C2, p, tcp(p, 80, "S"), [opt155(C2, p)]))
     # 3 s idle: the established timeout (2 s) has passed, so the next
-    # packet is a flow the table does not know: it gets the tuple again
+    # packet is a flow the table does not know: it is offered to its
+    # first candidate with the tuple and the recover marker (issue 17;
+    # the cookie, and so the header checksum, are the appliance's)
     t.t += 3.0
     d = tcp(42000, 80, "PA", 1005, 1, b"late")
     fi.append((t(), v4(C1, VIP4, d, smac=2)))
-    ex.append(Alt("late", {b: v4(C1, dd, d, [opt155(C1, 42000)],
-                                 smac=LB_MAC, dmac=mac(0x10 + b))
+    ex.append(Alt("late", {b: Masked(v4(C1, dd, d, [opt155(C1, 42000),
+                                                     opt158(0, 2)],
+                                        smac=LB_MAC, dmac=mac(0x10 + b)),
+                                     [(24, 2), (46, 4)])
                            for b, dd in ((1, S1), (2, S2))}))
     groups, st = r.run("expiry_and_flood", cfg, fi, ex, {
         "flow_midstream": 1, "tx_backend": len(fi)})
@@ -1526,11 +1532,12 @@ def martians(r):
     a SYN on a tuple held as ESTABLISHED (after a mid-stream ACK) carries
     the client tuple."""
     cfg = general() + """
+; maglev: a mid-stream packet of an unknown flow goes by the hash
+; (dsr-feedback would offer it for recovery, issue 17)
 [vip web4]
 address = 10.0.0.100
 port = 80
-mode = dsr-feedback
-auth = no
+mode = maglev
 probe_every = 0
 backend.s1 = 10.0.0.11
 
@@ -1581,11 +1588,12 @@ def options_full(r):
     counted, and no flow is kept, so its next packet is a first packet
     again (with the tuple), never one sent without it."""
     cfg = general() + """
+; maglev: a mid-stream packet of an unknown flow goes by the hash
+; (dsr-feedback would offer it for recovery, issue 17)
 [vip web4]
 address = 10.0.0.100
 port = 80
-mode = dsr-feedback
-auth = no
+mode = maglev
 probe_every = 0
 backend.s1 = 10.0.0.11
 """
@@ -1648,9 +1656,150 @@ backend.s1 = 2001:db8::11
                                  "drop_mtu": 0})
 
 
+def recover_marker(frame):
+    """(destination, index, count, cookie) of an offer (option 158)."""
+    ihl = (frame[14] & 0x0f) * 4
+    i = 14 + 20
+    while i < 14 + ihl:
+        kind = frame[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if kind == 0x9e:
+            return (socket.inet_ntoa(frame[30:34]), frame[i + 2],
+                    frame[i + 3], struct.unpack("!I", frame[i + 4:i + 8])[0])
+        i += frame[i + 1]
+    return None
+
+
+def recover(r):
+    """Issue 17: a mid-stream packet of a flow the appliance does not
+    know is offered to the flow's d = 2 candidates in turn (option 158);
+    a candidate passes it back or pins the flow with an answer echoing
+    the cookie; a silent candidate loses its turn; no holder: dropped and
+    counted; forged passes and pins are refused; new flows choose among
+    their candidates only."""
+    S3 = "10.0.0.13"
+    cfg = general(neigh="10.0.0.13 = 02:00:00:00:00:13\n").replace(
+        "[general]\n", "[general]\nrecover_secret = 0x5ec2e7\n") + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+candidates = 2
+backend.s1 = 10.0.0.11
+backend.s2 = 10.0.0.12
+backend.s3 = 10.0.0.13
+"""
+    bmac = {S1: 0x11, S2: 0x12, S3: 0x13}
+    ports = {"f1": 41000, "f2": 41001, "f3": 41002, "f4": 41003}
+    news = [43000 + k for k in range(8)]
+
+    def ack(p, seq=1001):
+        return tcp(p, 80, "A", seq, 7001)
+
+    def offer(p, l4, be, idx, cookie):
+        return v4(C1, be, l4, [opt155(C1, p), opt158(idx, 2, cookie)],
+                  smac=LB_MAC, dmac=mac(bmac[be]))
+
+    def bounce(p, l4, be, idx, cookie):
+        return v4(be, VIP4, l4, [opt155(C1, p), opt158(idx, 2, cookie)],
+                  smac=bmac[be])
+
+    # learning runs (same secret): each flow's candidates and cookies
+    t = Clock()
+    learn = [(t(), v4(C1, VIP4, ack(p), smac=2))
+             for p in list(ports.values()) + news]
+    got = {}
+    r.run("recover_learn1", cfg, learn, [], collect=got)
+    first = [recover_marker(g) for g in got.get(0, [])]
+    if not r.check(len(first) == len(learn) and all(first),
+                   "recover: every unknown flow offered to a candidate"):
+        return
+    t2 = Clock()
+    learn2 = [(t2(), fr) for _, fr in learn]
+    for (p, (be, idx, cnt, ck)) in zip(list(ports.values()) + news, first):
+        learn2.append((t2(), bounce(p, ack(p), be, idx, ck)))
+    got = {}
+    r.run("recover_learn2", cfg, learn2, [], collect=got)
+    second = [recover_marker(g) for g in got.get(0, [])[len(learn):]]
+    if not r.check(len(second) == len(learn) and all(second),
+                   "recover: a passed-back offer goes to the next "
+                   "candidate"):
+        return
+    cand = {}
+    for (p, a, b) in zip(list(ports.values()) + news, first, second):
+        r.check(a[1] == 0 and b[1] == 1 and a[2] == 2 and b[2] == 2 and
+                a[0] != b[0], "recover: flow %d: candidates %s, %s" %
+                (p, a[0], b[0]))
+        cand[p] = ((a[0], a[3]), (b[0], b[3]))
+
+    t = Clock()
+    fi, ex = [], []
+    # F1: candidate 0 passes back, candidate 1 too: dropped, counted
+    p = ports["f1"]
+    (b0, k0), (b1, k1) = cand[p]
+    fi.append((t(), v4(C1, VIP4, ack(p), smac=2)))
+    ex.append(offer(p, ack(p), b0, 0, k0))
+    fi.append((t(), bounce(p, ack(p), b0, 0, k0)))
+    ex.append(offer(p, ack(p), b1, 1, k1))
+    #     the next packet starts at candidate 1
+    d = tcp(p, 80, "PA", 1001, 7001, b"more")
+    fi.append((t(), v4(C1, VIP4, d, smac=2)))
+    ex.append(offer(p, d, b1, 1, k1))
+    fi.append((t(), bounce(p, d, b1, 1, k1)))
+    # F2: candidate 0 holds it and pins it with its next reply
+    p = ports["f2"]
+    (b0, k0), (b1, k1) = cand[p]
+    fi.append((t(), v4(C1, VIP4, ack(p), smac=2)))
+    ex.append(offer(p, ack(p), b0, 0, k0))
+    rep = tcp(80, p, "PA", 7001, 1001, b"data")
+    fi.append((t(), v4(b0, VIP4, rep, [opt155(C1, p), opt125(5, k0)],
+                       smac=bmac[b0])))
+    ex.append(v4(VIP4, C1, rep, smac=LB_MAC, dmac=mac(2)))
+    #     pinned: plain DSR to candidate 0 from now on; a client that
+    #     sends 158 itself has it removed
+    fi.append((t(), v4(C1, VIP4, ack(p, 1002), smac=2)))
+    ex.append(v4(C1, b0, ack(p, 1002), smac=LB_MAC, dmac=mac(bmac[b0])))
+    fi.append((t(), v4(C1, VIP4, ack(p, 1003), [opt158(1, 2, 7)],
+                       smac=2)))
+    ex.append(v4(C1, b0, ack(p, 1003), smac=LB_MAC, dmac=mac(bmac[b0])))
+    # F3: candidate 0 is silent (down): 0.4 s later, candidate 1's turn
+    p = ports["f3"]
+    (b0, k0), (b1, k1) = cand[p]
+    fi.append((t(), v4(C1, VIP4, ack(p), smac=2)))
+    ex.append(offer(p, ack(p), b0, 0, k0))
+    fi.append((t(0.4), v4(C1, VIP4, ack(p, 1002), smac=2)))
+    ex.append(offer(p, ack(p, 1002), b1, 1, k1))
+    #     a pin with the wrong cookie is only forwarded
+    fi.append((t(), v4(b1, VIP4, rep, [opt155(C1, p), opt125(5, k1 ^ 1)],
+                       smac=bmac[b1])))
+    ex.append(v4(VIP4, C1, rep, smac=LB_MAC, dmac=mac(2)))
+    # F4: forged passes: wrong candidate index, wrong cookie
+    p = ports["f4"]
+    (b0, k0), (b1, k1) = cand[p]
+    fi.append((t(), bounce(p, ack(p), b1, 0, k0)))
+    fi.append((t(), bounce(p, ack(p), b0, 0, k0 ^ 0x100)))
+    # new flows choose among their own two candidates
+    for q in news:
+        s = tcp(q, 80, "S")
+        fi.append((t(), v4(C1, VIP4, s, smac=2)))
+        ex.append(Alt("n%d" % q, {
+            i: v4(C1, cand[q][i][0], s, [opt155(C1, q)], smac=LB_MAC,
+                  dmac=mac(bmac[cand[q][i][0]])) for i in (0, 1)}))
+    r.run("recover", cfg, fi, ex, {
+        "recover_offer": 6, "recover_bounce": 2, "drop_recover_none": 1,
+        "recover_pinned": 1, "recover_silent": 1, "recover_pin_bad": 1,
+        "recover_bad_cookie": 2, "drop_forged": 2, "flow_midstream": 3,
+        "client_msgs_stripped": 1, "flow_new": 8})
+
+
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, workers]
+             malformed, ports, resolve, workers, recover]
 
 
 def main():

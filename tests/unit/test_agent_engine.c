@@ -451,6 +451,108 @@ test_dsr4(void **state)
 	assert_csums(&p);
 }
 
+/* Issue 17: an offer (158) for a flow this server holds is delivered and
+ * pinned by the next reply (an answer echoing the cookie, to the MAC the
+ * offer came from); one for a flow it does not hold goes back to that
+ * appliance (leg address -> VIP, tuple and marker kept). */
+static void
+test_recover(void **state)
+{
+	static const uint8_t MAC_LB2[6] = { 2, 0, 0, 0, 0, 0xb2 };
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c1[16];
+
+	(void)state;
+	/* the other appliance is a configured one (trust, docs/agent.md) */
+	memcpy(cfg.appliance_mac[1], MAC_LB2, 6);
+	cfg.n_appliance_macs = 2;
+	a4(c1, "10.0.0.2");
+	/* The connection opened through this server. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40000), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	/* A restarted appliance (another MAC) offers a mid-stream packet. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_ACK, "x");
+	memcpy(pkt_buf_data(&p.pb) + 6, MAC_LB2, 6);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 1, 2,
+						0x12345678), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
+	/* The next reply is the pin: answer + cookie, to that appliance. */
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40000, TCP_FLAG_ACK, "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
+	assert_int_equal(m.nonce, 0x12345678);
+	assert_memory_equal(pkt_buf_data(&p.pb), MAC_LB2, 6);
+	assert_memory_equal(pkt_buf_data(&p.pb) + 6, MAC_W, 6);
+	assert_csums(&p);
+	/* Later answers go to the gateway again. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40000, 80, TCP_FLAG_ACK, NULL);
+	assert_int_equal(ipv4opt_insert_request(&p.pb, 14, 0, false, 0),
+			 WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 4 * SEC);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40000, TCP_FLAG_ACK, "y");
+	o = run(&p, AGENT_PORT_KERNEL, 4 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	assert_memory_equal(pkt_buf_data(&p.pb), MAC_GW, 6);
+
+	/* A flow this server does not hold: passed back, nothing else
+	 * changed (the appliance strips and restores). */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40001, 80, TCP_FLAG_ACK, "z");
+	memcpy(pkt_buf_data(&p.pb) + 6, MAC_LB2, 6);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40001), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 0, 2,
+						0xcafef00d), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 5 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_int_equal(m.sport, 40001);
+	assert_int_equal(m.dport, 80);
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_int_equal(m.rec_index, 0);
+	assert_int_equal(m.rec_count, 2);
+	assert_int_equal(m.rec_cookie, 0xcafef00d);
+	assert_memory_equal(pkt_buf_data(&p.pb), MAC_LB2, 6);
+	assert_memory_equal(pkt_buf_data(&p.pb) + 6, MAC_W, 6);
+	assert_csums(&p);
+	assert_int_equal(agent_worker_flows(&wk), 1);
+
+	/* Without a leg address there is no way back: dropped, counted. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.103", 40002, 80, TCP_FLAG_ACK, NULL);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40002), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 0, 2, 1),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 6 * SEC);
+	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_recover_no_leg);
+	/* An offer without the tuple is malformed. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40003, 80, TCP_FLAG_ACK, NULL);
+	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 0, 2, 1),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 6 * SEC);
+	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_malformed);
+}
+
 static void
 test_dsr4_l2_and_nat(void **state)
 {
@@ -1089,6 +1191,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_syn_burst, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4_l2_and_nat, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dsr6_paper, setup,

@@ -961,6 +961,11 @@ static const struct bad_case bad_cases[] = {
 	  WIRE_ERR_IPV4_OPT_FORMAT },
 	{ "125 length 12", { 0x7d, 0x0c }, 12, 0, 0, 0,
 	  WIRE_ERR_IPV4_OPT_FORMAT },
+	{ "158 length 4", { 0x9e, 0x04, 0, 0 }, 4, 0, 0, 0,
+	  WIRE_ERR_IPV4_OPT_FORMAT },
+	{ "158 twice", { 0x9e, 0x08, 0, 2, 0, 0, 0, 1, 0x9e, 0x08, 1, 2, 0,
+			 0, 0, 1 }, 16, 0, 0, 0,
+	  WIRE_ERR_IPV4_OPT_DUP },
 	{ "124 twice", { 0x7c, 0x04, 0, 0, 0x7c, 0x04, 0, 0 }, 8, 0, 0, 0,
 	  WIRE_ERR_IPV4_OPT_DUP },
 	{ "125 short and long", { 0x7d, 0x04, 0, 1, 0x7d, 0x08, 0, 2, 0, 0,
@@ -973,6 +978,44 @@ static const struct bad_case bad_cases[] = {
 					      0x44, 0x01, 0, 0 }, 12, 0, 0, 0,
 	  WIRE_ERR_IPV4_OPT_LEN },
 };
+
+/* Issue 17's recover marker (158): exact bytes, parse, strip back. */
+static void
+test_recover_marker(void **state)
+{
+	static const uint8_t opt[8] = { 0x9e, 0x08, 0x01, 0x02,
+					0xde, 0xad, 0xbe, 0xef };
+	uint8_t pkt[64], exp[64];
+	struct ipv4opt_info info;
+	struct tbuf t;
+	uint32_t len, elen;
+	unsigned int removed = 0;
+
+	(void)state;
+	len = build_ip(pkt, opt, 0);
+	elen = build_ip(exp, opt, sizeof(opt));
+	tbuf_load(&t, 16, NULL, 0, pkt, len, 16);
+	assert_int_equal(ipv4opt_insert_recover(&t.pb, 0, 0, 1, 2, 0xdeadbeef),
+			 WIRE_OK);
+	assert_pkt(&t, exp, elen);
+	assert_udp_ok(pkt_buf_data(&t.pb));
+	assert_int_equal(ipv4opt_parse(pkt_buf_data(&t.pb), t.pb.len, 0, &info),
+			 WIRE_OK);
+	assert_int_equal(info.rec_off, 20);
+	assert_int_equal(info.rec_index, 1);
+	assert_int_equal(info.rec_count, 2);
+	assert_int_equal(info.rec_cookie, 0xdeadbeef);
+	assert_int_equal(ipv4opt_insert_recover(&t.pb, 0, 0, 0, 2, 1),
+			 WIRE_ERR_IPV4_OPT_DUP);
+	assert_int_equal(ipv4opt_insert_client(&t.pb, 0, 0, 0x0a000002, 80),
+			 WIRE_OK);
+	assert_int_equal(ipv4opt_strip_all(&t.pb, 0, &removed), WIRE_OK);
+	assert_int_equal(removed, 2);
+	assert_pkt(&t, pkt, len);
+	tbuf_load(&t, 16, NULL, 0, exp, elen, 16);
+	assert_int_equal(ipv4opt_strip(&t.pb, 0, IPV4OPT_RECOVER), WIRE_OK);
+	assert_pkt(&t, pkt, len);
+}
 
 static enum wire_result
 run_op(struct pkt_buf *pb, uint32_t l3_off, unsigned int op)
@@ -1184,6 +1227,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hdr_check_ok),
+		cmocka_unit_test(test_recover_marker),
 		cmocka_unit_test(test_hdr_check_errors),
 		cmocka_unit_test(test_csum_verify),
 		cmocka_unit_test(test_parse_vectors),

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/lb_latency.h"
 #include "dsrlb/lb_view.h"
+#include "dsrlb/lb_recover.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/rng.h"
 #include "dsrlb/wire.h"
@@ -228,6 +230,129 @@ test_auth_nonce_echoed(void **state)
 	assert_int_equal(busy_select_score(f->w.vip[0].busy, 0, 4000000,
 					   &score), 1);
 	assert_int_equal(score, 3);
+}
+
+/* Issue 17: a mid-stream packet of an unknown flow is offered to its
+ * candidate (option 158 with the cookie of lb_recover_cookie()); the
+ * candidate passing it back leaves none: dropped and counted; a pin that
+ * echoes the cookie makes the flow an ordinary established one. */
+static void
+test_recover_offer_bounce_pin(void **state)
+{
+	struct fx *f = *state;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint32_t cookie;
+
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_ACK);
+	o = run1(f, 1000000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_memory_equal(m.dst, S1, 4);
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_false(m.msgs & (1u << PKT_MSG_METRIC_REQ));
+	assert_int_equal(m.rec_index, 0);
+	assert_int_equal(m.rec_count, 1);   /* one active backend */
+	flow_key_ipv4(&k, C1, VIP, 40000, 80, IPPROTO_NUM_TCP);
+	cookie = lb_recover_cookie(f->st->recover_secret, &k, 0);
+	assert_int_equal(m.rec_cookie, cookie);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_offer], 1);
+	/* s1 passes it back: no candidate left */
+	frame4(f, s1_mac, S1, VIP, 40000, 80, TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&f->pb, ETH_HDR_LEN, 0, 0, 1,
+						cookie), WIRE_OK);
+	o = run1(f, 2000000);
+	assert_int_equal(o.action, LB_ACT_DROP);
+	assert_int_equal(o.counter, LB_CNT_drop_recover_none);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_bounce], 1);
+	/* a pass with a wrong cookie is forged */
+	frame4(f, s1_mac, S1, VIP, 40000, 80, TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&f->pb, ETH_HDR_LEN, 0, 0, 1,
+						cookie ^ 1), WIRE_OK);
+	o = run1(f, 2500000);
+	assert_int_equal(o.counter, LB_CNT_drop_forged);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_bad_cookie], 1);
+	/* another flow: s1 holds it and pins it (answer echoing the cookie) */
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_ACK);
+	(void)run1(f, 3000000);
+	flow_key_ipv4(&k, C1, VIP, 40001, 80, IPPROTO_NUM_TCP);
+	cookie = lb_recover_cookie(f->st->recover_secret, &k, 0);
+	frame4(f, s1_mac, S1, VIP, 80, 40001, TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40001), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(&f->pb, ETH_HDR_LEN, 0, 4,
+					       true, cookie), WIRE_OK);
+	o = run1(f, 4000000);
+	assert_int_equal(o.counter, LB_CNT_tx_client);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_pinned], 1);
+	/* pinned: the next packet is plain DSR to s1 (a probe, no 158) */
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_ACK);
+	o = run1(f, 5000000);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_false(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_int_equal(f->w.cnt[LB_CNT_recover_offer], 2);
+}
+
+/* A new flow whose d candidates are all drained is still served, by the
+ * whole set; one with an active candidate goes to it. */
+static void
+test_recover_candidates_drained(void **state)
+{
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_state *st;
+	struct lb_worker w;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	char err[200];
+	int found = 0;
+
+	v->n_backends = 3;
+	v->probe_n = 0;
+	for (unsigned int b = 1; b < 3; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr4(&v->backend[b].addr, 10, 0, 0, (uint8_t)(11 + b));
+		v->backend[b].weight = 0;   /* drained */
+	}
+	if (lb_state_build(&st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_non_null(st->vip[0].chd);
+	assert_int_equal(st->vip[0].chd->c, 2);  /* drained ones kept */
+	assert_int_equal(lb_worker_init(&w, st, 0, 1, 7), 0);
+	for (uint16_t p = 40000; p < 40200 && found < 2; p++) {
+		const uint16_t *cand;
+		bool all_drained;
+
+		flow_key_ipv4(&k, C1, VIP, p, 80, IPPROTO_NUM_TCP);
+		cand = chash_lookup(st->vip[0].chd, lb_key_hash(st, &k));
+		all_drained = cand[0] != 0 && cand[1] != 0;
+		frame4(f, cl_mac, C1, VIP, p, 80, TCP_FLAG_SYN);
+		lb_worker_burst(&w, &f->pb, 0, 1, 1000000, &o);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, S1, 4);
+		if (all_drained)
+			found |= 1;
+		else
+			found |= 2;
+	}
+	assert_int_equal(found, 3);
+	lb_worker_fini(&w);
+	lb_state_free(st);
 }
 
 static uint16_t
@@ -811,6 +936,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_auth_nonce_echoed, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_offer_bounce_pin,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pure helpers of flow recovery (lb_recover.h, issue 17).
+ */
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "dsrlb/flow_hash.h"
+#include "dsrlb/lb_recover.h"
+
+bool
+lb_recover_vip(const struct lb_vip_conf *c)
+{
+	/* The marker exists for IPv4 only so far (docs/wire-format.md).
+	 * A QUIC VIP routes by the server ID in the connection ID instead
+	 * (docs/quic.md): its unknown packets go by consistent hashing. */
+	return c->transport == LB_TRANSPORT_DSR && c->addr.family == 4 &&
+	       c->policy != LB_POLICY_MAGLEV && c->policy != LB_POLICY_HUNT &&
+	       !c->quic;
+}
+
+uint32_t
+lb_recover_d(const struct lb_vip_conf *c)
+{
+	return c->candidates != 0 ? c->candidates : LB_RECOVER_D_DEFAULT;
+}
+
+uint32_t
+lb_recover_cookie(uint64_t secret, const struct flow_key *k, uint32_t index)
+{
+	uint8_t b[sizeof(*k) + 4];
+	uint64_t h;
+
+	memcpy(b, k, sizeof(*k));
+	b[sizeof(*k)] = (uint8_t)index;
+	b[sizeof(*k) + 1] = 0x72;   /* 'r' */
+	b[sizeof(*k) + 2] = 0x65;   /* 'e' */
+	b[sizeof(*k) + 3] = 0x63;   /* 'c' */
+	h = flow_hash_bytes(secret, b, sizeof(b));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+int
+lb_recover_index(const uint16_t *cand, uint32_t n, uint32_t be)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (cand[i] == be)
+			return (int)i;
+	return -1;
+}
+
+uint64_t
+lb_recover_secret_new(void)
+{
+	uint64_t s = 0;
+	struct timespec ts;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s) &&
+	    s != 0)
+		return s;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^
+	       0x9e3779b97f4a7c15ull;
+}
