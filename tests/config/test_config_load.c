@@ -177,6 +177,9 @@ test_good_full(void **state)
 	assert_int_equal(v->probe_n, 16);
 	assert_true(v->probe_adaptive);
 	assert_int_equal(v->chash_m, 251);
+	assert_int_equal(v->score_window, 4);
+	assert_int_equal(v->lat_alpha_ppm, 200000);
+	assert_int_equal(v->chash_c, 1);
 	assert_int_equal(v->n_backends, 3);
 	assert_string_equal(v->backend[0].name, "a");
 	addr_is(&v->backend[0].addr, "10.1.0.21");
@@ -296,7 +299,16 @@ static const struct bad_case bad_cases[] = {
 	  "locator" },
 	{ "bad-weight.ini", "weight '1001' is not a number in 0..1000" },
 	{ "bad-chash-m.ini", "65535 is not prime" },
-	{ "bad-mode.ini", "unknown mode 'fastest'" },
+	{ "bad-mode.ini", "[vip v] mode: 'fastest' is not one of "
+	  "dsr-feedback, hunt, maglev, round-robin, random, "
+	  "latency-feedback" },
+	/* cfg_num.h: a leading zero is refused, not read as octal or
+	 * decimal */
+	{ "bad-leading-zero.ini", "[vip v] probe_every: '010' is not a "
+	  "decimal number without a leading zero in 0..65535" },
+	{ "bad-window.ini", "[vip v] window: '65536' is not in 0..65535" },
+	{ "bad-general-octal.ini", "[general] idle_sleep_us: '0x10' is not "
+	  "a number (decimal digits only) in 0..100000" },
 	{ "bad-no-server.ini", "no server-facing port" },
 	{ "bad-family.ini", "backend y: IPv6 address" },
 	{ "bad-garbage-number.ini", "'12abc' is not a number" },
@@ -308,7 +320,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-route-nexthop.ini", "not in any port's connected subnet" },
 	{ "bad-route-hostbits.ini", "host bits set" },
 	{ "bad-mtu-ipv6.ini", "below IPv6's minimum 1280" },
-	{ "bad-mtu-range.ini", "9001 out of range 576..9000" },
+	{ "bad-mtu-range.ini", "[port p0] mtu: '9001' is not in 576..9000" },
 	{ "bad-dup-key.ini", "dev: given twice (first on line 2)" },
 	{ "bad-port-name.ini", "bad or missing name" },
 	{ "bad-vip-is-port-addr.ini", "is a port's address" },
