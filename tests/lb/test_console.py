@@ -111,6 +111,7 @@ backend add web6 h1 2001:db8::21 locator 2001:db8:a1::
 vip set web6 c 1
 show vip web6
 vip set mg probe_every 70000
+vip set mg probe_every 010
 vip set mg window 4
 vip set mg probe_adaptive maybe
 backend weight mg s1 1001
@@ -144,9 +145,12 @@ set idle_sleep_us 150
         "vip web6: backend h1 added",
         "vip web6: c = 1",
         "  candidates 1",
-        "error: vip set: probe_every '70000' is not 0..65535",
+        "error: vip set: probe_every: '70000' is not in 0..65535",
+        "error: vip set: probe_every: '010' is not a decimal number "
+        "without a leading zero in 0..65535",
         "vip mg: window = 4",
-        "error: vip set: probe_adaptive is on or off, not 'maybe'",
+        "error: vip set: probe_adaptive: 'maybe' is not on or off (yes "
+        "or no)",
         "error: backend weight: '1001' is not 0..1000",
         "error: backend add: '10.0.0.300' is not an address",
         "error: vip mg has no backend named 'nosuch' (show backends mg)",
@@ -157,7 +161,7 @@ set idle_sleep_us 150
         "locator=IPV6",
         "error: unknown command 'frobnicate' (help lists the commands)",
         "idle_sleep_us = 150",
-        "cmdline-file %s: 23 commands, 10 errors" % cmds,
+        "cmdline-file %s: 24 commands, 11 errors" % cmds,
     ]:
         check(want in o, "scripted: output has %r" % want)
     # the flow was looked up by its tuple
