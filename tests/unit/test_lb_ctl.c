@@ -116,7 +116,8 @@ fx_idle(void *arg, uint32_t us)
 }
 
 /* One port 10.0.0.1/24; VIP "lat" 10.0.0.100:80 latency-feedback with
- * backends s1 (weight 1), s2 (weight 3). */
+ * backends s1 (weight 1), s2 (weight 3); VIP "mg" 10.0.0.101:8080
+ * maglev with the same backends. */
 static int
 setup(void **state)
 {
@@ -133,7 +134,7 @@ setup(void **state)
 	f->cfg.port[0].role = LB_ROLE_BOTH;
 	addr4(&f->cfg.port[0].ip4, 1);
 	f->cfg.port[0].ip4_prefix_len = 24;
-	f->cfg.n_vips = 1;
+	f->cfg.n_vips = 2;
 	f->cfg.vip = v = calloc(LB_MAX_VIPS, sizeof(*v));
 	assert_non_null(v);
 	strcpy(v->name, "lat");
@@ -150,6 +151,11 @@ setup(void **state)
 	strcpy(v->backend[1].name, "s2");
 	addr4(&v->backend[1].addr, 12);
 	v->backend[1].weight = 3;
+	f->cfg.vip[1] = *v;
+	strcpy(f->cfg.vip[1].name, "mg");
+	addr4(&f->cfg.vip[1].addr, 101);
+	f->cfg.vip[1].policy = LB_POLICY_MAGLEV;
+	f->cfg.vip[1].port = 8080;
 	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
 		fail_msg("lb_state_build: %s", err);
 	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
@@ -435,6 +441,10 @@ test_latency_kept(void **state)
 	/* the new state's table follows the learned weights */
 	learned = chash_digest(atomic_load(&st1->vip[0].ch1));
 	assert_true(learned != configured);
+	/* the other VIP's table is not built again: the new state shares
+	 * it (and it outlives the old state) */
+	assert_ptr_equal(atomic_load(&st1->vip[1].ch1),
+			 atomic_load(&old->vip[1].ch1));
 
 	/* a change of the VIP's backends restarts from configured weights */
 	assert_int_equal(lb_config_copy(&c2, &c1), 0);
@@ -445,6 +455,38 @@ test_latency_kept(void **state)
 	assert_int_equal(lb_latency_carry(&l2, st2, &l1, st1), 0);
 	assert_int_equal(l2.v[0].ctl->changes, 0);
 	assert_true(chash_digest(atomic_load(&st2->vip[0].ch1)) != learned);
+	assert_ptr_equal(atomic_load(&st2->vip[1].ch1),
+			 atomic_load(&st1->vip[1].ch1));
+	/* and the other way round: mg's own change builds mg's table */
+	c2.vip[1].backend[1].weight = 1;
+	{
+		struct lb_state *st3 = NULL;
+		const struct chash_table *t;
+
+		assert_int_equal(lb_state_build_next(&st3, &c2, &lb_mac, st2,
+						     err, sizeof(err)), 0);
+		t = atomic_load(&st3->vip[1].ch1);
+		assert_ptr_not_equal(t, atomic_load(&st2->vip[1].ch1));
+		assert_int_equal(t->members[0].owned_first,
+				 t->members[1].owned_first + 1);
+		lb_state_free(st3);
+		/* a backend added to mg: a new table, not a shared one */
+		st3 = NULL;
+		strcpy(c2.vip[1].backend[2].name, "s3");
+		addr4(&c2.vip[1].backend[2].addr, 13);
+		c2.vip[1].backend[2].weight = 1;
+		c2.vip[1].n_backends = 3;
+		assert_int_equal(lb_state_build_next(&st3, &c2, &lb_mac, st2,
+						     err, sizeof(err)), 0);
+		t = atomic_load(&st3->vip[1].ch1);
+		assert_ptr_not_equal(t, atomic_load(&st2->vip[1].ch1));
+		assert_int_equal(t->n, 3);
+		lb_state_free(st3);
+	}
+	/* the shared table stays valid while any state holds it */
+	lb_state_free(st1);
+	st1 = NULL;
+	assert_int_equal(atomic_load(&st2->vip[1].ch1)->refs, 2);
 
 	lb_latency_fini(&l0);
 	lb_latency_fini(&l1);
