@@ -359,6 +359,16 @@ def terminal():
     os.write(fd, b"backend weight mg s1 x\n")
     check(read_until(b"error: backend weight: 'x' is not 0..1000"),
           "terminal: an error is one line")
+    # the grammar comes from lib's command and key tables
+    os.write(fd, b"set idle_s\t")   # completes to "idle_sleep_us "
+    os.write(fd, b"20\n")
+    check(read_until(b"idle_sleep_us = 20"),
+          "terminal: 'set idle_s' completes from the key table",
+          out.decode(errors="replace")[-800:])
+    os.write(fd, b"set flow_capacity 5\n")
+    check(read_until(b"error: set: flow_capacity is not settable live"),
+          "terminal: a key that cannot change live says why",
+          out.decode(errors="replace")[-800:])
     os.write(fd, b"quit\n")
     _, status = os.waitpid(pid, 0)
     check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
