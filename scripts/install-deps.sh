@@ -14,7 +14,8 @@ PKGS="build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev libcmocka-dev
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
-	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps"
+	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
+	valgrind"
 
 missing=
 for p in $PKGS; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # The whole dsrlb test suite, as CI runs it:
-#   1. gcc, warnings as errors: unit, pcap, sim and e2e suites (e2e: the
+#   1. gcc, warnings as errors: unit, pcap, sim, perf (the engine under
+#      cachegrind, small traces) and e2e suites (e2e: the
 #      appliance, agents, nginx, curl and hey in network namespaces)
 #   2. gcc, ASan + UBSan: unit and pcap suites (the real binaries too)
 #   3. clang, libFuzzer: a bounded run of every fuzz target
@@ -30,7 +31,8 @@ build() {           # build <builddir> <meson setup args...>
 }
 
 if build build-ci -Dwerror=true; then
-	run_suite build-ci --suite unit --suite pcap --suite sim --suite e2e
+	run_suite build-ci --suite unit --suite pcap --suite sim --suite perf \
+		--suite e2e
 fi
 if build build-asan -Dwerror=true -Db_sanitize=address,undefined \
 	-Db_lundef=false; then

@@ -38,6 +38,30 @@ uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
 uint16_t csum_update_bytes(uint16_t csum, const uint8_t *old_bytes,
 			   const uint8_t *new_bytes, size_t len);
 
+/**
+ * The change of a one's complement sum when the even-length field
+ * @p old_bytes becomes @p new_bytes, kept unfolded so that several
+ * checksums covering the same field (IPv4 header and transport) share
+ * one pass over it: csum_apply_delta(c, csum_delta_bytes(o, n, len)) ==
+ * csum_update_bytes(c, o, n, len).
+ */
+uint64_t csum_delta_bytes(const uint8_t *old_bytes, const uint8_t *new_bytes,
+			  size_t len);
+
+/** Checksum @p csum updated by a delta of csum_delta_bytes() (inline:
+ *  two folds and a complement). */
+static inline uint16_t
+csum_apply_delta(uint16_t csum, uint64_t delta)
+{
+	uint64_t sum = (uint16_t)~csum + delta;
+
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+	sum = (sum & 0xFFFFu) + (sum >> 16);
+	sum = (sum & 0xFFFFu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /** Pseudo-header accumulator for IPv4: src, dst, zero, proto, L4 length. */
 uint32_t csum_pseudo_ipv4(uint32_t src, uint32_t dst, uint8_t proto,
 			  uint16_t l4_len);

@@ -18,6 +18,7 @@
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/probe_sched.h"
 #include "dsrlb/sr_accept.h"
+#include "dsrlb/quic_lb.h"
 #include "dsrlb/srv6_func.h"
 
 #define LB_MAX_PORTS         8u
@@ -102,6 +103,11 @@ struct lb_backend_conf {
 	bool removed;          /**< console: removed; the slot stays so that
 				*   the index of every other backend, which
 				*   pinned flows hold, never changes */
+	bool has_quic_sid;
+	uint8_t quic_sid_len;  /**< as written (the loader checks it) */
+	uint8_t quic_sid[QUIC_LB_SID_MAX]; /**< QUIC-LB server ID (quic VIPs
+					    *   with quic_lb; server_id_len
+					    *   octets) */
 };
 
 struct lb_vip_conf {
@@ -124,6 +130,9 @@ struct lb_vip_conf {
 	uint8_t chash_c;       /**< hunt candidates C, 1..2; 0: 2 */
 	uint32_t lat_alpha_ppm; /**< latency-feedback: share moved per
 				 *   step; 0: the controller's default */
+	bool quic;             /**< proto quic: UDP carrying QUIC (docs/quic.md) */
+	bool has_quic_lb;      /**< QUIC-LB server IDs in connection IDs */
+	struct quic_lb_conf quic_lb;
 	uint32_t score_window; /**< a fresh score moves by 1/window of the
 				*   difference to a new sample; 0: [general]
 				*   score_ewma */

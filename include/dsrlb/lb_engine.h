@@ -97,7 +97,9 @@
 	X(stick_create,         "createStickiness received (flow pinned)") \
 	X(stick_remove,         "removeStickiness received (10 s timer started)") \
 	X(drop_sid_function,   "SRv6 packets to one of our SIDs with a function we do not serve") \
-	X(lat_samples,          "latency samples taken (latency-feedback)")
+	X(lat_samples,          "latency samples taken (latency-feedback)") \
+	X(quic_sid_routed,      "QUIC packets sent to the server their connection ID's QUIC-LB server ID names (no flow state needed)") \
+	X(quic_sid_unknown,     "QUIC packets whose connection ID carries a server ID of no backend (routed by the 4-tuple)")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -206,6 +208,8 @@ struct lb_state {
 				     *   LB_MAP_BACKEND_PROTO) -> backend */
 	struct lb_map leg_map;      /**< (backend addr, vip port, proto) of
 				     *   routed DSR legs -> vip (uniqueness) */
+	struct lb_map quic_map;     /**< (LB_MAP_QUIC_FAMILY, QUIC-LB server
+				     *   ID, vip index) -> backend */
 	uint8_t lb_sid[16];         /**< our SRv6 locator */
 	bool has_lb_sid;
 	uint64_t seed;
@@ -215,6 +219,9 @@ struct lb_state {
  *  absent. */
 uint32_t lb_map_get(const struct lb_map *m, uint8_t family, const uint8_t *a,
 		    uint16_t port, uint8_t proto);
+
+/** Family field of quic_map keys (no address family uses it). */
+#define LB_MAP_QUIC_FAMILY 0x51u
 
 /** Protocol field of backend_map keys (no IP protocol uses it). */
 #define LB_MAP_BACKEND_PROTO 255u

@@ -51,7 +51,11 @@
 	X(ERR_ARP_FORMAT,      "ARP: not Ethernet/IPv4 or opcode not 1/2")  \
 	X(ERR_ND_HOP_LIMIT,    "ND: hop limit is not 255")                  \
 	X(ERR_ND_FORMAT,       "ND: bad code, length, target or addresses") \
-	X(ERR_ND_OPT,          "ND: option of length 0 or past the end")
+	X(ERR_ND_OPT,          "ND: option of length 0 or past the end")   \
+	/* QUIC invariants (RFC 8999) */                                     \
+	X(ERR_QUIC_SHORT,      "QUIC: datagram shorter than its header")    \
+	X(ERR_QUIC_CID_LEN,    "QUIC: connection ID longer than the version allows") \
+	X(ERR_QUIC_INITIAL_SIZE, "QUIC: client Initial in a datagram under 1200 bytes")
 
 enum wire_result {
 #define WIRE_RESULT_ENUM(name, str) WIRE_##name,

@@ -33,7 +33,14 @@ enum key_id {
 	K_C,
 	K_ALPHA,
 	K_CHASH_M,
+	K_QUIC_LB_SID_LEN,
+	K_QUIC_LB_NONCE_LEN,
+	K_QUIC_LB_CONFIG_ID,
+	K_QUIC_LB_ENCODE_LEN,
 };
+
+#define QUIC_FILE "the backends' server IDs (backend.NAME quic_sid=) are " \
+		  "given in the file only"
 
 #define AT_START "read when the workers set up their tables at start " \
 		 "(restart to change)"
@@ -106,6 +113,19 @@ const struct lb_key lb_keys[] = {
 	{ LB_KEY_VIP, K_CHASH_M, LB_KEY_PRIME, "chash_m", CHASH_M_MIN,
 	  CHASH_M_MAX, NULL, "M", NULL,
 	  "buckets of the consistent-hash table, a prime (default 65537)" },
+	{ LB_KEY_VIP, K_QUIC_LB_SID_LEN, LB_KEY_UINT, "quic_lb_server_id_len",
+	  1, QUIC_LB_SID_MAX, NULL, "N", QUIC_FILE,
+	  "quic VIPs: QUIC-LB server IDs of N octets in the servers' "
+	  "connection IDs; every backend then needs quic_sid=" },
+	{ LB_KEY_VIP, K_QUIC_LB_NONCE_LEN, LB_KEY_UINT, "quic_lb_nonce_len",
+	  QUIC_LB_NONCE_MIN, QUIC_LB_CID_MAX - 2, NULL, "N", QUIC_FILE,
+	  "octets after the server ID (server ID + nonce <= 19)" },
+	{ LB_KEY_VIP, K_QUIC_LB_CONFIG_ID, LB_KEY_UINT, "quic_lb_config_id",
+	  0, QUIC_LB_CR_UNROUTABLE - 1, NULL, "N", QUIC_FILE,
+	  "config rotation bits of the connection IDs routed" },
+	{ LB_KEY_VIP, K_QUIC_LB_ENCODE_LEN, LB_KEY_BOOL, "quic_lb_encode_len",
+	  0, 0, "on|off", "on|off", QUIC_FILE,
+	  "the first octet's low 5 bits carry the CID length - 1" },
 	{ 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 /* >8 keys */
@@ -344,6 +364,13 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 	case K_C: v->chash_c = (uint8_t)n; break;
 	case K_ALPHA: v->lat_alpha_ppm = (uint32_t)n * 10000u; break;
 	case K_CHASH_M: v->chash_m = (uint32_t)n; break;
+	case K_QUIC_LB_SID_LEN:
+		v->quic_lb.server_id_len = (uint8_t)n;
+		v->has_quic_lb = true;
+		break;
+	case K_QUIC_LB_NONCE_LEN: v->quic_lb.nonce_len = (uint8_t)n; break;
+	case K_QUIC_LB_CONFIG_ID: v->quic_lb.config_id = (uint8_t)n; break;
+	case K_QUIC_LB_ENCODE_LEN: v->quic_lb.encode_len = b; break;
 	default:
 		snprintf(err, len, "%s: no such key", k->name);
 		return -1;

@@ -744,6 +744,16 @@ check_backend(const struct lb_config *c, const struct lb_vip_conf *vp,
 				    "vip %s: backend %s: locator is the "
 				    "appliance's lb_sid", vp->name, b->name);
 	}
+	if (b->has_quic_sid && !vp->has_quic_lb)
+		return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
+			    "vip %s: backend %s: quic_sid needs the VIP's "
+			    "quic_lb_server_id_len (proto quic)", vp->name,
+			    b->name);
+	if (vp->has_quic_lb && !b->has_quic_sid)
+		return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
+			    "vip %s: backend %s: quic_sid=HEX (%u octets) is "
+			    "required: the VIP routes QUIC-LB server IDs",
+			    vp->name, b->name, vp->quic_lb.server_id_len);
 	if (vp->leg == LB_LEG_L2 && on_link(c, &b->addr, LB_ROLE_SERVER) < 0)
 		return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
 			    "vip %s: backend %s: the l2 leg needs %s in a "
@@ -763,6 +773,12 @@ check_backend(const struct lb_config *c, const struct lb_vip_conf *vp,
 				    "vip %s: backend %s: same address %s as "
 				    "backend %s", vp->name, b->name, buf,
 				    o->name);
+		if (o->has_quic_sid && b->has_quic_sid &&
+		    memcmp(o->quic_sid, b->quic_sid,
+			   vp->quic_lb.server_id_len) == 0)
+			return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
+				    "vip %s: backend %s: same quic_sid as "
+				    "backend %s", vp->name, b->name, o->name);
 		if (o->has_locator && b->has_locator &&
 		    memcmp(o->locator, b->locator, 16) == 0)
 			return fail(v, LB_CFG_OBJ_VIP, i, (int32_t)j, NULL,
@@ -806,6 +822,22 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 	if (vp->proto != IPPROTO_NUM_TCP && vp->proto != IPPROTO_NUM_UDP)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "proto",
 			    "vip %s: proto must be tcp or udp", vp->name);
+	if (vp->quic && vp->proto != IPPROTO_NUM_UDP)
+		return fail(v, LB_CFG_OBJ_VIP, i, -1, "proto",
+			    "vip %s: QUIC runs over UDP", vp->name);
+	if (vp->has_quic_lb) {
+		const char *why = NULL;
+
+		if (!vp->quic)
+			return fail(v, LB_CFG_OBJ_VIP, i, -1,
+				    "quic_lb_server_id_len",
+				    "vip %s: QUIC-LB keys need proto quic",
+				    vp->name);
+		if (quic_lb_conf_check(&vp->quic_lb, &why) != 0)
+			return fail(v, LB_CFG_OBJ_VIP, i, -1,
+				    "quic_lb_server_id_len",
+				    "vip %s: QUIC-LB: %s", vp->name, why);
+	}
 	if (vp->policy >= LB_POLICY_MAX)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "mode",
 			    "vip %s: unknown mode %u", vp->name, vp->policy);

@@ -23,6 +23,7 @@
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_quic.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
@@ -69,6 +70,9 @@ struct pkt_ctx {
 	uint16_t vip;
 	uint16_t be;
 	uint8_t cls;
+	bool quic_new;      /* a QUIC client Initial/0-RTT: plays the SYN */
+	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
+			     * LB_QUIC_NO_SID */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -477,6 +481,21 @@ vip_found:
 		return;
 	}
 	c->vip = (uint16_t)v;
+	c->quic_new = false;
+	c->quic_be = LB_QUIC_NO_SID;
+	if (st->vip[v].conf.quic) {
+		struct lb_quic_info qi;
+
+		r = lb_quic_classify(st, v, frame, pb->len, &c->m, &qi);
+		if (r != WIRE_OK) {
+			drop_wire(w, o, r);
+			return;
+		}
+		c->quic_new = qi.new_conn;
+		c->quic_be = qi.be;
+		if (qi.sid_unknown)
+			w->cnt[LB_CNT_quic_sid_unknown]++;
+	}
 	c->cls = PC_CLIENT;
 	if (c->m.family == 4)
 		flow_key_ipv4(&c->key, c->m.src, c->m.dst, c->m.sport,
@@ -758,10 +777,22 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const struct lb_vip_rt *v = &w->st->vip[c->vip];
 	struct flow_value fv;
 	const uint8_t tf = c->m.tcp_flags;
-	const bool syn = (tf & TCP_FLAG_SYN) && !(tf & TCP_FLAG_ACK);
-	bool tuple = false, closing;
+	const bool syn = ((tf & TCP_FLAG_SYN) && !(tf & TCP_FLAG_ACK)) ||
+			 c->quic_new;
+	bool tuple = false, closing, moved = false;
 
 	(void)flow_table_get(&w->ft, c->slot, &fv);
+	/* A QUIC connection ID minted by a server names that server: it
+	 * overrides what the 4-tuple's flow says (docs/quic.md). */
+	if (c->quic_be != LB_QUIC_NO_SID && backend_usable(v, c->quic_be)) {
+		w->cnt[LB_CNT_quic_sid_routed]++;
+		if (c->quic_be != fv.backend) {
+			fv.backend = (uint16_t)c->quic_be;
+			if (fv.state == LB_FLOW_HUNTING)
+				fv.state = LB_FLOW_STEER;
+			moved = true;
+		}
+	}
 	/* A SYN on a closing flow is a new connection that reuses the
 	 * tuple (a client's ephemeral port comes round again): it starts
 	 * over, as from LB_LISTEN (Table II), instead of following the old
@@ -794,7 +825,9 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * §IV-B step 5: removeStickiness starts a timer). */
 	closing = fv.state == FLOW_STATE_CLOSING;
 	if (v->conf.transport == LB_TRANSPORT_SRV6) {
-		if (!closing)
+		if (moved)
+			(void)flow_table_update(&w->ft, c->slot, &fv, now_ns);
+		else if (!closing)
 			(void)flow_table_touch(&w->ft, c->slot, now_ns);
 		if (fv.state == LB_FLOW_HUNTING) {
 			srv6_hunt(w, pb, c, syn, fv.backend, now_ns, o);
@@ -804,6 +837,12 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			drop(w, o, LB_CNT_drop_no_backend);
 			return;
 		}
+		/* HotNets'22 §3 samples the client's packets alone, so the
+		 * SRv6 transport samples as the DSR one does, once the flow
+		 * is pinned to its server (a hunting flow's server is not
+		 * known yet). */
+		if (v->conf.policy == LB_POLICY_LATENCY)
+			lat_track(w, c, fv.backend, now_ns);
 		srv6_steer(w, pb, c, fv.backend, now_ns, o);
 		return;
 	}
@@ -811,10 +850,13 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
+	/* A flow a QUIC connection ID moved to another server: that
+	 * server's agent learns the client from the tuple. */
+	tuple = moved;
 	if (fv.state == FLOW_STATE_NEW) {
 		/* The handshake is not over: a retransmitted SYN carries the
 		 * tuple again (the first may have been lost). */
-		tuple = syn;
+		tuple = tuple || syn;
 		if (!syn)
 			fv.state = FLOW_STATE_ESTABLISHED;
 	}
@@ -841,8 +883,13 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	struct lb_worker_vip *wv = &w->vip[c->vip];
 	const uint8_t tf = c->m.tcp_flags;
 	const bool tcp = c->m.l4_proto == IPPROTO_NUM_TCP;
-	const bool syn = tcp && (tf & TCP_FLAG_SYN) && !(tf & TCP_FLAG_ACK);
-	const bool starting = syn || !tcp;
+	const bool syn = (tcp && (tf & TCP_FLAG_SYN) &&
+			  !(tf & TCP_FLAG_ACK)) || c->quic_new;
+	/* UDP has no SYN: an unknown flow starts; QUIC says which packets
+	 * start a connection (lb_quic_classify). */
+	const bool starting = syn || (!tcp && !v->conf.quic);
+	const bool by_sid = c->quic_be != LB_QUIC_NO_SID &&
+			    backend_usable(v, c->quic_be);
 	struct flow_value fv = { 0 };
 	enum flow_insert_result ir;
 	uint32_t b, slot;
@@ -860,17 +907,23 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
-	if (!starting)
-		w->cnt[LB_CNT_flow_midstream]++;
-	b = starting ? pick_backend(w, v, wv, c->hash, now_ns) :
-		       pick_stateless(v, c->hash);
+	if (by_sid) {
+		/* the server named itself in the connection ID */
+		b = c->quic_be;
+		w->cnt[LB_CNT_quic_sid_routed]++;
+	} else {
+		if (!starting)
+			w->cnt[LB_CNT_flow_midstream]++;
+		b = starting ? pick_backend(w, v, wv, c->hash, now_ns) :
+			       pick_stateless(v, c->hash);
+	}
 	if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
 	fv.backend = (uint16_t)b;
 	if (v->conf.transport == LB_TRANSPORT_SRV6)
-		fv.state = LB_FLOW_HUNTING;
+		fv.state = by_sid ? LB_FLOW_STEER : LB_FLOW_HUNTING;
 	else
 		fv.state = syn ? FLOW_STATE_NEW : FLOW_STATE_ESTABLISHED;
 	fv.flags = syn ? LB_FLAG_SYN_SEEN : 0;
@@ -887,12 +940,14 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		 * which packet was first). */
 		w->cnt[LB_CNT_flow_table_full]++;
 		wv->cnt.stateless++;
-		b = pick_stateless(v, c->hash);
+		b = by_sid ? c->quic_be : pick_stateless(v, c->hash);
 		if (b == BUSY_SELECT_NONE) {
 			drop(w, o, LB_CNT_drop_no_backend);
 			return;
 		}
-		if (v->conf.transport == LB_TRANSPORT_SRV6)
+		if (by_sid && v->conf.transport == LB_TRANSPORT_SRV6)
+			srv6_steer(w, pb, c, b, now_ns, o);
+		else if (v->conf.transport == LB_TRANSPORT_SRV6)
 			srv6_hunt(w, pb, c, syn, b, now_ns, o);
 		else
 			dsr_forward(w, pb, c, b, true, NULL, now_ns, o);
@@ -902,7 +957,10 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	wv->cnt.flows++;
 	wv->be_cnt[b].flows++;
 	if (v->conf.transport == LB_TRANSPORT_SRV6) {
-		srv6_hunt(w, pb, c, syn, b, now_ns, o);
+		if (by_sid)
+			srv6_steer(w, pb, c, b, now_ns, o);
+		else
+			srv6_hunt(w, pb, c, syn, b, now_ns, o);
 		return;
 	}
 	if (v->conf.policy == LB_POLICY_LATENCY)

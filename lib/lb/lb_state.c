@@ -341,6 +341,13 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 		}
 		if (be->state == SELECT_BACKEND_REMOVED)
 			continue;
+		if (vc->has_quic_lb && bc->has_quic_sid) {
+			uint8_t key[16] = { 0 };
+
+			memcpy(key, bc->quic_sid, vc->quic_lb.server_id_len);
+			(void)map_put(&st->quic_map, LB_MAP_QUIC_FAMILY, key,
+				      (uint16_t)vi, 0, b);
+		}
 		/* Answers are matched VIP first, then backend. */
 		(void)map_put(&st->backend_map, bc->addr.family, bc->addr.a,
 			      (uint16_t)vi, LB_MAP_BACKEND_PROTO, b);
@@ -490,7 +497,8 @@ lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
 	if (map_init(&st->vip_map, cfg->n_vips) != 0 ||
 	    map_init(&st->addr_map, cfg->n_vips + 2 * cfg->n_ports) != 0 ||
 	    map_init(&st->backend_map, n_be) != 0 ||
-	    map_init(&st->leg_map, n_be) != 0)
+	    map_init(&st->leg_map, n_be) != 0 ||
+	    map_init(&st->quic_map, n_be) != 0)
 		goto nomem;
 
 	for (uint32_t p = 0; p < cfg->n_ports; p++) {
@@ -581,6 +589,7 @@ lb_state_free(struct lb_state *st)
 	free(st->vip_map.slot);
 	free(st->addr_map.slot);
 	free(st->backend_map.slot);
+	free(st->quic_map.slot);
 	free(st->leg_map.slot);
 	if (st->nht != NULL && atomic_fetch_sub(&st->nht->refs, 1) == 1)
 		free(st->nht);

@@ -1,27 +1,69 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
+
+/* One's complement sum of @p len bytes in host order, 4 bytes at a time
+ * into a 64-bit accumulator, folded to 16 bits. The sum is independent of
+ * byte order up to a swap of its two bytes (RFC 1071 §2(B)), which
+ * host_to_be16_sum() undoes; a trailing odd byte is the high byte of its
+ * big-endian word. */
+static inline uint32_t
+host_sum16(const uint8_t *data, size_t len)
+{
+	uint64_t acc = 0;
+	uint32_t w;
+	uint16_t h;
+	size_t i = 0;
+
+	for (; i + 4 <= len; i += 4) {
+		memcpy(&w, data + i, 4);
+		acc += w;
+	}
+	if (i + 2 <= len) {
+		memcpy(&h, data + i, 2);
+		acc += h;
+		i += 2;
+	}
+	if (i < len) {
+		const uint8_t tail[2] = { data[i], 0 };
+
+		memcpy(&h, tail, 2);
+		acc += h;
+	}
+	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	return (uint32_t)acc;
+}
+
+static inline uint32_t
+host_to_be16_sum(uint32_t s)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return s;
+#else
+	return (uint32_t)(uint16_t)(s << 8 | s >> 8);
+#endif
+}
 
 uint32_t
 csum_partial(const uint8_t *data, size_t len, uint32_t sum)
 {
-	uint64_t acc = sum;
-	size_t i;
+	uint64_t acc = (uint64_t)sum + host_to_be16_sum(host_sum16(data, len));
 
-	for (i = 0; i + 1 < len; i += 2)
-		acc += load_be16(data + i);
-	if (len & 1)
-		acc += (uint32_t)data[len - 1] << 8;
-	while (acc >> 32)
-		acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
-	return (uint32_t)acc;
+	return (uint32_t)((acc & 0xFFFFFFFFu) + (acc >> 32));
 }
 
 uint16_t
 csum_fold(uint32_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xFFFF) + (sum >> 16);
+	/* Two end-around folds take any 32-bit sum to 16 bits: the first
+	 * leaves at most 0x1FFFE, the second at most 0xFFFF. */
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	sum = (sum & 0xFFFF) + (sum >> 16);
 	return (uint16_t)~sum;
 }
 
@@ -56,19 +98,36 @@ csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
 	return csum_update16(csum, (uint16_t)old_val, (uint16_t)new_val);
 }
 
+uint64_t
+csum_delta_bytes(const uint8_t *old_bytes, const uint8_t *new_bytes,
+		 size_t len)
+{
+	/* RFC 1624 eqn. 3 over every 16-bit word, HC' = ~(~HC + sum(~m +
+	 * m')), with ~m = 0xFFFF - m summed as exact integers (4 bytes per
+	 * step) before one fold: the same value, +0 and -0 included, as
+	 * folding word by word. */
+	uint64_t sum = 0;
+	size_t i = 0;
+	uint32_t o, n;
+
+	for (; i + 4 <= len; i += 4) {
+		o = load_be32(old_bytes + i);
+		n = load_be32(new_bytes + i);
+		sum += 2u * 0xFFFFu - (o >> 16) - (o & 0xFFFFu) + (n >> 16) +
+		       (n & 0xFFFFu);
+	}
+	if (i + 2 <= len)
+		sum += 0xFFFFu - load_be16(old_bytes + i) +
+		       load_be16(new_bytes + i);
+	return sum;
+}
+
 uint16_t
 csum_update_bytes(uint16_t csum, const uint8_t *old_bytes,
 		  const uint8_t *new_bytes, size_t len)
 {
-	uint32_t sum = (uint16_t)~csum;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2) {
-		sum += (uint16_t)~load_be16(old_bytes + i);
-		sum += load_be16(new_bytes + i);
-		sum = (sum & 0xFFFF) + (sum >> 16);
-	}
-	return csum_fold(sum);
+	return csum_apply_delta(csum, csum_delta_bytes(old_bytes, new_bytes,
+						       len));
 }
 
 uint32_t

@@ -32,12 +32,14 @@ pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 		  bool in_ip_hdr)
 {
 	uint32_t l4c = pkt_l4_csum_at(frame, len, m);
+	uint64_t delta;
 
 	if (memcmp(frame + at, nv, n) == 0)
 		return;
+	/* One pass over the field for both checksums that cover it. */
+	delta = csum_delta_bytes(frame + at, nv, n);
 	if (l4c != 0) {
-		uint16_t c = csum_update_bytes(load_be16(frame + l4c),
-					       frame + at, nv, n);
+		uint16_t c = csum_apply_delta(load_be16(frame + l4c), delta);
 
 		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
 			c = 0xffff;
@@ -46,8 +48,8 @@ pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 	if (in_ip_hdr && m->family == 4) {
 		uint32_t hc = m->l3_off + 10u;
 
-		store_be16(frame + hc, csum_update_bytes(load_be16(frame + hc),
-							 frame + at, nv, n));
+		store_be16(frame + hc, csum_apply_delta(load_be16(frame + hc),
+							delta));
 	}
 	memcpy(frame + at, nv, n);
 }

@@ -615,7 +615,27 @@ sec_routes(struct ld *l)
 	return 0;
 }
 
-/* "ADDRESS [weight=W] [locator=IPV6]" */
+/* A QUIC-LB server ID: 1..15 octets as hex digits, "0a1b" (no 0x). */
+static int
+parse_hex_sid(const char *s, uint8_t *out, unsigned int *n)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len % 2 != 0 || len / 2 > QUIC_LB_SID_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	for (size_t i = 0; i < len / 2; i++) {
+		char pair[3] = { s[2 * i], s[2 * i + 1], '\0' };
+
+		out[i] = (uint8_t)strtoul(pair, NULL, 16);
+	}
+	*n = (unsigned int)(len / 2);
+	return 0;
+}
+
+/* "ADDRESS [weight=W] [locator=IPV6] [quic_sid=HEX]" */
 static int
 backend_value(struct ld *l, int j, struct lb_backend_conf *b)
 {
@@ -651,10 +671,20 @@ backend_value(struct ld *l, int j, struct lb_backend_conf *b)
 					    tok + 8);
 			memcpy(b->locator, a.a, 16);
 			b->has_locator = true;
+		} else if (strncmp(tok, "quic_sid=", 9) == 0 &&
+			   !b->has_quic_sid) {
+			unsigned int n = 0;
+
+			if (parse_hex_sid(tok + 9, b->quic_sid, &n) != 0)
+				return EBAD(l, j, "[%s] %s: quic_sid '%s' is not "
+					    "1..%u octets of hex digits", vip,
+					    e->name, tok + 9, QUIC_LB_SID_MAX);
+			b->has_quic_sid = true;
+			b->quic_sid_len = (uint8_t)n;
 		} else {
 			return EBAD(l, j, "[%s] %s: unknown or repeated option "
-				    "'%s' (weight=W, locator=IPV6)", vip,
-				    e->name, tok);
+				    "'%s' (weight=W, locator=IPV6, "
+				    "quic_sid=HEX)", vip, e->name, tok);
 		}
 	}
 	return 0;
@@ -665,6 +695,7 @@ sec_vip(struct ld *l)
 {
 	struct lb_vip_conf *v = &l->c->vip[l->c->n_vips];
 	int j, mode_j = -1, transport_j = -1, enc_j = -1, leg_j = -1;
+	int quic_j = -1;
 	bool has_addr = false;
 	char names[512];
 	uint8_t transport = 0;
@@ -676,6 +707,7 @@ sec_vip(struct ld *l)
 	v->leg = LB_LEG_ROUTED;
 	v->enc = IP6EXT_ENC_PAPER;
 	v->probe_n = 8;
+	v->quic_lb.nonce_len = 8;   /* a 12-octet CID with a 3-octet ID */
 	sr_accept_conf_default(&v->accept_hint);
 	for (j = 0; j < l->n_ents; j++) {
 		const struct rte_cfgfile_entry *e = &l->ents[j];
@@ -708,18 +740,25 @@ sec_vip(struct ld *l)
 				return -1;
 			v->port = (uint16_t)n;
 		} else if (strcmp(k, "proto") == 0) {
-			if (strcmp(e->value, "tcp") == 0)
+			v->quic = false;
+			if (strcmp(e->value, "tcp") == 0) {
 				v->proto = IPPROTO_NUM_TCP;
-			else if (strcmp(e->value, "udp") == 0)
+			} else if (strcmp(e->value, "udp") == 0) {
 				v->proto = IPPROTO_NUM_UDP;
-			else
-				return EBAD(l, j, "[%s] proto: '%s' is not tcp "
-					    "or udp", sn, e->value);
+			} else if (strcmp(e->value, "quic") == 0) {
+				v->proto = IPPROTO_NUM_UDP;
+				v->quic = true;
+			} else {
+				return EBAD(l, j, "[%s] proto: '%s' is not tcp, "
+					    "udp or quic", sn, e->value);
+			}
 		} else if ((key = lb_key_find(LB_KEY_VIP, k)) != NULL) {
 			if (table_key(l, j, key, v) != 0)
 				return -1;
 			if (strcmp(k, "mode") == 0)
 				mode_j = j;
+			else if (strcmp(k, "quic_lb_server_id_len") == 0)
+				quic_j = j;
 			else if (strcmp(k, "transport") == 0) {
 				transport_j = j;
 				transport = v->transport;
@@ -753,6 +792,17 @@ sec_vip(struct ld *l)
 	if (leg_j >= 0 && v->transport != LB_TRANSPORT_DSR)
 		return EBAD(l, leg_j, "[%s] leg applies to transport dsr only",
 			    sn);
+	if (quic_j >= 0 && !v->quic)
+		return EBAD(l, quic_j, "[%s] quic_lb_* keys need proto = quic",
+			    sn);
+	for (uint32_t b = 0; b < v->n_backends; b++)
+		if (v->backend[b].has_quic_sid &&
+		    (!v->has_quic_lb ||
+		     v->backend[b].quic_sid_len != v->quic_lb.server_id_len))
+			return lerr(l, sec_line(l, l->cur), "[%s] backend %s: "
+				    "quic_sid must have quic_lb_server_id_len "
+				    "(%u) octets", sn, v->backend[b].name,
+				    v->quic_lb.server_id_len);
 	l->c->n_vips++;
 	return 0;
 }

@@ -542,6 +542,162 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
                                      "hunt_offer": 1, "probe_sent": 4})
 
 
+def lat_srv6(r):
+    """latency-feedback over the SRv6 transport (issue 22): the flow is
+    offered with connectForce, pinned by createStickiness, and every
+    steered client packet is a latency sample candidate, as on the DSR
+    leg (client_hit() used to return before sampling)."""
+    cfg = general() + """
+[vip lat6]
+address = 2001:db8::130
+port = 80
+mode = latency-feedback
+transport = srv6
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    c, vip, lb = "2001:db8::2", "2001:db8::130", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
+    t = Clock()
+    fi, ex = [], []
+    syn = tcp(50000, 80, "S")
+    fi.append((t(), v6(c, vip, syn, smac=2)))
+    ex.append(Alt("l", {
+        s: v6(c, sid(loc[s], CF), syn,
+              [srh([lb, sid(loc[s], CF), vip])], final_dst=vip,
+              smac=LB_MAC, dmac=mac(0x20 + s)) for s in (1, 2)}))
+    # s2 takes it (createStickiness): the flow is pinned to s2
+    sa = tcp(80, 50000, "SA", 9000, 1001)
+    segs = [loc[2], sid(lb, CS), c]
+    fi.append((t(), v6(vip, segs[1], sa, [srh(segs)], final_dst=c,
+                       smac=0x22)))
+    ex.append(v6(vip, c, sa, smac=LB_MAC, dmac=mac(2)))
+    # 200 ms of requests, one every 2 ms (the server's response time)
+    for k in range(100):
+        d = tcp(50000, 80, "PA", 1001 + k, 9001 + k, b"x")
+        fi.append((t(0.002), v6(c, vip, d, smac=2)))
+        segs = [lb, sid(loc[2], AS), vip]
+        ex.append(v6(c, segs[1], d, [srh(segs)], final_dst=vip,
+                     smac=LB_MAC, dmac=mac(0x22)))
+    _, st = r.run("lat_srv6", cfg, fi, ex, {
+        "hunt_offer": 1, "stick_create": 1, "hunt_steer": 100,
+        "vip.lat6.backend.s2.pinned": 1})
+    r.check(st.get("lat_samples", 0) > 0,
+            "lat_srv6: latency samples taken over SRv6 (%d)" %
+            st.get("lat_samples", 0))
+
+
+def quic(r):
+    """QUIC VIPs (docs/quic.md): a client Initial is a new connection
+    chosen by the VIP's mode; a packet whose Destination Connection ID
+    carries a QUIC-LB server ID goes to that server, whatever its 4-tuple
+    (client migration, another appliance's flow); no server ID: the
+    4-tuple's flow, else consistent hashing."""
+    cfg = general() + """
+[vip q4]
+address = 10.0.0.140
+port = 443
+proto = quic
+mode = dsr-feedback
+probe_every = 0
+quic_lb_config_id = 0
+quic_lb_server_id_len = 2
+quic_lb_nonce_len = 6
+quic_lb_encode_len = yes
+backend.s1 = 10.0.0.11 quic_sid=0a01
+backend.s2 = 10.0.0.12 quic_sid=0a02
+
+[vip q6]
+address = 2001:db8::140
+port = 443
+proto = quic
+mode = hunt
+quic_lb_server_id_len = 2
+quic_lb_nonce_len = 6
+quic_lb_encode_len = yes
+backend.s1 = 2001:db8::21 locator=2001:db8:a1:: quic_sid=0b01
+backend.s2 = 2001:db8::22 locator=2001:db8:a2:: quic_sid=0b02
+"""
+    vip4, be4 = "10.0.0.140", {1: S1, 2: S2}
+    c6, vip6, lb = "2001:db8::2", "2001:db8::140", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
+    t = Clock()
+    fi, ex = [], []
+
+    def cid(sid, cr=0):
+        # draft-ietf-quic-load-balancers-19 §5.2: CR bits, length - 1,
+        # server ID, nonce
+        return bytes([cr << 5 | 8]) + sid + bytes([1, 2, 3, 4, 5, 6])
+
+    def initial(dcid, size=1200):
+        h = bytes([0xc3]) + (1).to_bytes(4, "big") + bytes([len(dcid)]) + \
+            dcid + bytes([0])
+        return h + bytes(size - len(h))
+
+    def short(dcid, n=40):
+        return bytes([0x41]) + dcid + b"q" * n
+
+    def u(sport, payload):
+        return UDP(sport=sport, dport=443) / Raw(payload)
+
+    def to4(sport, payload, s, tuple_=True):
+        return v4(C1, be4[s], u(sport, payload),
+                  [opt155(C1, sport)] if tuple_ else None, smac=LB_MAC,
+                  dmac=mac(0x10 + s))
+
+    rnd = bytes([0xe7, 9, 8, 7, 6, 5, 4, 3])    # CR 7: unroutable
+    # 1. a client Initial (1200 bytes): a new connection, by busyness
+    fi.append((t(), v4(C1, vip4, u(50000, initial(rnd)), smac=2)))
+    ex.append(Alt("q", {s: to4(50000, initial(rnd), s) for s in (1, 2)}))
+    # 2. an Initial under 1200 bytes is dropped (RFC 9000 §14.1)
+    fi.append((t(), v4(C1, vip4, u(50001, initial(rnd, 1100)), smac=2)))
+    # 3. the server's CID names s2: the same 4-tuple now goes to s2
+    #    (with the tuple again when the Initial had gone to s1)
+    sp = short(cid(bytes([0x0a, 0x02])))
+    fi.append((t(), v4(C1, vip4, u(50000, sp), smac=2)))
+    ex.append(Alt("q", {1: to4(50000, sp, 2), 2: to4(50000, sp, 2, False)}))
+    # 4. the client migrated (new port): its CID still names s1
+    sp1 = short(cid(bytes([0x0a, 0x01])))
+    fi.append((t(), v4(C1, vip4, u(50002, sp1), smac=2)))
+    ex.append(to4(50002, sp1, 1))
+    fi.append((t(), v4(C1, vip4, u(50002, sp1), smac=2)))
+    ex.append(to4(50002, sp1, 1, False))
+    # 5. a Handshake packet to s2's CID from yet another port
+    hs = bytes([0xe0]) + (1).to_bytes(4, "big") + bytes([9]) + \
+        cid(bytes([0x0a, 0x02])) + bytes([0]) + b"h" * 30
+    fi.append((t(), v4(C1, vip4, u(50003, hs), smac=2)))
+    ex.append(to4(50003, hs, 2))
+    # 6. unroutable CID and a server ID of nobody: consistent hashing
+    for port, d in ((50004, short(rnd + b"\0")),
+                    (50005, short(cid(bytes([0x0f, 0xff]))))):
+        fi.append((t(), v4(C1, vip4, u(port, d), smac=2)))
+        ex.append(Alt("m%d" % port, {s: to4(port, d, s) for s in (1, 2)}))
+    # 7. a short header shorter than its connection ID: dropped
+    fi.append((t(), v4(C1, vip4, u(50006, bytes([0x41, 8, 0x0a])),
+                       smac=2)))
+    # 8. IPv6, hunt: the Initial is offered like a SYN (connectAvail to
+    #    the first candidate, connectForce to the second) ...
+    def offer(l4, order):
+        a, b = order
+        segs = [lb, sid(loc[a], CA), sid(loc[b], CF), vip6]
+        return v6(c6, segs[1], l4, [srh(segs)], final_dst=vip6,
+                  smac=LB_MAC, dmac=mac(0x20 + a))
+
+    ini6 = u(50010, initial(rnd))
+    fi.append((t(), v6(c6, vip6, ini6, smac=2)))
+    ex.append(Alt("q6", {o: offer(ini6, o) for o in ((1, 2), (2, 1))}))
+    # ... and a migrated client's packet to s1's CID is steered to s1
+    sp6 = u(50011, short(cid(bytes([0x0b, 0x01]))))
+    segs = [lb, sid(loc[1], AS), vip6]
+    fi.append((t(), v6(c6, vip6, sp6, smac=2)))
+    ex.append(v6(c6, segs[1], sp6, [srh(segs)], final_dst=vip6,
+                 smac=LB_MAC, dmac=mac(0x21)))
+    r.run("quic", cfg, fi, ex, {
+        "quic_sid_routed": 5, "quic_sid_unknown": 1, "flow_midstream": 2,
+        "wire.ERR_QUIC_INITIAL_SIZE": 1, "wire.ERR_QUIC_SHORT": 1,
+        "hunt_offer": 1, "hunt_steer": 1})
+
+
 def expiry_and_flood(r):
     """Timeouts follow the capture's clock; a SYN flood past the table's
     capacity neither evicts nor moves an established flow."""
@@ -811,7 +967,8 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
-SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, baselines, expiry_and_flood,
+SCENARIOS = [dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic, baselines,
+             expiry_and_flood,
              malformed, ports, resolve, workers]
 
 

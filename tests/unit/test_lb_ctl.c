@@ -240,14 +240,14 @@ test_help(void **state)
 	for (const struct lb_key *k = lb_keys; k->name != NULL; k++) {
 		char want[96];
 
+		if (k->not_live != NULL)
+			continue;
 		if (k->sec == LB_KEY_VIP)
 			snprintf(want, sizeof(want), "  vip set NAME %s %s ",
 				 k->name, k->syntax);
-		else if (k->not_live == NULL)
+		else
 			snprintf(want, sizeof(want), "  set %s %s ", k->name,
 				 k->syntax);
-		else
-			continue;
 		run(f, "help", 0, want);
 	}
 	run(f, "help vip", 0, "vip set NAME probe_adaptive on|off");
@@ -315,7 +315,11 @@ test_keys(void **state)
 	    "error: vip set: address is part of the VIP's identity");
 	run(f, "vip set lat colour red", -1, "error: vip set: unknown setting "
 	    "'colour' (mode, transport, leg, encoding, auth, probe_every, "
-	    "probe_adaptive, window, c, alpha, chash_m)");
+	    "probe_adaptive, window, c, alpha, chash_m, quic_lb_server_id_len, "
+	    "quic_lb_nonce_len, quic_lb_config_id, quic_lb_encode_len)");
+	run(f, "vip set lat quic_lb_nonce_len 8", -1, "error: vip set: "
+	    "quic_lb_nonce_len is not settable live: the backends' server "
+	    "IDs (backend.NAME quic_sid=) are given in the file only");
 	run(f, "vip set lat auth maybe", -1,
 	    "error: vip set: auth: 'maybe' is not on or off (yes or no)");
 	/* [general] */

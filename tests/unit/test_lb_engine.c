@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,155 @@ test_latency_feedback_shifts_weight(void **state)
 	lb_latency_fini(&lat);
 }
 
+/* An Ethernet + IPv6 + TCP frame (no extension header) into f->pb. */
+static void
+frame6(struct fx *f, const uint8_t *smac, const uint8_t src[16],
+       const uint8_t dst[16], uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	uint8_t *p = f->buf + HEADROOM;
+	uint8_t *ip = p + ETH_HDR_LEN, *tcp = ip + 40;
+
+	memset(f->buf, 0, sizeof(f->buf));
+	memcpy(p, lb_mac, 6);
+	memcpy(p + 6, smac, 6);
+	store_be16(p + 12, ETH_TYPE_IPV6);
+	ip[0] = 0x60;
+	store_be16(ip + 4, 20);
+	ip[6] = IPPROTO_NUM_TCP;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	store_be16(tcp, sport);
+	store_be16(tcp + 2, dport);
+	store_be32(tcp + 4, 1000);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	store_be16(tcp + 14, 8192);
+	store_be16(tcp + 16, csum_l4(csum_pseudo_ipv6(src, dst,
+						      IPPROTO_NUM_TCP, 20),
+				     tcp, 20));
+	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM,
+				      ETH_HDR_LEN + 60), WIRE_OK);
+}
+
+static void
+addr6(struct lb_addr *a, uint16_t g0, uint16_t g1, uint16_t g2, uint16_t last)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = 6;
+	store_be16(a->a, g0);
+	store_be16(a->a + 2, g1);
+	store_be16(a->a + 4, g2);
+	store_be16(a->a + 14, last);
+}
+
+/* latency-feedback over the SRv6 transport (issue 22): once a flow is
+ * pinned (STEER), its client packets are sampled as on the DSR leg, and
+ * the controller moves weight off the slow server. Pinning is done on
+ * the flow table directly here; createStickiness itself is covered by
+ * the pcap suite (hunt, lat6-srv6). */
+static void
+test_latency_feedback_srv6(void **state)
+{
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lat_ctl_conf lc;
+	struct lb_latency lat;
+	struct chash_table *t;
+	struct lb_addr c6, vip6, s;
+	uint64_t est[2];
+	uint8_t be_of[64];
+	char err[200];
+	struct lb_worker *ws[1];
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	addr6(&f->cfg.port[0].ip6, 0x2001, 0xdb8, 0, 1);
+	f->cfg.port[0].ip6_prefix_len = 64;
+	addr6(&s, 0x2001, 0xdb8, 0xff, 0);
+	memcpy(f->cfg.lb_sid, s.a, 16);
+	f->cfg.has_lb_sid = true;
+	addr6(&c6, 0x2001, 0xdb8, 0, 2);
+	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
+	v->addr = vip6;
+	v->transport = LB_TRANSPORT_SRV6;
+	v->policy = LB_POLICY_LATENCY;
+	v->auth = false;
+	v->probe_n = 0;
+	v->n_backends = 2;
+	for (unsigned int b = 0; b < 2; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr6(&v->backend[b].addr, 0x2001, 0xdb8, 0, 0x21 + b);
+		addr6(&s, 0x2001, 0xdb8, 0xa1 + b, 0);
+		memcpy(v->backend[b].locator, s.a, 16);
+		v->backend[b].has_locator = true;
+		v->backend[b].weight = 1;
+	}
+	f->cfg.n_neigh = 2;
+	addr6(&f->cfg.neigh[0].ip, 0x2001, 0xdb8, 0, 0x21);
+	addr6(&f->cfg.neigh[1].ip, 0x2001, 0xdb8, 0, 0x22);
+	memcpy(f->cfg.neigh[1].mac, s1_mac, 6);
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+	for (unsigned int k = 0; k < 64; k++) {
+		struct flow_key key;
+		struct flow_value fv;
+		struct pkt_meta m;
+		uint32_t slot;
+
+		frame6(f, cl_mac, c6.a, vip6.a, (uint16_t)(30000 + k), 80,
+		       TCP_FLAG_SYN);
+		assert_int_equal(run1(f, 1000).action, LB_ACT_TX);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		/* offered with connectForce to the latency table's pick */
+		assert_int_equal(f->w.cnt[LB_CNT_hunt_offer], k + 1);
+		memset(&key, 0, sizeof(key));
+		key.family = FLOW_KEY_IPV6;
+		key.proto = IPPROTO_NUM_TCP;
+		memcpy(key.saddr, c6.a, 16);
+		memcpy(key.daddr, vip6.a, 16);
+		key.sport = (uint16_t)(30000 + k);
+		key.dport = 80;
+		slot = flow_table_lookup(&f->w.ft, &key,
+					 lb_key_hash(f->st, &key), 1000);
+		assert_int_not_equal(slot, FLOW_TABLE_MISS);
+		assert_int_equal(flow_table_get(&f->w.ft, slot, &fv), 0);
+		assert_int_equal(fv.state, LB_FLOW_HUNTING);
+		be_of[k] = (uint8_t)fv.backend;
+		fv.state = LB_FLOW_STEER;
+		assert_int_equal(flow_table_set(&f->w.ft, slot, &fv), 0);
+	}
+	assert_int_equal(f->w.cnt[LB_CNT_lat_samples], 0);
+	for (uint64_t now = 100000; now < 300000000ull; now += 100000) {
+		for (unsigned int k = 0; k < 64; k++) {
+			uint64_t period = be_of[k] ? 1500000 : 200000;
+
+			if (now % period != 0)
+				continue;
+			frame6(f, cl_mac, c6.a, vip6.a, (uint16_t)(30000 + k),
+			       80, TCP_FLAG_ACK | TCP_FLAG_PSH);
+			assert_int_equal(run1(f, now).action, LB_ACT_TX);
+		}
+	}
+	assert_true(f->w.cnt[LB_CNT_hunt_steer] > 1000);
+	assert_true(f->w.cnt[LB_CNT_lat_samples] > 100);
+	lat_ctl_conf_default(&lc);
+	assert_int_equal(lb_latency_init(&lat, f->st, &lc), 0);
+	assert_int_equal(lat.n, 1);
+	ws[0] = &f->w;
+	t = lb_latency_step(&lat, 0, f->st, ws, 1, 300000000ull, est);
+	assert_true(est[0] >= 190000 && est[0] <= 210000);
+	assert_true(est[1] >= 1400000 && est[1] <= 1600000);
+	assert_non_null(t);
+	assert_true(lat.v[0].ctl->weight[1] < lat.v[0].ctl->weight[0]);
+	assert_true(t->members[1].owned_first < t->members[0].owned_first);
+	chash_free(t);
+	lb_latency_fini(&lat);
+}
+
 /* Live changes of a VIP's sampling: the smoothing window and adaptive
  * probing reach the worker's tables when it adopts the new state. */
 static void
@@ -448,6 +598,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_latency_feedback_shifts_weight, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_latency_feedback_srv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_adopt_window_and_adaptive, setup, teardown),
 	};

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * QUIC VIPs (proto = quic, docs/quic.md): what the appliance reads of a
+ * client's QUIC packet to choose its server. Only the invariants (quic.h);
+ * the server ID of a connection ID the server minted under the VIP's
+ * QUIC-LB configuration (quic_lb.h) names the backend with no flow state,
+ * so a connection survives client migration, an appliance restart and
+ * ECMP across appliances.
+ */
+#ifndef DSRLB_LB_QUIC_H_
+#define DSRLB_LB_QUIC_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsrlb/lb_engine.h"
+#include "dsrlb/pkt_parse.h"
+#include "dsrlb/quic.h"
+
+/** No backend named by the connection ID. */
+#define LB_QUIC_NO_SID UINT32_MAX
+
+struct lb_quic_info {
+	uint32_t be;        /**< backend the DCID's server ID names, or
+			     *   LB_QUIC_NO_SID */
+	uint8_t kind;       /**< enum quic_kind */
+	bool new_conn;      /**< a client Initial or 0-RTT: a new
+			     *   connection's first flight (the SYN's part) */
+	bool sid_unknown;   /**< the DCID carried a routable server ID that
+			     *   is no backend of the VIP */
+};
+
+/**
+ * Read the QUIC header of client packet @p m (UDP) to VIP @p vip.
+ * Initial and 0-RTT packets carry a DCID of the client's choosing and go
+ * by the VIP's mode; every other packet whose DCID decodes under the
+ * VIP's QUIC-LB configuration names its backend.
+ * @return WIRE_OK, or the reason to drop (truncated UDP, bad QUIC header,
+ *         a client Initial under 1200 bytes).
+ */
+enum wire_result lb_quic_classify(const struct lb_state *st, uint32_t vip,
+				  const uint8_t *frame, uint32_t len,
+				  const struct pkt_meta *m,
+				  struct lb_quic_info *qi);
+
+#endif /* DSRLB_LB_QUIC_H_ */
