@@ -114,6 +114,7 @@ struct chash_table {
 	const struct chash_member *members; /**< n slots */
 	const uint16_t *order;         /**< the n slot indices in key order
 					*   (the turn order of the build) */
+	uint32_t refs;       /**< holders (chash_ref()); 1 after the build */
 };
 
 /**
@@ -135,8 +136,14 @@ struct chash_table {
 int chash_build(struct chash_table **out, const struct chash_config *cfg,
 		const struct chash_backend *backends, uint32_t n);
 
-/** Free a table from chash_build() (NULL is a no-op). */
+/** Free a table from chash_build() (NULL is a no-op); a table shared
+ *  with chash_ref() goes when its last holder frees it. */
 void chash_free(struct chash_table *t);
+
+/** One more holder of @p t (a state that shares its predecessor's table,
+ *  lb_engine.h). Holders take and drop references from one thread (the
+ *  control thread); readers never do. @return @p t. */
+struct chash_table *chash_ref(struct chash_table *t);
 
 /** 1 if @p m is prime, else 0. */
 int chash_is_prime(uint32_t m);

@@ -83,15 +83,41 @@ struct lb_ctl_env {
 int lb_ctl_exec(struct lb_ctl_env *env, const char *line,
 		struct lb_ctl_out *out);
 
-/** One command of the reference (help, completion, docs). */
+/** A command's handler: @p argv[0..argc) are the words of the line,
+ *  their number already checked against the syntax. Same return as
+ *  lb_ctl_exec(). */
+typedef int (*lb_ctl_fn)(struct lb_ctl_env *env, struct lb_ctl_out *out,
+			 int argc, char **argv);
+
+/** One command: help, dispatch, completion and docs come from it. */
 struct lb_ctl_cmd {
 	const char *group;      /**< show, vip, backend, set, counters, ... */
-	const char *syntax;
+	const char *syntax;     /**< leading lower-case keywords select the
+				 *   command; UPPER-CASE arguments, [...]
+				 *   optional, a|b alternatives; "KEY VALUE"
+				 *   stands for the key table (lb_keys.h) */
 	const char *help;
+	lb_ctl_fn fn;
 };
 
-/** The command reference, ending with a NULL group. */
+/** The command table, ending with a NULL group. */
 extern const struct lb_ctl_cmd lb_ctl_cmds[];
+
+/** The distinct first words of the commands, "#"-separated (rte_cmdline's
+ *  TOKEN_STRING choices) into @p buf. @return their number. */
+int lb_ctl_heads(char *buf, size_t len);
+
+/** The second keywords of the commands starting with @p head, "#"-
+ *  separated (for "help": the groups; for "set": the [general] keys).
+ *  @return their number (0: @p head takes arguments only). */
+int lb_ctl_subwords(const char *head, char *buf, size_t len);
+
+/** One line of usage for @p head ("show ports|lcores|... ..."). */
+const char *lb_ctl_usage(const char *head, char *buf, size_t len);
+
+/** The command reference of docs/console.md: the help listing and the
+ *  key tables, in Markdown. */
+void lb_ctl_reference(struct lb_ctl_out *o);
 
 /** Deep copy of a configuration (the VIP array is duplicated).
  *  @return 0 or -ENOMEM. */

@@ -38,6 +38,22 @@ int lb_latency_init(struct lb_latency *l, const struct lb_state *st,
 void lb_latency_fini(struct lb_latency *l);
 
 /**
+ * A live change keeps what the controllers learned: every controller of
+ * @p next (made by lb_latency_init() over @p next_st) whose VIP kept its
+ * name, backends (address, weight, state), table size and alpha in
+ * @p prev_st takes over the weights and history of @p prev's controller,
+ * and @p next_st's C = 1 table of that VIP is rebuilt from those weights
+ * (so the new state sends new flows where the old one did). A change of
+ * anything else (a probe interval, another VIP) thus resets nothing.
+ * @p next_st must not be published yet.
+ * @return the number of controllers carried over, or -ENOMEM (then some
+ *   VIPs start again from their configured weights, as before).
+ */
+int lb_latency_carry(struct lb_latency *next, struct lb_state *next_st,
+		     const struct lb_latency *prev,
+		     const struct lb_state *prev_st);
+
+/**
  * One control step of controller @p k at @p now_ns over the samples of
  * the @p n_w workers @p w.
  * @param est  if not NULL, receives the estimate per backend (ns, 0:

@@ -14,90 +14,18 @@
 #include <string.h>
 
 #include "dsrlb/auth_key.h"
+#include "dsrlb/cfg_num.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_announce.h"
 #include "dsrlb/lb_ctl.h"
+#include "dsrlb/lb_keys.h"
 #include "dsrlb/wire.h"
 
 #define MAX_ARGS 16
 
-const struct lb_ctl_cmd lb_ctl_cmds[] = {
-	{ "show", "show ports", "ports: link, packets in and out, drops" },
-	{ "show", "show lcores", "workers: lcore, packets, hand-offs, flows" },
-	{ "show", "show vips", "every VIP: address, mode, backends, traffic" },
-	{ "show", "show vip NAME", "one VIP: settings, counters, backends" },
-	{ "show", "show backends VIP",
-	  "backends of VIP: weight, state, score and its age, live flows, "
-	  "packets, probes, answers, latency" },
-	{ "show", "show chash VIP",
-	  "consistent-hash table of VIP: share of buckets per backend" },
-	{ "show", "show flows [N]",
-	  "flow-table size per lcore and a sample of N flows (default 10)" },
-	{ "show", "show flow CLIENT CPORT VIP VPORT [tcp|udp]",
-	  "one flow by its tuple: lcore, backend, state, age" },
-	{ "show", "show busy VIP", "busyness scores of VIP's backends, per lcore" },
-	{ "show", "show latency VIP",
-	  "in-band latency estimate and table share per backend" },
-	{ "show", "show health [VIP]",
-	  "passive health: settings, and per backend up/suspect/down, since "
-	  "when and why, answers and losses seen" },
-	{ "show", "show counters [all]",
-	  "counters since start or the last clear (all: zeros too)" },
-	{ "show", "show announce",
-	  "BGP announcements: per VIP announced or withdrawn and why, "
-	  "consistent-hash digest; announce/withdraw counters" },
-	{ "vip", "vip drain NAME",
-	  "withdraw VIP's route (announce = bgp): the router moves its "
-	  "traffic to the other appliances" },
-	{ "vip", "vip undrain NAME", "announce VIP again" },
-	{ "appliance", "appliance drain",
-	  "withdraw every VIP (before an upgrade); flows still served" },
-	{ "appliance", "appliance serve", "announce the VIPs again" },
-	{ "vip", "vip add NAME ADDRESS PORT tcp|udp MODE",
-	  "new VIP (MODE: dsr-feedback, hunt, maglev, round-robin, random, "
-	  "latency-feedback); add backends next" },
-	{ "vip", "vip del NAME",
-	  "remove VIP: its traffic is no longer accepted" },
-	{ "vip", "vip set NAME mode MODE", "switch the VIP's policy" },
-	{ "vip", "vip set NAME probe_every N",
-	  "metric request every N-th packet (0: never)" },
-	{ "vip", "vip set NAME auth on|off", "nonce in metric requests" },
-	{ "vip", "vip set NAME leg routed|l2", "addressing of the DSR leg" },
-	{ "vip", "vip set NAME encoding paper|dstopt", "IPv6 message encoding" },
-	{ "vip", "vip set NAME c 1|2", "hunt: candidates per new flow" },
-	{ "vip", "vip set NAME probe_adaptive on|off",
-	  "adapt the probe interval around probe_every to the scores' "
-	  "dispersion" },
-	{ "vip", "vip set NAME window N",
-	  "score smoothing: a fresh score moves by 1/N towards each answer "
-	  "(1: as reported; 0: [general] score_ewma)" },
-	{ "vip", "vip set NAME alpha PERCENT",
-	  "latency-feedback: share of the slowest backend's weight moved "
-	  "per step" },
-	{ "backend", "backend add VIP NAME ADDRESS [weight W] [locator IPV6]",
-	  "new backend (weight 0..1000, default 1)" },
-	{ "backend", "backend del VIP NAME",
-	  "remove: no new flows; its pinned flows go on until they end" },
-	{ "backend", "backend weight VIP NAME W", "change a weight (0..1000)" },
-	{ "backend", "backend drain VIP NAME",
-	  "weight 0: no new flows, pinned flows kept" },
-	{ "auth", "auth key HEX",
-	  "rotate the feedback key: HEX (32 hex digits) signs new requests, "
-	  "the key it replaces still verifies answers" },
-	{ "auth", "auth forget",
-	  "stop accepting the previous key (rotation over)" },
-	{ "backend", "backend health VIP NAME up|down|auto",
-	  "override the passive health (auto: follow it again)" },
-	{ "set", "set idle_sleep_us N",
-	  "workers' sleep after empty polls (0..100000)" },
-	{ "counters", "clear counters", "start the shown counters from zero" },
-	{ "capture", "capture start PORT FILE [SNAPLEN]",
-	  "write PORT's packets, both directions, to FILE (pcapng)" },
-	{ "capture", "capture stop", "close the capture file" },
-	{ "help", "help [GROUP]", "this list, or one group's commands" },
-	{ "quit", "quit", "stop the appliance (or leave a control session)" },
-	{ NULL, NULL, NULL },
-};
+/* The parameters of every command's handler. */
+#define CMD_PARAMS struct lb_ctl_env *e, struct lb_ctl_out *o, \
+	int argc __attribute__((unused)), char **argv __attribute__((unused))
 
 void
 lb_ctl_printf(struct lb_ctl_out *o, const char *fmt, ...)
@@ -149,34 +77,11 @@ lb_config_copy(struct lb_config *dst, const struct lb_config *src)
 
 /* ---- parsing helpers ------------------------------------------------- */
 
+/* A count or port: cfg_num.h's rule (decimal, no leading zero). */
 static int
 parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_onoff(const char *s, bool *out)
-{
-	if (strcmp(s, "on") == 0 || strcmp(s, "yes") == 0) {
-		*out = true;
-		return 0;
-	}
-	if (strcmp(s, "off") == 0 || strcmp(s, "no") == 0) {
-		*out = false;
-		return 0;
-	}
-	return -1;
+	return cfg_num_parse(s, 0, max, out) == CFG_NUM_OK ? 0 : -1;
 }
 
 static int
@@ -221,6 +126,7 @@ flow_state_name(uint8_t s)
 	case FLOW_STATE_CLOSING: return "closing";
 	case LB_FLOW_HUNTING: return "hunting";
 	case LB_FLOW_STEER: return "steer";
+	case LB_FLOW_RECOVERING: return "recovering";
 	default: return "?";
 	}
 }
@@ -492,280 +398,323 @@ show_vip(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 }
 
 static int
-show(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
+show_ports(CMD_PARAMS)
 {
-	const char *what = argc > 1 ? argv[1] : "";
-	int v;
+	if (e->show_ports == NULL)
+		return err(o, "no ports here");
+	e->show_ports(e->arg, o);
+	return 0;
+}
 
-	if (strcmp(what, "ports") == 0) {
-		if (e->show_ports == NULL)
-			return err(o, "no ports here");
-		e->show_ports(e->arg, o);
-		return 0;
-	}
-	if (strcmp(what, "lcores") == 0) {
-		lb_ctl_printf(o, "  %-6s %-6s %12s %12s %12s %10s %10s\n",
-			      "worker", "lcore", "rx", "tx", "handoff",
-			      "flows", "table");
-		for (unsigned int i = 0; i < e->n_w; i++) {
-			const struct lb_worker *w = e->w[i];
-			const uint64_t *b = e->base ? e->base[i].cnt : NULL;
+static int
+show_lcores(CMD_PARAMS)
+{
+	lb_ctl_printf(o, "  %-6s %-6s %12s %12s %12s %10s %10s\n",
+		      "worker", "lcore", "rx", "tx", "handoff",
+		      "flows", "table");
+	for (unsigned int i = 0; i < e->n_w; i++) {
+		const struct lb_worker *w = e->w[i];
+		const uint64_t *b = e->base ? e->base[i].cnt : NULL;
 
 #define C(x) (w->cnt[LB_CNT_##x] - (b ? b[LB_CNT_##x] : 0))
-			lb_ctl_printf(o, "  %-6u %-6u %12" PRIu64 " %12" PRIu64
-				      " %12" PRIu64 " %10u %10u\n", i,
-				      e->w_lcore ? e->w_lcore[i] : i, C(rx),
-				      C(tx_backend) + C(tx_client) +
-				      C(tx_neigh) + C(tx_neigh_request),
-				      C(handoff), flow_table_count(&w->ft),
-				      w->ft.capacity);
+		lb_ctl_printf(o, "  %-6u %-6u %12" PRIu64 " %12" PRIu64
+			      " %12" PRIu64 " %10u %10u\n", i,
+			      e->w_lcore ? e->w_lcore[i] : i, C(rx),
+			      C(tx_backend) + C(tx_client) +
+			      C(tx_neigh) + C(tx_neigh_request),
+			      C(handoff), flow_table_count(&w->ft),
+			      w->ft.capacity);
 #undef C
-		}
-		return 0;
 	}
-	if (strcmp(what, "vips") == 0) {
-		lb_ctl_printf(o, "  %-12s %-30s %-5s %-17s %-5s %9s %12s %10s\n",
-			      "vip", "address", "proto", "mode", "trans",
-			      "backends", "packets", "flows");
-		for (uint32_t i = 0; i < e->st->n_vips; i++) {
-			const struct lb_vip_rt *vr = &e->st->vip[i];
-			struct lb_vip_counters vc;
-			uint32_t live = 0;
-			char ap[80], nb[16];
+	return 0;
+}
 
-			if (vr->conf.removed)
-				continue;
-			for (uint32_t b = 0; b < vr->conf.n_backends; b++)
-				live += !vr->be[b].conf.removed;
-			vip_cnt(e, i, &vc);
-			snprintf(nb, sizeof(nb), "%u/%u", vr->n_active, live);
-			lb_ctl_printf(o, "  %-12s %-30s %-5s %-17s %-5s %9s "
-				      "%12" PRIu64 " %10" PRIu64 "\n",
-				      vr->conf.name,
-				      addr_port(&vr->conf.addr, vr->conf.port,
-						ap, sizeof(ap)),
-				      proto_name(vr->conf.proto),
-				      lb_policy_name(vr->conf.policy),
-				      lb_transport_name(vr->conf.transport),
-				      nb, vc.packets, vc.flows);
-		}
-		return 0;
-	}
-	if (strcmp(what, "vip") == 0) {
-		v = need_vip(e, o, argc, argv, 2);
-		return v < 0 ? -1 : show_vip(e, o, (uint32_t)v);
-	}
-	if (strcmp(what, "health") == 0) {
-		if (e->health == NULL)
-			return err(o, "show health: not available here");
-		v = argc > 2 ? need_vip(e, o, argc, argv, 2) : INT_MAX;
-		if (v < 0)
-			return -1;
-		lb_health_show(e->health, e->cfg, e->st,
-			       v == INT_MAX ? UINT32_MAX : (uint32_t)v,
-			       e->now_ns, o);
-		return 0;
-	}
-	if (strcmp(what, "backends") == 0) {
-		v = need_vip(e, o, argc, argv, 2);
-		if (v < 0)
-			return -1;
-		show_backends(e, o, (uint32_t)v);
-		return 0;
-	}
-	if (strcmp(what, "chash") == 0) {
-		const struct chash_table *t1, *t2;
-		const struct lb_vip_rt *vr;
+static int
+show_vips(CMD_PARAMS)
+{
+	lb_ctl_printf(o, "  %-12s %-30s %-5s %-17s %-5s %9s %12s %10s\n",
+		      "vip", "address", "proto", "mode", "trans",
+		      "backends", "packets", "flows");
+	for (uint32_t i = 0; i < e->st->n_vips; i++) {
+		const struct lb_vip_rt *vr = &e->st->vip[i];
+		struct lb_vip_counters vc;
+		uint32_t live = 0;
+		char ap[80], nb[16];
 
-		v = need_vip(e, o, argc, argv, 2);
-		if (v < 0)
-			return -1;
-		vr = &e->st->vip[v];
-		t1 = atomic_load(&vr->ch1);
-		t2 = vr->ch2;
-		lb_ctl_printf(o, "  M %u, digest %016" PRIx64 "%s\n",
-			      t1 ? t1->m : 0, t1 ? chash_digest(t1) : 0,
-			      t2 ? " (C = 1 table; C = 2 below)" : "");
-		lb_ctl_printf(o, "  %-12s %-26s %6s %10s%s\n", "backend",
-			      "address", "weight", "share",
-			      t2 ? "  first (C=2)   any (C=2)" : "");
+		if (vr->conf.removed)
+			continue;
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++)
+			live += !vr->be[b].conf.removed;
+		vip_cnt(e, i, &vc);
+		snprintf(nb, sizeof(nb), "%u/%u", vr->n_active, live);
+		lb_ctl_printf(o, "  %-12s %-30s %-5s %-17s %-5s %9s "
+			      "%12" PRIu64 " %10" PRIu64 "\n",
+			      vr->conf.name,
+			      addr_port(&vr->conf.addr, vr->conf.port,
+					ap, sizeof(ap)),
+			      proto_name(vr->conf.proto),
+			      lb_policy_name(vr->conf.policy),
+			      lb_transport_name(vr->conf.transport),
+			      nb, vc.packets, vc.flows);
+	}
+	return 0;
+}
+
+static int
+cmd_show_vip(CMD_PARAMS)
+{
+	int v;
+
+	v = need_vip(e, o, argc, argv, 2);
+	return v < 0 ? -1 : show_vip(e, o, (uint32_t)v);
+}
+
+static int
+cmd_show_backends(CMD_PARAMS)
+{
+	int v;
+
+	v = need_vip(e, o, argc, argv, 2);
+	if (v < 0)
+		return -1;
+	show_backends(e, o, (uint32_t)v);
+	return 0;
+}
+
+static int
+show_chash(CMD_PARAMS)
+{
+	const struct chash_table *t1, *t2;
+	const struct lb_vip_rt *vr;
+	int v;
+
+	v = need_vip(e, o, argc, argv, 2);
+	if (v < 0)
+		return -1;
+	vr = &e->st->vip[v];
+	t1 = atomic_load(&vr->ch1);
+	t2 = vr->ch2;
+	lb_ctl_printf(o, "  M %u, digest %016" PRIx64 "%s\n",
+		      t1 ? t1->m : 0, t1 ? chash_digest(t1) : 0,
+		      t2 ? " (C = 1 table; C = 2 below)" : "");
+	lb_ctl_printf(o, "  %-12s %-26s %6s %10s%s\n", "backend",
+		      "address", "weight", "share",
+		      t2 ? "  first (C=2)   any (C=2)" : "");
+	for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+		char ab[64];
+
+		if (vr->be[b].conf.removed)
+			continue;
+		lb_ctl_printf(o, "  %-12s %-26s %6u %9.2f%%",
+			      vr->be[b].conf.name,
+			      lb_addr_fmt(&vr->be[b].conf.addr, ab,
+					  sizeof(ab)),
+			      vr->be[b].conf.weight,
+			      t1 && t1->m ? 100.0 *
+			      t1->members[b].owned_first / t1->m : 0);
+		if (t2 != NULL && t2->m)
+			lb_ctl_printf(o, "  %9.2f%%   %9.2f%%",
+				      100.0 * t2->members[b].owned_first /
+				      t2->m, 100.0 *
+				      t2->members[b].owned_any / t2->m);
+		lb_ctl_printf(o, "\n");
+	}
+	return 0;
+}
+
+static int
+show_flows(CMD_PARAMS)
+{
+	struct flow_scan scan;
+	uint64_t n = 10;
+
+	if (argc > 2 && parse_uint(argv[2], 1000000, &n) != 0)
+		return err(o, "show flows: '%s' is not a count "
+			   "(0..1000000)", argv[2]);
+	memset(&scan, 0, sizeof(scan));
+	scan.e = e;
+	scan.o = o;
+	for (unsigned int i = 0; i < e->n_w; i++)
+		lb_ctl_printf(o, "  lcore %u: %u flows in the table "
+			      "(capacity %u)\n",
+			      e->w_lcore ? e->w_lcore[i] : i,
+			      flow_table_count(&e->w[i]->ft),
+			      e->w[i]->ft.capacity);
+	for (unsigned int i = 0; i < e->n_w && n > 0; i++) {
+		scan.sample_left = (uint32_t)n;
+		scan.lcore = e->w_lcore ? e->w_lcore[i] : i;
+		(void)flow_table_foreach(&e->w[i]->ft, e->now_ns,
+					 sample_flow, &scan);
+		n = scan.sample_left;
+	}
+	return 0;
+}
+
+static int
+show_flow(CMD_PARAMS)
+{
+	struct lb_addr c, d;
+	struct flow_key k;
+	uint64_t cp, dp;
+	uint8_t proto = IPPROTO_NUM_TCP;
+	bool found = false;
+
+	if (argc < 6)
+		return err(o, "show flow CLIENT CPORT VIP VPORT "
+			   "[tcp|udp]: %d of 4 arguments", argc - 2);
+	if (lb_addr_parse(argv[2], &c) != 0)
+		return err(o, "show flow: '%s' is not an address",
+			   argv[2]);
+	if (lb_addr_parse(argv[4], &d) != 0 || d.family != c.family)
+		return err(o, "show flow: '%s' is not an address of "
+			   "the client's family", argv[4]);
+	if (parse_uint(argv[3], 65535, &cp) != 0 ||
+	    parse_uint(argv[5], 65535, &dp) != 0)
+		return err(o, "show flow: ports are 0..65535");
+	if (argc > 6) {
+		if (strcmp(argv[6], "udp") == 0)
+			proto = IPPROTO_NUM_UDP;
+		else if (strcmp(argv[6], "tcp") != 0)
+			return err(o, "show flow: '%s' is neither tcp "
+				   "nor udp", argv[6]);
+	}
+	if (c.family == 4)
+		flow_key_ipv4(&k, c.a, d.a, (uint16_t)cp, (uint16_t)dp,
+			      proto);
+	else
+		flow_key_ipv6(&k, c.a, d.a, (uint16_t)cp, (uint16_t)dp,
+			      proto);
+	for (unsigned int i = 0; i < e->n_w; i++) {
+		struct flow_value fv;
+		uint64_t age;
+
+		if (flow_table_peek(&e->w[i]->ft, &k,
+				    lb_key_hash(e->st, &k), e->now_ns,
+				    &fv, &age) == FLOW_TABLE_MISS)
+			continue;
+		print_flow(o, e->st, e->w_lcore ? e->w_lcore[i] : i,
+			   &k, &fv, age);
+		found = true;
+	}
+	if (!found)
+		lb_ctl_printf(o, "  no such flow in any lcore's table\n");
+	return 0;
+}
+
+static int
+show_busy(CMD_PARAMS)
+{
+	const struct lb_vip_rt *vr;
+	int v;
+
+	v = need_vip(e, o, argc, argv, 2);
+	if (v < 0)
+		return -1;
+	vr = &e->st->vip[v];
+	for (unsigned int i = 0; i < e->n_w; i++) {
+		const struct busy_table *t = e->w[i]->vip[v].busy;
+
+		lb_ctl_printf(o, "  lcore %u, probe interval %u:\n",
+			      e->w_lcore ? e->w_lcore[i] : i,
+			      probe_sched_get_n(e->w[i]->vip[v].probe));
 		for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
-			char ab[64];
+			uint16_t sc = 0;
+			int fresh;
 
 			if (vr->be[b].conf.removed)
 				continue;
-			lb_ctl_printf(o, "  %-12s %-26s %6u %9.2f%%",
-				      vr->be[b].conf.name,
-				      lb_addr_fmt(&vr->be[b].conf.addr, ab,
-						  sizeof(ab)),
-				      vr->be[b].conf.weight,
-				      t1 && t1->m ? 100.0 *
-				      t1->members[b].owned_first / t1->m : 0);
-			if (t2 != NULL && t2->m)
-				lb_ctl_printf(o, "  %9.2f%%   %9.2f%%",
-					      100.0 * t2->members[b].owned_first /
-					      t2->m, 100.0 *
-					      t2->members[b].owned_any / t2->m);
-			lb_ctl_printf(o, "\n");
+			fresh = busy_select_score(t, b, e->now_ns, &sc);
+			lb_ctl_printf(o, "    %-12s score %5u %s\n",
+				      vr->be[b].conf.name, sc,
+				      fresh > 0 ? "fresh" :
+				      t->e[b].known ? "stale" :
+						      "unknown");
 		}
-		return 0;
 	}
-	if (strcmp(what, "flows") == 0) {
-		struct flow_scan scan;
-		uint64_t n = 10;
+	return 0;
+}
 
-		if (argc > 2 && parse_uint(argv[2], 1000000, &n) != 0)
-			return err(o, "show flows: '%s' is not a count "
-				   "(0..1000000)", argv[2]);
-		memset(&scan, 0, sizeof(scan));
-		scan.e = e;
-		scan.o = o;
+static int
+show_latency(CMD_PARAMS)
+{
+	const struct lb_vip_rt *vr;
+	const struct chash_table *t;
+	int v;
+
+	v = need_vip(e, o, argc, argv, 2);
+	if (v < 0)
+		return -1;
+	vr = &e->st->vip[v];
+	t = atomic_load(&vr->ch1);
+	lb_ctl_printf(o, "  %-12s %12s %10s\n", "backend", "latency",
+		      "share");
+	for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+		uint64_t l = lb_latency_estimate(e->w, e->n_w, v, b,
+						 e->now_ns);
+
+		if (vr->be[b].conf.removed)
+			continue;
+		lb_ctl_printf(o, "  %-12s %9.0f us %9.2f%%\n",
+			      vr->be[b].conf.name, (double)l / 1e3,
+			      t && t->m ? 100.0 *
+			      t->members[b].owned_first / t->m : 0);
+	}
+	return 0;
+}
+
+static int
+show_health(CMD_PARAMS)
+{
+	int v = INT_MAX;
+
+	if (e->health == NULL)
+		return err(o, "show health: not available here");
+	if (argc > 2) {
+		v = need_vip(e, o, argc, argv, 2);
+		if (v < 0)
+			return -1;
+	}
+	lb_health_show(e->health, e->cfg, e->st,
+		       v == INT_MAX ? UINT32_MAX : (uint32_t)v, e->now_ns, o);
+	return 0;
+}
+
+/* BGP announcements (lb_announce.h): show announce, vip drain|undrain,
+ * appliance drain|serve. */
+static int
+cmd_announce(CMD_PARAMS)
+{
+	return lb_announce_cmd(e->ann, e->st, e->ann_daemon, o, argc, argv);
+}
+
+static int
+show_counters(CMD_PARAMS)
+{
+	bool all = argc > 2 && strcmp(argv[2], "all") == 0;
+
+	if (argc > 2 && !all)
+		return err(o, "show counters: '%s': only 'all' may "
+			   "follow", argv[2]);
+	for (unsigned int c = 0; c < LB_CNT_MAX; c++) {
+		uint64_t t = cnt_total(e, c);
+
+		if (t != 0 || all)
+			lb_ctl_printf(o, "  %-24s %14" PRIu64 "  %s\n",
+				      lb_counter_name(c), t,
+				      lb_counter_desc(c));
+	}
+	for (unsigned int r = 0; r < WIRE_RESULT_MAX; r++) {
+		uint64_t t = 0;
+
 		for (unsigned int i = 0; i < e->n_w; i++)
-			lb_ctl_printf(o, "  lcore %u: %u flows in the table "
-				      "(capacity %u)\n",
-				      e->w_lcore ? e->w_lcore[i] : i,
-				      flow_table_count(&e->w[i]->ft),
-				      e->w[i]->ft.capacity);
-		for (unsigned int i = 0; i < e->n_w && n > 0; i++) {
-			scan.sample_left = (uint32_t)n;
-			scan.lcore = e->w_lcore ? e->w_lcore[i] : i;
-			(void)flow_table_foreach(&e->w[i]->ft, e->now_ns,
-						 sample_flow, &scan);
-			n = scan.sample_left;
-		}
-		return 0;
+			t += e->w[i]->wire[r] -
+			     (e->base ? e->base[i].wire[r] : 0);
+		if (t != 0 || (all && r != WIRE_OK))
+			lb_ctl_printf(o, "  wire.%-19s %14" PRIu64
+				      "  %s\n", wire_result_name(r),
+				      t, wire_result_str(r));
 	}
-	if (strcmp(what, "flow") == 0) {
-		struct lb_addr c, d;
-		struct flow_key k;
-		uint64_t cp, dp;
-		uint8_t proto = IPPROTO_NUM_TCP;
-		bool found = false;
-
-		if (argc < 6)
-			return err(o, "show flow CLIENT CPORT VIP VPORT "
-				   "[tcp|udp]: %d of 4 arguments", argc - 2);
-		if (lb_addr_parse(argv[2], &c) != 0)
-			return err(o, "show flow: '%s' is not an address",
-				   argv[2]);
-		if (lb_addr_parse(argv[4], &d) != 0 || d.family != c.family)
-			return err(o, "show flow: '%s' is not an address of "
-				   "the client's family", argv[4]);
-		if (parse_uint(argv[3], 65535, &cp) != 0 ||
-		    parse_uint(argv[5], 65535, &dp) != 0)
-			return err(o, "show flow: ports are 0..65535");
-		if (argc > 6) {
-			if (strcmp(argv[6], "udp") == 0)
-				proto = IPPROTO_NUM_UDP;
-			else if (strcmp(argv[6], "tcp") != 0)
-				return err(o, "show flow: '%s' is neither tcp "
-					   "nor udp", argv[6]);
-		}
-		if (c.family == 4)
-			flow_key_ipv4(&k, c.a, d.a, (uint16_t)cp, (uint16_t)dp,
-				      proto);
-		else
-			flow_key_ipv6(&k, c.a, d.a, (uint16_t)cp, (uint16_t)dp,
-				      proto);
-		for (unsigned int i = 0; i < e->n_w; i++) {
-			struct flow_value fv;
-			uint64_t age;
-
-			if (flow_table_peek(&e->w[i]->ft, &k,
-					    lb_key_hash(e->st, &k), e->now_ns,
-					    &fv, &age) == FLOW_TABLE_MISS)
-				continue;
-			print_flow(o, e->st, e->w_lcore ? e->w_lcore[i] : i,
-				   &k, &fv, age);
-			found = true;
-		}
-		if (!found)
-			lb_ctl_printf(o, "  no such flow in any lcore's table\n");
-		return 0;
-	}
-	if (strcmp(what, "busy") == 0) {
-		const struct lb_vip_rt *vr;
-
-		v = need_vip(e, o, argc, argv, 2);
-		if (v < 0)
-			return -1;
-		vr = &e->st->vip[v];
-		for (unsigned int i = 0; i < e->n_w; i++) {
-			const struct busy_table *t = e->w[i]->vip[v].busy;
-
-			lb_ctl_printf(o, "  lcore %u, probe interval %u:\n",
-				      e->w_lcore ? e->w_lcore[i] : i,
-				      probe_sched_get_n(e->w[i]->vip[v].probe));
-			for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
-				uint16_t sc = 0;
-				int fresh;
-
-				if (vr->be[b].conf.removed)
-					continue;
-				fresh = busy_select_score(t, b, e->now_ns, &sc);
-				lb_ctl_printf(o, "    %-12s score %5u %s\n",
-					      vr->be[b].conf.name, sc,
-					      fresh > 0 ? "fresh" :
-					      t->e[b].known ? "stale" :
-							      "unknown");
-			}
-		}
-		return 0;
-	}
-	if (strcmp(what, "latency") == 0) {
-		const struct lb_vip_rt *vr;
-		const struct chash_table *t;
-
-		v = need_vip(e, o, argc, argv, 2);
-		if (v < 0)
-			return -1;
-		vr = &e->st->vip[v];
-		t = atomic_load(&vr->ch1);
-		lb_ctl_printf(o, "  %-12s %12s %10s\n", "backend", "latency",
-			      "share");
-		for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
-			uint64_t l = lb_latency_estimate(e->w, e->n_w, v, b,
-							 e->now_ns);
-
-			if (vr->be[b].conf.removed)
-				continue;
-			lb_ctl_printf(o, "  %-12s %9.0f us %9.2f%%\n",
-				      vr->be[b].conf.name, (double)l / 1e3,
-				      t && t->m ? 100.0 *
-				      t->members[b].owned_first / t->m : 0);
-		}
-		return 0;
-	}
-	if (strcmp(what, "counters") == 0) {
-		bool all = argc > 2 && strcmp(argv[2], "all") == 0;
-
-		if (argc > 2 && !all)
-			return err(o, "show counters: '%s': only 'all' may "
-				   "follow", argv[2]);
-		for (unsigned int c = 0; c < LB_CNT_MAX; c++) {
-			uint64_t t = cnt_total(e, c);
-
-			if (t != 0 || all)
-				lb_ctl_printf(o, "  %-24s %14" PRIu64 "  %s\n",
-					      lb_counter_name(c), t,
-					      lb_counter_desc(c));
-		}
-		for (unsigned int r = 0; r < WIRE_RESULT_MAX; r++) {
-			uint64_t t = 0;
-
-			for (unsigned int i = 0; i < e->n_w; i++)
-				t += e->w[i]->wire[r] -
-				     (e->base ? e->base[i].wire[r] : 0);
-			if (t != 0 || (all && r != WIRE_OK))
-				lb_ctl_printf(o, "  wire.%-19s %14" PRIu64
-					      "  %s\n", wire_result_name(r),
-					      t, wire_result_str(r));
-		}
-		return 0;
-	}
-	return err(o, "show what? ports, lcores, vips, vip, backends, chash, "
-		   "flows, flow, busy, latency, health, counters%s%s",
-		   *what ? " -- not " : "", what);
+	return 0;
 }
 
 /* ---- changes ----------------------------------------------------------------- */
@@ -789,356 +738,777 @@ apply(struct lb_ctl_env *e, struct lb_ctl_out *o, struct lb_config *next,
 	return 0;
 }
 
-/* Key rotation of the authenticated mode (auth_key.h): the new key signs,
- * the one it replaces keeps verifying answers to requests already sent,
- * so no sample is lost; "auth forget" ends the rotation. */
-static int
-cmd_auth(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
-{
-	struct lb_config next;
-	uint8_t key[AUTH_KEY_LEN];
 
-	if (argc == 3 && strcmp(argv[1], "key") == 0) {
-		/* The key is a secret: never echoed. */
-		if (auth_key_parse(argv[2], key) != 0)
-			return err(o, "auth key: not %u hex digits, or all "
-				   "zero", AUTH_KEY_HEX_LEN);
-		if (lb_config_copy(&next, e->cfg) != 0)
-			return err(o, "out of memory");
-		if (next.has_auth_key) {
-			memcpy(next.auth_key_prev, next.auth_key,
-			       AUTH_KEY_LEN);
-			next.has_auth_key_prev = true;
-		}
-		memcpy(next.auth_key, key, AUTH_KEY_LEN);
-		next.has_auth_key = true;
-		return apply(e, o, &next, next.has_auth_key_prev ?
-			     "auth key replaced (the previous one still "
-			     "verifies answers until 'auth forget')" :
-			     "auth key set");
-	}
-	if (argc == 2 && strcmp(argv[1], "forget") == 0) {
-		if (!e->cfg->has_auth_key_prev)
-			return err(o, "auth forget: no previous key");
-		if (lb_config_copy(&next, e->cfg) != 0)
-			return err(o, "out of memory");
-		memset(next.auth_key_prev, 0, AUTH_KEY_LEN);
-		next.has_auth_key_prev = false;
-		return apply(e, o, &next, "previous auth key forgotten");
-	}
-	return err(o, "auth key HEX | auth forget: see 'help auth'");
-}
+/* ---- vip ------------------------------------------------------------------ */
 
 static int
-cmd_vip(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
-{
-	struct lb_config next;
-	char done[160];
-	int v, p;
-
-	if (argc < 3)
-		return err(o, "vip add|del|set NAME ...: see 'help vip'");
-	if (strcmp(argv[1], "add") == 0) {
-		struct lb_vip_conf *vc;
-		struct lb_addr a;
-		uint64_t port;
-
-		if (argc != 7)
-			return err(o, "vip add NAME ADDRESS PORT tcp|udp MODE: "
-				   "%d of 5 arguments", argc - 2);
-		if (!lb_name_valid(argv[2]))
-			return err(o, "vip add: '%s' is not a name (1..31 of "
-				   "A-Z a-z 0-9 _ -)", argv[2]);
-		if (vip_find(e->cfg, argv[2]) >= 0)
-			return err(o, "vip add: a VIP named '%s' exists",
-				   argv[2]);
-		if (lb_addr_parse(argv[3], &a) != 0)
-			return err(o, "vip add: '%s' is not an IPv4 or IPv6 "
-				   "address", argv[3]);
-		if (parse_uint(argv[4], 65535, &port) != 0)
-			return err(o, "vip add: port '%s' is not 0..65535",
-				   argv[4]);
-		if (strcmp(argv[5], "tcp") != 0 && strcmp(argv[5], "udp") != 0)
-			return err(o, "vip add: '%s' is neither tcp nor udp",
-				   argv[5]);
-		p = lb_policy_parse(argv[6]);
-		if (p < 0)
-			return err(o, "vip add: unknown mode '%s' (dsr-feedback, "
-				   "hunt, maglev, round-robin, random, "
-				   "latency-feedback)", argv[6]);
-		if (e->cfg->n_vips >= LB_MAX_VIPS)
-			return err(o, "vip add: %u VIP slots used (removed ones "
-				   "included), at most %u", e->cfg->n_vips,
-				   LB_MAX_VIPS);
-		if (lb_config_copy(&next, e->cfg) != 0 ||
-		    (next.vip == NULL &&
-		     (next.vip = malloc(LB_MAX_VIPS * sizeof(*next.vip))) ==
-		     NULL))
-			return err(o, "out of memory");
-		vc = &next.vip[next.n_vips++];
-		memset(vc, 0, sizeof(*vc));
-		snprintf(vc->name, sizeof(vc->name), "%s", argv[2]);
-		vc->addr = a;
-		vc->port = (uint16_t)port;
-		vc->proto = strcmp(argv[5], "tcp") == 0 ? IPPROTO_NUM_TCP :
-							  IPPROTO_NUM_UDP;
-		vc->policy = (uint8_t)p;
-		vc->transport = p == LB_POLICY_HUNT ? LB_TRANSPORT_SRV6 :
-						      LB_TRANSPORT_DSR;
-		vc->probe_n = 8;
-		vc->auth = true; /* as in a file: authenticated by default */
-		snprintf(done, sizeof(done), "vip %s added (no backend yet)",
-			 argv[2]);
-		return apply(e, o, &next, done);
-	}
-	v = vip_find(e->cfg, argv[2]);
-	if (v < 0)
-		return err(o, "no VIP named '%s' (show vips lists them)",
-			   argv[2]);
-	if (strcmp(argv[1], "del") == 0) {
-		if (argc != 3)
-			return err(o, "vip del NAME: one argument");
-		if (lb_config_copy(&next, e->cfg) != 0)
-			return err(o, "out of memory");
-		next.vip[v].removed = true;
-		snprintf(done, sizeof(done), "vip %s removed", argv[2]);
-		return apply(e, o, &next, done);
-	}
-	if (strcmp(argv[1], "set") == 0) {
-		struct lb_vip_conf *vc;
-		const char *k, *val;
-		uint64_t n;
-		bool b;
-		int x;
-
-		if (argc != 5)
-			return err(o, "vip set NAME KEY VALUE: see 'help vip'");
-		k = argv[3];
-		val = argv[4];
-		if (lb_config_copy(&next, e->cfg) != 0)
-			return err(o, "out of memory");
-		vc = &next.vip[v];
-		if (strcmp(k, "mode") == 0) {
-			x = lb_policy_parse(val);
-			if (x < 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: unknown mode '%s'", val);
-			}
-			vc->policy = (uint8_t)x;
-			if (x == LB_POLICY_HUNT)
-				vc->transport = LB_TRANSPORT_SRV6;
-			else if (x == LB_POLICY_BUSY ||
-				 x == LB_POLICY_LATENCY)
-				vc->transport = LB_TRANSPORT_DSR;
-		} else if (strcmp(k, "probe_every") == 0) {
-			if (parse_uint(val, PROBE_N_MAX, &n) != 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: probe_every '%s' is not "
-					   "0..%u", val, PROBE_N_MAX);
-			}
-			vc->probe_n = (uint32_t)n;
-		} else if (strcmp(k, "auth") == 0) {
-			if (parse_onoff(val, &b) != 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: auth is on or off, not "
-					   "'%s'", val);
-			}
-			vc->auth = b;
-		} else if (strcmp(k, "leg") == 0) {
-			x = lb_leg_parse(val);
-			if (x < 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: leg is routed or l2, "
-					   "not '%s'", val);
-			}
-			vc->leg = (uint8_t)x;
-		} else if (strcmp(k, "encoding") == 0) {
-			x = lb_enc_parse(val);
-			if (x < 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: encoding is paper or "
-					   "dstopt, not '%s'", val);
-			}
-			vc->enc = (uint8_t)x;
-		} else if (strcmp(k, "c") == 0) {
-			if (parse_uint(val, 2, &n) != 0 || n == 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: c (candidates) is 1 or "
-					   "2, not '%s'", val);
-			}
-			vc->chash_c = (uint8_t)n;
-		} else if (strcmp(k, "alpha") == 0) {
-			if (parse_uint(val, 100, &n) != 0 || n == 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: alpha is a percentage "
-					   "1..100, not '%s'", val);
-			}
-			vc->lat_alpha_ppm = (uint32_t)n * 10000u;
-		} else if (strcmp(k, "probe_adaptive") == 0) {
-			if (parse_onoff(val, &b) != 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: probe_adaptive is on or "
-					   "off, not '%s'", val);
-			}
-			vc->probe_adaptive = b;
-		} else if (strcmp(k, "window") == 0) {
-			if (parse_uint(val, 65535, &n) != 0) {
-				lb_config_free(&next);
-				return err(o, "vip set: window '%s' is not "
-					   "0..65535", val);
-			}
-			vc->score_window = (uint32_t)n;
-		} else {
-			lb_config_free(&next);
-			return err(o, "vip set: unknown setting '%s' (mode, "
-				   "probe_every, probe_adaptive, window, auth, "
-				   "leg, encoding, c, alpha)", k);
-		}
-		snprintf(done, sizeof(done), "vip %s: %s = %s", argv[2], k,
-			 val);
-		return apply(e, o, &next, done);
-	}
-	return err(o, "vip %s: unknown; vip add, vip del or vip set",
-		   argv[1]);
-}
-
-static int
-cmd_backend(struct lb_ctl_env *e, struct lb_ctl_out *o, int argc, char **argv)
+cmd_vip_add(CMD_PARAMS)
 {
 	struct lb_config next;
 	struct lb_vip_conf *vc;
-	char done[160];
-	uint64_t n;
-	int v, b;
+	struct lb_addr a;
+	uint64_t port;
+	char done[160], msg[256];
 
-	if (argc < 4)
-		return err(o, "backend add|del|weight|drain VIP NAME ...: see "
-			   "'help backend'");
-	v = vip_find(e->cfg, argv[2]);
-	if (v < 0)
-		return err(o, "no VIP named '%s' (show vips lists them)",
-			   argv[2]);
-	if (strcmp(argv[1], "add") == 0) {
-		struct lb_backend_conf bc;
-		struct lb_addr a;
-
-		if (argc < 5 || (argc - 5) % 2 != 0)
-			return err(o, "backend add VIP NAME ADDRESS [weight W] "
-				   "[locator IPV6]");
-		if (!lb_name_valid(argv[3]))
-			return err(o, "backend add: '%s' is not a name",
-				   argv[3]);
-		if (backend_find(&e->cfg->vip[v], argv[3]) >= 0)
-			return err(o, "backend add: vip %s already has a "
-				   "backend named '%s'", argv[2], argv[3]);
-		if (lb_addr_parse(argv[4], &a) != 0)
-			return err(o, "backend add: '%s' is not an address",
-				   argv[4]);
-		memset(&bc, 0, sizeof(bc));
-		snprintf(bc.name, sizeof(bc.name), "%s", argv[3]);
-		bc.addr = a;
-		bc.weight = 1;
-		for (int i = 5; i + 1 < argc; i += 2) {
-			if (strcmp(argv[i], "weight") == 0) {
-				if (parse_uint(argv[i + 1], CHASH_WEIGHT_MAX,
-					       &n) != 0)
-					return err(o, "backend add: weight "
-						   "'%s' is not 0..%u",
-						   argv[i + 1],
-						   CHASH_WEIGHT_MAX);
-				bc.weight = (uint16_t)n;
-			} else if (strcmp(argv[i], "locator") == 0) {
-				struct lb_addr l;
-
-				if (lb_addr_parse(argv[i + 1], &l) != 0 ||
-				    l.family != 6)
-					return err(o, "backend add: locator "
-						   "'%s' is not an IPv6 "
-						   "address", argv[i + 1]);
-				bc.has_locator = true;
-				memcpy(bc.locator, l.a, 16);
-			} else {
-				return err(o, "backend add: unknown option "
-					   "'%s' (weight, locator)", argv[i]);
-			}
-		}
-		if (e->cfg->vip[v].n_backends >= LB_MAX_BACKENDS)
-			return err(o, "backend add: vip %s has used its %u "
-				   "backend slots (removed ones included)",
-				   argv[2], LB_MAX_BACKENDS);
-		if (lb_config_copy(&next, e->cfg) != 0)
-			return err(o, "out of memory");
-		vc = &next.vip[v];
-		vc->backend[vc->n_backends++] = bc;
-		snprintf(done, sizeof(done), "vip %s: backend %s added",
-			 argv[2], argv[3]);
-		return apply(e, o, &next, done);
-	}
-	b = backend_find(&e->cfg->vip[v], argv[3]);
-	if (b < 0)
-		return err(o, "vip %s has no backend named '%s' (show backends "
-			   "%s)", argv[2], argv[3], argv[2]);
-	if (strcmp(argv[1], "health") == 0) {
-		if (argc != 5 || e->health == NULL ||
-		    lb_health_override(e->health, (uint32_t)v, (uint32_t)b,
-				       argv[4], e->now_ns) != 0)
-			return err(o, "backend health VIP NAME up|down|auto");
-		lb_ctl_printf(o, "vip %s: backend %s health %s\n", argv[2],
-			      argv[3], argv[4]);
-		return 0;
-	}
-	if (lb_config_copy(&next, e->cfg) != 0)
+	(void)argc;
+	if (!lb_name_valid(argv[2]))
+		return err(o, "vip add: '%s' is not a name (1..31 of "
+			   "A-Z a-z 0-9 _ -)", argv[2]);
+	if (vip_find(e->cfg, argv[2]) >= 0)
+		return err(o, "vip add: a VIP named '%s' exists", argv[2]);
+	if (lb_addr_parse(argv[3], &a) != 0)
+		return err(o, "vip add: '%s' is not an IPv4 or IPv6 address",
+			   argv[3]);
+	if (parse_uint(argv[4], 65535, &port) != 0)
+		return err(o, "vip add: port '%s' is not 0..65535", argv[4]);
+	if (strcmp(argv[5], "tcp") != 0 && strcmp(argv[5], "udp") != 0)
+		return err(o, "vip add: '%s' is neither tcp nor udp", argv[5]);
+	if (e->cfg->n_vips >= LB_MAX_VIPS)
+		return err(o, "vip add: %u VIP slots used (removed ones "
+			   "included), at most %u", e->cfg->n_vips,
+			   LB_MAX_VIPS);
+	if (lb_config_copy(&next, e->cfg) != 0 ||
+	    (next.vip == NULL &&
+	     (next.vip = malloc(LB_MAX_VIPS * sizeof(*next.vip))) == NULL))
 		return err(o, "out of memory");
-	vc = &next.vip[v];
-	if (strcmp(argv[1], "del") == 0 && argc == 4) {
-		vc->backend[b].removed = true;
-		snprintf(done, sizeof(done), "vip %s: backend %s removed (its "
-			 "pinned flows go on until they end)", argv[2],
-			 argv[3]);
-	} else if (strcmp(argv[1], "drain") == 0 && argc == 4) {
-		vc->backend[b].weight = 0;
-		snprintf(done, sizeof(done), "vip %s: backend %s drained (no "
-			 "new flows)", argv[2], argv[3]);
-	} else if (strcmp(argv[1], "weight") == 0 && argc == 5) {
-		if (parse_uint(argv[4], CHASH_WEIGHT_MAX, &n) != 0) {
-			lb_config_free(&next);
-			return err(o, "backend weight: '%s' is not 0..%u",
-				   argv[4], CHASH_WEIGHT_MAX);
-		}
-		vc->backend[b].weight = (uint16_t)n;
-		snprintf(done, sizeof(done), "vip %s: backend %s weight %u",
-			 argv[2], argv[3], (unsigned int)n);
-	} else {
+	vc = &next.vip[next.n_vips];
+	memset(vc, 0, sizeof(*vc));
+	/* the mode, through the key table: the transport goes with it */
+	if (lb_key_set(lb_key_find(LB_KEY_VIP, "mode"), &next, vc, argv[6],
+		       msg, sizeof(msg)) != 0) {
 		lb_config_free(&next);
-		return err(o, "backend %s: unknown or wrong arguments; see "
-			   "'help backend'", argv[1]);
+		return err(o, "vip add: %s", msg);
 	}
+	next.n_vips++;
+	snprintf(vc->name, sizeof(vc->name), "%s", argv[2]);
+	vc->addr = a;
+	vc->port = (uint16_t)port;
+	vc->proto = strcmp(argv[5], "tcp") == 0 ? IPPROTO_NUM_TCP :
+						  IPPROTO_NUM_UDP;
+	vc->probe_n = 8;
+	vc->auth = true; /* as in a file: authenticated by default */
+	snprintf(done, sizeof(done), "vip %s added (no backend yet)",
+		 argv[2]);
 	return apply(e, o, &next, done);
 }
 
 static int
-help(struct lb_ctl_out *o, int argc, char **argv)
+cmd_vip_del(CMD_PARAMS)
 {
-	const char *g = argc > 1 ? argv[1] : NULL;
-	bool any = false;
+	struct lb_config next;
+	char done[160];
+	int v = need_vip(e, o, argc, argv, 2);
 
-	for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++) {
-		if (g != NULL && strcmp(g, c->group) != 0)
-			continue;
-		lb_ctl_printf(o, "  %-52s %s\n", c->syntax, c->help);
-		any = true;
+	if (v < 0)
+		return -1;
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	next.vip[v].removed = true;
+	snprintf(done, sizeof(done), "vip %s removed", argv[2]);
+	return apply(e, o, &next, done);
+}
+
+static int
+cmd_vip_set(CMD_PARAMS)
+{
+	const struct lb_key *k;
+	struct lb_config next;
+	char done[160], msg[256], names[256];
+	int v = need_vip(e, o, argc, argv, 2);
+
+	if (v < 0)
+		return -1;
+	k = lb_key_find(LB_KEY_VIP, argv[3]);
+	if (k == NULL && (strcmp(argv[3], "address") == 0 ||
+			  strcmp(argv[3], "port") == 0 ||
+			  strcmp(argv[3], "proto") == 0))
+		return err(o, "vip set: %s is part of the VIP's identity: "
+			   "vip del, then vip add", argv[3]);
+	if (k == NULL)
+		return err(o, "vip set: unknown setting '%s' (%s)", argv[3],
+			   lb_key_names(LB_KEY_VIP, names, sizeof(names)));
+	if (k->not_live != NULL)
+		return err(o, "vip set: %s is not settable live: %s", k->name,
+			   k->not_live);
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	if (lb_key_set(k, &next, &next.vip[v], argv[4], msg,
+		       sizeof(msg)) != 0) {
+		lb_config_free(&next);
+		return err(o, "vip set: %s", msg);
 	}
-	if (!any)
-		return err(o, "help: no group '%s' (show, vip, backend, "
-			   "appliance, set, counters, capture, help, quit)", g);
+	snprintf(done, sizeof(done), "vip %s: %s = %s", argv[2], k->name,
+		 argv[4]);
+	return apply(e, o, &next, done);
+}
+
+/* ---- backend -------------------------------------------------------------- */
+
+/* The backend argv[3] of VIP argv[2] into *v, *b; -1 after an error. */
+static int
+need_backend(const struct lb_ctl_env *e, struct lb_ctl_out *o, int argc,
+	     char **argv, int *v, int *b)
+{
+	*v = need_vip(e, o, argc, argv, 2);
+	if (*v < 0)
+		return -1;
+	*b = backend_find(&e->cfg->vip[*v], argv[3]);
+	if (*b < 0)
+		return err(o, "vip %s has no backend named '%s' (show backends "
+			   "%s)", argv[2], argv[3], argv[2]);
 	return 0;
 }
+
+static int
+cmd_backend_add(CMD_PARAMS)
+{
+	struct lb_config next;
+	struct lb_vip_conf *vc;
+	struct lb_backend_conf bc;
+	struct lb_addr a;
+	char done[160];
+	uint64_t n;
+	int v = need_vip(e, o, argc, argv, 2);
+
+	if (v < 0)
+		return -1;
+	if ((argc - 5) % 2 != 0)
+		return err(o, "backend add: options come in pairs (weight W, "
+			   "locator IPV6)");
+	if (!lb_name_valid(argv[3]))
+		return err(o, "backend add: '%s' is not a name", argv[3]);
+	if (backend_find(&e->cfg->vip[v], argv[3]) >= 0)
+		return err(o, "backend add: vip %s already has a backend named "
+			   "'%s'", argv[2], argv[3]);
+	if (lb_addr_parse(argv[4], &a) != 0)
+		return err(o, "backend add: '%s' is not an address", argv[4]);
+	memset(&bc, 0, sizeof(bc));
+	snprintf(bc.name, sizeof(bc.name), "%s", argv[3]);
+	bc.addr = a;
+	bc.weight = 1;
+	for (int i = 5; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "weight") == 0) {
+			if (parse_uint(argv[i + 1], CHASH_WEIGHT_MAX, &n) != 0)
+				return err(o, "backend add: weight '%s' is not "
+					   "0..%u", argv[i + 1],
+					   CHASH_WEIGHT_MAX);
+			bc.weight = (uint16_t)n;
+		} else if (strcmp(argv[i], "locator") == 0) {
+			struct lb_addr l;
+
+			if (lb_addr_parse(argv[i + 1], &l) != 0 ||
+			    l.family != 6)
+				return err(o, "backend add: locator '%s' is "
+					   "not an IPv6 address", argv[i + 1]);
+			bc.has_locator = true;
+			memcpy(bc.locator, l.a, 16);
+		} else {
+			return err(o, "backend add: unknown option '%s' "
+				   "(weight, locator)", argv[i]);
+		}
+	}
+	if (e->cfg->vip[v].n_backends >= LB_MAX_BACKENDS)
+		return err(o, "backend add: vip %s has used its %u backend "
+			   "slots (removed ones included)", argv[2],
+			   LB_MAX_BACKENDS);
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	vc = &next.vip[v];
+	vc->backend[vc->n_backends++] = bc;
+	snprintf(done, sizeof(done), "vip %s: backend %s added", argv[2],
+		 argv[3]);
+	return apply(e, o, &next, done);
+}
+
+static int
+cmd_backend_del(CMD_PARAMS)
+{
+	struct lb_config next;
+	char done[160];
+	int v, b;
+
+	if (need_backend(e, o, argc, argv, &v, &b) != 0)
+		return -1;
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	next.vip[v].backend[b].removed = true;
+	snprintf(done, sizeof(done), "vip %s: backend %s removed (its pinned "
+		 "flows go on until they end)", argv[2], argv[3]);
+	return apply(e, o, &next, done);
+}
+
+/* An operator override of the passive health (lb_health.h): the control
+ * thread's health view changes, the next health step publishes it. */
+static int
+cmd_backend_health(CMD_PARAMS)
+{
+	int v, b;
+
+	if (need_backend(e, o, argc, argv, &v, &b) != 0)
+		return -1;
+	if (e->health == NULL ||
+	    lb_health_override(e->health, (uint32_t)v, (uint32_t)b, argv[4],
+			       e->now_ns) != 0)
+		return err(o, "backend health VIP NAME up|down|auto");
+	lb_ctl_printf(o, "vip %s: backend %s health %s\n", argv[2], argv[3],
+		      argv[4]);
+	return 0;
+}
+
+/* Key rotation of the authenticated mode (auth_key.h): the new key signs,
+ * the one it replaces keeps verifying answers to requests already sent,
+ * so no sample is lost; "auth forget" ends the rotation. */
+static int
+cmd_auth_key(CMD_PARAMS)
+{
+	struct lb_config next;
+	uint8_t key[AUTH_KEY_LEN];
+
+	/* The key is a secret: never echoed. */
+	if (auth_key_parse(argv[2], key) != 0)
+		return err(o, "auth key: not %u hex digits, or all zero",
+			   AUTH_KEY_HEX_LEN);
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	if (next.has_auth_key) {
+		memcpy(next.auth_key_prev, next.auth_key, AUTH_KEY_LEN);
+		next.has_auth_key_prev = true;
+	}
+	memcpy(next.auth_key, key, AUTH_KEY_LEN);
+	next.has_auth_key = true;
+	return apply(e, o, &next, next.has_auth_key_prev ?
+		     "auth key replaced (the previous one still verifies "
+		     "answers until 'auth forget')" : "auth key set");
+}
+
+static int
+cmd_auth_forget(CMD_PARAMS)
+{
+	struct lb_config next;
+
+	if (!e->cfg->has_auth_key_prev)
+		return err(o, "auth forget: no previous key");
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	memset(next.auth_key_prev, 0, AUTH_KEY_LEN);
+	next.has_auth_key_prev = false;
+	return apply(e, o, &next, "previous auth key forgotten");
+}
+
+static int
+cmd_backend_drain(CMD_PARAMS)
+{
+	struct lb_config next;
+	char done[160];
+	int v, b;
+
+	if (need_backend(e, o, argc, argv, &v, &b) != 0)
+		return -1;
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	next.vip[v].backend[b].weight = 0;
+	snprintf(done, sizeof(done), "vip %s: backend %s drained (no new "
+		 "flows)", argv[2], argv[3]);
+	return apply(e, o, &next, done);
+}
+
+static int
+cmd_backend_weight(CMD_PARAMS)
+{
+	struct lb_config next;
+	char done[160];
+	uint64_t n;
+	int v, b;
+
+	if (need_backend(e, o, argc, argv, &v, &b) != 0)
+		return -1;
+	if (parse_uint(argv[4], CHASH_WEIGHT_MAX, &n) != 0)
+		return err(o, "backend weight: '%s' is not 0..%u", argv[4],
+			   CHASH_WEIGHT_MAX);
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	next.vip[v].backend[b].weight = (uint16_t)n;
+	snprintf(done, sizeof(done), "vip %s: backend %s weight %u", argv[2],
+		 argv[3], (unsigned int)n);
+	return apply(e, o, &next, done);
+}
+
+/* ---- set, clear, capture, quit ---------------------------------------------- */
+
+static int
+cmd_set(CMD_PARAMS)
+{
+	const struct lb_key *k = lb_key_find(LB_KEY_GENERAL, argv[1]);
+	struct lb_config next;
+	char msg[256], names[512];
+
+	(void)argc;
+	if (k == NULL)
+		return err(o, "set: unknown setting '%s' ([general]: %s; VIP "
+			   "settings are 'vip set')", argv[1],
+			   lb_key_names(LB_KEY_GENERAL, names, sizeof(names)));
+	if (k->not_live != NULL)
+		return err(o, "set: %s is not settable live: %s", k->name,
+			   k->not_live);
+	if (strcmp(k->name, "idle_sleep_us") == 0) {
+		/* read by the worker loop as it is: no new state */
+		if (lb_key_set(k, e->cfg, NULL, argv[2], msg,
+			       sizeof(msg)) != 0)
+			return err(o, "set: %s", msg);
+		if (e->set_idle_sleep != NULL)
+			e->set_idle_sleep(e->arg, e->cfg->idle_sleep_us);
+		lb_ctl_printf(o, "idle_sleep_us = %u\n",
+			      e->cfg->idle_sleep_us);
+		return 0;
+	}
+	if (lb_config_copy(&next, e->cfg) != 0)
+		return err(o, "out of memory");
+	if (lb_key_set(k, &next, NULL, argv[2], msg, sizeof(msg)) != 0) {
+		lb_config_free(&next);
+		return err(o, "set: %s", msg);
+	}
+	snprintf(msg, sizeof(msg), "%s = %s", k->name, argv[2]);
+	return apply(e, o, &next, msg);
+}
+
+static int
+cmd_clear_counters(CMD_PARAMS)
+{
+	(void)argc;
+	(void)argv;
+	if (e->base == NULL)
+		return err(o, "clear counters: not available here");
+	clear_counters(e);
+	lb_ctl_printf(o, "counters cleared\n");
+	return 0;
+}
+
+static int
+cmd_capture_start(CMD_PARAMS)
+{
+	char msg[256];
+	uint64_t snap = 0;
+
+	if (e->capture == NULL)
+		return err(o, "capture: not available here");
+	if (argc == 5 && (parse_uint(argv[4], 65535, &snap) != 0 || snap < 64))
+		return err(o, "capture start: snaplen '%s' is not 64..65535",
+			   argv[4]);
+	if (e->capture(e->arg, 1, argv[2], argv[3], (uint32_t)snap, msg,
+		       sizeof(msg)) != 0)
+		return err(o, "%s", msg);
+	lb_ctl_printf(o, "%s\n", msg);
+	return 0;
+}
+
+static int
+cmd_capture_stop(CMD_PARAMS)
+{
+	char msg[256];
+
+	(void)argc;
+	(void)argv;
+	if (e->capture == NULL)
+		return err(o, "capture: not available here");
+	if (e->capture(e->arg, 0, NULL, NULL, 0, msg, sizeof(msg)) != 0)
+		return err(o, "%s", msg);
+	lb_ctl_printf(o, "%s\n", msg);
+	return 0;
+}
+
+static int cmd_help(CMD_PARAMS);
+
+static int
+cmd_quit(CMD_PARAMS)
+{
+	(void)o;
+	(void)argc;
+	(void)argv;
+	if (e->quit != NULL)
+		e->quit(e->arg);
+	return 1;
+}
+
+/* ---- the command table ------------------------------------------------------ */
+
+/*
+ * Every command, once: its group (for "help GROUP"), its syntax (leading
+ * lower-case words are the keywords that select it; UPPER-CASE words are
+ * arguments, [...] optional, a|b alternatives: the argument count is
+ * checked against it), its help and its handler. Help, dispatch, the
+ * rte_cmdline completion (src/dsrlb/console.c) and the reference in
+ * docs/console.md (lb_ctl_reference(), checked by tests/unit/test_lb_ctl.c)
+ * all come from here. "KEY VALUE" rows expand to one line per key of the
+ * key table (lb_keys.h).
+ */
+/* 8< commands */
+const struct lb_ctl_cmd lb_ctl_cmds[] = {
+	{ "show", "show ports", "ports: link, packets in and out, drops",
+	  show_ports },
+	{ "show", "show lcores", "workers: lcore, packets, hand-offs, flows",
+	  show_lcores },
+	{ "show", "show vips", "every VIP: address, mode, backends, traffic",
+	  show_vips },
+	{ "show", "show vip NAME", "one VIP: settings, counters, backends",
+	  cmd_show_vip },
+	{ "show", "show backends VIP",
+	  "backends of VIP: weight, state, score and its age, live flows, "
+	  "packets, probes, answers, latency", cmd_show_backends },
+	{ "show", "show chash VIP",
+	  "consistent-hash table of VIP: share of buckets per backend",
+	  show_chash },
+	{ "show", "show flows [N]",
+	  "flow-table size per lcore and a sample of N flows (default 10)",
+	  show_flows },
+	{ "show", "show flow CLIENT CPORT VIP VPORT [tcp|udp]",
+	  "one flow by its tuple: lcore, backend, state, age", show_flow },
+	{ "show", "show busy VIP",
+	  "busyness scores of VIP's backends, per lcore", show_busy },
+	{ "show", "show latency VIP",
+	  "in-band latency estimate and table share per backend",
+	  show_latency },
+	{ "show", "show health [VIP]",
+	  "passive health: settings, and per backend up/suspect/down, since "
+	  "when and why, answers and losses seen", show_health },
+	{ "show", "show counters [all]",
+	  "counters since start or the last clear (all: zeros too)",
+	  show_counters },
+	{ "show", "show announce",
+	  "BGP announcements: per VIP announced or withdrawn and why, "
+	  "consistent-hash digest; announce/withdraw counters",
+	  cmd_announce },
+	{ "vip", "vip add NAME ADDRESS PORT tcp|udp MODE",
+	  "new VIP (MODE: dsr-feedback, hunt, maglev, round-robin, random, "
+	  "latency-feedback); add backends next", cmd_vip_add },
+	{ "vip", "vip del NAME",
+	  "remove VIP: its traffic is no longer accepted", cmd_vip_del },
+	{ "vip", "vip set NAME KEY VALUE", "change one setting of the VIP",
+	  cmd_vip_set },
+	{ "vip", "vip drain NAME",
+	  "withdraw VIP's route (announce = bgp): the router moves its "
+	  "traffic to the other appliances", cmd_announce },
+	{ "vip", "vip undrain NAME", "announce VIP again", cmd_announce },
+	{ "appliance", "appliance drain",
+	  "withdraw every VIP (before an upgrade); flows still served",
+	  cmd_announce },
+	{ "appliance", "appliance serve", "announce the VIPs again",
+	  cmd_announce },
+	{ "backend", "backend add VIP NAME ADDRESS [weight W] [locator IPV6]",
+	  "new backend (weight 0..1000, default 1)", cmd_backend_add },
+	{ "backend", "backend del VIP NAME",
+	  "remove: no new flows; its pinned flows go on until they end",
+	  cmd_backend_del },
+	{ "backend", "backend weight VIP NAME W", "change a weight (0..1000)",
+	  cmd_backend_weight },
+	{ "backend", "backend drain VIP NAME",
+	  "weight 0: no new flows, pinned flows kept", cmd_backend_drain },
+	{ "backend", "backend health VIP NAME up|down|auto",
+	  "override the passive health (auto: follow it again)",
+	  cmd_backend_health },
+	{ "auth", "auth key HEX",
+	  "rotate the feedback key: HEX (32 hex digits) signs new requests, "
+	  "the key it replaces still verifies answers", cmd_auth_key },
+	{ "auth", "auth forget",
+	  "stop accepting the previous key (rotation over)", cmd_auth_forget },
+	{ "set", "set KEY VALUE", "change a [general] setting", cmd_set },
+	{ "counters", "clear counters", "start the shown counters from zero",
+	  cmd_clear_counters },
+	{ "capture", "capture start PORT FILE [SNAPLEN]",
+	  "write PORT's packets, both directions, to FILE (pcapng)",
+	  cmd_capture_start },
+	{ "capture", "capture stop", "close the capture file",
+	  cmd_capture_stop },
+	{ "help", "help [GROUP]", "this list, or one group's commands",
+	  cmd_help },
+	{ "quit", "quit", "stop the appliance (or leave a control session)",
+	  cmd_quit },
+	{ "quit", "exit", "the same as quit", cmd_quit },
+	{ NULL, NULL, NULL, NULL },
+};
+/* >8 commands */
+
+/* The i-th word of @p syntax into @p buf; false past the end. */
+static bool
+syntax_word(const char *syntax, unsigned int i, char *buf, size_t len)
+{
+	const char *p = syntax;
+
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " ");
+		if (*p == '\0')
+			return false;
+		n = strcspn(p, " ");
+		if (i-- == 0) {
+			snprintf(buf, len, "%.*s", (int)n, p);
+			return true;
+		}
+		p += n;
+	}
+}
+
+/* A keyword: lower case letters and '_' only (not an argument, not
+ * optional, not a choice). */
+static bool
+is_keyword(const char *w)
+{
+	if (*w == '\0')
+		return false;
+	for (; *w != '\0'; w++)
+		if (!((*w >= 'a' && *w <= 'z') || *w == '_'))
+			return false;
+	return true;
+}
+
+/* Number of leading keywords of @p c. */
+static unsigned int
+n_keywords(const struct lb_ctl_cmd *c)
+{
+	char w[64];
+	unsigned int n = 0;
+
+	while (syntax_word(c->syntax, n, w, sizeof(w)) && is_keyword(w))
+		n++;
+	return n;
+}
+
+/* Least and most words of @p c's syntax (a [...] group is optional). */
+static void
+arity(const struct lb_ctl_cmd *c, int *min, int *max)
+{
+	char w[64];
+	int depth = 0;
+
+	*min = *max = 0;
+	for (unsigned int i = 0; syntax_word(c->syntax, i, w, sizeof(w));
+	     i++) {
+		if (w[0] == '[')
+			depth++;
+		(*max)++;
+		if (depth == 0)
+			(*min)++;
+		if (w[strlen(w) - 1] == ']')
+			depth--;
+	}
+}
+
+/* Whether the leading keywords of @p c are argv[0..]. */
+static bool
+cmd_matches(const struct lb_ctl_cmd *c, int argc, char **argv)
+{
+	unsigned int n = n_keywords(c);
+	char w[64];
+
+	if ((unsigned int)argc < n)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (!syntax_word(c->syntax, i, w, sizeof(w)) ||
+		    strcmp(w, argv[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Append @p w to the @p sep separated list in @p buf unless it is in. */
+static void
+list_add(char *buf, size_t len, const char *sep, const char *w)
+{
+	size_t n = strlen(buf), wl = strlen(w), sl = strlen(sep);
+
+	for (const char *p = buf; *p != '\0';) {
+		size_t k = strcspn(p, sep[0] == '#' ? "#" : ",");
+
+		if (k == wl && strncmp(p, w, wl) == 0)
+			return;
+		p += k;
+		p += strspn(p, sep);
+	}
+	if (n + (n ? sl : 0) + wl + 1 > len)
+		return;
+	snprintf(buf + n, len - n, "%s%s", n ? sep : "", w);
+}
+
+int
+lb_ctl_heads(char *buf, size_t len)
+{
+	char w[64];
+	int n = 0;
+
+	buf[0] = '\0';
+	for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++) {
+		size_t before = strlen(buf);
+
+		if (syntax_word(c->syntax, 0, w, sizeof(w))) {
+			list_add(buf, len, "#", w);
+			n += strlen(buf) != before;
+		}
+	}
+	return n;
+}
+
+int
+lb_ctl_subwords(const char *head, char *buf, size_t len)
+{
+	char w[64];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (strcmp(head, "help") == 0) {
+		/* help's argument is a group */
+		for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++)
+			list_add(buf, len, "#", c->group);
+		return buf[0] != '\0';
+	}
+	for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++) {
+		if (!syntax_word(c->syntax, 0, w, sizeof(w)) ||
+		    strcmp(w, head) != 0)
+			continue;
+		if (n_keywords(c) >= 2 &&
+		    syntax_word(c->syntax, 1, w, sizeof(w))) {
+			list_add(buf, len, "#", w);
+			n++;
+		}
+	}
+	if (strcmp(head, "set") == 0)
+		for (const struct lb_key *k = lb_keys; k->name; k++)
+			/* every [general] key: "set" explains the ones it
+			 * cannot change live */
+			if (k->sec == LB_KEY_GENERAL) {
+				list_add(buf, len, "#", k->name);
+				n++;
+			}
+	return n;
+}
+
+/* The lines of the reference: each row, "KEY VALUE" rows once per key. */
+static void
+each_line(const char *group, void (*fn)(void *arg, const char *syntax,
+					  const char *help), void *arg)
+{
+	char syn[128];
+
+	for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++) {
+		const char *kv = strstr(c->syntax, "KEY VALUE");
+
+		if (group != NULL && strcmp(group, c->group) != 0)
+			continue;
+		if (kv == NULL) {
+			fn(arg, c->syntax, c->help);
+			continue;
+		}
+		for (const struct lb_key *k = lb_keys; k->name; k++) {
+			if (k->sec != (strncmp(c->syntax, "vip", 3) == 0 ?
+				       LB_KEY_VIP : LB_KEY_GENERAL) ||
+			    k->not_live != NULL)
+				continue;
+			snprintf(syn, sizeof(syn), "%.*s%s %s",
+				 (int)(kv - c->syntax), c->syntax, k->name,
+				 k->syntax);
+			fn(arg, syn, k->help);
+		}
+	}
+}
+
+struct help_ctx {
+	struct lb_ctl_out *o;
+	unsigned int n;
+};
+
+static void
+help_line(void *arg, const char *syntax, const char *help)
+{
+	struct help_ctx *h = arg;
+
+	lb_ctl_printf(h->o, "  %-52s %s\n", syntax, help);
+	h->n++;
+}
+
+static int
+cmd_help(CMD_PARAMS)
+{
+	struct help_ctx h = { o, 0 };
+	char groups[256] = "";
+
+	(void)e;
+	each_line(argc > 1 ? argv[1] : NULL, help_line, &h);
+	if (h.n == 0) {
+		for (const struct lb_ctl_cmd *c = lb_ctl_cmds; c->group; c++)
+			list_add(groups, sizeof(groups), ", ", c->group);
+		return err(o, "help: no group '%s' (%s)", argv[1], groups);
+	}
+	return 0;
+}
+
+const char *
+lb_ctl_usage(const char *head, char *buf, size_t len)
+{
+	char sub[512];
+
+	if (lb_ctl_subwords(head, sub, sizeof(sub)) == 0) {
+		snprintf(buf, len, "%s", head);
+		return buf;
+	}
+	for (char *p = sub; *p != '\0'; p++)
+		if (*p == '#')
+			*p = '|';
+	snprintf(buf, len, "%s %s ...", head, sub);
+	return buf;
+}
+
+static void
+key_table(struct lb_ctl_out *o, unsigned int sec)
+{
+	lb_ctl_printf(o, "| key | values | meaning | live |\n"
+		      "| --- | --- | --- | --- |\n");
+	for (const struct lb_key *k = lb_keys; k->name; k++) {
+		char vals[128];
+
+		if (k->sec != sec)
+			continue;
+		if (k->type == LB_KEY_UINT || k->type == LB_KEY_PRIME)
+			snprintf(vals, sizeof(vals), "%s%" PRIu64 "..%" PRIu64,
+				 k->type == LB_KEY_PRIME ? "prime in " : "",
+				 k->min, k->max);
+		else if (k->values != NULL)
+			snprintf(vals, sizeof(vals), "%s", k->values);
+		else if (k->type == LB_KEY_FRACTION)
+			snprintf(vals, sizeof(vals), "(0, 1]");
+		else
+			snprintf(vals, sizeof(vals), "0..2^64-1, or 0x hex");
+		for (char *p = vals; *p != '\0'; p++)
+			if (*p == '|')
+				*p = '/';
+		lb_ctl_printf(o, "| `%s` | %s | %s | %s%s |\n", k->name,
+			      vals, k->help,
+			      k->not_live != NULL ? "no: " : "yes",
+			      k->not_live != NULL ? k->not_live : "");
+	}
+}
+
+void
+lb_ctl_reference(struct lb_ctl_out *o)
+{
+	struct help_ctx h = { o, 0 };
+
+	lb_ctl_printf(o, "```\ndsrlb> help\n");
+	each_line(NULL, help_line, &h);
+	lb_ctl_printf(o, "```\n\n`vip set NAME KEY VALUE` (`[vip NAME]` in "
+		      "the configuration file):\n\n");
+	key_table(o, LB_KEY_VIP);
+	lb_ctl_printf(o, "\n`set KEY VALUE` (`[general]` in the "
+		      "configuration file):\n\n");
+	key_table(o, LB_KEY_GENERAL);
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
 
 int
 lb_ctl_exec(struct lb_ctl_env *e, const char *line, struct lb_ctl_out *o)
 {
 	char buf[1024], *argv[MAX_ARGS], *save = NULL, *tok;
-	int argc = 0;
+	char subs[512], list[600], w[64];
+	const struct lb_ctl_cmd *c;
+	int argc = 0, min, max;
 
 	if (strlen(line) >= sizeof(buf))
 		return err(o, "line too long (at most %zu characters)",
@@ -1154,80 +1524,27 @@ lb_ctl_exec(struct lb_ctl_env *e, const char *line, struct lb_ctl_out *o)
 	}
 	if (argc == 0)
 		return 0;
-	if ((strcmp(argv[0], "vip") == 0 && argc >= 2 &&
-	     (strcmp(argv[1], "drain") == 0 ||
-	      strcmp(argv[1], "undrain") == 0)) ||
-	    strcmp(argv[0], "appliance") == 0 ||
-	    (strcmp(argv[0], "show") == 0 && argc >= 2 &&
-	     strcmp(argv[1], "announce") == 0))
-		return lb_announce_cmd(e->ann, e->st, e->ann_daemon, o, argc,
-				       argv);
-	if (strcmp(argv[0], "show") == 0)
-		return show(e, o, argc, argv);
-	if (strcmp(argv[0], "vip") == 0)
-		return cmd_vip(e, o, argc, argv);
-	if (strcmp(argv[0], "backend") == 0)
-		return cmd_backend(e, o, argc, argv);
-	if (strcmp(argv[0], "auth") == 0)
-		return cmd_auth(e, o, argc, argv);
-	if (strcmp(argv[0], "help") == 0)
-		return help(o, argc, argv);
-	if (strcmp(argv[0], "clear") == 0) {
-		if (argc != 2 || strcmp(argv[1], "counters") != 0)
-			return err(o, "clear counters: nothing else to clear");
-		if (e->base == NULL)
-			return err(o, "clear counters: not available here");
-		clear_counters(e);
-		lb_ctl_printf(o, "counters cleared\n");
-		return 0;
+	for (c = lb_ctl_cmds; c->group; c++)
+		if (cmd_matches(c, argc, argv))
+			break;
+	if (c->group == NULL) {
+		for (c = lb_ctl_cmds; c->group; c++)
+			if (syntax_word(c->syntax, 0, w, sizeof(w)) &&
+			    strcmp(w, argv[0]) == 0)
+				break;
+		if (c->group == NULL)
+			return err(o, "unknown command '%s' (help lists the "
+				   "commands)", argv[0]);
+		(void)lb_ctl_subwords(argv[0], subs, sizeof(subs));
+		list[0] = '\0';
+		for (char *p = strtok_r(subs, "#", &save); p != NULL;
+		     p = strtok_r(NULL, "#", &save))
+			list_add(list, sizeof(list), ", ", p);
+		return err(o, "%s what? %s%s%s", argv[0], list,
+			   argc > 1 ? " -- not " : "", argc > 1 ? argv[1] : "");
 	}
-	if (strcmp(argv[0], "set") == 0) {
-		uint64_t n;
-
-		if (argc != 3 || strcmp(argv[1], "idle_sleep_us") != 0)
-			return err(o, "set idle_sleep_us N: the one setting "
-				   "here; VIP settings are 'vip set'");
-		if (parse_uint(argv[2], 100000, &n) != 0)
-			return err(o, "set idle_sleep_us: '%s' is not "
-				   "0..100000", argv[2]);
-		if (e->set_idle_sleep != NULL)
-			e->set_idle_sleep(e->arg, (uint32_t)n);
-		e->cfg->idle_sleep_us = (uint32_t)n;
-		lb_ctl_printf(o, "idle_sleep_us = %u\n", (unsigned int)n);
-		return 0;
-	}
-	if (strcmp(argv[0], "capture") == 0) {
-		char msg[256];
-		uint64_t snap = 0;
-
-		if (e->capture == NULL)
-			return err(o, "capture: not available here");
-		if (argc == 2 && strcmp(argv[1], "stop") == 0) {
-			if (e->capture(e->arg, 0, NULL, NULL, 0, msg,
-				       sizeof(msg)) != 0)
-				return err(o, "%s", msg);
-			lb_ctl_printf(o, "%s\n", msg);
-			return 0;
-		}
-		if ((argc == 4 || argc == 5) && strcmp(argv[1], "start") == 0) {
-			if (argc == 5 && (parse_uint(argv[4], 65535, &snap) !=
-					  0 || snap < 64))
-				return err(o, "capture start: snaplen '%s' is "
-					   "not 64..65535", argv[4]);
-			if (e->capture(e->arg, 1, argv[2], argv[3],
-				       (uint32_t)snap, msg, sizeof(msg)) != 0)
-				return err(o, "%s", msg);
-			lb_ctl_printf(o, "%s\n", msg);
-			return 0;
-		}
-		return err(o, "capture start PORT FILE [SNAPLEN] | capture "
-			   "stop");
-	}
-	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "exit") == 0) {
-		if (e->quit != NULL)
-			e->quit(e->arg);
-		return 1;
-	}
-	return err(o, "unknown command '%s' (help lists the commands)",
-		   argv[0]);
+	arity(c, &min, &max);
+	if (argc < min || argc > max)
+		return err(o, "usage: %s", c->syntax);
+	return c->fn(e, o, argc, argv);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The latency-feedback mode's control step (see lb_latency.h). */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,84 @@ lb_latency_fini(struct lb_latency *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* Whether the controller of VIP @p a (in @p sa) may go on as the one of
+ * @p b (in @p sb): the same inputs to the table it steers. */
+static bool
+same_inputs(const struct lb_state *sa, const struct lb_vip_rt *a,
+	    const struct lb_state *sb, const struct lb_vip_rt *b)
+{
+	if (sa->seed != sb->seed || strcmp(a->conf.name, b->conf.name) != 0 ||
+	    a->conf.removed || b->conf.removed ||
+	    a->conf.n_backends != b->conf.n_backends ||
+	    a->conf.chash_m != b->conf.chash_m ||
+	    a->conf.lat_alpha_ppm != b->conf.lat_alpha_ppm)
+		return false;
+	for (uint32_t i = 0; i < a->conf.n_backends; i++) {
+		const struct lb_backend_rt *x = &a->be[i], *y = &b->be[i];
+
+		if (x->state != y->state || x->conf.weight != y->conf.weight ||
+		    x->conf.removed != y->conf.removed ||
+		    !lb_addr_eq(&x->conf.addr, &y->conf.addr))
+			return false;
+	}
+	return true;
+}
+
+/* The C = 1 table of controller @p k's VIP with its current weights. */
+static struct chash_table *
+ctl_table(const struct lb_latency *l, unsigned int k,
+	  const struct lb_state *st)
+{
+	const struct lb_vip_rt *vr = &st->vip[l->v[k].vip];
+	struct chash_backend cb[LB_MAX_BACKENDS];
+	struct chash_config cc = { 0 };
+	struct chash_table *t = NULL;
+
+	/* The controller's weights feed the table as they are: it depends
+	 * only on their ratios (latency_ctl.h). */
+	lb_state_chash_input(vr, l->v[k].ctl->weight, cb);
+	cc.m = vr->conf.chash_m;
+	cc.c = 1;
+	cc.seed = st->seed;
+	if (chash_build(&t, &cc, cb, vr->conf.n_backends) != 0)
+		return NULL;
+	return t;
+}
+
+int
+lb_latency_carry(struct lb_latency *next, struct lb_state *next_st,
+		 const struct lb_latency *prev, const struct lb_state *prev_st)
+{
+	int carried = 0;
+
+	if (next == NULL || next_st == NULL || prev == NULL || prev_st == NULL)
+		return 0;
+	for (uint32_t k = 0; k < next->n; k++) {
+		uint32_t v = next->v[k].vip;
+		struct lat_ctl *nc = next->v[k].ctl;
+		struct chash_table *t, *old;
+		const struct lat_ctl *pc = NULL;
+
+		for (uint32_t j = 0; j < prev->n; j++)
+			if (prev->v[j].vip == v)
+				pc = prev->v[j].ctl;
+		if (pc == NULL || v >= prev_st->n_vips || pc->n != nc->n ||
+		    !same_inputs(prev_st, &prev_st->vip[v], next_st,
+				 &next_st->vip[v]))
+			continue;
+		memcpy(nc->weight, pc->weight, nc->n * sizeof(*nc->weight));
+		nc->last_change_ns = pc->last_change_ns;
+		nc->changes = pc->changes;
+		t = ctl_table(next, k, next_st);
+		if (t == NULL)
+			return -ENOMEM;
+		old = atomic_exchange(&next_st->vip[v].ch1, t);
+		chash_free(old);
+		carried++;
+	}
+	return carried;
+}
+
 struct chash_table *
 lb_latency_step(struct lb_latency *l, unsigned int k,
 		const struct lb_state *st, struct lb_worker *const *w,
@@ -62,9 +142,6 @@ lb_latency_step(struct lb_latency *l, unsigned int k,
 {
 	const struct lb_vip_rt *vr;
 	uint64_t lat[LB_MAX_BACKENDS] = { 0 };
-	struct chash_backend cb[LB_MAX_BACKENDS];
-	struct chash_config cc = { 0 };
-	struct chash_table *t = NULL;
 	uint32_t nb;
 
 	if (k >= l->n)
@@ -78,13 +155,5 @@ lb_latency_step(struct lb_latency *l, unsigned int k,
 	}
 	if (!lat_ctl_step(l->v[k].ctl, lat, now_ns))
 		return NULL;
-	/* The controller's weights feed the table as they are: it depends
-	 * only on their ratios (latency_ctl.h). */
-	lb_state_chash_input(vr, l->v[k].ctl->weight, cb);
-	cc.m = vr->conf.chash_m;
-	cc.c = 1;
-	cc.seed = st->seed;
-	if (chash_build(&t, &cc, cb, nb) != 0)
-		return NULL;
-	return t;
+	return ctl_table(l, k, st);
 }

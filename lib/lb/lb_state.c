@@ -256,8 +256,39 @@ lb_state_route(const struct lb_state *st, const struct lb_addr *dst,
 
 /* ---- build ---------------------------------------------------------- */
 
+/* Whether VIP @p vi of @p prev had the table that @p cb and @p cc would
+ * build now: then the new state shares it (chash_ref()) instead of
+ * building it again, so that a live change rebuilds only the tables it
+ * changed (issue 13). A latency-feedback VIP's C = 1 table follows its
+ * controller and is never shared (lb_latency_carry()). */
+static bool
+same_table(const struct lb_state *prev, uint32_t vi,
+	   const struct chash_backend *cb, uint32_t n,
+	   const struct chash_config *cc, const struct chash_table *t)
+{
+	const struct lb_vip_rt *pv;
+	struct chash_backend *pcb;
+	bool same;
+
+	if (prev == NULL || vi >= prev->n_vips || t == NULL)
+		return false;
+	pv = &prev->vip[vi];
+	if (pv->conf.removed || t->m != (cc->m ? cc->m : CHASH_M_DEFAULT) ||
+	    t->seed != cc->seed || t->c_conf != cc->c ||
+	    t->n != n || pv->conf.n_backends != n)
+		return false;
+	pcb = calloc(t->n ? t->n : 1, sizeof(*pcb));
+	if (pcb == NULL)
+		return false;
+	lb_state_chash_input(pv, NULL, pcb);
+	same = memcmp(pcb, cb, t->n * sizeof(*cb)) == 0;
+	free(pcb);
+	return same;
+}
+
 static int
-build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
+build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
+	  char *err, unsigned int len)
 {
 	struct lb_vip_rt *v = &st->vip[vi];
 	const struct lb_vip_conf *vc = &st->cfg.vip[vi];
@@ -394,12 +425,26 @@ build_vip(struct lb_state *st, uint32_t vi, char *err, unsigned int len)
 	{
 		struct chash_table *t1 = NULL;
 
-		rc = chash_build(&t1, &cc, cb, vc->n_backends);
+		if (vc->policy != LB_POLICY_LATENCY && prev != NULL &&
+		    vi < prev->n_vips &&
+		    prev->vip[vi].conf.policy != LB_POLICY_LATENCY &&
+		    same_table(prev, vi, cb, vc->n_backends, &cc,
+			       atomic_load(&prev->vip[vi].ch1))) {
+			t1 = chash_ref(atomic_load(&prev->vip[vi].ch1));
+			rc = 0;
+		} else {
+			rc = chash_build(&t1, &cc, cb, vc->n_backends);
+		}
 		atomic_store(&v->ch1, t1);
 	}
 	if (rc == 0 && vc->transport == LB_TRANSPORT_SRV6) {
 		cc.c = vc->chash_c ? vc->chash_c : 2;
-		rc = chash_build(&v->ch2, &cc, cb, vc->n_backends);
+		if (prev != NULL && vi < prev->n_vips &&
+		    same_table(prev, vi, cb, vc->n_backends, &cc,
+			       prev->vip[vi].ch2))
+			v->ch2 = chash_ref(prev->vip[vi].ch2);
+		else
+			rc = chash_build(&v->ch2, &cc, cb, vc->n_backends);
 	}
 	if (rc == 0 && lb_recover_vip(vc)) {
 		/* Recovery (issue 17): drained backends keep their place in
@@ -574,7 +619,7 @@ lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
 			lb_state_nh_add(st, &pc->gw6, (uint8_t)p) : LB_NH_NONE;
 	}
 	for (uint32_t v = 0; v < cfg->n_vips; v++) {
-		rc = build_vip(st, v, err, len);
+		rc = build_vip(st, v, prev, err, len);
 		if (rc != 0) {
 			lb_state_free(st);
 			return rc;

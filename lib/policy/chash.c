@@ -277,6 +277,7 @@ chash_build(struct chash_table **out, const struct chash_config *cfg,
 	t->n = n;
 	t->n_active = n_active;
 	t->seed = cfg->seed;
+	t->refs = 1;
 	/* Lemire et al. 2019: ceil(2^64 / m), m not a power of two. */
 	t->m_magic = UINT64_MAX / m + 1;
 	t->entries = entries;
@@ -321,7 +322,19 @@ chash_build(struct chash_table **out, const struct chash_config *cfg,
 void
 chash_free(struct chash_table *t)
 {
+	if (t != NULL && t->refs > 1) {
+		t->refs--;
+		return;
+	}
 	free(t);
+}
+
+struct chash_table *
+chash_ref(struct chash_table *t)
+{
+	if (t != NULL)
+		t->refs++;
+	return t;
 }
 
 void

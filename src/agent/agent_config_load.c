@@ -18,6 +18,8 @@
 
 #include <rte_cfgfile.h>
 
+#include "dsrlb/cfg_num.h"
+
 #include "agent_config_load.h"
 
 struct ld {
@@ -109,17 +111,13 @@ static int
 num(struct ld *l, const char *sec, const char *key, const char *v,
     uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	char *end;
-	unsigned long long x;
+	enum cfg_num_err ne = cfg_num_parse(v, lo, hi, out);
+	char msg[256];
 
-	errno = 0;
-	x = strtoull(v, &end, 0);
-	if (errno != 0 || *v == '\0' || *v == '-' || *end != '\0' || x < lo ||
-	    x > hi)
-		return KERR(l, sec, key, "[%s] %s: '%s' is not a number in "
-			    "%llu..%llu", sec, key, v, (unsigned long long)lo,
-			    (unsigned long long)hi);
-	*out = x;
+	if (ne != CFG_NUM_OK)
+		return KERR(l, sec, key, "[%s] %s", sec,
+			    cfg_num_strerror(ne, key, v, lo, hi, msg,
+					     sizeof(msg)));
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +100,13 @@ apply(void *arg, struct lb_config *next, char *err, size_t len)
 	if (lb_state_build_next(&nst, next, drv.port_mac, old, err,
 				(unsigned int)len) != 0)
 		return -1;
+	/* Apply only what changed: controllers whose VIP did not change go
+	 * on with the weights they learned (and nst's table follows them). */
+	latency_loop_prepare(nst, old);
 	rc = pub_state(nst);
 	if (rc == -ENOMEM) {
 		snprintf(err, len, "out of memory for the workers' tables");
+		latency_loop_abort();
 		lb_state_free(nst);
 		return -1;
 	}
@@ -113,7 +119,7 @@ apply(void *arg, struct lb_config *next, char *err, size_t len)
 	*drv.cfg = *next;
 	env.cfg = drv.cfg;
 	env.st = nst;
-	latency_loop_reset(nst);
+	latency_loop_commit();
 	pub_retire(free_state, old);
 	atomic_fetch_add(&console_changes, 1);
 	return 0;
@@ -250,78 +256,118 @@ struct cmd_res {
 	cmdline_multi_string_t rest;
 };
 
+/* Which fields of cmd_res an instance fills. */
+#define HAS_W1   1u
+#define HAS_REST 2u
+
 static void
 cmd_cb(void *parsed, struct cmdline *cl, void *data)
 {
 	struct cmd_res *r = parsed;
 	struct lb_ctl_out o = { out_cmdline, cl };
-	uintptr_t ntok = (uintptr_t)data;
+	uintptr_t has = (uintptr_t)data;
 	char line[sizeof(r->rest) + 2 * sizeof(r->w0) + 4];
 
 	snprintf(line, sizeof(line), "%s %s %s", r->w0,
-		 ntok > 1 ? r->w1 : "", ntok > 2 ? r->rest : "");
+		 (has & HAS_W1) ? r->w1 : "", (has & HAS_REST) ? r->rest : "");
 	if (run_line(line, &o, false, "console") == 1)
 		cmdline_quit(cl);
 }
 
-#define TOK0(name, str) static cmdline_parse_token_string_t name = \
-	TOKEN_STRING_INITIALIZER(struct cmd_res, w0, str)
-#define TOK1(name, str) static cmdline_parse_token_string_t name = \
-	TOKEN_STRING_INITIALIZER(struct cmd_res, w1, str)
+/*
+ * The grammar, made at start from lib's command table (lb_ctl.h): for
+ * each first word, "WORD SUBWORD [ARGS...]" and "WORD SUBWORD" when the
+ * commands have a second keyword, else "WORD [ARGS...]" and "WORD".
+ * rte_cmdline completes the keywords; lb_ctl_exec() checks the rest.
+ */
+#define MAX_HEADS 16
 
-TOK0(t_show, "show");
-TOK1(t_show_what, "ports#lcores#vips#vip#backends#chash#flows#flow#busy#"
-     "latency#counters#announce");
-TOK0(t_vip, "vip");
-TOK1(t_vip_op, "add#del#set#drain#undrain");
-TOK0(t_appliance, "appliance");
-TOK1(t_appliance_op, "drain#serve");
-TOK0(t_backend, "backend");
-TOK1(t_backend_op, "add#del#weight#drain");
-TOK0(t_set, "set");
-TOK1(t_set_what, "idle_sleep_us");
-TOK0(t_clear, "clear");
-TOK1(t_clear_what, "counters");
-TOK0(t_capture, "capture");
-TOK1(t_capture_op, "start#stop");
-TOK0(t_help, "help");
-TOK1(t_help_group,
-     "show#vip#backend#appliance#set#counters#capture#help#quit");
-TOK0(t_quit, "quit");
-static cmdline_parse_token_string_t t_rest =
-	TOKEN_STRING_INITIALIZER(struct cmd_res, rest, TOKEN_STRING_MULTI);
+static struct {
+	char head[32];
+	char subs[512];
+	char usage[600];
+	cmdline_parse_token_string_t t0, t1, trest;
+} heads[MAX_HEADS];
+static cmdline_parse_inst_t *grammar_inst[2 * MAX_HEADS];
+static cmdline_parse_ctx_t grammar[2 * MAX_HEADS + 1];
 
-#define INST(name, n, helpstr, ...) static cmdline_parse_inst_t name = { \
-	.f = cmd_cb, .data = (void *)(uintptr_t)(n), .help_str = helpstr, \
-	.tokens = { __VA_ARGS__, NULL } }
+static cmdline_parse_inst_t *
+inst_new(uintptr_t has, const char *help, cmdline_parse_token_string_t *t0,
+	 cmdline_parse_token_string_t *t1, cmdline_parse_token_string_t *t2)
+{
+	cmdline_parse_inst_t *in = calloc(1, sizeof(*in) + 4 * sizeof(void *));
+	unsigned int n = 0;
 
-INST(i_show3, 3, "show ports|lcores|vips|vip|backends|chash|flows|flow|"
-     "busy|latency|counters [ARGS]", (void *)&t_show, (void *)&t_show_what,
-     (void *)&t_rest);
-INST(i_show2, 2, "show ports|lcores|vips|flows|counters|announce",
-     (void *)&t_show, (void *)&t_show_what);
-INST(i_appliance, 2, "appliance drain|serve", (void *)&t_appliance,
-     (void *)&t_appliance_op);
-INST(i_vip, 3, "vip add|del|set|drain|undrain NAME ...", (void *)&t_vip,
-     (void *)&t_vip_op, (void *)&t_rest);
-INST(i_backend, 3, "backend add|del|weight|drain VIP NAME ...",
-     (void *)&t_backend, (void *)&t_backend_op, (void *)&t_rest);
-INST(i_set, 3, "set idle_sleep_us N", (void *)&t_set,
-     (void *)&t_set_what, (void *)&t_rest);
-INST(i_clear, 2, "clear counters", (void *)&t_clear,
-     (void *)&t_clear_what);
-INST(i_capture3, 3, "capture start PORT FILE [SNAPLEN]",
-     (void *)&t_capture, (void *)&t_capture_op, (void *)&t_rest);
-INST(i_capture2, 2, "capture stop", (void *)&t_capture,
-     (void *)&t_capture_op);
-INST(i_help2, 2, "help GROUP", (void *)&t_help, (void *)&t_help_group);
-INST(i_help1, 1, "help", (void *)&t_help);
-INST(i_quit, 1, "quit", (void *)&t_quit);
+	if (in == NULL)
+		return NULL;
+	in->f = cmd_cb;
+	in->data = (void *)has;
+	in->help_str = help;
+	in->tokens[n++] = &t0->hdr;
+	if (t1 != NULL)
+		in->tokens[n++] = &t1->hdr;
+	if (t2 != NULL)
+		in->tokens[n++] = &t2->hdr;
+	in->tokens[n] = NULL;
+	return in;
+}
 
-static cmdline_parse_ctx_t grammar[] = {
-	&i_show3, &i_show2, &i_vip, &i_appliance, &i_backend, &i_set, &i_clear,
-	&i_capture3, &i_capture2, &i_help2, &i_help1, &i_quit, NULL,
-};
+static void
+string_token(cmdline_parse_token_string_t *t, size_t off, const char *str)
+{
+	t->hdr.ops = &cmdline_token_string_ops;
+	t->hdr.offset = (unsigned int)off;
+	t->string_data.str = str;
+}
+
+static int
+grammar_build(void)
+{
+	char all[256], *save = NULL, *h;
+	unsigned int n = 0, k = 0;
+
+	(void)lb_ctl_heads(all, sizeof(all));
+	for (h = strtok_r(all, "#", &save); h != NULL && n < MAX_HEADS;
+	     h = strtok_r(NULL, "#", &save), n++) {
+		bool sub;
+
+		snprintf(heads[n].head, sizeof(heads[n].head), "%s", h);
+		sub = lb_ctl_subwords(h, heads[n].subs,
+				      sizeof(heads[n].subs)) > 0;
+		(void)lb_ctl_usage(h, heads[n].usage, sizeof(heads[n].usage));
+		string_token(&heads[n].t0, offsetof(struct cmd_res, w0),
+			     heads[n].head);
+		string_token(&heads[n].t1, offsetof(struct cmd_res, w1),
+			     heads[n].subs);
+		string_token(&heads[n].trest, offsetof(struct cmd_res, rest),
+			     TOKEN_STRING_MULTI);
+		grammar_inst[k++] = sub ?
+			inst_new(HAS_W1 | HAS_REST, heads[n].usage,
+				 &heads[n].t0, &heads[n].t1,
+				 &heads[n].trest) :
+			inst_new(HAS_REST, heads[n].usage, &heads[n].t0,
+				 &heads[n].trest, NULL);
+		grammar_inst[k++] = sub ?
+			inst_new(HAS_W1, heads[n].usage, &heads[n].t0,
+				 &heads[n].t1, NULL) :
+			inst_new(0, heads[n].usage, &heads[n].t0, NULL, NULL);
+		if (grammar_inst[k - 1] == NULL || grammar_inst[k - 2] == NULL)
+			return -1;
+	}
+	for (unsigned int i = 0; i < k; i++)
+		grammar[i] = grammar_inst[i];
+	grammar[k] = NULL;
+	return 0;
+}
+
+static void
+grammar_free(void)
+{
+	for (unsigned int i = 0; i < 2 * MAX_HEADS; i++) {
+		free(grammar_inst[i]);
+		grammar_inst[i] = NULL;
+	}
+}
 
 /* ---- the thread ------------------------------------------------------------ */
 
@@ -367,7 +413,8 @@ thread_main(void *arg)
 	if (copts.cmdline_file != NULL)
 		run_file(copts.cmdline_file);
 	if (copts.interactive) {
-		term = cmdline_stdin_new(grammar, "dsrlb> ");
+		term = grammar_build() == 0 ?
+		       cmdline_stdin_new(grammar, "dsrlb> ") : NULL;
 		if (term == NULL)
 			fprintf(stderr, "dsrlb: no console on this terminal\n");
 	}
@@ -471,6 +518,7 @@ console_stop(void)
 		cmdline_stdin_exit(term);
 		term = NULL;
 	}
+	grammar_free();
 	capture_fini();
 	ctl_socket_close(copts.socket_path);
 	latency_loop_fini();

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The latency-feedback controllers' loop (see latency_loop.h). */
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "console.h"
 #include "dsrlb/chash.h"
@@ -12,6 +14,8 @@
 #define LAT_PERIOD_NS   10000000ull   /* latency control step (HotNets'22) */
 
 static struct lb_latency lat;
+static struct lb_latency next_lat;  /* of a change being published */
+static bool next_ready;
 static uint64_t last_ns;
 
 int
@@ -24,11 +28,42 @@ latency_loop_init(const struct lb_state *st)
 }
 
 void
-latency_loop_reset(const struct lb_state *st)
+latency_loop_prepare(struct lb_state *nst, const struct lb_state *old)
+{
+	struct lat_ctl_conf lc;
+
+	lat_ctl_conf_default(&lc);
+	next_ready = lb_latency_init(&next_lat, nst, &lc) == 0;
+	if (!next_ready) {
+		memset(&next_lat, 0, sizeof(next_lat));
+		return;
+	}
+	/* a change applies only what it changes (issue 13) */
+	if (lb_latency_carry(&next_lat, nst, &lat, old) < 0)
+		fprintf(stderr, "dsrlb: latency controllers restarted\n");
+}
+
+void
+latency_loop_commit(void)
 {
 	lb_latency_fini(&lat);
-	if (latency_loop_init(st) != 0)
+	if (next_ready) {
+		lat = next_lat;
+	} else {
+		memset(&lat, 0, sizeof(lat));
 		fprintf(stderr, "dsrlb: latency controllers not rebuilt\n");
+	}
+	memset(&next_lat, 0, sizeof(next_lat));
+	next_ready = false;
+}
+
+void
+latency_loop_abort(void)
+{
+	if (next_ready)
+		lb_latency_fini(&next_lat);
+	memset(&next_lat, 0, sizeof(next_lat));
+	next_ready = false;
 }
 
 static void

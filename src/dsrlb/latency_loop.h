@@ -16,8 +16,19 @@
  *  configured weights. @return 0 or -1. */
 int latency_loop_init(const struct lb_state *st);
 
-/** Rebuild them for @p st (after a change; message printed on failure). */
-void latency_loop_reset(const struct lb_state *st);
+/**
+ * A live change, step 1 (before @p nst is published): controllers for
+ * @p nst that keep what the running ones learned for VIPs the change did
+ * not touch (lb_latency_carry(), which rebuilds those VIPs' tables of
+ * @p nst from the learned weights).
+ */
+void latency_loop_prepare(struct lb_state *nst, const struct lb_state *old);
+
+/** Step 2, once the workers run @p nst: its controllers take over. */
+void latency_loop_commit(void);
+
+/** Or the change failed: drop what step 1 made. */
+void latency_loop_abort(void);
 
 /** One control step when 10 ms passed since the last (@p now_ns: the
  *  control thread's clock; @p data_ns: the data path's). Caller holds the

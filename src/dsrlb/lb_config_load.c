@@ -13,8 +13,10 @@
 
 #include "dsrlb/auth_key.h"
 #include "dsrlb/busy_select.h"
+#include "dsrlb/cfg_num.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
+#include "dsrlb/lb_keys.h"
 #include "dsrlb/wire.h"
 
 #include "dsrlb/lb_endpoint.h"
@@ -349,104 +351,7 @@ ent_line(struct ld *l, int j)
 	return line != 0 ? line : sec_line(l, l->cur);
 }
 
-/* Numbers */
-
-/* Decimal digits only: no sign, no blank, no suffix. */
-static int
-parse_dec(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Decimal, or hex after "0x". */
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	int d;
-
-	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return parse_dec(s, UINT64_MAX, out);
-	s += 2;
-	if (*s == '\0' || strlen(s) > 16)
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return -1;
-		v = v << 4 | (uint64_t)d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* A decimal fraction in (0, 1] ("1", "1.0", "0.25") as Q16, rounded to
- * nearest, at least 1. Parsed by hand: no locale, no "nan". */
-static int
-parse_q16(const char *s, uint32_t *out)
-{
-	uint64_t ip, frac = 0, scale = 1, q;
-	const char *dot = strchr(s, '.');
-	char ibuf[4];
-	size_t n;
-
-	n = dot != NULL ? (size_t)(dot - s) : strlen(s);
-	if (n == 0 || n >= sizeof(ibuf))
-		return -1;
-	memcpy(ibuf, s, n);
-	ibuf[n] = '\0';
-	if (parse_dec(ibuf, 1, &ip) != 0)
-		return -1;
-	if (dot != NULL) {
-		const char *f = dot + 1;
-
-		if (*f == '\0' || strlen(f) > 9)
-			return -1;
-		for (; *f != '\0'; f++) {
-			if (*f < '0' || *f > '9')
-				return -1;
-			frac = frac * 10 + (uint64_t)(*f - '0');
-			scale *= 10;
-		}
-	}
-	frac += ip * scale;
-	if (frac == 0 || frac > scale)
-		return -1;
-	q = (frac * BUSY_EWMA_ONE + scale / 2) / scale;
-	*out = q == 0 ? 1 : (uint32_t)q;
-	return 0;
-}
-
-static int
-parse_yesno(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
+/* Numbers: cfg_num.h; settings: lb_keys.h. */
 
 /* Sections */
 
@@ -457,156 +362,77 @@ static int
 num_key(struct ld *l, int j, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const struct rte_cfgfile_entry *e = &l->ents[j];
+	enum cfg_num_err ne = cfg_num_parse(e->value, min, max, out);
+	char msg[256];
 
-	if (parse_dec(e->value, UINT64_MAX, out) != 0)
-		return EBAD(l, j, "[%s] %s: '%s' is not a number (decimal "
-			    "digits only) in %" PRIu64 "..%" PRIu64,
-			    l->names[l->cur], e->name, e->value, min, max);
-	if (*out < min || *out > max)
-		return EBAD(l, j, "[%s] %s: %" PRIu64 " out of range %" PRIu64
-			    "..%" PRIu64, l->names[l->cur], e->name, *out,
-			    min, max);
+	if (ne != CFG_NUM_OK)
+		return EBAD(l, j, "[%s] %s", l->names[l->cur],
+			    cfg_num_strerror(ne, e->name, e->value, min, max,
+					     msg, sizeof(msg)));
 	return 0;
 }
 
-/* [general] health, health_rise, health_fall, health_timeout_ms,
- * health_trial_ms (lb_health.h, docs/health.md). */
+/* A setting of the key table (lb_keys.h) in [general] or [vip NAME]. */
 static int
-general_health(struct ld *l, int j)
+table_key(struct ld *l, int j, const struct lb_key *k, struct lb_vip_conf *v)
 {
-	struct lb_health_conf *h = &l->c->health;
 	const struct rte_cfgfile_entry *e = &l->ents[j];
-	const char *k = e->name;
-	uint64_t v;
+	char msg[256];
 
-	if (strcmp(k, "health") == 0) {
-		if (parse_yesno(e->value, &h->enabled) != 0)
-			return EBAD(l, j, "[general] health: '%s' is not yes "
-				    "or no", e->value);
-	} else if (strcmp(k, "health_rise") == 0) {
-		if (num_key(l, j, 1, LB_HEALTH_COUNT_MAX, &v))
-			return -1;
-		h->rise = (uint32_t)v;
-	} else if (strcmp(k, "health_fall") == 0) {
-		if (num_key(l, j, 1, LB_HEALTH_COUNT_MAX, &v))
-			return -1;
-		h->fall = (uint32_t)v;
-	} else if (strcmp(k, "health_timeout_ms") == 0) {
-		if (num_key(l, j, 1, LB_HEALTH_MS_MAX, &v))
-			return -1;
-		h->timeout_ns = v * 1000000ull;
-	} else if (strcmp(k, "health_trial_ms") == 0) {
-		if (num_key(l, j, 1, LB_HEALTH_MS_MAX, &v))
-			return -1;
-		h->trial_ns = v * 1000000ull;
-	} else {
-		return EBAD(l, j, "[general] %s: unknown key", k);
-	}
+	if (lb_key_set(k, l->c, v, e->value, msg, sizeof(msg)) != 0)
+		return EBAD(l, j, "[%s] %s", l->names[l->cur], msg);
 	return 0;
 }
 
 static int
 sec_general(struct ld *l)
 {
-	struct lb_config *c = l->c;
+	char names[512];
 	int j;
 
 	for (j = 0; j < l->n_ents; j++) {
-		const struct rte_cfgfile_entry *e = &l->ents[j];
-		const char *k = e->name;
-		uint64_t v;
+		const char *k = l->ents[j].name;
+		const char *val = l->ents[j].value;
+		const struct lb_key *key = lb_key_find(LB_KEY_GENERAL, k);
 
-		if (strcmp(k, "flow_capacity") == 0) {
-			if (num_key(l, j, 1, FLOW_TABLE_CAPACITY_MAX, &v))
-				return -1;
-			c->flow_capacity = (uint32_t)v;
-		} else if (strcmp(k, "timeout_new_ms") == 0) {
-			if (num_key(l, j, 1, 3600000, &v))
-				return -1;
-			c->timeout_new_ns = v * 1000000ull;
-		} else if (strcmp(k, "timeout_established_s") == 0) {
-			if (num_key(l, j, 1, 604800, &v))
-				return -1;
-			c->timeout_est_ns = v * 1000000000ull;
-		} else if (strcmp(k, "timeout_closing_ms") == 0) {
-			if (num_key(l, j, 1, 3600000, &v))
-				return -1;
-			c->timeout_closing_ns = v * 1000000ull;
-		} else if (strcmp(k, "idle_sleep_us") == 0) {
-			if (num_key(l, j, 0, 100000, &v))
-				return -1;
-			c->idle_sleep_us = (uint32_t)v;
-		} else if (strcmp(k, "chash_seed") == 0) {
-			if (parse_u64(e->value, &v) != 0)
-				return EBAD(l, j, "[general] chash_seed: '%s' "
-					    "is not a 64-bit number (decimal "
-					    "or 0x hex)", e->value);
-			c->chash_seed = v;
-		} else if (strcmp(k, "recover_secret") == 0) {
-			/* Issue 17: the cookie key of recovery offers; 0 or
-			 * absent: random at start (tests fix it). */
-			if (parse_u64(e->value, &v) != 0)
-				return EBAD(l, j, "[general] recover_secret: "
-					    "'%s' is not a 64-bit number "
-					    "(decimal or 0x hex)", e->value);
-			c->recover_secret = v;
-		} else if (strcmp(k, "score_max_age_ms") == 0) {
-			if (num_key(l, j, 0, 3600000, &v))
-				return -1;
-			c->score_max_age_ns = v * 1000000ull;
-		} else if (strcmp(k, "score_ewma") == 0) {
-			if (parse_q16(e->value, &c->score_ewma_w) != 0)
-				return EBAD(l, j, "[general] score_ewma: '%s' "
-					    "is not a decimal number in (0, 1]",
-					    e->value);
-		} else if (strcmp(k, "score_max_step") == 0) {
-			if (num_key(l, j, 0, 65535, &v))
-				return -1;
-			c->score_max_step = (uint32_t)v;
-		} else if (strcmp(k, "probe_timeout_ms") == 0) {
-			if (num_key(l, j, 1, 60000, &v))
-				return -1;
-			c->probe_timeout_ns = v * 1000000ull;
-		} else if (strcmp(k, "auth_key") == 0 ||
-			   strcmp(k, "auth_key_previous") == 0) {
+		/* Secrets and endpoints are not table settings: a key is
+		 * never repeated in a message (auth_key.h), and the metrics
+		 * endpoint is bound at start. */
+		if (strcmp(k, "auth_key") == 0 ||
+		    strcmp(k, "auth_key_previous") == 0) {
 			bool cur = strcmp(k, "auth_key") == 0;
 
-			/* The value is a secret: never repeated in a
-			 * message. */
-			if (auth_key_parse(e->value, cur ? c->auth_key :
-					   c->auth_key_prev) != 0)
+			if (auth_key_parse(val, cur ? l->c->auth_key :
+						l->c->auth_key_prev) != 0)
 				return EBAD(l, j, "[general] %s: not %u hex "
 					    "digits, or all zero (a 128-bit "
 					    "key: od -An -tx1 -N16 "
 					    "/dev/urandom | tr -d ' \\n')",
 					    k, AUTH_KEY_HEX_LEN);
 			if (cur)
-				c->has_auth_key = true;
+				l->c->has_auth_key = true;
 			else
-				c->has_auth_key_prev = true;
-		} else if (strcmp(k, "metrics") == 0) {
+				l->c->has_auth_key_prev = true;
+			continue;
+		}
+		if (strcmp(k, "metrics") == 0) {
 			struct lb_endpoint ep;
 
-			if (lb_endpoint_parse(e->value, &ep) != 0)
+			if (lb_endpoint_parse(val, &ep) != 0)
 				return EBAD(l, j, "[general] metrics: '%s' is "
 					    "neither ADDRESS:PORT ([IPV6]:PORT) "
-					    "nor off", e->value);
-			c->metrics_addr = ep.addr;
-			c->metrics_port = ep.port;
-		} else if (strncmp(k, "health", 6) == 0) {
-			if (general_health(l, j) != 0)
-				return -1;
-		} else if (strcmp(k, "icmp_rate") == 0) {
-			if (num_key(l, j, 0, 100000, &v))
-				return -1;
-			c->icmp_rate = (uint32_t)v;
-		} else if (strcmp(k, "icmp_echo_vip") == 0) {
-			if (parse_yesno(e->value, &c->icmp_echo_vip) != 0)
-				return EBAD(l, j, "[general] icmp_echo_vip: '%s' "
-					    "is not yes or no", e->value);
-		} else {
-			return EBAD(l, j, "[general] %s: unknown key", k);
+					    "nor off", val);
+			l->c->metrics_addr = ep.addr;
+			l->c->metrics_port = ep.port;
+			continue;
 		}
+		if (key == NULL)
+			return EBAD(l, j, "[general] %s: unknown key (auth_key, "
+				    "auth_key_previous, metrics, %s)", k,
+				    lb_key_names(LB_KEY_GENERAL, names,
+						 sizeof(names)));
+		if (table_key(l, j, key, NULL) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -906,7 +732,8 @@ backend_value(struct ld *l, int j, struct lb_backend_conf *b)
 		uint64_t v;
 
 		if (strncmp(tok, "weight=", 7) == 0 && !has_w) {
-			if (parse_dec(tok + 7, CHASH_WEIGHT_MAX, &v) != 0)
+			if (cfg_num_parse(tok + 7, 0, CHASH_WEIGHT_MAX,
+					  &v) != CFG_NUM_OK)
 				return EBAD(l, j, "[%s] %s: weight '%s' is not "
 					    "a number in 0..%u", vip, e->name,
 					    tok + 7, CHASH_WEIGHT_MAX);
@@ -948,6 +775,8 @@ sec_vip(struct ld *l)
 	int j, mode_j = -1, transport_j = -1, enc_j = -1, leg_j = -1;
 	int quic_j = -1;
 	bool has_addr = false;
+	char names[512];
+	uint8_t transport = 0;
 	const char *sn = l->names[l->cur];
 
 	l->vip_sec[l->c->n_vips] = l->cur;
@@ -955,15 +784,15 @@ sec_vip(struct ld *l)
 	v->proto = IPPROTO_NUM_TCP;
 	v->leg = LB_LEG_ROUTED;
 	v->enc = IP6EXT_ENC_PAPER;
-	v->probe_n = 8;
 	v->auth = true;	/* issue 16: authenticated unless said otherwise */
+	v->probe_n = 8;
 	v->quic_lb.nonce_len = 8;   /* a 12-octet CID with a 3-octet ID */
 	sr_accept_conf_default(&v->accept_hint);
 	for (j = 0; j < l->n_ents; j++) {
 		const struct rte_cfgfile_entry *e = &l->ents[j];
 		const char *k = e->name;
+		const struct lb_key *key;
 		uint64_t n;
-		int r;
 
 		if (strncmp(k, "backend.", 8) == 0) {
 			struct lb_backend_conf *b;
@@ -1002,90 +831,26 @@ sec_vip(struct ld *l)
 				return EBAD(l, j, "[%s] proto: '%s' is not tcp, "
 					    "udp or quic", sn, e->value);
 			}
-		} else if (strcmp(k, "quic_lb_config_id") == 0) {
-			if (num_key(l, j, 0, QUIC_LB_CR_UNROUTABLE - 1, &n))
+		} else if ((key = lb_key_find(LB_KEY_VIP, k)) != NULL) {
+			if (table_key(l, j, key, v) != 0)
 				return -1;
-			v->quic_lb.config_id = (uint8_t)n;
-		} else if (strcmp(k, "quic_lb_server_id_len") == 0) {
-			if (num_key(l, j, 1, QUIC_LB_SID_MAX, &n))
-				return -1;
-			v->quic_lb.server_id_len = (uint8_t)n;
-			v->has_quic_lb = true;
-			quic_j = j;
-		} else if (strcmp(k, "quic_lb_nonce_len") == 0) {
-			if (num_key(l, j, QUIC_LB_NONCE_MIN,
-				    QUIC_LB_CID_MAX - 2, &n))
-				return -1;
-			v->quic_lb.nonce_len = (uint8_t)n;
-		} else if (strcmp(k, "quic_lb_encode_len") == 0) {
-			bool yes;
-
-			if (parse_yesno(e->value, &yes) != 0)
-				return EBAD(l, j, "[%s] quic_lb_encode_len: '%s' "
-					    "is not yes or no", sn, e->value);
-			v->quic_lb.encode_len = yes;
-		} else if (strcmp(k, "mode") == 0) {
-			r = lb_policy_parse(e->value);
-			if (r < 0)
-				return EBAD(l, j, "[%s] mode: unknown mode '%s' "
-					    "(dsr-feedback, hunt, maglev, "
-					    "round-robin, random, "
-					    "latency-feedback)", sn, e->value);
-			v->policy = (uint8_t)r;
-			mode_j = j;
-		} else if (strcmp(k, "transport") == 0) {
-			r = lb_transport_parse(e->value);
-			if (r < 0)
-				return EBAD(l, j, "[%s] transport: '%s' is not "
-					    "dsr or srv6", sn, e->value);
-			v->transport = (uint8_t)r;
-			transport_j = j;
-		} else if (strcmp(k, "leg") == 0) {
-			r = lb_leg_parse(e->value);
-			if (r < 0)
-				return EBAD(l, j, "[%s] leg: '%s' is not routed "
-					    "or l2", sn, e->value);
-			v->leg = (uint8_t)r;
-			leg_j = j;
-		} else if (strcmp(k, "encoding") == 0) {
-			r = lb_enc_parse(e->value);
-			if (r < 0)
-				return EBAD(l, j, "[%s] encoding: '%s' is not "
-					    "paper or dstopt", sn, e->value);
-			v->enc = (uint8_t)r;
-			enc_j = j;
-		} else if (strcmp(k, "auth") == 0) {
-			if (parse_yesno(e->value, &v->auth) != 0)
-				return EBAD(l, j, "[%s] auth: '%s' is not yes "
-					    "or no", sn, e->value);
-		} else if (strcmp(k, "probe_every") == 0) {
-			if (num_key(l, j, 0, 65535, &n))
-				return -1;
-			v->probe_n = (uint32_t)n;
-		} else if (strcmp(k, "probe_adaptive") == 0) {
-			if (parse_yesno(e->value, &v->probe_adaptive) != 0)
-				return EBAD(l, j, "[%s] probe_adaptive: '%s' is "
-					    "not yes or no", sn, e->value);
-		} else if (strcmp(k, "announce") == 0) {
-			r = lb_announce_parse(e->value);
-			if (r < 0)
-				return EBAD(l, j, "[%s] announce: '%s' is not "
-					    "arp, bgp or none", sn, e->value);
-			v->announce = (uint8_t)r;
-		} else if (strcmp(k, "candidates") == 0) {
-			/* Issue 17: d of the recovery table (1..C_MAX). */
-			if (num_key(l, j, 1, CHASH_C_MAX, &n))
-				return -1;
-			v->candidates = (uint8_t)n;
-		} else if (strcmp(k, "chash_m") == 0) {
-			if (num_key(l, j, CHASH_M_MIN, CHASH_M_MAX, &n))
-				return -1;
-			if (!chash_is_prime((uint32_t)n))
-				return EBAD(l, j, "[%s] chash_m: %u is not "
-					    "prime", sn, (unsigned int)n);
-			v->chash_m = (uint32_t)n;
+			if (strcmp(k, "mode") == 0)
+				mode_j = j;
+			else if (strcmp(k, "quic_lb_server_id_len") == 0)
+				quic_j = j;
+			else if (strcmp(k, "transport") == 0) {
+				transport_j = j;
+				transport = v->transport;
+			}
+			else if (strcmp(k, "leg") == 0)
+				leg_j = j;
+			else if (strcmp(k, "encoding") == 0)
+				enc_j = j;
 		} else {
-			return EBAD(l, j, "[%s] %s: unknown key", sn, k);
+			return EBAD(l, j, "[%s] %s: unknown key (address, "
+				    "port, proto, backend.NAME, %s)", sn, k,
+				    lb_key_names(LB_KEY_VIP, names,
+						 sizeof(names)));
 		}
 	}
 	if (!has_addr)
@@ -1095,9 +860,10 @@ sec_vip(struct ld *l)
 		return lerr(l, sec_line(l, l->cur), "[%s] mode is required "
 			    "(dsr-feedback, hunt, maglev, round-robin, "
 			    "random, latency-feedback)", sn);
-	if (transport_j < 0)
-		v->transport = v->policy == LB_POLICY_HUNT ?
-			       LB_TRANSPORT_SRV6 : LB_TRANSPORT_DSR;
+	/* "mode" set the transport that goes with it; a "transport" line
+	 * says otherwise, before or after the mode. */
+	if (transport_j >= 0)
+		v->transport = transport;
 	if (enc_j >= 0 && (v->addr.family != 6 ||
 			   v->transport != LB_TRANSPORT_DSR))
 		return EBAD(l, enc_j, "[%s] encoding applies to IPv6 VIPs with "

@@ -535,6 +535,11 @@ def bad_configs(r):
         ("bad_leg", CONFIG.replace("leg_address = 10.0.0.11",
                                    "leg_address = 2001:db8::11"),
          "leg_address: not of the VIP's family"),
+        # cfg_num.h: one number rule everywhere; "010" was 8 here
+        ("leading_zero", CONFIG.replace("flow_capacity = 64",
+                                        "flow_capacity = 064"),
+         "[general] flow_capacity: '064' is not a decimal number "
+         "without a leading zero"),
     ]
     example = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            "..", "..", "config", "dsrlb-agent.ini")

@@ -197,6 +197,9 @@ test_good_full(void **state)
 	assert_int_equal(c.vip[3].announce, LB_ANNOUNCE_BGP);
 	assert_int_equal(c.vip[4].announce, LB_ANNOUNCE_NONE);
 	assert_int_equal(v->candidates, 3);
+	assert_int_equal(v->score_window, 4);
+	assert_int_equal(v->lat_alpha_ppm, 200000);
+	assert_int_equal(v->chash_c, 1);
 	assert_int_equal(v->n_backends, 3);
 	assert_string_equal(v->backend[0].name, "a");
 	addr_is(&v->backend[0].addr, "10.1.0.21");
@@ -325,14 +328,23 @@ static const struct bad_case bad_cases[] = {
 	  "locator" },
 	{ "bad-weight.ini", "weight '1001' is not a number in 0..1000" },
 	{ "bad-health-fall.ini", "bad-health-fall.ini:3: [general] "
-	  "health_fall: 0 out of range 1..100" },
+	  "health_fall: '0' is not in 1..100" },
 	{ "bad-health-flag.ini", "bad-health-flag.ini:2: [general] health: "
-	  "'maybe' is not yes or no" },
+	  "'maybe' is not on or off (yes or no)" },
 	{ "bad-health-key.ini", "bad-health-key.ini:2: [general] "
 	  "health_rize: unknown key" },
 	{ "bad-chash-m.ini", "65535 is not prime" },
-	{ "bad-candidates.ini", "candidates: 9 out of range 1..8" },
-	{ "bad-mode.ini", "unknown mode 'fastest'" },
+	{ "bad-candidates.ini", "[vip v] candidates: '9' is not in 1..8" },
+	{ "bad-mode.ini", "[vip v] mode: 'fastest' is not one of "
+	  "dsr-feedback, hunt, maglev, round-robin, random, "
+	  "latency-feedback" },
+	/* cfg_num.h: a leading zero is refused, not read as octal or
+	 * decimal */
+	{ "bad-leading-zero.ini", "[vip v] probe_every: '010' is not a "
+	  "decimal number without a leading zero in 0..65535" },
+	{ "bad-window.ini", "[vip v] window: '65536' is not in 0..65535" },
+	{ "bad-general-octal.ini", "[general] idle_sleep_us: '0x10' is not "
+	  "a number (decimal digits only) in 0..100000" },
 	{ "bad-no-server.ini", "no server-facing port" },
 	{ "bad-family.ini", "backend y: IPv6 address" },
 	{ "bad-garbage-number.ini", "'12abc' is not a number" },
@@ -344,7 +356,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-route-nexthop.ini", "not in any port's connected subnet" },
 	{ "bad-route-hostbits.ini", "host bits set" },
 	{ "bad-mtu-ipv6.ini", "below IPv6's minimum 1280" },
-	{ "bad-mtu-range.ini", "9001 out of range 576..9000" },
+	{ "bad-mtu-range.ini", "[port p0] mtu: '9001' is not in 576..9000" },
 	{ "bad-dup-key.ini", "dev: given twice (first on line 2)" },
 	{ "bad-port-name.ini", "bad or missing name" },
 	{ "bad-vip-is-port-addr.ini", "is a port's address" },
@@ -355,8 +367,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-dup-section.ini", "duplicate section [port p0] (first on "
 	  "line 1)" },
 	{ "bad-ewma.ini", "not a decimal number in (0, 1]" },
-	{ "bad-icmp-echo.ini", "icmp_echo_vip: 'maybe' is not yes or no" },
-	{ "bad-icmp-rate.ini", "out of range" },
+	{ "bad-icmp-echo.ini", "icmp_echo_vip: 'maybe' is not on or off (yes or no)" },
+	{ "bad-icmp-rate.ini", "icmp_rate: '100001' is not in 0..100000" },
 	{ "bad-encoding-ipv4.ini", "encoding applies to IPv6 VIPs" },
 	{ "bad-srv6-code-dup.ini", "createStickiness: code 2 is also "
 	  "connectForce's" },
@@ -374,7 +386,7 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-vip-no-mode.ini", "mode is required" },
 	{ "bad-leg-l2-offlink.ini", "l2 leg needs 10.2.0.12" },
 	{ "bad-dup-port-dev.ini", "dev net_pcap0 is already port p0's" },
-	{ "bad-announce.ini", "announce: 'ospf' is not arp, bgp or none" },
+	{ "bad-announce.ini", "announce: 'ospf' is not one of arp, bgp, none" },
 	{ "bad-bgp-no-socket.ini", "announce = bgp needs [bgp] bird_socket" },
 	{ "bad-bgp-socket.ini", "bird_socket: 'bird.ctl' is not an absolute "
 	  "path" },

@@ -115,6 +115,7 @@ backend add web6 h1 2001:db8::21 locator 2001:db8:a1::
 vip set web6 c 1
 show vip web6
 vip set mg probe_every 70000
+vip set mg probe_every 010
 vip set mg window 4
 vip set mg probe_adaptive maybe
 backend weight mg s1 1001
@@ -152,9 +153,12 @@ auth forget
         "vip web6: backend h1 added",
         "vip web6: c = 1",
         "  candidates 1",
-        "error: vip set: probe_every '70000' is not 0..65535",
+        "error: vip set: probe_every: '70000' is not in 0..65535",
+        "error: vip set: probe_every: '010' is not a decimal number "
+        "without a leading zero in 0..65535",
         "vip mg: window = 4",
-        "error: vip set: probe_adaptive is on or off, not 'maybe'",
+        "error: vip set: probe_adaptive: 'maybe' is not on or off (yes "
+        "or no)",
         "error: backend weight: '1001' is not 0..1000",
         "error: backend add: '10.0.0.300' is not an address",
         "error: vip mg has no backend named 'nosuch' (show backends mg)",
@@ -170,7 +174,7 @@ auth forget
         "auth key replaced (the previous one still verifies answers "
         "until 'auth forget')",
         "previous auth key forgotten",
-        "cmdline-file %s: 27 commands, 12 errors" % cmds,
+        "cmdline-file %s: 28 commands, 13 errors" % cmds,
     ]:
         check(want in o, "scripted: output has %r" % want)
     # the flow was looked up by its tuple
@@ -368,6 +372,16 @@ def terminal():
     os.write(fd, b"backend weight mg s1 x\n")
     check(read_until(b"error: backend weight: 'x' is not 0..1000"),
           "terminal: an error is one line")
+    # the grammar comes from lib's command and key tables
+    os.write(fd, b"set idle_s\t")   # completes to "idle_sleep_us "
+    os.write(fd, b"20\n")
+    check(read_until(b"idle_sleep_us = 20"),
+          "terminal: 'set idle_s' completes from the key table",
+          out.decode(errors="replace")[-800:])
+    os.write(fd, b"set flow_capacity 5\n")
+    check(read_until(b"error: set: flow_capacity is not settable live"),
+          "terminal: a key that cannot change live says why",
+          out.decode(errors="replace")[-800:])
     os.write(fd, b"quit\n")
     _, status = os.waitpid(pid, 0)
     check(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
