@@ -68,6 +68,9 @@ struct lb_ctl_env {
 	void (*set_idle_sleep)(void *arg, uint32_t us);
 	/** "quit". */
 	void (*quit)(void *arg);
+	/** "reload": re-read the configuration file and apply the
+	 *  difference; NULL: refused. @return 0 or -1 after one error. */
+	int (*reload)(void *arg, struct lb_ctl_out *o);
 	/** The announcer (lb_announce.h) and its daemon's socket; NULL:
 	 *  "vip drain", "appliance" and "show announce" are refused. */
 	struct lb_announce *ann;

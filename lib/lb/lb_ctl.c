@@ -1119,6 +1119,14 @@ cmd_capture_stop(CMD_PARAMS)
 static int cmd_help(CMD_PARAMS);
 
 static int
+cmd_reload(CMD_PARAMS)
+{
+	if (e->reload == NULL)
+		return err(o, "reload: no configuration file here");
+	return e->reload(e->arg, o);
+}
+
+static int
 cmd_quit(CMD_PARAMS)
 {
 	(void)o;
@@ -1218,6 +1226,9 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	  cmd_capture_start },
 	{ "capture", "capture stop", "close the capture file",
 	  cmd_capture_stop },
+	{ "reload", "reload",
+	  "re-read the configuration file and apply what changed (as "
+	  "SIGHUP); a file that does not load changes nothing", cmd_reload },
 	{ "help", "help [GROUP]", "this list, or one group's commands",
 	  cmd_help },
 	{ "quit", "quit", "stop the appliance (or leave a control session)",

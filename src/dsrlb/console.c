@@ -211,6 +211,13 @@ set_idle_sleep(void *arg, uint32_t us)
 	drv.cfg->idle_sleep_us = us;
 }
 
+static int
+do_reload(void *arg, struct lb_ctl_out *o)
+{
+	(void)arg;
+	return reload_run(&env, copts.config_path, o);
+}
+
 static void
 do_quit(void *arg)
 {
@@ -241,8 +248,7 @@ run_line(const char *line, struct lb_ctl_out *o, bool session,
 	env.w = pub_views();
 	env.now_ns = drv.now_ns();
 	env.quit = session ? NULL : do_quit;
-	rc = reload_is_cmd(line) ? reload_run(&env, copts.config_path, &to) :
-				   lb_ctl_exec(&env, line, &to);
+	rc = lb_ctl_exec(&env, line, &to);
 	pthread_mutex_unlock(&lock);
 	log_change_end(&lc, who, line, rc);
 	return rc;
@@ -485,6 +491,7 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 	env.show_ports = show_ports;
 	env.capture = capture;
 	env.set_idle_sleep = set_idle_sleep;
+	env.reload = copts.config_path != NULL ? do_reload : NULL;
 	announce_start(drv.cfg);
 	env.ann = announce_get();
 	env.ann_daemon = drv.cfg->bird_socket;

@@ -7,15 +7,6 @@
 
 atomic_bool reload_requested;
 
-bool
-reload_is_cmd(const char *line)
-{
-	size_t s = strspn(line, " \t");
-
-	return strncmp(line + s, "reload", 6) == 0 &&
-	       line[s + 6 + strspn(line + s + 6, " \t\r\n")] == '\0';
-}
-
 int
 reload_run(struct lb_ctl_env *env, const char *path, struct lb_ctl_out *o)
 {

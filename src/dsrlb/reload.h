@@ -16,9 +16,6 @@
 /** Set by the SIGHUP handler, taken by the control thread. */
 extern atomic_bool reload_requested;
 
-/** True when @p line is a "reload" command. */
-bool reload_is_cmd(const char *line);
-
 /** Reload @p path into @p env (the control plane's lock held).
  *  @return 0, or -1 after one "error: ..." line. */
 int reload_run(struct lb_ctl_env *env, const char *path,

@@ -257,7 +257,8 @@ test_help(void **state)
 	run(f, "help vip", 0, "vip set NAME probe_adaptive on|off");
 	run(f, "help vip", 0, "vip set NAME window N");
 	run(f, "help nosuch", -1, "error: help: no group 'nosuch' (show, vip, "
-	    "appliance, backend, auth, set, counters, capture, help, quit)");
+	    "appliance, backend, auth, set, counters, capture, reload, help, "
+	    "quit)");
 }
 
 static void
@@ -266,9 +267,9 @@ test_completion_words(void **state)
 	char buf[512];
 
 	(void)state;
-	assert_int_equal(lb_ctl_heads(buf, sizeof(buf)), 11);
+	assert_int_equal(lb_ctl_heads(buf, sizeof(buf)), 12);
 	assert_string_equal(buf, "show#vip#appliance#backend#auth#set#clear#"
-			    "capture#help#quit#exit");
+			    "capture#reload#help#quit#exit");
 	assert_int_equal(lb_ctl_subwords("vip", buf, sizeof(buf)), 5);
 	assert_string_equal(buf, "add#del#set#drain#undrain");
 	assert_int_equal(lb_ctl_subwords("quit", buf, sizeof(buf)), 0);
@@ -276,7 +277,7 @@ test_completion_words(void **state)
 	assert_non_null(strstr(buf, "idle_sleep_us"));
 	assert_true(lb_ctl_subwords("help", buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "show#vip#appliance#backend#auth#set#counters#"
-			    "capture#help#quit");
+			    "capture#reload#help#quit");
 	assert_string_equal(lb_ctl_usage("capture", buf, sizeof(buf)),
 			    "capture start|stop ...");
 }
