@@ -22,6 +22,7 @@
 #include "announce.h"
 #include "dsrlb/chash.h"
 #include "lb_config_load.h"
+#include "log.h"
 
 #define TICK_NS        50000000ull    /* decide every 50 ms */
 #define RETRY_NS       1000000000ull  /* after a failure, retry every 1 s */
@@ -33,6 +34,7 @@ static bool graceful;
 static volatile sig_atomic_t term_req;
 static char daemon_path[LB_SOCK_PATH_LEN];
 static uint64_t last_tick, last_fail, last_refresh, stop_at;
+static uint8_t told[LB_MAX_VIPS];   /* before the latest sync */
 
 void
 announce_start(const struct lb_config *cfg)
@@ -162,15 +164,24 @@ announce_tick(const struct lb_state *st, const struct lb_config *cfg,
 	refresh = now_ns - last_refresh >= REFRESH_NS;
 	if (refresh)
 		last_refresh = now_ns;
+	memcpy(told, ann.told, sizeof(told));
 	if (lb_announce_sync(&ann, st, bird_send, daemon_path,
 			     now_ns, refresh) != 0) {
 		if (last_fail == 0)
-			fprintf(stderr, "dsrlb: announcer: %s\n",
-				ann.last_err);
+			DSRLB_LOG(WARNING, lb, "announcer: %s\n",
+				  ann.last_err);
 		last_fail = now_ns;
 	} else {
 		last_fail = 0;
 	}
+	/* one log line per announcement change (issue 20) */
+	for (uint32_t v = 0; v < st->n_vips && v < LB_MAX_VIPS; v++)
+		if (ann.told[v] != told[v] && ann.told[v] != LB_ANN_TOLD_NOTHING)
+			DSRLB_LOG(NOTICE, lb, "announce: vip %s %s (%s)\n",
+				  st->vip[v].conf.name,
+				  ann.told[v] == LB_ANN_TOLD_UP ? "announced" :
+								   "withdrawn",
+				  lb_announce_why_name(ann.why[v]));
 check_stop:
 	if (ann.stopping && now_ns >= stop_at && !atomic_load(quit)) {
 		printf("dsrlb: VIPs withdrawn %s, stopping\n",

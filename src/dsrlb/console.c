@@ -47,6 +47,12 @@ static _Atomic bool thread_run;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lb_ctl_base *bases;
 static struct lb_health health;
+
+struct lb_health *
+console_health(void)
+{
+	return &health;
+}
 static struct lb_ctl_env env;
 
 _Atomic uint64_t console_changes;
@@ -131,11 +137,10 @@ static void
 health_log(void *arg, uint32_t v, uint32_t b, const struct lb_health_be *h)
 {
 	(void)arg;
-	printf("dsrlb: health: vip %s backend %s %s (%s)\n",
-	       drv.cfg->vip[v].name, drv.cfg->vip[v].backend[b].name,
-	       lb_health_state_name(h->state),
-	       lb_health_reason_name(h->reason));
-	fflush(stdout);
+	DSRLB_LOG(NOTICE, lb, "health: vip %s backend %s %s (%s)\n",
+		  drv.cfg->vip[v].name, drv.cfg->vip[v].backend[b].name,
+		  lb_health_state_name(h->state),
+		  lb_health_reason_name(h->reason));
 }
 
 /* Sum the workers' observations; when the set of down backends changes,

@@ -41,6 +41,10 @@ struct console_opts {
 /** Live changes applied since start (the metrics' state generation). */
 extern _Atomic uint64_t console_changes;
 
+/** The passive health view of the control thread (lb_health.h); read it
+ *  under console_lock(). */
+struct lb_health *console_health(void);
+
 /** How long a command waits for the workers' views (publish.h). */
 #define CONSOLE_VIEW_TIMEOUT_MS 1000u
 

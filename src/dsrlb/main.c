@@ -938,6 +938,7 @@ main(int argc, char **argv)
 			.port_id = port_id, .now_ns = data_now_ns,
 			.lock = console_lock, .unlock = console_unlock,
 			.worker_drops = worker_drops,
+			.health = console_health(), .ann = announce_get(),
 		};
 
 		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0)

@@ -24,9 +24,11 @@
 
 #include "dsrlb/busy_select.h"
 #include "dsrlb/chash.h"
+#include "dsrlb/lb_announce.h"
 #include "dsrlb/lb_endpoint.h"
-#include "dsrlb/wire_result.h"
+#include "dsrlb/lb_health.h"
 #include "dsrlb/lb_view.h"
+#include "dsrlb/wire_result.h"
 #include "console.h"
 #include "log.h"
 #include "metrics.h"
@@ -334,6 +336,36 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 				strcmp(states[s],
 				       be_state_name(vr->be[b].state)) == 0);
 	})
+	if (drv.health != NULL) {
+		static const char *const hs[] = { "up", "suspect", "down" };
+
+		family(t, "dsrlb_backend_health", "gauge",
+		       "Passive health (docs/health.md): 1 for the state it "
+		       "is in (up, suspect, down; an operator override "
+		       "counts)");
+		FOR_BE({
+			const struct lb_health_be *h =
+				lb_health_get(drv.health, v, b);
+			unsigned int cur = h == NULL ? 0 :
+				lb_health_is_down(h) ? 2u : h->state;
+
+			for (unsigned int s = 0; s < RTE_DIM(hs); s++)
+				tprintf(t, "dsrlb_backend_health{vip=\"%s\","
+					"backend=\"%s\",state=\"%s\"} %d\n",
+					ev, eb, hs[s], s == cur);
+		})
+		family(t, "dsrlb_backend_health_downs_total", "counter",
+		       "Times the health monitor took the backend out of "
+		       "rotation");
+		FOR_BE({
+			const struct lb_health_be *h =
+				lb_health_get(drv.health, v, b);
+
+			tprintf(t, "dsrlb_backend_health_downs_total{vip=\"%s\","
+				"backend=\"%s\"} %u\n", ev, eb,
+				h != NULL ? h->n_down : 0u);
+		})
+	}
 	family(t, "dsrlb_backend_weight", "gauge",
 	       "Configured weight of the backend");
 	FOR_BE({
@@ -389,6 +421,38 @@ render_vips(struct text *t, const struct lb_state *st, uint64_t now)
 #undef FOR_BE
 }
 
+/* BGP announcements (lb_announce.h): per VIP announced or not, the
+ * appliance's drain, the changes told to the routing daemon. */
+static void
+render_announce(struct text *t, const struct lb_state *st)
+{
+	const struct lb_announce *a = drv.ann;
+	char ev[96];
+
+	if (a == NULL)
+		return;
+	family(t, "dsrlb_appliance_drained", "gauge",
+	       "1 while the operator drained the appliance (appliance drain)");
+	tprintf(t, "dsrlb_appliance_drained %d\n", a->appliance_drained);
+	family(t, "dsrlb_vip_announced", "gauge",
+	       "1 while the VIP's route is announced to the routing daemon "
+	       "(announce = bgp)");
+	for (uint32_t v = 0; v < st->n_vips && v < LB_MAX_VIPS; v++)
+		if (st->vip[v].conf.announce == LB_ANNOUNCE_BGP)
+			tprintf(t, "dsrlb_vip_announced{vip=\"%s\"} %d\n",
+				esc(st->vip[v].conf.name, ev, sizeof(ev)),
+				a->told[v] == LB_ANN_TOLD_UP);
+	family(t, "dsrlb_announce_changes_total", "counter",
+	       "Announcements, withdrawals and failed commands sent to the "
+	       "routing daemon");
+	tprintf(t, "dsrlb_announce_changes_total{change=\"announce\"} %"
+		PRIu64 "\n", a->n_announce);
+	tprintf(t, "dsrlb_announce_changes_total{change=\"withdraw\"} %"
+		PRIu64 "\n", a->n_withdraw);
+	tprintf(t, "dsrlb_announce_changes_total{change=\"fail\"} %"
+		PRIu64 "\n", a->n_fail);
+}
+
 /* The whole page; the caller frees t->s. */
 static void
 render(struct text *t)
@@ -411,6 +475,7 @@ render(struct text *t)
 	render_lcores(t);
 	render_ports(t, st);
 	render_vips(t, st, now);
+	render_announce(t, st);
 	drv.unlock();
 }
 

@@ -37,6 +37,10 @@ struct metrics_driver {
 	/* the control plane's lock around state and configuration */
 	void (*lock)(void);
 	void (*unlock)(void);
+	/* the control thread's health view and announcer (NULL: none),
+	 * read under lock() */
+	struct lb_health *health;
+	const struct lb_announce *ann;
 	/* the driver's own drop counters of worker @p i */
 	void (*worker_drops)(unsigned int i, struct metrics_worker_drops *d);
 };

@@ -200,6 +200,19 @@ def running():
               get(s, "dsrlb_backend_state", vip="mg", backend="s1",
                   state="drained") == 0,
               "metrics: backend state s1 active")
+        # passive health (maglev VIP: no requests, so every backend is up)
+        check(get(s, "dsrlb_backend_health", vip="mg", backend="s1",
+                  state="up") == 1 and
+              get(s, "dsrlb_backend_health", vip="mg", backend="s1",
+                  state="down") == 0 and
+              get(s, "dsrlb_backend_health_downs_total", vip="mg",
+                  backend="s2") == 0,
+              "metrics: passive health of s1 up, s2 never down")
+        # no VIP with announce = bgp: the appliance's own state only
+        check(get(s, "dsrlb_appliance_drained") == 0 and
+              get(s, "dsrlb_announce_changes_total",
+                  change="announce") == 0,
+              "metrics: announcement state (appliance not drained)")
         sh1 = get(s, "dsrlb_backend_table_share", vip="mg", backend="s1")
         sh2 = get(s, "dsrlb_backend_table_share", vip="mg", backend="s2")
         check(sh1 is not None and abs(sh1 + sh2 - 1) < 1e-3,
