@@ -214,6 +214,11 @@ struct lb_config {
 /** Defaults of [general] and [srv6]; no port, VIP or neighbour. */
 void lb_config_defaults(struct lb_config *c);
 
+/** Defaults of a [vip] before its keys (tcp, routed leg, paper encoding,
+ *  authenticated, a request every 8 packets); no name, address or mode:
+ *  the file, the console's "vip add" and "save" agree through it. */
+void lb_vip_conf_defaults(struct lb_vip_conf *v);
+
 /**
  * Check a whole configuration for consistency (families, backends in
  * range, duplicate VIPs, SRv6 locators present for the srv6 transport,

@@ -71,6 +71,9 @@ struct lb_ctl_env {
 	/** "reload": re-read the configuration file and apply the
 	 *  difference; NULL: refused. @return 0 or -1 after one error. */
 	int (*reload)(void *arg, struct lb_ctl_out *o);
+	/** "save [FILE]" (@p file NULL: the configuration file); NULL:
+	 *  refused. @return 0 or -1 after one error. */
+	int (*save)(void *arg, const char *file, struct lb_ctl_out *o);
 	/** The announcer (lb_announce.h) and its daemon's socket; NULL:
 	 *  "vip drain", "appliance" and "show announce" are refused. */
 	struct lb_announce *ann;

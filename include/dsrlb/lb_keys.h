@@ -72,4 +72,15 @@ int lb_key_set(const struct lb_key *k, struct lb_config *c,
 	       struct lb_vip_conf *v, const char *value, char *err,
 	       size_t len);
 
+/**
+ * The value of @p k in @p c (general keys) or @p v (VIP keys), written
+ * as lb_key_set() reads it ("on", "65537", "0x5eed", "0.250000000"), into
+ * @p buf. The inverse of lb_key_set(): "save" writes the running
+ * configuration with it.
+ * @return 0, or -1 when the key has no value of its own (a default kept
+ *   as 0, such as c or alpha, or quic_lb_* on a VIP without QUIC-LB).
+ */
+int lb_key_get(const struct lb_key *k, const struct lb_config *c,
+	       const struct lb_vip_conf *v, char *buf, size_t len);
+
 #endif /* DSRLB_LB_KEYS_H_ */

@@ -437,3 +437,110 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 	}
 	return 0;
 }
+
+/* The name of enum key @p k's value @p x. */
+static const char *
+enum_name(const struct lb_key *k, unsigned int x, char *buf, size_t len)
+{
+	const char *w = k->values;
+
+	switch (k->id) {
+	case K_MODE: return lb_policy_name(x);
+	case K_TRANSPORT: return lb_transport_name(x);
+	case K_LEG: return lb_leg_name(x);
+	case K_ENCODING: return lb_enc_name(x);
+	case K_ANNOUNCE: return lb_announce_name(x);
+	default:
+		break;
+	}
+	for (unsigned int i = 0; i < x && *w != '\0'; i++) {
+		w += strcspn(w, "|");
+		if (*w == '|')
+			w++;
+	}
+	snprintf(buf, len, "%.*s", (int)strcspn(w, "|"), w);
+	return buf;
+}
+
+int
+lb_key_get(const struct lb_key *k, const struct lb_config *c,
+	   const struct lb_vip_conf *v, char *buf, size_t len)
+{
+	uint64_t n = 0;
+	bool b = false;
+	char w[32];
+
+	if (k == NULL || (k->sec == LB_KEY_GENERAL ? c == NULL : v == NULL))
+		return -1;
+	switch (k->id) {
+	case K_FLOW_CAPACITY: n = c->flow_capacity; break;
+	case K_TIMEOUT_NEW: n = c->timeout_new_ns / 1000000ull; break;
+	case K_TIMEOUT_EST: n = c->timeout_est_ns / 1000000000ull; break;
+	case K_TIMEOUT_CLOSING: n = c->timeout_closing_ns / 1000000ull; break;
+	case K_IDLE_SLEEP: n = c->idle_sleep_us; break;
+	case K_CHASH_SEED: n = c->chash_seed; break;
+	case K_SCORE_MAX_AGE: n = c->score_max_age_ns / 1000000ull; break;
+	case K_SCORE_EWMA: n = c->score_ewma_w; break;
+	case K_SCORE_MAX_STEP: n = c->score_max_step; break;
+	case K_PROBE_TIMEOUT: n = c->probe_timeout_ns / 1000000ull; break;
+	case K_RECOVER_SECRET: n = c->recover_secret; break;
+	case K_HEALTH: b = c->health.enabled; break;
+	case K_HEALTH_RISE: n = c->health.rise; break;
+	case K_HEALTH_FALL: n = c->health.fall; break;
+	case K_HEALTH_TIMEOUT: n = c->health.timeout_ns / 1000000ull; break;
+	case K_HEALTH_TRIAL: n = c->health.trial_ns / 1000000ull; break;
+	case K_ICMP_RATE: n = c->icmp_rate; break;
+	case K_ICMP_ECHO_VIP: b = c->icmp_echo_vip; break;
+	case K_MODE: n = v->policy; break;
+	case K_TRANSPORT: n = v->transport; break;
+	case K_LEG: n = v->leg; break;
+	case K_ENCODING: n = v->enc; break;
+	case K_AUTH: b = v->auth; break;
+	case K_PROBE_EVERY: n = v->probe_n; break;
+	case K_PROBE_ADAPTIVE: b = v->probe_adaptive; break;
+	case K_WINDOW: n = v->score_window; break;
+	case K_C: n = v->chash_c; break;
+	case K_ALPHA: n = v->lat_alpha_ppm / 10000u; break;
+	case K_CHASH_M: n = v->chash_m; break;
+	case K_ANNOUNCE: n = v->announce; break;
+	case K_CANDIDATES: n = v->candidates; break;
+	case K_QUIC_LB_SID_LEN:
+	case K_QUIC_LB_NONCE_LEN:
+	case K_QUIC_LB_CONFIG_ID:
+	case K_QUIC_LB_ENCODE_LEN:
+		if (!v->has_quic_lb)
+			return -1;
+		n = k->id == K_QUIC_LB_SID_LEN ? v->quic_lb.server_id_len :
+		    k->id == K_QUIC_LB_NONCE_LEN ? v->quic_lb.nonce_len :
+		    k->id == K_QUIC_LB_CONFIG_ID ? v->quic_lb.config_id : 0;
+		b = v->quic_lb.encode_len;
+		break;
+	default:
+		return -1;
+	}
+	switch (k->type) {
+	case LB_KEY_UINT:
+	case LB_KEY_PRIME:
+		/* 0 below the range: the default is kept as 0 */
+		if (n < k->min || n > k->max)
+			return -1;
+		snprintf(buf, len, "%" PRIu64, n);
+		return 0;
+	case LB_KEY_BOOL:
+		snprintf(buf, len, "%s", b ? "on" : "off");
+		return 0;
+	case LB_KEY_ENUM:
+		snprintf(buf, len, "%s", enum_name(k, (unsigned int)n, w,
+						   sizeof(w)));
+		return 0;
+	case LB_KEY_FRACTION:
+		/* nine decimals read back to the same Q16 (parse_q16) */
+		snprintf(buf, len, "%.9f", (double)n / BUSY_EWMA_ONE);
+		return 0;
+	case LB_KEY_SEED:
+		snprintf(buf, len, "0x%" PRIx64, n);
+		return 0;
+	default:
+		return -1;
+	}
+}

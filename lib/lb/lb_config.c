@@ -350,6 +350,19 @@ lb_config_defaults(struct lb_config *c)
 }
 
 void
+lb_vip_conf_defaults(struct lb_vip_conf *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->proto = IPPROTO_NUM_TCP;
+	v->leg = LB_LEG_ROUTED;
+	v->enc = IP6EXT_ENC_PAPER;
+	v->auth = true;         /* issue 16: authenticated unless said so */
+	v->probe_n = 8;
+	v->quic_lb.nonce_len = 8;   /* a 12-octet CID with a 3-octet ID */
+	sr_accept_conf_default(&v->accept_hint);
+}
+
+void
 lb_config_free(struct lb_config *c)
 {
 	if (c == NULL)

@@ -772,7 +772,7 @@ cmd_vip_add(CMD_PARAMS)
 	     (next.vip = malloc(LB_MAX_VIPS * sizeof(*next.vip))) == NULL))
 		return err(o, "out of memory");
 	vc = &next.vip[next.n_vips];
-	memset(vc, 0, sizeof(*vc));
+	lb_vip_conf_defaults(vc);
 	/* the mode, through the key table: the transport goes with it */
 	if (lb_key_set(lb_key_find(LB_KEY_VIP, "mode"), &next, vc, argv[6],
 		       msg, sizeof(msg)) != 0) {
@@ -785,8 +785,6 @@ cmd_vip_add(CMD_PARAMS)
 	vc->port = (uint16_t)port;
 	vc->proto = strcmp(argv[5], "tcp") == 0 ? IPPROTO_NUM_TCP :
 						  IPPROTO_NUM_UDP;
-	vc->probe_n = 8;
-	vc->auth = true; /* as in a file: authenticated by default */
 	snprintf(done, sizeof(done), "vip %s added (no backend yet)",
 		 argv[2]);
 	return apply(e, o, &next, done);
@@ -1119,6 +1117,14 @@ cmd_capture_stop(CMD_PARAMS)
 static int cmd_help(CMD_PARAMS);
 
 static int
+cmd_save(CMD_PARAMS)
+{
+	if (e->save == NULL)
+		return err(o, "save: not available here");
+	return e->save(e->arg, argc > 1 ? argv[1] : NULL, o);
+}
+
+static int
 cmd_reload(CMD_PARAMS)
 {
 	if (e->reload == NULL)
@@ -1226,9 +1232,13 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	  cmd_capture_start },
 	{ "capture", "capture stop", "close the capture file",
 	  cmd_capture_stop },
-	{ "reload", "reload",
+	{ "config", "reload",
 	  "re-read the configuration file and apply what changed (as "
 	  "SIGHUP); a file that does not load changes nothing", cmd_reload },
+	{ "config", "save [FILE]",
+	  "write the running configuration as INI to FILE (default: the "
+	  "--config file), so that console changes survive a restart",
+	  cmd_save },
 	{ "help", "help [GROUP]", "this list, or one group's commands",
 	  cmd_help },
 	{ "quit", "quit", "stop the appliance (or leave a control session)",

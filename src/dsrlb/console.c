@@ -223,6 +223,13 @@ do_reload(void *arg, struct lb_ctl_out *o)
 	return reload_run(&env, copts.config_path, o);
 }
 
+static int
+do_save(void *arg, const char *file, struct lb_ctl_out *o)
+{
+	(void)arg;
+	return save_run(&env, copts.config_path, file, o);
+}
+
 static void
 do_quit(void *arg)
 {
@@ -497,6 +504,7 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 	env.capture = capture;
 	env.set_idle_sleep = set_idle_sleep;
 	env.reload = copts.config_path != NULL ? do_reload : NULL;
+	env.save = do_save;
 	announce_start(drv.cfg);
 	env.ann = announce_get();
 	env.ann_daemon = drv.cfg->bird_socket;

@@ -780,14 +780,8 @@ sec_vip(struct ld *l)
 	const char *sn = l->names[l->cur];
 
 	l->vip_sec[l->c->n_vips] = l->cur;
+	lb_vip_conf_defaults(v);
 	snprintf(v->name, sizeof(v->name), "%s", sec_suffix(sn));
-	v->proto = IPPROTO_NUM_TCP;
-	v->leg = LB_LEG_ROUTED;
-	v->enc = IP6EXT_ENC_PAPER;
-	v->auth = true;	/* issue 16: authenticated unless said otherwise */
-	v->probe_n = 8;
-	v->quic_lb.nonce_len = 8;   /* a 12-octet CID with a 3-octet ID */
-	sr_accept_conf_default(&v->accept_hint);
 	for (j = 0; j < l->n_ents; j++) {
 		const struct rte_cfgfile_entry *e = &l->ents[j];
 		const char *k = e->name;

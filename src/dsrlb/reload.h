@@ -21,4 +21,12 @@ extern atomic_bool reload_requested;
 int reload_run(struct lb_ctl_env *env, const char *path,
 	       struct lb_ctl_out *o);
 
+/** "save [FILE]": write the running configuration to @p file (default
+ *  @p path, the --config file) as INI, through a temporary file that
+ *  must load back to the running configuration before it replaces
+ *  @p file (mode 0600: it holds the auth keys).
+ *  @return 0, or -1 after one "error: ..." line (nothing written). */
+int save_run(struct lb_ctl_env *env, const char *path, const char *file,
+	     struct lb_ctl_out *o);
+
 #endif /* DSRLB_RELOAD_H_ */

@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dsrlb/busy_select.h"
 #include "dsrlb/lb_config.h"
+#include "dsrlb/lb_config_save.h"
 #include "dsrlb/wire.h"
 #include "lb_config_load.h"
 
@@ -457,11 +459,109 @@ test_err_buffers(void **state)
 	assert_int_equal(lb_config_load(NULL, &c, err, sizeof(err)), -1);
 }
 
+/* Issue 20, "save": the text lb_config_save() writes loads back to the
+ * same configuration, and writing that gives the same text. */
+struct sbuf {
+	char b[65536];
+	size_t n;
+};
+
+static void
+sbuf_write(void *arg, const char *s, size_t n)
+{
+	struct sbuf *sb = arg;
+
+	assert_true(sb->n + n < sizeof(sb->b));
+	memcpy(sb->b + sb->n, s, n);
+	sb->n += n;
+	sb->b[sb->n] = '\0';
+}
+
+static void
+save_to(const struct lb_config *c, struct sbuf *sb, const char *path)
+{
+	FILE *f;
+
+	sb->n = 0;
+	sb->b[0] = '\0';
+	lb_config_save(c, &(struct lb_ctl_out){ sbuf_write, sb });
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(sb->b, 1, sb->n, f), sb->n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+round_trip(const char *file)
+{
+	static struct sbuf one, two;
+	struct lb_config c, back;
+	char err[512] = "", tmp[] = "/tmp/dsrlb-save-XXXXXX";
+	int fd = mkstemp(tmp);
+
+	assert_true(fd >= 0);
+	close(fd);
+	load_ok(file, &c);
+	save_to(&c, &one, tmp);
+	if (lb_config_load(tmp, &back, err, sizeof(err)) != 0) {
+		print_error("%s: saved text does not load: %s\n%s\n", file,
+			    err, one.b);
+		fail();
+	}
+	save_to(&back, &two, tmp);
+	unlink(tmp);
+	assert_string_equal(one.b, two.b);
+	/* the parts that matter, field by field */
+	assert_int_equal(back.n_ports, c.n_ports);
+	assert_int_equal(back.n_vips, c.n_vips);
+	assert_int_equal(back.n_neigh, c.n_neigh);
+	assert_int_equal(back.n_routes, c.n_routes);
+	assert_memory_equal(&back.health, &c.health, sizeof(c.health));
+	assert_memory_equal(&back.srv6, &c.srv6, sizeof(c.srv6));
+	assert_true(back.chash_seed == c.chash_seed &&
+		    back.score_ewma_w == c.score_ewma_w &&
+		    back.timeout_est_ns == c.timeout_est_ns &&
+		    back.has_auth_key == c.has_auth_key &&
+		    memcmp(back.auth_key, c.auth_key, 16) == 0 &&
+		    back.metrics_port == c.metrics_port);
+	for (uint32_t v = 0; v < c.n_vips; v++) {
+		const struct lb_vip_conf *a = &c.vip[v], *b = &back.vip[v];
+
+		assert_string_equal(a->name, b->name);
+		assert_true(a->policy == b->policy &&
+			    a->transport == b->transport &&
+			    a->leg == b->leg && a->enc == b->enc &&
+			    a->auth == b->auth && a->probe_n == b->probe_n &&
+			    a->announce == b->announce &&
+			    a->candidates == b->candidates &&
+			    a->quic == b->quic && a->port == b->port &&
+			    a->n_backends == b->n_backends);
+		for (uint32_t k = 0; k < a->n_backends; k++)
+			assert_true(a->backend[k].weight ==
+				    b->backend[k].weight &&
+				    memcmp(&a->backend[k].addr,
+					   &b->backend[k].addr,
+					   sizeof(a->backend[k].addr)) == 0);
+	}
+	lb_config_free(&c);
+	lb_config_free(&back);
+}
+
+static void
+test_save_round_trip(void **state)
+{
+	(void)state;
+	round_trip("good-full.ini");
+	round_trip("good-minimal.ini");
+	round_trip("good-onearm.ini");
+}
+
 int
 main(int argc, char **argv)
 {
 	enum { N_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
-	struct CMUnitTest tests[5 + N_BAD] = {
+	struct CMUnitTest tests[6 + N_BAD] = {
+		cmocka_unit_test(test_save_round_trip),
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_good_minimal),
 		cmocka_unit_test(test_good_onearm),
@@ -471,9 +571,9 @@ main(int argc, char **argv)
 	size_t i;
 
 	for (i = 0; i < N_BAD; i++) {
-		tests[5 + i].name = bad_cases[i].file;
-		tests[5 + i].test_func = test_bad_file;
-		tests[5 + i].initial_state = (void *)(uintptr_t)&bad_cases[i];
+		tests[6 + i].name = bad_cases[i].file;
+		tests[6 + i].test_func = test_bad_file;
+		tests[6 + i].initial_state = (void *)(uintptr_t)&bad_cases[i];
 	}
 	if (argc > 1)
 		dir = argv[1];

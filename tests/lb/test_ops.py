@@ -416,6 +416,25 @@ def reload_live():
         names = [ln.split()[:2] for ln in vips.splitlines()[1:]]
         check([ln.split()[:2] for ln in vips2.splitlines()[1:]] == names and set(backends(sock, "mg")) == {"s1", "s2", "s3"},
               "reload: after refusals the running state is as it was")
+        # save: console changes written back, the file loads to the
+        # running configuration (reload: no change), owner-only
+        rc, out = ctl(sock, "backend add mg s4 10.0.0.14 weight 2")
+        check(rc == 0, "save: a console change (s4 added)", out)
+        rc, out = ctl(sock, "save")
+        saved = open(cfg).read()
+        check(rc == 0 and ("saved %s" % cfg) in out and
+              "backend.s4 = 10.0.0.14 weight=2" in saved and
+              "backend.s2" not in saved and "[vip web]" in saved and
+              os.stat(cfg).st_mode & 0o777 == 0o600,
+              "save: the running configuration written to the --config "
+              "file (s4 in, the removed s2 out, mode 0600)", out + saved)
+        rc, out = ctl(sock, "reload")
+        check(rc == 0 and "no change" in out,
+              "save: the saved file reloads with no change", out)
+        rc, out = ctl(sock, "save", os.path.join(d, "nodir", "x.ini"))
+        check(rc == 1 and "error: save:" in out and
+              not os.path.exists(os.path.join(d, "nodir")),
+              "save: an unwritable path is refused, nothing written", out)
     finally:
         p.send_signal(2)
         try:

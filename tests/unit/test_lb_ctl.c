@@ -257,7 +257,7 @@ test_help(void **state)
 	run(f, "help vip", 0, "vip set NAME probe_adaptive on|off");
 	run(f, "help vip", 0, "vip set NAME window N");
 	run(f, "help nosuch", -1, "error: help: no group 'nosuch' (show, vip, "
-	    "appliance, backend, auth, set, counters, capture, reload, help, "
+	    "appliance, backend, auth, set, counters, capture, config, help, "
 	    "quit)");
 }
 
@@ -267,9 +267,9 @@ test_completion_words(void **state)
 	char buf[512];
 
 	(void)state;
-	assert_int_equal(lb_ctl_heads(buf, sizeof(buf)), 12);
+	assert_int_equal(lb_ctl_heads(buf, sizeof(buf)), 13);
 	assert_string_equal(buf, "show#vip#appliance#backend#auth#set#clear#"
-			    "capture#reload#help#quit#exit");
+			    "capture#reload#save#help#quit#exit");
 	assert_int_equal(lb_ctl_subwords("vip", buf, sizeof(buf)), 5);
 	assert_string_equal(buf, "add#del#set#drain#undrain");
 	assert_int_equal(lb_ctl_subwords("quit", buf, sizeof(buf)), 0);
@@ -277,7 +277,7 @@ test_completion_words(void **state)
 	assert_non_null(strstr(buf, "idle_sleep_us"));
 	assert_true(lb_ctl_subwords("help", buf, sizeof(buf)) > 0);
 	assert_string_equal(buf, "show#vip#appliance#backend#auth#set#counters#"
-			    "capture#reload#help#quit");
+			    "capture#config#help#quit");
 	assert_string_equal(lb_ctl_usage("capture", buf, sizeof(buf)),
 			    "capture start|stop ...");
 }
