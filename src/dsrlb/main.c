@@ -45,6 +45,7 @@
 #include "console.h"
 #include "kernel_tap.h"
 #include "lb_config_load.h"
+#include "log.h"
 #include "metrics.h"
 #include "reload.h"
 #include "publish.h"
@@ -57,6 +58,9 @@
 #define MBUF_CACHE      256
 #define HANDOFF_RING    1024
 #define IDLE_POLLS      64      /* empty polls before sleeping */
+/* A worker whose loop has not turned for this long is stalled: the
+ * watchdog is no longer pinged (its back-off sleeps at most 0.1 s). */
+#define WORKER_STALL_NS 2000000000ull
 #define GC_BUDGET       8       /* flow-table buckets per loop */
 #define MAX_WORKERS     RTE_MAX_LCORE
 
@@ -82,6 +86,8 @@ struct worker_ctx {
 	uint64_t handoff_full;               /* frames a hand-off ring refused */
 	uint64_t chained;                    /* multi-segment frames dropped */
 	_Atomic uint64_t last_rx_tsc;        /* read by the main lcore */
+	_Atomic uint64_t loops;              /* turns of its loop (watchdog) */
+	uint64_t n_loops;                    /* the worker's own copy */
 	_Atomic uint64_t pcap_now;           /* --clock pcap: latest time
 					      * (read by the control thread) */
 	uint32_t polls;                      /* for the GC's pace */
@@ -566,6 +572,8 @@ worker_main(void *arg)
 	while (!quit) {
 		uint32_t got = worker_poll(ctx);
 
+		atomic_store_explicit(&ctx->loops, ++ctx->n_loops,
+				      memory_order_relaxed);
 		if (got) {
 			idle = 0;
 		} else if (++idle >= IDLE_POLLS) {
@@ -959,11 +967,39 @@ main(int argc, char **argv)
 			rte_eal_remote_launch(worker_main, wk[i], wk[i]->lcore);
 		}
 		/* The main lcore watches for idleness (the control plane has
-		 * its own thread). */
-		while (!quit) {
-			uint64_t newest = 0;
+		 * its own thread) and pings systemd's watchdog while every
+		 * worker's loop turns (issue 20): a stalled lcore stops the
+		 * pings, and systemd restarts the appliance. */
+		uint64_t seen[MAX_WORKERS] = { 0 }, moved[MAX_WORKERS];
+		bool stalled[MAX_WORKERS] = { false };
 
-			service_watchdog(clock_tsc_ns());
+		for (uint16_t i = 0; i < n_workers; i++)
+			moved[i] = clock_tsc_ns();
+		while (!quit) {
+			uint64_t newest = 0, now = clock_tsc_ns();
+			bool alive = true;
+
+			for (uint16_t i = 0; i < n_workers; i++) {
+				uint64_t l = atomic_load_explicit(
+					&wk[i]->loops, memory_order_relaxed);
+
+				if (l != seen[i]) {
+					seen[i] = l;
+					moved[i] = now;
+					stalled[i] = false;
+				} else if (now - moved[i] > WORKER_STALL_NS) {
+					alive = false;
+					if (!stalled[i])
+						DSRLB_LOG(ERR, lb, "worker "
+							  "lcore %u stalled: "
+							  "watchdog not "
+							  "pinged\n",
+							  wk[i]->lcore);
+					stalled[i] = true;
+				}
+			}
+			if (alive)
+				service_watchdog(now);
 			for (uint16_t i = 0; i < n_workers; i++)
 				if (atomic_load_explicit(&wk[i]->last_rx_tsc,
 						memory_order_relaxed) > newest)

@@ -191,6 +191,12 @@ notify("dsrlb", lambda mem, ini: [DSRLB] + mem + [
     "--no-pci", "-l", "0", "--file-prefix", "svc%d" % os.getpid(),
     "--log-level=lib.eal:warning", "--vdev", "net_null0", "--",
     "--config", ini, "--ctl-socket", "none", "--quiet"], LB_INI)
+# a worker lcore beside the main one: the main lcore pings while the
+# worker's loop turns (issue 20)
+notify("dsrlb-2-lcores", lambda mem, ini: [DSRLB] + mem + [
+    "--no-pci", "-l", "0,1", "--file-prefix", "svc2%d" % os.getpid(),
+    "--log-level=lib.eal:warning", "--vdev", "net_null0", "--",
+    "--config", ini, "--ctl-socket", "none", "--quiet"], LB_INI)
 notify("dsrlb-agent", lambda mem, ini: [AGENT] + mem + [
     "--no-pci", "-l", "0", "--file-prefix", "svca%d" % os.getpid(),
     "--log-level=lib.eal:warning", "--vdev", "net_null0", "--vdev",
