@@ -529,8 +529,10 @@ worker_poll(struct worker_ctx *ctx)
 				memory_order_relaxed);
 		process(ctx, (uint8_t)p, m, n, now);
 	}
-	/* What the ports' kernels send (BGP, BFD, ARP) leaves unchanged. */
-	for (uint32_t p = 0; p < cfg.n_ports; p++) {
+	/* What the ports' kernels send (BGP, BFD, ARP) leaves unchanged.
+	 * (The worker's state, not the control plane's cfg: ports never
+	 * change live, and cfg is rewritten by every change.) */
+	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++) {
 		uint16_t n;
 
 		if (ktap_port_id[p] == UINT16_MAX)

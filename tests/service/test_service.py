@@ -162,8 +162,12 @@ def notify(name, argv, ini_text):
               str(msgs[:5]) + open(os.path.join(d, "log")).read()[-800:])
         wd = [t for t, m in msgs if "WATCHDOG=1" in m]
         # 200 ms interval: a ping every 100 ms, ~10 in the second after
-        check(len(wd) >= 5 and all(b - a < 0.19 for a, b in
-                                   zip(wd, wd[1:])),
+        # (the median gap shows the schedule; a single late ping on a
+        # loaded test machine, ASan builds included, is tolerated up to
+        # 1.5 intervals)
+        gaps = sorted(b - a for a, b in zip(wd, wd[1:]))
+        check(len(wd) >= 5 and gaps[len(gaps) // 2] < 0.15 and
+              gaps[-1] < 0.3,
               "%s: WATCHDOG=1 at half the interval (%d pings)" %
               (name, len(wd)), str([round(b - a, 3) for a, b in
                                     zip(wd, wd[1:])]))
