@@ -21,7 +21,9 @@ show the same consistent-hash digest; traffic is spread over both;
 no failed request and every download intact; SIGTERM withdraws, waits,
 stops cleanly with no failed request; SIGKILL: the router drops the
 appliance within 1 s (BFD; the figure is printed) and the downloads that
-crossed it complete (maglev: the same table on both appliances).
+crossed it complete: maglev by the same table on both appliances,
+dsr-feedback by recovery (the other appliance offers the unknown flow to
+its candidates, issue 17).
 
 usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
 Prints TAP; skips (exit 77) when not root or a tool is missing.
@@ -42,6 +44,9 @@ tap, sh, nsx = t.tap, t.sh, t.nsx
 WORK = t.WORK
 MAG4 = t.MAG4
 URL = "http://%s:81/" % MAG4
+# the dsr-feedback VIP: a flow that moves to the other appliance is
+# unknown there and recovered (option 158, issue 17)
+URL_FB = "http://%s/" % t.VIP4
 BIG = 48 << 20
 WITHDRAW_WAIT_MS = 2000
 
@@ -87,6 +92,12 @@ address = 198.51.100.11
 port = 81
 mode = maglev
 probe_every = 0
+announce = bgp
+{backends}
+[vip web4]
+address = 198.51.100.10
+port = 80
+mode = dsr-feedback
 announce = bgp
 {backends}"""
 
@@ -250,8 +261,8 @@ class Bgpbed(t.Testbed):
         return a
 
 
-def vias(tb):
-    r = nsx("r", "ip route show %s" % MAG4, check=False)
+def vias(tb, vip=MAG4):
+    r = nsx("r", "ip route show %s" % vip, check=False)
     return set(re.findall(r"via (\S+)", r.stdout))
 
 
@@ -264,10 +275,10 @@ def wait_vias(tb, want, timeout):
     return None
 
 
-def downloads(n):
+def downloads(n, url=URL):
     return [subprocess.Popen(
         "ip netns exec %sc curl -s -m 60 -o /dev/null -w '%%{http_code} "
-        "%%{size_download}' %sbig.bin" % (P, URL), shell=True,
+        "%%{size_download}' %sbig.bin" % (P, url), shell=True,
         stdout=subprocess.PIPE, text=True) for _ in range(n)]
 
 
@@ -327,6 +338,7 @@ def s2_spread(tb):
 
 def s3_drain(tb):
     dls = downloads(6)
+    fb = downloads(4, URL_FB)
     ld = load(10)
     time.sleep(2.0)
     rc, out = tb.lctl("lb1", "appliance drain")
@@ -339,7 +351,13 @@ def s3_drain(tb):
     time.sleep(3.0)
     c1 = tb.counters("lb1")
     res = finish(dls)
+    res_fb = finish(fb)
     codes, errs, lout = load_result(ld)
+    c2 = tb.counters("lb2")
+    tap(all(r == "200 %d" % BIG for r in res_fb),
+        "drain: the dsr-feedback downloads complete too (%s; lb2 "
+        "recover_offer %d, recover_pinned %d: the flows that crossed lb1)" %
+        (res_fb, c2.get("recover_offer", 0), c2.get("recover_pinned", 0)))
     tap(c1.get("flow_new", 0) == c0.get("flow_new", 0),
         "drain: no new flow reaches lb1 after the withdrawal (%d)" %
         (c1.get("flow_new", 0) - c0.get("flow_new", 0)))
@@ -390,6 +408,7 @@ def s4_sigterm(tb):
 
 def s5_sigkill(tb):
     dls = downloads(6)
+    fb = downloads(6, URL_FB)
     time.sleep(2.0)
     before = vias(tb)
     t0 = time.time()
@@ -410,6 +429,12 @@ def s5_sigkill(tb):
     tap(all(r == "200 %d" % BIG for r in res),
         "sigkill: the downloads that crossed lb2 complete on lb1 (maglev, "
         "same table) (%s)" % res)
+    res_fb = finish(fb)
+    c = tb.counters("lb1")
+    tap(all(r == "200 %d" % BIG for r in res_fb),
+        "sigkill: the dsr-feedback downloads that crossed lb2 complete on "
+        "lb1, recovered (%s; lb1 recover_offer %d, recover_pinned %d)" %
+        (res_fb, c.get("recover_offer", 0), c.get("recover_pinned", 0)))
     # killed: no counters, no pool check
     tb.logs.remove(tb.lb2_log)
 
