@@ -46,6 +46,7 @@
 	X(rx_kernel,           "frames received from the kernel") \
 	X(tx_kernel_pass,      "wire frames not for the agent, passed to the kernel untouched") \
 	X(tx_kernel_dsr,       "DSR client packets given to the kernel (messages removed, VIP restored)") \
+	X(tx_kernel_own,       "packets of direct connections to the server's own leg address (no client tuple on their SYN), given to the kernel unchanged") \
 	X(tx_kernel_frag,      "later fragments of DSR traffic given to the kernel (destination := VIP on the routed leg)") \
 	X(tx_kernel_hunt,      "6LB packets given to the kernel (SRH removed)") \
 	X(tx_wire_pass,        "kernel frames not for the agent, passed to the wire untouched") \
@@ -106,6 +107,10 @@ enum agent_flow_state {
 	AGENT_FLOW_DIRECT,          /**< 6LB DIRECT(lb) */
 	AGENT_FLOW_CLOSING,         /**< 6LB: removeStickiness sent; gone
 				     *   timeout_closing_ns later */
+	AGENT_FLOW_OWN,             /**< a connection to the server's own
+				     *   leg address that did not come
+				     *   through the appliance (its SYN had
+				     *   no client tuple): left unchanged */
 };
 
 /** Flow flags. */

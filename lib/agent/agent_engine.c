@@ -459,6 +459,31 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	enum wire_result r;
 	uint8_t *frame;
 
+	/* A connection to the leg address that did not come through the
+	 * appliance (leg_address is often the server's own address): its
+	 * SYN carries no client tuple. It and its later packets reach the
+	 * kernel unchanged, so that a health checker or an operator who
+	 * connects to the server directly sees the server as it is (issue
+	 * 16). A mid-stream packet of no known connection is still a DSR
+	 * one (an agent that restarted keeps its server's connections). */
+	if (routed && !(msgs & (MSG_BIT(CLIENT_TUPLE) | MSG_BIT(FRAGMENT)))) {
+		make_key(&k, m->family, m->src, m->sport, m->dst, m->dport,
+			 m->l4_proto);
+		f = ft_lookup(w, &k, now_ns);
+		if (f == NULL && syn && !(msgs & DSRLB_MSGS))
+			f = ft_insert(w, &k, AGENT_FLOW_OWN, (uint16_t)vi,
+				      now_ns);
+		if (f != NULL && f->state == AGENT_FLOW_OWN) {
+			f->seen_ns = now_ns;
+			/* established while it lives, short once closing */
+			if (fin)
+				f->flags &= (uint8_t)~AGENT_FF_ESTAB;
+			else if (!syn)
+				f->flags |= AGENT_FF_ESTAB;
+			to_kernel(w, pb, AGENT_CNT_tx_kernel_own, o);
+			return;
+		}
+	}
 	memcpy(client, m->src, 16);
 	memcpy(tuple_addr, m->client_addr, 16);
 	if (msgs & DSRLB_MSGS) {

@@ -242,6 +242,9 @@ http {{
         listen 198.51.100.12:82;
         listen [2001:db8:100::10]:80;
         listen [2001:db8:100::20]:80;
+        # the server's own address (also its leg address): a direct
+        # connection that did not come through the appliance (issue 16)
+        listen {own}:80;
         root {d}/www;
         # the long download: paced by the server, so that it spans the
         # changes the scenarios make (a client-side rate limit would
@@ -432,7 +435,7 @@ class Testbed:
             nsx(ns, cmd)
         d = os.path.join(WORK, name)
         with open(os.path.join(d, "nginx.conf"), "w") as f:
-            f.write(NGINX.format(d=d))
+            f.write(NGINX.format(d=d, own=SERVERS[name][1]))
         nsx(ns, "nginx -c %s/nginx.conf -e %s/error.log" % (d, d))
 
     def stop_server(self, name):
@@ -654,6 +657,12 @@ def s1_dsr4(tb):
         "(%s)" % got, str(b1))
     for name in SERVERS:
         tb.busy(name, 0)
+    # issue 16: a connection straight to a server's own address (its leg
+    # address), not through the appliance, reaches nginx unchanged
+    r = tb.client("curl -s -m 5 http://%s/" % SERVERS["s1"][1])
+    tap(r.stdout.strip() == "hello from s1",
+        "dsr4: a direct connection to s1's own address (its leg address) "
+        "is served, not taken for a DSR flow", r.stdout + r.stderr)
 
 
 def s2_dsr6(tb):

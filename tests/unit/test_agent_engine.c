@@ -328,8 +328,15 @@ test_syn_burst(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; i < 40; i++) {
+		uint8_t ca[16];
+
 		snprintf(c, sizeof(c), "10.9.%u.%u", i / 200, 1 + i % 200);
+		a4(ca, c);
 		mk(&p, 4, c, "10.0.0.11", 40000, 80, TCP_FLAG_SYN, NULL);
+		/* as the appliance sends it: with the client tuple */
+		assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0,
+						       load_be32(ca), 40000),
+				 WIRE_OK);
 		o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
 		expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL,
 		       AGENT_CNT_tx_kernel_dsr);
@@ -357,6 +364,43 @@ test_syn_burst(void **state)
 	   TCP_FLAG_FIN | TCP_FLAG_ACK, NULL);
 	(void)run(&p, AGENT_PORT_WIRE, 3 * SEC);
 	assert_int_equal(wk.connections, 2);
+}
+
+/* Issue 16: a connection to the server's own address (the leg address)
+ * that did not come through the appliance (no client tuple on its SYN)
+ * reaches the kernel unchanged, both ways; a mid-stream packet of no
+ * known connection is still taken for a DSR one (agent restarted). */
+static void
+test_direct_to_leg(void **state)
+{
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+
+	(void)state;
+	mk(&p, 4, "192.0.2.9", "10.0.0.11", 41000, 80, TCP_FLAG_SYN, NULL);
+	o = run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_own);
+	meta(&p, &m);
+	assert_addr(m.dst, 4, "10.0.0.11");
+	assert_memory_equal(pkt_buf_data(&p.pb), MAC_K, 6);
+	assert_int_equal(wk.connections + wk.half_open, 0);
+	/* its next packet: still unchanged */
+	mk(&p, 4, "192.0.2.9", "10.0.0.11", 41000, 80, TCP_FLAG_ACK, "GET");
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_own);
+	meta(&p, &m);
+	assert_addr(m.dst, 4, "10.0.0.11");
+	/* the server's reply from its own address goes out untouched */
+	mk(&p, 4, "10.0.0.11", "192.0.2.9", 80, 41000, TCP_FLAG_ACK, "200");
+	o = run(&p, AGENT_PORT_KERNEL, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_pass);
+	/* another client's mid-stream packet, unknown: a DSR one */
+	mk(&p, 4, "192.0.2.10", "10.0.0.11", 41001, 80, TCP_FLAG_ACK, "x");
+	o = run(&p, AGENT_PORT_WIRE, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_addr(m.dst, 4, "10.0.0.100");
 }
 
 static void
@@ -1191,6 +1235,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_syn_burst, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_to_leg, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4_l2_and_nat, setup,
 						teardown),
