@@ -9,6 +9,7 @@
  *
  * Every request gets a body of --size bytes, or of N bytes for the path
  * "/N"; body octet i is i % 251, so a client can verify what it saved.
+ * A request body (POST, gtlsclient -d) is read and counted.
  * It binds the VIP itself (--addr): behind dsrlb's DSR the agent hands
  * it client packets addressed to the VIP, and it answers from the VIP
  * straight to the client.
@@ -51,6 +52,7 @@ struct stream {
 	int64_t id;
 	uint64_t size;
 	uint64_t off;
+	uint64_t rx;             /* request body octets received */
 	char path[64];
 };
 
@@ -77,7 +79,7 @@ static struct {
 	uint64_t size;
 	struct conn conns[MAX_CONNS];
 	unsigned int n_conns;
-	uint64_t n_requests, n_bytes, n_migrations;
+	uint64_t n_requests, n_bytes, n_rx, n_migrations;
 	uint8_t body[PATTERN * 64];
 } srv;
 
@@ -265,6 +267,24 @@ h3_recv_header(nghttp3_conn *h3, int64_t stream_id, int32_t token,
 	return 0;
 }
 
+/* A request body (an upload, POST): consumed at once, so the client's
+ * flow-control credit comes back as it arrives. */
+static int
+h3_recv_data(nghttp3_conn *h3, int64_t stream_id, const uint8_t *data,
+	     size_t datalen, void *conn_user_data, void *stream_user_data)
+{
+	struct conn *c = conn_user_data;
+	struct stream *s = stream_user_data;
+
+	(void)h3; (void)data;
+	if (s != NULL)
+		s->rx += datalen;
+	srv.n_rx += datalen;
+	ngtcp2_conn_extend_max_stream_offset(c->qc, stream_id, datalen);
+	ngtcp2_conn_extend_max_offset(c->qc, datalen);
+	return 0;
+}
+
 static int
 h3_end_stream(nghttp3_conn *h3, int64_t stream_id, void *conn_user_data,
 	      void *stream_user_data)
@@ -285,6 +305,10 @@ h3_end_stream(nghttp3_conn *h3, int64_t stream_id, void *conn_user_data,
 	nva[1].valuelen = (size_t)snprintf(len, sizeof(len), "%llu",
 					   (unsigned long long)s->size);
 	srv.n_requests++;
+	if (s->rx > 0)
+		fprintf(stderr, "quic_lb_server: stream %lld: request body of "
+			"%llu octets\n", (long long)stream_id,
+			(unsigned long long)s->rx);
 	if (nghttp3_conn_submit_response(h3, stream_id, nva, 2,
 					 s->size > 0 ? &dr : NULL) != 0)
 		return NGHTTP3_ERR_CALLBACK_FAILURE;
@@ -344,6 +368,7 @@ h3_setup(struct conn *c)
 {
 	nghttp3_callbacks cb = {
 		.stream_close = h3_stream_close,
+		.recv_data = h3_recv_data,
 		.deferred_consume = h3_deferred_consume,
 		.begin_headers = h3_begin_headers,
 		.recv_header = h3_recv_header,
@@ -922,9 +947,11 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr,
-		"quic_lb_server: requests %llu bytes %llu migrations %llu\n",
+		"quic_lb_server: requests %llu bytes %llu received %llu "
+		"migrations %llu\n",
 		(unsigned long long)srv.n_requests,
 		(unsigned long long)srv.n_bytes,
+		(unsigned long long)srv.n_rx,
 		(unsigned long long)srv.n_migrations);
 	for (i = 0; i < MAX_CONNS; i++)
 		if (srv.conns[i].used)
