@@ -24,6 +24,8 @@ Scenarios, each asserted:
 
 usage: test_quic.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        QUIC_LB_SERVER [SCENARIO...]
+DSRLB_E2E_BREAK=quic-sid starts the servers with another config rotation
+than the VIPs', to show that the migration scenarios then fail.
 Holds /tmp/dsrlb-netns.lock while it uses network namespaces. Prints
 TAP; skips (exit 77) when not root or a tool is missing.
 """
@@ -52,6 +54,11 @@ quic_lb_encode_len = yes
 """
 # the servers' side of the same configuration
 QSERVER_ARGS = "--config-id 1 --sid-len 2 --nonce-len 6 --encode-len 1"
+if t.BREAK == "quic-sid":
+    # servers on another config rotation: the appliance cannot read their
+    # server IDs, a moved connection goes by the hash (the migration
+    # scenarios must fail)
+    QSERVER_ARGS = QSERVER_ARGS.replace("--config-id 1", "--config-id 2")
 
 t.LB_INI += """
 [vip quic4]
