@@ -18,8 +18,10 @@
  *       [--config-id 0] [--sid-len 2] [--nonce-len 6] [--encode-len 1]
  *       [--size 1000000]
  *
- * Logs one line per connection and per client address change (migration,
- * NAT rebinding) on stderr; SIGTERM prints totals and exits.
+ * Speaks QUIC v1; a long header of another version gets a Version
+ * Negotiation packet. Logs one line per connection, per client address
+ * change (migration, NAT rebinding) and per version negotiation on
+ * stderr; SIGTERM prints totals and exits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,7 +81,7 @@ static struct {
 	uint64_t size;
 	struct conn conns[MAX_CONNS];
 	unsigned int n_conns;
-	uint64_t n_requests, n_bytes, n_rx, n_migrations;
+	uint64_t n_requests, n_bytes, n_rx, n_migrations, n_vn;
 	uint8_t body[PATTERN * 64];
 } srv;
 
@@ -725,6 +727,32 @@ conn_close(struct conn *c)
 	conn_free(c);
 }
 
+/* RFC 9000 §6.1 / RFC 8999 §6: a long header of a version we do not
+ * speak gets the list of ours, CIDs echoed swapped; never for a datagram
+ * under 1200 octets (§14.1), which could be an amplification. Behind
+ * DSR it goes from here straight to the client. */
+static void
+send_version_negotiation(const ngtcp2_version_cid *vc, size_t len,
+			 const ngtcp2_path *path)
+{
+	static const uint32_t sv[] = { NGTCP2_PROTO_VER_V1 };
+	uint8_t buf[256], r;
+	ngtcp2_ssize n;
+
+	if (len < NGTCP2_MAX_UDP_PAYLOAD_SIZE)
+		return;
+	(void)gnutls_rnd(GNUTLS_RND_NONCE, &r, 1);
+	n = ngtcp2_pkt_write_version_negotiation(buf, sizeof(buf), r,
+						 vc->scid, vc->scidlen,
+						 vc->dcid, vc->dcidlen, sv, 1);
+	if (n <= 0)
+		return;
+	srv.n_vn++;
+	fprintf(stderr, "quic_lb_server: version negotiation for 0x%08x\n",
+		vc->version);
+	send_pkt(path, buf, (size_t)n);
+}
+
 static void
 on_packet(uint8_t *data, size_t len, struct sockaddr *remote,
 	  socklen_t remote_len)
@@ -738,9 +766,14 @@ on_packet(uint8_t *data, size_t len, struct sockaddr *remote,
 	int rv;
 	char a[64];
 
-	if (ngtcp2_pkt_decode_version_cid(&vc, data, len,
-					  quic_lb_cid_len(&srv.gen.conf)) != 0)
-		return; /* version negotiation is not offered: one version */
+	rv = ngtcp2_pkt_decode_version_cid(&vc, data, len,
+					   quic_lb_cid_len(&srv.gen.conf));
+	if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
+		send_version_negotiation(&vc, len, &path);
+		return;
+	}
+	if (rv != 0)
+		return;
 	c = conn_by_cid(vc.dcid, vc.dcidlen);
 	if (c == NULL) {
 		ngtcp2_pkt_hd hd;
@@ -948,11 +981,12 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"quic_lb_server: requests %llu bytes %llu received %llu "
-		"migrations %llu\n",
+		"migrations %llu version-negotiations %llu\n",
 		(unsigned long long)srv.n_requests,
 		(unsigned long long)srv.n_bytes,
 		(unsigned long long)srv.n_rx,
-		(unsigned long long)srv.n_migrations);
+		(unsigned long long)srv.n_migrations,
+		(unsigned long long)srv.n_vn);
 	for (i = 0; i < MAX_CONNS; i++)
 		if (srv.conns[i].used)
 			conn_free(&srv.conns[i]);

@@ -20,7 +20,9 @@ Scenarios, each asserted:
     counted quic_sid_routed and no packet of the moved connection went
     by the hash (flow_midstream unchanged);
   - busyness steering: a server reporting 3 of 4 workers busy gets few
-    new QUIC connections.
+    new QUIC connections;
+  - an Initial of an unknown version: the server's Version Negotiation
+    goes direct, the client retries in v1.
 
 usage: test_quic.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        QUIC_LB_SERVER [SCENARIO...]
@@ -303,7 +305,32 @@ def q5_busy(tb):
         tb.busy(name, 0)
 
 
-SCENARIOS = [q1_dsr4, q2_hunt6, q3_migrate4, q4_migrate6, q5_busy]
+def q6_version(tb):
+    """A client Initial of a version the servers do not speak (a reserved
+    one, RFC 9000 §15): the appliance sends it by the VIP's mode like any
+    new connection; the server answers Version Negotiation straight to
+    the client, which starts again in v1 and downloads."""
+    logs0 = sum(server_log(n, "q4").count("version negotiation for "
+                                          "0x1a2a3a4a") for n in t.SERVERS)
+    c0 = tb.lb_counters()
+    res = download(tb, QVIP4, 1 << 20, 1,
+                   "-v 0x1a2a3a4a --preferred-versions v1")
+    c1 = tb.lb_counters()
+    logs1 = sum(server_log(n, "q4").count("version negotiation for "
+                                          "0x1a2a3a4a") for n in t.SERVERS)
+    tap(all(ok for ok, _ in res) and logs1 > logs0 and
+        delta(c0, c1, "tx_client") == delta(c0, c1, "answer_accepted") +
+        delta(c0, c1, "answer_unsolicited") +
+        delta(c0, c1, "answer_bad_nonce"),
+        "quic4: an Initial of version 0x1a2a3a4a reached a server, whose "
+        "Version Negotiation went direct (%d sent); the client retried in "
+        "v1 and its 1 MB download is whole" % (logs1 - logs0),
+        "; ".join(d for ok, d in res if not ok) + " " +
+        str({k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})[:600])
+
+
+SCENARIOS = [q1_dsr4, q2_hunt6, q3_migrate4, q4_migrate6, q5_busy,
+             q6_version]
 
 
 def main():
