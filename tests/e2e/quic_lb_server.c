@@ -16,7 +16,7 @@
  *
  *   quic_lb_server --addr VIP --port 443 --cert C --key K --sid 0a01
  *       [--config-id 0] [--sid-len 2] [--nonce-len 6] [--encode-len 1]
- *       [--size 1000000]
+ *       [--size 1000000] [--reset-secret 64-HEX-DIGITS]
  *
  * Speaks QUIC v1; a long header of another version gets a Version
  * Negotiation packet. Logs one line per connection, per client address
@@ -81,7 +81,8 @@ static struct {
 	uint64_t size;
 	struct conn conns[MAX_CONNS];
 	unsigned int n_conns;
-	uint64_t n_requests, n_bytes, n_rx, n_migrations, n_vn;
+	uint64_t n_requests, n_bytes, n_rx, n_migrations, n_vn, n_reset;
+	uint8_t reset_secret[32];
 	uint8_t body[PATTERN * 64];
 } srv;
 
@@ -183,8 +184,8 @@ cb_get_new_connection_id(ngtcp2_conn *qc, ngtcp2_cid *cid, uint8_t *token,
 	if (cidlen != quic_lb_cid_len(&srv.gen.conf) || mint_cid(cid) != 0 ||
 	    conn_add_cid(c, cid->data, cid->datalen) != 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
-	if (gnutls_rnd(GNUTLS_RND_RANDOM, token,
-		       NGTCP2_STATELESS_RESET_TOKENLEN) != 0)
+	if (ngtcp2_crypto_generate_stateless_reset_token(
+		    token, srv.reset_secret, sizeof(srv.reset_secret), cid) != 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	return 0;
 }
@@ -598,6 +599,11 @@ conn_new(const ngtcp2_pkt_hd *hd, struct sockaddr *remote,
 	tp.max_idle_timeout = 30 * NGTCP2_SECONDS;
 	tp.active_connection_id_limit = 7;
 	tp.original_dcid = hd->dcid;
+	tp.stateless_reset_token_present = 1;
+	if (ngtcp2_crypto_generate_stateless_reset_token(
+		    tp.stateless_reset_token, srv.reset_secret,
+		    sizeof(srv.reset_secret), &scid) != 0)
+		goto fail;
 
 	if (ngtcp2_conn_server_new(&c->qc, &hd->scid, &scid, &path,
 				   hd->version, &cb, &st, &tp, NULL, c) != 0)
@@ -753,6 +759,42 @@ send_version_negotiation(const ngtcp2_version_cid *vc, size_t len,
 	send_pkt(path, buf, (size_t)n);
 }
 
+/* RFC 9000 §10.3: a short header for a connection this process does
+ * not have (it restarted, or lost the state) gets a Stateless Reset, so
+ * the client stops at once instead of at its idle timeout. The token is
+ * derived from the CID and --reset-secret, which a restarted server keeps.
+ * Smaller than what triggered it (§10.3.3), so two endpoints never loop. */
+static void
+send_stateless_reset(const ngtcp2_version_cid *vc, size_t len,
+		     const ngtcp2_path *path)
+{
+	uint8_t buf[64], token[NGTCP2_STATELESS_RESET_TOKENLEN], rnd[40];
+	ngtcp2_cid cid;
+	size_t randlen;
+	ngtcp2_ssize n;
+
+	if (len < NGTCP2_STATELESS_RESET_TOKENLEN + 1 +
+		  NGTCP2_MIN_STATELESS_RESET_RANDLEN)
+		return;
+	randlen = len - 1 - NGTCP2_STATELESS_RESET_TOKENLEN;
+	if (randlen > sizeof(rnd))
+		randlen = sizeof(rnd);
+	ngtcp2_cid_init(&cid, vc->dcid, vc->dcidlen);
+	if (ngtcp2_crypto_generate_stateless_reset_token(
+		    token, srv.reset_secret, sizeof(srv.reset_secret), &cid) != 0)
+		return;
+	(void)gnutls_rnd(GNUTLS_RND_NONCE, rnd, randlen);
+	n = ngtcp2_pkt_write_stateless_reset(buf, sizeof(buf), token, rnd,
+					     randlen);
+	if (n <= 0)
+		return;
+	/* rate: one per 64 unknown packets is plenty for a test server */
+	if (srv.n_reset++ % 64 == 0)
+		fprintf(stderr, "quic_lb_server: stateless reset (%llu)\n",
+			(unsigned long long)srv.n_reset);
+	send_pkt(path, buf, (size_t)n);
+}
+
 static void
 on_packet(uint8_t *data, size_t len, struct sockaddr *remote,
 	  socklen_t remote_len)
@@ -775,6 +817,10 @@ on_packet(uint8_t *data, size_t len, struct sockaddr *remote,
 	if (rv != 0)
 		return;
 	c = conn_by_cid(vc.dcid, vc.dcidlen);
+	if (c == NULL && !(data[0] & 0x80)) {
+		send_stateless_reset(&vc, len, &path);
+		return;
+	}
 	if (c == NULL) {
 		ngtcp2_pkt_hd hd;
 
@@ -841,7 +887,7 @@ usage(void)
 		"usage: quic_lb_server --addr IP --port N --cert PEM --key PEM "
 		"--sid HEX\n"
 		"  [--config-id 0..6] [--sid-len N] [--nonce-len N] "
-		"[--encode-len 0|1] [--size BYTES]\n");
+		"[--encode-len 0|1] [--size BYTES] [--reset-secret HEX64]\n");
 	exit(2);
 }
 
@@ -859,11 +905,13 @@ main(int argc, char **argv)
 		{ "nonce-len", required_argument, NULL, 'N' },
 		{ "encode-len", required_argument, NULL, 'E' },
 		{ "size", required_argument, NULL, 'z' },
+		{ "reset-secret", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct quic_lb_conf lb = { .config_id = 0, .server_id_len = 2,
 				   .nonce_len = 6, .encode_len = 1 };
 	const char *addr = NULL, *cert = NULL, *key = NULL, *sid_hex = NULL;
+	const char *secret_hex = NULL;
 	const char *why = NULL;
 	unsigned int port = 443, i;
 	uint8_t sid[QUIC_LB_SID_MAX];
@@ -883,6 +931,7 @@ main(int argc, char **argv)
 		case 'N': lb.nonce_len = (uint8_t)atoi(optarg); break;
 		case 'E': lb.encode_len = (uint8_t)atoi(optarg); break;
 		case 'z': srv.size = strtoull(optarg, NULL, 10); break;
+		case 'R': secret_hex = optarg; break;
 		default: usage();
 		}
 	}
@@ -896,6 +945,15 @@ main(int argc, char **argv)
 	if (quic_lb_sid_from_hex(sid_hex, sid, lb.server_id_len) != 0) {
 		fprintf(stderr, "quic_lb_server: --sid must be %u hex octets\n",
 			lb.server_id_len);
+		return 2;
+	}
+	if (secret_hex != NULL ?
+	    quic_lb_sid_from_hex(secret_hex, srv.reset_secret,
+				 sizeof(srv.reset_secret)) != 0 :
+	    getrandom(srv.reset_secret, sizeof(srv.reset_secret), 0) !=
+		    sizeof(srv.reset_secret)) {
+		fprintf(stderr, "quic_lb_server: --reset-secret must be 64 "
+			"hex digits\n");
 		return 2;
 	}
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed) ||
@@ -981,12 +1039,13 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"quic_lb_server: requests %llu bytes %llu received %llu "
-		"migrations %llu version-negotiations %llu\n",
+		"migrations %llu version-negotiations %llu resets %llu\n",
 		(unsigned long long)srv.n_requests,
 		(unsigned long long)srv.n_bytes,
 		(unsigned long long)srv.n_rx,
 		(unsigned long long)srv.n_migrations,
-		(unsigned long long)srv.n_vn);
+		(unsigned long long)srv.n_vn,
+		(unsigned long long)srv.n_reset);
 	for (i = 0; i < MAX_CONNS; i++)
 		if (srv.conns[i].used)
 			conn_free(&srv.conns[i]);

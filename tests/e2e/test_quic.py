@@ -22,7 +22,9 @@ Scenarios, each asserted:
   - busyness steering: a server reporting 3 of 4 workers busy gets few
     new QUIC connections;
   - an Initial of an unknown version: the server's Version Negotiation
-    goes direct, the client retries in v1.
+    goes direct, the client retries in v1;
+  - a server restarted mid-connection: its Stateless Reset goes direct,
+    the client stops at once.
 
 usage: test_quic.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        QUIC_LB_SERVER [SCENARIO...]
@@ -56,6 +58,8 @@ quic_lb_encode_len = yes
 """
 # the servers' side of the same configuration
 QSERVER_ARGS = "--config-id 1 --sid-len 2 --nonce-len 6 --encode-len 1"
+# kept across a server's restart: its stateless-reset tokens stay valid
+RESET_SECRET = "5e" * 32
 if t.BREAK == "quic-sid":
     # servers on another config rotation: the appliance cannot read their
     # server IDs, a moved connection goes by the hash (the migration
@@ -97,8 +101,15 @@ proto = udp
 
 
 class Quicbed(t.Testbed):
-    def up(self):
-        super().up()
+    qproc = {}
+
+    def start_qserver(self, name, tag, vip):
+        self.qproc[(name, tag)] = self.spawn(
+            t.SERVERS[name][0], "%s-%s" % (tag, name),
+            "%s --addr %s --port 443 --cert %s/cert.pem --key %s/key.pem "
+            "--sid %s --reset-secret %s %s" %
+            (QSERVER, vip, WORK, WORK, SID[name], RESET_SECRET,
+             QSERVER_ARGS))
 
     def start_kernel(self, name):
         super().start_kernel(name)
@@ -110,10 +121,7 @@ class Quicbed(t.Testbed):
                "ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=vip "
                "-keyout %s/key.pem -out %s/cert.pem" % (WORK, WORK))
         for tag, vip in (("q4", QVIP4), ("q6", QVIP6)):
-            self.spawn(ns, "%s-%s" % (tag, name),
-                       "%s --addr %s --port 443 --cert %s/cert.pem "
-                       "--key %s/key.pem --sid %s %s" %
-                       (QSERVER, vip, WORK, WORK, SID[name], QSERVER_ARGS))
+            self.start_qserver(name, tag, vip)
 
 
 def body_ok(path, size):
@@ -329,8 +337,64 @@ def q6_version(tb):
         str({k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})[:600])
 
 
+def q7_reset(tb):
+    """A server restarts mid-connection (SIGKILL, started again at once,
+    same --reset-secret): the appliance still sends the connection's
+    packets to it by server ID, the new process answers a Stateless Reset
+    (RFC 9000 §10.3) straight to the client, which stops at once instead
+    of at its 10 s idle timeout."""
+    import subprocess
+    up = 400 << 20
+    upf = os.path.join(WORK, "up-big.bin")
+    with open(upf, "wb") as f:
+        f.truncate(up)              # zeros: the content does not matter
+    conns0 = {n: server_log(n, "q4").count(" from ") for n in t.SERVERS}
+    log = os.path.join(WORK, "gtlsclient-reset.log")
+    cl = subprocess.Popen(
+        "exec ip netns exec %sc gtlsclient -q --timeout=10s -m POST -d %s "
+        "--exit-on-all-streams-close %s 443 https://%s/1000 > %s 2>&1" %
+        (P, upf, QVIP4, QVIP4, log), shell=True)
+    name = None
+    for _ in range(50):
+        time.sleep(0.1)
+        now = {n: server_log(n, "q4").count(" from ") for n in t.SERVERS}
+        new = [n for n in now if now[n] > conns0[n]]
+        if new:
+            name = new[0]
+            break
+    if name is None:
+        cl.kill()
+        tap(False, "quic4 reset: the upload's connection reached no server")
+        return
+    time.sleep(0.8)
+    c0 = tb.lb_counters()
+    tb.qproc[(name, "q4")].kill()
+    tb.qproc[(name, "q4")].wait()
+    t_kill = time.time()
+    tb.start_qserver(name, "q4r", QVIP4)
+    try:
+        cl.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        cl.kill()
+    took = time.time() - t_kill
+    c1 = tb.lb_counters()
+    text = open(log).read()
+    resets = server_log(name, "q4r").count("stateless reset")
+    tap("ERR_DRAINING" in text and took < 3 and resets > 0 and
+        delta(c0, c1, "quic_sid_routed") > 0 and
+        delta(c0, c1, "tx_client") == delta(c0, c1, "answer_accepted") +
+        delta(c0, c1, "answer_unsolicited") +
+        delta(c0, c1, "answer_bad_nonce"),
+        "quic4: %s restarted during an upload: the appliance kept routing "
+        "the connection to it by server ID (quic_sid_routed +%d), the new "
+        "process's Stateless Reset went direct and the client stopped "
+        "%.2f s after the kill (idle timeout 10 s)" %
+        (name, delta(c0, c1, "quic_sid_routed"), took),
+        text[-400:] + " resets %d" % resets)
+
+
 SCENARIOS = [q1_dsr4, q2_hunt6, q3_migrate4, q4_migrate6, q5_busy,
-             q6_version]
+             q6_version, q7_reset]
 
 
 def main():
