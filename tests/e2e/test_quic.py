@@ -250,6 +250,8 @@ def migrate(tb, vip, tag, vipname, size, how, extra, up=0):
                 f.write(os.urandom(up))
         extra += " -m POST -d %s" % upf
     res = download(tb, vip, size, 2, extra + " --change-local-addr=300ms")
+    if up:
+        os.unlink(upf)
     c1 = tb.lb_counters()
     b1 = tb.backends(vipname)
     m1 = migrations(tag)
@@ -377,6 +379,7 @@ def q7_reset(tb):
     except subprocess.TimeoutExpired:
         cl.kill()
     took = time.time() - t_kill
+    os.unlink(upf)
     c1 = tb.lb_counters()
     text = open(log).read()
     resets = server_log(name, "q4r").count("stateless reset")
