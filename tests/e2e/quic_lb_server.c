@@ -51,6 +51,7 @@
 #define PATTERN 251u
 
 struct stream {
+	struct stream *next, **pprev; /* the connection's open streams */
 	int64_t id;
 	uint64_t size;
 	uint64_t off;
@@ -70,6 +71,7 @@ struct conn {
 	uint8_t cids[MAX_CIDS][NGTCP2_MAX_CIDLEN];
 	uint8_t cid_lens[MAX_CIDS];
 	ngtcp2_connection_close_error cerr;
+	struct stream *streams;  /* freed with the connection if still open */
 };
 
 static struct {
@@ -234,11 +236,17 @@ static int
 h3_begin_headers(nghttp3_conn *h3, int64_t stream_id, void *conn_user_data,
 		 void *stream_user_data)
 {
+	struct conn *c = conn_user_data;
 	struct stream *s = calloc(1, sizeof(*s));
 
-	(void)conn_user_data; (void)stream_user_data;
+	(void)stream_user_data;
 	if (s == NULL)
 		return NGHTTP3_ERR_CALLBACK_FAILURE;
+	s->next = c->streams;
+	if (s->next != NULL)
+		s->next->pprev = &s->next;
+	s->pprev = &c->streams;
+	c->streams = s;
 	s->id = stream_id;
 	s->size = srv.size;
 	nghttp3_conn_set_stream_user_data(h3, stream_id, s);
@@ -323,9 +331,15 @@ h3_stream_close(nghttp3_conn *h3, int64_t stream_id, uint64_t app_error_code,
 		void *conn_user_data, void *stream_user_data)
 {
 	struct conn *c = conn_user_data;
+	struct stream *s = stream_user_data;
 
 	(void)h3; (void)app_error_code;
-	free(stream_user_data);
+	if (s != NULL) {
+		*s->pprev = s->next;
+		if (s->next != NULL)
+			s->next->pprev = s->pprev;
+		free(s);
+	}
 	if (ngtcp2_conn_is_local_stream(c->qc, stream_id) == 0 &&
 	    (stream_id & 0x2) == 0)
 		ngtcp2_conn_extend_max_streams_bidi(c->qc, 1);
@@ -520,6 +534,12 @@ conn_free(struct conn *c)
 {
 	if (c->h3 != NULL)
 		nghttp3_conn_del(c->h3);
+	while (c->streams != NULL) {
+		struct stream *s = c->streams;
+
+		c->streams = s->next;
+		free(s);
+	}
 	if (c->qc != NULL)
 		ngtcp2_conn_del(c->qc);
 	if (c->tls != NULL)
