@@ -17,7 +17,9 @@ PKGS="build-essential pkg-config meson ninja-build
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
-	bird2 valgrind"
+	bird2 valgrind
+	libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev
+	ngtcp2-client openssl"
 
 missing=
 for p in $PKGS; do

@@ -10,8 +10,8 @@
  *
  * Header-only and dependency-free on purpose: a server (or its QUIC
  * library's connection-ID callback) includes this one file to mint
- * connection IDs the appliance can route (tests/e2e/quic_lb_server.c
- * does). The encrypted modes of the draft (§5.3, AES-128) are not
+ * connection IDs the appliance can route; quic_lb_cid.h wraps it in a
+ * generator with unique nonces, which tests/e2e/quic_lb_server.c uses. The encrypted modes of the draft (§5.3, AES-128) are not
  * implemented: a VIP refuses them in its configuration.
  */
 #ifndef DSRLB_QUIC_LB_H_

@@ -8,12 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "dsrlb/quic.h"
 #include "dsrlb/quic_lb.h"
+#include "dsrlb/quic_lb_cid.h"
 
 /* A long header: first byte, version, DCID, SCID, then @p pad bytes. */
 static uint32_t
@@ -200,6 +202,91 @@ test_quic_lb_routing(void **state)
 	assert_null(why);
 }
 
+static int
+cmp_cid9(const void *a, const void *b)
+{
+	return memcmp(a, b, 9);
+}
+
+/* include/dsrlb/quic_lb_cid.h: every minted ID decodes to the server's
+ * ID under the VIP's configuration, and no nonce repeats (§5.2). */
+static void
+test_quic_lb_cid_gen(void **state)
+{
+	const struct quic_lb_conf c = { .config_id = 5, .server_id_len = 2,
+					.nonce_len = 6, .encode_len = 0 };
+	enum { N = 20000 };
+	static uint8_t ids[N][9];
+	struct quic_lb_cid_gen g, g2;
+	uint8_t sid[2], got[15], cid[20], first;
+	const char *why;
+	unsigned int i, seq = 0;
+
+	(void)state;
+	assert_int_equal(quic_lb_sid_from_hex("bEeF", sid, 2), 0);
+	assert_int_equal(sid[0], 0xbe);
+	assert_int_equal(sid[1], 0xef);
+	assert_int_equal(quic_lb_sid_from_hex("bee", sid, 2), -1);
+	assert_int_equal(quic_lb_sid_from_hex("beeg", sid, 2), -1);
+	assert_int_equal(quic_lb_cid_gen_init(&g, &c, sid, 0x1234567890abcdefull,
+					      &why), 0);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(quic_lb_cid_mint(&g, ids[i]), 9);
+		assert_int_equal(ids[i][0] >> 5, 5);
+		assert_int_equal(quic_lb_decode(&c, ids[i], 9, got), 1);
+		assert_memory_equal(got, sid, 2);
+		/* not a visible counter: consecutive nonces differ widely */
+		if (i > 0 && memcmp(ids[i], ids[i - 1], 7) == 0)
+			seq++;
+	}
+	assert_true(seq < N / 100);
+	first = ids[0][0];
+	for (i = 0; i < N; i++)
+		assert_int_equal(ids[i][0], first); /* low 5 bits: per server */
+	qsort(ids, N, sizeof(ids[0]), cmp_cid9);
+	for (i = 1; i < N; i++)
+		assert_true(memcmp(ids[i - 1], ids[i], 9) != 0);
+	/* another seed, another sequence */
+	assert_int_equal(quic_lb_cid_gen_init(&g2, &c, sid, 42, NULL), 0);
+	assert_int_equal(quic_lb_cid_mint(&g2, cid), 9);
+	assert_int_equal(quic_lb_cid_gen_init(&g, &c, sid, 43, NULL), 0);
+	assert_int_equal(quic_lb_cid_mint(&g, got), 9);
+	assert_memory_not_equal(cid + 3, got + 3, 6);
+
+	/* a 4-octet nonce is spent after 2^32 IDs: no reuse, 0 instead */
+	{
+		const struct quic_lb_conf c4 = { .config_id = 0,
+			.server_id_len = 1, .nonce_len = 4, .encode_len = 1 };
+
+		assert_int_equal(quic_lb_cid_gen_init(&g, &c4, sid, 7, NULL), 0);
+		g.next = g.limit - 1;
+		assert_int_equal(quic_lb_cid_mint(&g, cid), 6);
+		assert_int_equal(cid[0], 5); /* length 6 encoded */
+		assert_int_equal(quic_lb_cid_mint(&g, cid), 0);
+	}
+	/* 18-octet nonce: the tail is filled and IDs still differ */
+	{
+		const struct quic_lb_conf c18 = { .config_id = 1,
+			.server_id_len = 1, .nonce_len = 18, .encode_len = 1 };
+
+		assert_int_equal(quic_lb_cid_gen_init(&g, &c18, sid, 9, NULL), 0);
+		assert_int_equal(quic_lb_cid_mint(&g, cid), 20);
+		assert_int_equal(quic_lb_cid_mint(&g, got), 20);
+		assert_memory_not_equal(cid + 10, got + 10, 10);
+		assert_int_equal(quic_lb_decode(&c18, got, 20, ids[0]), 1);
+		assert_int_equal(ids[0][0], 0xbe);
+	}
+	/* a bad configuration is refused with its reason */
+	{
+		const struct quic_lb_conf bad = { .config_id = 7,
+			.server_id_len = 2, .nonce_len = 6 };
+
+		assert_int_equal(quic_lb_cid_gen_init(&g, &bad, sid, 1, &why),
+				 -1);
+		assert_non_null(strstr(why, "config rotation"));
+	}
+}
+
 int
 main(void)
 {
@@ -209,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_short_header),
 		cmocka_unit_test(test_quic_lb_vector),
 		cmocka_unit_test(test_quic_lb_routing),
+		cmocka_unit_test(test_quic_lb_cid_gen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
