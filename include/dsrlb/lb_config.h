@@ -190,6 +190,8 @@ struct lb_config {
 	uint32_t icmp_rate;         /**< ICMP errors sent per second per
 				     *   lcore (0: none) */
 	bool icmp_echo_vip;         /**< answer echo requests to VIPs */
+	bool neigh_solicit;         /**< resolve every next hop ahead of
+				     *   traffic (lb_solicit.h) */
 	/* [srv6] */
 	struct srv6_func_cfg srv6;
 	bool has_lb_sid;

@@ -132,7 +132,8 @@
 	X(icmp_stateless,       "ICMP errors for a flow not in the table, sent by consistent hashing") \
 	X(frag_first,           "first fragments forwarded with their flow (their choice cached)") \
 	X(frag_cached,          "later fragments sent where their first fragment went") \
-	X(frag_3tuple,          "later fragments whose first was not seen here, sent by a (source, destination, protocol) hash")
+	X(frag_3tuple,          "later fragments whose first was not seen here, sent by a (source, destination, protocol) hash") \
+	X(neigh_solicit_sent,   "ARP requests / neighbour solicitations sent ahead of traffic for unresolved next hops (neigh_solicit; frames of their own, not a received frame's outcome)")
 
 enum lb_counter {
 #define LB_COUNTER_ENUM(n, d) LB_CNT_##n,
@@ -227,6 +228,8 @@ struct lb_worker {
 	uint64_t health_sweep_ns;   /**< last sweep of the health slots */
 	struct icmp_ratelimit icmp_rl; /**< ICMP errors sent (icmp_rate) */
 	struct frag_cache frag;     /**< where first fragments went */
+	uint32_t solicit_cursor;    /**< next-hop slot lb_worker_solicit()
+				     *   looks at next */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
 };

@@ -48,6 +48,7 @@ enum key_id {
 	K_ICMP_ECHO_VIP,
 	K_ANNOUNCE,
 	K_CANDIDATES,
+	K_NEIGH_SOLICIT,
 };
 
 #define QUIC_FILE "the backends' server IDs (backend.NAME quic_sid=) are " \
@@ -120,6 +121,11 @@ const struct lb_key lb_keys[] = {
 	{ LB_KEY_GENERAL, K_ICMP_ECHO_VIP, LB_KEY_BOOL, "icmp_echo_vip", 0, 0,
 	  "on|off", "on|off", NULL,
 	  "answer echo requests to the VIPs too (port addresses always)" },
+	{ LB_KEY_GENERAL, K_NEIGH_SOLICIT, LB_KEY_BOOL, "neigh_solicit", 0, 0,
+	  "on|off", "on|off", NULL,
+	  "resolve every next hop (backends, gateways) from the start, so "
+	  "that the first packet to a backend is not the one turned into "
+	  "the ARP request" },
 	{ LB_KEY_VIP, K_MODE, LB_KEY_ENUM, "mode", 0, 0,
 	  "dsr-feedback|hunt|maglev|round-robin|random|latency-feedback",
 	  "MODE", NULL,
@@ -429,6 +435,7 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 	case K_HEALTH_TRIAL: c->health.trial_ns = n * 1000000ull; break;
 	case K_ICMP_RATE: c->icmp_rate = (uint32_t)n; break;
 	case K_ICMP_ECHO_VIP: c->icmp_echo_vip = b; break;
+	case K_NEIGH_SOLICIT: c->neigh_solicit = b; break;
 	case K_ANNOUNCE: v->announce = (uint8_t)x; break;
 	case K_CANDIDATES: v->candidates = (uint8_t)n; break;
 	default:
@@ -491,6 +498,7 @@ lb_key_get(const struct lb_key *k, const struct lb_config *c,
 	case K_HEALTH_TRIAL: n = c->health.trial_ns / 1000000ull; break;
 	case K_ICMP_RATE: n = c->icmp_rate; break;
 	case K_ICMP_ECHO_VIP: b = c->icmp_echo_vip; break;
+	case K_NEIGH_SOLICIT: b = c->neigh_solicit; break;
 	case K_MODE: n = v->policy; break;
 	case K_TRANSPORT: n = v->transport; break;
 	case K_LEG: n = v->leg; break;

@@ -345,6 +345,7 @@ lb_config_defaults(struct lb_config *c)
 	lb_health_conf_default(&c->health);
 	c->icmp_rate = 100;
 	c->icmp_echo_vip = false;
+	c->neigh_solicit = true;
 	srv6_func_cfg_default(&c->srv6);
 	c->vip = NULL;
 }

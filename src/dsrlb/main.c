@@ -39,6 +39,7 @@
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_solicit.h"
 #include "dsrlb/wire.h"
 #include "announce.h"
 #include "capture.h"
@@ -61,6 +62,8 @@
 /* A worker whose loop has not turned for this long is stalled: the
  * watchdog is no longer pinged (its back-off sleeps at most 0.1 s). */
 #define WORKER_STALL_NS 2000000000ull
+/* Worker 0 sends one proactive neighbour request at most this often. */
+#define SOLICIT_STEP_NS 1000000ull
 #define GC_BUDGET       8       /* flow-table buckets per loop */
 #define MAX_WORKERS     RTE_MAX_LCORE
 
@@ -87,6 +90,8 @@ struct worker_ctx {
 	uint64_t chained;                    /* multi-segment frames dropped */
 	_Atomic uint64_t last_rx_tsc;        /* read by the main lcore */
 	_Atomic uint64_t loops;              /* turns of its loop (watchdog) */
+	uint64_t solicit_ns;                 /* last lb_worker_solicit() */
+	struct rte_mempool *pool;            /* its requests' mbufs */
 	uint64_t n_loops;                    /* the worker's own copy */
 	_Atomic uint64_t pcap_now;           /* --clock pcap: latest time
 					      * (read by the control thread) */
@@ -499,6 +504,29 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		tx_or_free(ktap_port_id[pi], ctx->index, tok, ntok, ctx);
 }
 
+/* Worker 0 resolves the next hops ahead of traffic (lb_solicit.h): at
+ * most one request per step. */
+static void
+solicit(struct worker_ctx *ctx, uint64_t now)
+{
+	struct rte_mbuf *mb;
+	struct pkt_buf pb;
+	uint8_t port = 0;
+
+	ctx->solicit_ns = now;
+	if (ctx->pool == NULL || (mb = rte_pktmbuf_alloc(ctx->pool)) == NULL)
+		return;
+	if (pkt_buf_from_mbuf(&pb, mb) != 0 ||
+	    !lb_worker_solicit(&ctx->w, &pb, now, &port) ||
+	    port >= ctx->w.st->n_ports) {
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	pkt_buf_to_mbuf(&pb, mb);
+	capture_burst(port, ctx->index, &mb, 1, 1);
+	tx_or_free(port_id[port], ctx->index, &mb, 1, ctx);
+}
+
 /* One pass over every port and the hand-off ring. @return the packets
  * handled. */
 static uint32_t
@@ -556,6 +584,8 @@ worker_poll(struct worker_ctx *ctx)
 	 * sweep of a million-flow table still takes about a second). */
 	if (got < BURST || (++ctx->polls & 15) == 0)
 		lb_worker_maintain(&ctx->w, now, GC_BUDGET);
+	if (ctx->index == 0 && now - ctx->solicit_ns >= SOLICIT_STEP_NS)
+		solicit(ctx, now);
 	if (got)
 		atomic_store_explicit(&ctx->last_rx_tsc, rte_rdtsc(),
 				      memory_order_relaxed);
@@ -870,6 +900,8 @@ main(int argc, char **argv)
 		if (wk[i] == NULL)
 			rte_exit(EXIT_FAILURE, "out of memory\n");
 		wk[i]->index = i;
+		wk[i]->pool = cfg.n_ports > 0 ? pool_for_socket(
+			rte_eth_dev_socket_id(port_id[0])) : NULL;
 		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
 		wk[i]->handoff = rte_ring_create(rname, HANDOFF_RING,
 						 rte_socket_id(),

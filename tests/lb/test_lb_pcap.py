@@ -35,6 +35,9 @@ auth_key = {key}
 ; the golden frames pin the paper's probing; passive health adds a
 ; metric request to SYNs (tests/unit/test_lb_health.c covers it)
 health = no
+; and the ARP/ND exchanges of each scenario (scenario `solicit` has the
+; requests sent ahead of traffic)
+neigh_solicit = off
 
 [srv6]
 lb_sid = 2001:db8:ff::
@@ -1042,6 +1045,38 @@ backend.s1 = 2001:db8::11
         "neigh_consumed": 2, "tx_backend": 2})
 
 
+def solicit(r):
+    """Issue 15, item 7: with neigh_solicit (the default), worker 0
+    resolves every next hop ahead of traffic, so that the first SYN to a
+    backend after a start is not the packet turned into the ARP request
+    (scenario `resolve`: what happens to it without the answer). Here the
+    one frame in (a client resolving the port's address) starts the
+    capture's clock, and the request for s1 follows it unasked."""
+    cfg = general().replace("10.0.0.11 = 02:00:00:00:00:11\n", "") \
+        .replace("neigh_solicit = off", "neigh_solicit = on") + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+    t = Clock()
+    fi, ex = [], []
+    fi.append((t(), bytes(Ether(src=mac(2), dst="ff:ff:ff:ff:ff:ff") /
+                          ARP(op=1, hwsrc=mac(2), psrc=C1,
+                              pdst="10.0.0.1"))))
+    ex.append(bytes(Ether(src=LB_MAC, dst=mac(2)) /
+                    ARP(op=2, hwsrc=LB_MAC, psrc="10.0.0.1", hwdst=mac(2),
+                        pdst=C1)))
+    req = bytes(Ether(src=LB_MAC, dst="ff:ff:ff:ff:ff:ff") /
+                ARP(op=1, hwsrc=LB_MAC, psrc="10.0.0.1",
+                    hwdst="00:00:00:00:00:00", pdst=S1))
+    ex.append(req + b"\0" * (60 - len(req)))
+    r.run("solicit", cfg, fi, ex, {
+        "neigh_solicit_sent": 1, "tx_neigh_request": 0, "tx_neigh": 1})
+
+
 def workers(r):
     """Two workers on a port with two queues and no RSS: each computes the
     owner of a flow with the same Toeplitz hash (rte_thash), and packets
@@ -1799,7 +1834,7 @@ backend.s3 = 10.0.0.13
 
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, workers, recover]
+             malformed, ports, resolve, solicit, workers, recover]
 
 
 def main():

@@ -19,8 +19,7 @@
 #include "dsrlb/lb_announce.h"
 #include "dsrlb/lb_ctl.h"
 #include "dsrlb/wire.h"
-
-static const uint8_t lb_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
+#include "lb_fixture.h"
 
 struct fx {
 	struct lb_config cfg;
@@ -32,15 +31,6 @@ struct fx {
 	size_t out_len;
 };
 
-static void
-addr4(struct lb_addr *a, uint8_t t)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = 4;
-	a->a[0] = 10;
-	a->a[3] = t;
-}
-
 /* Port 10.0.0.1/24; VIPs web-4 (bgp, two backends), arp4 (arp). */
 static int
 setup(void **state)
@@ -50,34 +40,12 @@ setup(void **state)
 	char err[200];
 
 	assert_non_null(f);
-	lb_config_defaults(&f->cfg);
-	f->cfg.flow_capacity = 1024;
-	f->cfg.n_ports = 1;
-	strcpy(f->cfg.port[0].name, "wire");
-	strcpy(f->cfg.port[0].dev, "net_null0");
-	f->cfg.port[0].role = LB_ROLE_BOTH;
-	addr4(&f->cfg.port[0].ip4, 1);
-	f->cfg.port[0].ip4_prefix_len = 24;
+	lbfx_config(&f->cfg, 2);
 	strcpy(f->cfg.bird_socket, "/run/bird/bird.ctl");
-	f->cfg.n_vips = 2;
-	f->cfg.vip = v = calloc(2, sizeof(*v));
-	assert_non_null(v);
-	for (int i = 0; i < 2; i++) {
-		strcpy(v[i].name, i == 0 ? "web-4" : "arp4");
-		addr4(&v[i].addr, (uint8_t)(100 + i));
-		v[i].port = (uint16_t)(80 + i);
-		v[i].proto = IPPROTO_NUM_TCP;
-		v[i].policy = LB_POLICY_MAGLEV;
-		v[i].n_backends = 2;
-		strcpy(v[i].backend[0].name, "s1");
-		addr4(&v[i].backend[0].addr, 11);
-		v[i].backend[0].weight = 1;
-		strcpy(v[i].backend[1].name, "s2");
-		addr4(&v[i].backend[1].addr, 12);
-		v[i].backend[1].weight = 1;
-	}
-	v[0].announce = LB_ANNOUNCE_BGP;
-	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+	v = lbfx_vip4(&f->cfg, "web-4", 100, 80, LB_POLICY_MAGLEV, 2);
+	(void)lbfx_vip4(&f->cfg, "arp4", 101, 81, LB_POLICY_MAGLEV, 2);
+	v->announce = LB_ANNOUNCE_BGP;
+	if (lb_state_build(&f->st, &f->cfg, &lbfx_mac, err, sizeof(err)) != 0)
 		fail_msg("lb_state_build: %s", err);
 	lb_announce_init(&f->a);
 	*state = f;

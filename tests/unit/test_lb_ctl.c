@@ -21,6 +21,7 @@
 #include "dsrlb/cfg_num.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_ctl.h"
+#include "lb_fixture.h"
 #include "dsrlb/lb_keys.h"
 #include "dsrlb/lb_latency.h"
 #include "dsrlb/wire.h"
@@ -30,7 +31,6 @@
 #define REF_END "<!-- >8 lb_ctl_reference -->\n"
 
 static const char *doc_path;
-static const uint8_t lb_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
 
 /* ---- output into a growing string ---------------------------------------- */
 
@@ -73,15 +73,6 @@ struct fx {
 	uint32_t idle;
 };
 
-static void
-addr4(struct lb_addr *a, uint8_t t)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = 4;
-	a->a[0] = 10;
-	a->a[3] = t;
-}
-
 /* The driver's apply: next state aside, the worker adopts it, the old
  * one goes (src/dsrlb/console.c does the same across threads). */
 static int
@@ -91,7 +82,7 @@ fx_apply(void *arg, struct lb_config *next, char *err, size_t len)
 	struct lb_state *nst = NULL;
 	struct lb_worker_pending p;
 
-	if (lb_state_build_next(&nst, next, &lb_mac, f->st, err,
+	if (lb_state_build_next(&nst, next, &lbfx_mac, f->st, err,
 				(unsigned int)len) != 0)
 		return -1;
 	if (lb_worker_prepare(&f->w, nst, &p) != 0) {
@@ -128,37 +119,12 @@ setup(void **state)
 	char err[200];
 
 	assert_non_null(f);
-	lb_config_defaults(&f->cfg);
-	f->cfg.flow_capacity = 1024;
-	f->cfg.n_ports = 1;
-	strcpy(f->cfg.port[0].name, "wire");
-	strcpy(f->cfg.port[0].dev, "net_null0");
-	f->cfg.port[0].role = LB_ROLE_BOTH;
-	addr4(&f->cfg.port[0].ip4, 1);
-	f->cfg.port[0].ip4_prefix_len = 24;
-	f->cfg.n_vips = 2;
-	f->cfg.vip = v = calloc(LB_MAX_VIPS, sizeof(*v));
-	assert_non_null(v);
-	strcpy(v->name, "lat");
-	addr4(&v->addr, 100);
-	v->port = 80;
-	v->proto = IPPROTO_NUM_TCP;
-	v->transport = LB_TRANSPORT_DSR;
-	v->policy = LB_POLICY_LATENCY;
-	v->probe_n = 8;
-	v->n_backends = 2;
-	strcpy(v->backend[0].name, "s1");
-	addr4(&v->backend[0].addr, 11);
-	v->backend[0].weight = 1;
-	strcpy(v->backend[1].name, "s2");
-	addr4(&v->backend[1].addr, 12);
+	lbfx_config(&f->cfg, LB_MAX_VIPS);
+	v = lbfx_vip4(&f->cfg, "lat", 100, 80, LB_POLICY_LATENCY, 2);
 	v->backend[1].weight = 3;
-	f->cfg.vip[1] = *v;
-	strcpy(f->cfg.vip[1].name, "mg");
-	addr4(&f->cfg.vip[1].addr, 101);
-	f->cfg.vip[1].policy = LB_POLICY_MAGLEV;
-	f->cfg.vip[1].port = 8080;
-	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+	v = lbfx_vip4(&f->cfg, "mg", 101, 8080, LB_POLICY_MAGLEV, 2);
+	v->backend[1].weight = 3;
+	if (lb_state_build(&f->st, &f->cfg, &lbfx_mac, err, sizeof(err)) != 0)
 		fail_msg("lb_state_build: %s", err);
 	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
 	f->wp = &f->w;
@@ -441,7 +407,7 @@ test_latency_kept(void **state)
 	/* an unrelated change: the VIP's probe interval */
 	assert_int_equal(lb_config_copy(&c1, &f->cfg), 0);
 	c1.vip[0].probe_n = 2;
-	assert_int_equal(lb_state_build_next(&st1, &c1, &lb_mac, old, err,
+	assert_int_equal(lb_state_build_next(&st1, &c1, &lbfx_mac, old, err,
 					     sizeof(err)), 0);
 	assert_int_equal(lb_latency_init(&l1, st1, &lc), 0);
 	assert_int_equal(lb_latency_carry(&l1, st1, &l0, old), 1);
@@ -459,7 +425,7 @@ test_latency_kept(void **state)
 	/* a change of the VIP's backends restarts from configured weights */
 	assert_int_equal(lb_config_copy(&c2, &c1), 0);
 	c2.vip[0].backend[1].weight = 2;
-	assert_int_equal(lb_state_build_next(&st2, &c2, &lb_mac, st1, err,
+	assert_int_equal(lb_state_build_next(&st2, &c2, &lbfx_mac, st1, err,
 					     sizeof(err)), 0);
 	assert_int_equal(lb_latency_init(&l2, st2, &lc), 0);
 	assert_int_equal(lb_latency_carry(&l2, st2, &l1, st1), 0);
@@ -473,7 +439,7 @@ test_latency_kept(void **state)
 		struct lb_state *st3 = NULL;
 		const struct chash_table *t;
 
-		assert_int_equal(lb_state_build_next(&st3, &c2, &lb_mac, st2,
+		assert_int_equal(lb_state_build_next(&st3, &c2, &lbfx_mac, st2,
 						     err, sizeof(err)), 0);
 		t = atomic_load(&st3->vip[1].ch1);
 		assert_ptr_not_equal(t, atomic_load(&st2->vip[1].ch1));
@@ -483,10 +449,10 @@ test_latency_kept(void **state)
 		/* a backend added to mg: a new table, not a shared one */
 		st3 = NULL;
 		strcpy(c2.vip[1].backend[2].name, "s3");
-		addr4(&c2.vip[1].backend[2].addr, 13);
+		lbfx_addr4(&c2.vip[1].backend[2].addr, 13);
 		c2.vip[1].backend[2].weight = 1;
 		c2.vip[1].n_backends = 3;
-		assert_int_equal(lb_state_build_next(&st3, &c2, &lb_mac, st2,
+		assert_int_equal(lb_state_build_next(&st3, &c2, &lbfx_mac, st2,
 						     err, sizeof(err)), 0);
 		t = atomic_load(&st3->vip[1].ch1);
 		assert_ptr_not_equal(t, atomic_load(&st2->vip[1].ch1));
