@@ -17,7 +17,8 @@ PKGS="build-essential pkg-config meson ninja-build
 	clang libclang-rt-14-dev tshark python3-scapy
 	gnuplot-nox
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
-	bird2 valgrind"
+	bird2 valgrind
+	libbpf-dev libxdp-dev llvm"
 
 missing=
 for p in $PKGS; do

@@ -20,6 +20,11 @@ to the kernel on its tap (dtap0, where the VIPs live). The scenario:
 
 usage: test_xdp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        XDP_OBJ
+With DSRLB_XDP_MEASURE=N, instead of the checks: the same testbed once
+with the agent on net_af_packet (the whole NIC, test_e2e.py's set-up)
+and once on net_af_xdp, N runs of hey each against the VIP and against
+the server's own service; prints the requests per second (docs/agent.md
+"Footprint").
 Prints TAP; skips (exit 77) when not root or a tool is missing. Run it
 holding the netns lock (flock /tmp/dsrlb-netns.lock).
 """
@@ -77,6 +82,14 @@ http {{
     }}
 }}
 """
+
+
+class PacketTestbed(t.Testbed):
+    """test_e2e.py's server: af_packet on e1, every address on dtap0."""
+
+    def start_kernel(self, name):
+        t.NGINX = NGINX
+        t.Testbed.start_kernel(self, name)
 
 
 class XdpTestbed(t.Testbed):
@@ -261,7 +274,34 @@ def scenario(tb):
     tap(ok, "SIGTERM: the ordinary service answers", r.stdout + r.stderr)
 
 
+def measure(runs):
+    for cls in (PacketTestbed, XdpTestbed):
+        tb = cls()
+        try:
+            tb.up()
+            time.sleep(1.0)
+            for url in ("http://%s/" % VIP4, DIRECT):
+                rates = []
+                for _ in range(runs):
+                    codes, errs, out = t.hey(tb, url, 5000, 20)
+                    m = re.search(r"Requests/sec:\s+(\S+)", out)
+                    ok = codes == {200: 5000} and not errs
+                    rates.append(float(m.group(1)) if m and ok else 0.0)
+                print("# %s %s: hey -n 5000 -c 20, req/s %s" %
+                      (cls.__name__, url,
+                       " ".join("%.0f" % r for r in rates)), flush=True)
+            c = tb.agent_stats("s1")
+            print("# %s agent counters: rx %d, xdp.pass %d, xdp.dst %d" %
+                  (cls.__name__, c.get("rx", 0), c.get("xdp.pass", 0),
+                   c.get("xdp.dst", 0)), flush=True)
+        finally:
+            tb.down()
+    return 0
+
+
 def main():
+    if os.environ.get("DSRLB_XDP_MEASURE"):
+        return measure(int(os.environ["DSRLB_XDP_MEASURE"]))
     if os.geteuid() != 0:
         t.skip("not root")
     for tool in ("ip", "nginx", "hey", "curl", "ethtool"):
