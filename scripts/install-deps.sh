@@ -18,7 +18,7 @@ PKGS="build-essential pkg-config meson ninja-build
 	gnuplot-nox
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
 	bird2 valgrind
-	libbpf-dev libxdp-dev llvm"
+	libbpf-dev libxdp-dev llvm bpftool"
 
 missing=
 for p in $PKGS; do
