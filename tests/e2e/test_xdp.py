@@ -10,11 +10,13 @@ keeps e1 with the server's own addresses; only the VIP traffic, the leg
 address's VIP ports and dsrlb messages reach the agent, which hands them
 to the kernel on its tap (dtap0, where the VIPs live). The scenario:
 
-1. HTTP through the IPv4 dsr-feedback VIP (curl, hey), the application
-   seeing the client and the VIP; metric answers reach the appliance;
+1. HTTP through the IPv4 dsr-feedback VIP (curl, hey) and the IPv6 one
+   (curl), the application seeing the client and the VIP; metric
+   answers reach the appliance;
    an ordinary service of the server (nginx on 10.0.0.11:8081, behind no
    VIP) answers the client directly, through XDP_PASS (filter counters);
-2. SIGKILL the agent (a crash): the ordinary service still answers; the VIP does not (its addresses lived on the tap, gone);
+2. SIGKILL the agent (a crash): the ordinary service still answers; the
+   VIP does not (its addresses lived on the tap, gone);
 3. the agent restarts over its stale filter and serves the VIP again;
 4. SIGTERM: the PMD detaches the filter; the ordinary service answers.
 
@@ -54,6 +56,7 @@ DIRECT = "http://%s:8081/" % S1
 # limit (about 3500 without multi-buffer programs) while taking what the
 # appliance adds to full-size packets.
 E1_MTU = 3000
+RS_LL = "fe80::ff:fe00:fe02"      # the router's rs, from 02:00:00:00:fe:02
 
 NGINX = """
 user root;
@@ -142,15 +145,21 @@ class XdpTestbed(t.Testbed):
                 "table 200",
                 # the router's MAC: ARP answers reach e1, not the tap
                 "ip neigh replace 10.0.0.254 lladdr %s dev dtap0 nud "
-                "permanent" % t.MAC["rs"]]
+                "permanent" % t.MAC["rs"],
+                # IPv6: the router's link-local address (EUI-64 of its
+                # MAC), as iproute2 refuses a gateway of e1's prefix here
+                "ip -6 route replace default via %s dev dtap0 table 200" %
+                RS_LL,
+                "ip -6 neigh replace %s lladdr %s dev dtap0 nud permanent" %
+                (RS_LL, t.MAC["rs"])]
         cmds += ["ip addr add %s/32 dev dtap0" % a for a in VIP4s]
         cmds += ["ip -6 addr add %s/128 dev dtap0 nodad" % a for a in VIP6s]
         for a in VIP4s:
             if nsx(ns, "ip rule show").stdout.find("from %s " % a) < 0:
                 nsx(ns, "ip rule add from %s lookup 200" % a)
-        # (IPv6 VIP replies would need the same: a route "from VIP6" via
-        # the router on dtap0; iproute2 refuses an on-link IPv6 gateway
-        # of e1's prefix on another device, so this test serves IPv4.)
+        for a in VIP6s:
+            if nsx(ns, "ip -6 rule show").stdout.find("from %s " % a) < 0:
+                nsx(ns, "ip -6 rule add from %s lookup 200" % a)
         for cmd in cmds:
             nsx(ns, cmd)
         d = os.path.join(WORK, name)
@@ -215,6 +224,10 @@ def scenario(tb):
     tap(b.get("answers", 0) > 0, "vip: s1's metric answers reach the "
         "appliance through the tap and the AF_XDP socket (%s)" %
         b.get("answers"), b)
+    r = tb.client("curl -s -m 5 http://[%s]/" % t.VIP6)
+    tap(r.returncode == 0 and r.stdout == "hello from s1\n",
+        "vip6: curl through the appliance's IPv6 VIP (header 27 to the "
+        "leg address) gets s1's page", r.stdout + r.stderr)
     ok, r = direct_ok(tb)
     tap(ok, "direct: 10.0.0.11:8081 (no VIP) answers while the agent runs",
         r.stdout + r.stderr)
