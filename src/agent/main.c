@@ -36,6 +36,7 @@
 #include "../common/pkt_mbuf.h"
 #include "../common/service.h"
 #include "agent_config_load.h"
+#include "agent_xdp.h"
 #include "dsrlb/agent_engine.h"
 #include "dsrlb/busy_publish.h"
 
@@ -83,6 +84,7 @@ static uint32_t busy_total;
 static const struct dsrlb_busy_shm *busy_shm;
 static int busy_sock = -1;
 static const char *const port_names[AGENT_N_PORTS] = { "wire", "kernel" };
+static struct agent_xdp xdp;     /* the wire port on net_af_xdp */
 
 static void
 on_signal(int sig)
@@ -483,6 +485,16 @@ print_counters(void)
 	emit(f, "accept.passed", wk.accept.n_passed, false);
 	emit(f, "accept.forced", wk.accept.n_forced, false);
 	emit(f, "accept.windows", wk.accept.n_windows, false);
+	if (xdp.filter) {
+		uint64_t xc[AGENT_XDP_CNT_MAX];
+
+		if (agent_xdp_counters(&xdp, xc) == 0)
+			for (unsigned int k = 0; k < AGENT_XDP_CNT_MAX; k++) {
+				snprintf(name, sizeof(name), "xdp.%s",
+					 agent_xdp_counter_name(k));
+				emit(f, name, xc[k], true);
+			}
+	}
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++) {
 		struct rte_eth_stats es;
 
@@ -542,10 +554,29 @@ main(int argc, char **argv)
 	if (pool == NULL)
 		rte_exit(EXIT_FAILURE, "no mbuf pool: %s\n",
 			 rte_strerror(rte_errno));
+	if (agent_xdp_clear_stale(cfg.port[AGENT_PORT_WIRE].dev, err,
+				  sizeof(err)) != 0)
+		rte_exit(EXIT_FAILURE, "port wire: %s\n", err);
+	if (err[0] != '\0')
+		printf("dsrlb-agent: port wire: %s\n", err);
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)
 		if (port_setup(p, macs[p], macs[AGENT_PORT_WIRE]) != 0)
 			rte_exit(EXIT_FAILURE, "port %s refused, nothing "
 				 "started\n", port_names[p]);
+	/* net_af_xdp: the filter sends the agent only its frames once its
+	 * maps hold the configuration; until then the kernel keeps them. */
+	if (agent_xdp_setup(port_id[AGENT_PORT_WIRE], &cfg, &xdp, err,
+			    sizeof(err)) != 0)
+		rte_exit(EXIT_FAILURE, "port wire: %s\n", err);
+	if (xdp.on && xdp.filter)
+		printf("dsrlb-agent: port wire on %s: XDP filter (program %u) "
+		       "with %u destinations, %u locator%s; everything else "
+		       "stays with the kernel\n", xdp.iface, xdp.prog_id,
+		       xdp.n_dst, xdp.n_loc, xdp.n_loc == 1 ? "" : "s");
+	else if (xdp.on)
+		printf("dsrlb-agent: port wire on %s: the PMD's own XDP "
+		       "program (no xdp_prog=): every frame of the queue goes "
+		       "to the agent\n", xdp.iface);
 	if (opt.clock == CLOCK_PCAP &&
 	    rte_mbuf_dyn_rx_timestamp_register(&ts_off, &ts_flag) != 0)
 		ts_off = -1;
@@ -621,10 +652,17 @@ main(int argc, char **argv)
 		(void)rte_eth_dev_close(port_id[p]);
 	{
 		unsigned int avail = rte_mempool_avail_count(pool);
+		/* DPDK 22.11's net_af_xdp does not give back, at close, the
+		 * mbufs it put in its umem's fill ring (2048) and those left
+		 * in its RX ring: the kernel owns them until the umem goes. */
+		unsigned int held = xdp.on ? AGENT_XDP_PMD_FILL + RX_DESC : 0;
 
-		printf("mempool %s: %u/%u mbufs free%s\n", pool->name, avail,
-		       pool->size, avail == pool->size ? "" : " -- LEAK");
-		if (avail != pool->size)
+		printf("mempool %s: %u/%u mbufs free", pool->name, avail,
+		       pool->size);
+		if (held != 0)
+			printf(" (up to %u held by net_af_xdp's rings)", held);
+		printf("%s\n", avail + held >= pool->size ? "" : " -- LEAK");
+		if (avail + held < pool->size)
 			rc = 2;
 	}
 	if (busy_sock >= 0) {
@@ -633,6 +671,7 @@ main(int argc, char **argv)
 	}
 	if (busy_shm != NULL)
 		dsrlb_busy_shm_close(busy_shm);
+	agent_xdp_close(&xdp);
 	agent_worker_fini(&wk);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The control socket (see ctl_socket.h). */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,6 +19,8 @@
 #define CLIENT_BUF      2048
 
 static int lsock = -1;
+static mode_t sock_mode = CTL_SOCKET_MODE_DEFAULT;
+static gid_t sock_gid = (gid_t)-1;     /* -1: the process's group */
 static ctl_socket_run_fn run;
 static struct client {
 	int fd;
@@ -69,7 +74,13 @@ socket_open(const char *path)
 	if (fd < 0)
 		return -1;
 	(void)unlink(path);
+	/* Owner and group only (issue 16): whoever can connect can change
+	 * the VIPs. The mode and group are set between bind() and listen():
+	 * until listen() nobody can connect, so there is no window in which
+	 * the umask's wider mode lets someone in. */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(path, sock_mode) != 0 ||
+	    (sock_gid != (gid_t)-1 && chown(path, (uid_t)-1, sock_gid) != 0) ||
 	    listen(fd, 4) != 0) {
 		fprintf(stderr, "dsrlb: control socket %s: %s\n", path,
 			strerror(errno));
@@ -176,6 +187,58 @@ ctl_socket_poll(int timeout_ms)
 		if (clients[i].fd >= 0 &&
 		    (pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
 			client_input(&clients[i]);
+}
+
+int
+ctl_socket_parse_mode(const char *s, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (*s == '\0' || *s == '-' || *s == '+' || *end != '\0' ||
+	    errno != 0 || v > 0777) {
+		snprintf(err, errlen, "--ctl-socket-mode: '%s' is not an octal "
+			 "mode 0..0777", s);
+		return -1;
+	}
+	/* Without the owner's read and write, dsrlb-ctl run as the owner
+	 * could not connect: surely a mistake. */
+	if ((v & 0600) != 0600) {
+		snprintf(err, errlen, "--ctl-socket-mode: '%s' leaves the owner "
+			 "without read and write (0600)", s);
+		return -1;
+	}
+	sock_mode = (mode_t)v;
+	return 0;
+}
+
+int
+ctl_socket_parse_group(const char *s, char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], *end;
+	unsigned long v;
+
+	if (*s == '\0') {
+		snprintf(err, errlen, "--ctl-socket-group: empty group");
+		return -1;
+	}
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		sock_gid = res->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0 &&
+	    v < (unsigned long)(gid_t)-1) {
+		sock_gid = (gid_t)v;
+		return 0;
+	}
+	snprintf(err, errlen, "--ctl-socket-group: no group '%s' (a group "
+		 "name or a numeric gid)", s);
+	return -1;
 }
 
 int

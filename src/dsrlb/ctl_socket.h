@@ -15,7 +15,20 @@
 typedef int (*ctl_socket_run_fn)(const char *line, struct lb_ctl_out *o,
 				 bool session, const char *who);
 
-/** Listen on @p path. @return 0; -1 (error, printed); -2: another
+/** Default permissions of the socket file: owner and group only. */
+#define CTL_SOCKET_MODE_DEFAULT 0660
+
+/** Set the socket file's mode from @p s (octal, 0..0777, with at least
+ *  the owner's 0600). Call before ctl_socket_open(). @return 0; -1 with
+ *  the reason in @p err, nothing changed. */
+int ctl_socket_parse_mode(const char *s, char *err, size_t errlen);
+
+/** Set the socket file's group from @p s (a name or a numeric gid).
+ *  Call before ctl_socket_open(). @return 0; -1 with the reason in
+ *  @p err, nothing changed. */
+int ctl_socket_parse_group(const char *s, char *err, size_t errlen);
+
+/** Listen on @p path (mode CTL_SOCKET_MODE_DEFAULT unless set). @return 0; -1 (error, printed); -2: another
  *  appliance serves @p path, no socket here. */
 int ctl_socket_open(const char *path, ctl_socket_run_fn run);
 

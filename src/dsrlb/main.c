@@ -44,6 +44,7 @@
 #include "announce.h"
 #include "capture.h"
 #include "console.h"
+#include "ctl_socket.h"
 #include "kernel_tap.h"
 #include "lb_config_load.h"
 #include "log.h"
@@ -154,6 +155,10 @@ usage(const char *prog)
 	       "  --cmdline-file FILE run the console commands of FILE at start\n"
 	       "  --ctl-socket PATH   control socket for dsrlb-ctl (default\n"
 	       "                      /run/dsrlb.sock; 'none': no socket)\n"
+	       "  --ctl-socket-mode MODE   its permissions, octal (default\n"
+	       "                      0660: owner and group only)\n"
+	       "  --ctl-socket-group GROUP its group, a name or a gid\n"
+	       "                      (default: the process's group)\n"
 	       "usage: %s --check-config FILE\n"
 	       "  load and check FILE, print what would run, exit (no EAL)\n"
 	       "usage: %s --bird-conf FILE\n"
@@ -174,6 +179,8 @@ parse_args(int argc, char **argv)
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "cmdline-file", required_argument, NULL, 'f' },
 		{ "ctl-socket", required_argument, NULL, 'S' },
+		{ "ctl-socket-mode", required_argument, NULL, 'M' },
+		{ "ctl-socket-group", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,6 +198,19 @@ parse_args(int argc, char **argv)
 			opt.ctl_socket = strcmp(optarg, "none") == 0 ? NULL :
 									optarg;
 			break;
+		case 'M':
+		case 'G': {
+			char err[128];
+
+			if ((c == 'M' ? ctl_socket_parse_mode(optarg, err,
+							     sizeof(err)) :
+			     ctl_socket_parse_group(optarg, err,
+						    sizeof(err))) != 0) {
+				fprintf(stderr, "dsrlb: %s\n", err);
+				return -1;
+			}
+			break;
+		}
 		case 'c':
 			opt.config = optarg;
 			break;

@@ -41,6 +41,8 @@ dpkg-deb -e "$deb" "$x/DEBIAN"
 for b in dsrlb dsrlb-ctl dsrlb-agent dsrlb-busy; do
 	check "contains /usr/bin/$b" test -x "$x/usr/bin/$b"
 done
+check "contains the agent's XDP filter" \
+	sh -c "ls $x/usr/lib/*/dsrlb/dsrlb-agent-xdp.o"
 for m in dsrlb dsrlb-ctl dsrlb-agent; do
 	check "manual page $m(8)" test -f "$x/usr/share/man/man8/$m.8.gz"
 done

@@ -12,12 +12,18 @@
    names the script.
 3. A bad metrics address is refused with file:line and nothing starts;
    without the key nothing listens.
+4. The control socket is owner/group only (0660) by default;
+   --ctl-socket-mode and --ctl-socket-group set it, bad values are
+   refused with a clear error and nothing starts; run as root, another
+   user outside the group cannot connect.
 
 usage: test_ops.py DSRLB DSRLB_CTL EAL_MEM_ARGS_SH WORKDIR
 Prints TAP.
 """
+import grp
 import os
 import re
+import stat
 import socket
 import subprocess
 import sys
@@ -157,6 +163,11 @@ def running():
                 break
             time.sleep(0.1)
         time.sleep(0.5)
+        st = os.stat(sock)
+        check(stat.S_ISSOCK(st.st_mode) and
+              stat.S_IMODE(st.st_mode) == 0o660,
+              "control socket: owner and group only (0660) by default",
+              oct(st.st_mode))
         rc, status, body = scrape(port)
         check(rc == 0 and status.startswith("200 text/plain; "
                                             "version=0.0.4"),
@@ -451,7 +462,94 @@ def reload_live():
           "result", out[-2000:])
 
 
+def socket_perm():
+    d = os.path.join(WORK, "perm")
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    inp = os.path.join(d, "in.pcap")
+    flows_pcap(inp, 2)
+    cfg = os.path.join(d, "dsrlb.ini")
+    with open(cfg, "w") as f:
+        f.write(CONFIG.format(metrics=""))
+    sock = os.path.join(d, "ctl.sock")
+    prefix = "dsrlbperm%d" % os.getpid()
+    mem = [a for a in memargs(128) if a not in ("--no-shconf",)]
+    # some group other than ours, so that the chown is visible
+    other = [g for g in grp.getgrall() if g.gr_gid != os.getgid()]
+    group = other[0] if other else grp.getgrgid(os.getgid())
+
+    def start(*extra, **kw):
+        return subprocess.Popen([DSRLB] + mem + [
+            "--file-prefix", prefix, "--no-pci", "-l", "0",
+            "--log-level=lib.eal:warning",
+            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1,tx_pcap=/dev/null"
+            % inp, "--", "--config", cfg, "--ctl-socket", sock] +
+            list(extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, **kw)
+
+    for args, msg in (
+            (["--ctl-socket-mode", "999"], "--ctl-socket-mode: '999' is not "
+             "an octal mode 0..0777"),
+            (["--ctl-socket-mode", "01660"], "--ctl-socket-mode: '01660' is "
+             "not an octal mode 0..0777"),
+            (["--ctl-socket-mode", "0460"], "--ctl-socket-mode: '0460' "
+             "leaves the owner without read and write"),
+            (["--ctl-socket-mode", ""], "--ctl-socket-mode: '' is not"),
+            (["--ctl-socket-group", "no-such-group-dsrlb"],
+             "--ctl-socket-group: no group 'no-such-group-dsrlb'")):
+        if os.path.exists(sock):
+            os.unlink(sock)
+        p = start(*args)
+        try:
+            out, _ = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+        check(p.returncode != 0 and ("dsrlb: " + msg) in out and
+              not os.path.exists(sock),
+              "control socket: %s refused, nothing starts" % " ".join(args),
+              out[-800:])
+    p = start("--ctl-socket-mode", "0600", "--ctl-socket-group",
+              group.gr_name)
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        st = os.stat(sock)
+        check(stat.S_IMODE(st.st_mode) == 0o600 and
+              st.st_gid == group.gr_gid,
+              "control socket: --ctl-socket-mode 0600 --ctl-socket-group "
+              "%s applied" % group.gr_name,
+              "%s gid %d" % (oct(st.st_mode), st.st_gid))
+        rc, out = ctl(sock, "show vips")
+        check(rc == 0 and "mg" in out, "control socket: the owner connects",
+              out)
+        if os.getuid() == 0:
+            # nobody (65534), in no group of the socket: refused by the
+            # kernel's permission check on connect()
+            r = subprocess.run([CTL, "-s", sock, "show vips"],
+                               capture_output=True, text=True, timeout=30,
+                               preexec_fn=lambda: (os.setgroups([]),
+                                                   os.setgid(65534),
+                                                   os.setuid(65534)))
+            check(r.returncode != 0 and "mg" not in r.stdout,
+                  "control socket: another user cannot connect",
+                  r.stdout + r.stderr)
+        else:
+            print("# not root: the other-user connect check is not run")
+    finally:
+        p.send_signal(2)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 running()
+socket_perm()
 reload_live()
 scripted_and_refused()
 print("1..%d" % n_test)
