@@ -596,6 +596,12 @@ sec_general(struct ld *l)
 		} else if (strncmp(k, "health", 6) == 0) {
 			if (general_health(l, j) != 0)
 				return -1;
+		} else if (strcmp(k, "poll_interval_ms") == 0) {
+			/* mode polling (issue 22, lb_poll.h) */
+			if (num_key(l, j, LB_POLL_INTERVAL_MIN_MS,
+				    LB_POLL_INTERVAL_MAX_MS, &v))
+				return -1;
+			c->poll_interval_ms = (uint32_t)v;
 		} else if (strcmp(k, "icmp_rate") == 0) {
 			if (num_key(l, j, 0, 100000, &v))
 				return -1;
@@ -1030,7 +1036,8 @@ sec_vip(struct ld *l)
 				return EBAD(l, j, "[%s] mode: unknown mode '%s' "
 					    "(dsr-feedback, hunt, maglev, "
 					    "round-robin, random, "
-					    "latency-feedback)", sn, e->value);
+					    "latency-feedback, polling)", sn,
+					    e->value);
 			v->policy = (uint8_t)r;
 			mode_j = j;
 		} else if (strcmp(k, "transport") == 0) {
