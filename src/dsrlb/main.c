@@ -44,6 +44,7 @@
 #include "capture.h"
 #include "console.h"
 #include "kernel_tap.h"
+#include "poller.h"
 #include "lb_config_load.h"
 #include "metrics.h"
 #include "reload.h"
@@ -940,7 +941,13 @@ main(int argc, char **argv)
 			.worker_drops = worker_drops,
 		};
 
-		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0)
+		struct poller_driver pd = {
+			.cfg = &cfg, .state = &state,
+			.lock = console_lock, .unlock = console_unlock,
+		};
+
+		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0 ||
+		    poller_start(&pd) != 0)
 			rte_exit(EXIT_FAILURE, "control plane refused to "
 				 "start, nothing started\n");
 	}
@@ -1009,6 +1016,7 @@ main(int argc, char **argv)
 	 * the pools. */
 	quit = true;
 	service_stopping();
+	poller_stop();
 	metrics_stop();
 	console_stop();
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {
