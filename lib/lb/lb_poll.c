@@ -71,6 +71,7 @@ lb_poll_init(struct lb_poll *p, const struct lb_state *st)
 			continue;
 		for (uint32_t b = 0; b < c->n_backends; b++) {
 			const struct lb_addr *a = &c->backend[b].addr;
+			int o;
 
 			if (a->family == 0 ||
 			    target_find(p, a->family, a->a) >= 0)
@@ -79,8 +80,7 @@ lb_poll_init(struct lb_poll *p, const struct lb_state *st)
 			memcpy(t[n].addr, a->a, 16);
 			/* a server polled before keeps its score and its
 			 * round in flight across a change */
-			int o = target_find(&prev, a->family, a->a);
-
+			o = target_find(&prev, a->family, a->a);
 			if (o >= 0)
 				t[n] = old[o];
 			p->n = ++n;
