@@ -31,11 +31,15 @@ if "latency" in r:
             f.write("%.2f\t%.1f\t%d\n" % (t, s, lat))
     with open(d + "/client.tsv", "w") as f:
         for t, ms, n in run["client"]:
+            if t < 1.0:
+                continue        # the first connections (ARP, warm-up)
             f.write("%.2f\t%.3f\t%d\n" % (t, ms, n))
     ev = run["events"]
     with open(d + "/events", "w") as f:
         f.write("%.2f %.2f\n" % (ev.get("delay_on", 10),
                                  ev.get("delay_off", 25)))
+    with open(d + "/qdisc", "w") as f:
+        f.write(run.get("qdisc", "netem delay 1ms"))
 if "polling" in r:
     with open(d + "/poll.tsv", "w") as f:
         for i, (m, v) in enumerate(r["polling"]["modes"].items()):
@@ -46,15 +50,18 @@ PY
 
 if [ -f "$TMP/share.tsv" ]; then
 	set -- $(cat "$TMP/events")
+	qd=$(cat "$TMP/qdisc")
 	gnuplot <<GP
 set terminal pngcairo size 900,520 noenhanced
 set output "$OUT/testbed-latency-share.png"
-set title "latency-feedback on the testbed: 1 ms netem on s1 (dashed lines: on, off)"
+set title "latency-feedback: s1's link slowed between the dashed lines ('$qd')" font ",10"
 set xlabel "time (s)"
 set ylabel "s1 table share (%)"
 set y2label "client mean latency (ms, 0.5 s bins)"
 set ytics nomirror
 set y2tics
+set y2range [0:*]
+set yrange [0:40]
 set key top right
 set arrow from $1, graph 0 to $1, graph 1 nohead dt 2
 set arrow from $2, graph 0 to $2, graph 1 nohead dt 2
