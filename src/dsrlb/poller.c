@@ -205,7 +205,8 @@ open_socket(int family)
 int
 poller_start(const struct poller_driver *d)
 {
-	uint64_t end;
+	uint64_t end, first;
+	uint32_t n;
 	struct lb_state *st = *d->state;
 
 	if (!lb_poll_wanted(st))
@@ -228,6 +229,8 @@ poller_start(const struct poller_driver *d)
 		(void)drain();
 	}
 	publish(st, false);
+	first = pl.cnt[LB_POLL_CNT_answers];
+	n = pl.n;
 	send_round();
 	atomic_store(&running, true);
 	if (pthread_create(&thread, NULL, run, NULL) != 0) {
@@ -236,9 +239,9 @@ poller_start(const struct poller_driver *d)
 		poller_stop();
 		return -1;
 	}
+	/* from here on pl is the thread's */
 	printf("dsrlb: poller: %u servers every %u ms, %" PRIu64 " answered "
-	       "the first round\n", pl.n, drv.cfg->poll_interval_ms,
-	       pl.cnt[LB_POLL_CNT_answers]);
+	       "the first round\n", n, d->cfg->poll_interval_ms, first);
 	fflush(stdout);
 	return 0;
 }
