@@ -90,6 +90,8 @@
 	X(hunt_recover_pass,   "recoverStickiness for a flow not local, passed on") \
 	X(hunt_recover_last,   "recoverStickiness not local at the last segment (accepted)") \
 	X(recover_take,        "recovery offers (158) for a flow this server holds: delivered, pin due on the next reply") \
+	X(tx_wire_poll,        "poll requests (mode polling, poll.h) answered with the busyness score") \
+	X(drop_poll,           "poll datagrams refused: no request, options, bad checksum, martian source or a MAC that is no [wire] appliance_mac") \
 	X(kernel_unparsed,     "kernel frames that did not parse (passed untouched)")
 
 enum agent_counter {

@@ -27,6 +27,10 @@
 #define LB_MAX_BACKENDS      256u  /**< per VIP */
 #define LB_MAX_NEIGHBOURS    256u  /**< static entries */
 #define LB_MAX_ROUTES        64u
+/** [general] poll_interval_ms (mode polling): default and range */
+#define LB_POLL_INTERVAL_DEFAULT_MS 10u
+#define LB_POLL_INTERVAL_MIN_MS     1u
+#define LB_POLL_INTERVAL_MAX_MS     60000u
 #define LB_NAME_LEN          32u
 #define LB_DEV_LEN           128u
 #define LB_KERNEL_IF_LEN     16u   /**< IFNAMSIZ */
@@ -89,6 +93,7 @@ enum lb_policy {
 	LB_POLICY_RR,          /**< weighted round-robin */
 	LB_POLICY_RANDOM,      /**< weighted random */
 	LB_POLICY_LATENCY,     /**< Maglev, weights steered by latency */
+	LB_POLICY_POLL,        /**< lowest polled score (lb_poll.h) */
 	LB_POLICY_MAX
 };
 
@@ -177,6 +182,8 @@ struct lb_config {
 	uint32_t score_ewma_w;      /**< busy_conf.ewma_w (Q16) */
 	uint32_t score_max_step;    /**< busy_conf.max_step */
 	uint64_t probe_timeout_ns;  /**< probe_conf.timeout_ns */
+	uint32_t poll_interval_ms;  /**< mode polling: one poll round per
+				     *   interval (lb_poll.h) */
 	/** Authenticated feedback (auth_key.h): the current key signs every
 	 *  new metric request and verifies answers; the previous one only
 	 *  verifies answers (rotation without loss). */

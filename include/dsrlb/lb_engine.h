@@ -192,6 +192,7 @@ struct lb_worker_vip {
 	uint8_t synced;             /**< tables follow a state */
 	uint8_t probe_adaptive;
 	uint32_t probe_n;           /**< current probe interval (0: none) */
+	uint64_t poll_gen;          /**< polled scores applied (lb_poll.h) */
 	uint8_t state[LB_MAX_BACKENDS];  /**< backend states applied */
 	uint16_t weight[LB_MAX_BACKENDS]; /**< baseline weights applied */
 	struct busy_table *busy;

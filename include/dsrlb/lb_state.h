@@ -60,12 +60,17 @@ struct lb_backend_rt {
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */
 };
 
+struct lb_poll_scores;
+
 struct lb_vip_rt {
 	struct lb_vip_conf conf;    /**< copy; backends in conf.backend */
 	struct lb_backend_rt *be;   /**< conf.n_backends */
 	/** C = 1: Maglev, latency-feedback and stateless forwarding. The
 	 *  latency controller swaps it (load it with acquire). */
 	_Atomic(struct chash_table *) ch1;
+	/** Mode polling: the latest polled scores (lb_poll.h), published
+	 *  by the control side (load it with acquire); NULL: none yet. */
+	_Atomic(struct lb_poll_scores *) poll;
 	struct chash_table *ch2;    /**< C = 2: hunt and recovery (srv6) */
 	struct chash_table *chd;    /**< C = d: candidates of new flows and
 				     *   recovery (DSR, lb_recover.h);

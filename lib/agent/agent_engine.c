@@ -17,6 +17,7 @@
 #include "dsrlb/martian.h"
 #include "dsrlb/pkt_parse.h"
 #include "dsrlb/pkt_rewrite.h"
+#include "dsrlb/poll.h"
 #include "dsrlb/srh.h"
 #include "dsrlb/srv6_func.h"
 #include "dsrlb/wire.h"
@@ -906,6 +907,32 @@ frag_later(struct agent_worker *w, struct pkt_buf *pb,
 	finish(w, o, AGENT_CNT_drop_fragment, AGENT_ACT_DROP, 0);
 }
 
+/* A poll of the appliance's polling mode (issue 22, poll.h): answered
+ * here, from the busyness the in-band answers carry, so that the poll
+ * never reaches the application (the paper's baseline queries the
+ * server's load out of band, dynamic-dsr-inband-feedback-ebpf §4). The
+ * same trust rule as dsrlb messages: from a configured appliance MAC. */
+static void
+poll_in(struct agent_worker *w, struct pkt_buf *pb, const struct pkt_meta *m,
+	struct agent_out *o)
+{
+	const struct agent_config *cfg = w->cfg;
+	uint8_t *frame = pkt_buf_data(pb);
+	bool from_lb = cfg->n_appliance_macs == 0;
+
+	for (uint32_t i = 0; i < cfg->n_appliance_macs && !from_lb; i++)
+		from_lb = mac_eq(frame + 6, cfg->appliance_mac[i]);
+	if (!from_lb || martian_src(m->family, m->src) ||
+	    (m->family == 4 &&
+	     ipv4_hdr_csum_verify(frame + m->l3_off, 20) != WIRE_OK) ||
+	    poll_answer_frame(frame, pb->len, m, agent_worker_score(w)) !=
+	    WIRE_OK) {
+		finish(w, o, AGENT_CNT_drop_poll, AGENT_ACT_DROP, 0);
+		return;
+	}
+	to_gateway(w, pb, AGENT_CNT_tx_wire_poll, o);
+}
+
 static void
 from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	  struct agent_out *o)
@@ -935,6 +962,11 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	}
 	if (m.family == 0)
 		goto pass;
+	if (m.l4_proto == IPPROTO_NUM_UDP && m.dport == POLL_PORT &&
+	    addr_is_ours(cfg, m.family, m.dst)) {
+		poll_in(w, pb, &m, o);
+		return;
+	}
 	if (m.family == 6 && cfg->has_locator)
 		fn = srv6_sid_match(&cfg->srv6, cfg->locator, m.dst, NULL);
 	if (fn == SRV6_FUNC_NONE) {

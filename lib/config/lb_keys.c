@@ -49,6 +49,7 @@ enum key_id {
 	K_ANNOUNCE,
 	K_CANDIDATES,
 	K_NEIGH_SOLICIT,
+	K_POLL_INTERVAL,
 };
 
 #define QUIC_FILE "the backends' server IDs (backend.NAME quic_sid=) are " \
@@ -126,8 +127,13 @@ const struct lb_key lb_keys[] = {
 	  "resolve every next hop (backends, gateways) from the start, so "
 	  "that the first packet to a backend is not the one turned into "
 	  "the ARP request" },
+	{ LB_KEY_GENERAL, K_POLL_INTERVAL, LB_KEY_UINT, "poll_interval_ms",
+	  LB_POLL_INTERVAL_MIN_MS, LB_POLL_INTERVAL_MAX_MS, NULL, "MS", NULL,
+	  "mode polling: one poll of every server's load this often "
+	  "(docs/architecture.md)" },
 	{ LB_KEY_VIP, K_MODE, LB_KEY_ENUM, "mode", 0, 0,
-	  "dsr-feedback|hunt|maglev|round-robin|random|latency-feedback",
+	  "dsr-feedback|hunt|maglev|round-robin|random|latency-feedback|"
+	  "polling",
 	  "MODE", NULL,
 	  "the policy for new flows (pinned flows stay); hunt sets transport "
 	  "srv6, dsr-feedback and latency-feedback set dsr" },
@@ -407,7 +413,8 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 		/* the transport follows the modes that work with one only */
 		if (x == LB_POLICY_HUNT)
 			v->transport = LB_TRANSPORT_SRV6;
-		else if (x == LB_POLICY_BUSY || x == LB_POLICY_LATENCY)
+		else if (x == LB_POLICY_BUSY || x == LB_POLICY_LATENCY ||
+			 x == LB_POLICY_POLL)
 			v->transport = LB_TRANSPORT_DSR;
 		break;
 	case K_TRANSPORT: v->transport = (uint8_t)x; break;
@@ -436,6 +443,7 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 	case K_ICMP_RATE: c->icmp_rate = (uint32_t)n; break;
 	case K_ICMP_ECHO_VIP: c->icmp_echo_vip = b; break;
 	case K_NEIGH_SOLICIT: c->neigh_solicit = b; break;
+	case K_POLL_INTERVAL: c->poll_interval_ms = (uint32_t)n; break;
 	case K_ANNOUNCE: v->announce = (uint8_t)x; break;
 	case K_CANDIDATES: v->candidates = (uint8_t)n; break;
 	default:
@@ -499,6 +507,7 @@ lb_key_get(const struct lb_key *k, const struct lb_config *c,
 	case K_ICMP_RATE: n = c->icmp_rate; break;
 	case K_ICMP_ECHO_VIP: b = c->icmp_echo_vip; break;
 	case K_NEIGH_SOLICIT: b = c->neigh_solicit; break;
+	case K_POLL_INTERVAL: n = c->poll_interval_ms; break;
 	case K_MODE: n = v->policy; break;
 	case K_TRANSPORT: n = v->transport; break;
 	case K_LEG: n = v->leg; break;

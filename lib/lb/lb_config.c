@@ -20,6 +20,7 @@ static const char *const policy_names[LB_POLICY_MAX] = {
 	[LB_POLICY_RR] = "round-robin",
 	[LB_POLICY_RANDOM] = "random",
 	[LB_POLICY_LATENCY] = "latency-feedback",
+	[LB_POLICY_POLL] = "polling",
 };
 
 static const char *const transport_names[] = {
@@ -341,6 +342,7 @@ lb_config_defaults(struct lb_config *c)
 	c->score_ewma_w = BUSY_EWMA_ONE;
 	c->score_max_step = 0;
 	c->probe_timeout_ns = 100000000ull;
+	c->poll_interval_ms = LB_POLL_INTERVAL_DEFAULT_MS;
 	c->withdraw_wait_ms = 2000;
 	lb_health_conf_default(&c->health);
 	c->icmp_rate = 100;
@@ -503,6 +505,12 @@ check_general(const struct lb_config *c, struct vctx *v)
 		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "score_max_step",
 			    "[general] score_max_step %u out of range 0..65535",
 			    c->score_max_step);
+	if (c->poll_interval_ms < LB_POLL_INTERVAL_MIN_MS ||
+	    c->poll_interval_ms > LB_POLL_INTERVAL_MAX_MS)
+		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "poll_interval_ms",
+			    "[general] poll_interval_ms %u out of range %u..%u",
+			    c->poll_interval_ms, LB_POLL_INTERVAL_MIN_MS,
+			    LB_POLL_INTERVAL_MAX_MS);
 	if (c->probe_timeout_ns == 0)
 		return fail(v, LB_CFG_OBJ_GENERAL, 0, -1, "probe_timeout_ms",
 			    "[general] probe_timeout_ms must be > 0");
@@ -912,11 +920,11 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "transport",
 			    "vip %s: unknown transport %u", vp->name,
 			    vp->transport);
-	if (vp->policy == LB_POLICY_BUSY &&
+	if ((vp->policy == LB_POLICY_BUSY || vp->policy == LB_POLICY_POLL) &&
 	    vp->transport != LB_TRANSPORT_DSR)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "transport",
-			    "vip %s: mode dsr-feedback needs transport dsr",
-			    vp->name);
+			    "vip %s: mode %s needs transport dsr",
+			    vp->name, lb_policy_name(vp->policy));
 	if (vp->policy == LB_POLICY_HUNT &&
 	    vp->transport != LB_TRANSPORT_SRV6)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "transport",

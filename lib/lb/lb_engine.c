@@ -25,6 +25,7 @@
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_poll.h"
 #include "dsrlb/lb_quic.h"
 #include "dsrlb/martian.h"
 #include "dsrlb/lb_recover.h"
@@ -752,6 +753,11 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 			return b;
 	}
 	switch (v->conf.policy) {
+	case LB_POLICY_POLL:
+		(void)lb_poll_apply(wv->busy, atomic_load_explicit(&v->poll,
+				    memory_order_acquire), &wv->poll_gen,
+				    now_ns);
+		/* fall through */
 	case LB_POLICY_BUSY:
 		return busy_select_pick_cached(wv->busy, now_ns, &w->rng);
 	case LB_POLICY_RR:
@@ -1791,8 +1797,10 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		if (v->conf.auth && !answer_nonce_ok(w, c, &key)) {
 			w->cnt[LB_CNT_answer_bad_nonce]++;
 		} else {
-			(void)busy_select_update(wv->busy, c->be, c->m.score,
-						 now_ns);
+			/* mode polling: the polls are the only source */
+			if (v->conf.policy != LB_POLICY_POLL)
+				(void)busy_select_update(wv->busy, c->be,
+							 c->m.score, now_ns);
 			if (wv->probe != NULL)
 				(void)probe_sched_answer(wv->probe, c->be,
 							 c->m.score, now_ns);
@@ -2140,8 +2148,8 @@ probe_conf_of(const struct lb_state *st, uint32_t v, struct probe_conf *pc)
 
 	probe_conf_default(pc);
 	pc->timeout_ns = st->cfg.probe_timeout_ns;
-	pc->n = c != NULL && c->transport == LB_TRANSPORT_DSR ? c->probe_n :
-								 0;
+	pc->n = c != NULL && c->transport == LB_TRANSPORT_DSR &&
+		c->policy != LB_POLICY_POLL ? c->probe_n : 0;
 	if (c != NULL && c->probe_adaptive && pc->n != 0) {
 		pc->adaptive = true;
 		if (pc->n_max < pc->n)

@@ -643,6 +643,7 @@ lb_state_free(struct lb_state *st)
 	for (uint32_t v = 0; st->vip != NULL && v < st->n_vips; v++) {
 		free(st->vip[v].be);
 		chash_free(atomic_load(&st->vip[v].ch1));
+		free(atomic_load(&st->vip[v].poll));
 		chash_free(st->vip[v].ch2);
 		chash_free(st->vip[v].chd);
 	}

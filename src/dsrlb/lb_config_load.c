@@ -853,7 +853,7 @@ sec_vip(struct ld *l)
 	if (mode_j < 0)
 		return lerr(l, sec_line(l, l->cur), "[%s] mode is required "
 			    "(dsr-feedback, hunt, maglev, round-robin, "
-			    "random, latency-feedback)", sn);
+			    "random, latency-feedback, polling)", sn);
 	/* "mode" set the transport that goes with it; a "transport" line
 	 * says otherwise, before or after the mode. */
 	if (transport_j >= 0)

@@ -46,6 +46,7 @@
 #include "console.h"
 #include "ctl_socket.h"
 #include "kernel_tap.h"
+#include "poller.h"
 #include "lb_config_load.h"
 #include "log.h"
 #include "metrics.h"
@@ -1003,7 +1004,13 @@ main(int argc, char **argv)
 			.health = console_health(), .ann = announce_get(),
 		};
 
-		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0)
+		struct poller_driver pd = {
+			.cfg = &cfg, .state = &state,
+			.lock = console_lock, .unlock = console_unlock,
+		};
+
+		if (console_start(&d, &co) != 0 || metrics_start(&md) != 0 ||
+		    poller_start(&pd) != 0)
 			rte_exit(EXIT_FAILURE, "control plane refused to "
 				 "start, nothing started\n");
 	}
@@ -1100,6 +1107,7 @@ main(int argc, char **argv)
 	 * the pools. */
 	quit = true;
 	service_stopping();
+	poller_stop();
 	metrics_stop();
 	console_stop();
 	for (uint32_t p = 0; p < cfg.n_ports; p++) {

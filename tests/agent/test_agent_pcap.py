@@ -600,6 +600,50 @@ def busy_shm(r):
         "tx_wire_answer": 1, "hunt_pass": 1})
 
 
+def poll_msg(typ, score, nonce):
+    return Raw(struct.pack("!IBBHQ", 0x44535250, 1, typ, score, nonce))
+
+
+def polls(r, name="polls", cfg=CONFIG, score=0):
+    """Mode polling (issue 22): the appliance's UDP poll to port 7399 of a
+    leg address is answered by the agent itself, from the busyness its
+    in-band answers carry (never reaching the kernel); polls from an
+    untrusted MAC and datagrams that are no request are dropped."""
+    s = Scn()
+    q = UDP(sport=40000, dport=7399) / poll_msg(1, 0, 0x1122334455667788)
+    a = UDP(sport=7399, dport=40000) / poll_msg(2, score,
+                                                0x1122334455667788)
+    s.wire(v4("10.0.0.1", LEG4, q, smac=GW, dmac=W, ttl=63))
+    s.to_wire(v4(LEG4, "10.0.0.1", a, smac=W, dmac=GW, ttl=64))
+    s.wire(v6("2001:db8::1", LEG6, q, smac=GW, dmac=W, hlim=60))
+    s.to_wire(v6(LEG6, "2001:db8::1", a, smac=W, dmac=GW, hlim=64))
+    # from a MAC that is no appliance_mac; an answer sent to the agent
+    s.wire(v4("10.0.0.1", LEG4, q, smac=mac(0x33), dmac=W))
+    s.wire(v4("10.0.0.1", LEG4, UDP(sport=40000, dport=7399) /
+              poll_msg(2, 3, 1), smac=GW, dmac=W))
+    r.run(name, cfg, s.fi, s.ex, counters={
+        "tx_wire_poll": 2, "drop_poll": 2, "score": score,
+        "tx_kernel_pass": 0})
+
+
+def poll_shm(r):
+    """A poll answers the busy count published through shared memory."""
+    import subprocess
+    tool = os.environ.get("DSRLB_BUSY")
+    if not tool:
+        r.check(True, "# SKIP poll_shm: DSRLB_BUSY not set")
+        return
+    d = os.path.join(r.workdir, "poll_shm")
+    os.makedirs(d, exist_ok=True)
+    shm = os.path.join(d, "busy")
+    if os.path.exists(shm):
+        os.unlink(shm)
+    res = subprocess.run([tool, "--shm", shm, "--total", "32", "11"])
+    r.check(res.returncode == 0, "dsrlb-busy --shm publishes 11")
+    polls(r, "poll_shm", CONFIG.replace("busy = connections",
+                                        "busy = shm:" + shm), 11)
+
+
 def busy_socket(r):
     """Busy count sent to the agent's Unix datagram socket."""
     import subprocess
@@ -816,6 +860,7 @@ def jumbo(r):
 
 SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "jumbo": jumbo, "martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
+             "polls": polls, "poll_shm": poll_shm,
              "bad_configs": bad_configs, "recover": recover}
 
 

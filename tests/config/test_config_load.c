@@ -128,6 +128,7 @@ test_good_full(void **state)
 	assert_true(c.health.timeout_ns == 300000000ull);
 	assert_true(c.health.trial_ns == 700000000ull);
 	assert_int_equal(c.icmp_rate, 500);
+	assert_int_equal(c.poll_interval_ms, 25);
 	assert_true(c.icmp_echo_vip);
 	/* [srv6] */
 	assert_int_equal(c.srv6.locator_bits, 64);
@@ -282,6 +283,7 @@ test_good_minimal(void **state)
 	assert_true(c.chash_seed == 0x5eed);
 	assert_true(c.probe_timeout_ns == 100000000ull);
 	assert_int_equal(c.icmp_rate, 100);
+	assert_int_equal(c.poll_interval_ms, LB_POLL_INTERVAL_DEFAULT_MS);
 	assert_false(c.icmp_echo_vip);
 	assert_int_equal(c.n_vips, 0);
 	assert_null(c.vip);
@@ -371,6 +373,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-ewma.ini", "not a decimal number in (0, 1]" },
 	{ "bad-icmp-echo.ini", "icmp_echo_vip: 'maybe' is not on or off (yes or no)" },
 	{ "bad-icmp-rate.ini", "icmp_rate: '100001' is not in 0..100000" },
+	{ "bad-poll-interval.ini", "poll_interval_ms: '0' is not in 1..60000" },
+	{ "bad-poll-srv6.ini", "mode polling needs transport dsr" },
 	{ "bad-encoding-ipv4.ini", "encoding applies to IPv6 VIPs" },
 	{ "bad-srv6-code-dup.ini", "createStickiness: code 2 is also "
 	  "connectForce's" },

@@ -331,6 +331,83 @@ backend.s2 = 10.0.0.12
             "busy: once s2 reports 90, new flows go to s1 (%s)" % late)
 
 
+def polling(r):
+    """Mode polling (issue 22): the appliance polls every server out of
+    band (UDP to port 7399, lib/wire/poll.c) and new flows go to the
+    lowest polled score; no in-band metric request is ever added. The
+    servers here are real UDP sockets on loopback addresses (the
+    appliance's poller uses the kernel's sockets) answering fixed
+    scores; the agent's side is tests/agent's poll scenario."""
+    import threading
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = polling
+auth = no
+probe_every = 1
+backend.s1 = 127.0.0.21
+backend.s2 = 127.0.0.22
+"""
+    cfg = cfg.replace("[general]\n", "[general]\npoll_interval_ms = 5\n", 1)
+    # the servers' data path: behind the router (their polls take the
+    # kernel's loopback route)
+    cfg = cfg.replace("[routes]\n", "[routes]\n127.0.0.0/24 = 10.0.0.254\n",
+                      1)
+    addrs = ("127.0.0.21", "127.0.0.22")
+
+    def serve(sock, score, stop, seen):
+        sock.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                b, src = sock.recvfrom(64)
+            except socket.timeout:
+                continue
+            magic, ver, typ, sc, nonce = struct.unpack("!IBBHQ", b)
+            if magic != 0x44535250 or ver != 1 or typ != 1 or sc != 0:
+                seen.append("bad")
+                continue
+            seen.append(nonce)
+            sock.sendto(struct.pack("!IBBHQ", magic, 1, 2, score, nonce),
+                        src)
+
+    for name, scores, want in (("polling", (50, 5), 2),
+                               ("polling_swap", (5, 50), 1)):
+        stop, seen, th = threading.Event(), {a: [] for a in addrs}, []
+        for a, sc in zip(addrs, scores):
+            so = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            so.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            so.bind((a, 7399))
+            t = threading.Thread(target=serve, args=(so, sc, stop, seen[a]))
+            t.start()
+            th.append((t, so))
+        t = Clock()
+        fi, ex = [], []
+        for k in range(12):
+            p = 45000 + k
+            syn = tcp(p, 80, "S")
+            fi.append((t(), v4(C1, VIP4, syn, smac=2)))
+            ex.append(Alt("f%d" % k, {
+                b: v4(C1, d, syn, [opt155(C1, p)], smac=LB_MAC,
+                      dmac=mac(0xfe))
+                for b, d in ((1, addrs[0]), (2, addrs[1]))}))
+        groups, st = r.run(name, cfg, fi, ex, {"probe_sent": 0})
+        stop.set()
+        for th_, so in th:
+            th_.join()
+            so.close()
+        got = [groups.get("f%d" % k) for k in range(12)]
+        r.check(all(g == want for g in got),
+                "%s: scores s1 %d, s2 %d: every new flow goes to s%d (%s)"
+                % (name, scores[0], scores[1], want, got))
+        r.check(all(len(seen[a]) >= 1 and "bad" not in seen[a]
+                    for a in addrs),
+                "%s: every server was polled with a well-formed request "
+                "(%s)" % (name, {a: len(v) for a, v in seen.items()}))
+        r.check(all(len(set(v)) == len(v) for v in seen.values()),
+                "%s: a new nonce every round" % name)
+
+
 def dsr_auth(r):
     """Authenticated requests (the default): a nonce keyed with
     [general] auth_key that the answer must echo; during a rotation the
@@ -1832,7 +1909,7 @@ backend.s3 = 10.0.0.13
         "client_msgs_stripped": 1, "flow_new": 8})
 
 
-SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, dsr_auth, hunt, lat_srv6, quic,
+SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
              malformed, ports, resolve, solicit, workers, recover]
 

@@ -34,12 +34,12 @@ test_names(void **state)
 {
 	static const char *const policies[] = {
 		"dsr-feedback", "hunt", "maglev", "round-robin", "random",
-		"latency-feedback",
+		"latency-feedback", "polling",
 	};
 	unsigned int i;
 
 	(void)state;
-	assert_int_equal(LB_POLICY_MAX, 6);
+	assert_int_equal(LB_POLICY_MAX, 7);
 	for (i = 0; i < LB_POLICY_MAX; i++) {
 		assert_string_equal(lb_policy_name(i), policies[i]);
 		assert_int_equal(lb_policy_parse(policies[i]), (int)i);
