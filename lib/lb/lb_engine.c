@@ -516,11 +516,25 @@ is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 }
 
 /* Is @p m's destination one of our SRv6 SIDs? @return the function. */
-static enum srv6_func
+static inline enum srv6_func
 lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
 {
+	unsigned int lb = st->cfg.srv6.locator_bits;
+	uint64_t d, s;
+
 	if (!st->has_lb_sid || m->family != 6)
 		return SRV6_FUNC_NONE;
+	/* Every IPv6 packet comes here: a destination whose first 64 bits
+	 * differ from our locator's is no SID of ours, without the full
+	 * match (issue 19). */
+	if (lb >= 1) {
+		d = (uint64_t)load_be32(m->dst) << 32 | load_be32(m->dst + 4);
+		s = (uint64_t)load_be32(st->lb_sid) << 32 |
+		    load_be32(st->lb_sid + 4);
+		if (((d ^ s) & (lb >= 64 ? ~(uint64_t)0 :
+				~(uint64_t)0 << (64 - lb))) != 0)
+			return SRV6_FUNC_NONE;
+	}
 	return srv6_sid_match(&st->cfg.srv6, st->lb_sid, m->dst, NULL);
 }
 
