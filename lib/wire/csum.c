@@ -98,23 +98,39 @@ csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
 	return csum_update16(csum, (uint16_t)old_val, (uint16_t)new_val);
 }
 
+/* The sum of the four big-endian 16-bit words of 8 bytes, as an exact
+ * integer: two lanes of two words at once. */
+static inline uint64_t
+be_words_sum8(const uint8_t *p)
+{
+	uint64_t x = (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
+	uint64_t t = (x & 0x0000FFFF0000FFFFull) +
+		     ((x >> 16) & 0x0000FFFF0000FFFFull);
+
+	return (t & 0xFFFFFFFFu) + (t >> 32);
+}
+
 uint64_t
 csum_delta_bytes(const uint8_t *old_bytes, const uint8_t *new_bytes,
 		 size_t len)
 {
 	/* RFC 1624 eqn. 3 over every 16-bit word, HC' = ~(~HC + sum(~m +
-	 * m')), with ~m = 0xFFFF - m summed as exact integers (4 bytes per
-	 * step) before one fold: the same value, +0 and -0 included, as
-	 * folding word by word. */
+	 * m')), with ~m = 0xFFFF - m summed as exact integers (8 bytes per
+	 * step, issue 19) before one fold: the same value, +0 and -0
+	 * included, as folding word by word. */
 	uint64_t sum = 0;
 	size_t i = 0;
 	uint32_t o, n;
 
-	for (; i + 4 <= len; i += 4) {
+	for (; i + 8 <= len; i += 8)
+		sum += 4u * 0xFFFFu - be_words_sum8(old_bytes + i) +
+		       be_words_sum8(new_bytes + i);
+	if (i + 4 <= len) {
 		o = load_be32(old_bytes + i);
 		n = load_be32(new_bytes + i);
 		sum += 2u * 0xFFFFu - (o >> 16) - (o & 0xFFFFu) + (n >> 16) +
 		       (n & 0xFFFFu);
+		i += 4;
 	}
 	if (i + 2 <= len)
 		sum += 0xFFFFu - load_be16(old_bytes + i) +
