@@ -1172,9 +1172,22 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 
-	if (v->conf.leg == LB_LEG_ROUTED)
-		pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m),
-			     be->conf.addr.a);
+	if (v->conf.leg == LB_LEG_ROUTED) {
+		const uint32_t at = pkt_dst_at(&c->m);
+
+		/* The destination is the VIP's address (classify() found the
+		 * VIP by it): the checksum delta to the backend's was summed
+		 * when the state was built. */
+		if (be->dst_delta_ok &&
+		    addr_same(frame + at, v->conf.addr.a, c->m.family == 4))
+			pkt_rewrite_field_delta(frame, pb->len, &c->m, at,
+						be->conf.addr.a,
+						c->m.family == 4 ? 4u : 16u,
+						true, be->dst_delta);
+		else
+			pkt_rewrite_addr(frame, pb->len, &c->m, at,
+					 be->conf.addr.a);
+	}
 	if (tuple) {
 		r = c->m.family == 4 ?
 			ipv4opt_insert_client(pb, l3, mtu,

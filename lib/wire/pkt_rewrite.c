@@ -48,18 +48,14 @@ field_same(const uint8_t *a, const uint8_t *b, unsigned int n)
 	return memcmp(a, b, n) == 0;
 }
 
-void
-pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-		  uint32_t at, const uint8_t *nv, unsigned int n,
-		  bool in_ip_hdr)
+/* Both checksums that cover the field, by one delta, then the field. */
+static inline void
+rewrite_apply(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+	      uint32_t at, const uint8_t *nv, unsigned int n, bool in_ip_hdr,
+	      uint64_t delta)
 {
 	uint32_t l4c = pkt_l4_csum_at(frame, len, m);
-	uint64_t delta;
 
-	if (field_same(frame + at, nv, n))
-		return;
-	/* One pass over the field for both checksums that cover it. */
-	delta = csum_delta_bytes(frame + at, nv, n);
 	if (l4c != 0) {
 		uint16_t c = csum_apply_delta(load_be16(frame + l4c), delta);
 
@@ -74,4 +70,24 @@ pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 							delta));
 	}
 	memcpy(frame + at, nv, n);
+}
+
+void
+pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		  uint32_t at, const uint8_t *nv, unsigned int n,
+		  bool in_ip_hdr)
+{
+	if (field_same(frame + at, nv, n))
+		return;
+	/* One pass over the field for both checksums that cover it. */
+	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr,
+		      csum_delta_bytes(frame + at, nv, n));
+}
+
+void
+pkt_rewrite_field_delta(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+			uint32_t at, const uint8_t *nv, unsigned int n,
+			bool in_ip_hdr, uint64_t delta)
+{
+	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr, delta);
 }
