@@ -70,13 +70,24 @@ csum_fold(uint32_t sum)
 uint16_t
 csum_ipv4_hdr(const uint8_t *hdr, size_t hdr_len)
 {
-	uint32_t sum;
+	uint64_t acc;
+	uint32_t w0, w1;
+	uint16_t h;
 
 	/* Sum around the checksum field (bytes 10-11) instead of zeroing it:
-	 * the header is not modified. */
-	sum = csum_partial(hdr, 10, 0);
-	sum = csum_partial(hdr + 12, hdr_len - 12, sum);
-	return csum_fold(sum);
+	 * the header is not modified. One host-order sum of bytes 0-9 and
+	 * 12 on (all at even offsets, so the same 16-bit lanes), one fold
+	 * and one swap (RFC 1071 §2(B)): every option insert and strip
+	 * recomputes it (issue 19). */
+	memcpy(&w0, hdr, 4);
+	memcpy(&w1, hdr + 4, 4);
+	memcpy(&h, hdr + 8, 2);
+	acc = (uint64_t)w0 + w1 + h + host_sum16(hdr + 12, hdr_len - 12);
+	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	return csum_fold(host_to_be16_sum((uint32_t)acc));
 }
 
 uint16_t

@@ -139,6 +139,31 @@ test_delta_bytes_exact(void **state)
 	}
 }
 
+/* csum_ipv4_hdr() in one host-order pass (issue 19) equals the two
+ * csum_partial() calls around the checksum field it replaced: random
+ * and extreme headers of every length from 12 to 60 bytes. */
+static void
+test_ipv4_hdr_one_pass(void **state)
+{
+	uint8_t h[60];
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1071);
+	for (unsigned int it = 0; it < 100000; it++) {
+		size_t len = 12 + (size_t)rng_below(&r, 49);
+		unsigned int kind = (unsigned int)rng_below(&r, 4);
+		uint32_t ref;
+
+		for (size_t i = 0; i < len; i++)
+			h[i] = kind == 0 ? 0 : kind == 1 ? 0xff :
+			       (uint8_t)rng_next(&r);
+		ref = csum_partial(h, 10, 0);
+		ref = csum_partial(h + 12, len - 12, ref);
+		assert_int_equal(csum_ipv4_hdr(h, len), csum_fold(ref));
+	}
+}
+
 /* pkt_rewrite_field_delta() with the delta summed beforehand (the
  * routed leg's VIP -> backend, issue 19) writes the bytes
  * pkt_rewrite_field() writes: random IPv4 / IPv6, TCP / UDP frames
@@ -259,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_update32_and_bytes),
 		cmocka_unit_test(test_delta_bytes_exact),
 		cmocka_unit_test(test_rewrite_delta_same_bytes),
+		cmocka_unit_test(test_ipv4_hdr_one_pass),
 		cmocka_unit_test(test_pseudo_ipv4_tcp),
 		cmocka_unit_test(test_pseudo_ipv6_uses_given_destination),
 	};
