@@ -6,11 +6,17 @@
 # figure of docs/benchmarks.md "Instructions per packet" (issue 19).
 #
 #   scripts/cachegrind-engine.sh [--build DIR] [--out DIR]
-#       [--sizes "10000 1000000"] [--cases "maglev4 fb4 fb6 hunt6"]
+#       [--sizes "10000 1000000"]
+#       [--cases "maglev4 fb4 fb6 hunt6 syn answers4 answers6 sticky"]
 #       [--packets N]
 #
+# Cases: maglev4 fb4 fb6 hunt6 (data packets of pinned flows), syn (SYNs
+# of new flows only, maglev4; the table has room for all of them),
+# answers4 answers6 (metric answers from the backends of fb4 / fb6's
+# pinned flows), sticky (6LB createStickiness of hunt6's pinned flows).
+#
 # For every case: dsrlb-trace-gen writes a warm-up capture (every flow
-# pinned) and a traffic capture (N packets over the pinned flows, seed 1);
+# pinned) and a traffic capture (N packets of the case, seed 1);
 # dsrlb-engine-replay replays both under Valgrind's callgrind, which runs
 # cachegrind's cache simulator over the whole run and counts only inside
 # replay_measured_burst() (--toggle-collect): the engine on the traffic,
@@ -25,7 +31,7 @@ src=$(dirname "$here")
 build=$src/build
 out=
 sizes="10000 1000000"
-cases="maglev4 fb4 fb6 hunt6"
+cases="maglev4 fb4 fb6 hunt6 syn answers4 answers6 sticky"
 packets=32768
 
 while [ $# -gt 0 ]; do
@@ -35,7 +41,7 @@ while [ $# -gt 0 ]; do
 	--sizes) sizes=$2; shift 2 ;;
 	--cases) cases=$2; shift 2 ;;
 	--packets) packets=$2; shift 2 ;;
-	-h|--help) sed -n '3,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
 	*) echo "cachegrind-engine: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -70,16 +76,29 @@ cg() {
 
 printf 'case\tflows\tpackets\tinstr_per_pkt\tdata_refs_per_pkt\tD1_misses_per_pkt\tLL_misses_per_pkt\n' >"$out/summary.tsv"
 for c in $cases; do
+	# vips: the VIP of the case; gopt: its traffic; what: its packets
+	case $c in
+	maglev4|fb4|fb6|hunt6) vips=$c gopt='' what="data packets" ;;
+	syn) vips=maglev4 gopt="--syn-share 1" what="SYNs of new flows" ;;
+	answers4) vips=fb4 gopt="--answer-share 1" what="metric answers" ;;
+	answers6) vips=fb6 gopt="--answer-share 1" what="metric answers" ;;
+	sticky) vips=hunt6 gopt="--sticky-share 1" what="createStickiness" ;;
+	*) echo "cachegrind-engine: unknown case $c" >&2; exit 2 ;;
+	esac
 	for n in $sizes; do
 		tr=$out/$c-$n.pcap
 		wu=$out/$c-$n-warmup.pcap
-		"$gen" --config "$cfg" --vips "$c" --flows "$n" \
-			--packets "$packets" --seed 1 --out "$tr" >/dev/null
-		"$gen" --config "$cfg" --vips "$c" --flows "$n" --kind warmup \
+		cap=$n
+		# New flows need room beside the pinned ones.
+		[ "$c" = syn ] && cap=$((n + 2 * packets))
+		# shellcheck disable=SC2086
+		"$gen" --config "$cfg" --vips "$vips" --flows "$n" \
+			--packets "$packets" --seed 1 --out "$tr" $gopt >/dev/null
+		"$gen" --config "$cfg" --vips "$vips" --flows "$n" --kind warmup \
 			--seed 1 --out "$wu" >/dev/null
-		echo "== $c: $n flows pinned, $packets packets" >&2
+		echo "== $c: $n flows pinned, $packets $what" >&2
 		cg "$out/$c-$n" --config "$cfg" --trace "$tr" --warmup "$wu" \
-			--flow-capacity "$n"
+			--flow-capacity "$cap"
 		tx=$(sed -n 's/^measured_tx=//p' "$out/$c-$n.out")
 		[ "$tx" = "$packets" ] ||
 			echo "cachegrind-engine: $c-$n: only $tx of $packets packets forwarded" >&2

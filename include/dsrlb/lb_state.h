@@ -57,6 +57,10 @@ struct lb_backend_rt {
 				     *   monitor: trial flows only */
 	uint8_t port;               /**< egress port index */
 	uint32_t nh;                /**< next hop index (LB_NH_NONE: none) */
+	uint8_t dst_delta_ok;       /**< dst_delta holds (addresses differ) */
+	uint64_t dst_delta;         /**< csum_delta_bytes(VIP address ->
+				     *   backend address): the routed leg's
+				     *   rewrite, summed once per state */
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */
 };
 

@@ -31,6 +31,17 @@ void pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 		       uint32_t at, const uint8_t *nv, unsigned int n,
 		       bool in_ip_hdr);
 
+/**
+ * As pkt_rewrite_field() when the caller knows the field differs from
+ * @p nv and @p delta = csum_delta_bytes(field, nv, n) (e.g. computed once
+ * per VIP and backend): the same bytes, without comparing and summing
+ * the field per packet.
+ */
+void pkt_rewrite_field_delta(uint8_t *frame, uint32_t len,
+			     const struct pkt_meta *m, uint32_t at,
+			     const uint8_t *nv, unsigned int n, bool in_ip_hdr,
+			     uint64_t delta);
+
 /** Offset of the source address of the IP header @p m describes. */
 static inline uint32_t
 pkt_src_at(const struct pkt_meta *m)

@@ -159,10 +159,10 @@ owner_of(const struct lb_worker *w, const struct flow_key *k)
 static inline void
 mac_from_u64(uint8_t mac[6], uint64_t v)
 {
-	for (int i = 5; i >= 0; i--) {
-		mac[i] = (uint8_t)v;
-		v >>= 8;
-	}
+	/* The 48 low bits in network order: a 16-bit and a 32-bit store
+	 * instead of a byte loop (per packet, send_via). */
+	store_be16(mac, (uint16_t)(v >> 32));
+	store_be32(mac + 2, (uint32_t)v);
 }
 
 static inline uint64_t
@@ -383,6 +383,63 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 
 /* ---- classification -------------------------------------------------- */
 
+/* The last (address, port, protocol) found in the VIP map, for one burst
+ * (issue 19: a burst is mostly one VIP's traffic, VPP's lb node keeps
+ * the same one-entry cache). The state does not change within a burst,
+ * so neither does the answer. */
+struct vip_cache {
+	uint8_t dst[16];
+	uint32_t v;             /* UINT32_MAX: empty */
+	uint16_t port;
+	uint8_t family;
+	uint8_t proto;
+};
+
+static inline bool
+vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m)
+{
+	uint64_t a0, a1, b0, b1;
+
+	if (vc->v == UINT32_MAX || vc->family != m->family ||
+	    vc->port != m->dport || vc->proto != m->l4_proto)
+		return false;
+	/* pkt_parse zeroes the 12 bytes after an IPv4 address */
+	memcpy(&a0, vc->dst, 8);
+	memcpy(&a1, vc->dst + 8, 8);
+	memcpy(&b0, m->dst, 8);
+	memcpy(&b1, m->dst + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+static inline void
+vip_cache_put(struct vip_cache *vc, const struct pkt_meta *m, uint32_t v)
+{
+	memcpy(vc->dst, m->dst, 16);
+	vc->family = m->family;
+	vc->port = m->dport;
+	vc->proto = m->l4_proto;
+	vc->v = v;
+}
+
+/* Are addresses @p a and @p b the same (4 bytes when @p four, else 16)? */
+static inline bool
+addr_same(const uint8_t *a, const uint8_t *b, bool four)
+{
+	uint64_t a0, a1, b0, b1;
+	uint32_t x, y;
+
+	if (four) {
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /* Is @p src the MAC of a router on server-only port @p port (its
  * gateways, a static route's next hop)? Servers often send towards the
  * VIP through their default router even when the appliance reaches them
@@ -460,11 +517,25 @@ is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 }
 
 /* Is @p m's destination one of our SRv6 SIDs? @return the function. */
-static enum srv6_func
+static inline enum srv6_func
 lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
 {
+	unsigned int lb = st->cfg.srv6.locator_bits;
+	uint64_t d, s;
+
 	if (!st->has_lb_sid || m->family != 6)
 		return SRV6_FUNC_NONE;
+	/* Every IPv6 packet comes here: a destination whose first 64 bits
+	 * differ from our locator's is no SID of ours, without the full
+	 * match (issue 19). */
+	if (lb >= 1) {
+		d = (uint64_t)load_be32(m->dst) << 32 | load_be32(m->dst + 4);
+		s = (uint64_t)load_be32(st->lb_sid) << 32 |
+		    load_be32(st->lb_sid + 4);
+		if (((d ^ s) & (lb >= 64 ? ~(uint64_t)0 :
+				~(uint64_t)0 << (64 - lb))) != 0)
+			return SRV6_FUNC_NONE;
+	}
 	return srv6_sid_match(&st->cfg.srv6, st->lb_sid, m->dst, NULL);
 }
 
@@ -497,7 +568,7 @@ classify_bounce(struct lb_worker *w, struct pkt_ctx *c, uint32_t v,
 
 static void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
-	 struct pkt_ctx *c, struct lb_out *o)
+	 struct pkt_ctx *c, struct lb_out *o, struct vip_cache *vc)
 {
 	const struct lb_state *st = w->st;
 	const uint8_t *frame = pkt_buf_data(pb);
@@ -562,10 +633,16 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	if (!(c->m.msgs & ((1u << PKT_MSG_METRIC_ANS) |
 			   (1u << PKT_MSG_FRAGMENT) |
 			   (1u << PKT_MSG_RECOVER)))) {
+		if (vip_cache_hit(vc, &c->m)) {
+			v = vc->v;
+			goto vip_found;
+		}
 		v = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
 			       c->m.dport, c->m.l4_proto);
-		if (v != UINT32_MAX)
+		if (v != UINT32_MAX) {
+			vip_cache_put(vc, &c->m, v);
 			goto vip_found;
+		}
 	}
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
 	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
@@ -648,7 +725,7 @@ vip_found:
 	/* RFC 1812 §5.3.7: no router forwards these; a "land" packet
 	 * (source = the VIP) and source port 0 neither. */
 	if (martian_src(c->m.family, c->m.src) ||
-	    memcmp(c->m.src, c->m.dst, c->m.family == 4 ? 4 : 16) == 0 ||
+	    addr_same(c->m.src, c->m.dst, c->m.family == 4) ||
 	    (c->m.sport == 0 && (c->m.l4_proto == IPPROTO_NUM_TCP ||
 				 c->m.l4_proto == IPPROTO_NUM_UDP))) {
 		drop(w, o, LB_CNT_drop_martian);
@@ -1101,9 +1178,22 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 
-	if (v->conf.leg == LB_LEG_ROUTED)
-		pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m),
-			     be->conf.addr.a);
+	if (v->conf.leg == LB_LEG_ROUTED) {
+		const uint32_t at = pkt_dst_at(&c->m);
+
+		/* The destination is the VIP's address (classify() found the
+		 * VIP by it): the checksum delta to the backend's was summed
+		 * when the state was built. */
+		if (be->dst_delta_ok &&
+		    addr_same(frame + at, v->conf.addr.a, c->m.family == 4))
+			pkt_rewrite_field_delta(frame, pb->len, &c->m, at,
+						be->conf.addr.a,
+						c->m.family == 4 ? 4u : 16u,
+						true, be->dst_delta);
+		else
+			pkt_rewrite_addr(frame, pb->len, &c->m, at,
+					 be->conf.addr.a);
+	}
 	if (tuple) {
 		r = c->m.family == 4 ?
 			ipv4opt_insert_client(pb, l3, mtu,
@@ -1115,9 +1205,14 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		if (r != WIRE_OK)
 			goto fail;
 	}
+	/* The health check runs on a flow's first packet alone (the only
+	 * one that may carry a health request): an established flow's
+	 * packet costs nothing more, and the requests lost meanwhile are
+	 * counted by health_sweep() within timeout / 8 (issue 19). */
 	if (wv->probe_n != 0 &&
 	    (probe_sched_packet(wv->probe, b, now_ns) |
-	     health_probe(w, &wv->hobs[b], tuple && flags != NULL, now_ns))) {
+	     (tuple && flags != NULL &&
+	      health_probe(w, &wv->hobs[b], true, now_ns)))) {
 		uint32_t nonce = 0;
 
 		if (v->conf.auth)
@@ -2017,6 +2112,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	uint32_t hashes[LB_BURST_MAX], slots[LB_BURST_MAX];
 	uint16_t which[LB_BURST_MAX];
 	uint32_t nk = 0, epoch;
+	struct vip_cache vc = { .v = UINT32_MAX };
 
 	if (n > LB_BURST_MAX)
 		n = LB_BURST_MAX;
@@ -2026,7 +2122,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		struct pkt_ctx *c = &ctx[i];
 
 		memset(&out[i], 0, sizeof(out[i]));
-		classify(w, &pb[i], in_port, c, &out[i]);
+		classify(w, &pb[i], in_port, c, &out[i], &vc);
 		if (c->cls != PC_CLIENT)
 			continue;
 		if (owner_of(w, &c->key) != w->index) {

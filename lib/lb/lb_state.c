@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
 #include "dsrlb/lb_state.h"
 #include "dsrlb/lb_recover.h"
@@ -327,6 +328,14 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 		uint8_t port;
 
 		be->conf = *bc;
+		/* The routed leg's checksum delta VIP -> backend, the same for
+		 * every packet (issue 19). */
+		be->dst_delta_ok = bc->addr.family == vc->addr.family &&
+			memcmp(bc->addr.a, vc->addr.a,
+			       vc->addr.family == 4 ? 4 : 16) != 0;
+		be->dst_delta = be->dst_delta_ok ?
+			csum_delta_bytes(vc->addr.a, bc->addr.a,
+					 vc->addr.family == 4 ? 4 : 16) : 0;
 		be->state = bc->removed || vc->removed ?
 				SELECT_BACKEND_REMOVED :
 			    bc->weight ? SELECT_BACKEND_ACTIVE :

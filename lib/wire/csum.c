@@ -70,13 +70,24 @@ csum_fold(uint32_t sum)
 uint16_t
 csum_ipv4_hdr(const uint8_t *hdr, size_t hdr_len)
 {
-	uint32_t sum;
+	uint64_t acc;
+	uint32_t w0, w1;
+	uint16_t h;
 
 	/* Sum around the checksum field (bytes 10-11) instead of zeroing it:
-	 * the header is not modified. */
-	sum = csum_partial(hdr, 10, 0);
-	sum = csum_partial(hdr + 12, hdr_len - 12, sum);
-	return csum_fold(sum);
+	 * the header is not modified. One host-order sum of bytes 0-9 and
+	 * 12 on (all at even offsets, so the same 16-bit lanes), one fold
+	 * and one swap (RFC 1071 §2(B)): every option insert and strip
+	 * recomputes it (issue 19). */
+	memcpy(&w0, hdr, 4);
+	memcpy(&w1, hdr + 4, 4);
+	memcpy(&h, hdr + 8, 2);
+	acc = (uint64_t)w0 + w1 + h + host_sum16(hdr + 12, hdr_len - 12);
+	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	acc = (acc & 0xFFFFu) + (acc >> 16);
+	return csum_fold(host_to_be16_sum((uint32_t)acc));
 }
 
 uint16_t
@@ -98,23 +109,39 @@ csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
 	return csum_update16(csum, (uint16_t)old_val, (uint16_t)new_val);
 }
 
+/* The sum of the four big-endian 16-bit words of 8 bytes, as an exact
+ * integer: two lanes of two words at once. */
+static inline uint64_t
+be_words_sum8(const uint8_t *p)
+{
+	uint64_t x = (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
+	uint64_t t = (x & 0x0000FFFF0000FFFFull) +
+		     ((x >> 16) & 0x0000FFFF0000FFFFull);
+
+	return (t & 0xFFFFFFFFu) + (t >> 32);
+}
+
 uint64_t
 csum_delta_bytes(const uint8_t *old_bytes, const uint8_t *new_bytes,
 		 size_t len)
 {
 	/* RFC 1624 eqn. 3 over every 16-bit word, HC' = ~(~HC + sum(~m +
-	 * m')), with ~m = 0xFFFF - m summed as exact integers (4 bytes per
-	 * step) before one fold: the same value, +0 and -0 included, as
-	 * folding word by word. */
+	 * m')), with ~m = 0xFFFF - m summed as exact integers (8 bytes per
+	 * step, issue 19) before one fold: the same value, +0 and -0
+	 * included, as folding word by word. */
 	uint64_t sum = 0;
 	size_t i = 0;
 	uint32_t o, n;
 
-	for (; i + 4 <= len; i += 4) {
+	for (; i + 8 <= len; i += 8)
+		sum += 4u * 0xFFFFu - be_words_sum8(old_bytes + i) +
+		       be_words_sum8(new_bytes + i);
+	if (i + 4 <= len) {
 		o = load_be32(old_bytes + i);
 		n = load_be32(new_bytes + i);
 		sum += 2u * 0xFFFFu - (o >> 16) - (o & 0xFFFFu) + (n >> 16) +
 		       (n & 0xFFFFu);
+		i += 4;
 	}
 	if (i + 2 <= len)
 		sum += 0xFFFFu - load_be16(old_bytes + i) +

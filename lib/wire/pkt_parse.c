@@ -64,6 +64,26 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 		m->ttl = ip[8];
 		memcpy(m->src, ip + 12, 4);
 		memcpy(m->dst, ip + 16, 4);
+		/* Nearly every packet: version 4, no options, a total
+		 * length within the frame (the checks of ipv4_hdr_check()),
+		 * nothing for ipv4opt_parse() to find (issue 19). */
+		if (ip[0] == 0x45) {
+			uint32_t tot = load_be16(ip + 2);
+
+			if (tot >= IPV4_HDR_MIN_LEN &&
+			    tot <= len - m->l3_off) {
+				frag = load_be16(ip + 6);
+				if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
+					m->l4_off = (uint16_t)(m->l3_off +
+							       IPV4_HDR_MIN_LEN);
+					return WIRE_ERR_IPV4_FRAGMENT;
+				}
+				if (frag & IPV4_FLAG_MF)
+					m->msgs |= MSG_BIT(FRAGMENT);
+				return parse_l4(frame, m->l3_off + tot,
+						m->l3_off + IPV4_HDR_MIN_LEN, m);
+			}
+		}
 	}
 	r = ipv4opt_parse(frame, len, m->l3_off, &info);
 	if (r != WIRE_OK)

@@ -26,18 +26,36 @@ pkt_l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 	return at;
 }
 
-void
-pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-		  uint32_t at, const uint8_t *nv, unsigned int n,
-		  bool in_ip_hdr)
+/* memcmp() == 0 without the call for the addresses (4 and 16 bytes). */
+static inline bool
+field_same(const uint8_t *a, const uint8_t *b, unsigned int n)
+{
+	uint64_t a0, a1, b0, b1;
+	uint32_t x, y;
+
+	if (n == 4) {
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	if (n == 16) {
+		memcpy(&a0, a, 8);
+		memcpy(&a1, a + 8, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&b1, b + 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
+/* Both checksums that cover the field, by one delta, then the field. */
+static inline void
+rewrite_apply(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+	      uint32_t at, const uint8_t *nv, unsigned int n, bool in_ip_hdr,
+	      uint64_t delta)
 {
 	uint32_t l4c = pkt_l4_csum_at(frame, len, m);
-	uint64_t delta;
 
-	if (memcmp(frame + at, nv, n) == 0)
-		return;
-	/* One pass over the field for both checksums that cover it. */
-	delta = csum_delta_bytes(frame + at, nv, n);
 	if (l4c != 0) {
 		uint16_t c = csum_apply_delta(load_be16(frame + l4c), delta);
 
@@ -52,4 +70,24 @@ pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 							delta));
 	}
 	memcpy(frame + at, nv, n);
+}
+
+void
+pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		  uint32_t at, const uint8_t *nv, unsigned int n,
+		  bool in_ip_hdr)
+{
+	if (field_same(frame + at, nv, n))
+		return;
+	/* One pass over the field for both checksums that cover it. */
+	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr,
+		      csum_delta_bytes(frame + at, nv, n));
+}
+
+void
+pkt_rewrite_field_delta(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+			uint32_t at, const uint8_t *nv, unsigned int n,
+			bool in_ip_hdr, uint64_t delta)
+{
+	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr, delta);
 }

@@ -29,6 +29,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 
 #include "../common/cli.h"
 #include "../common/dp_clock.h"
@@ -633,9 +634,13 @@ main(int argc, char **argv)
 		    (rte_rdtsc() - last_rx) * 1000 / rte_get_tsc_hz() >=
 		    opt.idle_exit_ms)
 			break;
-		if (++idle >= IDLE_POLLS)
-			rte_delay_us_sleep(cfg.idle_sleep_us ?
-					   cfg.idle_sleep_us : 1);
+		/* idle_sleep_us = 0: busy polling, never sleep (issue 19) */
+		if (++idle >= IDLE_POLLS) {
+			if (cfg.idle_sleep_us != 0)
+				rte_delay_us_sleep(cfg.idle_sleep_us);
+			else
+				rte_pause();
+		}
 	}
 
 	service_stopping();

@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 #include <rte_thash.h>
 
@@ -98,6 +99,7 @@ struct worker_ctx {
 	_Atomic uint64_t pcap_now;           /* --clock pcap: latest time
 					      * (read by the control thread) */
 	uint32_t polls;                      /* for the GC's pace */
+	uint64_t idle_sleeps;                /* idle back-off sleeps taken */
 	volatile bool running;
 } __rte_cache_aligned;
 
@@ -613,6 +615,24 @@ worker_poll(struct worker_ctx *ctx)
 	return got;
 }
 
+/* After IDLE_POLLS empty polls in a row, sleep idle_sleep_us; 0 means
+ * busy polling: never sleep, only the CPU's spin-wait hint (issue 19). */
+static inline void
+idle_backoff(struct worker_ctx *ctx, uint32_t *idle)
+{
+	uint32_t us;
+
+	if (++*idle < IDLE_POLLS)
+		return;
+	us = pub_idle_sleep_us();
+	if (us == 0) {
+		rte_pause();
+		return;
+	}
+	ctx->idle_sleeps++;
+	rte_delay_us_sleep(us);
+}
+
 static int
 worker_main(void *arg)
 {
@@ -627,12 +647,10 @@ worker_main(void *arg)
 
 		atomic_store_explicit(&ctx->loops, ++ctx->n_loops,
 				      memory_order_relaxed);
-		if (got) {
+		if (got)
 			idle = 0;
-		} else if (++idle >= IDLE_POLLS) {
-			/* Back off: this machine shares its cores. */
-			rte_delay_us_sleep(pub_idle_sleep_us());
-		}
+		else
+			idle_backoff(ctx, &idle);
 	}
 	ctx->running = false;
 	TSAN_RELEASE(ctx);      /* for rte_eal_mp_wait_lcore() */
@@ -706,6 +724,13 @@ print_counters(void)
 	emit(f, "tx_queue_full", tx_full, false);
 	emit(f, "handoff_ring_full", ho_full, false);
 	emit(f, "drop_chained", chained, false);
+	{
+		uint64_t sl = 0;
+
+		for (uint16_t i = 0; i < n_workers; i++)
+			sl += wk[i]->idle_sleeps;
+		emit(f, "idle_sleeps", sl, false);
+	}
 	for (unsigned int k = 0; k < WIRE_RESULT_MAX; k++) {
 		snprintf(name, sizeof(name), "wire.%s", wire_result_name(k));
 		emit(f, name, wire[k], false);
@@ -1095,9 +1120,7 @@ main(int argc, char **argv)
 				    1000 /
 				    rte_get_tsc_hz() >= opt.idle_exit_ms)
 					break;
-				if (++idle >= IDLE_POLLS)
-					rte_delay_us_sleep(
-						pub_idle_sleep_us());
+				idle_backoff(c, &idle);
 			}
 		}
 	}

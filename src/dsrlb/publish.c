@@ -293,5 +293,6 @@ pub_idle_sleep_us(void)
 	const struct pub_params *pp = atomic_load_explicit(&params,
 						memory_order_acquire);
 
-	return pp != NULL && pp->idle_sleep_us != 0 ? pp->idle_sleep_us : 1;
+	/* 0: busy polling (the workers never sleep) */
+	return pp != NULL ? pp->idle_sleep_us : 1;
 }

@@ -64,7 +64,7 @@ struct lb_worker *const *pub_views(void);
  *  published hand-over, answer a view request. */
 void pub_worker_poll(unsigned int idx, struct lb_worker *w);
 
-/** The idle back-off workers use now (microseconds, >= 1). */
+/** The idle back-off workers use now (microseconds; 0: busy polling). */
 uint32_t pub_idle_sleep_us(void);
 
 #endif /* DSRLB_PUBLISH_H_ */

@@ -8,7 +8,8 @@
  * what that configuration accepts: destination MAC of the appliance's
  * port (net_pcap0: 02:70:63:61:70:00 by default), valid IPv4 header and
  * TCP/UDP checksums, and the server-to-appliance messages of each mode
- * built with lib/'s codecs (docs/wire-format.md):
+ * built with lib/'s codecs (docs/wire-format.md), sent from the
+ * backend's MAC (its [neighbours] entry, which the appliance checks):
  *  - dsr transport: metric answers from a backend address of the VIP,
  *    carrying the client tuple and the answer (155 + 125, or 27 + 29);
  *  - srv6 transport: createStickiness, (VIP -> lb::cs) with SRH
@@ -251,6 +252,23 @@ build_l4(struct pkt_buf *pb, uint8_t family, uint8_t proto,
 	pb->len = ETH_HDR_LEN + l3 + l4len;
 }
 
+/* Server messages come from the backend's own MAC (the [neighbours]
+ * entry of its address): the appliance takes a metric answer or a
+ * stickiness message only from the MAC its backend is reached at
+ * (docs/architecture.md "Trust"). Without an entry, the gateway's
+ * (--src-mac) is kept. */
+static void
+src_mac_of(struct pkt_buf *pb, const struct lb_addr *a)
+{
+	for (uint32_t k = 0; k < cfg.n_neigh; k++)
+		if (cfg.neigh[k].ip.family == a->family &&
+		    memcmp(cfg.neigh[k].ip.a, a->a,
+			   a->family == 4 ? 4 : 16) == 0) {
+			memcpy(pkt_buf_data(pb) + 6, cfg.neigh[k].mac, 6);
+			return;
+		}
+}
+
 static int
 emit(const struct pkt_buf *pb)
 {
@@ -314,6 +332,7 @@ answer_pkt(uint8_t *buf, const struct flow *f, uint32_t b, uint64_t seq)
 			wire_result_name(r));
 		return -1;
 	}
+	src_mac_of(&pb, &be->addr);
 	return emit(&pb);
 }
 
@@ -344,6 +363,7 @@ sticky_pkt(uint8_t *buf, const struct flow *f, uint32_t b, uint64_t seq)
 			wire_result_name(r));
 		return -1;
 	}
+	src_mac_of(&pb, &be->addr);
 	return emit(&pb);
 }
 

@@ -1188,6 +1188,40 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
+def idle_busy(r):
+    """Issue 19: idle_sleep_us = 0 is busy polling. The same two frames
+    and the same idle time before --idle-exit-ms ends the run: with the
+    default back-off the worker sleeps (idle_sleeps > 0), with 0 it never
+    does."""
+    vip = """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = maglev
+backend.s1 = 10.0.0.11
+"""
+    frames, ex = [], []
+    for k, flags in enumerate(("S", "A")):
+        l4 = tcp(45000, 80, flags, 1000 + k, k)
+        frames.append((1.0 + k * 0.001, v4(C1, VIP4, l4, smac=2)))
+        ex.append(v4(C1, S1, l4, [opt155(C1, 45000)], smac=LB_MAC,
+                     dmac=mac(0x11)) if flags == "S" else
+                  v4(C1, S1, l4, smac=LB_MAC, dmac=mac(0x11)))
+    slept = {}
+    for us in (100, 0):
+        cfg = general().replace("idle_sleep_us = 100",
+                                "idle_sleep_us = %d" % us) + vip
+        _, st = r.run("idle_busy_%d" % us, cfg, frames, ex,
+                      {"flow_new": 1})
+        slept[us] = st.get("idle_sleeps", -1)
+    r.check(slept[100] > 0,
+            "idle_busy: idle_sleep_us = 100 sleeps when idle (%d sleeps)"
+            % slept[100])
+    r.check(slept[0] == 0,
+            "idle_busy: idle_sleep_us = 0 never sleeps (%d sleeps)"
+            % slept[0])
+
+
 def spoof(r):
     """Issue 16: a client of the one-armed default configuration forges
     answers with a backend's source address, its own tuple and score
@@ -1911,7 +1945,8 @@ backend.s3 = 10.0.0.13
 
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, solicit, workers, recover]
+             malformed, ports, resolve, solicit, workers, recover,
+             idle_busy]
 
 
 def main():

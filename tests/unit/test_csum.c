@@ -9,7 +9,10 @@
 
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
+#include "dsrlb/pkt_parse.h"
+#include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/rng.h"
+#include "dsrlb/wire.h"
 
 /* A well-known IPv4 header (UDP, 192.168.0.1 -> 192.168.0.199). */
 static const uint8_t ipv4_example[20] = {
@@ -105,6 +108,129 @@ test_update32_and_bytes(void **state)
 	assert_int_equal(c1, csum_fold(csum_partial(buf, 40, 0)));
 }
 
+/* csum_delta_bytes() (8 bytes per step, issue 19) gives the exact
+ * integer sum of ~m + m' over the 16-bit words, which the word-by-word
+ * reference computes: every even length to 40, random and extreme
+ * bytes. */
+static void
+test_delta_bytes_exact(void **state)
+{
+	uint8_t o[40], n[40];
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1624);
+	for (unsigned int it = 0; it < 20000; it++) {
+		size_t len = 2 * (size_t)rng_below(&r, 21);
+		uint64_t want = 0;
+
+		for (size_t i = 0; i < len; i++) {
+			unsigned int k = (unsigned int)rng_below(&r, 8);
+
+			o[i] = k == 0 ? 0 : k == 1 ? 0xff :
+			       (uint8_t)rng_next(&r);
+			k = (unsigned int)rng_below(&r, 8);
+			n[i] = k == 0 ? 0 : k == 1 ? 0xff :
+			       (uint8_t)rng_next(&r);
+		}
+		for (size_t i = 0; i < len; i += 2)
+			want += 0xFFFFu - load_be16(o + i) + load_be16(n + i);
+		assert_int_equal(csum_delta_bytes(o, n, len), want);
+	}
+}
+
+/* csum_ipv4_hdr() in one host-order pass (issue 19) equals the two
+ * csum_partial() calls around the checksum field it replaced: random
+ * and extreme headers of every length from 12 to 60 bytes. */
+static void
+test_ipv4_hdr_one_pass(void **state)
+{
+	uint8_t h[60];
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1071);
+	for (unsigned int it = 0; it < 100000; it++) {
+		size_t len = 12 + (size_t)rng_below(&r, 49);
+		unsigned int kind = (unsigned int)rng_below(&r, 4);
+		uint32_t ref;
+
+		for (size_t i = 0; i < len; i++)
+			h[i] = kind == 0 ? 0 : kind == 1 ? 0xff :
+			       (uint8_t)rng_next(&r);
+		ref = csum_partial(h, 10, 0);
+		ref = csum_partial(h + 12, len - 12, ref);
+		assert_int_equal(csum_ipv4_hdr(h, len), csum_fold(ref));
+	}
+}
+
+/* pkt_rewrite_field_delta() with the delta summed beforehand (the
+ * routed leg's VIP -> backend, issue 19) writes the bytes
+ * pkt_rewrite_field() writes: random IPv4 / IPv6, TCP / UDP frames
+ * with valid checksums, the destination rewritten both ways. */
+static void
+test_rewrite_delta_same_bytes(void **state)
+{
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 19);
+	for (unsigned int it = 0; it < 4000; it++) {
+		const bool six = it & 1, udp = it & 2;
+		const unsigned int l3 = ETH_HDR_LEN;
+		const unsigned int ipl = six ? IPV6_HDR_LEN : IPV4_HDR_MIN_LEN;
+		const unsigned int l4l = (udp ? 8u : 20u) + 6u;
+		const unsigned int n = six ? 16u : 4u;
+		uint8_t a[128], b[128], nv[16];
+		uint8_t *ip = a + l3, *t = a + l3 + ipl;
+		uint32_t len = l3 + ipl + l4l, ps, at;
+		struct pkt_meta m;
+		uint16_t c;
+
+		for (unsigned int k = 0; k < sizeof(a); k++)
+			a[k] = (uint8_t)rng_next(&r);
+		for (unsigned int k = 0; k < n; k++)
+			nv[k] = (uint8_t)rng_next(&r);
+		store_be16(a + 12, six ? ETH_TYPE_IPV6 : ETH_TYPE_IPV4);
+		if (six) {
+			store_be32(ip, 0x60000000u);
+			store_be16(ip + 4, (uint16_t)l4l);
+			ip[6] = udp ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
+			ps = csum_pseudo_ipv6(ip + 8, ip + 24, ip[6], l4l);
+		} else {
+			ip[0] = 0x45;
+			store_be16(ip + 2, (uint16_t)(ipl + l4l));
+			store_be16(ip + 6, 0);
+			ip[9] = udp ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
+			store_be16(ip + 10, 0);
+			store_be16(ip + 10, csum_ipv4_hdr(ip, ipl));
+			ps = csum_pseudo_ipv4(load_be32(ip + 12),
+					      load_be32(ip + 16), ip[9], l4l);
+		}
+		if (udp) {
+			store_be16(t + 4, (uint16_t)l4l);
+			store_be16(t + 6, 0);
+		} else {
+			t[12] = 5 << 4;
+			store_be16(t + 16, 0);
+		}
+		c = csum_l4(ps, t, l4l);
+		if (udp && c == 0)
+			c = 0xffff;
+		store_be16(t + (udp ? 6 : 16), c);
+		assert_int_equal(pkt_parse(a, len, &m), WIRE_OK);
+		at = pkt_dst_at(&m);
+		if (memcmp(a + at, nv, n) == 0)
+			continue;
+		memcpy(b, a, sizeof(a));
+		pkt_rewrite_field(a, len, &m, at, nv, n, true);
+		pkt_rewrite_field_delta(b, len, &m, at, nv, n, true,
+					csum_delta_bytes(b + at, nv, n));
+		assert_memory_equal(a, b, sizeof(a));
+		assert_memory_equal(a + at, nv, n);
+	}
+}
+
 static void
 test_pseudo_ipv4_tcp(void **state)
 {
@@ -156,6 +282,9 @@ main(void)
 		cmocka_unit_test(test_update16_matches_recompute),
 		cmocka_unit_test(test_rfc1624_minus_zero_case),
 		cmocka_unit_test(test_update32_and_bytes),
+		cmocka_unit_test(test_delta_bytes_exact),
+		cmocka_unit_test(test_rewrite_delta_same_bytes),
+		cmocka_unit_test(test_ipv4_hdr_one_pass),
 		cmocka_unit_test(test_pseudo_ipv4_tcp),
 		cmocka_unit_test(test_pseudo_ipv6_uses_given_destination),
 	};

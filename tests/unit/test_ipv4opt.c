@@ -262,6 +262,42 @@ test_csum_verify(void **state)
 	assert_int_equal(ipv4_hdr_csum_verify(pkt_base, 64), WIRE_ERR_INVAL);
 }
 
+/* The 20-byte fast path of ipv4_hdr_csum_verify() (issue 19) decides as
+ * the generic sum does: random headers, half of them with their correct
+ * checksum (either zero representation), the all-zero and all-ones
+ * headers. */
+static void
+test_csum_verify_fast_path(void **state)
+{
+	static const uint8_t zero[20], ones[20] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct rng r;
+	uint8_t h[20];
+	unsigned int ok = 0;
+
+	(void)state;
+	assert_int_equal(ipv4_hdr_csum_verify(zero, 20), WIRE_ERR_CHECKSUM);
+	assert_int_equal(ipv4_hdr_csum_verify(ones, 20), WIRE_OK);
+	rng_seed(&r, 19);
+	for (unsigned int i = 0; i < 200000; i++) {
+		bool good;
+
+		for (unsigned int k = 0; k < 20; k += 4)
+			store_be32(h + k, (uint32_t)rng_next(&r));
+		if (i & 1) {
+			store_be16(h + 10, csum_ipv4_hdr(h, 20));
+			if ((i & 7) == 1 && load_be16(h + 10) == 0)
+				store_be16(h + 10, 0xffff);
+		}
+		good = csum_fold(csum_partial(h, 20, 0)) == 0;
+		ok += good;
+		assert_int_equal(ipv4_hdr_csum_verify(h, 20),
+				 good ? WIRE_OK : WIRE_ERR_CHECKSUM);
+	}
+	assert_true(ok >= 100000);
+}
+
 /* ---- walk and parse ------------------------------------------------ */
 
 static void
@@ -1248,6 +1284,7 @@ main(void)
 		cmocka_unit_test(test_strip_errors),
 		cmocka_unit_test(test_bad_checksum_stays_bad),
 		cmocka_unit_test(test_checksum_negative_zero),
+		cmocka_unit_test(test_csum_verify_fast_path),
 		cmocka_unit_test(test_malformed_every_entry_point),
 		cmocka_unit_test(test_random_insert_strip),
 	};
