@@ -218,7 +218,7 @@ test_quic_lb_cid_gen(void **state)
 	enum { N = 20000 };
 	static uint8_t ids[N][9];
 	struct quic_lb_cid_gen g, g2;
-	uint8_t sid[2], got[15], cid[20], first;
+	uint8_t sid[2], got[QUIC_LB_CID_MAX], cid[QUIC_LB_CID_MAX], first;
 	const char *why;
 	unsigned int i, seq = 0;
 
