@@ -17,9 +17,9 @@ from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
     IPOption, Raw
 
 from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
-                    Alt, Masked, Runner, auth_nonce,
-                    ext27, ext28, ext29, mac, opt124, opt125, opt155, opt158,
-                    sid,
+                    Alt, Masked, Runner, auth_nonce, do_msgs,
+                    ext27, ext28, ext29, ext253, mac, opt124, opt125,
+                    opt155, opt158, sid,
                     srh, v4, v6)
 
 GENERAL = """
@@ -1819,23 +1819,6 @@ def recover6_marker(frame):
                 i += 2 + frame[i + 1]
         nh, pos = frame[pos], pos + hlen
     return None
-
-
-def do_msgs(c, port, sub, b4, b5, word):
-    """Destination Options body (without Next Header) holding the client
-    tuple (sub-type 1) and one 8-byte dsrlb option of sub-type @sub
-    (4: recover marker, index @b4, d @b5, cookie @word; 3: answer, score
-    @b4 << 8 | @b5, nonce @word), as the engine appends them: PadN 0
-    before the second option, PadN 2 after (docs/wire-format.md)."""
-    return bytes([4, 0x1e, 20, 1, 0]) + struct.pack("!H", port) + \
-        socket.inet_pton(socket.AF_INET6, c) + bytes([1, 0]) + \
-        bytes([0x1e, 8, sub, 0, b4, b5]) + struct.pack("!I", word) + \
-        bytes([1, 2, 0, 0])
-
-
-def ext253(index, count, cookie):
-    """Recover marker header 253 (body without Next Header)."""
-    return (253, bytes([0, index, count]) + struct.pack("!I", cookie))
 
 
 def recover6(r):
