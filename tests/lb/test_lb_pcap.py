@@ -1544,7 +1544,7 @@ backend.s1 = 10.0.0.11
 [vip web6]
 address = 2001:db8::100
 port = 80
-mode = dsr-feedback
+mode = maglev
 auth = no
 probe_every = 0
 backend.s1 = 2001:db8::11
