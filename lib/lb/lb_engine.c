@@ -1340,9 +1340,10 @@ backend_usable(const struct lb_vip_rt *v, uint32_t b)
 /* Offer a packet of a flow this appliance does not know to the first
  * usable candidate at index @p from or later of its C = d list: routed
  * leg to that backend, client tuple, and the recover marker (158, or
- * IPv6 header 253 / option 0x1E-4: index, d, cookie). The agent there delivers it when its server holds
- * the connection (and pins the flow on its next reply), else passes it
- * back (handle_bounce), which offers it to the next candidate: 6LB
+ * IPv6 header 253 / option 0x1E-4: index, d, cookie). The agent there
+ * delivers it when its server holds the connection (and pins the flow
+ * on its next reply), else passes it back (handle_bounce), which
+ * offers it to the next candidate: 6LB
  * ToN'18 §IV-C recoverStickiness, one candidate at a time. None left:
  * dropped and counted, never sent to a server that does not hold it. */
 static void
@@ -1837,8 +1838,9 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 /* A recovery offer passed back by backend c->be of VIP c->vip (issue 17):
  * (backend leg address -> VIP, client port -> VIP port) with the client
- * tuple and the marker of our offer (IPv4 or IPv6). Checked against the flow's
- * candidate list and our cookie, then offered to the next candidate. */
+ * tuple and the marker of our offer (IPv4 or IPv6). Checked against the
+ * flow's candidate list and our cookie, then offered to the next
+ * candidate. */
 static void
 handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	      uint64_t now_ns, struct lb_out *o)
