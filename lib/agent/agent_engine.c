@@ -528,7 +528,7 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	to_kernel(w, pb, AGENT_CNT_tx_kernel_dsr, o);
 }
 
-/* ---- DSR recovery (issue 17): 158 / IPv6 253 from the appliance ----------- */
+/* ---- DSR recovery (issue 17): 158 / IPv6 253 from the appliance ---------- */
 
 /* A recovery offer: a packet of a flow the appliance does not know,
  * offered to this server as candidate i of the flow's d (lb_recover.h).
