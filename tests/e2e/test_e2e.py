@@ -1005,12 +1005,15 @@ def s7_restart(tb):
             runs += k
             tap(not broken, "restart (%s, stopped in %.2f s and started "
                 "at once): %d of %d downloads of 50 MB through the %s "
-                "VIP complete with the right checksum (%d offers, %d "
-                "passed back, %d pinned, %d no holder)" %
+                "VIP complete with the right checksum (%d mid-stream "
+                "packets of unknown flows; %d offers, %d passed back, %d "
+                "pinned, %d no holder; %d recoverStickiness)" %
                 (how, t_stop, k - len(broken), k, name,
+                 c.get("flow_midstream", 0),
                  c.get("recover_offer", 0), c.get("recover_bounce", 0),
                  c.get("recover_pinned", 0),
-                 c.get("drop_recover_none", 0)), "; ".join(broken))
+                 c.get("drop_recover_none", 0), c.get("hunt_recover", 0)),
+                "; ".join(broken))
     print("# restart: %d of %d downloads broken" % (total, runs))
 
 
