@@ -3,14 +3,16 @@
  * @file
  * IPv6 extension-header chain walker (RFC 8200 §4, RFC 7112) and the
  * dynamic-DSR messages for IPv6 (paper §3, Table 2): client tuple, metric
- * request, metric answer.
+ * request, metric answer; and dsrlb's recover marker (issue 17), the
+ * IPv6 form of IPv4 option 158.
  *
  * Two encodings, chosen at run time by an enum ip6ext_encoding argument:
  *  - IP6EXT_ENC_PAPER (default, what the paper describes): each message is
  *    its own extension header in the RFC 6564 uniform format, with
  *    next-header value 27, 28 or 29. Those values are IANA protocol
  *    numbers (RDP, IRTP, ISO-TP4), so any box that does not know dsrlb
- *    sees an unknown upper layer;
+ *    sees an unknown upper layer; the recover marker is header 253
+ *    (RFC 4727 experimental extension header);
  *  - IP6EXT_ENC_DSTOPT (standards-clean): the same messages as options of
  *    type 0x1E (RFC 4727 experimental; action 00 = skip if unknown, not
  *    changed en route) inside the final Destination Options header, one
@@ -31,7 +33,7 @@
 #include "dsrlb/wire_result.h"
 
 /** Most extension headers the walker crosses (RFC 8200 defines six kinds,
- *  each normally once, Destination Options twice; plus our three). A
+ *  each normally once, Destination Options twice; plus our four). A
  *  longer chain is an attack or a mistake (DPDK's rte_net_skip_ip6_ext
  *  stops at 5). */
 #define IP6EXT_MAX_HEADERS      8
@@ -56,21 +58,24 @@
 #define IP6EXT_SUB_CLIENT_TUPLE 1
 #define IP6EXT_SUB_METRIC_REQ   2
 #define IP6EXT_SUB_METRIC_ANS   3
+#define IP6EXT_SUB_RECOVER      4
 /** Option Data Length of each sub-type (sub-type byte included). */
 #define IP6EXT_DO_CLIENT_DATA_LEN 20
 #define IP6EXT_DO_METRIC_DATA_LEN 8
+#define IP6EXT_DO_RECOVER_DATA_LEN 8
 
-/** How the three messages are carried. */
+/** How the messages are carried. */
 enum ip6ext_encoding {
-	IP6EXT_ENC_PAPER = 0,   /**< headers 27, 28, 29 (default) */
+	IP6EXT_ENC_PAPER = 0,   /**< headers 27, 28, 29, 253 (default) */
 	IP6EXT_ENC_DSTOPT = 1,  /**< options in a Destination Options header */
 };
 
-/** The three dynamic-DSR messages. */
+/** The three dynamic-DSR messages and the recover marker. */
 enum ip6ext_msg {
 	IP6EXT_MSG_CLIENT_TUPLE = 0,    /**< client address and port */
 	IP6EXT_MSG_METRIC_REQ,          /**< "send me your busyness score" */
 	IP6EXT_MSG_METRIC_ANS,          /**< the busyness score */
+	IP6EXT_MSG_RECOVER,             /**< recovery offer (issue 17) */
 	IP6EXT_MSG_MAX
 };
 
@@ -105,6 +110,9 @@ struct ip6ext_info {
 	uint16_t score;           /**< metric answer: busyness score */
 	uint32_t req_nonce;       /**< metric request nonce, 0: none */
 	uint32_t ans_nonce;       /**< metric answer nonce, 0: none */
+	uint8_t rec_index;        /**< recover: candidate index */
+	uint8_t rec_count;        /**< recover: candidates of the flow */
+	uint32_t rec_cookie;      /**< recover: the appliance's cookie */
 };
 
 /**
@@ -126,7 +134,7 @@ enum wire_result ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off,
  * second SRH is WIRE_ERR_IP6EXT_DUP), Fragment (a non-first fragment is
  * WIRE_ERR_IP6EXT_FRAGMENT; a first one is reported and crossed),
  * Destination Options, AH (length in 4-octet units, a multiple of 8 bytes
- * for IPv6, RFC 4302 §2.2) and the dsrlb headers 27, 28, 29. The options
+ * for IPv6, RFC 4302 §2.2) and the dsrlb headers 27, 28, 29, 253. The options
  * of Hop-by-Hop and Destination Options headers are validated as TLVs
  * (PadN data zero, at most IP6EXT_MAX_PAD_RUN padding bytes in a row,
  * every option inside its header); dsrlb options (type 0x1E with a known
@@ -188,6 +196,14 @@ enum wire_result ip6ext_insert_request(struct pkt_buf *pb, uint32_t l3_off,
 enum wire_result ip6ext_insert_answer(struct pkt_buf *pb, uint32_t l3_off,
 				      uint32_t mtu, enum ip6ext_encoding enc,
 				      uint16_t score, uint32_t nonce);
+
+/** As ip6ext_insert_client() for a recover marker: candidate @p index of
+ *  @p count, and the appliance's @p cookie (docs/wire-format.md,
+ *  "Recovery: IPv6"). */
+enum wire_result ip6ext_insert_recover(struct pkt_buf *pb, uint32_t l3_off,
+				       uint32_t mtu, enum ip6ext_encoding enc,
+				       uint8_t index, uint8_t count,
+				       uint32_t cookie);
 
 /**
  * Remove message @p msg from the IPv6 packet at @p l3_off, in whichever

@@ -34,8 +34,9 @@
 #define LB_RECOVER_SILENT_NS 300000000ull
 
 /** Does a VIP of configuration @p c recover unknown flows through its
- *  C = d table? An IPv4 VIP on the DSR transport with a policy other
- *  than maglev (whose C = 1 table already agrees everywhere). */
+ *  C = d table? A VIP (IPv4 or IPv6) on the DSR transport with a policy
+ *  other than maglev (whose C = 1 table already agrees everywhere) or
+ *  hunt, and not QUIC. */
 bool lb_recover_vip(const struct lb_vip_conf *c);
 
 /** d of a VIP (its `candidates` key, or the default). */
@@ -44,7 +45,8 @@ uint32_t lb_recover_d(const struct lb_vip_conf *c);
 /**
  * The cookie of candidate @p index for flow @p k: a keyed hash with the
  * appliance's @p secret, so that only a packet this appliance sent to
- * that candidate can come back as a bounce or a pin.
+ * that candidate can come back as a bounce or a pin. Never 0 (an IPv6
+ * nonce of 0 means none).
  */
 uint32_t lb_recover_cookie(uint64_t secret, const struct flow_key *k,
 			   uint32_t index);

@@ -29,7 +29,7 @@
 	X(FRAGMENT,     "fragment")      /**< first fragment of a datagram
 					  *   (not an IPv6 atomic fragment,
 					  *   RFC 6946: a whole packet) */ \
-	X(RECOVER,      "recover")       /**< IPv4 158: recovery offer */
+	X(RECOVER,      "recover")       /**< 158, IPv6 253 / 0x1E-4 */
 
 enum pkt_msg {
 #define PKT_MSG_ENUM(name, str) PKT_MSG_##name,

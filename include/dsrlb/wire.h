@@ -129,6 +129,12 @@ struct udp_hdr {
 #define IP6EXT_METRIC_REQ_LEN  8
 #define IP6EXT_METRIC_ANS      29   /**< 8 bytes, 16-bit score */
 #define IP6EXT_METRIC_ANS_LEN  8
+/* dsrlb extension (issue 17): the recover marker as its own header. 253 is
+ * RFC 3692 / RFC 4727's experimental value, listed in IANA's IPv6
+ * Extension Header Types registry, so that an RFC 7045 node parses it in
+ * the RFC 6564 uniform format (docs/wire-format.md). */
+#define IP6EXT_RECOVER         253  /**< 8 bytes: index, count, cookie */
+#define IP6EXT_RECOVER_LEN     8
 
 /* ---- SRv6 Segment Routing Header (RFC 8754) ---------------------------- */
 #define SRH_ROUTING_TYPE       4

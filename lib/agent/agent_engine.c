@@ -554,7 +554,7 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	to_kernel(w, pb, AGENT_CNT_tx_kernel_dsr, o);
 }
 
-/* ---- DSR recovery (issue 17): option 158 from the appliance ----------------- */
+/* ---- DSR recovery (issue 17): 158 / IPv6 253 from the appliance ---------- */
 
 /* A recovery offer: a packet of a flow the appliance does not know,
  * offered to this server as candidate i of the flow's d (lb_recover.h).
@@ -586,7 +586,10 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		w->cnt[AGENT_CNT_recover_take]++;
 		f->flags |= AGENT_FF_ANSWER_DUE | AGENT_FF_NONCE |
 			    AGENT_FF_RECOVER;
+		/* The pin in the encoding of the offer (IPv6). */
 		f->flags &= (uint8_t)~AGENT_FF_DSTOPT;
+		if (m->family == 6 && (m->msgs & MSG_BIT(DSTOPT_ENC)))
+			f->flags |= AGENT_FF_DSTOPT;
 		f->nonce = m->rec_cookie;
 		memcpy(f->lb, frame + 6, 6);
 		return false;

@@ -184,8 +184,8 @@ const struct lb_key lb_keys[] = {
 	  "through [bgp] bird_socket, or neither (docs/operations.md)" },
 	{ LB_KEY_VIP, K_CANDIDATES, LB_KEY_UINT, "candidates", 1, CHASH_C_MAX,
 	  NULL, "N", NULL,
-	  "recovery: d candidates per flow of an IPv4 dsr VIP (not maglev, "
-	  "not quic): new flows pick among them, unknown ones are offered "
+	  "recovery: d candidates per flow of a dsr VIP (not maglev, hunt, "
+	  "quic): new flows pick among them, unknown ones are offered "
 	  "to them in turn" },
 	{ 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };

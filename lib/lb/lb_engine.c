@@ -1440,10 +1440,11 @@ backend_usable(const struct lb_vip_rt *v, uint32_t b)
 
 /* Offer a packet of a flow this appliance does not know to the first
  * usable candidate at index @p from or later of its C = d list: routed
- * leg to that backend, client tuple, and the recover marker (158:
- * index, d, cookie). The agent there delivers it when its server holds
- * the connection (and pins the flow on its next reply), else passes it
- * back (handle_bounce), which offers it to the next candidate: 6LB
+ * leg to that backend, client tuple, and the recover marker (158, or
+ * IPv6 header 253 / option 0x1E-4: index, d, cookie). The agent there
+ * delivers it when its server holds the connection (and pins the flow
+ * on its next reply), else passes it back (handle_bounce), which
+ * offers it to the next candidate: 6LB
  * ToN'18 §IV-C recoverStickiness, one candidate at a time. None left:
  * dropped and counted, never sent to a server that does not hold it. */
 static void
@@ -1456,8 +1457,9 @@ recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const struct chash_table *t = v->chd;
 	const struct lb_backend_rt *be;
 	const uint16_t *cand;
+	enum ip6ext_encoding enc;
 	enum wire_result r;
-	uint32_t i, b, mtu, frame_len = pb->len;
+	uint32_t i, b, mtu, cookie, frame_len = pb->len;
 
 	if (t == NULL || t->c == 0) {
 		drop(w, o, LB_CNT_drop_no_backend);
@@ -1478,13 +1480,25 @@ recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (v->conf.leg == LB_LEG_ROUTED)
 		pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m,
 				 pkt_dst_at(&c->m), be->conf.addr.a);
-	r = ipv4opt_insert_client(pb, c->m.l3_off, mtu, load_be32(c->m.src),
-				  c->m.sport);
-	if (r == WIRE_OK)
-		r = ipv4opt_insert_recover(pb, c->m.l3_off, mtu, (uint8_t)i,
-					   (uint8_t)t->c,
-					   lb_recover_cookie(st->recover_secret,
-							     &c->key, i));
+	cookie = lb_recover_cookie(st->recover_secret, &c->key, i);
+	if (c->m.family == 4) {
+		r = ipv4opt_insert_client(pb, c->m.l3_off, mtu,
+					  load_be32(c->m.src), c->m.sport);
+		if (r == WIRE_OK)
+			r = ipv4opt_insert_recover(pb, c->m.l3_off, mtu,
+						   (uint8_t)i, (uint8_t)t->c,
+						   cookie);
+	} else {
+		/* The VIP's encoding: header 253 or option 0x1E sub-type
+		 * 4 (docs/wire-format.md, "Recovery: IPv6"). */
+		enc = (enum ip6ext_encoding)v->conf.enc;
+		r = ip6ext_insert_client(pb, c->m.l3_off, mtu, enc, c->m.src,
+					 c->m.sport);
+		if (r == WIRE_OK)
+			r = ip6ext_insert_recover(pb, c->m.l3_off, mtu, enc,
+						  (uint8_t)i, (uint8_t)t->c,
+						  cookie);
+	}
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
@@ -1927,8 +1941,9 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 /* A recovery offer passed back by backend c->be of VIP c->vip (issue 17):
  * (backend leg address -> VIP, client port -> VIP port) with the client
- * tuple and the marker of our offer. Checked against the flow's
- * candidate list and our cookie, then offered to the next candidate. */
+ * tuple and the marker of our offer (IPv4 or IPv6). Checked against the
+ * flow's candidate list and our cookie, then offered to the next
+ * candidate. */
 static void
 handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	      uint64_t now_ns, struct lb_out *o)
@@ -1938,12 +1953,13 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const struct chash_table *t = v->chd;
 	struct flow_value fv;
 	enum wire_result r;
+	const size_t alen = c->m.family == 4 ? 4 : 16;
 	unsigned int removed;
 	uint8_t client[16];
 	uint32_t i, slot;
 
-	if (t == NULL || t->c == 0 || c->m.family != 4 ||
-	    memcmp(v->conf.addr.a, c->m.dst, 4) != 0) {
+	if (t == NULL || t->c == 0 || c->m.family != v->conf.addr.family ||
+	    memcmp(v->conf.addr.a, c->m.dst, alen) != 0) {
 		drop(w, o, LB_CNT_drop_forged);
 		return;
 	}
@@ -1952,8 +1968,12 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	memcpy(client, c->m.client_addr, 16);
-	flow_key_ipv4(&c->key, client, c->m.dst, c->m.client_port,
-		      c->m.dport, c->m.l4_proto);
+	if (c->m.family == 4)
+		flow_key_ipv4(&c->key, client, c->m.dst, c->m.client_port,
+			      c->m.dport, c->m.l4_proto);
+	else
+		flow_key_ipv6(&c->key, client, c->m.dst, c->m.client_port,
+			      c->m.dport, c->m.l4_proto);
 	if (owner_of(w, &c->key) != w->index) {
 		o->owner = owner_of(w, &c->key);
 		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
@@ -1980,7 +2000,8 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	}
 	/* Back to the client's packet as it reached us: no messages,
 	 * source the client, then on to the next candidate. */
-	r = ipv4opt_strip_all(pb, c->m.l3_off, &removed);
+	r = c->m.family == 4 ? ipv4opt_strip_all(pb, c->m.l3_off, &removed) :
+			       ip6ext_remove_all(pb, c->m.l3_off, &removed);
 	if (r == WIRE_OK)
 		r = pkt_parse(pkt_buf_data(pb), pb->len, &c->m);
 	if (r != WIRE_OK) {
@@ -1989,7 +2010,7 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	}
 	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m, pkt_src_at(&c->m),
 			 client);
-	memcpy(c->m.src, client, 4);
+	memcpy(c->m.src, client, alen);
 	recover_offer(w, pb, c, i + 1, now_ns, o);
 }
 

@@ -12,10 +12,11 @@
 bool
 lb_recover_vip(const struct lb_vip_conf *c)
 {
-	/* The marker exists for IPv4 only so far (docs/wire-format.md).
-	 * A QUIC VIP routes by the server ID in the connection ID instead
-	 * (docs/quic.md): its unknown packets go by consistent hashing. */
-	return c->transport == LB_TRANSPORT_DSR && c->addr.family == 4 &&
+	/* IPv4 (option 158) and IPv6 (header 253 or Destination Options
+	 * sub-type 4, docs/wire-format.md). A QUIC VIP routes by the server
+	 * ID in the connection ID instead (docs/quic.md): its unknown
+	 * packets go by consistent hashing. */
+	return c->transport == LB_TRANSPORT_DSR &&
 	       c->policy != LB_POLICY_MAGLEV && c->policy != LB_POLICY_HUNT &&
 	       !c->quic;
 }
@@ -38,7 +39,10 @@ lb_recover_cookie(uint64_t secret, const struct flow_key *k, uint32_t index)
 	b[sizeof(*k) + 2] = 0x65;   /* 'e' */
 	b[sizeof(*k) + 3] = 0x63;   /* 'c' */
 	h = flow_hash_bytes(secret, b, sizeof(b));
-	return (uint32_t)(h ^ (h >> 32));
+	h ^= h >> 32;
+	/* Never 0: an IPv6 metric answer's nonce 0 means "none", so a pin
+	 * echoing a zero cookie would not count (docs/wire-format.md). */
+	return (uint32_t)h != 0 ? (uint32_t)h : 1u;
 }
 
 int

@@ -26,20 +26,24 @@
 /* Dsrlb option sizes, type and length bytes included. */
 #define DO_CLIENT_SIZE  (2 + IP6EXT_DO_CLIENT_DATA_LEN)
 #define DO_METRIC_SIZE  (2 + IP6EXT_DO_METRIC_DATA_LEN)
+#define DO_RECOVER_SIZE (2 + IP6EXT_DO_RECOVER_DATA_LEN)
 /* Largest piece we insert: a 24-byte header or option block. */
 #define INS_MAX         24
 
 static const uint8_t paper_nh[IP6EXT_MSG_MAX] = {
 	IP6EXT_CLIENT_TUPLE, IP6EXT_METRIC_REQ, IP6EXT_METRIC_ANS,
+	IP6EXT_RECOVER,
 };
 static const uint8_t paper_len[IP6EXT_MSG_MAX] = {
 	IP6EXT_CLIENT_TUPLE_LEN, IP6EXT_METRIC_REQ_LEN, IP6EXT_METRIC_ANS_LEN,
+	IP6EXT_RECOVER_LEN,
 };
 static const uint8_t do_sub[IP6EXT_MSG_MAX] = {
 	IP6EXT_SUB_CLIENT_TUPLE, IP6EXT_SUB_METRIC_REQ, IP6EXT_SUB_METRIC_ANS,
+	IP6EXT_SUB_RECOVER,
 };
 static const uint8_t do_size[IP6EXT_MSG_MAX] = {
-	DO_CLIENT_SIZE, DO_METRIC_SIZE, DO_METRIC_SIZE,
+	DO_CLIENT_SIZE, DO_METRIC_SIZE, DO_METRIC_SIZE, DO_RECOVER_SIZE,
 };
 
 /* The values a message carries (host order). */
@@ -48,6 +52,8 @@ struct msg_val {
 	uint16_t port;
 	uint16_t score;
 	uint32_t nonce;
+	uint8_t index;          /* recover marker */
+	uint8_t count;
 };
 
 enum wire_result
@@ -93,6 +99,15 @@ decode_client(const uint8_t *port, const uint8_t *addr,
 	memcpy(info->client_addr, addr, 16);
 }
 
+/* Recover marker fields: index, count, cookie (4), in both encodings. */
+static void
+decode_recover(const uint8_t *p, struct ip6ext_info *info)
+{
+	info->rec_index = p[0];
+	info->rec_count = p[1];
+	info->rec_cookie = load_be32(p + 2);
+}
+
 /* A type-0x1E option of a Destination Options header: @o points at its
  * type byte, @dlen is its data length (inside the header). An unknown
  * sub-type is another RFC 4727 experiment: skipped like any option. */
@@ -114,15 +129,20 @@ decode_do_option(const uint8_t *o, uint32_t dlen, uint32_t off,
 	case IP6EXT_SUB_METRIC_ANS:
 		m = IP6EXT_MSG_METRIC_ANS;
 		break;
+	case IP6EXT_SUB_RECOVER:
+		m = IP6EXT_MSG_RECOVER;
+		break;
 	default:
 		return WIRE_OK;
 	}
 	if (dlen + 2 != do_size[m])
 		return WIRE_ERR_IP6EXT_FORMAT;
-	/* type, len, sub, reserved, then port/reserved/score (2), then the
-	 * address or the nonce. */
+	/* type, len, sub, reserved, then port/reserved/score (2) or index
+	 * and count, then the address, the nonce or the cookie. */
 	if (m == IP6EXT_MSG_CLIENT_TUPLE)
 		decode_client(o + 4, o + 6, info);
+	else if (m == IP6EXT_MSG_RECOVER)
+		decode_recover(o + 4, info);
 	else if (m == IP6EXT_MSG_METRIC_REQ)
 		info->req_nonce = load_be32(o + 6);
 	else {
@@ -206,6 +226,7 @@ is_crossed(uint8_t nh)
 	case IP6EXT_CLIENT_TUPLE:
 	case IP6EXT_METRIC_REQ:
 	case IP6EXT_METRIC_ANS:
+	case IP6EXT_RECOVER:
 		return true;
 	default:
 		return false;
@@ -270,6 +291,12 @@ walk_one(const uint8_t *buf, uint32_t end, uint8_t nh, uint32_t pos,
 			return WIRE_ERR_IP6EXT_FORMAT;
 		info->req_nonce = load_be32(h + 4);
 		return record_msg(info, IP6EXT_MSG_METRIC_REQ, pos, pos,
+				  nh_at, IP6EXT_ENC_PAPER);
+	case IP6EXT_RECOVER:
+		if (hlen != IP6EXT_RECOVER_LEN)
+			return WIRE_ERR_IP6EXT_FORMAT;
+		decode_recover(h + 2, info);
+		return record_msg(info, IP6EXT_MSG_RECOVER, pos, pos,
 				  nh_at, IP6EXT_ENC_PAPER);
 	default: /* IP6EXT_METRIC_ANS */
 		if (hlen != IP6EXT_METRIC_ANS_LEN)
@@ -358,7 +385,7 @@ write_pad(uint8_t *p, uint32_t n)
 	memset(p + 2, 0, n - 2);
 }
 
-/* Header 27, 28 or 29 (paper Table 2, our byte layout): reserved bytes
+/* Header 27, 28, 29 (paper Table 2, our byte layout) or 253: reserved bytes
  * are sent as zero and ignored on receipt. */
 static void
 write_paper(uint8_t *h, enum ip6ext_msg m, uint8_t nh, const struct msg_val *v)
@@ -374,6 +401,12 @@ write_paper(uint8_t *h, enum ip6ext_msg m, uint8_t nh, const struct msg_val *v)
 		break;
 	case IP6EXT_MSG_METRIC_REQ:
 		/* NH | 0 | reserved(2) | nonce */
+		store_be32(h + 4, v->nonce);
+		break;
+	case IP6EXT_MSG_RECOVER:
+		/* NH | 0 | index | count | cookie */
+		h[2] = v->index;
+		h[3] = v->count;
 		store_be32(h + 4, v->nonce);
 		break;
 	default:
@@ -396,6 +429,10 @@ write_option(uint8_t *o, enum ip6ext_msg m, const struct msg_val *v)
 	if (m == IP6EXT_MSG_CLIENT_TUPLE) {
 		store_be16(o + 4, v->port);
 		memcpy(o + 6, v->addr, 16);
+	} else if (m == IP6EXT_MSG_RECOVER) {
+		o[4] = v->index;
+		o[5] = v->count;
+		store_be32(o + 6, v->nonce);
 	} else {
 		if (m == IP6EXT_MSG_METRIC_ANS)
 			store_be16(o + 4, v->score);
@@ -563,6 +600,16 @@ ip6ext_insert_answer(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	struct msg_val v = { .score = score, .nonce = nonce };
 
 	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_METRIC_ANS, &v);
+}
+
+enum wire_result
+ip6ext_insert_recover(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+		      enum ip6ext_encoding enc, uint8_t index, uint8_t count,
+		      uint32_t cookie)
+{
+	struct msg_val v = { .index = index, .count = count, .nonce = cookie };
+
+	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_RECOVER, &v);
 }
 
 /* Unlink the whole header at @hoff of @hlen bytes named by @nh_at. */

@@ -179,6 +179,12 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 			m->nonce = info.ans_nonce;
 		}
 	}
+	if (info.msg_off[IP6EXT_MSG_RECOVER] != 0) {
+		m->msgs |= MSG_BIT(RECOVER);
+		m->rec_index = info.rec_index;
+		m->rec_count = info.rec_count;
+		m->rec_cookie = info.rec_cookie;
+	}
 	return parse_l4(frame, info.end, info.upper_off, m);
 }
 

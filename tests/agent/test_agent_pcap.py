@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 from lbtest import (AS, CA, CF, CS, RMS, RS, Runner, ext27,  # noqa: E402
-                    ext28, ext29, mac, opt124, opt125, opt155, opt158,
+                    ext28, ext29, ext253, do_msgs, mac, opt124, opt125, opt155, opt158,
                     sid, srh, v4, v6)
 
 W = "02:70:63:61:70:00"       # net_pcap0: the wire port
@@ -229,6 +229,57 @@ def recover(r):
         "recover_take": 1, "tx_wire_recover_pass": 1,
         "drop_recover_no_leg": 1, "tx_wire_answer": 1,
         "tx_kernel_dsr": 2, "tx_wire_direct": 1})
+
+
+def recover6(r):
+    """Issue 17 over IPv6 (web6): offers in both encodings (header 253,
+    option 0x1E sub-type 4). One for a connection this server holds is
+    delivered stripped and pinned by the next reply, in the encoding of
+    the offer, to the appliance it came from; one it does not hold goes
+    back to that appliance (leg -> VIP, tuple and marker kept)."""
+    s = Scn()
+    lb2 = mac(0xfd)
+    for n, (cl, p, enc) in enumerate(((D1, 40000, "paper"),
+                                      (D2, 40001, "dstopt"))):
+        def msgs(c, port, idx, cookie):
+            if enc == "paper":
+                return [ext27(c, port), ext253(idx, 2, cookie)]
+            return [(60, do_msgs(c, port, 4, idx, 2, cookie))]
+
+        def pin(c, port, score, cookie):
+            if enc == "paper":
+                return [ext27(c, port), ext29(score, cookie)]
+            return [(60, do_msgs(c, port, 3, score >> 8, score & 0xff,
+                                 cookie))]
+
+        syn = tcp(p, 80, "S")
+        s.wire(v6(cl, LEG6, syn, [ext27(cl, p)], smac=GW, dmac=W))
+        s.to_kernel(v6(cl, VIP6, syn, smac=GW, dmac=K))
+        # 1. the offer of a connection this server holds: delivered
+        k = 0x5eed1234 + n
+        a = tcp(p, 80, "A", 1001, 7001)
+        s.wire(v6(cl, LEG6, a, msgs(cl, p, 1, k), smac=lb2, dmac=W))
+        s.to_kernel(v6(cl, VIP6, a, smac=lb2, dmac=K))
+        # 2. the next reply pins it (score: established connections)
+        rep = tcp(80, p, "PA", 7001, 1001, b"data")
+        s.app(v6(VIP6, cl, rep, smac=K, dmac=GW))
+        s.to_wire(v6(LEG6, VIP6, rep, pin(cl, p, n + 1, k), smac=W,
+                     dmac=lb2))
+        # 3. later replies go straight to the client
+        rep2 = v6(VIP6, cl, tcp(80, p, "PA", 7005, 1001, b"more"),
+                  smac=K, dmac=GW)
+        s.app(rep2)
+        s.to_wire(rep2)
+        # 4. a connection it does not hold: passed back
+        q = p + 100
+        b = tcp(q, 80, "PA", 5001, 9001, b"x")
+        s.wire(v6(D3, LEG6, b, msgs(D3, q, 0, 0xabcdef01), smac=lb2,
+                  dmac=W))
+        s.to_wire(v6(LEG6, VIP6, b, msgs(D3, q, 0, 0xabcdef01), smac=W,
+                     dmac=lb2))
+    r.run("recover6", CONFIG, s.fi, s.ex, counters={
+        "recover_take": 2, "tx_wire_recover_pass": 2,
+        "tx_wire_answer": 2, "tx_kernel_dsr": 4, "tx_wire_direct": 2})
 
 
 def dsr6(r):
@@ -861,7 +912,8 @@ def jumbo(r):
 SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "jumbo": jumbo, "martians": martians, "full_mtu": full_mtu, "icmp": icmp, "atomic_frag": atomic_frag, "dsr4": dsr4, "dsr6": dsr6, "hunt": hunt, "other": other,
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "polls": polls, "poll_shm": poll_shm,
-             "bad_configs": bad_configs, "recover": recover}
+             "bad_configs": bad_configs, "recover": recover,
+             "recover6": recover6}
 
 
 def main():

@@ -22,8 +22,9 @@ Prints TAP; skips (exit 77) when not root or a tool is missing.
 DSRLB_E2E_BREAK breaks a property on purpose, to show that the scenario
 checking it fails: "seed" restarts the appliance (takeover) with another
 consistent-hash seed, so it cannot find the servers that hold the flows
-(s5_takeover; s7_restart: 50 MB downloads through the IPv4 dsr-feedback
-VIP across SIGTERM and SIGKILL restarts, DSRLB_E2E_RESTART_N per signal);
+(s5_takeover; s7_restart: 50 MB downloads through the IPv4 and IPv6
+dsr-feedback, round-robin, maglev and hunt VIPs across SIGTERM and
+SIGKILL restarts, DSRLB_E2E_RESTART_N per signal for dsr-feedback);
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import json
@@ -987,16 +988,24 @@ def restart_downloads(tb, url, n, how):
 
 
 def s7_restart(tb):
-    """Issue 17: downloads through the IPv4 dsr-feedback VIP survive a
-    restart of the appliance (SIGTERM and SIGKILL): the new instance
-    offers each unknown flow to its d candidates; the server that holds
-    it takes it and pins it with its next reply."""
+    """Issue 17: downloads through the dsr-feedback VIPs (IPv4 and IPv6)
+    survive a restart of the appliance (SIGTERM and SIGKILL): the new
+    instance offers each unknown flow to its d candidates (option 158,
+    IPv6 header 253); the server that holds it takes it and pins it with
+    its next reply. Maglev (consistent hashing) and hunt
+    (recoverStickiness over SRv6) keep their flows by their own means."""
     n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
     total = runs = 0
     # dsr-feedback (d = 2), and round-robin, whose choice is not among
     # the candidates: recovered because d (4) covers every server
     for url, name, k in (("http://%s/big.bin" % VIP4, "dsr-feedback", n),
+                         ("http://[%s]/big.bin" % VIP6,
+                          "IPv6 dsr-feedback", n),
                          ("http://%s:82/big.bin" % RR4, "round-robin",
+                          max(1, n // 2)),
+                         ("http://%s:81/big.bin" % MAG4, "maglev",
+                          max(1, n // 2)),
+                         ("http://[%s]/big.bin" % HUNT6, "IPv6 hunt",
                           max(1, n // 2))):
         for how in ("SIGTERM", "SIGKILL"):
             broken, t_stop = restart_downloads(tb, url, k, how)
@@ -1005,12 +1014,15 @@ def s7_restart(tb):
             runs += k
             tap(not broken, "restart (%s, stopped in %.2f s and started "
                 "at once): %d of %d downloads of 50 MB through the %s "
-                "VIP complete with the right checksum (%d offers, %d "
-                "passed back, %d pinned, %d no holder)" %
+                "VIP complete with the right checksum (%d mid-stream "
+                "packets of unknown flows; %d offers, %d passed back, %d "
+                "pinned, %d no holder; %d recoverStickiness)" %
                 (how, t_stop, k - len(broken), k, name,
+                 c.get("flow_midstream", 0),
                  c.get("recover_offer", 0), c.get("recover_bounce", 0),
                  c.get("recover_pinned", 0),
-                 c.get("drop_recover_none", 0)), "; ".join(broken))
+                 c.get("drop_recover_none", 0), c.get("hunt_recover", 0)),
+                "; ".join(broken))
     print("# restart: %d of %d downloads broken" % (total, runs))
 
 

@@ -90,6 +90,17 @@ check_walk(const uint8_t *d, uint32_t len, const struct ip6ext_info *in,
 		      in->srh_off + 24 <= in->upper_off);
 }
 
+/* How many dsrlb messages a walk found. */
+static unsigned int
+msgs_in(const struct ip6ext_info *in)
+{
+	unsigned int n = 0;
+
+	for (unsigned int m = 0; m < IP6EXT_MSG_MAX; m++)
+		n += in->msg_off[m] != 0;
+	return n;
+}
+
 static enum wire_result
 do_insert(struct pkt_buf *pb, unsigned int m, uint32_t mtu,
 	  enum ip6ext_encoding enc, uint32_t v)
@@ -100,6 +111,9 @@ do_insert(struct pkt_buf *pb, unsigned int m, uint32_t mtu,
 					    (uint16_t)v);
 	case IP6EXT_MSG_METRIC_REQ:
 		return ip6ext_insert_request(pb, L3, mtu, enc, v);
+	case IP6EXT_MSG_RECOVER:
+		return ip6ext_insert_recover(pb, L3, mtu, enc, (uint8_t)v,
+					     (uint8_t)(v >> 8), ~v);
 	default:
 		return ip6ext_insert_answer(pb, L3, mtu, enc, (uint16_t)v,
 					    v ^ 0x5a5a5a5au);
@@ -116,6 +130,10 @@ check_decoded(const struct ip6ext_info *in, unsigned int m,
 		      in->client_port == (uint16_t)v);
 	else if (m == IP6EXT_MSG_METRIC_REQ)
 		check(in->req_nonce == v);
+	else if (m == IP6EXT_MSG_RECOVER)
+		check(in->rec_index == (uint8_t)v &&
+		      in->rec_count == (uint8_t)(v >> 8) &&
+		      in->rec_cookie == ~v);
 	else
 		check(in->score == (uint16_t)v &&
 		      in->ans_nonce == (v ^ 0x5a5a5a5au));
@@ -207,9 +225,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op == 1 && m2 != m) {
 			/* Two inserts, then remove_all. */
 			struct pkt_buf pb1 = pb;
-			unsigned int had = (in0.msg_off[0] != 0) +
-					   (in0.msg_off[1] != 0) +
-					   (in0.msg_off[2] != 0);
+			unsigned int had = msgs_in(&in0);
 			bool two;
 
 			memcpy(mid, buf, CAP);
@@ -236,8 +252,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			check(removed == had + 1u + two);
 			check_after(&pb, &in0, &in);
-			check((in.msg_off[0] | in.msg_off[1] |
-			       in.msg_off[2]) == 0);
+			check(msgs_in(&in) == 0);
 			if (had == 0)
 				check_original(&pb);
 			return 0;
@@ -258,16 +273,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(in.client_port == (in.msg_off[0] ? in0.client_port : 0));
 		check(in.req_nonce == (in.msg_off[1] ? in0.req_nonce : 0));
 		check(in.score == (in.msg_off[2] ? in0.score : 0));
+		check(in.rec_cookie == (in.msg_off[3] ? in0.rec_cookie : 0));
 		return 0;
 	default:
 		r = ip6ext_remove_all(&pb, L3, &removed);
 		if (r != WIRE_OK)
 			break;
 		check(w == WIRE_OK);
-		check(removed == (in0.msg_off[0] != 0) +
-		      (in0.msg_off[1] != 0) + (in0.msg_off[2] != 0));
+		check(removed == msgs_in(&in0));
 		check_after(&pb, &in0, &in);
-		check((in.msg_off[0] | in.msg_off[1] | in.msg_off[2]) == 0);
+		check(msgs_in(&in) == 0);
 		if (removed == 0)
 			check_original(&pb);
 		return 0;

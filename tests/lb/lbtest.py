@@ -164,6 +164,23 @@ def ext29(score, nonce=0):
     return (29, b"\0" + struct.pack("!HI", score, nonce))
 
 
+def do_msgs(c, port, sub, b4, b5, word):
+    """Destination Options body (without Next Header) holding the client
+    tuple (sub-type 1) and one 8-byte dsrlb option of sub-type @sub
+    (4: recover marker, index @b4, d @b5, cookie @word; 3: answer, score
+    @b4 << 8 | @b5, nonce @word), as the engine appends them: PadN 0
+    before the second option, PadN 2 after (docs/wire-format.md)."""
+    return bytes([4, 0x1e, 20, 1, 0]) + struct.pack("!H", port) + \
+        socket.inet_pton(socket.AF_INET6, c) + bytes([1, 0]) + \
+        bytes([0x1e, 8, sub, 0, b4, b5]) + struct.pack("!I", word) + \
+        bytes([1, 2, 0, 0])
+
+
+def ext253(index, count, cookie):
+    """Recover marker header 253 (body without Next Header)."""
+    return (253, bytes([0, index, count]) + struct.pack("!I", cookie))
+
+
 def srh(segs_reading_order, first=1):
     """SRH body (without Next Header) from 6LB reading order."""
     n = len(segs_reading_order)

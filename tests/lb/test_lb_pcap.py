@@ -17,9 +17,9 @@ from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
     IPOption, Raw
 
 from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
-                    Alt, Masked, Runner, auth_nonce,
-                    ext27, ext28, ext29, mac, opt124, opt125, opt155, opt158,
-                    sid,
+                    Alt, Masked, Runner, auth_nonce, do_msgs,
+                    ext27, ext28, ext29, ext253, mac, opt124, opt125,
+                    opt155, opt158, sid,
                     srh, v4, v6)
 
 GENERAL = """
@@ -1690,7 +1690,7 @@ backend.s1 = 10.0.0.11
 [vip web6]
 address = 2001:db8::100
 port = 80
-mode = dsr-feedback
+mode = maglev
 auth = no
 probe_every = 0
 backend.s1 = 2001:db8::11
@@ -1943,9 +1943,160 @@ backend.s3 = 10.0.0.13
         "client_msgs_stripped": 1, "flow_new": 8})
 
 
+def recover6_marker(frame):
+    """(destination, index, count, cookie, client port) of an IPv6 offer:
+    header 253 or option 0x1E sub-type 4 (docs/wire-format.md)."""
+    nh, pos = frame[20], 54
+    dst = socket.inet_ntop(socket.AF_INET6, frame[38:54])
+    while nh in (27, 28, 29, 253, 60):
+        hlen = (frame[pos + 1] + 1) * 8
+        if nh == 253:
+            return (dst, frame[pos + 2], frame[pos + 3],
+                    struct.unpack("!I", frame[pos + 4:pos + 8])[0])
+        if nh == 60:
+            i = pos + 2
+            while i < pos + hlen:
+                if frame[i] == 0:
+                    i += 1
+                    continue
+                if frame[i] == 0x1e and frame[i + 2] == 4:
+                    return (dst, frame[i + 4], frame[i + 5],
+                            struct.unpack("!I", frame[i + 6:i + 10])[0])
+                i += 2 + frame[i + 1]
+        nh, pos = frame[pos], pos + hlen
+    return None
+
+
+def recover6(r):
+    """Issue 17 over IPv6, in both encodings (header 253 for web6,
+    option 0x1E sub-type 4 for opt6): an unknown mid-stream packet is
+    offered to candidate 0 with the client tuple and the marker; a
+    pass-back moves it to candidate 1; the last pass-back leaves no
+    holder: dropped and counted; a pin (answer echoing the cookie)
+    makes the flow plain DSR; a pass-back with a wrong cookie or from
+    the wrong candidate is forged; a silent candidate loses its turn."""
+    c = "2001:db8::2"
+    sa = ["2001:db8::11", "2001:db8::12", "2001:db8::13"]
+    bmac = {sa[0]: 0x11, sa[1]: 0x12, sa[2]: 0x13}
+    for vname, vip, enc in (("web6", "2001:db8::100", "paper"),
+                            ("opt6", "2001:db8::101", "dstopt")):
+        cfg = general(neigh="2001:db8::13 = 02:00:00:00:00:13\n").replace(
+            "[general]\n", "[general]\nrecover_secret = 0x5ec2e7\n") + """
+[vip %s]
+address = %s
+port = 80
+mode = dsr-feedback
+encoding = %s
+probe_every = 0
+candidates = 2
+backend.s1 = %s
+backend.s2 = %s
+backend.s3 = %s
+""" % (vname, vip, enc, sa[0], sa[1], sa[2])
+        ports = [42000, 42001, 42002, 42003]
+
+        def ack(p, seq=1001):
+            return tcp(p, 80, "A", seq, 7001)
+
+        def msgs(p, idx, cookie):
+            if enc == "paper":
+                return [ext27(c, p), ext253(idx, 2, cookie)]
+            return [(60, do_msgs(c, p, 4, idx, 2, cookie))]
+
+        def pin_msgs(p, cookie):
+            if enc == "paper":
+                return [ext27(c, p), ext29(5, cookie)]
+            return [(60, do_msgs(c, p, 3, 0, 5, cookie))]
+
+        def offer(p, l4, be, idx, cookie):
+            return v6(c, be, l4, msgs(p, idx, cookie), smac=LB_MAC,
+                      dmac=mac(bmac[be]))
+
+        def bounce(p, l4, be, idx, cookie):
+            return v6(be, vip, l4, msgs(p, idx, cookie), smac=bmac[be])
+
+        # learning runs (same secret): candidates and cookies
+        t = Clock()
+        learn = [(t(), v6(c, vip, ack(p), smac=2)) for p in ports]
+        got = {}
+        r.run("recover6_%s_learn1" % enc, cfg, learn, [], collect=got)
+        first = [recover6_marker(g) for g in got.get(0, [])]
+        if not r.check(len(first) == len(learn) and all(first),
+                       "recover6 %s: every unknown flow offered" % enc):
+            return
+        t2 = Clock()
+        learn2 = [(t2(), fr) for _, fr in learn]
+        for p, (be, idx, cnt, ck) in zip(ports, first):
+            learn2.append((t2(), bounce(p, ack(p), be, idx, ck)))
+        got = {}
+        r.run("recover6_%s_learn2" % enc, cfg, learn2, [], collect=got)
+        second = [recover6_marker(g) for g in got.get(0, [])[len(learn):]]
+        if not r.check(len(second) == len(learn) and all(second),
+                       "recover6 %s: a passed-back offer goes to the next "
+                       "candidate" % enc):
+            return
+        cand = {}
+        for p, a, b in zip(ports, first, second):
+            r.check(a[1] == 0 and b[1] == 1 and a[2] == 2 and b[2] == 2 and
+                    a[0] != b[0], "recover6 %s: flow %d: candidates %s, %s"
+                    % (enc, p, a[0], b[0]))
+            cand[p] = ((a[0], a[3]), (b[0], b[3]))
+
+        t = Clock()
+        fi, ex = [], []
+        # F1: candidate 0 passes back, then candidate 1: none left
+        p = ports[0]
+        (b0, k0), (b1, k1) = cand[p]
+        fi.append((t(), v6(c, vip, ack(p), smac=2)))
+        ex.append(offer(p, ack(p), b0, 0, k0))
+        fi.append((t(), bounce(p, ack(p), b0, 0, k0)))
+        ex.append(offer(p, ack(p), b1, 1, k1))
+        d = tcp(p, 80, "PA", 1001, 7001, b"more")
+        fi.append((t(), v6(c, vip, d, smac=2)))
+        ex.append(offer(p, d, b1, 1, k1))
+        fi.append((t(), bounce(p, d, b1, 1, k1)))
+        # F2: candidate 0 holds it and pins it with its next reply
+        p = ports[1]
+        (b0, k0), (b1, k1) = cand[p]
+        fi.append((t(), v6(c, vip, ack(p), smac=2)))
+        ex.append(offer(p, ack(p), b0, 0, k0))
+        rep = tcp(80, p, "PA", 7001, 1001, b"data")
+        fi.append((t(), v6(b0, vip, rep, pin_msgs(p, k0), smac=bmac[b0])))
+        ex.append(v6(vip, c, rep, smac=LB_MAC, dmac=mac(2)))
+        #     pinned: plain DSR to candidate 0; a client's own marker
+        #     is removed
+        fi.append((t(), v6(c, vip, ack(p, 1002), smac=2)))
+        ex.append(v6(c, b0, ack(p, 1002), smac=LB_MAC, dmac=mac(bmac[b0])))
+        fi.append((t(), v6(c, vip, ack(p, 1003), [ext253(1, 2, 7)],
+                           smac=2)))
+        ex.append(v6(c, b0, ack(p, 1003), smac=LB_MAC, dmac=mac(bmac[b0])))
+        # F3: candidate 0 silent: 0.4 s later candidate 1's turn; a pin
+        #     with the wrong cookie is only forwarded
+        p = ports[2]
+        (b0, k0), (b1, k1) = cand[p]
+        fi.append((t(), v6(c, vip, ack(p), smac=2)))
+        ex.append(offer(p, ack(p), b0, 0, k0))
+        fi.append((t(0.4), v6(c, vip, ack(p, 1002), smac=2)))
+        ex.append(offer(p, ack(p, 1002), b1, 1, k1))
+        fi.append((t(), v6(b1, vip, rep, pin_msgs(p, k1 ^ 1),
+                           smac=bmac[b1])))
+        ex.append(v6(vip, c, rep, smac=LB_MAC, dmac=mac(2)))
+        # F4: forged pass-backs: wrong candidate, wrong cookie
+        p = ports[3]
+        (b0, k0), (b1, k1) = cand[p]
+        fi.append((t(), bounce(p, ack(p), b1, 0, k0)))
+        fi.append((t(), bounce(p, ack(p), b0, 0, k0 ^ 0x100)))
+        r.run("recover6_%s" % enc, cfg, fi, ex, {
+            "recover_offer": 6, "recover_bounce": 2,
+            "drop_recover_none": 1, "recover_pinned": 1,
+            "recover_silent": 1, "recover_pin_bad": 1,
+            "recover_bad_cookie": 2, "drop_forged": 2,
+            "flow_midstream": 3, "client_msgs_stripped": 1})
+
+
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, solicit, workers, recover,
+             malformed, ports, resolve, solicit, workers, recover, recover6,
              idle_busy]
 
 

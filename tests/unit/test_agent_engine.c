@@ -597,6 +597,99 @@ test_recover(void **state)
 	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_malformed);
 }
 
+/* Issue 17 over IPv6 (web6, leg 2001:db8::11), in encoding @p enc: an
+ * offer (tuple + recover marker) for a connection this server holds is
+ * delivered stripped and pinned by the next reply in the same encoding,
+ * to the offering MAC; one it does not hold is passed back with the
+ * marker kept. */
+static void
+recover6_enc(enum ip6ext_encoding enc)
+{
+	static const uint8_t MAC_LB2[6] = { 2, 0, 0, 0, 0, 0xb2 };
+	const bool dstopt = enc == IP6EXT_ENC_DSTOPT;
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c[16];
+
+	memcpy(cfg.appliance_mac[1], MAC_LB2, 6);
+	cfg.n_appliance_macs = 2;
+	a6(c, "2001:db8::2");
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40000, 80, TCP_FLAG_SYN,
+	   NULL);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40000),
+			 WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	/* the offer from the other appliance */
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40000, 80, TCP_FLAG_ACK, "x");
+	memcpy(pkt_buf_data(&p.pb) + 6, MAC_LB2, 6);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40000),
+			 WIRE_OK);
+	assert_int_equal(ip6ext_insert_recover(&p.pb, 14, 0, enc, 1, 2,
+					       0x12345678), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_int_equal(p.pb.len, 14 + 60 + 1);
+	assert_addr(m.dst, 6, "2001:db8::100");
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
+	/* the pin: answer echoing the cookie, offer's encoding, its MAC */
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40000, TCP_FLAG_ACK,
+	   "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.src, 6, "2001:db8::11");
+	assert_addr(m.dst, 6, "2001:db8::100");
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), dstopt);
+	assert_int_equal(m.nonce, 0x12345678);
+	assert_memory_equal(pkt_buf_data(&p.pb), MAC_LB2, 6);
+	assert_csums(&p);
+	/* a flow it does not hold: passed back to the offering MAC */
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40001, 80, TCP_FLAG_ACK, "z");
+	memcpy(pkt_buf_data(&p.pb) + 6, MAC_LB2, 6);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40001),
+			 WIRE_OK);
+	assert_int_equal(ip6ext_insert_recover(&p.pb, 14, 0, enc, 0, 2,
+					       0xcafef00d), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 5 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 6, "2001:db8::11");
+	assert_addr(m.dst, 6, "2001:db8::100");
+	assert_int_equal(m.sport, 40001);
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), dstopt);
+	assert_int_equal(m.rec_index, 0);
+	assert_int_equal(m.rec_count, 2);
+	assert_int_equal(m.rec_cookie, 0xcafef00d);
+	assert_memory_equal(m.client_addr, c, 16);
+	assert_memory_equal(pkt_buf_data(&p.pb), MAC_LB2, 6);
+	assert_memory_equal(pkt_buf_data(&p.pb) + 6, MAC_W, 6);
+	assert_csums(&p);
+	assert_int_equal(agent_worker_flows(&wk), 1);
+}
+
+static void
+test_recover6_paper(void **state)
+{
+	(void)state;
+	recover6_enc(IP6EXT_ENC_PAPER);
+}
+
+static void
+test_recover6_dstopt(void **state)
+{
+	(void)state;
+	recover6_enc(IP6EXT_ENC_DSTOPT);
+}
+
 static void
 test_dsr4_l2_and_nat(void **state)
 {
@@ -1238,6 +1331,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_direct_to_leg, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_paper, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_dstopt, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dsr4_l2_and_nat, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dsr6_paper, setup,

@@ -26,6 +26,11 @@ static const uint8_t orig_client[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,
 #define ORIG_PORT 5555
 #define NONCE 0xA1B2C3D4u
 #define SCORE 1234
+/* Recover marker of the examples: candidate 1 of 2, cookie 0xdeadbeef
+ * (as IPv4 option 158's). */
+#define REC_INDEX 1
+#define REC_COUNT 2
+#define REC_COOKIE 0xDEADBEEFu
 
 /* A foreign option (RFC 4727 experimental 0x3E: skip, may change) */
 static const uint8_t foreign_opt[6] = { 0x3e, 0x04, 0xde, 0xad, 0xbe, 0xef };
@@ -344,6 +349,29 @@ test_walk_truncated_and_bad_lengths(void **state)
 	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
 	store_be16(ip + 4, 24);                 /* and past the payload */
 	assert_int_equal(walk(&pb, &in), WIRE_ERR_TRUNCATED);
+	/* Recover marker 253: 8 bytes, not 16. */
+	ip = build(buf, &pb, HEAD, IP6EXT_RECOVER, 16);
+	ip[40] = 6;
+	ip[41] = 1;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+	ip[41] = 0;                             /* 8 + an 8-byte DO: fine */
+	ip[48] = 6;
+	ip[40] = 60;
+	ip[49] = 0;
+	ip[50] = 1;
+	ip[51] = 4;
+	assert_int_equal(walk(&pb, &in), WIRE_OK);
+	assert_int_not_equal(in.msg_off[IP6EXT_MSG_RECOVER], 0);
+	/* Option sub-type 4 with 6 data bytes, not 8. */
+	ip = build(buf, &pb, HEAD, 60, 16);
+	ip[40] = 6;
+	ip[41] = 1;
+	ip[42] = IP6EXT_DSTOPT_TYPE;
+	ip[43] = 6;
+	ip[44] = IP6EXT_SUB_RECOVER;
+	ip[50] = 1;
+	ip[51] = 2;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
 
 	/* AH: (len + 2) * 4 bytes, at least 12, a multiple of 8. */
 	ip = build(buf, &pb, HEAD, 51, 16);
@@ -460,7 +488,9 @@ test_walk_option_tlvs(void **state)
 static void
 test_walk_upper_layers_and_dups(void **state)
 {
-	static const uint8_t uppers[] = { 17, 50, 58, 59, 135, 253 };
+	/* 254 (RFC 4727's second experimental value) is not ours; 253 is
+	 * the recover marker. */
+	static const uint8_t uppers[] = { 17, 50, 58, 59, 135, 254 };
 	uint8_t buf[CAP], *ip;
 	struct pkt_buf pb;
 	struct ip6ext_info in;
@@ -497,6 +527,17 @@ test_walk_upper_layers_and_dups(void **state)
 	ip[40] = 6;                             /* 28 alone: fine */
 	assert_int_equal(walk(&pb, &in), WIRE_OK);
 	assert_int_equal(in.upper_off, L3 + 48);
+	/* Header 253, then a Destination Options recover marker. */
+	ip = build(buf, &pb, HEAD, IP6EXT_RECOVER, 24);
+	ip[40] = 60;
+	ip[48] = 6;
+	ip[49] = 1;
+	ip[50] = IP6EXT_DSTOPT_TYPE;
+	ip[51] = 8;
+	ip[52] = IP6EXT_SUB_RECOVER;
+	ip[60] = 1;
+	ip[61] = 2;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_DUP);
 	/* Two request options in one header. */
 	ip = build(buf, &pb, HEAD, 60, 24);
 	ip[40] = 6;
@@ -562,6 +603,14 @@ static const struct vector vectors[] = {
 	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x28, 0x3c, 0x40 }, 16,
 	  { 0x06, 0x01, 0x1e, 0x08, 0x03, 0x00, 0x04, 0xd2,
 	    0xa1, 0xb2, 0xc3, 0xd4, 0x01, 0x02, 0x00, 0x00 } },
+	/* Recover marker (issue 17): header 253, option sub-type 4. */
+	{ IP6EXT_ENC_PAPER, IP6EXT_MSG_RECOVER,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0xfd, 0x40 }, 8,
+	  { 0x06, 0x00, 0x01, 0x02, 0xde, 0xad, 0xbe, 0xef } },
+	{ IP6EXT_ENC_DSTOPT, IP6EXT_MSG_RECOVER,
+	  { 0x60, 0x00, 0x00, 0x00, 0x00, 0x28, 0x3c, 0x40 }, 16,
+	  { 0x06, 0x01, 0x1e, 0x08, 0x04, 0x00, 0x01, 0x02,
+	    0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x00, 0x00 } },
 };
 
 static enum wire_result
@@ -574,6 +623,9 @@ insert(struct pkt_buf *pb, uint32_t mtu, enum ip6ext_encoding enc,
 					    ORIG_PORT);
 	case IP6EXT_MSG_METRIC_REQ:
 		return ip6ext_insert_request(pb, L3, mtu, enc, NONCE);
+	case IP6EXT_MSG_RECOVER:
+		return ip6ext_insert_recover(pb, L3, mtu, enc, REC_INDEX,
+					     REC_COUNT, REC_COOKIE);
 	default:
 		return ip6ext_insert_answer(pb, L3, mtu, enc, SCORE, NONCE);
 	}
@@ -582,6 +634,8 @@ insert(struct pkt_buf *pb, uint32_t mtu, enum ip6ext_encoding enc,
 static uint8_t
 paper_nh_of(enum ip6ext_msg m)
 {
+	if (m == IP6EXT_MSG_RECOVER)
+		return IP6EXT_RECOVER;
 	return (uint8_t)(IP6EXT_CLIENT_TUPLE + m);
 }
 
@@ -598,6 +652,11 @@ assert_decoded(const struct ip6ext_info *in, enum ip6ext_msg m,
 		break;
 	case IP6EXT_MSG_METRIC_REQ:
 		assert_int_equal(in->req_nonce, NONCE);
+		break;
+	case IP6EXT_MSG_RECOVER:
+		assert_int_equal(in->rec_index, REC_INDEX);
+		assert_int_equal(in->rec_count, REC_COUNT);
+		assert_int_equal(in->rec_cookie, REC_COOKIE);
 		break;
 	default:
 		assert_int_equal(in->score, SCORE);
@@ -717,6 +776,61 @@ test_all_three_both_encodings(void **state)
 	assert_int_equal(in.msg_off[IP6EXT_MSG_CLIENT_TUPLE], 0);
 	assert_int_equal(in.upper_off, L3 + 40 + 32);
 	assert_tcp_ok(&pb);
+}
+
+/* A recovery offer (issue 17): client tuple then recover marker, in
+ * either encoding; the pass-back's restore (remove_all) gives back the
+ * client's packet; removing the marker alone keeps the tuple. */
+static void
+test_recover_offer(void **state)
+{
+	uint8_t buf[CAP], *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+	unsigned int e, removed;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		build(buf, &pb, HEAD, 6, 0);
+		take(&orig, buf, &pb);
+		assert_int_equal(insert(&pb, 1500, e, IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_int_equal(insert(&pb, 1500, e, IP6EXT_MSG_RECOVER),
+				 WIRE_OK);
+		assert_int_equal(walk(&pb, &in), WIRE_OK);
+		assert_decoded(&in, IP6EXT_MSG_CLIENT_TUPLE, e);
+		assert_decoded(&in, IP6EXT_MSG_RECOVER, e);
+		assert_int_equal(in.n_headers, e == 0 ? 2 : 1);
+		assert_int_equal(pb.len - orig.pb.len, e == 0 ? 32 : 24 + 16);
+		d = pkt_buf_data(&pb);
+		if (e == 0) {
+			assert_int_equal(d[L3 + 6], 27);
+			assert_int_equal(d[L3 + 40], IP6EXT_RECOVER);
+			assert_memory_equal(d + L3 + 64, vectors[6].ext, 8);
+		} else {
+			/* appended after the tuple: PadN 0, option, PadN 2 */
+			assert_int_equal(d[L3 + 64], IP6EXT_OPT_PADN);
+			assert_int_equal(d[L3 + 65], 0);
+			assert_memory_equal(d + L3 + 66, vectors[7].ext + 2,
+					    14);
+		}
+		assert_tcp_ok(&pb);
+		assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+		assert_int_equal(removed, 2);
+		assert_back(&orig, &pb);
+		/* The marker alone comes off; the tuple stays. */
+		assert_int_equal(insert(&pb, 1500, e, IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_int_equal(insert(&pb, 1500, e, IP6EXT_MSG_RECOVER),
+				 WIRE_OK);
+		assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_RECOVER),
+				 WIRE_OK);
+		assert_int_equal(walk(&pb, &in), WIRE_OK);
+		assert_int_equal(in.msg_off[IP6EXT_MSG_RECOVER], 0);
+		assert_decoded(&in, IP6EXT_MSG_CLIENT_TUPLE, e);
+		assert_int_equal(pb.len - orig.pb.len, 24);
+	}
 }
 
 /* HBH + SRH + atomic Fragment + AH + TCP: the message goes after all of
@@ -1190,6 +1304,7 @@ main(void)
 		cmocka_unit_test(test_walk_upper_layers_and_dups),
 		cmocka_unit_test(test_exact_vectors_and_round_trip),
 		cmocka_unit_test(test_all_three_both_encodings),
+		cmocka_unit_test(test_recover_offer),
 		cmocka_unit_test(test_placement_after_chain),
 		cmocka_unit_test(test_dstopt_joins_foreign_header),
 		cmocka_unit_test(test_dstopt_padding_only_header_kept),

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "dsrlb/auth_key.h"
+#include "dsrlb/chash.h"
+#include "dsrlb/ip6ext.h"
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/ipv4opt.h"
@@ -35,6 +37,7 @@
 static const uint8_t lb_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
 static const uint8_t cl_mac[6] = { 2, 0, 0, 0, 0, 2 };
 static const uint8_t s1_mac[6] = { 2, 0, 0, 0, 0, 0x11 };
+static const uint8_t s2_mac[6] = { 2, 0, 0, 0, 0, 0x12 };
 
 struct fx {
 	struct lb_config cfg;
@@ -686,6 +689,190 @@ test_latency_feedback_srv6(void **state)
 	lb_latency_fini(&lat);
 }
 
+/* A backend's message for IPv6 VIP @p vip6: (@p src -> VIP) from @p mac,
+ * ports @p sport -> @p dport, with the client tuple (@p c6, @p cport)
+ * and either a recover marker (@p index, @p count, @p cookie; a
+ * pass-back) or, with @p count 0, a metric answer echoing @p cookie
+ * (a pin), in encoding @p enc. */
+static void
+msg6(struct fx *f, const uint8_t *mac, const uint8_t src[16],
+     const uint8_t vip6[16], uint16_t sport, uint16_t dport,
+     enum ip6ext_encoding enc, const uint8_t c6[16], uint16_t cport,
+     uint8_t index, uint8_t count, uint32_t cookie)
+{
+	frame6(f, mac, src, vip6, sport, dport, TCP_FLAG_ACK);
+	assert_int_equal(ip6ext_insert_client(&f->pb, ETH_HDR_LEN, 0, enc, c6,
+					      cport), WIRE_OK);
+	if (count != 0)
+		assert_int_equal(ip6ext_insert_recover(&f->pb, ETH_HDR_LEN, 0,
+						       enc, index, count,
+						       cookie), WIRE_OK);
+	else
+		assert_int_equal(ip6ext_insert_answer(&f->pb, ETH_HDR_LEN, 0,
+						      enc, 7, cookie), WIRE_OK);
+}
+
+/* Issue 17 over IPv6, in both encodings: an unknown mid-stream packet
+ * is offered to candidate 0 with the client tuple and the recover marker
+ * (header 253 or option 0x1E sub-type 4); candidate 0 passing it back
+ * moves it to candidate 1; a pass-back with a wrong cookie or from the
+ * wrong candidate is forged; candidate 1 passing it back leaves none
+ * (dropped, counted); a pin echoing the cookie makes the flow plain DSR
+ * to the pinned server. */
+static void
+test_recover_ipv6(void **state)
+{
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_addr c6, vip6, sa[2];
+	const uint16_t *cand;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint32_t ck[2];
+	char err[200];
+	uint16_t port = 41000;
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	addr6(&f->cfg.port[0].ip6, 0x2001, 0xdb8, 0, 1);
+	f->cfg.port[0].ip6_prefix_len = 64;
+	addr6(&c6, 0x2001, 0xdb8, 0, 2);
+	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
+	v->addr = vip6;
+	v->probe_n = 0;
+	v->n_backends = 2;
+	for (unsigned int b = 0; b < 2; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr6(&sa[b], 0x2001, 0xdb8, 0, 0x21 + b);
+		v->backend[b].addr = sa[b];
+		v->backend[b].weight = 1;
+		f->cfg.neigh[b].ip = sa[b];
+	}
+	memcpy(f->cfg.neigh[0].mac, s1_mac, 6);
+	memcpy(f->cfg.neigh[1].mac, s2_mac, 6);
+	f->cfg.n_neigh = 3;
+	f->cfg.neigh[2].ip = c6;
+	memcpy(f->cfg.neigh[2].mac, cl_mac, 6);
+	for (unsigned int e = 0; e < 2; e++) {
+		const uint8_t *mac[2];
+		uint8_t be[2];
+
+		v->enc = (uint8_t)e;
+		if (lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+				   sizeof(err)) != 0)
+			fail_msg("lb_state_build: %s", err);
+		assert_non_null(f->st->vip[0].chd);
+		assert_int_equal(f->st->vip[0].chd->c, 2);
+		assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+		port++;
+		flow_key_ipv6(&k, c6.a, vip6.a, port, 80, IPPROTO_NUM_TCP);
+		cand = chash_lookup(f->st->vip[0].chd, lb_key_hash(f->st, &k));
+		for (unsigned int i = 0; i < 2; i++) {
+			be[i] = (uint8_t)cand[i];
+			mac[i] = be[i] == 0 ? s1_mac : s2_mac;
+			ck[i] = lb_recover_cookie(f->st->recover_secret, &k, i);
+		}
+		assert_int_not_equal(be[0], be[1]);
+		/* offer to candidate 0 */
+		frame6(f, cl_mac, c6.a, vip6.a, port, 80, TCP_FLAG_ACK);
+		o = run1(f, 1000000);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, sa[be[0]].a, 16);
+		assert_memory_equal(m.src, c6.a, 16);
+		assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+		assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+		assert_false(m.msgs & (1u << PKT_MSG_METRIC_REQ));
+		assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), e);
+		assert_int_equal(m.rec_index, 0);
+		assert_int_equal(m.rec_count, 2);
+		assert_int_equal(m.rec_cookie, ck[0]);
+		assert_memory_equal(m.client_addr, c6.a, 16);
+		assert_int_equal(m.client_port, port);
+		/* candidate 1 cannot pass back the offer of candidate 0 */
+		msg6(f, mac[1], sa[be[1]].a, vip6.a, port, 80, e, c6.a, port,
+		     0, 2, ck[0]);
+		o = run1(f, 1100000);
+		assert_int_equal(o.counter, LB_CNT_drop_forged);
+		/* nor candidate 0 with a wrong cookie */
+		msg6(f, mac[0], sa[be[0]].a, vip6.a, port, 80, e, c6.a, port,
+		     0, 2, ck[0] ^ 1);
+		o = run1(f, 1200000);
+		assert_int_equal(o.counter, LB_CNT_drop_forged);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_bad_cookie], 2);
+		/* candidate 0 passes it back: offered to candidate 1,
+		 * restored first (client source, no stale messages) */
+		msg6(f, mac[0], sa[be[0]].a, vip6.a, port, 80, e, c6.a, port,
+		     0, 2, ck[0]);
+		o = run1(f, 1300000);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_bounce], 1);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, sa[be[1]].a, 16);
+		assert_memory_equal(m.src, c6.a, 16);
+		assert_int_equal(m.rec_index, 1);
+		assert_int_equal(m.rec_cookie, ck[1]);
+		assert_memory_equal(m.client_addr, c6.a, 16);
+		/* the next client packet starts at candidate 1 */
+		frame6(f, cl_mac, c6.a, vip6.a, port, 80, TCP_FLAG_ACK);
+		(void)run1(f, 1400000);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_int_equal(m.rec_index, 1);
+		/* candidate 1 passes it back too: none left */
+		msg6(f, mac[1], sa[be[1]].a, vip6.a, port, 80, e, c6.a, port,
+		     1, 2, ck[1]);
+		o = run1(f, 1500000);
+		assert_int_equal(o.action, LB_ACT_DROP);
+		assert_int_equal(o.counter, LB_CNT_drop_recover_none);
+		/* another flow, pinned by candidate 1 (answer = cookie) */
+		port++;
+		flow_key_ipv6(&k, c6.a, vip6.a, port, 80, IPPROTO_NUM_TCP);
+		cand = chash_lookup(f->st->vip[0].chd, lb_key_hash(f->st, &k));
+		frame6(f, cl_mac, c6.a, vip6.a, port, 80, TCP_FLAG_ACK);
+		(void)run1(f, 2000000);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_offer], 4);
+		ck[1] = lb_recover_cookie(f->st->recover_secret, &k, 1);
+		/* a pin echoing candidate 0's cookie is refused */
+		msg6(f, cand[1] == 0 ? s1_mac : s2_mac, sa[cand[1]].a, vip6.a,
+		     80, port, e, c6.a, port, 0, 0,
+		     lb_recover_cookie(f->st->recover_secret, &k, 0));
+		o = run1(f, 2100000);
+		assert_int_equal(o.counter, LB_CNT_tx_client);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_pin_bad], 1);
+		msg6(f, cand[1] == 0 ? s1_mac : s2_mac, sa[cand[1]].a, vip6.a,
+		     80, port, e, c6.a, port, 0, 0, ck[1]);
+		o = run1(f, 2200000);
+		assert_int_equal(o.counter, LB_CNT_tx_client);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_pinned], 1);
+		/* restored towards the client */
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_int_equal(m.msgs & ~(1u << PKT_MSG_DSTOPT_ENC), 0);
+		assert_memory_equal(m.src, vip6.a, 16);
+		assert_memory_equal(m.dst, c6.a, 16);
+		/* pinned: plain DSR to candidate 1, no marker */
+		frame6(f, cl_mac, c6.a, vip6.a, port, 80, TCP_FLAG_ACK);
+		o = run1(f, 2300000);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, sa[cand[1]].a, 16);
+		assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
+		assert_int_equal(f->w.cnt[LB_CNT_recover_offer], 4);
+		lb_worker_fini(&f->w);
+		lb_state_free(f->st);
+	}
+	/* teardown frees the last state */
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+}
+
 /* Live changes of a VIP's sampling: the smoothing window and adaptive
  * probing reach the worker's tables when it adopts the new state. */
 static void
@@ -938,6 +1125,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_offer_bounce_pin,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_ipv6, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
