@@ -16,6 +16,7 @@
 
 #include "dsrlb/busy_select.h"
 #include "dsrlb/ip6ext.h"
+#include "dsrlb/lb_check.h"
 #include "dsrlb/lb_health.h"
 #include "dsrlb/probe_sched.h"
 #include "dsrlb/sr_accept.h"
@@ -130,6 +131,9 @@ struct lb_backend_conf {
 	bool health_down;      /**< the health monitor took it out of
 				*   rotation (lb_health.h); never from a
 				*   file */
+	bool check_down;       /**< its active checks fail (lb_check.h):
+				*   out of rotation, no trial flows; never
+				*   from a file */
 };
 
 struct lb_vip_conf {
@@ -164,6 +168,7 @@ struct lb_vip_conf {
 	uint32_t score_window; /**< a fresh score moves by 1/window of the
 				*   difference to a new sample; 0: [general]
 				*   score_ewma */
+	struct lb_check_conf check; /**< active health checks (lb_check.h) */
 	uint32_t n_backends;
 	struct lb_backend_conf backend[LB_MAX_BACKENDS];
 };

@@ -174,6 +174,8 @@ enum lb_health_reason {
 	LB_HEALTH_R_LOST,       /**< requests/offers unanswered */
 	LB_HEALTH_R_ANSWERED,   /**< answers/stickiness again */
 	LB_HEALTH_R_FORCED,     /**< operator override */
+	LB_HEALTH_R_CHECK,      /**< active checks failed (lb_check.h) */
+	LB_HEALTH_R_CHECK_OK,   /**< active checks pass again */
 };
 
 /** Operator override. */
@@ -198,6 +200,16 @@ struct lb_health_be {
 	uint64_t fail;
 	uint32_t n_down;        /**< transitions to down */
 	uint32_t n_up;          /**< transitions from down to up */
+	/* active checks (lb_check.h): a state machine of their own, so
+	 * that an agent answering for a server whose application fails
+	 * cannot bring it back */
+	uint8_t chk_state;      /**< enum lb_health_state of the checks */
+	uint32_t chk_good;      /**< passed checks in a row */
+	uint32_t chk_bad;       /**< failed checks in a row */
+	uint64_t chk_ok;        /**< checks passed since start */
+	uint64_t chk_fail;      /**< checks failed since start */
+	char chk_why[24];       /**< the last check's result ("HTTP 500",
+				 *   "connect timeout"); "" before any */
 };
 
 /**
@@ -212,12 +224,42 @@ struct lb_health_be {
 bool lb_health_observe(struct lb_health_be *h, const struct lb_health_conf *c,
 		       uint64_t ok, uint64_t fail, uint64_t now_ns);
 
-/** Whether @p h is out of rotation (state and override). */
+/**
+ * One active check's result: @p ok, and its text @p why ("ok", "HTTP
+ * 500"). The same hysteresis as lb_health_observe() with @c fall failed
+ * checks in a row to go down and @c rise passed ones to come back.
+ * @return true when the check state changed.
+ */
+bool lb_health_check_result(struct lb_health_be *h,
+			    const struct lb_health_conf *c, bool ok,
+			    const char *why, uint64_t now_ns);
+
+/** Checks turned off: the check state forgets its failures. */
+void lb_health_check_reset(struct lb_health_be *h);
+
+/** Whether the in-band signal (or the operator) took @p h out: it gets
+ *  trial flows (lb_backend_conf.health_down). */
 static inline bool
-lb_health_is_down(const struct lb_health_be *h)
+lb_health_passive_down(const struct lb_health_be *h)
 {
 	return h->override == LB_HEALTH_FORCE_DOWN ||
 	       (h->override == LB_HEALTH_AUTO && h->state == LB_HEALTH_DOWN);
+}
+
+/** Whether the active checks took @p h out (lb_backend_conf.check_down):
+ *  they, not trial flows, bring it back. */
+static inline bool
+lb_health_check_down(const struct lb_health_be *h)
+{
+	return h->override == LB_HEALTH_AUTO &&
+	       h->chk_state == LB_HEALTH_DOWN;
+}
+
+/** Whether @p h is out of rotation (state, checks and override). */
+static inline bool
+lb_health_is_down(const struct lb_health_be *h)
+{
+	return lb_health_passive_down(h) || lb_health_check_down(h);
 }
 
 const char *lb_health_state_name(unsigned int s);
@@ -255,10 +297,11 @@ bool lb_health_poll(struct lb_health *h, const struct lb_config *cfg,
 		    struct lb_worker *const *w, unsigned int n_w,
 		    uint64_t now_ns, lb_health_log_fn log, void *log_arg);
 
-/** Whether @p cfg's health_down flags differ from @p h's view. */
+/** Whether @p cfg's health_down / check_down flags differ from @p h's
+ *  view. */
 bool lb_health_differs(const struct lb_health *h, const struct lb_config *cfg);
 
-/** Write @p h's view into @p next's health_down flags. */
+/** Write @p h's view into @p next's health_down / check_down flags. */
 void lb_health_mark(const struct lb_health *h, struct lb_config *next);
 
 /** Name of @p h's health as "show backends" prints it: up, suspect,

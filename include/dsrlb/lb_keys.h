@@ -36,6 +36,8 @@ enum lb_key_type {
 	LB_KEY_ENUM,           /**< one of the names in @c values */
 	LB_KEY_FRACTION,       /**< decimal fraction in (0, 1] */
 	LB_KEY_SEED,           /**< 64-bit: decimal, or hex after 0x */
+	LB_KEY_PATH,           /**< an HTTP path: "/" then printable ASCII
+				*   without spaces (lb_check_path_ok) */
 };
 
 /** One key. */

@@ -55,6 +55,8 @@ struct lb_backend_rt {
 				     *   while health_down) */
 	uint8_t health_down;        /**< out of rotation by the health
 				     *   monitor: trial flows only */
+	uint8_t check_down;         /**< out of rotation by failed active
+				     *   checks (no trial flows) */
 	uint8_t port;               /**< egress port index */
 	uint32_t nh;                /**< next hop index (LB_NH_NONE: none) */
 	uint8_t dst_delta_ok;       /**< dst_delta holds (addresses differ) */

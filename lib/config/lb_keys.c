@@ -8,6 +8,7 @@
 #include "dsrlb/cfg_num.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
+#include "dsrlb/lb_check.h"
 #include "dsrlb/lb_health.h"
 #include "dsrlb/lb_keys.h"
 #include "dsrlb/wire.h"
@@ -50,6 +51,12 @@ enum key_id {
 	K_CANDIDATES,
 	K_NEIGH_SOLICIT,
 	K_POLL_INTERVAL,
+	K_CHECK,
+	K_CHECK_PORT,
+	K_CHECK_PATH,
+	K_CHECK_STATUS,
+	K_CHECK_INTERVAL,
+	K_CHECK_TIMEOUT,
 };
 
 #define QUIC_FILE "the backends' server IDs (backend.NAME quic_sid=) are " \
@@ -187,6 +194,26 @@ const struct lb_key lb_keys[] = {
 	  "recovery: d candidates per flow of a dsr VIP (not maglev, hunt, "
 	  "quic): new flows pick among them, unknown ones are offered "
 	  "to them in turn" },
+	{ LB_KEY_VIP, K_CHECK, LB_KEY_ENUM, "check", 0, 0, "none|tcp|http",
+	  "none|tcp|http", NULL,
+	  "active health check of every backend's own address from the "
+	  "control plane, through the server port's kernel interface "
+	  "(docs/health.md)" },
+	{ LB_KEY_VIP, K_CHECK_PORT, LB_KEY_UINT, "check_port", 0, 65535, NULL,
+	  "PORT", NULL, "port the checks connect to (0: the VIP's port)" },
+	{ LB_KEY_VIP, K_CHECK_PATH, LB_KEY_PATH, "check_path", 0, 0, NULL,
+	  "PATH", NULL, "http checks: the path asked for (default /)" },
+	{ LB_KEY_VIP, K_CHECK_STATUS, LB_KEY_UINT, "check_status", 100, 599,
+	  NULL, "STATUS", NULL,
+	  "http checks: the status a healthy backend answers (default 200)" },
+	{ LB_KEY_VIP, K_CHECK_INTERVAL, LB_KEY_UINT, "check_interval_ms",
+	  LB_CHECK_MS_MIN, LB_CHECK_MS_MAX, NULL, "MS", NULL,
+	  "one check per backend this often (default 1000); [general] "
+	  "health_rise / health_fall results in a row change its health" },
+	{ LB_KEY_VIP, K_CHECK_TIMEOUT, LB_KEY_UINT, "check_timeout_ms",
+	  LB_CHECK_MS_MIN, LB_CHECK_MS_MAX, NULL, "MS", NULL,
+	  "a check not connected and answered within this fails "
+	  "(default 500)" },
 	{ 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 /* >8 keys */
@@ -393,6 +420,14 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 			return -1;
 		}
 		break;
+	case LB_KEY_PATH:
+		if (!lb_check_path_ok(value)) {
+			snprintf(err, len, "%s: '%s' is not a path (/ then at "
+				 "most %u printable characters, no spaces)",
+				 k->name, value, LB_CHECK_PATH_LEN - 2);
+			return -1;
+		}
+		break;
 	default:
 		snprintf(err, len, "%s: no such type", k->name);
 		return -1;
@@ -446,6 +481,14 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 	case K_POLL_INTERVAL: c->poll_interval_ms = (uint32_t)n; break;
 	case K_ANNOUNCE: v->announce = (uint8_t)x; break;
 	case K_CANDIDATES: v->candidates = (uint8_t)n; break;
+	case K_CHECK: v->check.type = (uint8_t)x; break;
+	case K_CHECK_PORT: v->check.port = (uint16_t)n; break;
+	case K_CHECK_PATH:
+		snprintf(v->check.path, sizeof(v->check.path), "%s", value);
+		break;
+	case K_CHECK_STATUS: v->check.status = (uint16_t)n; break;
+	case K_CHECK_INTERVAL: v->check.interval_ms = (uint32_t)n; break;
+	case K_CHECK_TIMEOUT: v->check.timeout_ms = (uint32_t)n; break;
 	default:
 		snprintf(err, len, "%s: no such key", k->name);
 		return -1;
@@ -521,6 +564,14 @@ lb_key_get(const struct lb_key *k, const struct lb_config *c,
 	case K_CHASH_M: n = v->chash_m; break;
 	case K_ANNOUNCE: n = v->announce; break;
 	case K_CANDIDATES: n = v->candidates; break;
+	case K_CHECK: n = v->check.type; break;
+	case K_CHECK_PORT: n = v->check.port; break;
+	case K_CHECK_PATH:
+		snprintf(buf, len, "%s", v->check.path);
+		return lb_check_path_ok(v->check.path) ? 0 : -1;
+	case K_CHECK_STATUS: n = v->check.status; break;
+	case K_CHECK_INTERVAL: n = v->check.interval_ms; break;
+	case K_CHECK_TIMEOUT: n = v->check.timeout_ms; break;
 	case K_QUIC_LB_SID_LEN:
 	case K_QUIC_LB_NONCE_LEN:
 	case K_QUIC_LB_CONFIG_ID:

@@ -363,6 +363,7 @@ lb_vip_conf_defaults(struct lb_vip_conf *v)
 	v->probe_n = 8;
 	v->quic_lb.nonce_len = 8;   /* a 12-octet CID with a 3-octet ID */
 	sr_accept_conf_default(&v->accept_hint);
+	lb_check_conf_default(&v->check);
 }
 
 void

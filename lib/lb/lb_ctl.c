@@ -327,6 +327,7 @@ show_backends(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 		char ab[64], age[32] = "-", score[16] = "-", lat[32] = "-";
 		uint64_t newest = 0, l;
 		uint16_t sc = 0;
+		bool chk;
 
 		if (be->conf.removed && scan.per_be[b] == 0)
 			continue;
@@ -352,19 +353,24 @@ show_backends(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 		if (l != 0)
 			snprintf(lat, sizeof(lat), "%.0fus", (double)l / 1e3);
 		hb = e->health != NULL ? lb_health_get(e->health, v, b) : NULL;
+		chk = hb != NULL && vr->conf.check.type != LB_CHECK_NONE &&
+		      hb->chk_why[0] != '\0';
 		/* the operator's state; health has its own column */
 		lb_ctl_printf(o, "  %-12s %-26s %6u %-8s %6s %9s %8" PRIu64
 			      " %10" PRIu64 " %7" PRIu64 " %7" PRIu64 " %9s"
-			      " %s%s\n", be->conf.name,
+			      " %s%s%s%s%s\n", be->conf.name,
 			      lb_addr_fmt(&be->conf.addr, ab, sizeof(ab)),
 			      be->conf.weight,
-			      state_name(be->health_down ?
+			      state_name(be->health_down || be->check_down ?
 					 SELECT_BACKEND_ACTIVE : be->state),
 			      score, age, scan.per_be[b], bc.packets,
 			      bc.probes, bc.answers, lat,
 			      hb != NULL ? lb_health_label(hb) : "-",
 			      vr->fail_open && hb != NULL &&
-			      lb_health_is_down(hb) ? "(fail-open)" : "");
+			      lb_health_is_down(hb) ? "(fail-open)" : "",
+			      /* the last active check's result */
+			      chk ? " (check: " : "", chk ? hb->chk_why : "",
+			      chk ? ")" : "");
 	}
 }
 
@@ -811,7 +817,7 @@ cmd_vip_set(CMD_PARAMS)
 {
 	const struct lb_key *k;
 	struct lb_config next;
-	char done[160], msg[256], names[256];
+	char done[160], msg[256], names[512];
 	int v = need_vip(e, o, argc, argv, 2);
 
 	if (v < 0)
@@ -1494,6 +1500,9 @@ key_table(struct lb_ctl_out *o, unsigned int sec)
 			snprintf(vals, sizeof(vals), "%s", k->values);
 		else if (k->type == LB_KEY_FRACTION)
 			snprintf(vals, sizeof(vals), "(0, 1]");
+		else if (k->type == LB_KEY_PATH)
+			snprintf(vals, sizeof(vals), "/PATH, at most 63 "
+				 "characters");
 		else
 			snprintf(vals, sizeof(vals), "0..2^64-1, or 0x hex");
 		for (char *p = vals; *p != '\0'; p++)

@@ -51,7 +51,8 @@ lb_health_conf_check(const struct lb_health_conf *c, const char **key)
 
 static const char *const state_names[] = { "up", "suspect", "down" };
 static const char *const reason_names[] = {
-	"-", "requests-lost", "answered", "forced",
+	"-", "requests-lost", "answered", "forced", "check-failed",
+	"check-passed",
 };
 
 const char *
@@ -63,7 +64,7 @@ lb_health_state_name(unsigned int s)
 const char *
 lb_health_reason_name(unsigned int r)
 {
-	return r < 4 ? reason_names[r] : "?";
+	return r < 6 ? reason_names[r] : "?";
 }
 
 static void
@@ -111,6 +112,57 @@ lb_health_observe(struct lb_health_be *h, const struct lb_health_conf *c,
 				  now_ns);
 	}
 	return h->state != before;
+}
+
+bool
+lb_health_check_result(struct lb_health_be *h,
+			const struct lb_health_conf *c, bool ok,
+			const char *why, uint64_t now_ns)
+{
+	const uint8_t before = h->chk_state;
+	const bool was_down = lb_health_is_down(h);
+
+	snprintf(h->chk_why, sizeof(h->chk_why), "%s", why);
+	if (ok) {
+		h->chk_ok++;
+		h->chk_bad = 0;
+		if (h->chk_good < UINT32_MAX)
+			h->chk_good++;
+		if (h->chk_state == LB_HEALTH_SUSPECT ||
+		    (h->chk_state == LB_HEALTH_DOWN && h->chk_good >= c->rise))
+			h->chk_state = LB_HEALTH_UP;
+	} else {
+		h->chk_fail++;
+		h->chk_good = 0;
+		if (h->chk_bad < UINT32_MAX)
+			h->chk_bad++;
+		if (h->chk_state != LB_HEALTH_DOWN && h->chk_bad >= c->fall)
+			h->chk_state = LB_HEALTH_DOWN;
+		else if (h->chk_state == LB_HEALTH_UP)
+			h->chk_state = LB_HEALTH_SUSPECT;
+	}
+	if (h->chk_state == before)
+		return false;
+	/* the backend's last transition, and why */
+	if (h->chk_state == LB_HEALTH_DOWN ||
+	    (before == LB_HEALTH_DOWN && h->chk_state == LB_HEALTH_UP)) {
+		h->reason = ok ? LB_HEALTH_R_CHECK_OK : LB_HEALTH_R_CHECK;
+		h->since_ns = now_ns;
+		if (!was_down && lb_health_is_down(h))
+			h->n_down++;
+		else if (was_down && !lb_health_is_down(h))
+			h->n_up++;
+	}
+	return true;
+}
+
+void
+lb_health_check_reset(struct lb_health_be *h)
+{
+	h->chk_state = LB_HEALTH_UP;
+	h->chk_good = 0;
+	h->chk_bad = 0;
+	h->chk_why[0] = '\0';
 }
 
 int
@@ -199,10 +251,15 @@ lb_health_differs(const struct lb_health *h, const struct lb_config *cfg)
 	const uint32_t nv = cfg->n_vips < h->n_vips ? cfg->n_vips : h->n_vips;
 
 	for (uint32_t v = 0; v < nv; v++)
-		for (uint32_t b = 0; b < cfg->vip[v].n_backends; b++)
-			if (lb_health_is_down(cget(h, v, b)) !=
-			    (cfg->vip[v].backend[b].health_down != 0))
+		for (uint32_t b = 0; b < cfg->vip[v].n_backends; b++) {
+			const struct lb_health_be *hb = cget(h, v, b);
+			const struct lb_backend_conf *bc =
+				&cfg->vip[v].backend[b];
+
+			if (lb_health_passive_down(hb) != bc->health_down ||
+			    lb_health_check_down(hb) != bc->check_down)
 				return true;
+		}
 	return false;
 }
 
@@ -213,9 +270,14 @@ lb_health_mark(const struct lb_health *h, struct lb_config *next)
 						       h->n_vips;
 
 	for (uint32_t v = 0; v < nv; v++)
-		for (uint32_t b = 0; b < next->vip[v].n_backends; b++)
+		for (uint32_t b = 0; b < next->vip[v].n_backends; b++) {
+			const struct lb_health_be *hb = cget(h, v, b);
+
 			next->vip[v].backend[b].health_down =
-				lb_health_is_down(cget(h, v, b));
+				lb_health_passive_down(hb);
+			next->vip[v].backend[b].check_down =
+				lb_health_check_down(hb);
+		}
 }
 
 const char *
@@ -225,7 +287,9 @@ lb_health_label(const struct lb_health_be *h)
 		return "forced-up";
 	if (h->override == LB_HEALTH_FORCE_DOWN)
 		return "forced-down";
-	return lb_health_state_name(h->state);
+	/* the worse of the in-band and the checks' states */
+	return lb_health_state_name(h->state > h->chk_state ? h->state :
+				    h->chk_state);
 }
 
 void
@@ -241,9 +305,9 @@ lb_health_show(struct lb_health *h, const struct lb_config *cfg,
 		      c->enabled ? "on" : "off", c->rise, c->fall,
 		      c->timeout_ns / 1000000u, c->trial_ns / 1000000u,
 		      h->transitions, h->publications);
-	lb_ctl_printf(o, "  %-12s %-12s %-11s %10s %-13s %8s %8s %5s\n",
+	lb_ctl_printf(o, "  %-12s %-12s %-11s %10s %-13s %8s %8s %5s  %s\n",
 		      "vip", "backend", "health", "for", "reason", "ok",
-		      "lost", "downs");
+		      "lost", "downs", "check");
 	for (uint32_t vi = 0; vi < cfg->n_vips; vi++) {
 		const struct lb_vip_conf *vc = &cfg->vip[vi];
 
@@ -256,7 +320,7 @@ lb_health_show(struct lb_health *h, const struct lb_config *cfg,
 		for (uint32_t b = 0; b < vc->n_backends; b++) {
 			const struct lb_health_be *hb = lb_health_get(h, vi,
 								      b);
-			char since[32] = "-";
+			char since[32] = "-", chk[64] = "-";
 
 			if (hb == NULL || vc->backend[b].removed)
 				continue;
@@ -264,12 +328,19 @@ lb_health_show(struct lb_health *h, const struct lb_config *cfg,
 				snprintf(since, sizeof(since), "%.3fs",
 					 (double)(now_ns - hb->since_ns) /
 					 1e9);
+			if (vc->check.type != LB_CHECK_NONE)
+				snprintf(chk, sizeof(chk), "%s %s (%s; %"
+					 PRIu64 " ok, %" PRIu64 " failed)",
+					 lb_check_type_name(vc->check.type),
+					 lb_health_state_name(hb->chk_state),
+					 hb->chk_why[0] ? hb->chk_why : "-",
+					 hb->chk_ok, hb->chk_fail);
 			lb_ctl_printf(o, "  %-12s %-12s %-11s %10s %-13s %8"
-				      PRIu64 " %8" PRIu64 " %5u\n", vc->name,
-				      vc->backend[b].name,
+				      PRIu64 " %8" PRIu64 " %5u  %s\n",
+				      vc->name, vc->backend[b].name,
 				      lb_health_label(hb), since,
 				      lb_health_reason_name(hb->reason),
-				      hb->ok, hb->fail, hb->n_down);
+				      hb->ok, hb->fail, hb->n_down, chk);
 		}
 	}
 }

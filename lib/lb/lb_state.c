@@ -315,7 +315,7 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 
 		if (vc->removed || bc->removed || bc->weight == 0)
 			continue;
-		if (bc->health_down)
+		if (bc->health_down || bc->check_down)
 			n_down++;
 		else
 			n_up++;
@@ -340,10 +340,13 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 				SELECT_BACKEND_REMOVED :
 			    bc->weight ? SELECT_BACKEND_ACTIVE :
 					 SELECT_BACKEND_DRAINED;
-		if (be->state == SELECT_BACKEND_ACTIVE && bc->health_down &&
-		    !v->fail_open) {
+		if (be->state == SELECT_BACKEND_ACTIVE &&
+		    (bc->health_down || bc->check_down) && !v->fail_open) {
 			be->state = SELECT_BACKEND_DRAINED;
-			be->health_down = 1;
+			/* trial flows only for the in-band signal: failed
+			 * checks are lifted by checks that pass */
+			be->health_down = bc->health_down;
+			be->check_down = bc->check_down;
 			v->n_down++;
 		}
 		if (be->state == SELECT_BACKEND_ACTIVE)

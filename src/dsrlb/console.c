@@ -28,6 +28,7 @@
 
 #include "announce.h"
 #include "capture.h"
+#include "checker.h"
 #include "console.h"
 #include "ctl_socket.h"
 #include "dsrlb/lb_ctl.h"
@@ -156,6 +157,8 @@ health_step(void)
 	/* the workers' counts, as their views (publish.h) */
 	(void)pub_views_refresh(*drv.state, LB_VIEW_HEALTH,
 				CONSOLE_VIEW_TIMEOUT_MS);
+	/* active checks (checker.h): their results join the poll's */
+	checker_step(drv.cfg, &health, drv.now_ns());
 	if (lb_health_poll(&health, drv.cfg, pub_views(), drv.n_w,
 			   drv.now_ns(),
 			   health_log, NULL) &&
@@ -489,7 +492,7 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 			"configured weights\n");
 		return -1;
 	}
-	if (lb_health_init(&health, LB_MAX_VIPS) != 0)
+	if (lb_health_init(&health, LB_MAX_VIPS) != 0 || checker_init() != 0)
 		return -1;
 	memset(&env, 0, sizeof(env));
 	env.health = &health;
@@ -542,6 +545,7 @@ console_stop(void)
 	capture_fini();
 	ctl_socket_close(copts.socket_path);
 	latency_loop_fini();
+	checker_fini();
 	lb_health_fini(&health);
 	free(bases);
 	/* the workers have stopped: nothing they used can be in use */

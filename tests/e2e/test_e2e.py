@@ -118,6 +118,8 @@ role = server
 mtu = 9000
 ipv4 = 10.0.0.1/24
 ipv6 = 2001:db8::1/64
+; the exception path: the active checks' sockets (issue 14)
+kernel = kfarm
 
 [neighbours]
 ; the server-side router: servers answer through it, and the trust rule
@@ -152,6 +154,12 @@ mode = hunt
 address = 198.51.100.11
 port = 81
 mode = maglev
+; maglev sends no metric requests: the active checks alone watch it
+check = http
+check_port = 8079
+check_path = /health
+check_interval_ms = 200
+check_timeout_ms = 300
 {mag4}
 [vip rr4]
 address = 198.51.100.12
@@ -251,6 +259,14 @@ http {{
         # changes the scenarios make (a client-side rate limit would
         # only fill the client's buffers)
         location = /big.bin {{ limit_rate 6m; }}
+    }}
+    # the appliance's active checks (mag4): 500 while {d}/sick exists
+    server {{
+        listen 8079;
+        location = /health {{
+            if (-f {d}/sick) {{ return 500; }}
+            return 200 "ok\n";
+        }}
     }}
 }}
 """
@@ -481,7 +497,24 @@ class Testbed:
             if os.path.exists(self.sock):
                 break
             time.sleep(0.1)
+        self.kernel_side()
         time.sleep(0.3)
+
+    def kernel_side(self):
+        """The farm port's kernel interface (net_tap, [port] kernel):
+        the port's address, so that the active checks' sockets leave
+        through the appliance's server port."""
+        for _ in range(100):
+            if nsx("lb", "ip link show kfarm", check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        nsx("lb", "sysctl -qw net.ipv6.conf.kfarm.disable_ipv6=1",
+            check=False)
+        nsx("lb", "ethtool -K kfarm tx off", check=False)
+        nsx("lb", "ip addr add 10.0.0.1/24 dev kfarm", check=False)
+        nsx("lb", "ip link set kfarm up", check=False)
+        nsx("lb", "ip route add 10.2.0.0/16 via 10.0.0.254 dev kfarm",
+            check=False)
 
     def stop_lb(self):
         self.lb.send_signal(2)
@@ -630,10 +663,12 @@ def s1_dsr4(tb):
         "(%d answers)" % answers, str((before, after))[:800])
     # a capture of the server-side port: every packet that came from a
     # server was a metric answer (to the VIP, with options 155 + 125: a
-    # 32-byte IPv4 header); the servers' other replies bypassed us
+    # 32-byte IPv4 header); the servers' other replies bypassed us. (The
+    # active checks' replies to the port's own address, 10.0.0.1, are the
+    # appliance's kernel's own traffic.)
     r = sh("tshark -r %s/farm.pcapng -Y 'ip.src==10.0.0.0/8 && "
-           "!(ip.src==10.0.0.1)' -T fields -e ip.dst -e ip.hdr_len" % WORK,
-           check=False)
+           "!(ip.src==10.0.0.1) && !(ip.dst==10.0.0.1)' -T fields "
+           "-e ip.dst -e ip.hdr_len" % WORK, check=False)
     lines = [l.split() for l in r.stdout.splitlines() if l.strip()]
     # (20 + 8 for 155 + 8 for 125 with its nonce: authenticated feedback
     # is the default)
@@ -1026,8 +1061,157 @@ def s7_restart(tb):
     print("# restart: %d of %d downloads broken" % (total, runs))
 
 
+def port_lines(name, port):
+    """Requests @name's nginx served on @port (access log)."""
+    return [l for l in access_lines(name)
+            if len(l.split()) > 3 and l.split()[3] == str(port)]
+
+
+def health_rows(tb, vip):
+    rc, out = tb.ctl("show health %s" % vip)
+    rows = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) > 8 and f[0] == vip:
+            rows[f[1]] = line
+    return rows, out
+
+
+def s8_check_http(tb):
+    """Issue 14: active HTTP checks through the farm port's kernel
+    interface. mag4 (maglev: no in-band signal) checks GET /health on
+    port 8079 of every server's own address every 200 ms; one server's
+    nginx answers 500 there: it leaves rotation, no new flow reaches it;
+    it answers 200 again: it comes back and gets new flows."""
+    server = "s2"
+    url = "http://%s:81/" % MAG4
+    # its backend's name in mag4 (s4_reconfigure re-adds s2 as s22)
+    victim = server
+    rc, out = tb.ctl("show backends mag4")
+    for line in out.splitlines()[1:]:
+        f = line.split()
+        if len(f) > 3 and f[1] == SERVERS[server][1] and \
+                f[3] != "removed":
+            victim = f[0]
+    t0 = time.time()
+    rows, out = {}, ""
+    while time.time() - t0 < 5.0:
+        rows, out = health_rows(tb, "mag4")
+        if len(rows) >= len(SERVERS) and \
+                all("http up (ok;" in r for r in rows.values()):
+            break
+        time.sleep(0.1)
+    tap(len(rows) >= len(SERVERS) and
+        all("http up (ok;" in r for r in rows.values()),
+        "check: every backend of mag4 passes its HTTP checks through the "
+        "kernel interface", out)
+    c = tb.lb_counters()
+    tap(c.get("to_kernel", 0) > 0, "check: the checks' replies reach the "
+        "kernel (to_kernel %d)" % c.get("to_kernel", 0))
+    sick = os.path.join(WORK, server, "sick")
+    open(sick, "w").close()
+    down = wait_health(tb, "mag4", victim, "down", 5.0)
+    rows, out = health_rows(tb, "mag4")
+    r = rows.get(victim, "")
+    print("# check: %s answers 500: down after %s (fall 3 x 200 ms)" %
+          (victim, "%.2f s" % down if down is not None else "never"),
+          flush=True)
+    tap(down is not None and down < 2.0 and "check-failed" in r and
+        "HTTP 500" in r,
+        "check: an HTTP check that gets 500 takes the backend out "
+        "(%s)" % ("%.2f s" % down if down is not None else "never"), out)
+    _, bout = tb.ctl("show backends mag4")
+    tap("(check: HTTP 500)" in bout, "check: show backends says why",
+        bout)
+    n0 = len(port_lines(server, 81))
+    ok, bad, o = hey_result(hey_bg(url, 5))
+    served = len(port_lines(server, 81)) - n0
+    tap(ok > 100 and bad == 0 and served == 0,
+        "check: no new flow reaches the backend whose check fails (%d ok, "
+        "%d failed, %d served by %s)" % (ok, bad, served, victim), o[-600:])
+    os.unlink(sick)
+    back = wait_health(tb, "mag4", victim, "up", 5.0)
+    n1 = len(port_lines(server, 81))
+    ok, bad, o = hey_result(hey_bg(url, 5))
+    served = len(port_lines(server, 81)) - n1
+    rows, out = health_rows(tb, "mag4")
+    print("# check: %s answers 200 again: up after %s (rise 2 x 200 ms); "
+          "it served %d of %d requests" %
+          (victim, "%.2f s" % back if back is not None else "never", served,
+           ok + bad), flush=True)
+    tap(back is not None and served > 5 and bad == 0 and
+        "check-passed" in rows.get(victim, ""),
+        "check: it comes back when it answers 200 and receives new flows "
+        "(%d requests)" % served, out)
+
+
+def plain_kernel(name, on):
+    """@name's kernel on its wire without the agent (@on), or back to
+    what start_kernel expects (the agent's tap)."""
+    ns, v4, v6, loc, seg = SERVERS[name]
+    gw4, gw6, plen4 = Testbed.server_gw[name]
+    vips4 = ["%s/32" % a for a in (VIP4, MAG4, RR4, SLOW4)]
+    vips6 = ["%s/128" % a for a in (VIP6, HUNT6)]
+    if on:
+        cmds = ["ip link set e1 arp on",
+                "ip addr add %s/%d dev e1" % (v4, plen4)] + \
+            ["ip addr add %s dev lo" % a for a in vips4] + \
+            ["ip -6 addr add %s dev lo nodad" % a for a in vips6] + \
+            ["ip route add default via %s dev e1" % gw4]
+    else:
+        cmds = ["ip addr flush dev e1", "ip link set e1 arp off",
+                "ip route flush dev e1"] + \
+            ["ip addr del %s dev lo" % a for a in vips4] + \
+            ["ip -6 addr del %s dev lo" % a for a in vips6]
+    for cmd in cmds:
+        nsx(ns, cmd, check=False)
+
+
+def s8_no_agent(tb):
+    """Issue 14: a server whose kernel runs without dsrlb-agent (its
+    kernel answers the routed leg from its own address) is marked down by
+    the passive signal and receives no new flows after the detection
+    window; web4 (dsr-feedback) under steady load."""
+    victim = "s3"
+    ns = SERVERS[victim][0]
+    url = "http://%s/" % VIP4
+    load = hey_bg(url, 15)
+    time.sleep(3.0)
+    t_off = time.time()
+    tb.stop_server(victim)
+    plain_kernel(victim, True)
+    nsx(ns, "nginx -c %s/%s/nginx.conf -e %s/%s/error.log" %
+        (WORK, victim, WORK, victim), check=False)
+    t_ready = time.time() - t_off
+    detect = wait_health(tb, "web4", victim, "down", 10.0)
+    ok, bad, o = hey_result(load)
+    print("# no agent: %s without its agent (%.2f s to switch): down after "
+          "%s; %d of %d requests failed meanwhile" %
+          (victim, t_ready, "%.2f s" % (detect + t_ready)
+           if detect is not None else "never", bad, ok + bad), flush=True)
+    tap(detect is not None and detect <= 3.0,
+        "no agent: the server without an agent is marked down within 3 s "
+        "(%s)" % ("%.2f s" % detect if detect is not None else "never"))
+    n0 = len(port_lines(victim, 80))
+    ok2, bad2, o2 = hey_result(hey_bg(url, 10))
+    served = len(port_lines(victim, 80)) - n0
+    tap(ok2 > 150 and bad2 == 0 and served == 0,
+        "no agent: after the detection window no new flow reaches it and "
+        "nothing fails (%d ok, %d failed, %d served by %s)" %
+        (ok2, bad2, served, victim), o2[-600:])
+    # back as the other scenarios expect it
+    nsx(ns, "sh -c 'kill $(cat %s/%s/nginx.pid)'" % (WORK, victim),
+        check=False)
+    time.sleep(0.5)
+    plain_kernel(victim, False)
+    tb.start_agent(victim)
+    tb.start_kernel(victim)
+    wait_health(tb, "web4", victim, "up", 10.0)
+
+
 SCENARIOS = [s1_dsr4, s2_dsr6, s3_hunt, s4_reconfigure, s6_baselines,
-             s7_health, s7_pmtu, s5_takeover, s7_restart]
+             s7_health, s8_check_http, s8_no_agent, s7_pmtu, s5_takeover,
+             s7_restart]
 
 
 def main():

@@ -514,6 +514,44 @@ test_engine_disabled(void **state)
 	assert_int_equal(f->w.cnt[LB_CNT_health_lost], 0);
 }
 
+/* Active checks (lb_check.h): a backend whose checks fail is out of
+ * rotation but gets no trial flow (its agent would answer it: only
+ * passing checks bring it back); two passes and it gets flows again. */
+static void
+test_engine_check_down_no_trials(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t alive[NSRV] = { MS, MS, MS };
+	struct lb_health_be *hb = lb_health_get(&f->h, 0, 1);
+	uint16_t sport = 10000;
+
+	for (int i = 0; i < 3; i++)
+		(void)lb_health_check_result(hb, &f->cfg.health, false,
+					     "HTTP 500", 1000 * MS);
+	control_poll(f, 1000 * MS);
+	assert_int_equal(f->published, 1);
+	assert_true(f->cfg.vip[0].backend[1].check_down);
+	assert_false(f->cfg.vip[0].backend[1].health_down);
+	assert_int_equal(f->st->vip[0].n_down, 1);
+	assert_int_equal(f->st->vip[0].be[1].health_down, 0);
+	memset(f->per_srv, 0, sizeof(f->per_srv));
+	(void)run(f, 1000 * MS, 6000 * MS, alive, &sport);
+	/* 5 s at 30 new flows/s: none to s1, not even a trial */
+	assert_int_equal(f->per_srv[1], 0);
+	assert_true(f->per_srv[0] + f->per_srv[2] > 140);
+	assert_int_equal(f->w.cnt[LB_CNT_health_trial], 0);
+	assert_true(lb_health_is_down(hb));
+	/* the checks pass again: back after rise (2) */
+	(void)lb_health_check_result(hb, &f->cfg.health, true, "ok",
+				     6000 * MS);
+	(void)lb_health_check_result(hb, &f->cfg.health, true, "ok",
+				     6001 * MS);
+	memset(f->per_srv, 0, sizeof(f->per_srv));
+	(void)run(f, 6010 * MS, 9000 * MS, alive, &sport);
+	assert_false(f->cfg.vip[0].backend[1].check_down);
+	assert_true(f->per_srv[1] > 5);
+}
+
 int
 main(void)
 {
@@ -531,6 +569,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_disabled, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_engine_check_down_no_trials, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
