@@ -497,10 +497,12 @@ class Testbed:
             if os.path.exists(self.sock):
                 break
             time.sleep(0.1)
-        self.kernel_side()
+        with open(cfg) as f:
+            if "kernel = kfarm" in f.read():
+                self.farm_kernel()
         time.sleep(0.3)
 
-    def kernel_side(self):
+    def farm_kernel(self):
         """The farm port's kernel interface (net_tap, [port] kernel):
         the port's address, so that the active checks' sockets leave
         through the appliance's server port."""
@@ -640,7 +642,13 @@ def s1_dsr4(tb):
     after = tb.lb_counters()
     # Prometheus: a scrape inside the appliance's namespace agrees with
     # the console and passes promtool (docs/operations.md)
-    r = nsx("lb", "curl -s -m 5 http://127.0.0.1:9180/metrics", check=False)
+    # (one retry: on a loaded machine a scrape waits for every worker's
+    # view, each up to CONSOLE_VIEW_TIMEOUT_MS)
+    for _ in range(2):
+        r = nsx("lb", "curl -s -m 15 http://127.0.0.1:9180/metrics",
+                check=False)
+        if r.returncode == 0 and r.stdout:
+            break
     page = r.stdout
     with open(os.path.join(WORK, "metrics.txt"), "w") as f:
         f.write(page)
