@@ -99,7 +99,7 @@ address = 198.51.100.10
 port = 80
 mode = dsr-feedback
 announce = bgp
-{backends}"""
+{fb_backends}"""
 
 BIRD_LB = """
 router id {lan};
@@ -154,9 +154,17 @@ class Bgpbed(t.Testbed):
     def up(self):
         backends = "".join("backend.%s = %s\n" % (n, s[1])
                            for n, s in t.SERVERS.items())
+        # the dsr-feedback VIP's servers share the appliances' segment: a
+        # recovery pin from a server behind the router goes by the
+        # router's route to the VIP, which names one appliance, not the
+        # one that made the offer (docs/architecture.md, "Recovery")
+        fb_backends = "".join("backend.%s = %s\n" % (n, s[1])
+                              for n, s in t.SERVERS.items()
+                              if s[1].startswith("10.0.0."))
         # the base testbed starts lb1 with this file; its router's
         # static routes to the VIPs are replaced by BGP below
         t.LB_INI = LB_INI.replace("{backends}", backends).replace(
+            "{fb_backends}", fb_backends).replace(
             "{work}", WORK).replace("{name}", "lb1").replace(
             "{wait}", str(WITHDRAW_WAIT_MS)).replace(
             "{lan}", LBS["lb1"][1]).replace("{farm}", LBS["lb1"][2])
@@ -185,7 +193,8 @@ class Bgpbed(t.Testbed):
         with open(os.path.join(WORK, "lb2.ini"), "w") as f:
             f.write(LB_INI.format(work=WORK, name="lb2",
                                   wait=WITHDRAW_WAIT_MS, lan=lan, farm=farm,
-                                  backends=backends))
+                                  backends=backends,
+                                  fb_backends=fb_backends))
         self.start_lb2("dsrlb2")
         # the kernels' side and a BIRD beside each appliance
         for name in ("lb1", "lb2"):

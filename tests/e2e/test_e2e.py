@@ -987,6 +987,9 @@ def s7_pmtu(tb):
 BIG = 48 << 20                     # big.bin: 50.3 MB of zeros
 
 
+restart_run = 0
+
+
 def restart_downloads(tb, url, n, how):
     """@n concurrent downloads of big.bin from @url; 2 s in, the
     appliance is stopped (@how: "SIGTERM" or "SIGKILL") and started again
@@ -994,10 +997,18 @@ def restart_downloads(tb, url, n, how):
     size and checksum, and the time the restart took."""
     import hashlib
     want = hashlib.sha256(b"\0" * BIG).hexdigest()
+    global restart_run
     outs = [os.path.join(WORK, "dl-%s-%d.bin" % (how, i)) for i in range(n)]
+    # Each run's client ports are its own, outside the ephemeral range:
+    # a tuple an earlier, broken connection left in an agent's flow
+    # table would make that agent take the offer of a new connection on
+    # the same tuple (docs/architecture.md, "Recovery", limits).
+    lo = 61000 + 100 * restart_run
+    restart_run += 1
     dls = [subprocess.Popen(
-        "ip netns exec %sc curl -s -g -m 150 -o %s -w '%%{http_code}' '%s'"
-        % (P, o, url), shell=True, stdout=subprocess.PIPE, text=True)
+        "ip netns exec %sc curl -s -g -m 150 --local-port %d-%d -o %s "
+        "-w '%%{http_code}' '%s'" % (P, lo, lo + 99, o, url), shell=True,
+        stdout=subprocess.PIPE, text=True)
         for o in outs]
     time.sleep(2.0)
     t0 = time.time()
