@@ -240,8 +240,9 @@ def live():
         inp, "--", "--config", cfg, "--ctl-socket", sock],
         stdout=log, stderr=subprocess.STDOUT)
     try:
-        for _ in range(100):
-            if os.path.exists(sock):
+        # (slow under ASan on a busy machine: up to 30 s, unless it died)
+        for _ in range(300):
+            if os.path.exists(sock) or p.poll() is not None:
                 break
             time.sleep(0.1)
         time.sleep(0.5)
