@@ -630,7 +630,7 @@ unlink_hdr(struct pkt_buf *pb, uint32_t l3_off, uint32_t nh_at, uint32_t hoff,
  * it: exactly what insert_msg() appended. Otherwise the padding around
  * the option is merged into one Pad1/PadN of the length that keeps the
  * header a multiple of 8 (it is at most 7 bytes). */
-static void
+static uint32_t
 cut_option(struct pkt_buf *pb, uint32_t l3_off, uint32_t hoff, uint32_t opt,
 	   const struct do_scan *s)
 {
@@ -656,6 +656,7 @@ cut_option(struct pkt_buf *pb, uint32_t l3_off, uint32_t hoff, uint32_t opt,
 	d = pkt_buf_data(pb);
 	d[hoff + 1] = (uint8_t)((s->hlen - cut) / 8 - 1);
 	plen_add(d + l3_off, -(int32_t)cut);
+	return cut;
 }
 
 /* Whether removing every message would leave no payload at all: no
@@ -698,19 +699,48 @@ removal_empties(const uint8_t *d, uint32_t l3_off,
 	return gone == info->upper_off - (l3_off + IPV6_HDR_LEN);
 }
 
+/* Remove message @m of a packet whose walk is @info (the packet as it is
+ * now: offsets below the last removal are unchanged by it). Sets *@gone
+ * to the bytes removed. */
+static enum wire_result
+remove_walked(struct pkt_buf *pb, uint32_t l3_off,
+	      const struct ip6ext_info *info, enum ip6ext_msg m,
+	      uint32_t *gone)
+{
+	uint8_t *d = pkt_buf_data(pb);
+	struct do_scan s;
+	uint32_t hoff;
+
+	hoff = info->msg_hdr_off[m];
+	if (info->msg_enc[m] == IP6EXT_ENC_DSTOPT) {
+		scan_options(d + hoff, info->msg_off[m] - hoff, &s);
+		if (s.others != 0) {
+			*gone = cut_option(pb, l3_off, hoff, info->msg_off[m],
+					   &s);
+			return WIRE_OK;
+		}
+	} else {
+		s.hlen = paper_len[m];
+	}
+	/* Payload Length 0 would announce a jumbogram (RFC 2675): a packet
+	 * that is only this header stays as it is. */
+	if (info->end - (l3_off + IPV6_HDR_LEN) == s.hlen)
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	unlink_hdr(pb, l3_off, info->msg_nh_at[m], hoff, s.hlen);
+	*gone = s.hlen;
+	return WIRE_OK;
+}
+
 enum wire_result
 ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off, enum ip6ext_msg m)
 {
 	struct ip6ext_info info;
-	struct do_scan s;
 	enum wire_result r;
-	uint32_t hoff;
-	uint8_t *d;
+	uint32_t gone;
 
 	if (pb == NULL || pb->base == NULL || (unsigned int)m >= IP6EXT_MSG_MAX)
 		return WIRE_ERR_INVAL;
-	d = pkt_buf_data(pb);
-	r = ip6ext_walk(d, pb->len, l3_off, 0, &info);
+	r = ip6ext_walk(pkt_buf_data(pb), pb->len, l3_off, 0, &info);
 	if (r != WIRE_OK)
 		return r;
 	if (info.msg_off[m] == 0)
@@ -719,22 +749,7 @@ ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off, enum ip6ext_msg m)
 	 * more to come must keep its length. */
 	if (info.frag_more)
 		return WIRE_ERR_IP6EXT_FRAGMENT;
-	hoff = info.msg_hdr_off[m];
-	if (info.msg_enc[m] == IP6EXT_ENC_DSTOPT) {
-		scan_options(d + hoff, info.msg_off[m] - hoff, &s);
-		if (s.others != 0) {
-			cut_option(pb, l3_off, hoff, info.msg_off[m], &s);
-			return WIRE_OK;
-		}
-	} else {
-		s.hlen = paper_len[m];
-	}
-	/* Payload Length 0 would announce a jumbogram (RFC 2675): a packet
-	 * that is only this header stays as it is. */
-	if (info.end - (l3_off + IPV6_HDR_LEN) == s.hlen)
-		return WIRE_ERR_IPV6_PAYLOAD_LEN;
-	unlink_hdr(pb, l3_off, info.msg_nh_at[m], hoff, s.hlen);
-	return WIRE_OK;
+	return remove_walked(pb, l3_off, &info, m, &gone);
 }
 
 enum wire_result
@@ -743,6 +758,7 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 	struct ip6ext_info info;
 	enum wire_result r;
 	unsigned int i, n = 0, best;
+	uint32_t gone;
 
 	if (pb == NULL || pb->base == NULL)
 		return WIRE_ERR_INVAL;
@@ -758,7 +774,12 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 	if (removal_empties(pkt_buf_data(pb), l3_off, &info))
 		return WIRE_ERR_IPV6_PAYLOAD_LEN;
 	/* Last in the packet first: undoes a sequence of inserts, which
-	 * append, in reverse order (the padding rules of cut_option). */
+	 * append, in reverse order (the padding rules of cut_option). One
+	 * walk for all (issue 19): a removal changes nothing below the
+	 * message it removes, and every message left lies below it (in an
+	 * earlier header, or earlier in the same Destination Options
+	 * header, which keeps that option), so the walk's offsets of the
+	 * others stay true; only the payload's end moves. */
 	for (;;) {
 		best = IP6EXT_MSG_MAX;
 		for (i = 0; i < IP6EXT_MSG_MAX; i++)
@@ -767,13 +788,13 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 				best = i;
 		if (best == IP6EXT_MSG_MAX)
 			break;
-		r = ip6ext_remove(pb, l3_off, (enum ip6ext_msg)best);
+		r = remove_walked(pb, l3_off, &info, (enum ip6ext_msg)best,
+				  &gone);
 		if (r != WIRE_OK)
 			return r;
+		info.msg_off[best] = 0;
+		info.end -= gone;
 		n++;
-		r = ip6ext_walk(pkt_buf_data(pb), pb->len, l3_off, 0, &info);
-		if (r != WIRE_OK)
-			return r;
 	}
 	if (removed != NULL)
 		*removed = n;
