@@ -86,6 +86,7 @@ struct pkt_ctx {
 	bool quic_new;      /* a QUIC client Initial/0-RTT: plays the SYN */
 	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
 			     * LB_QUIC_NO_SID */
+	uint8_t sid_func;   /* PC_STICKY: enum srv6_func of the SID */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -484,7 +485,7 @@ static enum lb_counter
 server_msg_origin(const struct lb_state *st, const uint8_t *frame,
 		  uint8_t in_port, const struct lb_backend_rt *be)
 {
-	uint64_t mac;
+	uint64_t mac, src;
 
 	if (in_port != be->port)
 		return LB_CNT_drop_forged_port;
@@ -492,16 +493,19 @@ server_msg_origin(const struct lb_state *st, const uint8_t *frame,
 		return LB_CNT_drop_forged_nh;
 	mac = atomic_load_explicit(&st->nht->e[be->nh].mac,
 				   memory_order_acquire);
+	src = mac_to_u64(frame + 6);
+	/* The common case first: from the backend's next hop (issue 19:
+	 * the router search below is the mismatch path). */
+	if ((mac & LB_NH_VALID) && (mac & 0xffffffffffffull) == src)
+		return LB_CNT_MAX;
 	/* A known server-side router is trusted even before the backend's
 	 * own MAC is resolved (after a restart the first stickiness
 	 * messages arrive before any neighbour answer). */
-	if (server_side_router(st, in_port, mac_to_u64(frame + 6)))
+	if (server_side_router(st, in_port, src))
 		return LB_CNT_MAX;
 	if (!(mac & LB_NH_VALID))
 		return LB_CNT_drop_forged_nh;
-	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6))
-		return LB_CNT_drop_forged_mac;
-	return LB_CNT_MAX;
+	return LB_CNT_drop_forged_mac;
 }
 
 static bool
@@ -620,7 +624,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		return;
 	}
 	/* SRv6 messages of the stickiness protocol to our SID. */
-	if (lb_sid_func(st, &c->m) != SRV6_FUNC_NONE) {
+	c->sid_func = (uint8_t)lb_sid_func(st, &c->m);
+	if (c->sid_func != SRV6_FUNC_NONE) {
 		if (!(role & LB_ROLE_SERVER)) {
 			drop(w, o, LB_CNT_drop_wrong_port);
 			return;
@@ -2022,7 +2027,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 {
 	const struct lb_state *st = w->st;
 	const uint8_t *frame = pkt_buf_data(pb);
-	enum srv6_func f = lb_sid_func(st, &c->m);
+	enum srv6_func f = (enum srv6_func)c->sid_func; /* classify's */
 	const struct lb_vip_rt *v;
 	struct srh_view sv;
 	const uint8_t *sender, *client_b;
