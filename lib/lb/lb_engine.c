@@ -31,6 +31,7 @@
 #include "dsrlb/lb_recover.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/pkt_strip.h"
 #include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/srh.h"
 #include "dsrlb/wire.h"
@@ -1927,18 +1928,13 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	} else {
 		w->cnt[LB_CNT_answer_unsolicited]++;
 	}
-	r = c->m.family == 4 ? ipv4opt_strip_all(pb, c->m.l3_off, &removed) :
-			       ip6ext_remove_all(pb, c->m.l3_off, &removed);
+	/* Strip the messages; the parse follows without a second walk. */
+	r = pkt_strip_msgs(pb, &c->m, &removed);
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
 	}
 	frame = pkt_buf_data(pb);
-	r = pkt_parse(frame, pb->len, &c->m);
-	if (r != WIRE_OK) {
-		drop_wire(w, o, r);
-		return;
-	}
 	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_src_at(&c->m), v->conf.addr.a);
 	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m), client.a);
 	send_to_client(w, pb, &client, now_ns, o);
