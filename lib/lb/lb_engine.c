@@ -571,6 +571,40 @@ classify_bounce(struct lb_worker *w, struct pkt_ctx *c, uint32_t v,
 	return false;
 }
 
+/* A metric answer (backend -> VIP, VIP port -> client port) from a
+ * backend of the VIP: the VIP first, then the backend within it.
+ * @return true when decided (PC_ANSWER, or dropped by the trust rule);
+ * false when no backend of a VIP sent it. */
+static bool
+classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
+		uint8_t in_port, struct lb_out *o)
+{
+	const struct lb_state *st = w->st;
+	uint32_t vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
+				 c->m.sport, c->m.l4_proto);
+	uint32_t b;
+	enum lb_counter why;
+
+	if (vi == UINT32_MAX)
+		vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
+				c->m.l4_proto);
+	if (vi == UINT32_MAX)
+		return false;
+	b = lb_map_get(&st->backend_map, c->m.family, c->m.src, (uint16_t)vi,
+		       LB_MAP_BACKEND_PROTO);
+	if (b == UINT32_MAX)
+		return false;
+	why = server_msg_origin(st, frame, in_port, &st->vip[vi].be[b]);
+	if (why != LB_CNT_MAX) {
+		drop(w, o, why);
+		return true;
+	}
+	c->vip = (uint16_t)vi;
+	c->be = (uint16_t)b;
+	c->cls = PC_ANSWER;
+	return true;
+}
+
 static void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 struct pkt_ctx *c, struct lb_out *o, struct vip_cache *vc)
@@ -650,6 +684,12 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			goto vip_found;
 		}
 	}
+	/* A backend's metric answer: a VIP map hit says the address is a
+	 * VIP's (lb_config_validate() gives no VIP a port's address), so
+	 * the address map can wait for the other cases (issue 19). */
+	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
+	    (role & LB_ROLE_SERVER) && classify_answer(w, c, frame, in_port, o))
+		return;
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
 	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
 		/* Exception path (issue 18): what is for the port's own
@@ -670,31 +710,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 * address, the VIP port (its source port) and the protocol. */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
 	    (role & LB_ROLE_SERVER)) {
-		/* A metric answer: (backend -> VIP, VIP port -> client
-		 * port). The VIP first, then the backend within it. */
-		uint32_t vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
-					 c->m.sport, c->m.l4_proto);
-		uint32_t b;
-
-		if (vi == UINT32_MAX)
-			vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
-					c->m.l4_proto);
-		b = vi == UINT32_MAX ? UINT32_MAX :
-			lb_map_get(&st->backend_map, c->m.family, c->m.src,
-				   (uint16_t)vi, LB_MAP_BACKEND_PROTO);
-		if (b != UINT32_MAX) {
-			enum lb_counter why = server_msg_origin(st, frame,
-				in_port, &st->vip[vi].be[b]);
-
-			if (why != LB_CNT_MAX) {
-				drop(w, o, why);
-				return;
-			}
-			c->vip = (uint16_t)vi;
-			c->be = (uint16_t)b;
-			c->cls = PC_ANSWER;
+		if (classify_answer(w, c, frame, in_port, o))
 			return;
-		}
 		/* Only backends answer: a metric answer from anyone else
 		 * is forged feedback (a forged "idle" score would pull load
 		 * onto a server). */

@@ -65,6 +65,22 @@ ipv4_hdr_csum_verify(const uint8_t *ip, uint32_t hdr_len)
 		acc = (acc & 0xFFFFu) + (acc >> 16);
 		return acc == 0xFFFFu ? WIRE_OK : WIRE_ERR_CHECKSUM;
 	}
+	if (hdr_len % 4 == 0) {
+		/* With options (every metric answer, issue 19): the same
+		 * sum, one 32-bit word at a time. */
+		uint64_t acc = 0;
+		uint32_t w;
+
+		for (uint32_t i = 0; i < hdr_len; i += 4) {
+			memcpy(&w, ip + i, 4);
+			acc += w;
+		}
+		acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+		acc = (acc & 0xFFFFu) + (acc >> 16);
+		acc = (acc & 0xFFFFu) + (acc >> 16);
+		acc = (acc & 0xFFFFu) + (acc >> 16);
+		return acc == 0xFFFFu ? WIRE_OK : WIRE_ERR_CHECKSUM;
+	}
 	if (csum_fold(csum_partial(ip, hdr_len, 0)) != 0)
 		return WIRE_ERR_CHECKSUM;
 	return WIRE_OK;
@@ -192,10 +208,9 @@ enum wire_result
 ipv4opt_parse(const uint8_t *buf, uint32_t len, uint32_t off,
 	      struct ipv4opt_info *info)
 {
-	struct ipv4opt_iter it;
 	struct ipv4opt_opt o;
 	enum wire_result r;
-	uint32_t hl;
+	uint32_t hl, pos;
 	const uint8_t *ip;
 
 	if (info == NULL)
@@ -209,16 +224,32 @@ ipv4opt_parse(const uint8_t *buf, uint32_t len, uint32_t off,
 	info->opt_end = IPV4_HDR_MIN_LEN;
 	if (hl == IPV4_HDR_MIN_LEN)
 		return WIRE_OK; /* no options: nearly every packet */
-	ipv4opt_iter_init(&it, ip, hl);
-	while ((r = ipv4opt_iter_next(&it, &o)) == WIRE_OK) {
-		if (o.kind == IPV4OPT_EOL || o.kind == IPV4OPT_NOP)
+	/* The walk of ipv4opt_iter_next(), inline (issue 19: every metric
+	 * answer is parsed twice, on receipt and by the strip). */
+	for (pos = IPV4_HDR_MIN_LEN; pos < hl;) {
+		o.kind = ip[pos];
+		/* RFC 791: EOL ends the list, NOP is one octet. */
+		if (o.kind == IPV4OPT_EOL)
+			break;
+		if (o.kind == IPV4OPT_NOP) {
+			pos++;
 			continue;
-		info->opt_end = (uint8_t)(o.off + o.len);
+		}
+		if (hl - pos < 2)
+			return WIRE_ERR_IPV4_OPT_OVERRUN;
+		o.len = ip[pos + 1];
+		if (o.len < 2)
+			return WIRE_ERR_IPV4_OPT_LEN;
+		if (o.len > hl - pos)
+			return WIRE_ERR_IPV4_OPT_OVERRUN;
+		o.off = (uint8_t)pos;
+		info->opt_end = (uint8_t)(pos + o.len);
 		r = ipv4opt_record(ip, &o, info);
 		if (r != WIRE_OK)
 			return r;
+		pos += o.len;
 	}
-	return r == WIRE_ERR_NOT_FOUND ? WIRE_OK : r;
+	return WIRE_OK;
 }
 
 enum wire_result
