@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/ipv4opt.h"
 #include "dsrlb/pkt_parse.h"
@@ -191,6 +192,70 @@ test_ipv6(void **state)
 		}
 }
 
+/* The header checksum after a strip: ipv4opt_remove() derives the new
+ * header's sum from the old one (RFC 1624) when the options sit at even
+ * offsets; it must equal the update by the full sums of both headers,
+ * for any header (random fields, a foreign option of 0, 2, 3 or 4
+ * bytes in front of ours, so both parities) and random contents. */
+static void
+test_ipv4_csum_random(void **state)
+{
+	uint8_t buf[CAP], old[60], *ip;
+	struct pkt_buf pb;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned int i, nops, removed, hl, odd = 0;
+	uint16_t want;
+	uint32_t l3;
+
+	(void)state;
+	for (i = 0; i < 4000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nops = (unsigned int)(x & 3);
+		l3 = build(buf, &pb, 4, false, (x >> 2) & 1, false);
+		ip = pkt_buf_data(&pb) + l3;
+		ip[1] = (uint8_t)(x >> 8);              /* TOS */
+		store_be16(ip + 4, (uint16_t)(x >> 16)); /* ID */
+		ip[8] = (uint8_t)(x >> 32);             /* TTL */
+		store_be32(ip + 12, (uint32_t)(x >> 24));
+		if (nops != 0) {
+			/* a foreign option of 2..4 bytes, then EOL: ours
+			 * go after it, at an even or an odd offset */
+			assert_int_equal(pkt_buf_open_gap(&pb, l3 + 20, 4),
+					 WIRE_OK);
+			ip = pkt_buf_data(&pb) + l3;
+			memset(ip + 20, 0, 4);
+			ip[20] = 0x88;
+			ip[21] = (uint8_t)(1 + nops);
+			ip[0] = 0x46;
+			store_be16(ip + 2, (uint16_t)(load_be16(ip + 2) + 4));
+		}
+		store_be16(ip + 10, 0);
+		store_be16(ip + 10, csum_ipv4_hdr(ip, (ip[0] & 15) * 4u));
+		assert_int_equal(ipv4opt_insert_client(&pb, l3, 0,
+			(uint32_t)(x >> 11), (uint16_t)(x >> 40)), WIRE_OK);
+		assert_int_equal(ipv4opt_insert_answer(&pb, l3, 0,
+			(uint16_t)(x >> 21), (x >> 3) & 1, (uint32_t)(x >> 29)),
+			WIRE_OK);
+		ip = pkt_buf_data(&pb) + l3;
+		hl = (ip[0] & 15) * 4u;
+		memcpy(old, ip, hl);
+		odd += nops == 2;
+		assert_int_equal(ipv4opt_strip_all(&pb, l3, &removed), WIRE_OK);
+		assert_int_equal(removed, 2);
+		ip = pkt_buf_data(&pb) + l3;
+		want = csum_update16(load_be16(old + 10),
+				     (uint16_t)~csum_ipv4_hdr(old, hl),
+				     (uint16_t)~csum_ipv4_hdr(ip,
+						(ip[0] & 15) * 4u));
+		assert_int_equal(load_be16(ip + 10), want);
+		assert_int_equal(ipv4_hdr_csum_verify(ip, (ip[0] & 15) * 4u),
+				 WIRE_OK);
+	}
+	assert_true(odd > 500);
+}
+
 static void
 test_errors(void **state)
 {
@@ -213,6 +278,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_ipv4_csum_random),
 		cmocka_unit_test(test_errors),
 	};
 
