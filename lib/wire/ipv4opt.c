@@ -471,8 +471,17 @@ ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
 	/* Highest offset first, so the lower ones stay where they were. The
 	 * arguments are within the packet, so close_gap cannot fail. */
 	for (i = 0; i < cnt; i++) {
-		(void)pkt_buf_close_gap(pb, l3_off + offs[i], lens[i]);
-		removed += lens[i];
+		uint32_t at = offs[i], n = lens[i];
+
+		/* Options side by side (a client tuple and its answer)
+		 * close as one gap (issue 19). */
+		while (i + 1 < cnt && offs[i + 1] + lens[i + 1] == at) {
+			i++;
+			at = offs[i];
+			n += lens[i];
+		}
+		(void)pkt_buf_close_gap(pb, l3_off + at, n);
+		removed += n;
 	}
 	/* Custom options are 4 or 8 bytes long: the area stays a multiple of
 	 * 4 and the options after them keep their 32-bit alignment, so no
