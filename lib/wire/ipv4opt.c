@@ -577,3 +577,51 @@ ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 		*removed = cnt;
 	return WIRE_OK;
 }
+
+enum wire_result
+ipv4opt_strip_packed(struct pkt_buf *pb, uint32_t l3_off, uint32_t where,
+		     unsigned int *removed)
+{
+	static const uint8_t kind[4] = {
+		IPV4OPT_CLIENT_TUPLE, IPV4OPT_METRIC_REQ, IPV4OPT_METRIC_ANS,
+		IPV4OPT_RECOVER,
+	};
+	uint8_t offs[4], lens[4];
+	unsigned int cnt = 0, i, j;
+	const uint8_t *ip;
+	uint32_t hl, off, len;
+
+	if (pb == NULL || l3_off > pb->len ||
+	    pb->len - l3_off < IPV4_HDR_MIN_LEN)
+		return WIRE_ERR_INVAL;
+	ip = pkt_buf_data(pb) + l3_off;
+	hl = (uint32_t)(ip[0] & 0x0F) * 4;
+	if (hl > pb->len - l3_off)
+		return WIRE_ERR_INVAL;
+	for (i = 0; i < 4; i++) {
+		off = (where >> (6 * i)) & 63;
+		if (off == 0)
+			continue;
+		len = (i == 1 || i == 2) && !((where >> (23 + i)) & 1) ? 4 : 8;
+		/* Still what the parse saw: inside the options area, the
+		 * kind and length bytes of the option. */
+		if (off < IPV4_HDR_MIN_LEN || off + len > hl ||
+		    ip[off] != kind[i] || ip[off + 1] != len)
+			return WIRE_ERR_INVAL;
+		for (j = cnt; j > 0 && offs[j - 1] < off; j--) {
+			offs[j] = offs[j - 1];
+			lens[j] = lens[j - 1];
+		}
+		offs[j] = (uint8_t)off;
+		lens[j] = (uint8_t)len;
+		cnt++;
+	}
+	for (i = 1; i < cnt; i++)
+		if (offs[i] + lens[i] > offs[i - 1])
+			return WIRE_ERR_INVAL;
+	if (cnt > 0)
+		ipv4opt_remove(pb, l3_off, offs, lens, cnt);
+	if (removed != NULL)
+		*removed = cnt;
+	return WIRE_OK;
+}

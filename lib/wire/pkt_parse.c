@@ -88,6 +88,10 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	r = ipv4opt_parse(frame, len, m->l3_off, &info);
 	if (r != WIRE_OK)
 		return r;
+	m->opt4 = (uint32_t)info.client_off | (uint32_t)info.req_off << 6 |
+		  (uint32_t)info.ans_off << 12 | (uint32_t)info.rec_off << 18 |
+		  (uint32_t)(info.req_len == IPV4OPT_METRIC_REQ_AUTH_LEN) << 24 |
+		  (uint32_t)(info.ans_len == IPV4OPT_METRIC_ANS_AUTH_LEN) << 25;
 	if (info.client_off != 0) {
 		m->msgs |= MSG_BIT(CLIENT_TUPLE);
 		store_be32(m->client_addr, info.client_addr);

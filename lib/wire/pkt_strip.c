@@ -24,8 +24,13 @@ pkt_strip_msgs(struct pkt_buf *pb, struct pkt_meta *m, unsigned int *removed)
 	    (m->family != 4 && m->family != 6))
 		return WIRE_ERR_INVAL;
 	len0 = pb->len;
-	r = m->family == 4 ? ipv4opt_strip_all(pb, m->l3_off, &n) :
-			     ip6ext_remove_all(pb, m->l3_off, &n);
+	if (m->family == 6)
+		r = ip6ext_remove_all(pb, m->l3_off, &n);
+	else if (m->opt4 != 0)
+		/* where the parse found them: no second parse */
+		r = ipv4opt_strip_packed(pb, m->l3_off, m->opt4, &n);
+	else
+		r = ipv4opt_strip_all(pb, m->l3_off, &n);
 	if (r != WIRE_OK)
 		return r;
 	if (removed != NULL)
@@ -46,6 +51,7 @@ pkt_strip_msgs(struct pkt_buf *pb, struct pkt_meta *m, unsigned int *removed)
 	m->rec_index = 0;
 	m->rec_count = 0;
 	m->rec_cookie = 0;
+	m->opt4 = 0;
 	if (m->family == 4) {
 		ip = pkt_buf_data(pb) + m->l3_off;
 		m->l4_off = (uint16_t)(m->l3_off + (ip[0] & 0x0F) * 4u);

@@ -272,6 +272,54 @@ test_errors(void **state)
 	assert_int_equal(pkt_strip_msgs(&pb, &m, NULL), WIRE_ERR_INVAL);
 }
 
+/* pkt_parse() says where the IPv4 message options are (opt4); the strip
+ * checks they are still there: a parse of another frame changes
+ * nothing. */
+static void
+test_ipv4_where_checked(void **state)
+{
+	uint8_t buf[CAP], copy[CAP];
+	struct pkt_buf pb;
+	struct pkt_meta m, bad;
+	uint32_t l3;
+	unsigned int n;
+
+	(void)state;
+	l3 = build(buf, &pb, 4, false, false, false);
+	assert_int_equal(ipv4opt_insert_client(&pb, l3, 0, 0xc6120007u, 4),
+			 WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(&pb, l3, 0, 7, true, 9),
+			 WIRE_OK);
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	/* client tuple at 20, 8-byte answer at 28 */
+	assert_int_equal(m.opt4, 20u | 28u << 12 | 1u << 25);
+	memcpy(copy, buf, CAP);
+	for (unsigned int k = 0; k < 4; k++) {
+		bad = m;
+		switch (k) {
+		case 0: /* the answer said to be 4 bytes */
+			bad.opt4 &= ~(1u << 25);
+			break;
+		case 1: /* a request where the answer is */
+			bad.opt4 = 20u | 28u << 6 | 1u << 24;
+			break;
+		case 2: /* past the header */
+			bad.opt4 = 20u | 36u << 12 | 1u << 25;
+			break;
+		default: /* overlapping */
+			bad.opt4 = 20u | 24u << 12 | 1u << 25;
+			break;
+		}
+		assert_int_equal(pkt_strip_msgs(&pb, &bad, &n),
+				 WIRE_ERR_INVAL);
+		assert_memory_equal(buf, copy, CAP);
+	}
+	assert_int_equal(pkt_strip_msgs(&pb, &m, &n), WIRE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(m.opt4, 0);
+	assert_int_equal(m.l4_off, l3 + 20);
+}
+
 int
 main(void)
 {
@@ -280,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv4_csum_random),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_ipv4_where_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
