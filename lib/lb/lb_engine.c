@@ -396,12 +396,13 @@ struct vip_cache {
 };
 
 static inline bool
-vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m)
+vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m,
+	      uint16_t port)
 {
 	uint64_t a0, a1, b0, b1;
 
 	if (vc->v == UINT32_MAX || vc->family != m->family ||
-	    vc->port != m->dport || vc->proto != m->l4_proto)
+	    vc->port != port || vc->proto != m->l4_proto)
 		return false;
 	/* pkt_parse zeroes the 12 bytes after an IPv4 address */
 	memcpy(&a0, vc->dst, 8);
@@ -412,11 +413,12 @@ vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m)
 }
 
 static inline void
-vip_cache_put(struct vip_cache *vc, const struct pkt_meta *m, uint32_t v)
+vip_cache_put(struct vip_cache *vc, const struct pkt_meta *m, uint16_t port,
+	      uint32_t v)
 {
 	memcpy(vc->dst, m->dst, 16);
 	vc->family = m->family;
-	vc->port = m->dport;
+	vc->port = port;
 	vc->proto = m->l4_proto;
 	vc->v = v;
 }
@@ -570,19 +572,27 @@ classify_bounce(struct lb_worker *w, struct pkt_ctx *c, uint32_t v,
 }
 
 /* A metric answer (backend -> VIP, VIP port -> client port) from a
- * backend of the VIP: the VIP first, then the backend within it.
+ * backend of the VIP: the VIP first (the burst's VIP cache is keyed as
+ * the client packets of the VIP are: address, VIP port, protocol), then
+ * the backend within it.
  * @return true when decided (PC_ANSWER, or dropped by the trust rule);
  * false when no backend of a VIP sent it. */
 static bool
 classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
-		uint8_t in_port, struct lb_out *o)
+		uint8_t in_port, struct lb_out *o, struct vip_cache *vc)
 {
 	const struct lb_state *st = w->st;
-	uint32_t vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
-				 c->m.sport, c->m.l4_proto);
-	uint32_t b;
+	uint32_t vi, b;
 	enum lb_counter why;
 
+	if (vip_cache_hit(vc, &c->m, c->m.sport)) {
+		vi = vc->v;
+	} else {
+		vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
+				c->m.sport, c->m.l4_proto);
+		if (vi != UINT32_MAX)
+			vip_cache_put(vc, &c->m, c->m.sport, vi);
+	}
 	if (vi == UINT32_MAX)
 		vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
 				c->m.l4_proto);
@@ -671,14 +681,14 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	if (!(c->m.msgs & ((1u << PKT_MSG_METRIC_ANS) |
 			   (1u << PKT_MSG_FRAGMENT) |
 			   (1u << PKT_MSG_RECOVER)))) {
-		if (vip_cache_hit(vc, &c->m)) {
+		if (vip_cache_hit(vc, &c->m, c->m.dport)) {
 			v = vc->v;
 			goto vip_found;
 		}
 		v = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
 			       c->m.dport, c->m.l4_proto);
 		if (v != UINT32_MAX) {
-			vip_cache_put(vc, &c->m, v);
+			vip_cache_put(vc, &c->m, c->m.dport, v);
 			goto vip_found;
 		}
 	}
@@ -686,7 +696,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 * VIP's (lb_config_validate() gives no VIP a port's address), so
 	 * the address map can wait for the other cases (issue 19). */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
-	    (role & LB_ROLE_SERVER) && classify_answer(w, c, frame, in_port, o))
+	    (role & LB_ROLE_SERVER) &&
+	    classify_answer(w, c, frame, in_port, o, vc))
 		return;
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
 	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
@@ -708,7 +719,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 * address, the VIP port (its source port) and the protocol. */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
 	    (role & LB_ROLE_SERVER)) {
-		if (classify_answer(w, c, frame, in_port, o))
+		if (classify_answer(w, c, frame, in_port, o, vc))
 			return;
 		/* Only backends answer: a metric answer from anyone else
 		 * is forged feedback (a forged "idle" score would pull load
