@@ -554,6 +554,18 @@ split_rss(const char *path, uint16_t nq, const char *prefix)
 }
 
 static _Atomic bool bench_stop;
+static double bench_cpu_s[16];   /* CPU time each worker's thread got */
+
+/* CPU time of the calling thread: on a shared machine an lcore does not
+ * get its core all the time, and this says how much it got. */
+static double
+thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* The loop of a worker lcore other than the measuring one: the
  * appliance's worker_poll() until told to stop. */
@@ -561,9 +573,11 @@ static int
 bench_worker_main(void *arg)
 {
 	struct worker_ctx *ctx = arg;
+	double c0 = thread_cpu_s();
 
 	while (!atomic_load_explicit(&bench_stop, memory_order_relaxed))
 		(void)worker_poll(ctx);
+	bench_cpu_s[ctx->index] = thread_cpu_s() - c0;
 	return 0;
 }
 
@@ -587,8 +601,9 @@ static void
 measure_workers(uint64_t hz)
 {
 	uint64_t rx0, rx1, t0, t1, last, win0, drops = 0, handoff = 0;
+	uint64_t ring_full = 0;
 	uint64_t c0[16][LB_CNT_MAX], rxq0[16], rxq[16];
-	double best = 0, secs, mpps;
+	double best = 0, secs, mpps, cpu0, cpu = 0;
 	unsigned int lcore, i = 1;
 	struct rte_eth_stats es;
 
@@ -612,6 +627,7 @@ measure_workers(uint64_t hz)
 			 "(-l)\n", n_workers, n_workers);
 	rx0 = dev_rx();
 	t0 = rte_rdtsc();
+	cpu0 = thread_cpu_s();
 	last = t0;
 	win0 = rx0;
 	for (;;) {
@@ -641,6 +657,7 @@ measure_workers(uint64_t hz)
 	}
 	rx1 = dev_rx();
 	t1 = rte_rdtsc();
+	bench_cpu_s[0] = thread_cpu_s() - cpu0;
 	atomic_store(&bench_stop, true);
 	rte_eal_mp_wait_lcore();
 	fprintf(stderr, "\n");
@@ -652,8 +669,8 @@ measure_workers(uint64_t hz)
 	if (rte_eth_stats_get(port_id[0], &es) == 0)
 		for (uint16_t k = 0; k < n_workers && k < 16; k++)
 			rxq[k] = es.q_ipackets[k] - rxq0[k];
-	printf("\n%-24s %9s %9s %10s %10s %10s\n", bo.case_name, "Mpps",
-	       "(mean)", "rx frames", "handoffs", "drops");
+	printf("\n%-24s %9s %9s %10s %10s %10s %10s\n", bo.case_name, "Mpps",
+	       "(mean)", "rx frames", "handoffs", "ring full", "drops");
 	for (uint16_t k = 0; k < n_workers; k++) {
 		uint64_t d = 0;
 
@@ -664,14 +681,27 @@ measure_workers(uint64_t hz)
 		drops += d;
 		handoff += wk[k]->w.cnt[LB_CNT_handoff] -
 			   c0[k][LB_CNT_handoff];
+		ring_full += wk[k]->handoff_full;
 		printf("worker %u (lcore %u)%*s %9s %9s %10" PRIu64
-		       " %10" PRIu64 " %10" PRIu64 "\n", k, wk[k]->lcore,
-		       k < 10 ? 5 : 4, "", "", "", rxq[k],
+		       " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", k,
+		       wk[k]->lcore, k < 10 ? 5 : 4, "", "", "", rxq[k],
 		       wk[k]->w.cnt[LB_CNT_handoff] - c0[k][LB_CNT_handoff],
-		       d);
+		       wk[k]->handoff_full, d);
 	}
 	printf("%-24s %9.3f %9.3f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-	       "\n", "all workers", best, mpps, rx1 - rx0, handoff, drops);
+	       " %10" PRIu64 "\n", "all workers", best, mpps, rx1 - rx0,
+	       handoff, ring_full, drops);
+	kv_u("workers_handoff_ring_full", ring_full);
+	for (uint16_t k = 0; k < n_workers; k++)
+		cpu += bench_cpu_s[k];
+	/* What the lcores got of their cores, and the rate per second of
+	 * CPU they got: the scaling without the other jobs' share. */
+	printf("CPU time of the workers' threads: %.2f s in %.2f s (%.0f%% of "
+	       "%u cores); %.3f Mpps per CPU second\n", cpu, secs,
+	       100.0 * cpu / (secs * n_workers), n_workers,
+	       (double)(rx1 - rx0) / cpu / 1e6);
+	kv_f("workers_cpu_s", cpu);
+	kv_f("workers_mpps_per_cpu_s", (double)(rx1 - rx0) / cpu / 1e6);
 	kv_u("lcores", n_workers);
 	kv_f("duration_s", secs);
 	kv_u("workers_rx", rx1 - rx0);
@@ -712,7 +742,7 @@ main(int argc, char **argv)
 	uint64_t n_mbufs, cnt0[LB_CNT_MAX], cnt1[LB_CNT_MAX];
 	uint64_t tx_full0, t0, t1, hz, rx, drops, last_print, build_cyc;
 	uint64_t win_rx0;
-	double secs, mpps, cpp, warm_s = 0, best_mpps = 0, best_cpp;
+	double secs, mpps, cpp, warm_s = 0, best_mpps = 0, best_cpp, cpu1;
 	struct worker_ctx *c;
 	struct flow_table_config fc;
 	size_t ft_bytes;
@@ -892,6 +922,7 @@ main(int argc, char **argv)
 	 * lcore (it is the only worker). */
 	memcpy(cnt0, c->w.cnt, sizeof(cnt0));
 	tx_full0 = c->tx_full;
+	cpu1 = thread_cpu_s();
 	t0 = rte_rdtsc();
 	last_print = t0;
 	win_rx0 = cnt0[LB_CNT_rx];
@@ -925,6 +956,7 @@ main(int argc, char **argv)
 			break;
 	}
 	t1 = rte_rdtsc();
+	cpu1 = thread_cpu_s() - cpu1;
 	fprintf(stderr, "\n");
 	memcpy(cnt1, c->w.cnt, sizeof(cnt1));
 	for (unsigned int k = 0; k < LB_CNT_MAX; k++)
@@ -997,6 +1029,8 @@ main(int argc, char **argv)
 	kv_f("lcore0_cycles_per_pkt", cpp);
 	kv_f("lcore0_mpps_best", best_mpps);
 	kv_f("lcore0_cycles_per_pkt_best", best_cpp);
+	kv_f("lcore0_cpu_s", cpu1);
+	kv_f("lcore0_mpps_per_cpu_s", cpu1 > 0 ? (double)rx / cpu1 / 1e6 : 0);
 	kv_u("lcore0_drops", drops);
 	for (int k = 0; k < 2; k++) {
 		char key[64];
