@@ -301,10 +301,11 @@ int flow_table_delete(struct flow_table *t, const struct flow_key *key,
 
 /**
  * Read the value of occupied slot @p slot into @p v.
- * @return 0, or -EINVAL when @p slot is not an occupied slot.
+ * @return 0, or -EINVAL when @p slot is not an occupied slot (@p v is
+ *   then all zero).
  */
-int flow_table_get(const struct flow_table *t, uint32_t slot,
-		   struct flow_value *v);
+static inline int flow_table_get(const struct flow_table *t, uint32_t slot,
+				 struct flow_value *v);
 
 /** Read the key of occupied slot @p slot. @return 0 or -EINVAL. */
 int flow_table_get_key(const struct flow_table *t, uint32_t slot,
@@ -314,7 +315,8 @@ int flow_table_get_key(const struct flow_table *t, uint32_t slot,
  * Mark occupied slot @p slot seen at @p now_ns.
  * @return 0, or -EINVAL when @p slot is not an occupied slot.
  */
-int flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns);
+static inline int flow_table_touch(struct flow_table *t, uint32_t slot,
+				   uint64_t now_ns);
 
 /**
  * Write value @p v (backend, state, flags) of occupied slot @p slot and
@@ -322,8 +324,9 @@ int flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns);
  * @return 0, or -EINVAL (slot not occupied, or bad state: nothing
  *   written).
  */
-int flow_table_update(struct flow_table *t, uint32_t slot,
-		      const struct flow_value *v, uint64_t now_ns);
+static inline int flow_table_update(struct flow_table *t, uint32_t slot,
+				    const struct flow_value *v,
+				    uint64_t now_ns);
 
 /**
  * Write value @p v of occupied slot @p slot without marking it seen: a
@@ -331,8 +334,8 @@ int flow_table_update(struct flow_table *t, uint32_t slot,
  * timer, a closing flow) keeps its start.
  * @return 0, or -EINVAL (slot not occupied, or bad state).
  */
-int flow_table_set(struct flow_table *t, uint32_t slot,
-		   const struct flow_value *v);
+static inline int flow_table_set(struct flow_table *t, uint32_t slot,
+				 const struct flow_value *v);
 
 /**
  * Incremental garbage collection: scan @p budget buckets from a moving
@@ -344,5 +347,9 @@ uint32_t flow_table_gc_step(struct flow_table *t, uint64_t now_ns,
 
 /** Number of occupied slots (live, or expired and not yet reclaimed). */
 uint32_t flow_table_count(const struct flow_table *t);
+
+/* The per-packet slot accessors above are inline (issue 19): the slot
+ * layout they read is in flow_table_slot.h. */
+#include "dsrlb/flow_table_slot.h"
 
 #endif /* DSRLB_FLOW_TABLE_H_ */
