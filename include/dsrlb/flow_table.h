@@ -51,6 +51,7 @@
 #ifndef DSRLB_FLOW_TABLE_H_
 #define DSRLB_FLOW_TABLE_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -183,6 +184,9 @@ struct flow_table {
 				      *   is freed or moved (reclaim, eviction,
 				      *   cuckoo move, delete, clear): slot ids
 				      *   taken at the same epoch are valid */
+	uint64_t placed[4];          /**< a 256-bit filter of the hashes
+				      *   inserted since the last bulk
+				      *   lookup */
 	struct flow_table_stats stats; /**< counters */
 };
 
@@ -278,6 +282,18 @@ uint32_t flow_table_lookup_bulk(struct flow_table *t,
 				const struct flow_key *keys,
 				const uint32_t *hashes, uint32_t n,
 				uint64_t now_ns, uint32_t *slots);
+
+/**
+ * May the key of @p hash have been inserted since the last
+ * flow_table_lookup_bulk()? false means certainly not: a key that bulk
+ * lookup missed is still absent, and a caller need not look again
+ * (issue 19: a burst of SYNs looked each one up twice).
+ */
+static inline bool
+flow_table_placed_since_bulk(const struct flow_table *t, uint32_t hash)
+{
+	return (t->placed[(hash >> 24) & 3] >> ((hash >> 26) & 63)) & 1;
+}
 
 /**
  * Insert @p key with value @p v, last seen at @p now_ns, or find its live

@@ -447,6 +447,7 @@ flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 	uint32_t now_tick = tick_of(t, now_ns);
 	uint32_t base, g, i, hits = 0;
 
+	memset(t->placed, 0, sizeof(t->placed));
 	for (base = 0; base < n; base += g) {
 		g = n - base < BULK_GROUP ? n - base : BULK_GROUP;
 
@@ -678,6 +679,7 @@ flow_table_insert(struct flow_table *t, const struct flow_key *key,
 	t->stats.insert_full++;
 	return FLOW_INSERT_FULL;
 done:
+	t->placed[(hash >> 24) & 3] |= 1ull << ((hash >> 26) & 63);
 	if (slot != NULL)
 		*slot = s;
 	return FLOW_INSERT_NEW;

@@ -1775,8 +1775,11 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 	/* An earlier packet of this burst may have created the flow since
 	 * the bulk lookup: look again before choosing (a choice has side
-	 * effects: round-robin turns, random draws). */
-	slot = flow_table_lookup(&w->ft, &c->key, c->hash, now_ns);
+	 * effects: round-robin turns, random draws), when the table's filter
+	 * of keys placed since then says it may have. */
+	slot = flow_table_placed_since_bulk(&w->ft, c->hash) ?
+	       flow_table_lookup(&w->ft, &c->key, c->hash, now_ns) :
+	       FLOW_TABLE_MISS;
 	if (slot != FLOW_TABLE_MISS) {
 		c->slot = slot;
 		client_hit(w, pb, c, now_ns, o);
