@@ -6,7 +6,7 @@ default test run: meson suite 'testbed' (`meson test -C BUILD --suite
 testbed`), or by hand under the namespace lock:
 
     flock /tmp/dsrlb-netns.lock tests/e2e/test_testbed.py DSRLB AGENT \\
-        DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK [polling] [latency]
+        DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK [polling] [latency] [sr4]
 
 polling  dynamic DSR against the explicit-polling baseline
          (dynamic-dsr-inband-feedback-ebpf.txt §4, Table 3): the slow4
@@ -447,7 +447,7 @@ def main():
     for tool in ("ip", "nginx", "hey", "tc", "ethtool"):
         if E.shutil.which(tool) is None:
             E.skip("%s missing" % tool)
-    names = E.ONLY or ["polling", "latency"]
+    names = E.ONLY or ["polling", "latency", "sr4"]
     if "sr4" in names:
         sr4_setup()
     tb = E.Testbed()
