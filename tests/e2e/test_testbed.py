@@ -30,7 +30,8 @@ sr4      6LB's SR_4 against Maglev (SC) near saturation
          hunt6's [2001:db8:100::20]:80 instead of nginx). Repetition k
          runs both policies with seed k: the same arrivals and, through
          "GET /?ms=X", the same job sizes (common random numbers), in
-         alternating order (ABBA). TESTBED_SR4_REPS (5) x
+         alternating order (ABBA; TESTBED_SR4_CRN=0: slowserver draws
+         the jobs, only the arrivals are common). TESTBED_SR4_REPS (5) x
          TESTBED_SR4_SECS (30 s, + 3 s warm-up) per policy: about 7 min.
 
 Every figure is printed as a '#' line and written to WORK/results.json;
@@ -60,6 +61,8 @@ SR4_REPS = int(os.environ.get("TESTBED_SR4_REPS", "5"))
 SR4_SECS = float(os.environ.get("TESTBED_SR4_SECS", "30"))
 SR4_RHO = float(os.environ.get("TESTBED_SR4_RHO", "0.88"))
 SR4_MEAN_MS = 50.0
+# 0: slowserver draws its own jobs (only the arrivals are common)
+SR4_CRN = os.environ.get("TESTBED_SR4_CRN", "1") != "0"
 SR4_WARMUP = 3.0
 POISSON = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "poisson.py")
@@ -352,9 +355,10 @@ def sr4_setup():
 def poisson_point(tb, host, port, rate, seed, hunt):
     a0 = {n: tb.agent_stats(n) for n in E.SERVERS} if hunt else None
     c0 = cpu_times()
-    r = E.nsx("c", "/usr/bin/python3 %s --client %s %d %g %g %g %d 20 %g" %
+    r = E.nsx("c", "/usr/bin/python3 %s --client %s %d %g %g %g %d 20 %s" %
               (POISSON, host, port, rate, SR4_SECS, SR4_WARMUP, seed,
-               SR4_MEAN_MS), check=False, timeout=SR4_SECS + 200)
+               "%g" % SR4_MEAN_MS if SR4_CRN else ""), check=False,
+              timeout=SR4_SECS + 200)
     c1 = cpu_times()
     o = json.loads(r.stdout) if r.returncode == 0 else {"rt": [],
                                                         "errors": -1,
@@ -426,6 +430,7 @@ def t_sr4(tb):
           "Fig. 10a: up to 2.3x at rho 0.87)" %
           (rm, rsd, rlo, rhi, dm, dsd, wins, len(delta)), flush=True)
     RESULTS["sr4"] = {"policies": res, "runs": runs, "reps": SR4_REPS,
+                      "common_jobs": SR4_CRN,
                       "secs": SR4_SECS, "rho": SR4_RHO, "rate": rate,
                       "ratio": {"mean": rm, "sd": rsd, "min": rlo,
                                 "max": rhi, "runs": ratio},
