@@ -209,9 +209,16 @@ run(void *arg)
 		uint64_t now = mono_ns();
 
 		if (now < next) {
-			wait_answers((int)((next - now + 999999) / 1000000));
+			/* at most 100 ms at a time: a shorter interval set
+			 * live takes effect within 100 ms */
+			uint64_t w = next - now;
+
+			wait_answers((int)((w < 100000000ull ? w : 100000000ull)
+					   + 999999) / 1000000);
 			drv.lock();
 			(void)drain();
+			if (next > now + period_ns())
+				next = now + period_ns();
 			drv.unlock();
 			continue;
 		}

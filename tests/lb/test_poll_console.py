@@ -256,6 +256,23 @@ def main():
         check(rc == 0 and rows.get("f3", ("",))[:2] == (S3, "9") and
               "vip pl:" not in out and snapshot(out, "pf") > 0,
               "show poll after the reload: pf's server and its load", out)
+
+        # the interval changes live, both ways
+        rc, out = ctl(sock, "set poll_interval_ms 60000")
+        check(rc == 0 and not out.startswith("error"),
+              "set poll_interval_ms 60000", out)
+        time.sleep(0.15)
+        n3 = len(servers[S3].nonces)
+        time.sleep(0.4)
+        check(len(servers[S3].nonces) - n3 <= 1,
+              "a longer interval takes effect (%d polls in 0.4 s)" %
+              (len(servers[S3].nonces) - n3))
+        rc, out = ctl(sock, "set poll_interval_ms 5")
+        n3 = len(servers[S3].nonces)
+        time.sleep(0.4)
+        check(len(servers[S3].nonces) - n3 >= 10,
+              "a shorter one too, without waiting out the long one (%d "
+              "polls in 0.4 s)" % (len(servers[S3].nonces) - n3))
     finally:
         p.send_signal(2)
         try:
