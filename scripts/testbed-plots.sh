@@ -8,6 +8,9 @@
 #                              latency over time, 1 ms netem on s1 from
 #                              the first to the second dashed line
 #   testbed-polling.png        requests/s per mode, mean and min..max
+#   testbed-sr4.png            SC and SR_4 mean and p99 response time per
+#                              repetition (same seed: same arrivals and
+#                              jobs for both)
 set -eu
 
 RES=${1:?usage: testbed-plots.sh WORK/results.json [outdir]}
@@ -46,6 +49,18 @@ if "polling" in r:
             x = v["rps"]
             f.write('%d\t"%s"\t%.2f\t%.2f\t%.2f\n' %
                     (i, m, x["mean"], x["min"], x["max"]))
+if "sr4" in r:
+    s = r["sr4"]
+    with open(d + "/sr4.tsv", "w") as f:
+        for k, (a, b) in enumerate(zip(s["runs"]["sc"], s["runs"]["sr4"])):
+            f.write("%d\t%.1f\t%.1f\t%.1f\t%.1f\n" %
+                    (k + 1, a["mean_ms"], b["mean_ms"], a["p99_ms"],
+                     b["p99_ms"]))
+    with open(d + "/sr4.title", "w") as f:
+        f.write("rho %.2f, 4 servers x 4 workers, exponential 50 ms jobs, "
+                "%g s per point: SC / SR_4 mean %.2f +- %.2f (paper: up to "
+                "2.3x)" % (s["rho"], s["secs"], s["ratio"]["mean"],
+                           s["ratio"]["sd"]))
 PY
 
 if [ -f "$TMP/share.tsv" ]; then
@@ -81,6 +96,23 @@ set yrange [0:*]
 set xtics rotate by -20
 plot "$TMP/poll.tsv" using 1:3:xtic(2) with boxes notitle, \
      "" using 1:3:4:5 with yerrorbars notitle lc rgb "black"
+GP
+fi
+if [ -f "$TMP/sr4.tsv" ]; then
+	gnuplot <<GP
+set terminal pngcairo size 900,520 noenhanced
+set output "$OUT/testbed-sr4.png"
+set title "$(cat "$TMP/sr4.title")" font ",10"
+set xlabel "repetition (seed)"
+set ylabel "response time (ms)"
+set xtics 1
+set yrange [0:*]
+set key top left
+set grid
+plot "$TMP/sr4.tsv" using 1:2 with linespoints lw 2 pt 7 title "SC (maglev) mean", \
+     "" using 1:3 with linespoints lw 2 pt 5 title "SR_4 (hunt) mean", \
+     "" using 1:4 with linespoints dt 2 pt 6 title "SC p99", \
+     "" using 1:5 with linespoints dt 2 pt 4 title "SR_4 p99"
 GP
 fi
 echo "testbed-plots: $OUT"

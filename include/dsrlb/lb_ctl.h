@@ -24,6 +24,7 @@
 
 /** Where output goes. */
 struct lb_announce;
+struct lb_poll;
 
 struct lb_ctl_out {
 	void (*write)(void *arg, const char *s, size_t n);
@@ -78,6 +79,9 @@ struct lb_ctl_env {
 	 *  "vip drain", "appliance" and "show announce" are refused. */
 	struct lb_announce *ann;
 	const char *ann_daemon;
+	/** The poller of mode polling (lb_poll.h), read under the lock
+	 *  it takes; NULL: "show poll" says there is none. */
+	const struct lb_poll *poll;
 	void *arg;
 };
 

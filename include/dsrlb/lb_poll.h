@@ -54,6 +54,9 @@ struct lb_poll_target {
 	uint8_t known;         /**< a score younger than LB_POLL_MISSED_MAX
 				*   rounds */
 	uint8_t missed;        /**< rounds without an answer in a row */
+	uint64_t timeouts;     /**< rounds it did not answer, in all */
+	uint64_t answer_ns;    /**< when its last answer came (the
+				*   poller's monotonic clock; 0: never) */
 };
 
 #define LB_POLL_COUNTERS(X) \
@@ -79,6 +82,7 @@ struct lb_poll {
 	uint32_t n;
 	struct lb_poll_target *t;
 	uint64_t gen;          /**< last snapshot generation handed out */
+	uint64_t round_ns;     /**< when the round in flight started */
 	uint64_t cnt[LB_POLL_CNT_MAX];
 };
 
@@ -127,5 +131,20 @@ struct lb_poll_scores *lb_poll_scores_build(struct lb_poll *p,
  */
 bool lb_poll_apply(struct busy_table *busy, const struct lb_poll_scores *s,
 		   uint64_t *gen, uint64_t now_ns);
+
+struct lb_ctl_out;
+
+/**
+ * "show poll [VIP]": the poller's counters, then per polling VIP of
+ * @p st (or VIP @p v only; UINT32_MAX: all) the published snapshot's
+ * generation and per backend its address, last polled load, the age of
+ * that answer, whether a poll is outstanding, its timeouts. @p p NULL:
+ * no poller. @p now_ns: the poller's clock (CLOCK_MONOTONIC);
+ * @p interval_ms: [general] poll_interval_ms. Read under the lock the
+ * poller takes. @return the VIPs shown.
+ */
+uint32_t lb_poll_show(const struct lb_poll *p, const struct lb_state *st,
+		      uint32_t v, uint32_t interval_ms, uint64_t now_ns,
+		      struct lb_ctl_out *o);
 
 #endif /* DSRLB_LB_POLL_H_ */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dsrlb/auth_key.h"
 #include "dsrlb/cfg_num.h"
@@ -19,6 +20,7 @@
 #include "dsrlb/lb_announce.h"
 #include "dsrlb/lb_ctl.h"
 #include "dsrlb/lb_keys.h"
+#include "dsrlb/lb_poll.h"
 #include "dsrlb/wire.h"
 
 #define MAX_ARGS 16
@@ -668,6 +670,33 @@ show_latency(CMD_PARAMS)
 	return 0;
 }
 
+/* Mode polling (lb_poll.h): what the poller last heard from every
+ * server of the polling VIPs. */
+static int
+show_poll(CMD_PARAMS)
+{
+	struct timespec ts;
+	int v = INT_MAX;
+
+	if (argc > 2) {
+		v = need_vip(e, o, argc, argv, 2);
+		if (v < 0)
+			return -1;
+		if (e->st->vip[v].conf.policy != LB_POLICY_POLL)
+			return err(o, "show poll: vip %s is not in mode "
+				   "polling", argv[2]);
+	}
+	/* the poller's clock (src/dsrlb/poller.c) */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (lb_poll_show(e->poll, e->st,
+			 v == INT_MAX ? UINT32_MAX : (uint32_t)v,
+			 e->cfg->poll_interval_ms,
+			 (uint64_t)ts.tv_sec * 1000000000ull +
+			 (uint64_t)ts.tv_nsec, o) == 0 && e->poll != NULL)
+		lb_ctl_printf(o, "  no VIP in mode polling\n");
+	return 0;
+}
+
 static int
 show_health(CMD_PARAMS)
 {
@@ -1187,6 +1216,10 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	{ "show", "show latency VIP",
 	  "in-band latency estimate and table share per backend",
 	  show_latency },
+	{ "show", "show poll [VIP]",
+	  "mode polling: per server of the polling VIPs its last polled "
+	  "load, the age of that answer, polls outstanding, timeouts",
+	  show_poll },
 	{ "show", "show health [VIP]",
 	  "passive health: settings, and per backend up/suspect/down, since "
 	  "when and why, answers and losses seen", show_health },
@@ -1199,7 +1232,7 @@ const struct lb_ctl_cmd lb_ctl_cmds[] = {
 	  cmd_announce },
 	{ "vip", "vip add NAME ADDRESS PORT tcp|udp MODE",
 	  "new VIP (MODE: dsr-feedback, hunt, maglev, round-robin, random, "
-	  "latency-feedback); add backends next", cmd_vip_add },
+	  "latency-feedback, polling); add backends next", cmd_vip_add },
 	{ "vip", "vip del NAME",
 	  "remove VIP: its traffic is no longer accepted", cmd_vip_del },
 	{ "vip", "vip set NAME KEY VALUE", "change one setting of the VIP",

@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "dsrlb/lb_ctl.h"
 #include "dsrlb/lb_poll.h"
 #include "dsrlb/lb_state.h"
 #include "dsrlb/poll.h"
@@ -106,6 +111,7 @@ lb_poll_round(struct lb_poll *p, struct rng *r)
 
 		if (t->nonce != 0 && !t->answered) {
 			p->cnt[LB_POLL_CNT_missed]++;
+			t->timeouts++;
 			if (t->missed < UINT8_MAX)
 				t->missed++;
 			if (t->missed >= LB_POLL_MISSED_MAX)
@@ -199,4 +205,73 @@ lb_poll_apply(struct busy_table *busy, const struct lb_poll_scores *s,
 			(void)busy_select_update(busy, b, s->be[b].score,
 						 now_ns);
 	return true;
+}
+
+/* A duration in ms for show poll ("-": never). */
+static void
+age_str(char *buf, size_t len, uint64_t then, uint64_t now)
+{
+	if (then == 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f ms",
+			 now > then ? (double)(now - then) / 1e6 : 0.0);
+}
+
+uint32_t
+lb_poll_show(const struct lb_poll *p, const struct lb_state *st, uint32_t v,
+	     uint32_t interval_ms, uint64_t now_ns, struct lb_ctl_out *o)
+{
+	uint32_t shown = 0;
+	char age[32], ab[64];
+
+	if (p == NULL) {
+		lb_ctl_printf(o, "  no poller here\n");
+		return 0;
+	}
+	age_str(age, sizeof(age), p->round_ns, now_ns);
+	lb_ctl_printf(o, "  every %u ms, %u servers, round in flight started "
+		      "%s ago\n ", interval_ms, p->n, age);
+	for (unsigned int c = 0; c < LB_POLL_CNT_MAX; c++)
+		lb_ctl_printf(o, " %s %" PRIu64, counter_names[c], p->cnt[c]);
+	lb_ctl_printf(o, "\n");
+	for (uint32_t i = 0; i < st->n_vips; i++) {
+		const struct lb_vip_rt *vr = &st->vip[i];
+		const struct lb_poll_scores *s;
+
+		if ((v != UINT32_MAX && i != v) || !vip_polls(vr))
+			continue;
+		s = atomic_load_explicit(&vr->poll, memory_order_acquire);
+		lb_ctl_printf(o, "vip %s: published snapshot %" PRIu64 "\n",
+			      vr->conf.name, s != NULL ? s->gen : 0);
+		lb_ctl_printf(o, "  %-12s %-39s %5s %10s %11s %8s\n",
+			      "backend", "address", "load", "age",
+			      "outstanding", "timeouts");
+		for (uint32_t b = 0; b < vr->conf.n_backends; b++) {
+			const struct lb_addr *a = &vr->conf.backend[b].addr;
+			int k = a->family != 0 ?
+				target_find(p, a->family, a->a) : -1;
+			const struct lb_poll_target *t = k >= 0 ? &p->t[k] :
+							 NULL;
+			char load[8];
+
+			if (vr->conf.backend[b].removed)
+				continue;
+			if (t != NULL && t->known)
+				snprintf(load, sizeof(load), "%u", t->score);
+			else
+				snprintf(load, sizeof(load), "-");
+			age_str(age, sizeof(age),
+				t != NULL ? t->answer_ns : 0, now_ns);
+			lb_ctl_printf(o, "  %-12s %-39s %5s %10s %11u %8"
+				      PRIu64 "\n", vr->conf.backend[b].name,
+				      lb_addr_fmt(a, ab, sizeof(ab)), load,
+				      age,
+				      t != NULL && t->nonce != 0 &&
+				      !t->answered ? 1u : 0u,
+				      t != NULL ? t->timeouts : 0);
+		}
+		shown++;
+	}
+	return shown;
 }

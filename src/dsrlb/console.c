@@ -35,6 +35,7 @@
 #include "dsrlb/lb_health.h"
 #include "latency_loop.h"
 #include "log.h"
+#include "poller.h"
 #include "publish.h"
 #include "reload.h"
 #include "telemetry.h"
@@ -511,6 +512,7 @@ console_start(const struct console_driver *d, const struct console_opts *o)
 	announce_start(drv.cfg);
 	env.ann = announce_get();
 	env.ann_daemon = drv.cfg->bird_socket;
+	env.poll = poller_view();
 	if (copts.socket_path != NULL) {
 		int rc = ctl_socket_open(copts.socket_path, run_line);
 

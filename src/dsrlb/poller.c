@@ -15,6 +15,7 @@
 
 #include "dsrlb/lb_poll.h"
 #include "dsrlb/poll.h"
+#include "console.h"
 #include "poller.h"
 #include "publish.h"
 
@@ -22,7 +23,7 @@
 
 static struct poller_driver drv;
 static struct lb_poll pl;
-static const struct lb_state *pl_state; /* the state pl was built for */
+static uint64_t pl_changes; /* console_changes when pl was built */
 static struct rng rng;
 static int fd4 = -1, fd6 = -1;
 static pthread_t thread;
@@ -42,7 +43,10 @@ send_round(void)
 {
 	uint8_t req[POLL_LEN];
 
+	if (pl.n == 0)
+		return;
 	lb_poll_round(&pl, &rng);
+	pl.round_ns = mono_ns();
 	for (uint32_t i = 0; i < pl.n; i++) {
 		const struct lb_poll_target *t = &pl.t[i];
 
@@ -66,6 +70,17 @@ send_round(void)
 	}
 }
 
+/* Note when target @p i answered (show poll's age). @return 1 for an
+ * accepted answer, else 0. */
+static uint32_t
+stamp(int i)
+{
+	if (i < 0)
+		return 0;
+	pl.t[i].answer_ns = mono_ns();
+	return 1;
+}
+
 /* Read every datagram waiting. @return answers accepted. */
 static uint32_t
 drain(void)
@@ -83,8 +98,8 @@ drain(void)
 					    &(socklen_t){ sizeof(a) });
 		if (n < 0)
 			break;
-		got += lb_poll_answer(&pl, 4, (uint8_t *)&a.sin_addr, buf,
-				      (size_t)n) >= 0;
+		got += stamp(lb_poll_answer(&pl, 4, (uint8_t *)&a.sin_addr,
+					    buf, (size_t)n));
 	}
 	for (;;) {
 		struct sockaddr_in6 a;
@@ -95,8 +110,8 @@ drain(void)
 					    &(socklen_t){ sizeof(a) });
 		if (n < 0)
 			break;
-		got += lb_poll_answer(&pl, 6, a.sin6_addr.s6_addr, buf,
-				      (size_t)n) >= 0;
+		got += stamp(lb_poll_answer(&pl, 6, a.sin6_addr.s6_addr, buf,
+					    (size_t)n));
 	}
 	return got;
 }
@@ -146,44 +161,74 @@ publish(struct lb_state *st, bool barrier)
 		pub_retire(free_scores, old[i]);
 }
 
-/* The state changed (reload, console): poll its servers from now on. */
+/*
+ * The state changed (console command, reload): poll the servers of the
+ * polling VIPs it has from now on, VIPs and backends added live
+ * included. A change is recognised by the console's change counter, not
+ * by the state's address: a state freed by one change may be allocated
+ * again by the next (two changes between two rounds). Caller holds the
+ * console's lock (the state is replaced under it).
+ */
 static void
-follow(const struct lb_state *st)
+follow(void)
 {
-	if (st == pl_state)
+	uint64_t ch = atomic_load(&console_changes);
+
+	if (ch == pl_changes)
 		return;
-	if (lb_poll_init(&pl, st) != 0)
+	if (lb_poll_init(&pl, *drv.state) != 0)
 		fprintf(stderr, "dsrlb: poller: out of memory, the servers "
 			"of the previous state are polled\n");
 	else
-		pl_state = st;
+		pl_changes = ch;
 }
 
+/* One poll_interval_ms (read live: "set poll_interval_ms"). */
+static uint64_t
+period_ns(void)
+{
+	return (uint64_t)drv.cfg->poll_interval_ms * 1000000ull;
+}
+
+/*
+ * The poller runs for the appliance's whole life, with or without a
+ * polling VIP: one added live ("vip add ... polling", "vip set NAME mode
+ * polling", reload) is polled from the next round on. Without one, a
+ * round sends nothing and the thread sleeps between rounds.
+ */
 static void *
 run(void *arg)
 {
-	const uint64_t period = (uint64_t)drv.cfg->poll_interval_ms *
-				1000000ull;
-	uint64_t next = mono_ns() + period;
+	uint64_t next;
 
 	(void)arg;
+	drv.lock();
+	next = mono_ns() + period_ns();
+	drv.unlock();
 	while (atomic_load(&running)) {
 		uint64_t now = mono_ns();
 
 		if (now < next) {
-			wait_answers((int)((next - now + 999999) / 1000000));
+			/* at most 100 ms at a time: a shorter interval set
+			 * live takes effect within 100 ms */
+			uint64_t w = next - now;
+
+			wait_answers((int)((w < 100000000ull ? w : 100000000ull)
+					   + 999999) / 1000000);
 			drv.lock();
 			(void)drain();
+			if (next > now + period_ns())
+				next = now + period_ns();
 			drv.unlock();
 			continue;
 		}
-		next += period;
-		if (next < now)
-			next = now + period;
 		drv.lock();
+		next += period_ns();
+		if (next < now)
+			next = now + period_ns();
 		(void)drain();
+		follow();
 		publish(*drv.state, true);
-		follow(*drv.state);
 		send_round();
 		drv.unlock();
 	}
@@ -209,8 +254,6 @@ poller_start(const struct poller_driver *d)
 	uint32_t n;
 	struct lb_state *st = *d->state;
 
-	if (!lb_poll_wanted(st))
-		return 0;
 	drv = *d;
 	rng_seed(&rng, mono_ns() ^ (uint64_t)getpid() << 32);
 	fd4 = open_socket(AF_INET);
@@ -220,15 +263,18 @@ poller_start(const struct poller_driver *d)
 		poller_stop();
 		return -1;
 	}
-	pl_state = st;
-	/* a first round, so that the first flows see scores */
-	send_round();
-	end = mono_ns() + FIRST_ROUND_MS * 1000000ull;
-	while (pl.cnt[LB_POLL_CNT_answers] < pl.n && mono_ns() < end) {
-		wait_answers(10);
-		(void)drain();
+	pl_changes = atomic_load(&console_changes);
+	if (pl.n != 0) {
+		/* a first round, so that the first flows see scores */
+		send_round();
+		end = mono_ns() + FIRST_ROUND_MS * 1000000ull;
+		while (pl.cnt[LB_POLL_CNT_answers] < pl.n &&
+		       mono_ns() < end) {
+			wait_answers(10);
+			(void)drain();
+		}
+		publish(st, false);
 	}
-	publish(st, false);
 	first = pl.cnt[LB_POLL_CNT_answers];
 	n = pl.n;
 	send_round();
@@ -239,11 +285,21 @@ poller_start(const struct poller_driver *d)
 		poller_stop();
 		return -1;
 	}
-	/* from here on pl is the thread's */
-	printf("dsrlb: poller: %u servers every %u ms, %" PRIu64 " answered "
-	       "the first round\n", n, d->cfg->poll_interval_ms, first);
-	fflush(stdout);
+	/* from here on pl is the thread's (and the console's, under its
+	 * lock) */
+	if (n != 0) {
+		printf("dsrlb: poller: %u servers every %u ms, %" PRIu64
+		       " answered the first round\n", n,
+		       d->cfg->poll_interval_ms, first);
+		fflush(stdout);
+	}
 	return 0;
+}
+
+const struct lb_poll *
+poller_view(void)
+{
+	return &pl;
 }
 
 void
@@ -251,7 +307,7 @@ poller_stop(void)
 {
 	if (atomic_exchange(&running, false))
 		(void)pthread_join(thread, NULL);
-	if (fd4 >= 0 || fd6 >= 0) {
+	if (pl.cnt[LB_POLL_CNT_rounds] != 0) {
 		printf("dsrlb: poller:");
 		for (unsigned int c = 0; c < LB_POLL_CNT_MAX; c++)
 			printf(" %s %" PRIu64, lb_poll_counter_name(c),
@@ -265,5 +321,4 @@ poller_stop(void)
 		close(fd6);
 	fd4 = fd6 = -1;
 	lb_poll_fini(&pl);
-	pl_state = NULL;
 }

@@ -10,7 +10,9 @@
  * The polls are ordinary kernel UDP sockets: they leave through the
  * kernel's route to the servers, which on an appliance is the server
  * port's exception path ([port] kernel, kernel_tap.h). Without a polling
- * VIP no thread runs.
+ * VIP the thread sleeps between empty rounds, and follows live changes:
+ * a polling VIP added by the console or a reload is polled from the
+ * next round on.
  */
 #ifndef DSRLB_POLLER_H_
 #define DSRLB_POLLER_H_
@@ -25,12 +27,18 @@ struct poller_driver {
 	void (*unlock)(void);
 };
 
+struct lb_poll;
+
 /**
- * Start polling when the state has a polling VIP: a first round is
+ * Start the poller; when the state has a polling VIP a first round is
  * done before returning (up to 200 ms), so that the first flows already
  * see scores. Call it before the workers start. @return 0 or -1.
  */
 int poller_start(const struct poller_driver *d);
+
+/** The poller's state for "show poll" (lb_poll_show()), read under
+ *  the console's lock; valid for the appliance's life. */
+const struct lb_poll *poller_view(void);
 
 /** Stop the thread and print its counters. */
 void poller_stop(void);

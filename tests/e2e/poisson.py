@@ -24,6 +24,13 @@ usage: poisson.py BUILD_DIR [--rho 0.5,0.7,0.88] [--policies sc,sr4,rr,dyn]
                   [--png FILE]
        poisson.py BUILD_DIR --replot A.csv[,B.csv...] --png FILE
        poisson.py --client HOST PORT RATE DURATION WARMUP SEED TIMEOUT
+                  [JOB_MEAN_MS]
+
+With JOB_MEAN_MS the client also draws each request's service time
+(exponential, from the same seed, its own stream) and sends it to
+slowserver ("GET /?ms=X"): two policies run with the same seed then see
+the same arrivals and the same jobs (common random numbers;
+test_testbed.py's sr4 scenario).
 
 Not part of the test suite: a run takes minutes (docs/evaluation.md, "On
 the testbed"). Needs root, ip, nginx, curl; gnuplot for --png.
@@ -48,7 +55,9 @@ def client_main(argv):
     host, port = argv[0], int(argv[1])
     rate, duration, warmup = float(argv[2]), float(argv[3]), float(argv[4])
     seed, timeout = int(argv[5]), float(argv[6])
+    job_ms = float(argv[7]) if len(argv) > 7 else 0.0
     rng = random.Random(seed)
+    jobs = random.Random(seed * 1000003 + 17)
     # the schedule: exponential inter-arrival times, drawn up front
     sched = []
     t = 0.0
@@ -58,9 +67,12 @@ def client_main(argv):
             break
         sched.append(t)
     req = b"GET / HTTP/1.0\r\nHost: poisson\r\n\r\n"
+    reqs = [b"GET /?ms=%.3f HTTP/1.0\r\nHost: poisson\r\n\r\n" %
+            jobs.expovariate(1.0 / job_ms) for _ in sched] if job_ms > 0 \
+        else [req] * len(sched)
     res = []            # (scheduled, lag, response time or None, server)
 
-    async def one(ts, lag, loop):
+    async def one(ts, lag, loop, req):
         t0 = loop.time()
         srv = None
         try:
@@ -85,12 +97,12 @@ def client_main(argv):
         loop = asyncio.get_running_loop()
         start = loop.time()
         tasks = []
-        for ts in sched:
+        for ts, rq in zip(sched, reqs):
             now = loop.time() - start
             if ts > now:
                 await asyncio.sleep(ts - now)
             lag = loop.time() - start - ts
-            tasks.append(asyncio.ensure_future(one(ts, lag, loop)))
+            tasks.append(asyncio.ensure_future(one(ts, lag, loop, rq)))
         sent_end = loop.time() - start
         await asyncio.gather(*tasks)
         return sent_end

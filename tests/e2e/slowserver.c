@@ -12,6 +12,10 @@
  * Each request waits in the accept queue until a worker is free (FIFO),
  * then takes a service time drawn from the distribution (exponential by
  * default) and answers "NAME busy=B served=N client=IP:PORT local=IP:PORT".
+ * A request line "GET /?ms=X" brings its own service time, X ms
+ * (0 <= X < 600000), instead: the client then draws the jobs from its
+ * seed, so that two policies run on the same job sizes as well as the
+ * same arrivals (common random numbers, docs/evaluation.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,13 +78,48 @@ service_ms(struct rng *r)
 	}
 }
 
+/* FNV-1a of the server's name (-n). */
+static uint64_t
+name_hash(void)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *p = name; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	return h;
+}
+
+/* The service time the request asks for ("GET /?ms=X"), or -1. */
+static double
+asked_ms(const char *req)
+{
+	const char *eol = strstr(req, "\r\n"), *q = strstr(req, "?ms=");
+	char *end;
+	double ms;
+
+	if (strncmp(req, "GET /", 5) != 0 || q == NULL ||
+	    (eol != NULL && q > eol))
+		return -1.0;
+	ms = strtod(q + 4, &end);
+	if (end == q + 4 || !(ms >= 0.0 && ms < 600000.0))
+		return -1.0;
+	return ms;
+}
+
 static void *
 worker(void *arg)
 {
 	struct rng r;
 	char req[2048], body[256], resp[512];
 
-	rng_seed(&r, (uint64_t)(uintptr_t)arg * 0x9e3779b97f4a7c15ull);
+	/* Every server and every start draws its own jobs: a seed of the
+	 * worker's index alone gave worker k of every server the same
+	 * sequence of service times, so the servers' long jobs came at the
+	 * same moments (docs/evaluation.md, "SR_4 against Maglev near
+	 * saturation"). */
+	rng_seed(&r, ((uint64_t)(uintptr_t)arg * 0x9e3779b97f4a7c15ull) ^
+		 ((uint64_t)getpid() << 20) ^ name_hash() ^
+		 (uint64_t)time(NULL));
 	for (;;) {
 		struct pollfd pf[MAX_LISTEN];
 		struct sockaddr_storage peer, local;
@@ -108,8 +147,10 @@ worker(void *arg)
 		atomic_fetch_add(&busy, 1);
 		publish();
 		n = (int)recv(c, req, sizeof(req) - 1, 0);
-		(void)n;
-		ms = service_ms(&r);
+		req[n > 0 ? n : 0] = '\0';
+		ms = asked_ms(req);
+		if (ms < 0.0)
+			ms = service_ms(&r);
 		ts.tv_sec = (time_t)(ms / 1000.0);
 		ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000.0) * 1e6);
 		nanosleep(&ts, NULL);

@@ -6,7 +6,7 @@ default test run: meson suite 'testbed' (`meson test -C BUILD --suite
 testbed`), or by hand under the namespace lock:
 
     flock /tmp/dsrlb-netns.lock tests/e2e/test_testbed.py DSRLB AGENT \\
-        DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK [polling] [latency]
+        DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK [polling] [latency] [sr4]
 
 polling  dynamic DSR against the explicit-polling baseline
          (dynamic-dsr-inband-feedback-ebpf.txt §4, Table 3): the slow4
@@ -21,6 +21,18 @@ latency  latency feedback (inband-feedback-control-hotnets2022.txt): the
          steady rate; 1 ms netem on s1's link at t = 10 s, removed at
          t = 25 s; s1's table share (`show latency`) and the client's
          latency (hey -o csv) over time. About 1 min per repetition.
+sr4      6LB's SR_4 against Maglev (SC) near saturation
+         (6lb-segment-routing-ton2018.txt §VI-B, Fig. 10a): 4 servers x
+         4 slowserver workers, exponential jobs of 50 ms, an open-loop
+         Poisson client (poisson.py --client) at rho = TESTBED_SR4_RHO
+         (0.88). SC is the slow4 VIP in mode maglev, SR_4 the hunt6 VIP
+         (agents: accept = sr_c, c = 4); slowserver listens on both (on
+         hunt6's [2001:db8:100::20]:80 instead of nginx). Repetition k
+         runs both policies with seed k: the same arrivals and, through
+         "GET /?ms=X", the same job sizes (common random numbers), in
+         alternating order (ABBA; TESTBED_SR4_CRN=0: slowserver draws
+         the jobs, only the arrivals are common). TESTBED_SR4_REPS (5) x
+         TESTBED_SR4_SECS (30 s, + 3 s warm-up) per policy: about 7 min.
 
 Every figure is printed as a '#' line and written to WORK/results.json;
 docs/evaluation.md ("On the testbed") quotes them. Prints TAP: a check
@@ -45,6 +57,15 @@ CONC = int(os.environ.get("TESTBED_CONC", "8"))
 MEAN_MS = int(os.environ.get("TESTBED_MEAN_MS", "100"))
 RESULTS = {}
 POLL4 = E.SLOW4
+SR4_REPS = int(os.environ.get("TESTBED_SR4_REPS", "5"))
+SR4_SECS = float(os.environ.get("TESTBED_SR4_SECS", "30"))
+SR4_RHO = float(os.environ.get("TESTBED_SR4_RHO", "0.88"))
+SR4_MEAN_MS = 50.0
+# 0: slowserver draws its own jobs (only the arrivals are common)
+SR4_CRN = os.environ.get("TESTBED_SR4_CRN", "1") != "0"
+SR4_WARMUP = 3.0
+POISSON = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "poisson.py")
 
 
 def load_note():
@@ -72,7 +93,9 @@ def lb_ini_with(vip, mode_lines, backends=None, general=""):
         keep.append(line)
     new = "\n".join(keep[:2] + mode_lines + keep[2:])
     text = text[:sec.start(1)] + new + text[sec.end(1):]
-    text = text.replace("[port farm]\n", "[port farm]\nkernel = kfarm\n", 1)
+    if "kernel = kfarm" not in text:   # (the base has it since issue 14)
+        text = text.replace("[port farm]\n", "[port farm]\nkernel = kfarm\n",
+                            1)
     text = text.replace("[general]\n", "[general]\n" + general, 1)
     return text
 
@@ -95,8 +118,10 @@ def restart_lb(tb, ini):
     time.sleep(0.5)
 
 
-def slowservers(tb, names, mean_ms, workers=4, dist="lognormal"):
-    """Restart slowserver on @names with the given service times."""
+def slowservers(tb, names, mean_ms, workers=4, dist="lognormal",
+                listen=""):
+    """Restart slowserver on @names with the given service times (and
+    the extra listeners @listen, "ADDRESS PORT ...")."""
     for tag, p in tb.procs:
         if tag.startswith("slow-") and p.poll() is None:
             p.terminate()
@@ -105,8 +130,8 @@ def slowservers(tb, names, mean_ms, workers=4, dist="lognormal"):
         ns = E.SERVERS[name][0]
         tb.spawn(ns, "slow-" + name,
                  "%s -w %d -m %d -d %s -s 1.0 -b /dev/shm/%s-%s.busy -n %s "
-                 "%s 8080" % (E.SLOW, workers, mean_ms, dist, E.P, name,
-                              name, E.SLOW4))
+                 "%s 8080 %s" % (E.SLOW, workers, mean_ms, dist, E.P, name,
+                                 name, E.SLOW4, listen))
     time.sleep(0.5)
 
 
@@ -312,7 +337,113 @@ def t_latency(tb):
           "min)" % ((time.time() - t0) / 60))
 
 
-TESTS = {"polling": t_polling, "latency": t_latency}
+# ---- (c) SR_4 against Maglev near saturation -----------------------------
+
+def sr4_setup():
+    """Before the testbed is up: the agents decide hunt SYNs with SR_c,
+    c = workers (accept when a worker is free: docs/evaluation.md "Why
+    c = 4"), and nginx leaves hunt6's port 80 to slowserver."""
+    old = "accept = sr_dyn\nc = 2\n"
+    assert old in E.AGENT_INI
+    E.AGENT_INI = E.AGENT_INI.replace(old, "accept = sr_c\nc = %d\n" %
+                                      E.WORKERS)
+    line = "        listen [%s]:80;\n" % E.HUNT6
+    assert line in E.NGINX
+    E.NGINX = E.NGINX.replace(line, "")
+
+
+def poisson_point(tb, host, port, rate, seed, hunt):
+    a0 = {n: tb.agent_stats(n) for n in E.SERVERS} if hunt else None
+    c0 = cpu_times()
+    r = E.nsx("c", "/usr/bin/python3 %s --client %s %d %g %g %g %d 20 %s" %
+              (POISSON, host, port, rate, SR4_SECS, SR4_WARMUP, seed,
+               "%g" % SR4_MEAN_MS if SR4_CRN else ""), check=False,
+              timeout=SR4_SECS + 200)
+    c1 = cpu_times()
+    o = json.loads(r.stdout) if r.returncode == 0 else {"rt": [],
+                                                        "errors": -1,
+                                                        "lag": [0]}
+    rt = sorted(x * 1e3 for x in o["rt"])
+    f = {"n": len(rt), "errors": o["errors"],
+         "mean_ms": statistics.mean(rt) if rt else 0.0,
+         "p50_ms": rt[len(rt) // 2] if rt else 0.0,
+         "p99_ms": rt[min(len(rt) - 1, int(0.99 * len(rt)))] if rt else 0.0,
+         "lag99_ms": sorted(o["lag"])[int(0.99 * (len(o["lag"]) - 1))] *
+         1e3 if o["lag"] else 0.0,
+         "idle": 100.0 * (c1[1] - c0[1]) / max(1, c1[0] - c0[0]),
+         "load": float(load_note())}
+    if hunt:
+        a1 = {n: tb.agent_stats(n) for n in E.SERVERS}
+        acc = sum(a1[n].get("hunt_accept", 0) - a0[n].get("hunt_accept", 0)
+                  for n in E.SERVERS)
+        pas = sum(a1[n].get("hunt_pass", 0) - a0[n].get("hunt_pass", 0)
+                  for n in E.SERVERS)
+        f["acc1"] = acc / max(1, acc + pas)
+    return f
+
+
+def cpu_times():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v), v[3] + v[4]          # total, idle + iowait
+
+
+def t_sr4(tb):
+    t0 = time.time()
+    n_srv = len(E.SERVERS)
+    rate = SR4_RHO * n_srv * E.WORKERS / (SR4_MEAN_MS / 1e3)
+    # SC: slow4 in mode maglev; SR_4: hunt6 (mode hunt), both served by
+    # the same slowservers
+    restart_lb(tb, lb_ini_with("slow4", ["mode = maglev"]))
+    slowservers(tb, list(E.SERVERS), SR4_MEAN_MS, E.WORKERS, "exp",
+                "%s 80" % E.HUNT6)
+    pols = {"sc": (E.SLOW4, 8080, False), "sr4": (E.HUNT6, 80, True)}
+    for host, port, _ in pols.values():
+        E.nsx("c", "curl -s -g -m 5 -o /dev/null 'http://%s:%d/?ms=1'" %
+              ("[%s]" % host if ":" in host else host, port), check=False)
+    runs = {p: [] for p in pols}
+    for rep in range(SR4_REPS):
+        order = ["sc", "sr4"] if rep % 2 == 0 else ["sr4", "sc"]
+        for p in order:
+            host, port, hunt = pols[p]
+            f = poisson_point(tb, host, port, rate, rep + 1, hunt)
+            runs[p].append(f)
+            print("# rep %d seed %d %-4s mean %.1f ms p50 %.1f p99 %.1f "
+                  "(%d answers, %d errors, lag99 %.1f ms, idle %.0f %%, "
+                  "load %.2f%s)" %
+                  (rep, rep + 1, p, f["mean_ms"], f["p50_ms"], f["p99_ms"],
+                   f["n"], f["errors"], f["lag99_ms"], f["idle"], f["load"],
+                   ", acc1 %.3f" % f["acc1"] if hunt else ""), flush=True)
+            time.sleep(2.0)
+    res = {p: report(p, rs, ("mean_ms", "p50_ms", "p99_ms"))
+           for p, rs in runs.items()}
+    # paired by seed: same arrivals, same jobs
+    ratio = [a["mean_ms"] / b["mean_ms"] for a, b in
+             zip(runs["sc"], runs["sr4"]) if b["mean_ms"] > 0]
+    delta = [a["mean_ms"] - b["mean_ms"] for a, b in
+             zip(runs["sc"], runs["sr4"])]
+    rm, rsd, rlo, rhi = spread(ratio)
+    dm, dsd, _, _ = spread(delta)
+    wins = sum(1 for d in delta if d > 0)
+    print("# SC / SR_4 mean, paired by seed: %.2f ± %.2f [%.2f..%.2f]; "
+          "SC - SR_4: %.1f ± %.1f ms; SR_4 lower in %d of %d (paper, "
+          "Fig. 10a: up to 2.3x at rho 0.87)" %
+          (rm, rsd, rlo, rhi, dm, dsd, wins, len(delta)), flush=True)
+    RESULTS["sr4"] = {"policies": res, "runs": runs, "reps": SR4_REPS,
+                      "common_jobs": SR4_CRN,
+                      "secs": SR4_SECS, "rho": SR4_RHO, "rate": rate,
+                      "ratio": {"mean": rm, "sd": rsd, "min": rlo,
+                                "max": rhi, "runs": ratio},
+                      "delta_ms": {"mean": dm, "sd": dsd, "runs": delta},
+                      "sr4_lower": wins,
+                      "minutes": (time.time() - t0) / 60}
+    E.tap(all(f["n"] > 0 and f["errors"] == 0 for rs in runs.values()
+              for f in rs),
+          "sr4: every run of both policies was answered, without error "
+          "(%.1f min)" % ((time.time() - t0) / 60))
+
+
+TESTS = {"polling": t_polling, "latency": t_latency, "sr4": t_sr4}
 
 
 def main():
@@ -321,7 +452,9 @@ def main():
     for tool in ("ip", "nginx", "hey", "tc", "ethtool"):
         if E.shutil.which(tool) is None:
             E.skip("%s missing" % tool)
-    names = E.ONLY or ["polling", "latency"]
+    names = E.ONLY or ["polling", "latency", "sr4"]
+    if "sr4" in names:
+        sr4_setup()
     tb = E.Testbed()
     try:
         tb.up()

@@ -180,8 +180,11 @@ test_dispatch(void **state)
 	run(f, "frobnicate", -1,
 	    "error: unknown command 'frobnicate' (help lists the commands)");
 	run(f, "show", -1, "error: show what? ports, lcores, vips, vip, "
-	    "backends, chash, flows, flow, busy, latency, health, counters, "
-	    "announce\n");
+	    "backends, chash, flows, flow, busy, latency, poll, health, "
+	    "counters, announce\n");
+	/* mode polling without a poller (tests/lb/test_poll_console.py
+	 * runs the real one) */
+	run(f, "show poll", 0, "  no poller here\n");
 	run(f, "show frob", -1, "-- not frob");
 	run(f, "vip nope x", -1, "error: vip what? add, del, set, drain, "
 	    "undrain -- not nope");
