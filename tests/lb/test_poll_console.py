@@ -27,12 +27,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tap import check, plan  # noqa: E402
 from lbtest import v4  # noqa: E402
 from scapy.all import TCP, Ether, wrpcap  # noqa: E402
 
 DSRLB, CTL, MEMARGS, WORK = sys.argv[1:5]
-n_test = 0
-failed = 0
 
 # loopback addresses of the polled servers (none other test uses them)
 S1, S2, S3 = "127.0.0.41", "127.0.0.42", "127.0.0.43"
@@ -75,17 +76,6 @@ mode = polling
 auth = no
 backend.f3 = %s
 """ % S3
-
-
-def check(ok, what, detail=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what))
-    if not ok:
-        failed += 1
-        if detail:
-            print("# " + detail.replace("\n", "\n# "))
-    return ok
 
 
 def ctl(sock, *cmd):
@@ -291,5 +281,4 @@ def main():
 
 
 main()
-print("1..%d" % n_test)
-sys.exit(1 if failed else 0)
+sys.exit(plan())
