@@ -524,6 +524,14 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	}
 	make_key(&k, m->family, client, cport, v->addr, v->port, v->proto);
 	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL && syn && f->state == AGENT_FLOW_DSR &&
+	    (f->flags & AGENT_FF_ESTAB)) {
+		/* A SYN after the handshake: a new connection on the tuple
+		 * of one that ended unseen (RFC 793 §3.4, old duplicates
+		 * aside); nothing of the old one may carry over. */
+		ft_remove(w, f, AGENT_CNT_flow_replaced);
+		f = NULL;
+	}
 	if (f == NULL && (syn || (msgs & MSG_BIT(METRIC_REQ))))
 		f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
 	if (f != NULL) {
@@ -556,6 +564,58 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 /* ---- DSR recovery (issue 17): 158 / IPv6 253 from the appliance ---------- */
 
+/* TCP sequence space (RFC 793 §3.3): what the server sent on a DSR flow,
+ * from its segments on their way out (every one passes the agent). */
+static void
+tcp_track_server(const uint8_t *frame, const struct pkt_meta *m,
+		 struct agent_flow *f)
+{
+	const uint8_t *t = frame + m->l4_off;
+	const uint32_t thl = (uint32_t)(t[12] >> 4) * 4u;
+	uint32_t ip_end, end, seq;
+
+	if (m->l4_proto != IPPROTO_NUM_TCP)
+		return;
+	ip_end = m->l3_off + (m->family == 4 ?
+			      load_be16(frame + m->l3_off + 2) :
+			      40u + load_be16(frame + m->l3_off + 4));
+	seq = load_be32(t + 4);
+	end = seq;
+	if (ip_end > (uint32_t)m->l4_off + thl)
+		end += ip_end - m->l4_off - thl;
+	if (m->tcp_flags & TCP_FLAG_SYN)
+		end++;
+	if (m->tcp_flags & TCP_FLAG_FIN)
+		end++;
+	if (!(f->flags & AGENT_FF_SEQ) || (int32_t)(end - f->srv_nxt) > 0)
+		f->srv_nxt = end;
+	if (m->tcp_flags & TCP_FLAG_ACK)
+		f->srv_ack = load_be32(t + 8);
+	f->flags |= AGENT_FF_SEQ;
+}
+
+/* Does a client segment belong to the connection the server holds on its
+ * tuple? Its ACK cannot pass what the server sent nor lag it by more than
+ * a window, its sequence number lies within a window of the server's last
+ * ACK. A connection that broke without the server seeing its RST leaves
+ * its entry behind; a new connection on the same tuple has other initial
+ * sequence numbers (RFC 6528) and must not be taken: the kernel would
+ * reset it, or pin it to a socket that is not its own. */
+static bool
+tcp_fits(const uint8_t *frame, const struct pkt_meta *m,
+	 const struct agent_flow *f)
+{
+	const uint8_t *t = frame + m->l4_off;
+	const uint32_t win = AGENT_RECOVER_SEQ_WINDOW;
+
+	if (m->l4_proto != IPPROTO_NUM_TCP || !(f->flags & AGENT_FF_SEQ))
+		return true;
+	if ((m->tcp_flags & TCP_FLAG_ACK) &&
+	    f->srv_nxt - load_be32(t + 8) > win)
+		return false;
+	return load_be32(t + 4) - f->srv_ack + win <= 2 * win;
+}
+
 /* A recovery offer: a packet of a flow the appliance does not know,
  * offered to this server as candidate i of the flow's d (lb_recover.h).
  * When the server holds the connection (this agent remembers it), the
@@ -582,6 +642,13 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	make_key(&k, m->family, m->client_addr, m->client_port, v->addr,
 		 v->port, v->proto);
 	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL && f->state == AGENT_FLOW_DSR &&
+	    !tcp_fits(frame, m, f)) {
+		/* Kept: the connection may still be alive; its own packets
+		 * are taken when offered. */
+		w->cnt[AGENT_CNT_recover_stale]++;
+		f = NULL;
+	}
 	if (f != NULL && f->state == AGENT_FLOW_DSR) {
 		w->cnt[AGENT_CNT_recover_take]++;
 		f->flags |= AGENT_FF_ANSWER_DUE | AGENT_FF_NONCE |
@@ -1166,6 +1233,7 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	case AGENT_FLOW_CLOSING:
 		break;
 	default: /* AGENT_FLOW_DSR */
+		tcp_track_server(pkt_buf_data(pb), &m, f);
 		if (f->flags & AGENT_FF_ANSWER_DUE) {
 			if (!cfg->vip[f->vip].has_leg) {
 				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
