@@ -59,6 +59,9 @@ struct pkt_meta {
 	uint8_t rec_index;      /**< recover: candidate index */
 	uint8_t rec_count;      /**< recover: candidates of the flow */
 	uint32_t rec_cookie;    /**< recover: the appliance's cookie */
+	uint8_t rec_has_addr;   /**< recover: rec_addr is present */
+	uint8_t rec_addr[16];   /**< recover: return address (offer) or VIP
+				 *   (pass-back, pin); IPv4 in 4 bytes */
 	uint16_t srh_off;       /**< offset of the SRH in the frame */
 	uint8_t srh_segments_left;
 	uint8_t srh_last_entry;

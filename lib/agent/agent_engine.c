@@ -659,6 +659,14 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 			f->flags |= AGENT_FF_DSTOPT;
 		f->nonce = m->rec_cookie;
 		memcpy(f->lb, frame + 6, 6);
+		f->flags &= (uint8_t)~AGENT_FF_RETADDR;
+		if (m->rec_has_addr) {
+			w->cnt[AGENT_CNT_recover_return]++;
+			f->flags |= AGENT_FF_RETADDR;
+			f->rec_index = m->rec_index;
+			f->rec_count = m->rec_count;
+			memcpy(f->ret_addr, m->rec_addr, 16);
+		}
 		return false;
 	}
 	if (!v->has_leg) {
@@ -667,9 +675,35 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	}
 	/* Back to the appliance the offer came from: its MAC, and the VIP,
 	 * from our leg address (the appliance accepts it only from a
-	 * backend of the VIP). */
-	pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
-	pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
+	 * backend of the VIP). With a return address (the appliance is
+	 * behind a router, whose route to the VIP may name another one):
+	 * to that address, the marker naming the VIP instead. */
+	if (m->rec_has_addr) {
+		uint8_t ret[16];
+		enum wire_result r;
+
+		memcpy(ret, m->rec_addr, 16);
+		r = ipv4opt_strip(pb, m->l3_off, IPV4OPT_RECOVER);
+		if (r == WIRE_OK)
+			r = ipv4opt_insert_recover_addr(pb, m->l3_off,
+				port_mtu(w, AGENT_PORT_WIRE), m->rec_index,
+				m->rec_count, m->rec_cookie,
+				load_be32(v->addr));
+		if (r == WIRE_OK)
+			r = pkt_parse(pkt_buf_data(pb), pb->len, m);
+		if (r != WIRE_OK) {
+			/* cannot happen: the marker keeps its size */
+			drop_wire(w, o, r);
+			return true;
+		}
+		frame = pkt_buf_data(pb);
+		w->cnt[AGENT_CNT_recover_return]++;
+		pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
+		pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), ret);
+	} else {
+		pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
+		pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
+	}
 	memcpy(frame, frame + 6, 6);
 	memcpy(frame + 6, w->port_mac[AGENT_PORT_WIRE], 6);
 	finish(w, o, AGENT_CNT_tx_wire_recover_pass, AGENT_ACT_TX,
@@ -1126,6 +1160,9 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	const bool has_nonce = (f->flags & AGENT_FF_NONCE) != 0;
 	const enum ip6ext_encoding enc = (f->flags & AGENT_FF_DSTOPT) ?
 		IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
+	/* IPv4 only: the IPv6 marker has no return address (yet). */
+	const bool ret = (f->flags & AGENT_FF_RECOVER) &&
+			 (f->flags & AGENT_FF_RETADDR) && m->family == 4;
 	uint8_t client[16];
 	uint16_t cport = m->dport;
 	enum wire_result r;
@@ -1137,6 +1174,18 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		if (r == WIRE_OK) {
 			r = ipv4opt_insert_answer(pb, m->l3_off, mtu, score,
 						  has_nonce, f->nonce);
+			/* A pin to a return address names the VIP in
+			 * the marker (docs/wire-format.md). */
+			if (r == WIRE_OK && ret) {
+				r = ipv4opt_insert_recover_addr(pb, m->l3_off,
+					mtu, f->rec_index, f->rec_count,
+					f->nonce, load_be32(v->addr));
+				if (r != WIRE_OK &&
+				    ipv4opt_strip(pb, m->l3_off,
+						  IPV4OPT_METRIC_ANS) !=
+				    WIRE_OK)
+					goto broken;
+			}
 			if (r != WIRE_OK &&
 			    ipv4opt_strip(pb, m->l3_off, IPV4OPT_CLIENT_TUPLE) !=
 			    WIRE_OK)
@@ -1167,7 +1216,8 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	if (pkt_parse(pkt_buf_data(pb), pb->len, m) != WIRE_OK)
 		goto broken;
 	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_src_at(m), v->leg);
-	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_dst_at(m), v->addr);
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_dst_at(m),
+			 ret ? f->ret_addr : v->addr);
 	to_gateway(w, pb, AGENT_CNT_tx_wire_answer, o);
 	return true;
 broken:
@@ -1245,7 +1295,8 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 					 * made the offer (ECMP may differ). */
 					memcpy(pkt_buf_data(pb), f->lb, 6);
 				}
-				f->flags &= (uint8_t)~AGENT_FF_RECOVER;
+				f->flags &= (uint8_t)~(AGENT_FF_RECOVER |
+						       AGENT_FF_RETADDR);
 				if (fin) {
 					uncount(w, f);
 					ft_remove(w, f, AGENT_CNT_flow_closed);

@@ -113,6 +113,10 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 		m->rec_index = info.rec_index;
 		m->rec_count = info.rec_count;
 		m->rec_cookie = info.rec_cookie;
+		if (info.rec_len == IPV4OPT_RECOVER_ADDR_LEN) {
+			m->rec_has_addr = 1;
+			store_be32(m->rec_addr, info.rec_addr);
+		}
 	}
 	frag = load_be16(ip + 6);
 	if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
