@@ -735,6 +735,86 @@ test_recover_stale(void **state)
 	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 6);
 }
 
+/* Issue 17, known limit 2: an offer whose marker carries a return address
+ * (the offering appliance behind a router): the pin and the pass-back go
+ * to that address, the marker naming the VIP (docs/wire-format.md,
+ * "Recovery through a router"). */
+static void
+test_recover_return(void **state)
+{
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c1[16];
+
+	(void)state;
+	a4(c1, "10.0.0.2");
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_SYN, NULL);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40020), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	/* taken: the pin goes to 10.9.0.1 with (1, 2, cookie, VIP) */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_ACK, "x");
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40020), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&p.pb, 14, 0, 1, 2,
+						     0x12345678, 0x0a090001),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_csums(&p);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.9.0.1");
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_int_equal(m.nonce, 0x12345678);
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 4, "10.0.0.100");
+	assert_int_equal(m.rec_index, 1);
+	assert_int_equal(m.rec_count, 2);
+	assert_int_equal(m.rec_cookie, 0x12345678);
+	assert_csums(&p);
+	/* later answers: to the VIP again, no marker */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_ACK, NULL);
+	assert_int_equal(ipv4opt_insert_request(&p.pb, 14, 0, false, 0),
+			 WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 4 * SEC);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "y");
+	o = run(&p, AGENT_PORT_KERNEL, 4 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
+	/* passed back: to 10.9.0.1, the marker naming the VIP */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40021, 80, TCP_FLAG_ACK, "z");
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40021), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&p.pb, 14, 0, 0, 2,
+						     0xcafef00d, 0x0a090001),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 5 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.9.0.1");
+	assert_int_equal(m.sport, 40021);
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 4, "10.0.0.100");
+	assert_int_equal(m.rec_index, 0);
+	assert_int_equal(m.rec_cookie, 0xcafef00d);
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_return], 2);
+}
+
 /* Issue 17 over IPv6 (web6, leg 2001:db8::11), in encoding @p enc: an
  * offer (tuple + recover marker) for a connection this server holds is
  * delivered stripped and pinned by the next reply in the same encoding,
@@ -1470,6 +1550,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_stale, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_return, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_paper, setup,
 						teardown),
