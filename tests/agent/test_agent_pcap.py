@@ -26,6 +26,7 @@ from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 from lbtest import (AS, CA, CF, CS, RMS, RS, Runner, ext27,  # noqa: E402
                     ext28, ext29, ext253, do_msgs, mac, opt124, opt125, opt155, opt158,
+                    opt158a,
                     sid, srh, v4, v6)
 
 W = "02:70:63:61:70:00"       # net_pcap0: the wire port
@@ -282,6 +283,38 @@ def recover_stale(r):
     r.run("recover_stale", CONFIG, s.fi, s.ex, counters={
         "recover_take": 2, "recover_stale": 2, "flow_replaced": 1,
         "tx_wire_recover_pass": 2, "tx_kernel_dsr": 4})
+
+
+def recover_return(r):
+    """Issue 17, known limit 2: an offer whose marker carries a return
+    address (the appliance behind a router): the pin and the pass-back go
+    to that address (via the MAC the offer came from), the marker naming
+    the VIP."""
+    s = Scn()
+    ME = "10.0.0.1"
+    syn = tcp(40030, 80, "S")
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40030)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    a = tcp(40030, 80, "A", 1001, 7001)
+    s.wire(v4(C1, LEG4, a, [opt155(C1, 40030),
+                            opt158a(1, 2, 0x5eed1234, ME)],
+              smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, a, smac=GW, dmac=K))
+    rep = tcp(80, 40030, "PA", 7001, 1001, b"data")
+    s.app(v4(VIP4, C1, rep, smac=K, dmac=GW))
+    s.to_wire(v4(LEG4, ME, rep, [opt155(C1, 40030), opt125(1, 0x5eed1234),
+                                 opt158a(1, 2, 0x5eed1234, VIP4)],
+                 smac=W, dmac=GW))
+    b = tcp(40031, 80, "PA", 5001, 9001, b"x")
+    s.wire(v4(C2, LEG4, b, [opt155(C2, 40031),
+                            opt158a(0, 2, 0xabcdef01, ME)],
+              smac=GW, dmac=W))
+    s.to_wire(v4(LEG4, ME, b, [opt155(C2, 40031),
+                               opt158a(0, 2, 0xabcdef01, VIP4)],
+                 smac=W, dmac=GW))
+    r.run("recover_return", CONFIG, s.fi, s.ex, counters={
+        "recover_take": 1, "recover_return": 2, "tx_wire_recover_pass": 1,
+        "tx_wire_answer": 1, "tx_kernel_dsr": 2})
 
 
 def recover6(r):
@@ -966,7 +999,8 @@ SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "jumbo": jumbo, "martians":
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "polls": polls, "poll_shm": poll_shm,
              "bad_configs": bad_configs, "recover": recover,
-             "recover6": recover6, "recover_stale": recover_stale}
+             "recover6": recover6, "recover_stale": recover_stale,
+             "recover_return": recover_return}
 
 
 def main():
