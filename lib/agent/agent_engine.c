@@ -683,12 +683,26 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		enum wire_result r;
 
 		memcpy(ret, m->rec_addr, 16);
-		r = ipv4opt_strip(pb, m->l3_off, IPV4OPT_RECOVER);
-		if (r == WIRE_OK)
-			r = ipv4opt_insert_recover_addr(pb, m->l3_off,
-				port_mtu(w, AGENT_PORT_WIRE), m->rec_index,
-				m->rec_count, m->rec_cookie,
-				load_be32(v->addr));
+		if (m->family == 4) {
+			r = ipv4opt_strip(pb, m->l3_off, IPV4OPT_RECOVER);
+			if (r == WIRE_OK)
+				r = ipv4opt_insert_recover_addr(pb, m->l3_off,
+					port_mtu(w, AGENT_PORT_WIRE),
+					m->rec_index, m->rec_count,
+					m->rec_cookie, load_be32(v->addr));
+		} else {
+			/* in the encoding of the offer */
+			const enum ip6ext_encoding enc =
+				(m->msgs & MSG_BIT(DSTOPT_ENC)) ?
+				IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
+
+			r = ip6ext_remove(pb, m->l3_off, IP6EXT_MSG_RECOVER);
+			if (r == WIRE_OK)
+				r = ip6ext_insert_recover_addr(pb, m->l3_off,
+					port_mtu(w, AGENT_PORT_WIRE), enc,
+					m->rec_index, m->rec_count,
+					m->rec_cookie, v->addr);
+		}
 		if (r == WIRE_OK)
 			r = pkt_parse(pkt_buf_data(pb), pb->len, m);
 		if (r != WIRE_OK) {
@@ -1160,9 +1174,8 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	const bool has_nonce = (f->flags & AGENT_FF_NONCE) != 0;
 	const enum ip6ext_encoding enc = (f->flags & AGENT_FF_DSTOPT) ?
 		IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
-	/* IPv4 only: the IPv6 marker has no return address (yet). */
 	const bool ret = (f->flags & AGENT_FF_RECOVER) &&
-			 (f->flags & AGENT_FF_RETADDR) && m->family == 4;
+			 (f->flags & AGENT_FF_RETADDR);
 	uint8_t client[16];
 	uint16_t cport = m->dport;
 	enum wire_result r;
@@ -1197,6 +1210,16 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		if (r == WIRE_OK) {
 			r = ip6ext_insert_answer(pb, m->l3_off, mtu, enc, score,
 						 has_nonce ? f->nonce : 0);
+			if (r == WIRE_OK && ret) {
+				r = ip6ext_insert_recover_addr(pb, m->l3_off,
+					mtu, enc, f->rec_index, f->rec_count,
+					f->nonce, v->addr);
+				if (r != WIRE_OK &&
+				    ip6ext_remove(pb, m->l3_off,
+						  IP6EXT_MSG_METRIC_ANS) !=
+				    WIRE_OK)
+					goto broken;
+			}
 			if (r != WIRE_OK &&
 			    ip6ext_remove(pb, m->l3_off,
 					  IP6EXT_MSG_CLIENT_TUPLE) != WIRE_OK)

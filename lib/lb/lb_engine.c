@@ -1514,10 +1514,17 @@ recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	} else {
 		/* The VIP's encoding: header 253 or option 0x1E sub-type
 		 * 4 (docs/wire-format.md, "Recovery: IPv6"). */
+		const struct lb_addr *ra = &st->port[be->port].conf.ip6;
+
 		enc = (enum ip6ext_encoding)v->conf.enc;
 		r = ip6ext_insert_client(pb, c->m.l3_off, mtu, enc, c->m.src,
 					 c->m.sport);
-		if (r == WIRE_OK)
+		if (r == WIRE_OK && be->via_router && ra->family == 6)
+			r = ip6ext_insert_recover_addr(pb, c->m.l3_off, mtu,
+						       enc, (uint8_t)i,
+						       (uint8_t)t->c, cookie,
+						       ra->a);
+		else if (r == WIRE_OK)
 			r = ip6ext_insert_recover(pb, c->m.l3_off, mtu, enc,
 						  (uint8_t)i, (uint8_t)t->c,
 						  cookie);

@@ -188,6 +188,10 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 		m->rec_index = info.rec_index;
 		m->rec_count = info.rec_count;
 		m->rec_cookie = info.rec_cookie;
+		if (info.rec_has_addr) {
+			m->rec_has_addr = 1;
+			memcpy(m->rec_addr, info.rec_addr, 16);
+		}
 	}
 	return parse_l4(frame, info.end, info.upper_off, m);
 }

@@ -894,6 +894,86 @@ recover6_enc(enum ip6ext_encoding enc)
 	assert_int_equal(agent_worker_flows(&wk), 1);
 }
 
+/* The long marker over IPv6 (return address 2001:db8::1), in @p enc: the
+ * pin and the pass-back go there, in the offer's encoding, the marker
+ * naming the VIP. */
+static void
+recover6_return(enum ip6ext_encoding enc)
+{
+	const bool dstopt = enc == IP6EXT_ENC_DSTOPT;
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c[16], ra[16];
+
+	a6(c, "2001:db8::2");
+	a6(ra, "2001:db8::1");
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40010, 80, TCP_FLAG_SYN,
+	   NULL);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40010),
+			 WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40010, 80, TCP_FLAG_ACK, "x");
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40010),
+			 WIRE_OK);
+	assert_int_equal(ip6ext_insert_recover_addr(&p.pb, 14, 0, enc, 1, 2,
+						    0x12345678, ra), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_csums(&p);
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40010, TCP_FLAG_ACK,
+	   "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.src, 6, "2001:db8::11");
+	assert_addr(m.dst, 6, "2001:db8::1");
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), dstopt);
+	assert_int_equal(m.nonce, 0x12345678);
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 6, "2001:db8::100");
+	assert_int_equal(m.rec_cookie, 0x12345678);
+	assert_csums(&p);
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40011, 80, TCP_FLAG_ACK, "z");
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40011),
+			 WIRE_OK);
+	assert_int_equal(ip6ext_insert_recover_addr(&p.pb, 14, 0, enc, 0, 2,
+						    0xcafef00d, ra), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 5 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 6, "2001:db8::11");
+	assert_addr(m.dst, 6, "2001:db8::1");
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), dstopt);
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 6, "2001:db8::100");
+	assert_int_equal(m.rec_cookie, 0xcafef00d);
+	assert_memory_equal(m.client_addr, c, 16);
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_return], 2);
+}
+
+static void
+test_recover6_return(void **state)
+{
+	(void)state;
+	recover6_return(IP6EXT_ENC_PAPER);
+}
+
+static void
+test_recover6_return_dstopt(void **state)
+{
+	(void)state;
+	recover6_return(IP6EXT_ENC_DSTOPT);
+}
+
 static void
 test_recover6_paper(void **state)
 {
@@ -1553,6 +1633,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_return, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_return, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_return_dstopt,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_paper, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_dstopt, setup,
