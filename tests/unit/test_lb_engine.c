@@ -812,6 +812,91 @@ msg6(struct fx *f, const uint8_t *mac, const uint8_t src[16],
 						      enc, 7, cookie), WIRE_OK);
 }
 
+/* Issue 17, known limit 2 over IPv6, in both encodings: a candidate behind
+ * a router gets the long marker with the port's IPv6 address; the pin sent
+ * to that address, the marker naming the VIP, pins the flow. */
+static void
+test_recover_ipv6_router(void **state)
+{
+	static const uint8_t rt_mac[6] = { 2, 0, 0, 0, 0, 0xfe };
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_addr c6, vip6, s6, me, rt;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint32_t ck;
+	char err[200];
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	addr6(&me, 0x2001, 0xdb8, 0, 1);
+	f->cfg.port[0].ip6 = me;
+	f->cfg.port[0].ip6_prefix_len = 64;
+	addr6(&c6, 0x2001, 0xdb8, 0, 2);
+	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
+	addr6(&s6, 0x2001, 0xdb8, 2, 0x14);
+	addr6(&rt, 0x2001, 0xdb8, 0, 0xfe);
+	v->addr = vip6;
+	v->probe_n = 0;
+	v->backend[0].addr = s6;
+	f->cfg.n_neigh = 2;
+	f->cfg.neigh[0].ip = rt;
+	memcpy(f->cfg.neigh[0].mac, rt_mac, 6);
+	f->cfg.neigh[1].ip = c6;
+	memcpy(f->cfg.neigh[1].mac, cl_mac, 6);
+	f->cfg.n_routes = 1;
+	addr6(&f->cfg.route[0].prefix, 0x2001, 0xdb8, 2, 0);
+	f->cfg.route[0].plen = 48;
+	f->cfg.route[0].via = rt;
+	for (unsigned int e = 0; e < 2; e++) {
+		v->enc = (uint8_t)e;
+		if (lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+				   sizeof(err)) != 0)
+			fail_msg("lb_state_build: %s", err);
+		assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+		frame6(f, cl_mac, c6.a, vip6.a, 41000, 80, TCP_FLAG_ACK);
+		o = run1(f, 1000000);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_memory_equal(pkt_buf_data(&f->pb), rt_mac, 6);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, s6.a, 16);
+		assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+		assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), e);
+		assert_true(m.rec_has_addr);
+		assert_memory_equal(m.rec_addr, me.a, 16);
+		flow_key_ipv6(&k, c6.a, vip6.a, 41000, 80, IPPROTO_NUM_TCP);
+		ck = lb_recover_cookie(f->st->recover_secret, &k, 0);
+		assert_int_equal(m.rec_cookie, ck);
+		/* the pin, to 2001:db8::1 */
+		frame6(f, rt_mac, s6.a, me.a, 80, 41000, TCP_FLAG_ACK);
+		assert_int_equal(ip6ext_insert_client(&f->pb, ETH_HDR_LEN, 0,
+						      e, c6.a, 41000), WIRE_OK);
+		assert_int_equal(ip6ext_insert_answer(&f->pb, ETH_HDR_LEN, 0,
+						      e, 7, ck), WIRE_OK);
+		assert_int_equal(ip6ext_insert_recover_addr(&f->pb,
+							    ETH_HDR_LEN, 0, e,
+							    0, 1, ck,
+							    vip6.a), WIRE_OK);
+		o = run1(f, 2000000);
+		assert_int_equal(o.counter, LB_CNT_tx_client);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_pinned], 1);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_return], 1);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_int_equal(m.msgs, 0);
+		assert_memory_equal(m.src, vip6.a, 16);
+		assert_memory_equal(m.dst, c6.a, 16);
+		lb_worker_fini(&f->w);
+		lb_state_free(f->st);
+	}
+	/* teardown frees what setup built */
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+}
+
 /* Issue 17 over IPv6, in both encodings: an unknown mid-stream packet
  * is offered to candidate 0 with the client tuple and the recover marker
  * (header 253 or option 0x1E sub-type 4); candidate 0 passing it back
@@ -1227,6 +1312,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_via_router, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_ipv6_router,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_ipv6, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
