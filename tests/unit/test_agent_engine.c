@@ -735,6 +735,51 @@ test_recover_stale(void **state)
 	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 6);
 }
 
+/* The same over IPv6 (its payload length counts the server's bytes). */
+static void
+test_recover6_stale(void **state)
+{
+	struct pkt p;
+	struct agent_out o;
+	uint8_t c[16];
+
+	(void)state;
+	a6(c, "2001:db8::2");
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40012, 80, TCP_FLAG_SYN,
+	   NULL);
+	set_seq(&p, 5000, 0);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, IP6EXT_ENC_PAPER,
+					      c, 40012), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40012,
+	   TCP_FLAG_SYN | TCP_FLAG_ACK, NULL);
+	set_seq(&p, 9000, 5001);
+	run(&p, AGENT_PORT_KERNEL, 1 * SEC);
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40012, TCP_FLAG_ACK,
+	   "abcd");
+	set_seq(&p, 9001, 5001);
+	run(&p, AGENT_PORT_KERNEL, 1 * SEC);
+	/* srv_nxt 9005: an ACK of 9006 is past it, 9005 fits */
+	for (unsigned int i = 0; i < 2; i++) {
+		mk(&p, 6, "2001:db8::2", "2001:db8::11", 40012, 80,
+		   TCP_FLAG_ACK, NULL);
+		set_seq(&p, 5001, i == 0 ? 9006 : 9005);
+		assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0,
+						      IP6EXT_ENC_PAPER, c,
+						      40012), WIRE_OK);
+		assert_int_equal(ip6ext_insert_recover(&p.pb, 14, 0,
+						       IP6EXT_ENC_PAPER, 0, 2,
+						       7), WIRE_OK);
+		o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+		expect(o, AGENT_ACT_TX, i == 0 ? AGENT_PORT_WIRE :
+		       AGENT_PORT_KERNEL, i == 0 ?
+		       AGENT_CNT_tx_wire_recover_pass :
+		       AGENT_CNT_tx_kernel_dsr);
+	}
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 1);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
+}
+
 /* Issue 17, known limit 2: an offer whose marker carries a return address
  * (the offering appliance behind a router): the pin and the pass-back go
  * to that address, the marker naming the VIP (docs/wire-format.md,
@@ -1630,6 +1675,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_stale, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_stale, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_return, setup,
 						teardown),
