@@ -369,10 +369,12 @@ def s3_drain(tb):
     res_fb = finish(fb)
     codes, errs, lout = load_result(ld)
     c2 = tb.counters("lb2")
-    # Printed, not asserted: in 2 of 4 runs one of these downloads got no
-    # response at all ("000 0"), a failure not yet understood (issue 17's
-    # closing note); the SIGKILL scenario asserts recovery across the two
-    # appliances.
+    # Printed, not asserted: in 2 of 4 runs (before the agent's stale-entry
+    # check and the return address) one of these downloads got no
+    # response at all ("000 0"), a failure not understood; 4 of 4 runs
+    # since passed, and a failure now prints curl's exit code and local
+    # port and both appliances' recovery counters (finish() above). The
+    # SIGKILL scenario asserts recovery across the two appliances.
     keys = ("recover_offer", "recover_pinned", "recover_bounce",
             "recover_silent", "drop_recover_none", "recover_pin_bad",
             "recover_return", "answer_unsolicited", "drop_forged",
