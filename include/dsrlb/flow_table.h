@@ -51,6 +51,7 @@
 #ifndef DSRLB_FLOW_TABLE_H_
 #define DSRLB_FLOW_TABLE_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -183,6 +184,9 @@ struct flow_table {
 				      *   is freed or moved (reclaim, eviction,
 				      *   cuckoo move, delete, clear): slot ids
 				      *   taken at the same epoch are valid */
+	uint64_t placed[4];          /**< a 256-bit filter of the hashes
+				      *   inserted since the last bulk
+				      *   lookup */
 	struct flow_table_stats stats; /**< counters */
 };
 
@@ -280,6 +284,18 @@ uint32_t flow_table_lookup_bulk(struct flow_table *t,
 				uint64_t now_ns, uint32_t *slots);
 
 /**
+ * May the key of @p hash have been inserted since the last
+ * flow_table_lookup_bulk()? false means certainly not: a key that bulk
+ * lookup missed is still absent, and a caller need not look again
+ * (issue 19: a burst of SYNs looked each one up twice).
+ */
+static inline bool
+flow_table_placed_since_bulk(const struct flow_table *t, uint32_t hash)
+{
+	return (t->placed[(hash >> 24) & 3] >> ((hash >> 26) & 63)) & 1;
+}
+
+/**
  * Insert @p key with value @p v, last seen at @p now_ns, or find its live
  * entry (see enum flow_insert_result). @p v->state must be a state
  * (1..FLOW_STATE_MAX-1); an IPv4 key must have zero address bytes 4..15.
@@ -301,10 +317,11 @@ int flow_table_delete(struct flow_table *t, const struct flow_key *key,
 
 /**
  * Read the value of occupied slot @p slot into @p v.
- * @return 0, or -EINVAL when @p slot is not an occupied slot.
+ * @return 0, or -EINVAL when @p slot is not an occupied slot (@p v is
+ *   then all zero).
  */
-int flow_table_get(const struct flow_table *t, uint32_t slot,
-		   struct flow_value *v);
+static inline int flow_table_get(const struct flow_table *t, uint32_t slot,
+				 struct flow_value *v);
 
 /** Read the key of occupied slot @p slot. @return 0 or -EINVAL. */
 int flow_table_get_key(const struct flow_table *t, uint32_t slot,
@@ -314,7 +331,8 @@ int flow_table_get_key(const struct flow_table *t, uint32_t slot,
  * Mark occupied slot @p slot seen at @p now_ns.
  * @return 0, or -EINVAL when @p slot is not an occupied slot.
  */
-int flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns);
+static inline int flow_table_touch(struct flow_table *t, uint32_t slot,
+				   uint64_t now_ns);
 
 /**
  * Write value @p v (backend, state, flags) of occupied slot @p slot and
@@ -322,8 +340,9 @@ int flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns);
  * @return 0, or -EINVAL (slot not occupied, or bad state: nothing
  *   written).
  */
-int flow_table_update(struct flow_table *t, uint32_t slot,
-		      const struct flow_value *v, uint64_t now_ns);
+static inline int flow_table_update(struct flow_table *t, uint32_t slot,
+				    const struct flow_value *v,
+				    uint64_t now_ns);
 
 /**
  * Write value @p v of occupied slot @p slot without marking it seen: a
@@ -331,8 +350,8 @@ int flow_table_update(struct flow_table *t, uint32_t slot,
  * timer, a closing flow) keeps its start.
  * @return 0, or -EINVAL (slot not occupied, or bad state).
  */
-int flow_table_set(struct flow_table *t, uint32_t slot,
-		   const struct flow_value *v);
+static inline int flow_table_set(struct flow_table *t, uint32_t slot,
+				 const struct flow_value *v);
 
 /**
  * Incremental garbage collection: scan @p budget buckets from a moving
@@ -344,5 +363,9 @@ uint32_t flow_table_gc_step(struct flow_table *t, uint64_t now_ns,
 
 /** Number of occupied slots (live, or expired and not yet reclaimed). */
 uint32_t flow_table_count(const struct flow_table *t);
+
+/* The per-packet slot accessors above are inline (issue 19): the slot
+ * layout they read is in flow_table_slot.h. */
+#include "dsrlb/flow_table_slot.h"
 
 #endif /* DSRLB_FLOW_TABLE_H_ */

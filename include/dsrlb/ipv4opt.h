@@ -261,4 +261,16 @@ enum wire_result ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off,
 enum wire_result ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off,
 				   unsigned int *removed);
 
+/**
+ * ipv4opt_strip_all() of a header whose parse said where its custom
+ * options are (struct pkt_meta's opt4: pkt_parse() of the packet as it
+ * is now), without parsing the options again (issue 19). Each option is
+ * checked to be still there (kind and length bytes, inside the header,
+ * no overlap).
+ * @return WIRE_OK, or WIRE_ERR_INVAL (nothing changed) when the header
+ *   does not match @p where.
+ */
+enum wire_result ipv4opt_strip_packed(struct pkt_buf *pb, uint32_t l3_off,
+				      uint32_t where, unsigned int *removed);
+
 #endif /* DSRLB_IPV4OPT_H_ */

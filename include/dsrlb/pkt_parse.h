@@ -65,6 +65,13 @@ struct pkt_meta {
 	uint16_t srh_off;       /**< offset of the SRH in the frame */
 	uint8_t srh_segments_left;
 	uint8_t srh_last_entry;
+	uint32_t opt4;          /**< IPv4: where the message options are, for
+				 *   pkt_strip_msgs() (issue 19): header
+				 *   offsets of client tuple, request, answer
+				 *   and recover in bits 0-5, 6-11, 12-17 and
+				 *   18-23 (0: absent); bits 24 and 25: the
+				 *   request / answer has 8 bytes; bit 26:
+				 *   the recover marker has 12 (an address) */
 };
 
 /**

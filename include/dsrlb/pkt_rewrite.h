@@ -66,4 +66,17 @@ pkt_rewrite_addr(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 			  true);
 }
 
+/**
+ * pkt_rewrite_addr() of the source with @p src, then of the destination
+ * with @p dst, in one update of each checksum: the deltas of the
+ * addresses that change are added and applied once (issue 19: a server
+ * message going back to its client). The same bytes as the two calls:
+ * one's complement addition is associative, both results of a
+ * non-zero sum lie in 1..0xffff where congruence is equality, and UDP's
+ * 0 -> 0xffff maps a value to its congruent twin.
+ */
+void pkt_rewrite_src_dst(uint8_t *frame, uint32_t len,
+			 const struct pkt_meta *m, const uint8_t *src,
+			 const uint8_t *dst);
+
 #endif /* DSRLB_PKT_REWRITE_H_ */

@@ -12,20 +12,8 @@
 
 #define BE FLOW_TABLE_BUCKET_ENTRIES
 
-/* One cache line: the signature filter and every field the timeouts, GC
- * and eviction read, so none of them touches the key array. */
-struct flow_bucket {
-	alignas(FLOW_TABLE_ALIGN) uint16_t sig[BE]; /* 0: free slot */
-	uint8_t state[BE];
-	uint8_t flags[BE];
-	uint32_t tick[BE];
-};
-
-/* Read only after a signature match. */
-struct flow_kv {
-	struct flow_key key;
-	uint16_t backend;
-};
+/* struct flow_bucket and struct flow_kv: dsrlb/flow_table_slot.h (the
+ * layout the inline slot accessors read). */
 
 _Static_assert(sizeof(struct flow_key) == 38, "flow_key has padding");
 _Static_assert(sizeof(struct flow_bucket) == 64, "bucket is a cache line");
@@ -459,6 +447,7 @@ flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 	uint32_t now_tick = tick_of(t, now_ns);
 	uint32_t base, g, i, hits = 0;
 
+	memset(t->placed, 0, sizeof(t->placed));
 	for (base = 0; base < n; base += g) {
 		g = n - base < BULK_GROUP ? n - base : BULK_GROUP;
 
@@ -690,6 +679,7 @@ flow_table_insert(struct flow_table *t, const struct flow_key *key,
 	t->stats.insert_full++;
 	return FLOW_INSERT_FULL;
 done:
+	t->placed[(hash >> 24) & 3] |= 1ull << ((hash >> 26) & 63);
 	if (slot != NULL)
 		*slot = s;
 	return FLOW_INSERT_NEW;
@@ -723,66 +713,12 @@ slot_valid(const struct flow_table *t, uint32_t slot)
 }
 
 int
-flow_table_get(const struct flow_table *t, uint32_t slot,
-	       struct flow_value *v)
-{
-	const struct flow_bucket *b;
-
-	if (!slot_valid(t, slot))
-		return -EINVAL;
-	b = &t->buckets[slot / BE];
-	v->backend = t->kv[slot].backend;
-	v->state = b->state[slot % BE];
-	v->flags = b->flags[slot % BE];
-	return 0;
-}
-
-int
 flow_table_get_key(const struct flow_table *t, uint32_t slot,
 		   struct flow_key *key)
 {
 	if (!slot_valid(t, slot))
 		return -EINVAL;
 	*key = t->kv[slot].key;
-	return 0;
-}
-
-int
-flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns)
-{
-	if (!slot_valid(t, slot))
-		return -EINVAL;
-	t->buckets[slot / BE].tick[slot % BE] = tick_of(t, now_ns);
-	return 0;
-}
-
-int
-flow_table_update(struct flow_table *t, uint32_t slot,
-		  const struct flow_value *v, uint64_t now_ns)
-{
-	struct flow_bucket *b;
-
-	if (!slot_valid(t, slot) || !state_valid(v->state))
-		return -EINVAL;
-	b = &t->buckets[slot / BE];
-	b->state[slot % BE] = v->state;
-	b->flags[slot % BE] = v->flags;
-	b->tick[slot % BE] = tick_of(t, now_ns);
-	t->kv[slot].backend = v->backend;
-	return 0;
-}
-
-int
-flow_table_set(struct flow_table *t, uint32_t slot, const struct flow_value *v)
-{
-	struct flow_bucket *b;
-
-	if (!slot_valid(t, slot) || !state_valid(v->state))
-		return -EINVAL;
-	b = &t->buckets[slot / BE];
-	b->state[slot % BE] = v->state;
-	b->flags[slot % BE] = v->flags;
-	t->kv[slot].backend = v->backend;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dsrlb/bytes.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_table.h"
 #include "dsrlb/lb_config.h"
@@ -298,30 +299,43 @@ bool
 lb_addr_in_prefix(const struct lb_addr *a, const struct lb_addr *p,
 		  uint8_t plen)
 {
-	unsigned int full, rest;
+	uint64_t m0, m1, x, y;
 
 	if (a == NULL || p == NULL || a->family != p->family ||
 	    addr_len(a->family) == 0 || plen > addr_bits(a->family))
 		return false;
-	full = plen / 8u;
-	rest = plen % 8u;
-	if (memcmp(a->a, p->a, full) != 0)
-		return false;
-	if (rest != 0) {
-		uint8_t m = (uint8_t)(0xFFu << (8 - rest));
-
-		if ((a->a[full] & m) != (p->a[full] & m))
-			return false;
-	}
-	return true;
+	/* Two big-endian 64-bit words under the prefix's mask: every
+	 * server message routes its client through here (issue 19). */
+	m0 = plen >= 64 ? ~(uint64_t)0 :
+	     plen == 0 ? 0 : ~(uint64_t)0 << (64 - plen);
+	m1 = plen <= 64 ? 0 : ~(uint64_t)0 << (128 - plen);
+	x = ((uint64_t)load_be32(a->a) << 32 | load_be32(a->a + 4)) ^
+	    ((uint64_t)load_be32(p->a) << 32 | load_be32(p->a + 4));
+	y = ((uint64_t)load_be32(a->a + 8) << 32 | load_be32(a->a + 12)) ^
+	    ((uint64_t)load_be32(p->a + 8) << 32 | load_be32(p->a + 12));
+	return ((x & m0) | (y & m1)) == 0;
 }
 
 bool
 lb_addr_eq(const struct lb_addr *a, const struct lb_addr *b)
 {
+	uint64_t a0, a1, b0, b1;
+	uint32_t x, y;
+
 	if (a == NULL || b == NULL || a->family != b->family)
 		return false;
-	return memcmp(a->a, b->a, addr_len(a->family)) == 0;
+	if (a->family == 4) {
+		memcpy(&x, a->a, 4);
+		memcpy(&y, b->a, 4);
+		return x == y;
+	}
+	if (a->family != 6)
+		return memcmp(a->a, b->a, addr_len(a->family)) == 0;
+	memcpy(&a0, a->a, 8);
+	memcpy(&a1, a->a + 8, 8);
+	memcpy(&b0, b->a, 8);
+	memcpy(&b1, b->a + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 /* Configuration */

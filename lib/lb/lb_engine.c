@@ -31,6 +31,7 @@
 #include "dsrlb/lb_recover.h"
 #include "dsrlb/neigh.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/pkt_strip.h"
 #include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/srh.h"
 #include "dsrlb/wire.h"
@@ -86,6 +87,7 @@ struct pkt_ctx {
 	bool quic_new;      /* a QUIC client Initial/0-RTT: plays the SYN */
 	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
 			     * LB_QUIC_NO_SID */
+	uint8_t sid_func;   /* PC_STICKY: enum srv6_func of the SID */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -168,11 +170,9 @@ mac_from_u64(uint8_t mac[6], uint64_t v)
 static inline uint64_t
 mac_to_u64(const uint8_t mac[6])
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < 6; i++)
-		v = v << 8 | mac[i];
-	return v;
+	/* Two loads, not a byte loop (every server message's trust check,
+	 * issue 19). */
+	return (uint64_t)load_be16(mac) << 32 | load_be32(mac + 2);
 }
 
 /* ---- neighbours ------------------------------------------------------ */
@@ -396,12 +396,13 @@ struct vip_cache {
 };
 
 static inline bool
-vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m)
+vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m,
+	      uint16_t port)
 {
 	uint64_t a0, a1, b0, b1;
 
 	if (vc->v == UINT32_MAX || vc->family != m->family ||
-	    vc->port != m->dport || vc->proto != m->l4_proto)
+	    vc->port != port || vc->proto != m->l4_proto)
 		return false;
 	/* pkt_parse zeroes the 12 bytes after an IPv4 address */
 	memcpy(&a0, vc->dst, 8);
@@ -412,11 +413,12 @@ vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m)
 }
 
 static inline void
-vip_cache_put(struct vip_cache *vc, const struct pkt_meta *m, uint32_t v)
+vip_cache_put(struct vip_cache *vc, const struct pkt_meta *m, uint16_t port,
+	      uint32_t v)
 {
 	memcpy(vc->dst, m->dst, 16);
 	vc->family = m->family;
-	vc->port = m->dport;
+	vc->port = port;
 	vc->proto = m->l4_proto;
 	vc->v = v;
 }
@@ -484,7 +486,7 @@ static enum lb_counter
 server_msg_origin(const struct lb_state *st, const uint8_t *frame,
 		  uint8_t in_port, const struct lb_backend_rt *be)
 {
-	uint64_t mac;
+	uint64_t mac, src;
 
 	if (in_port != be->port)
 		return LB_CNT_drop_forged_port;
@@ -492,16 +494,19 @@ server_msg_origin(const struct lb_state *st, const uint8_t *frame,
 		return LB_CNT_drop_forged_nh;
 	mac = atomic_load_explicit(&st->nht->e[be->nh].mac,
 				   memory_order_acquire);
+	src = mac_to_u64(frame + 6);
+	/* The common case first: from the backend's next hop (issue 19:
+	 * the router search below is the mismatch path). */
+	if ((mac & LB_NH_VALID) && (mac & 0xffffffffffffull) == src)
+		return LB_CNT_MAX;
 	/* A known server-side router is trusted even before the backend's
 	 * own MAC is resolved (after a restart the first stickiness
 	 * messages arrive before any neighbour answer). */
-	if (server_side_router(st, in_port, mac_to_u64(frame + 6)))
+	if (server_side_router(st, in_port, src))
 		return LB_CNT_MAX;
 	if (!(mac & LB_NH_VALID))
 		return LB_CNT_drop_forged_nh;
-	if ((mac & 0xffffffffffffull) != mac_to_u64(frame + 6))
-		return LB_CNT_drop_forged_mac;
-	return LB_CNT_MAX;
+	return LB_CNT_drop_forged_mac;
 }
 
 static bool
@@ -566,6 +571,48 @@ classify_bounce(struct lb_worker *w, struct pkt_ctx *c, uint32_t v,
 	return false;
 }
 
+/* A metric answer (backend -> VIP, VIP port -> client port) from a
+ * backend of the VIP: the VIP first (the burst's VIP cache is keyed as
+ * the client packets of the VIP are: address, VIP port, protocol), then
+ * the backend within it.
+ * @return true when decided (PC_ANSWER, or dropped by the trust rule);
+ * false when no backend of a VIP sent it. */
+static bool
+classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
+		uint8_t in_port, struct lb_out *o, struct vip_cache *vc)
+{
+	const struct lb_state *st = w->st;
+	uint32_t vi, b;
+	enum lb_counter why;
+
+	if (vip_cache_hit(vc, &c->m, c->m.sport)) {
+		vi = vc->v;
+	} else {
+		vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
+				c->m.sport, c->m.l4_proto);
+		if (vi != UINT32_MAX)
+			vip_cache_put(vc, &c->m, c->m.sport, vi);
+	}
+	if (vi == UINT32_MAX)
+		vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
+				c->m.l4_proto);
+	if (vi == UINT32_MAX)
+		return false;
+	b = lb_map_get(&st->backend_map, c->m.family, c->m.src, (uint16_t)vi,
+		       LB_MAP_BACKEND_PROTO);
+	if (b == UINT32_MAX)
+		return false;
+	why = server_msg_origin(st, frame, in_port, &st->vip[vi].be[b]);
+	if (why != LB_CNT_MAX) {
+		drop(w, o, why);
+		return true;
+	}
+	c->vip = (uint16_t)vi;
+	c->be = (uint16_t)b;
+	c->cls = PC_ANSWER;
+	return true;
+}
+
 static void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 struct pkt_ctx *c, struct lb_out *o, struct vip_cache *vc)
@@ -620,7 +667,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		return;
 	}
 	/* SRv6 messages of the stickiness protocol to our SID. */
-	if (lb_sid_func(st, &c->m) != SRV6_FUNC_NONE) {
+	c->sid_func = (uint8_t)lb_sid_func(st, &c->m);
+	if (c->sid_func != SRV6_FUNC_NONE) {
 		if (!(role & LB_ROLE_SERVER)) {
 			drop(w, o, LB_CNT_drop_wrong_port);
 			return;
@@ -633,17 +681,24 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	if (!(c->m.msgs & ((1u << PKT_MSG_METRIC_ANS) |
 			   (1u << PKT_MSG_FRAGMENT) |
 			   (1u << PKT_MSG_RECOVER)))) {
-		if (vip_cache_hit(vc, &c->m)) {
+		if (vip_cache_hit(vc, &c->m, c->m.dport)) {
 			v = vc->v;
 			goto vip_found;
 		}
 		v = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
 			       c->m.dport, c->m.l4_proto);
 		if (v != UINT32_MAX) {
-			vip_cache_put(vc, &c->m, v);
+			vip_cache_put(vc, &c->m, c->m.dport, v);
 			goto vip_found;
 		}
 	}
+	/* A backend's metric answer: a VIP map hit says the address is a
+	 * VIP's (lb_config_validate() gives no VIP a port's address), so
+	 * the address map can wait for the other cases (issue 19). */
+	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
+	    (role & LB_ROLE_SERVER) &&
+	    classify_answer(w, c, frame, in_port, o, vc))
+		return;
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
 	if (v == (LB_ADDR_PORT | in_port) && (role & LB_ROLE_SERVER) &&
 	    (c->m.msgs & (1u << PKT_MSG_RECOVER)) && c->m.rec_has_addr) {
@@ -676,31 +731,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 * address, the VIP port (its source port) and the protocol. */
 	if ((c->m.msgs & (1u << PKT_MSG_METRIC_ANS)) &&
 	    (role & LB_ROLE_SERVER)) {
-		/* A metric answer: (backend -> VIP, VIP port -> client
-		 * port). The VIP first, then the backend within it. */
-		uint32_t vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst,
-					 c->m.sport, c->m.l4_proto);
-		uint32_t b;
-
-		if (vi == UINT32_MAX)
-			vi = lb_map_get(&st->vip_map, c->m.family, c->m.dst, 0,
-					c->m.l4_proto);
-		b = vi == UINT32_MAX ? UINT32_MAX :
-			lb_map_get(&st->backend_map, c->m.family, c->m.src,
-				   (uint16_t)vi, LB_MAP_BACKEND_PROTO);
-		if (b != UINT32_MAX) {
-			enum lb_counter why = server_msg_origin(st, frame,
-				in_port, &st->vip[vi].be[b]);
-
-			if (why != LB_CNT_MAX) {
-				drop(w, o, why);
-				return;
-			}
-			c->vip = (uint16_t)vi;
-			c->be = (uint16_t)b;
-			c->cls = PC_ANSWER;
+		if (classify_answer(w, c, frame, in_port, o, vc))
 			return;
-		}
 		/* Only backends answer: a metric answer from anyone else
 		 * is forged feedback (a forged "idle" score would pull load
 		 * onto a server). */
@@ -1773,8 +1805,11 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 	/* An earlier packet of this burst may have created the flow since
 	 * the bulk lookup: look again before choosing (a choice has side
-	 * effects: round-robin turns, random draws). */
-	slot = flow_table_lookup(&w->ft, &c->key, c->hash, now_ns);
+	 * effects: round-robin turns, random draws), when the table's filter
+	 * of keys placed since then says it may have. */
+	slot = flow_table_placed_since_bulk(&w->ft, c->hash) ?
+	       flow_table_lookup(&w->ft, &c->key, c->hash, now_ns) :
+	       FLOW_TABLE_MISS;
 	if (slot != FLOW_TABLE_MISS) {
 		c->slot = slot;
 		client_hit(w, pb, c, now_ns, o);
@@ -1952,20 +1987,14 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	} else {
 		w->cnt[LB_CNT_answer_unsolicited]++;
 	}
-	r = c->m.family == 4 ? ipv4opt_strip_all(pb, c->m.l3_off, &removed) :
-			       ip6ext_remove_all(pb, c->m.l3_off, &removed);
+	/* Strip the messages; the parse follows without a second walk. */
+	r = pkt_strip_msgs(pb, &c->m, &removed);
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;
 	}
 	frame = pkt_buf_data(pb);
-	r = pkt_parse(frame, pb->len, &c->m);
-	if (r != WIRE_OK) {
-		drop_wire(w, o, r);
-		return;
-	}
-	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_src_at(&c->m), v->conf.addr.a);
-	pkt_rewrite_addr(frame, pb->len, &c->m, pkt_dst_at(&c->m), client.a);
+	pkt_rewrite_src_dst(frame, pb->len, &c->m, v->conf.addr.a, client.a);
 	send_to_client(w, pb, &client, now_ns, o);
 }
 
@@ -2052,7 +2081,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 {
 	const struct lb_state *st = w->st;
 	const uint8_t *frame = pkt_buf_data(pb);
-	enum srv6_func f = lb_sid_func(st, &c->m);
+	enum srv6_func f = (enum srv6_func)c->sid_func; /* classify's */
 	const struct lb_vip_rt *v;
 	struct srh_view sv;
 	const uint8_t *sender, *client_b;

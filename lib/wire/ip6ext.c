@@ -60,8 +60,10 @@ struct msg_val {
 	const uint8_t *raddr;   /* its address (long form), or NULL */
 };
 
-enum wire_result
-ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
+/* ip6_hdr_check() without the call, for the walk that every IPv6
+ * packet takes (issue 19). */
+static inline enum wire_result
+hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
 {
 	uint32_t plen;
 
@@ -78,6 +80,12 @@ ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
 	if (end != NULL)
 		*end = off + IPV6_HDR_LEN + plen;
 	return WIRE_OK;
+}
+
+enum wire_result
+ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
+{
+	return hdr_check(buf, len, off, end);
 }
 
 static enum wire_result
@@ -225,23 +233,27 @@ ext_hdr_len(uint8_t nh, const uint8_t *h)
 	}
 }
 
-static bool
+/* The headers the walk crosses, as a bit set over next-header values
+ * below 64 (issue 19: a test instead of a switch per header); the
+ * recover header (253) is the one above. */
+#define CROSSED_LOW ((1ull << IPPROTO_NUM_HOPOPTS) |                   \
+		     (1ull << IPPROTO_NUM_ROUTING) |                   \
+		     (1ull << IPPROTO_NUM_DSTOPTS) |                   \
+		     (1ull << IPPROTO_NUM_FRAGMENT) |                  \
+		     (1ull << IPPROTO_NUM_AH) |                        \
+		     (1ull << IP6EXT_CLIENT_TUPLE) |                   \
+		     (1ull << IP6EXT_METRIC_REQ) |                     \
+		     (1ull << IP6EXT_METRIC_ANS))
+
+static inline bool
 is_crossed(uint8_t nh)
 {
-	switch (nh) {
-	case IPPROTO_NUM_HOPOPTS:
-	case IPPROTO_NUM_ROUTING:
-	case IPPROTO_NUM_DSTOPTS:
-	case IPPROTO_NUM_FRAGMENT:
-	case IPPROTO_NUM_AH:
-	case IP6EXT_CLIENT_TUPLE:
-	case IP6EXT_METRIC_REQ:
-	case IP6EXT_METRIC_ANS:
-	case IP6EXT_RECOVER:
-		return true;
-	default:
-		return false;
-	}
+	_Static_assert(IPPROTO_NUM_HOPOPTS < 64 && IPPROTO_NUM_ROUTING < 64 &&
+		       IPPROTO_NUM_DSTOPTS < 64 && IPPROTO_NUM_FRAGMENT < 64 &&
+		       IPPROTO_NUM_AH < 64 && IP6EXT_CLIENT_TUPLE < 64 &&
+		       IP6EXT_METRIC_REQ < 64 && IP6EXT_METRIC_ANS < 64 &&
+		       IP6EXT_RECOVER >= 64, "next-header bit set");
+	return nh < 64 ? (CROSSED_LOW >> nh) & 1 : nh == IP6EXT_RECOVER;
 }
 
 /* One header of @hlen bytes at @pos (inside the payload), named by the
@@ -331,7 +343,7 @@ ip6ext_walk(const uint8_t *buf, uint32_t len, uint32_t off,
 	if (buf == NULL || info == NULL)
 		return WIRE_ERR_INVAL;
 	memset(info, 0, sizeof(*info));
-	r = ip6_hdr_check(buf, len, off, &end);
+	r = hdr_check(buf, len, off, &end);
 	if (r != WIRE_OK)
 		return r;
 	if (max_headers == 0 || max_headers > IP6EXT_MAX_HEADERS)
@@ -676,7 +688,7 @@ unlink_hdr(struct pkt_buf *pb, uint32_t l3_off, uint32_t nh_at, uint32_t hoff,
  * it: exactly what insert_msg() appended. Otherwise the padding around
  * the option is merged into one Pad1/PadN of the length that keeps the
  * header a multiple of 8 (it is at most 7 bytes). */
-static void
+static uint32_t
 cut_option(struct pkt_buf *pb, uint32_t l3_off, uint32_t hoff, uint32_t opt,
 	   const struct do_scan *s)
 {
@@ -702,6 +714,7 @@ cut_option(struct pkt_buf *pb, uint32_t l3_off, uint32_t hoff, uint32_t opt,
 	d = pkt_buf_data(pb);
 	d[hoff + 1] = (uint8_t)((s->hlen - cut) / 8 - 1);
 	plen_add(d + l3_off, -(int32_t)cut);
+	return cut;
 }
 
 /* Whether removing every message would leave no payload at all: no
@@ -745,19 +758,49 @@ removal_empties(const uint8_t *d, uint32_t l3_off,
 	return gone == info->upper_off - (l3_off + IPV6_HDR_LEN);
 }
 
+/* Remove message @m of a packet whose walk is @info (the packet as it is
+ * now: offsets below the last removal are unchanged by it). Sets *@gone
+ * to the bytes removed. */
+static enum wire_result
+remove_walked(struct pkt_buf *pb, uint32_t l3_off,
+	      const struct ip6ext_info *info, enum ip6ext_msg m,
+	      uint32_t *gone)
+{
+	uint8_t *d = pkt_buf_data(pb);
+	struct do_scan s;
+	uint32_t hoff;
+
+	hoff = info->msg_hdr_off[m];
+	if (info->msg_enc[m] == IP6EXT_ENC_DSTOPT) {
+		scan_options(d + hoff, info->msg_off[m] - hoff, &s);
+		if (s.others != 0) {
+			*gone = cut_option(pb, l3_off, hoff, info->msg_off[m],
+					   &s);
+			return WIRE_OK;
+		}
+	} else {
+		/* its own Hdr Ext Len: the recover marker has two sizes */
+		s.hlen = ((uint32_t)d[hoff + 1] + 1) * 8;
+	}
+	/* Payload Length 0 would announce a jumbogram (RFC 2675): a packet
+	 * that is only this header stays as it is. */
+	if (info->end - (l3_off + IPV6_HDR_LEN) == s.hlen)
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	unlink_hdr(pb, l3_off, info->msg_nh_at[m], hoff, s.hlen);
+	*gone = s.hlen;
+	return WIRE_OK;
+}
+
 enum wire_result
 ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off, enum ip6ext_msg m)
 {
 	struct ip6ext_info info;
-	struct do_scan s;
 	enum wire_result r;
-	uint32_t hoff;
-	uint8_t *d;
+	uint32_t gone;
 
 	if (pb == NULL || pb->base == NULL || (unsigned int)m >= IP6EXT_MSG_MAX)
 		return WIRE_ERR_INVAL;
-	d = pkt_buf_data(pb);
-	r = ip6ext_walk(d, pb->len, l3_off, 0, &info);
+	r = ip6ext_walk(pkt_buf_data(pb), pb->len, l3_off, 0, &info);
 	if (r != WIRE_OK)
 		return r;
 	if (info.msg_off[m] == 0)
@@ -766,30 +809,29 @@ ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off, enum ip6ext_msg m)
 	 * more to come must keep its length. */
 	if (info.frag_more)
 		return WIRE_ERR_IP6EXT_FRAGMENT;
-	hoff = info.msg_hdr_off[m];
-	if (info.msg_enc[m] == IP6EXT_ENC_DSTOPT) {
-		scan_options(d + hoff, info.msg_off[m] - hoff, &s);
-		if (s.others != 0) {
-			cut_option(pb, l3_off, hoff, info.msg_off[m], &s);
-			return WIRE_OK;
-		}
-	} else {
-		s.hlen = ((uint32_t)d[hoff + 1] + 1) * 8;
-	}
-	/* Payload Length 0 would announce a jumbogram (RFC 2675): a packet
-	 * that is only this header stays as it is. */
-	if (info.end - (l3_off + IPV6_HDR_LEN) == s.hlen)
-		return WIRE_ERR_IPV6_PAYLOAD_LEN;
-	unlink_hdr(pb, l3_off, info.msg_nh_at[m], hoff, s.hlen);
-	return WIRE_OK;
+	return remove_walked(pb, l3_off, &info, m, &gone);
+}
+
+/* Close the gap of the adjacent whole headers unlinked so far. */
+static void
+flush_gap(struct pkt_buf *pb, uint32_t l3_off, uint32_t at, uint32_t *n)
+{
+	if (*n == 0)
+		return;
+	(void)pkt_buf_close_gap(pb, at, *n);
+	plen_add(pkt_buf_data(pb) + l3_off, -(int32_t)*n);
+	*n = 0;
 }
 
 enum wire_result
 ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 {
 	struct ip6ext_info info;
+	struct do_scan s;
 	enum wire_result r;
-	unsigned int i, n = 0, best;
+	unsigned int i, k, cnt = 0, order[IP6EXT_MSG_MAX];
+	uint32_t hoff, hlen, gap_at = 0, gap = 0;
+	uint8_t *d;
 
 	if (pb == NULL || pb->base == NULL)
 		return WIRE_ERR_INVAL;
@@ -800,29 +842,61 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 	if (r != WIRE_OK)
 		return r;
 	for (i = 0; i < IP6EXT_MSG_MAX; i++)
-		if (info.msg_off[i] != 0 && info.frag_more)
-			return WIRE_ERR_IP6EXT_FRAGMENT;
+		if (info.msg_off[i] != 0)
+			order[cnt++] = i;
+	if (cnt != 0 && info.frag_more)
+		return WIRE_ERR_IP6EXT_FRAGMENT;
 	if (removal_empties(pkt_buf_data(pb), l3_off, &info))
 		return WIRE_ERR_IPV6_PAYLOAD_LEN;
 	/* Last in the packet first: undoes a sequence of inserts, which
-	 * append, in reverse order (the padding rules of cut_option). */
-	for (;;) {
-		best = IP6EXT_MSG_MAX;
-		for (i = 0; i < IP6EXT_MSG_MAX; i++)
-			if (info.msg_off[i] != 0 && (best == IP6EXT_MSG_MAX ||
-			    info.msg_off[i] > info.msg_off[best]))
-				best = i;
-		if (best == IP6EXT_MSG_MAX)
-			break;
-		r = ip6ext_remove(pb, l3_off, (enum ip6ext_msg)best);
-		if (r != WIRE_OK)
-			return r;
-		n++;
-		r = ip6ext_walk(pkt_buf_data(pb), pb->len, l3_off, 0, &info);
-		if (r != WIRE_OK)
-			return r;
+	 * append, in reverse order (the padding rules of cut_option). One
+	 * walk for all (issue 19): a removal changes nothing below the
+	 * message it removes, and every message left lies below it (in an
+	 * earlier header, or earlier in the same Destination Options
+	 * header, which keeps that option), so the walk's offsets of the
+	 * others stay true; only the payload's end moves. */
+	for (i = 1; i < cnt; i++)
+		for (k = i; k > 0 && info.msg_off[order[k - 1]] <
+				     info.msg_off[order[k]]; k--) {
+			unsigned int t = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	for (k = 0; k < cnt; k++) {
+		i = order[k];
+		hoff = info.msg_hdr_off[i];
+		d = pkt_buf_data(pb);
+		if (info.msg_enc[i] == IP6EXT_ENC_DSTOPT) {
+			scan_options(d + hoff, info.msg_off[i] - hoff, &s);
+			if (s.others != 0) {
+				flush_gap(pb, l3_off, gap_at, &gap);
+				info.end -= cut_option(pb, l3_off, hoff,
+						       info.msg_off[i], &s);
+				continue;
+			}
+			hlen = s.hlen;
+		} else {
+			/* its own Hdr Ext Len (two sizes of recover marker) */
+			hlen = ((uint32_t)d[hoff + 1] + 1) * 8;
+		}
+		/* Payload Length 0 would announce a jumbogram (RFC 2675):
+		 * a packet that is only this header stays as it is. */
+		if (info.end - (l3_off + IPV6_HDR_LEN) == hlen) {
+			flush_gap(pb, l3_off, gap_at, &gap);
+			return WIRE_ERR_IPV6_PAYLOAD_LEN;
+		}
+		/* Unlink the whole header; headers side by side (a client
+		 * tuple and its answer) close as one gap. */
+		d[info.msg_nh_at[i]] = d[hoff];
+		if (gap != 0 && hoff + hlen != gap_at)
+			flush_gap(pb, l3_off, gap_at, &gap);
+		gap_at = hoff;
+		gap += hlen;
+		info.end -= hlen;
 	}
+	flush_gap(pb, l3_off, gap_at, &gap);
 	if (removed != NULL)
-		*removed = n;
+		*removed = cnt;
 	return WIRE_OK;
 }

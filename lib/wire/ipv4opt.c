@@ -65,6 +65,22 @@ ipv4_hdr_csum_verify(const uint8_t *ip, uint32_t hdr_len)
 		acc = (acc & 0xFFFFu) + (acc >> 16);
 		return acc == 0xFFFFu ? WIRE_OK : WIRE_ERR_CHECKSUM;
 	}
+	if (hdr_len % 4 == 0) {
+		/* With options (every metric answer, issue 19): the same
+		 * sum, one 32-bit word at a time. */
+		uint64_t acc = 0;
+		uint32_t w;
+
+		for (uint32_t i = 0; i < hdr_len; i += 4) {
+			memcpy(&w, ip + i, 4);
+			acc += w;
+		}
+		acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+		acc = (acc & 0xFFFFu) + (acc >> 16);
+		acc = (acc & 0xFFFFu) + (acc >> 16);
+		acc = (acc & 0xFFFFu) + (acc >> 16);
+		return acc == 0xFFFFu ? WIRE_OK : WIRE_ERR_CHECKSUM;
+	}
 	if (csum_fold(csum_partial(ip, hdr_len, 0)) != 0)
 		return WIRE_ERR_CHECKSUM;
 	return WIRE_OK;
@@ -196,10 +212,9 @@ enum wire_result
 ipv4opt_parse(const uint8_t *buf, uint32_t len, uint32_t off,
 	      struct ipv4opt_info *info)
 {
-	struct ipv4opt_iter it;
 	struct ipv4opt_opt o;
 	enum wire_result r;
-	uint32_t hl;
+	uint32_t hl, pos;
 	const uint8_t *ip;
 
 	if (info == NULL)
@@ -213,16 +228,32 @@ ipv4opt_parse(const uint8_t *buf, uint32_t len, uint32_t off,
 	info->opt_end = IPV4_HDR_MIN_LEN;
 	if (hl == IPV4_HDR_MIN_LEN)
 		return WIRE_OK; /* no options: nearly every packet */
-	ipv4opt_iter_init(&it, ip, hl);
-	while ((r = ipv4opt_iter_next(&it, &o)) == WIRE_OK) {
-		if (o.kind == IPV4OPT_EOL || o.kind == IPV4OPT_NOP)
+	/* The walk of ipv4opt_iter_next(), inline (issue 19: every metric
+	 * answer is parsed twice, on receipt and by the strip). */
+	for (pos = IPV4_HDR_MIN_LEN; pos < hl;) {
+		o.kind = ip[pos];
+		/* RFC 791: EOL ends the list, NOP is one octet. */
+		if (o.kind == IPV4OPT_EOL)
+			break;
+		if (o.kind == IPV4OPT_NOP) {
+			pos++;
 			continue;
-		info->opt_end = (uint8_t)(o.off + o.len);
+		}
+		if (hl - pos < 2)
+			return WIRE_ERR_IPV4_OPT_OVERRUN;
+		o.len = ip[pos + 1];
+		if (o.len < 2)
+			return WIRE_ERR_IPV4_OPT_LEN;
+		if (o.len > hl - pos)
+			return WIRE_ERR_IPV4_OPT_OVERRUN;
+		o.off = (uint8_t)pos;
+		info->opt_end = (uint8_t)(pos + o.len);
 		r = ipv4opt_record(ip, &o, info);
 		if (r != WIRE_OK)
 			return r;
+		pos += o.len;
 	}
-	return r == WIRE_ERR_NOT_FOUND ? WIRE_OK : r;
+	return WIRE_OK;
 }
 
 enum wire_result
@@ -460,8 +491,17 @@ ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
 	/* Highest offset first, so the lower ones stay where they were. The
 	 * arguments are within the packet, so close_gap cannot fail. */
 	for (i = 0; i < cnt; i++) {
-		(void)pkt_buf_close_gap(pb, l3_off + offs[i], lens[i]);
-		removed += lens[i];
+		uint32_t at = offs[i], n = lens[i];
+
+		/* Options side by side (a client tuple and its answer)
+		 * close as one gap (issue 19). */
+		while (i + 1 < cnt && offs[i + 1] + lens[i + 1] == at) {
+			i++;
+			at = offs[i];
+			n += lens[i];
+		}
+		(void)pkt_buf_close_gap(pb, l3_off + at, n);
+		removed += n;
 	}
 	/* Custom options are 4, 8 or 12 bytes long: the area stays a multiple of
 	 * 4 and the options after them keep their 32-bit alignment, so no
@@ -551,6 +591,56 @@ ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 			lens[j - 1] = t;
 		}
 	}
+	if (cnt > 0)
+		ipv4opt_remove(pb, l3_off, offs, lens, cnt);
+	if (removed != NULL)
+		*removed = cnt;
+	return WIRE_OK;
+}
+
+enum wire_result
+ipv4opt_strip_packed(struct pkt_buf *pb, uint32_t l3_off, uint32_t where,
+		     unsigned int *removed)
+{
+	static const uint8_t kind[4] = {
+		IPV4OPT_CLIENT_TUPLE, IPV4OPT_METRIC_REQ, IPV4OPT_METRIC_ANS,
+		IPV4OPT_RECOVER,
+	};
+	uint8_t offs[4], lens[4];
+	unsigned int cnt = 0, i, j;
+	const uint8_t *ip;
+	uint32_t hl, off, len;
+
+	if (pb == NULL || l3_off > pb->len ||
+	    pb->len - l3_off < IPV4_HDR_MIN_LEN)
+		return WIRE_ERR_INVAL;
+	ip = pkt_buf_data(pb) + l3_off;
+	hl = (uint32_t)(ip[0] & 0x0F) * 4;
+	if (hl > pb->len - l3_off)
+		return WIRE_ERR_INVAL;
+	for (i = 0; i < 4; i++) {
+		off = (where >> (6 * i)) & 63;
+		if (off == 0)
+			continue;
+		len = (i == 1 || i == 2) && !((where >> (23 + i)) & 1) ? 4 : 8;
+		if (i == 3 && ((where >> 26) & 1))
+			len = IPV4OPT_RECOVER_ADDR_LEN;
+		/* Still what the parse saw: inside the options area, the
+		 * kind and length bytes of the option. */
+		if (off < IPV4_HDR_MIN_LEN || off + len > hl ||
+		    ip[off] != kind[i] || ip[off + 1] != len)
+			return WIRE_ERR_INVAL;
+		for (j = cnt; j > 0 && offs[j - 1] < off; j--) {
+			offs[j] = offs[j - 1];
+			lens[j] = lens[j - 1];
+		}
+		offs[j] = (uint8_t)off;
+		lens[j] = (uint8_t)len;
+		cnt++;
+	}
+	for (i = 1; i < cnt; i++)
+		if (offs[i] + lens[i] > offs[i - 1])
+			return WIRE_ERR_INVAL;
 	if (cnt > 0)
 		ipv4opt_remove(pb, l3_off, offs, lens, cnt);
 	if (removed != NULL)

@@ -88,6 +88,11 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	r = ipv4opt_parse(frame, len, m->l3_off, &info);
 	if (r != WIRE_OK)
 		return r;
+	m->opt4 = (uint32_t)info.client_off | (uint32_t)info.req_off << 6 |
+		  (uint32_t)info.ans_off << 12 | (uint32_t)info.rec_off << 18 |
+		  (uint32_t)(info.req_len == IPV4OPT_METRIC_REQ_AUTH_LEN) << 24 |
+		  (uint32_t)(info.ans_len == IPV4OPT_METRIC_ANS_AUTH_LEN) << 25 |
+		  (uint32_t)(info.rec_len == IPV4OPT_RECOVER_ADDR_LEN) << 26;
 	if (info.client_off != 0) {
 		m->msgs |= MSG_BIT(CLIENT_TUPLE);
 		store_be32(m->client_addr, info.client_addr);
@@ -137,7 +142,7 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	const uint8_t *ip = frame + m->l3_off;
 	struct ip6ext_info info;
 	enum wire_result r;
-	unsigned int i;
+	uint32_t enc;
 
 	m->family = 6;
 	if (len >= (uint32_t)m->l3_off + IPV6_HDR_LEN) {
@@ -159,9 +164,13 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	 * packet, not the first of several. */
 	if (info.first_fragment && info.frag_more)
 		m->msgs |= MSG_BIT(FRAGMENT);
-	for (i = 0; i < IP6EXT_MSG_MAX; i++)
-		if (info.msg_off[i] != 0 && info.msg_enc[i] == IP6EXT_ENC_DSTOPT)
-			m->msgs |= MSG_BIT(DSTOPT_ENC);
+	/* msg_enc is IP6EXT_ENC_PAPER (0) for every message not found:
+	 * one test for all four (issue 19). */
+	_Static_assert(IP6EXT_ENC_PAPER == 0 && IP6EXT_MSG_MAX == 4,
+		       "msg_enc: zero when absent, four bytes");
+	memcpy(&enc, info.msg_enc, sizeof(enc));
+	if (enc != 0)
+		m->msgs |= MSG_BIT(DSTOPT_ENC);
 	if (info.msg_off[IP6EXT_MSG_CLIENT_TUPLE] != 0) {
 		m->msgs |= MSG_BIT(CLIENT_TUPLE);
 		memcpy(m->client_addr, info.client_addr, 16);

@@ -91,3 +91,25 @@ pkt_rewrite_field_delta(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 {
 	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr, delta);
 }
+
+void
+pkt_rewrite_src_dst(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		    const uint8_t *src, const uint8_t *dst)
+{
+	const unsigned int n = m->family == 4 ? 4u : 16u;
+	const uint32_t sa = pkt_src_at(m), da = pkt_dst_at(m);
+	const bool ds = !field_same(frame + sa, src, n);
+	const bool dd = !field_same(frame + da, dst, n);
+	uint64_t delta = 0;
+
+	/* Only the addresses that change: an unchanged one adds a multiple
+	 * of 0xffff, which could turn a zero sum into 0xffff. */
+	if (ds)
+		delta += csum_delta_bytes(frame + sa, src, n);
+	if (dd)
+		delta += csum_delta_bytes(frame + da, dst, n);
+	if (ds || dd)
+		rewrite_apply(frame, len, m, sa, src, n, true, delta);
+	if (dd)
+		memcpy(frame + da, dst, n);
+}

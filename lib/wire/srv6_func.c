@@ -83,7 +83,7 @@ srv6_func_cfg_validate(const struct srv6_func_cfg *cfg)
  * counted from the most significant. RFC 8986 §3.1: LOC:FUNCT:ARG need
  * not sit on byte boundaries, so fields are cut at any bit.
  */
-static void
+static inline void
 addr_load(const uint8_t a[16], uint64_t w[2])
 {
 	w[0] = (uint64_t)load_be32(a) << 32 | load_be32(a + 4);
@@ -118,6 +118,16 @@ range_mask(unsigned int start, unsigned int width, uint64_t m[2])
 
 		m[i] = s < e ? low_mask(e - s) << (hi - e) : 0;
 	}
+}
+
+/* Mask of the first @bits bits (bits <= 128): range_mask(0, bits) in
+ * two shifts, for the per-packet locator compare (issue 19). */
+static inline void
+prefix_mask(unsigned int bits, uint64_t m[2])
+{
+	m[0] = bits >= 64 ? ~(uint64_t)0 :
+	       bits == 0 ? 0 : ~(uint64_t)0 << (64 - bits);
+	m[1] = bits <= 64 ? 0 : ~(uint64_t)0 << (128 - bits);
 }
 
 /* Bits [start, start + width), width <= 64, as an integer. */
@@ -189,8 +199,8 @@ srv6_sid_parse(const struct srv6_func_cfg *cfg, const uint8_t sid[16],
 	addr_load(sid, w);
 	/* Bits past the argument are zero in every SID we make: anything
 	 * else is some other address in our prefix, not a message. */
-	range_mask(used, 128 - used, m);
-	if ((w[0] & m[0]) != 0 || (w[1] & m[1]) != 0)
+	prefix_mask(used, m);
+	if ((w[0] & ~m[0]) != 0 || (w[1] & ~m[1]) != 0)
 		return SRV6_FUNC_NONE;
 	code = field_get(w, cfg->locator_bits, cfg->func_bits);
 	if (code == 0)
@@ -204,7 +214,7 @@ srv6_sid_parse(const struct srv6_func_cfg *cfg, const uint8_t sid[16],
 		*arg = field_get(w, cfg->locator_bits + cfg->func_bits,
 				 cfg->arg_bits);
 	if (locator != NULL) {
-		range_mask(0, cfg->locator_bits, m);
+		prefix_mask(cfg->locator_bits, m);
 		w[0] &= m[0];
 		w[1] &= m[1];
 		addr_store(locator, w);
@@ -222,7 +232,7 @@ srv6_sid_same_locator(const struct srv6_func_cfg *cfg, const uint8_t a[16],
 		return false;
 	addr_load(a, wa);
 	addr_load(b, wb);
-	range_mask(0, cfg->locator_bits, m);
+	prefix_mask(cfg->locator_bits, m);
 	return ((wa[0] ^ wb[0]) & m[0]) == 0 && ((wa[1] ^ wb[1]) & m[1]) == 0;
 }
 

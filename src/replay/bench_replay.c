@@ -28,6 +28,17 @@
  * lookup and its prefetches: the ablation of docs/benchmarks.md.
  * --micro-flow-table N times flow_table_lookup() against
  * flow_table_lookup_bulk() on a table of N random flows (no EAL).
+ *
+ * Several workers (issue 19): --split-rss N --split-out PREFIX (no EAL)
+ * writes the trace as N captures PREFIX-0.pcap ... by the queue a NIC's
+ * RSS with the appliance's key would give each frame (its own 5-tuple:
+ * a client packet reaches the lcore owning its flow, a server message
+ * most often another one, which hands it over through its ring); then
+ * --workers N with one rx_pcap per queue (net_pcap0,rx_pcap=PREFIX-0.pcap,
+ * rx_pcap=PREFIX-1.pcap,infinite_rx=1) and N + 1 lcores... or N lcores:
+ * worker 0 runs on the main lcore, the others on the next ones. Every
+ * worker is warmed with the whole warm-up capture (each keeps its own
+ * flows); the rate is the device's RX count over the run.
  */
 #define main dsrlb_appliance_main
 int dsrlb_appliance_main(int argc, char **argv);
@@ -63,10 +74,14 @@ struct bench_opts {
 	int64_t timeout_new_ms;     /* < 0: the configuration's */
 	uint32_t micro;             /* --micro-flow-table N */
 	double target_cpp;
+	uint16_t workers;           /* --workers N (1) */
+	uint16_t split;             /* --split-rss N */
+	const char *split_out;      /* --split-out PREFIX */
 };
 
 static struct bench_opts bo = {
 	.duration = 2.0, .case_name = "case", .timeout_new_ms = -1,
+	.workers = 1,
 };
 
 struct tp_result {
@@ -98,6 +113,10 @@ bench_usage(void)
 	       "  --testpmd \"CMD\"       dpdk-testpmd and its EAL options "
 	       "(same device); run in io and macswap mode first\n"
 	       "  --target-cpp N        print the cycles-per-packet target\n"
+	       "  --workers N           N workers, one rx queue each (1)\n"
+	       "usage: dsrlb-bench-replay --split-rss N --split-out PREFIX "
+	       "--trace PCAP\n"
+	       "  write PREFIX-q.pcap: the frames RSS would give queue q\n"
 	       "usage: dsrlb-bench-replay --micro-flow-table N [--duration S]"
 	       " [--result FILE]\n");
 }
@@ -118,6 +137,9 @@ bench_parse(int argc, char **argv)
 		{ "timeout-new-ms", required_argument, NULL, 'T' },
 		{ "micro-flow-table", required_argument, NULL, 'M' },
 		{ "target-cpp", required_argument, NULL, 'C' },
+		{ "workers", required_argument, NULL, 'W' },
+		{ "split-rss", required_argument, NULL, 'S' },
+		{ "split-out", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,12 +162,27 @@ bench_parse(int argc, char **argv)
 		case 'T': bo.timeout_new_ms = strtoll(optarg, NULL, 10); break;
 		case 'M': bo.micro = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'C': bo.target_cpp = strtod(optarg, NULL); break;
+		case 'W':
+			bo.workers = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			bo.split = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'O': bo.split_out = optarg; break;
 		case 'h': bench_usage(); exit(0);
 		default: bench_usage(); return -1;
 		}
 	}
 	if (bo.duration <= 0 || bo.duration > 600)
 		return -1;
+	if (bo.workers < 1 || bo.workers > 16 || bo.split > 16 ||
+	    (bo.split != 0 && (bo.split_out == NULL || bo.trace == NULL))) {
+		fprintf(stderr, "bench: --workers 1..16, --split-rss 1..16 "
+			"with --split-out and --trace\n");
+		return -1;
+	}
+	if (bo.split != 0)
+		return 0;
 	if (bo.micro == 0 && (bo.config == NULL || bo.trace == NULL)) {
 		fprintf(stderr, "bench: --config and --trace are required\n");
 		return -1;
@@ -459,6 +496,227 @@ warmup(struct worker_ctx *c, const char *path)
 	return total;
 }
 
+/* ---- several workers (issue 19) --------------------------------------------- */
+
+/* --split-rss: each frame of the trace to the capture of the queue that
+ * RSS with the appliance's symmetric key gives its own 5-tuple (what
+ * owner_rss() computes for a flow key; frames without one: queue 0). */
+static int
+split_rss(const char *path, uint16_t nq, const char *prefix)
+{
+	char err[PCAP_ERRBUF_SIZE], name[4096];
+	pcap_dumper_t *dump[16];
+	uint64_t count[16] = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p = pcap_open_offline(path, err);
+
+	if (p == NULL) {
+		fprintf(stderr, "bench: %s: %s\n", path, err);
+		return 1;
+	}
+	n_workers = nq;
+	for (uint16_t q = 0; q < nq; q++) {
+		snprintf(name, sizeof(name), "%s-%u.pcap", prefix, q);
+		dump[q] = pcap_dump_open(p, name);
+		if (dump[q] == NULL) {
+			fprintf(stderr, "bench: %s: %s\n", name,
+				pcap_geterr(p));
+			return 1;
+		}
+	}
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		struct pkt_meta m;
+		struct flow_key k;
+		uint16_t q = 0;
+
+		if (pkt_parse(d, h->caplen, &m) == WIRE_OK &&
+		    (m.l4_proto == IPPROTO_NUM_TCP ||
+		     m.l4_proto == IPPROTO_NUM_UDP)) {
+			if (m.family == 4)
+				flow_key_ipv4(&k, m.src, m.dst, m.sport,
+					      m.dport, m.l4_proto);
+			else
+				flow_key_ipv6(&k, m.src, m.dst, m.sport,
+					      m.dport, m.l4_proto);
+			q = owner_rss(NULL, &k);
+		}
+		pcap_dump((u_char *)dump[q], h, d);
+		count[q]++;
+	}
+	for (uint16_t q = 0; q < nq; q++) {
+		pcap_dump_close(dump[q]);
+		printf("%s-%u.pcap: %" PRIu64 " frames\n", prefix, q,
+		       count[q]);
+	}
+	pcap_close(p);
+	return 0;
+}
+
+static _Atomic bool bench_stop;
+static double bench_cpu_s[16];   /* CPU time each worker's thread got */
+
+/* CPU time of the calling thread: on a shared machine an lcore does not
+ * get its core all the time, and this says how much it got. */
+static double
+thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The loop of a worker lcore other than the measuring one: the
+ * appliance's worker_poll() until told to stop. */
+static int
+bench_worker_main(void *arg)
+{
+	struct worker_ctx *ctx = arg;
+	double c0 = thread_cpu_s();
+
+	while (!atomic_load_explicit(&bench_stop, memory_order_relaxed))
+		(void)worker_poll(ctx);
+	bench_cpu_s[ctx->index] = thread_cpu_s() - c0;
+	return 0;
+}
+
+/* Frames the device has given all queues so far. */
+static uint64_t
+dev_rx(void)
+{
+	struct rte_eth_stats es;
+	uint64_t n = 0;
+
+	for (uint32_t p = 0; p < cfg.n_ports; p++)
+		if (rte_eth_stats_get(port_id[p], &es) == 0)
+			n += es.ipackets;
+	return n;
+}
+
+/* --workers N > 1: worker 0 here, the others on the next lcores; the
+ * rate is what the device delivered (a handed-over frame counts once).
+ * Prints and records the figures. */
+static void
+measure_workers(uint64_t hz)
+{
+	uint64_t rx0, rx1, t0, t1, last, win0, drops = 0, handoff = 0;
+	uint64_t ring_full = 0;
+	uint64_t c0[16][LB_CNT_MAX], rxq0[16], rxq[16];
+	double best = 0, secs, mpps, cpu0, cpu = 0;
+	unsigned int lcore, i = 1;
+	struct rte_eth_stats es;
+
+	for (uint16_t k = 0; k < n_workers; k++)
+		memcpy(c0[k], wk[k]->w.cnt, sizeof(c0[k]));
+	memset(rxq0, 0, sizeof(rxq0));
+	if (rte_eth_stats_get(port_id[0], &es) == 0)
+		for (uint16_t k = 0; k < n_workers && k < 16; k++)
+			rxq0[k] = es.q_ipackets[k];
+	atomic_store(&bench_stop, false);
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i >= n_workers)
+			break;
+		wk[i]->lcore = lcore;
+		if (rte_eal_remote_launch(bench_worker_main, wk[i], lcore) != 0)
+			rte_exit(EXIT_FAILURE, "bench: lcore %u busy\n", lcore);
+		i++;
+	}
+	if (i < n_workers)
+		rte_exit(EXIT_FAILURE, "bench: %u workers need %u lcores "
+			 "(-l)\n", n_workers, n_workers);
+	rx0 = dev_rx();
+	t0 = rte_rdtsc();
+	cpu0 = thread_cpu_s();
+	last = t0;
+	win0 = rx0;
+	for (;;) {
+		uint64_t now_c;
+
+		(void)worker_poll(wk[0]);
+		now_c = rte_rdtsc();
+		if (now_c - t0 >= (uint64_t)(bo.duration * (double)hz))
+			break;
+		if (now_c - last >= hz / 4) {
+			uint64_t r = dev_rx();
+			double wm = (double)(r - win0) /
+				    ((double)(now_c - last) / (double)hz) / 1e6;
+
+			if (wm > best)
+				best = wm;
+			fprintf(stderr, "\r[%s] %u workers %5.2f s: %8.3f Mpps",
+				bo.case_name, n_workers,
+				(double)(now_c - t0) / (double)hz,
+				(double)(r - rx0) / ((double)(now_c - t0) /
+						     (double)hz) / 1e6);
+			last = now_c;
+			win0 = r;
+		}
+		if (quit)
+			break;
+	}
+	rx1 = dev_rx();
+	t1 = rte_rdtsc();
+	bench_cpu_s[0] = thread_cpu_s() - cpu0;
+	atomic_store(&bench_stop, true);
+	rte_eal_mp_wait_lcore();
+	fprintf(stderr, "\n");
+	secs = (double)(t1 - t0) / (double)hz;
+	mpps = (double)(rx1 - rx0) / secs / 1e6;
+	if (best < mpps)
+		best = mpps;
+	memset(rxq, 0, sizeof(rxq));
+	if (rte_eth_stats_get(port_id[0], &es) == 0)
+		for (uint16_t k = 0; k < n_workers && k < 16; k++)
+			rxq[k] = es.q_ipackets[k] - rxq0[k];
+	printf("\n%-24s %9s %9s %10s %10s %10s %10s\n", bo.case_name, "Mpps",
+	       "(mean)", "rx frames", "handoffs", "ring full", "drops");
+	for (uint16_t k = 0; k < n_workers; k++) {
+		uint64_t d = 0;
+
+		for (unsigned int c = 0; c < LB_CNT_MAX; c++)
+			if (strncmp(lb_counter_name(c), "drop_", 5) == 0)
+				d += wk[k]->w.cnt[c] - c0[k][c];
+		d += wk[k]->tx_full + wk[k]->handoff_full + wk[k]->chained;
+		drops += d;
+		handoff += wk[k]->w.cnt[LB_CNT_handoff] -
+			   c0[k][LB_CNT_handoff];
+		ring_full += wk[k]->handoff_full;
+		printf("worker %u (lcore %u)%*s %9s %9s %10" PRIu64
+		       " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", k,
+		       wk[k]->lcore, k < 10 ? 5 : 4, "", "", "", rxq[k],
+		       wk[k]->w.cnt[LB_CNT_handoff] - c0[k][LB_CNT_handoff],
+		       wk[k]->handoff_full, d);
+	}
+	printf("%-24s %9.3f %9.3f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+	       " %10" PRIu64 "\n", "all workers", best, mpps, rx1 - rx0,
+	       handoff, ring_full, drops);
+	kv_u("workers_handoff_ring_full", ring_full);
+	for (uint16_t k = 0; k < n_workers; k++)
+		cpu += bench_cpu_s[k];
+	/* What the lcores got of their cores, and the rate per second of
+	 * CPU they got: the scaling without the other jobs' share. */
+	printf("CPU time of the workers' threads: %.2f s in %.2f s (%.0f%% of "
+	       "%u cores); %.3f Mpps per CPU second\n", cpu, secs,
+	       100.0 * cpu / (secs * n_workers), n_workers,
+	       (double)(rx1 - rx0) / cpu / 1e6);
+	kv_f("workers_cpu_s", cpu);
+	kv_f("workers_mpps_per_cpu_s", (double)(rx1 - rx0) / cpu / 1e6);
+	kv_u("lcores", n_workers);
+	kv_f("duration_s", secs);
+	kv_u("workers_rx", rx1 - rx0);
+	kv_f("workers_mpps", mpps);
+	kv_f("workers_mpps_best", best);
+	kv_u("workers_handoffs", handoff);
+	kv_u("workers_drops", drops);
+	for (uint16_t k = 0; k < n_workers; k++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "worker%u_rx", k);
+		kv_u(key, rxq[k]);
+	}
+}
+
 /* ---- report -------------------------------------------------------------------- */
 
 static uint64_t
@@ -484,7 +742,7 @@ main(int argc, char **argv)
 	uint64_t n_mbufs, cnt0[LB_CNT_MAX], cnt1[LB_CNT_MAX];
 	uint64_t tx_full0, t0, t1, hz, rx, drops, last_print, build_cyc;
 	uint64_t win_rx0;
-	double secs, mpps, cpp, warm_s = 0, best_mpps = 0, best_cpp;
+	double secs, mpps, cpp, warm_s = 0, best_mpps = 0, best_cpp, cpu1;
 	struct worker_ctx *c;
 	struct flow_table_config fc;
 	size_t ft_bytes;
@@ -523,6 +781,12 @@ main(int argc, char **argv)
 			fclose(res);
 		return ret;
 	}
+	if (bo.split) {
+		ret = split_rss(bo.trace, bo.split, bo.split_out);
+		if (res != NULL)
+			fclose(res);
+		return ret;
+	}
 	if (dd < 0) {
 		bench_usage();
 		return 2;
@@ -533,8 +797,8 @@ main(int argc, char **argv)
 	/* The pcap driver keeps the whole capture in mbufs of the queue's
 	 * pool and copies each into a fresh one: capture + the appliance's
 	 * own budget. */
-	n_mbufs = (uint64_t)trace_pkts + 2 * (RX_DESC + TX_DESC) +
-		  HANDOFF_RING + MBUF_CACHE + 4 * BURST + 1024;
+	n_mbufs = (uint64_t)trace_pkts + 2 * bo.workers * (RX_DESC + TX_DESC) +
+		  bo.workers * (HANDOFF_RING + MBUF_CACHE + 4 * BURST) + 1024;
 
 	/* 1. dpdk-testpmd, io and macswap, on the same device. */
 	if (bo.testpmd != NULL) {
@@ -559,7 +823,7 @@ main(int argc, char **argv)
 		cfg.flow_capacity = bo.flow_capacity;
 	if (bo.timeout_new_ms >= 0)
 		cfg.timeout_new_ns = (uint64_t)bo.timeout_new_ms * 1000000ull;
-	n_workers = 1;
+	n_workers = bo.workers;
 	socket = (int)rte_socket_id();
 	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
 		socket = 0;
@@ -594,20 +858,35 @@ main(int argc, char **argv)
 		else
 			lb_state_free(st);
 	}
-	wk[0] = rte_zmalloc("dsrlb_worker", sizeof(*wk[0]),
-			    RTE_CACHE_LINE_SIZE);
-	if (wk[0] == NULL)
-		rte_exit(EXIT_FAILURE, "out of memory\n");
+	for (uint16_t i = 0; i < n_workers; i++) {
+		char rname[32];
+
+		wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
+				    RTE_CACHE_LINE_SIZE);
+		if (wk[i] == NULL)
+			rte_exit(EXIT_FAILURE, "out of memory\n");
+		c = wk[i];
+		c->index = i;
+		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
+		c->handoff = rte_ring_create(rname, HANDOFF_RING,
+					     rte_socket_id(), RING_F_SC_DEQ);
+		if (c->handoff == NULL)
+			rte_exit(EXIT_FAILURE, "ring: %s\n",
+				 rte_strerror(rte_errno));
+		ret = lb_worker_init(&c->w, state, i, n_workers,
+				     0x5eedull + i);
+		if (ret != 0)
+			rte_exit(EXIT_FAILURE, "worker: %s\n",
+				 strerror(-ret));
+		/* as the appliance: the owner of a flow by the RSS hash */
+		if (n_workers > 1) {
+			c->w.owner = owner_rss;
+			c->w.owner_arg = NULL;
+		}
+		c->running = true;
+		c->lcore = rte_lcore_id();
+	}
 	c = wk[0];
-	c->handoff = rte_ring_create("dsrlb_handoff_0", HANDOFF_RING,
-				     rte_socket_id(), RING_F_SC_DEQ);
-	if (c->handoff == NULL)
-		rte_exit(EXIT_FAILURE, "ring: %s\n", rte_strerror(rte_errno));
-	ret = lb_worker_init(&c->w, state, 0, 1, 0x5eedull);
-	if (ret != 0)
-		rte_exit(EXIT_FAILURE, "worker: %s\n", strerror(-ret));
-	c->running = true;
-	c->lcore = rte_lcore_id();
 	memset(&fc, 0, sizeof(fc));
 	fc.capacity = cfg.flow_capacity;
 	ft_bytes = flow_table_mem_size(&fc);
@@ -616,12 +895,17 @@ main(int argc, char **argv)
 	if (bo.warmup != NULL) {
 		double w0 = mono_s();
 
-		warm_n = warmup(c, bo.warmup);
+		/* every worker sees every frame and keeps its own flows
+		 * (the others' are handed off, i.e. ignored here) */
+		for (uint16_t i = 0; i < n_workers && warm_n >= 0; i++)
+			warm_n = warmup(wk[i], bo.warmup);
 		warm_s = mono_s() - w0;
 		if (warm_n < 0)
 			rte_exit(EXIT_FAILURE, "warm-up failed\n");
 	}
-	flows_live = flow_table_count(&c->w.ft);
+	flows_live = 0;
+	for (uint16_t i = 0; i < n_workers; i++)
+		flows_live += flow_table_count(&wk[i]->w.ft);
 	printf("[%s] %s, trace %s (%" PRId64 " frames), flow table %u of %u "
 	       "(%zu bytes, %.1f bytes/flow), warm-up %" PRId64 " frames in "
 	       "%.2f s, state build %.3f ms\n", bo.case_name, opt.config,
@@ -630,10 +914,15 @@ main(int argc, char **argv)
 	       (double)build_cyc * 1e3 / (double)hz);
 	fflush(stdout);
 
+	if (n_workers > 1) {
+		measure_workers(hz);
+		goto shutdown;
+	}
 	/* 4. The measured loop: the appliance's worker_poll() on this
 	 * lcore (it is the only worker). */
 	memcpy(cnt0, c->w.cnt, sizeof(cnt0));
 	tx_full0 = c->tx_full;
+	cpu1 = thread_cpu_s();
 	t0 = rte_rdtsc();
 	last_print = t0;
 	win_rx0 = cnt0[LB_CNT_rx];
@@ -667,6 +956,7 @@ main(int argc, char **argv)
 			break;
 	}
 	t1 = rte_rdtsc();
+	cpu1 = thread_cpu_s() - cpu1;
 	fprintf(stderr, "\n");
 	memcpy(cnt1, c->w.cnt, sizeof(cnt1));
 	for (unsigned int k = 0; k < LB_CNT_MAX; k++)
@@ -739,6 +1029,8 @@ main(int argc, char **argv)
 	kv_f("lcore0_cycles_per_pkt", cpp);
 	kv_f("lcore0_mpps_best", best_mpps);
 	kv_f("lcore0_cycles_per_pkt_best", best_cpp);
+	kv_f("lcore0_cpu_s", cpu1);
+	kv_f("lcore0_mpps_per_cpu_s", cpu1 > 0 ? (double)rx / cpu1 / 1e6 : 0);
 	kv_u("lcore0_drops", drops);
 	for (int k = 0; k < 2; k++) {
 		char key[64];
@@ -773,23 +1065,26 @@ main(int argc, char **argv)
 				 lb_counter_name(k));
 			kv_u(key, cnt1[k]);
 		}
+shutdown:
 	if (res != NULL)
 		fclose(res);
 
 	/* 6. Shutdown as the appliance does; every mbuf back. */
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
 		(void)rte_eth_dev_stop(port_id[p]);
-	{
+	for (uint16_t i = 0; i < n_workers; i++) {
 		void *mb = NULL;
 
-		while (rte_ring_dequeue(c->handoff, &mb) == 0)
+		while (rte_ring_dequeue(wk[i]->handoff, &mb) == 0)
 			rte_pktmbuf_free(mb);
 	}
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
 		(void)rte_eth_dev_close(port_id[p]);
-	lb_worker_fini(&c->w);
-	rte_ring_free(c->handoff);
-	rte_free(c);
+	for (uint16_t i = 0; i < n_workers; i++) {
+		lb_worker_fini(&wk[i]->w);
+		rte_ring_free(wk[i]->handoff);
+		rte_free(wk[i]);
+	}
 	lb_state_free(state);
 	lb_config_free(&cfg);
 	rte_eal_cleanup();

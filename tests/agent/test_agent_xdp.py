@@ -27,26 +27,17 @@ from scapy.all import (ARP, Dot1Q, Ether, IP, IPv6, IPv6ExtHdrDestOpt,
                        IPv6ExtHdrSegmentRouting, Raw, TCP, UDP)
 from scapy.layers.inet import IPOption
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tap import check, plan  # noqa: E402
+
 OBJ, WORK = sys.argv[1:3]
-n_test = 0
-failed = 0
 CNT = ["pass", "dst", "ip4_opt", "ip6_ext", "sid"]   # agent_xdp.h order
 
 VIP4, LEG4, VIP6, LEG6 = "198.51.100.10", "10.0.0.11", "2001:db8:100::10", \
     "2001:db8::11"
 LOC = ("2001:db8:a1::", 64)
 
-
-def check(ok, what, detail=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what),
-          flush=True)
-    if not ok:
-        failed += 1
-        if detail:
-            print("# " + str(detail).replace("\n", "\n# "))
-    return ok
 
 
 def bpftool(*args, check_rc=True):
@@ -204,6 +195,5 @@ def run_cases(pin, maps):
 if __name__ == "__main__":
     rc = main()
     if rc != 77:
-        print("1..%d" % n_test)
-        sys.exit(1 if failed or rc else 0)
+        sys.exit(plan(rc != 0))
     sys.exit(77)

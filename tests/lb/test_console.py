@@ -23,6 +23,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tap import check, plan  # noqa: E402
 from lbtest import LB_MAC, mac, opt155, v4  # noqa: E402
 from scapy.all import TCP, Ether, wrpcap  # noqa: E402
 
@@ -30,19 +33,6 @@ DSRLB, CTL, MEMARGS, WORK = sys.argv[1:5]
 # Frames the live test must see forwarded in its ~2 s; sanitizer builds
 # (scripts/test.sh's TSan stage) run several times slower and lower it.
 MIN_FRAMES = int(os.environ.get("DSRLB_TEST_MIN_FRAMES", "100000"))
-n_test = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what))
-    if not ok:
-        failed += 1
-        if detail:
-            print("# " + detail.replace("\n", "\n# "))
-    return ok
 
 
 CONFIG = """
@@ -393,5 +383,4 @@ def terminal():
 scripted()
 terminal()
 live()
-print("1..%d" % n_test)
-sys.exit(1 if failed else 0)
+sys.exit(plan())

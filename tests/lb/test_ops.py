@@ -30,23 +30,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tap import check, plan  # noqa: E402
 from lbtest import v4  # noqa: E402
 from scapy.all import TCP, Ether, wrpcap  # noqa: E402
 
 DSRLB, CTL, MEMARGS, WORK = sys.argv[1:5]
-n_test = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what))
-    if not ok:
-        failed += 1
-        if detail:
-            print("# " + str(detail).replace("\n", "\n# "))
-    return ok
 
 
 CONFIG = """
@@ -552,5 +542,4 @@ running()
 socket_perm()
 reload_live()
 scripted_and_refused()
-print("1..%d" % n_test)
-sys.exit(1 if failed else 0)
+sys.exit(plan())

@@ -19,20 +19,11 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tap import check, plan  # noqa: E402
+
 SRC, DSRLB, AGENT, MEMARGS, WORK = sys.argv[1:6]
-n_test = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what))
-    if not ok:
-        failed += 1
-        if detail:
-            print("# " + str(detail).replace("\n", "\n# "))
-    return ok
 
 
 LB_INI = """
@@ -205,5 +196,4 @@ notify("dsrlb-agent", lambda mem, ini: [AGENT] + mem + [
     "--no-pci", "-l", "0", "--file-prefix", "svca%d" % os.getpid(),
     "--log-level=lib.eal:warning", "--vdev", "net_null0", "--vdev",
     "net_null1", "--", "--config", ini], AGENT_INI)
-print("1..%d" % n_test)
-sys.exit(1 if failed else 0)
+sys.exit(plan())

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
 #include "dsrlb/lb_config.h"
 #include "dsrlb/wire.h"
 
@@ -65,6 +67,40 @@ lbfx_vip4(struct lb_config *c, const char *name, uint8_t last,
 		v->backend[b].weight = 1;
 	}
 	return v;
+}
+
+/* Write an Ethernet + IPv4 + TCP frame (no options, no payload) from
+ * @p smac to @p dmac at @p p. @return its length. */
+static inline uint32_t
+lbfx_tcp4(uint8_t *p, const uint8_t dmac[6], const uint8_t *smac,
+	  const uint8_t src[4], const uint8_t dst[4], uint16_t sport,
+	  uint16_t dport, uint8_t flags)
+{
+	uint8_t *ip = p + ETH_HDR_LEN, *tcp = ip + 20;
+	uint32_t ps;
+
+	memset(p, 0, ETH_HDR_LEN + 40);
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, smac, 6);
+	store_be16(p + 12, ETH_TYPE_IPV4);
+	ip[0] = 0x45;
+	store_be16(ip + 2, 40);
+	ip[6] = 0x40;
+	ip[8] = 64;
+	ip[9] = IPPROTO_NUM_TCP;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
+	store_be16(tcp, sport);
+	store_be16(tcp + 2, dport);
+	store_be32(tcp + 4, 1000);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	store_be16(tcp + 14, 8192);
+	ps = csum_pseudo_ipv4(load_be32(src), load_be32(dst), IPPROTO_NUM_TCP,
+			      20);
+	store_be16(tcp + 16, csum_l4(ps, tcp, 20));
+	return ETH_HDR_LEN + 40;
 }
 
 #endif /* DSRLB_TESTS_LB_FIXTURE_H_ */

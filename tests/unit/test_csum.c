@@ -168,6 +168,88 @@ test_ipv4_hdr_one_pass(void **state)
  * routed leg's VIP -> backend, issue 19) writes the bytes
  * pkt_rewrite_field() writes: random IPv4 / IPv6, TCP / UDP frames
  * with valid checksums, the destination rewritten both ways. */
+/* pkt_rewrite_src_dst() writes the bytes of pkt_rewrite_addr() of the
+ * source then of the destination (issue 19), for random frames and the
+ * corner cases of one's complement: checksums 0x0000 and 0xffff, UDP
+ * checksum 0 (none) over IPv4, an address that does not change, and
+ * all-ones addresses becoming all-zero ones (a delta of 0). */
+static void
+test_rewrite_src_dst_same_bytes(void **state)
+{
+	static const uint16_t cs[] = { 0x0000, 0xffff, 0x0001, 0xfffe };
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1919);
+	for (unsigned int it = 0; it < 20000; it++) {
+		const bool six = it & 1, udp = it & 2;
+		const unsigned int l3 = ETH_HDR_LEN;
+		const unsigned int ipl = six ? IPV6_HDR_LEN : IPV4_HDR_MIN_LEN;
+		const unsigned int l4l = (udp ? 8u : 20u) + 6u;
+		const unsigned int n = six ? 16u : 4u;
+		const unsigned int mode = (it >> 2) % 10;
+		uint8_t a[128], b[128], ns[16], nd[16];
+		uint8_t *ip = a + l3, *t = a + l3 + ipl;
+		uint32_t len = l3 + ipl + l4l;
+		struct pkt_meta m;
+
+		for (unsigned int k = 0; k < sizeof(a); k++)
+			a[k] = (uint8_t)rng_next(&r);
+		for (unsigned int k = 0; k < n; k++) {
+			ns[k] = (uint8_t)rng_next(&r);
+			nd[k] = (uint8_t)rng_next(&r);
+		}
+		store_be16(a + 12, six ? ETH_TYPE_IPV6 : ETH_TYPE_IPV4);
+		if (six) {
+			store_be32(ip, 0x60000000u);
+			store_be16(ip + 4, (uint16_t)l4l);
+			ip[6] = udp ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
+		} else {
+			ip[0] = 0x45;
+			store_be16(ip + 2, (uint16_t)(ipl + l4l));
+			store_be16(ip + 6, 0);
+			ip[9] = udp ? IPPROTO_NUM_UDP : IPPROTO_NUM_TCP;
+		}
+		if (udp)
+			store_be16(t + 4, (uint16_t)l4l);
+		else
+			t[12] = 5 << 4;
+		/* the checksums as found: random or a corner value */
+		if (mode & 1) {
+			store_be16(t + (udp ? 6 : 16),
+				   cs[rng_below(&r, 4)]);
+			if (!six)
+				store_be16(ip + 10, cs[rng_below(&r, 4)]);
+		}
+		switch (mode >> 1) {
+		case 1: /* the source stays */
+			memcpy(ns, a + l3 + (six ? 8 : 12), n);
+			break;
+		case 2: /* the destination stays */
+			memcpy(nd, a + l3 + (six ? 24 : 16), n);
+			break;
+		case 3: /* all ones to all zeros: deltas of 0 */
+			memset(a + l3 + (six ? 8 : 12), 0xff, 2 * n);
+			memset(ns, 0, n);
+			memset(nd, 0, n);
+			break;
+		case 4: /* the source stays, the destination's delta is 0 */
+			memset(a + l3 + (six ? 24 : 16), 0xff, n);
+			memcpy(ns, a + l3 + (six ? 8 : 12), n);
+			memset(nd, 0, n);
+			break;
+		default:
+			break;
+		}
+		assert_int_equal(pkt_parse(a, len, &m), WIRE_OK);
+		memcpy(b, a, sizeof(a));
+		pkt_rewrite_addr(a, len, &m, pkt_src_at(&m), ns);
+		pkt_rewrite_addr(a, len, &m, pkt_dst_at(&m), nd);
+		pkt_rewrite_src_dst(b, len, &m, ns, nd);
+		assert_memory_equal(a, b, sizeof(a));
+	}
+}
+
 static void
 test_rewrite_delta_same_bytes(void **state)
 {
@@ -284,6 +366,7 @@ main(void)
 		cmocka_unit_test(test_update32_and_bytes),
 		cmocka_unit_test(test_delta_bytes_exact),
 		cmocka_unit_test(test_rewrite_delta_same_bytes),
+		cmocka_unit_test(test_rewrite_src_dst_same_bytes),
 		cmocka_unit_test(test_ipv4_hdr_one_pass),
 		cmocka_unit_test(test_pseudo_ipv4_tcp),
 		cmocka_unit_test(test_pseudo_ipv6_uses_given_destination),

@@ -619,6 +619,44 @@ test_syn_flood(void **state)
 
 /* Bulk lookups give the same slots and counters as single lookups, with
  * expired entries, duplicates and misses in the bursts. */
+/* The filter of keys placed since the bulk lookup (issue 19): never
+ * false for a key inserted since, false for every key after the next
+ * bulk lookup, and rarely true for keys not inserted. */
+static void
+test_placed_since_bulk(void **state)
+{
+	struct flow_table t;
+	struct flow_key k[40];
+	uint32_t h[40], slots[40], i, maybe = 0;
+	struct flow_value v = val(1, 1, 0);
+
+	(void)state;
+	table_init(&t, 1000);
+	for (i = 0; i < 40; i++) {
+		key_of(&k[i], 7000 + i, (int)(i & 1));
+		h[i] = th(&k[i]);
+	}
+	(void)flow_table_lookup_bulk(&t, k, h, 40, Q, slots);
+	for (i = 0; i < 40; i++)
+		assert_false(flow_table_placed_since_bulk(&t, h[i]));
+	/* a burst inserting 8 of its keys */
+	for (i = 0; i < 8; i++)
+		assert_int_equal(flow_table_insert(&t, &k[i], h[i], &v, Q,
+						   NULL), FLOW_INSERT_NEW);
+	for (i = 0; i < 8; i++)
+		assert_true(flow_table_placed_since_bulk(&t, h[i]));
+	for (i = 8; i < 40; i++)
+		maybe += flow_table_placed_since_bulk(&t, h[i]);
+	assert_true(maybe < 16);
+	/* a key found again is not placed again */
+	assert_int_equal(flow_table_insert(&t, &k[0], h[0], &v, Q, NULL),
+			 FLOW_INSERT_EXISTS);
+	(void)flow_table_lookup_bulk(&t, k, h, 8, Q, slots);
+	for (i = 0; i < 40; i++)
+		assert_false(flow_table_placed_since_bulk(&t, h[i]));
+	flow_table_fini(&t);
+}
+
 static void
 test_bulk_equals_single(void **state)
 {
@@ -868,6 +906,7 @@ main(void)
 		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_bulk_equals_single),
+		cmocka_unit_test(test_placed_since_bulk),
 		cmocka_unit_test(test_differential),
 	};
 

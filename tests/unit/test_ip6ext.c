@@ -715,6 +715,76 @@ test_exact_vectors_and_round_trip(void **state)
 	}
 }
 
+/* ip6ext_remove_all() walks once and removes every message from the
+ * offsets of that walk (issue 19): the packet must be exactly that of
+ * removing the last message of a fresh walk, one at a time. Every mix of
+ * messages and encodings, two insert orders, with and without a foreign
+ * Destination Options header in front, and with the headroom that makes
+ * close_gap move the front or the back. */
+static void
+test_remove_all_one_walk(void **state)
+{
+	static uint8_t a[CAP], b[CAP];
+	struct pkt_buf pa, pbb;
+	struct ip6ext_info in;
+	unsigned int combo, m, ord, fr, hr, removed, n, best, ins;
+	uint8_t *ip;
+
+	(void)state;
+	for (hr = 0; hr < 2; hr++)
+	for (fr = 0; fr < 2; fr++)
+	for (ord = 0; ord < 2; ord++)
+	for (combo = 1; combo < 81; combo++) {
+		/* combo in base 3: per message absent, paper or dstopt */
+		ip = build(a, &pa, hr ? HEAD : 0, fr ? 60 : 6, fr ? 8 : 0);
+		if (fr) {
+			ip[40] = 6;
+			memcpy(ip + 42, foreign_opt, 6);
+		}
+		ins = 0;
+		for (unsigned int k = 0; k < IP6EXT_MSG_MAX; k++) {
+			unsigned int e, c = combo;
+
+			m = ord ? IP6EXT_MSG_MAX - 1 - k : k;
+			for (unsigned int j = 0; j < m; j++)
+				c /= 3;
+			e = c % 3;
+			if (e == 0)
+				continue;
+			if (insert(&pa, 0, (enum ip6ext_encoding)(e - 1),
+				   (enum ip6ext_msg)m) == WIRE_OK)
+				ins++;
+		}
+		memcpy(b, a, CAP);
+		pbb = pa;
+		pbb.base = b;
+		assert_int_equal(ip6ext_remove_all(&pa, L3, &removed),
+				 WIRE_OK);
+		for (n = 0;; n++) {
+			assert_int_equal(walk(&pbb, &in), WIRE_OK);
+			best = IP6EXT_MSG_MAX;
+			for (m = 0; m < IP6EXT_MSG_MAX; m++)
+				if (in.msg_off[m] != 0 &&
+				    (best == IP6EXT_MSG_MAX ||
+				     in.msg_off[m] > in.msg_off[best]))
+					best = m;
+			if (best == IP6EXT_MSG_MAX)
+				break;
+			assert_int_equal(ip6ext_remove(&pbb, L3,
+						       (enum ip6ext_msg)best),
+					 WIRE_OK);
+		}
+		assert_int_equal(removed, n);
+		assert_int_equal(removed, ins);
+		/* The same packet; adjacent headers close as one gap, which
+		 * may move the other end of the buffer than two closes. */
+		assert_int_equal(pa.len, pbb.len);
+		assert_memory_equal(pkt_buf_data(&pa), pkt_buf_data(&pbb),
+				    pa.len);
+		assert_tcp_ok(&pa);
+	}
+}
+
 static void
 test_all_three_both_encodings(void **state)
 {
@@ -1382,6 +1452,7 @@ main(void)
 		cmocka_unit_test(test_dstopt_joins_foreign_header),
 		cmocka_unit_test(test_dstopt_padding_only_header_kept),
 		cmocka_unit_test(test_remove_repads),
+		cmocka_unit_test(test_remove_all_one_walk),
 		cmocka_unit_test(test_errors_leave_buffer_unchanged),
 		cmocka_unit_test(test_buffer_room),
 	};

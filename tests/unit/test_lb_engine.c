@@ -31,6 +31,8 @@
 #include "dsrlb/rng.h"
 #include "dsrlb/wire.h"
 
+#include "lb_fixture.h"
+
 #define HEADROOM 128
 #define BUFSZ    2048
 
@@ -124,33 +126,13 @@ static void
 frame4(struct fx *f, const uint8_t *smac, const uint8_t src[4],
        const uint8_t dst[4], uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	uint8_t *p = f->buf + HEADROOM;
-	uint8_t *ip = p + ETH_HDR_LEN, *tcp = ip + 20;
-	uint32_t ps;
+	uint32_t len;
 
 	memset(f->buf, 0, sizeof(f->buf));
-	memcpy(p, lb_mac, 6);
-	memcpy(p + 6, smac, 6);
-	store_be16(p + 12, ETH_TYPE_IPV4);
-	ip[0] = 0x45;
-	store_be16(ip + 2, 40);
-	ip[6] = 0x40;
-	ip[8] = 64;
-	ip[9] = IPPROTO_NUM_TCP;
-	memcpy(ip + 12, src, 4);
-	memcpy(ip + 16, dst, 4);
-	store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
-	store_be16(tcp, sport);
-	store_be16(tcp + 2, dport);
-	store_be32(tcp + 4, 1000);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	store_be16(tcp + 14, 8192);
-	ps = csum_pseudo_ipv4(load_be32(src), load_be32(dst), IPPROTO_NUM_TCP,
-			      20);
-	store_be16(tcp + 16, csum_l4(ps, tcp, 20));
-	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM,
-				      ETH_HDR_LEN + 40), WIRE_OK);
+	len = lbfx_tcp4(f->buf + HEADROOM, lb_mac, smac, src, dst, sport,
+			dport, flags);
+	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM, len),
+			 WIRE_OK);
 }
 
 static const uint8_t C1[4] = { 10, 0, 0, 2 };
