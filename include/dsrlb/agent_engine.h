@@ -90,6 +90,9 @@
 	X(hunt_recover_pass,   "recoverStickiness for a flow not local, passed on") \
 	X(hunt_recover_last,   "recoverStickiness not local at the last segment (accepted)") \
 	X(recover_take,        "recovery offers (158) for a flow this server holds: delivered, pin due on the next reply") \
+	X(recover_return,      "recovery offers with a return address (the appliance behind a router): the pass-back or pin goes to that address, the marker naming the VIP") \
+	X(recover_stale,       "recovery offers whose TCP sequence numbers do not fit the connection this server holds on the tuple (another connection reusing it): passed back") \
+	X(flow_replaced,       "DSR flows replaced by a SYN on their tuple after their handshake (a new connection reusing it)") \
 	X(tx_wire_poll,        "poll requests (mode polling, poll.h) answered with the busyness score") \
 	X(drop_poll,           "poll datagrams refused: no request, options, bad checksum, martian source or a MAC that is no [wire] appliance_mac") \
 	X(kernel_unparsed,     "kernel frames that did not parse (passed untouched)")
@@ -123,6 +126,19 @@ enum agent_flow_state {
 #define AGENT_FF_ESTAB      0x10u  /**< a packet other than a SYN seen */
 #define AGENT_FF_RECOVER    0x20u  /**< the due answer is a recovery pin:
 				    *   sent to the MAC in lb[0..5] */
+#define AGENT_FF_SEQ        0x40u  /**< TCP: the server sent a segment,
+				    *   srv_nxt and srv_ack are valid */
+#define AGENT_FF_RETADDR    0x80u  /**< the pin goes to ret_addr, with
+				    *   the marker naming the VIP (an
+				    *   offer with a return address) */
+
+/** How far (bytes) a recovery offer's TCP numbers may lie from what the
+ *  server sent (its ACK behind srv_nxt, its sequence number either side
+ *  of srv_ack) and still belong to the connection the agent holds: more
+ *  than a receive window (Linux tcp_rmem max 6 MB, doubled), 1/64 of
+ *  the sequence space, so that another connection on the same tuple
+ *  (RFC 6528 initial sequence numbers) fits with odds of about 1/2048. */
+#define AGENT_RECOVER_SEQ_WINDOW (1u << 26)
 
 /** One remembered flow, keyed by (client, client port, VIP, VIP port,
  *  proto) in a flow_key (saddr = client, daddr = VIP). */
@@ -136,6 +152,12 @@ struct agent_flow {
 	uint32_t hash;              /**< of the key */
 	uint8_t lb[16];             /**< 6LB: the appliance's locator;
 				     *   DSR recovery: its MAC */
+	uint32_t srv_nxt;           /**< TCP: end of the highest segment the
+				     *   server sent (AGENT_FF_SEQ) */
+	uint32_t srv_ack;           /**< TCP: the server's last ACK number */
+	uint8_t rec_index;          /**< the offer taken: candidate index */
+	uint8_t rec_count;          /**< and candidates (AGENT_FF_RETADDR) */
+	uint8_t ret_addr[16];       /**< its return address (IPv4: 4 bytes) */
 };
 
 /** Flow table of the agent: open addressing, linear probing, backward

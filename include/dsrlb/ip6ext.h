@@ -113,6 +113,8 @@ struct ip6ext_info {
 	uint8_t rec_index;        /**< recover: candidate index */
 	uint8_t rec_count;        /**< recover: candidates of the flow */
 	uint32_t rec_cookie;      /**< recover: the appliance's cookie */
+	uint8_t rec_has_addr;     /**< recover: the long form, rec_addr set */
+	uint8_t rec_addr[16];     /**< recover: return address or VIP */
 };
 
 /**
@@ -204,6 +206,16 @@ enum wire_result ip6ext_insert_recover(struct pkt_buf *pb, uint32_t l3_off,
 				       uint32_t mtu, enum ip6ext_encoding enc,
 				       uint8_t index, uint8_t count,
 				       uint32_t cookie);
+
+/** As ip6ext_insert_recover() with a 16-byte address (the long form,
+ *  docs/wire-format.md "Recovery through a router"): header 253 of 24
+ *  bytes or option 0x1E sub-type 4 of data length 24. */
+enum wire_result ip6ext_insert_recover_addr(struct pkt_buf *pb,
+					    uint32_t l3_off, uint32_t mtu,
+					    enum ip6ext_encoding enc,
+					    uint8_t index, uint8_t count,
+					    uint32_t cookie,
+					    const uint8_t addr[16]);
 
 /**
  * Remove message @p msg from the IPv6 packet at @p l3_off, in whichever

@@ -79,6 +79,9 @@ struct ipv4opt_info {
 	uint8_t rec_index;      /**< candidate index, valid with rec_off */
 	uint8_t rec_count;      /**< candidates of the flow */
 	uint32_t rec_cookie;    /**< appliance's cookie */
+	uint8_t rec_len;        /**< 8, or 12 with rec_addr */
+	uint32_t rec_addr;      /**< host order, valid when rec_len == 12:
+				 *   the return address (docs/wire-format.md) */
 };
 
 /** One option seen by the iterator (EOL and NOP included, length 1). */
@@ -226,6 +229,17 @@ enum wire_result ipv4opt_insert_answer(struct pkt_buf *pb, uint32_t l3_off,
 enum wire_result ipv4opt_insert_recover(struct pkt_buf *pb, uint32_t l3_off,
 					uint32_t mtu, uint8_t index,
 					uint8_t count, uint32_t cookie);
+
+/**
+ * As ipv4opt_insert_recover() with a return address (option 158 of 12
+ * bytes, @p addr in host order): in an offer, the address of the
+ * offering appliance; in a pass-back or a pin, the VIP
+ * (docs/wire-format.md, "Recovery through a router").
+ */
+enum wire_result ipv4opt_insert_recover_addr(struct pkt_buf *pb,
+					     uint32_t l3_off, uint32_t mtu,
+					     uint8_t index, uint8_t count,
+					     uint32_t cookie, uint32_t addr);
 
 /**
  * Remove the custom option @p kind (155, 124, 125 or 158) from the IPv4 packet

@@ -117,6 +117,7 @@
 	X(recover_silent,       "recovering flows whose candidate neither passed back nor pinned in time: next candidate") \
 	X(recover_pinned,       "recovering flows pinned to the candidate that holds them") \
 	X(recover_pin_bad,      "pins (answers on a recovering flow) whose candidate or cookie did not match (ignored)") \
+	X(recover_return,       "pass-backs and pins sent to this appliance's port address (option 158 with a return address, a server behind a router): the VIP restored from the marker") \
 	X(quic_sid_routed,      "QUIC packets sent to the server their connection ID's QUIC-LB server ID names (no flow state needed)") \
 	X(quic_sid_unknown,     "QUIC packets whose connection ID carries a server ID of no backend (routed by the 4-tuple)") \
 	X(to_kernel,            "frames for a port's own addresses handed to its kernel interface (exception path: BGP, BFD, ICMP, ARP/ND replies)") \

@@ -59,6 +59,9 @@ struct lb_backend_rt {
 				     *   checks (no trial flows) */
 	uint8_t port;               /**< egress port index */
 	uint32_t nh;                /**< next hop index (LB_NH_NONE: none) */
+	uint8_t via_router;         /**< the next hop is a router, not the
+				     *   backend: recovery offers carry the
+				     *   return address (issue 17) */
 	uint8_t dst_delta_ok;       /**< dst_delta holds (addresses differ) */
 	uint64_t dst_delta;         /**< csum_delta_bytes(VIP address ->
 				     *   backend address): the routed leg's

@@ -59,6 +59,9 @@ struct pkt_meta {
 	uint8_t rec_index;      /**< recover: candidate index */
 	uint8_t rec_count;      /**< recover: candidates of the flow */
 	uint32_t rec_cookie;    /**< recover: the appliance's cookie */
+	uint8_t rec_has_addr;   /**< recover: rec_addr is present */
+	uint8_t rec_addr[16];   /**< recover: return address (offer) or VIP
+				 *   (pass-back, pin); IPv4 in 4 bytes */
 	uint16_t srh_off;       /**< offset of the SRH in the frame */
 	uint8_t srh_segments_left;
 	uint8_t srh_last_entry;
@@ -67,7 +70,8 @@ struct pkt_meta {
 				 *   offsets of client tuple, request, answer
 				 *   and recover in bits 0-5, 6-11, 12-17 and
 				 *   18-23 (0: absent); bits 24 and 25: the
-				 *   request / answer has 8 bytes */
+				 *   request / answer has 8 bytes; bit 26:
+				 *   the recover marker has 12 (an address) */
 };
 
 /**

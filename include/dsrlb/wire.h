@@ -121,6 +121,7 @@ struct udp_hdr {
  * option value with the copied bit, control class. */
 #define IPV4OPT_RECOVER        158  /**< candidate index, count, cookie */
 #define IPV4OPT_RECOVER_LEN    8
+#define IPV4OPT_RECOVER_ADDR_LEN 12 /**< with the return address */
 
 /* ---- dynamic-DSR custom IPv6 extension headers (paper Table 2) --------- */
 #define IP6EXT_CLIENT_TUPLE    27   /**< 24 bytes: client IPv6 address + port */

@@ -524,6 +524,14 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	}
 	make_key(&k, m->family, client, cport, v->addr, v->port, v->proto);
 	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL && syn && f->state == AGENT_FLOW_DSR &&
+	    (f->flags & AGENT_FF_ESTAB)) {
+		/* A SYN after the handshake: a new connection on the tuple
+		 * of one that ended unseen (RFC 793 §3.4, old duplicates
+		 * aside); nothing of the old one may carry over. */
+		ft_remove(w, f, AGENT_CNT_flow_replaced);
+		f = NULL;
+	}
 	if (f == NULL && (syn || (msgs & MSG_BIT(METRIC_REQ))))
 		f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
 	if (f != NULL) {
@@ -556,6 +564,58 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 
 /* ---- DSR recovery (issue 17): 158 / IPv6 253 from the appliance ---------- */
 
+/* TCP sequence space (RFC 793 §3.3): what the server sent on a DSR flow,
+ * from its segments on their way out (every one passes the agent). */
+static void
+tcp_track_server(const uint8_t *frame, const struct pkt_meta *m,
+		 struct agent_flow *f)
+{
+	const uint8_t *t = frame + m->l4_off;
+	const uint32_t thl = (uint32_t)(t[12] >> 4) * 4u;
+	uint32_t ip_end, end, seq;
+
+	if (m->l4_proto != IPPROTO_NUM_TCP)
+		return;
+	ip_end = m->l3_off + (m->family == 4 ?
+			      load_be16(frame + m->l3_off + 2) :
+			      40u + load_be16(frame + m->l3_off + 4));
+	seq = load_be32(t + 4);
+	end = seq;
+	if (ip_end > (uint32_t)m->l4_off + thl)
+		end += ip_end - m->l4_off - thl;
+	if (m->tcp_flags & TCP_FLAG_SYN)
+		end++;
+	if (m->tcp_flags & TCP_FLAG_FIN)
+		end++;
+	if (!(f->flags & AGENT_FF_SEQ) || (int32_t)(end - f->srv_nxt) > 0)
+		f->srv_nxt = end;
+	if (m->tcp_flags & TCP_FLAG_ACK)
+		f->srv_ack = load_be32(t + 8);
+	f->flags |= AGENT_FF_SEQ;
+}
+
+/* Does a client segment belong to the connection the server holds on its
+ * tuple? Its ACK cannot pass what the server sent nor lag it by more than
+ * a window, its sequence number lies within a window of the server's last
+ * ACK. A connection that broke without the server seeing its RST leaves
+ * its entry behind; a new connection on the same tuple has other initial
+ * sequence numbers (RFC 6528) and must not be taken: the kernel would
+ * reset it, or pin it to a socket that is not its own. */
+static bool
+tcp_fits(const uint8_t *frame, const struct pkt_meta *m,
+	 const struct agent_flow *f)
+{
+	const uint8_t *t = frame + m->l4_off;
+	const uint32_t win = AGENT_RECOVER_SEQ_WINDOW;
+
+	if (m->l4_proto != IPPROTO_NUM_TCP || !(f->flags & AGENT_FF_SEQ))
+		return true;
+	if ((m->tcp_flags & TCP_FLAG_ACK) &&
+	    f->srv_nxt - load_be32(t + 8) > win)
+		return false;
+	return load_be32(t + 4) - f->srv_ack + win <= 2 * win;
+}
+
 /* A recovery offer: a packet of a flow the appliance does not know,
  * offered to this server as candidate i of the flow's d (lb_recover.h).
  * When the server holds the connection (this agent remembers it), the
@@ -582,6 +642,13 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	make_key(&k, m->family, m->client_addr, m->client_port, v->addr,
 		 v->port, v->proto);
 	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL && f->state == AGENT_FLOW_DSR &&
+	    !tcp_fits(frame, m, f)) {
+		/* Kept: the connection may still be alive; its own packets
+		 * are taken when offered. */
+		w->cnt[AGENT_CNT_recover_stale]++;
+		f = NULL;
+	}
 	if (f != NULL && f->state == AGENT_FLOW_DSR) {
 		w->cnt[AGENT_CNT_recover_take]++;
 		f->flags |= AGENT_FF_ANSWER_DUE | AGENT_FF_NONCE |
@@ -592,6 +659,14 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 			f->flags |= AGENT_FF_DSTOPT;
 		f->nonce = m->rec_cookie;
 		memcpy(f->lb, frame + 6, 6);
+		f->flags &= (uint8_t)~AGENT_FF_RETADDR;
+		if (m->rec_has_addr) {
+			w->cnt[AGENT_CNT_recover_return]++;
+			f->flags |= AGENT_FF_RETADDR;
+			f->rec_index = m->rec_index;
+			f->rec_count = m->rec_count;
+			memcpy(f->ret_addr, m->rec_addr, 16);
+		}
 		return false;
 	}
 	if (!v->has_leg) {
@@ -600,9 +675,49 @@ recover_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	}
 	/* Back to the appliance the offer came from: its MAC, and the VIP,
 	 * from our leg address (the appliance accepts it only from a
-	 * backend of the VIP). */
-	pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
-	pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
+	 * backend of the VIP). With a return address (the appliance is
+	 * behind a router, whose route to the VIP may name another one):
+	 * to that address, the marker naming the VIP instead. */
+	if (m->rec_has_addr) {
+		uint8_t ret[16];
+		enum wire_result r;
+
+		memcpy(ret, m->rec_addr, 16);
+		if (m->family == 4) {
+			r = ipv4opt_strip(pb, m->l3_off, IPV4OPT_RECOVER);
+			if (r == WIRE_OK)
+				r = ipv4opt_insert_recover_addr(pb, m->l3_off,
+					port_mtu(w, AGENT_PORT_WIRE),
+					m->rec_index, m->rec_count,
+					m->rec_cookie, load_be32(v->addr));
+		} else {
+			/* in the encoding of the offer */
+			const enum ip6ext_encoding enc =
+				(m->msgs & MSG_BIT(DSTOPT_ENC)) ?
+				IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
+
+			r = ip6ext_remove(pb, m->l3_off, IP6EXT_MSG_RECOVER);
+			if (r == WIRE_OK)
+				r = ip6ext_insert_recover_addr(pb, m->l3_off,
+					port_mtu(w, AGENT_PORT_WIRE), enc,
+					m->rec_index, m->rec_count,
+					m->rec_cookie, v->addr);
+		}
+		if (r == WIRE_OK)
+			r = pkt_parse(pkt_buf_data(pb), pb->len, m);
+		if (r != WIRE_OK) {
+			/* cannot happen: the marker keeps its size */
+			drop_wire(w, o, r);
+			return true;
+		}
+		frame = pkt_buf_data(pb);
+		w->cnt[AGENT_CNT_recover_return]++;
+		pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
+		pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), ret);
+	} else {
+		pkt_rewrite_addr(frame, pb->len, m, pkt_src_at(m), v->leg);
+		pkt_rewrite_addr(frame, pb->len, m, pkt_dst_at(m), v->addr);
+	}
 	memcpy(frame, frame + 6, 6);
 	memcpy(frame + 6, w->port_mac[AGENT_PORT_WIRE], 6);
 	finish(w, o, AGENT_CNT_tx_wire_recover_pass, AGENT_ACT_TX,
@@ -1059,6 +1174,8 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	const bool has_nonce = (f->flags & AGENT_FF_NONCE) != 0;
 	const enum ip6ext_encoding enc = (f->flags & AGENT_FF_DSTOPT) ?
 		IP6EXT_ENC_DSTOPT : IP6EXT_ENC_PAPER;
+	const bool ret = (f->flags & AGENT_FF_RECOVER) &&
+			 (f->flags & AGENT_FF_RETADDR);
 	uint8_t client[16];
 	uint16_t cport = m->dport;
 	enum wire_result r;
@@ -1070,6 +1187,18 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		if (r == WIRE_OK) {
 			r = ipv4opt_insert_answer(pb, m->l3_off, mtu, score,
 						  has_nonce, f->nonce);
+			/* A pin to a return address names the VIP in
+			 * the marker (docs/wire-format.md). */
+			if (r == WIRE_OK && ret) {
+				r = ipv4opt_insert_recover_addr(pb, m->l3_off,
+					mtu, f->rec_index, f->rec_count,
+					f->nonce, load_be32(v->addr));
+				if (r != WIRE_OK &&
+				    ipv4opt_strip(pb, m->l3_off,
+						  IPV4OPT_METRIC_ANS) !=
+				    WIRE_OK)
+					goto broken;
+			}
 			if (r != WIRE_OK &&
 			    ipv4opt_strip(pb, m->l3_off, IPV4OPT_CLIENT_TUPLE) !=
 			    WIRE_OK)
@@ -1081,6 +1210,16 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 		if (r == WIRE_OK) {
 			r = ip6ext_insert_answer(pb, m->l3_off, mtu, enc, score,
 						 has_nonce ? f->nonce : 0);
+			if (r == WIRE_OK && ret) {
+				r = ip6ext_insert_recover_addr(pb, m->l3_off,
+					mtu, enc, f->rec_index, f->rec_count,
+					f->nonce, v->addr);
+				if (r != WIRE_OK &&
+				    ip6ext_remove(pb, m->l3_off,
+						  IP6EXT_MSG_METRIC_ANS) !=
+				    WIRE_OK)
+					goto broken;
+			}
 			if (r != WIRE_OK &&
 			    ip6ext_remove(pb, m->l3_off,
 					  IP6EXT_MSG_CLIENT_TUPLE) != WIRE_OK)
@@ -1100,7 +1239,8 @@ answer_send(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 	if (pkt_parse(pkt_buf_data(pb), pb->len, m) != WIRE_OK)
 		goto broken;
 	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_src_at(m), v->leg);
-	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_dst_at(m), v->addr);
+	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, m, pkt_dst_at(m),
+			 ret ? f->ret_addr : v->addr);
 	to_gateway(w, pb, AGENT_CNT_tx_wire_answer, o);
 	return true;
 broken:
@@ -1166,6 +1306,7 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 	case AGENT_FLOW_CLOSING:
 		break;
 	default: /* AGENT_FLOW_DSR */
+		tcp_track_server(pkt_buf_data(pb), &m, f);
 		if (f->flags & AGENT_FF_ANSWER_DUE) {
 			if (!cfg->vip[f->vip].has_leg) {
 				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
@@ -1177,7 +1318,8 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 					 * made the offer (ECMP may differ). */
 					memcpy(pkt_buf_data(pb), f->lb, 6);
 				}
-				f->flags &= (uint8_t)~AGENT_FF_RECOVER;
+				f->flags &= (uint8_t)~(AGENT_FF_RECOVER |
+						       AGENT_FF_RETADDR);
 				if (fin) {
 					uncount(w, f);
 					ft_remove(w, f, AGENT_CNT_flow_closed);

@@ -700,6 +700,18 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	    classify_answer(w, c, frame, in_port, o, vc))
 		return;
 	v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	if (v == (LB_ADDR_PORT | in_port) && (role & LB_ROLE_SERVER) &&
+	    (c->m.msgs & (1u << PKT_MSG_RECOVER)) && c->m.rec_has_addr) {
+		/* A pass-back or a pin from a server behind a router, sent
+		 * to this port's address: the marker names the VIP
+		 * (docs/wire-format.md, "Recovery through a router"). It
+		 * goes on as if sent to the VIP; all checks follow. */
+		pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m,
+				 pkt_dst_at(&c->m), c->m.rec_addr);
+		memcpy(c->m.dst, c->m.rec_addr, c->m.family == 4 ? 4 : 16);
+		w->cnt[LB_CNT_recover_return]++;
+		v = lb_map_get(&st->addr_map, c->m.family, c->m.dst, 0, 0);
+	}
 	if (v == UINT32_MAX || !(v & LB_ADDR_VIP)) {
 		/* Exception path (issue 18): what is for the port's own
 		 * addresses (BGP, BFD, ICMP), or for a link-local address,
@@ -1514,19 +1526,37 @@ recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 				 pkt_dst_at(&c->m), be->conf.addr.a);
 	cookie = lb_recover_cookie(st->recover_secret, &c->key, i);
 	if (c->m.family == 4) {
+		const struct lb_addr *ra = &st->port[be->port].conf.ip4;
+
 		r = ipv4opt_insert_client(pb, c->m.l3_off, mtu,
 					  load_be32(c->m.src), c->m.sport);
-		if (r == WIRE_OK)
+		/* Behind a router, the pass-back and the pin would go by
+		 * its route to the VIP, maybe to another appliance: they
+		 * come back to this port's address (docs/wire-format.md,
+		 * "Recovery through a router"). */
+		if (r == WIRE_OK && be->via_router && ra->family == 4)
+			r = ipv4opt_insert_recover_addr(pb, c->m.l3_off, mtu,
+							(uint8_t)i,
+							(uint8_t)t->c, cookie,
+							load_be32(ra->a));
+		else if (r == WIRE_OK)
 			r = ipv4opt_insert_recover(pb, c->m.l3_off, mtu,
 						   (uint8_t)i, (uint8_t)t->c,
 						   cookie);
 	} else {
 		/* The VIP's encoding: header 253 or option 0x1E sub-type
 		 * 4 (docs/wire-format.md, "Recovery: IPv6"). */
+		const struct lb_addr *ra = &st->port[be->port].conf.ip6;
+
 		enc = (enum ip6ext_encoding)v->conf.enc;
 		r = ip6ext_insert_client(pb, c->m.l3_off, mtu, enc, c->m.src,
 					 c->m.sport);
-		if (r == WIRE_OK)
+		if (r == WIRE_OK && be->via_router && ra->family == 6)
+			r = ip6ext_insert_recover_addr(pb, c->m.l3_off, mtu,
+						       enc, (uint8_t)i,
+						       (uint8_t)t->c, cookie,
+						       ra->a);
+		else if (r == WIRE_OK)
 			r = ip6ext_insert_recover(pb, c->m.l3_off, mtu, enc,
 						  (uint8_t)i, (uint8_t)t->c,
 						  cookie);

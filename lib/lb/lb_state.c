@@ -375,6 +375,7 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 			return -EINVAL;
 		}
 		be->port = port;
+		be->via_router = !lb_addr_eq(&nh_ip, &bc->addr);
 		be->nh = lb_state_nh_add(st, &nh_ip, port);
 		if (be->nh == LB_NH_NONE) {
 			free(cb);

@@ -27,8 +27,11 @@
 #define DO_CLIENT_SIZE  (2 + IP6EXT_DO_CLIENT_DATA_LEN)
 #define DO_METRIC_SIZE  (2 + IP6EXT_DO_METRIC_DATA_LEN)
 #define DO_RECOVER_SIZE (2 + IP6EXT_DO_RECOVER_DATA_LEN)
-/* Largest piece we insert: a 24-byte header or option block. */
-#define INS_MAX         24
+#define DO_RECOVER_ADDR_SIZE (DO_RECOVER_SIZE + 16)
+#define RECOVER_ADDR_LEN (IP6EXT_RECOVER_LEN + 16)
+/* Largest piece we insert: the long recover option in a new header,
+ * 2 + 26 rounded up to 8. */
+#define INS_MAX         32
 
 static const uint8_t paper_nh[IP6EXT_MSG_MAX] = {
 	IP6EXT_CLIENT_TUPLE, IP6EXT_METRIC_REQ, IP6EXT_METRIC_ANS,
@@ -54,6 +57,7 @@ struct msg_val {
 	uint32_t nonce;
 	uint8_t index;          /* recover marker */
 	uint8_t count;
+	const uint8_t *raddr;   /* its address (long form), or NULL */
 };
 
 /* ip6_hdr_check() without the call, for the walk that every IPv6
@@ -109,11 +113,16 @@ decode_client(const uint8_t *port, const uint8_t *addr,
 
 /* Recover marker fields: index, count, cookie (4), in both encodings. */
 static void
-decode_recover(const uint8_t *p, struct ip6ext_info *info)
+decode_recover(const uint8_t *p, const uint8_t *addr,
+	       struct ip6ext_info *info)
 {
 	info->rec_index = p[0];
 	info->rec_count = p[1];
 	info->rec_cookie = load_be32(p + 2);
+	if (addr != NULL) {
+		info->rec_has_addr = 1;
+		memcpy(info->rec_addr, addr, 16);
+	}
 }
 
 /* A type-0x1E option of a Destination Options header: @o points at its
@@ -143,14 +152,16 @@ decode_do_option(const uint8_t *o, uint32_t dlen, uint32_t off,
 	default:
 		return WIRE_OK;
 	}
-	if (dlen + 2 != do_size[m])
+	if (dlen + 2 != do_size[m] &&
+	    !(m == IP6EXT_MSG_RECOVER && dlen + 2 == DO_RECOVER_ADDR_SIZE))
 		return WIRE_ERR_IP6EXT_FORMAT;
 	/* type, len, sub, reserved, then port/reserved/score (2) or index
 	 * and count, then the address, the nonce or the cookie. */
 	if (m == IP6EXT_MSG_CLIENT_TUPLE)
 		decode_client(o + 4, o + 6, info);
 	else if (m == IP6EXT_MSG_RECOVER)
-		decode_recover(o + 4, info);
+		decode_recover(o + 4, dlen + 2 == DO_RECOVER_ADDR_SIZE ?
+				      o + 10 : NULL, info);
 	else if (m == IP6EXT_MSG_METRIC_REQ)
 		info->req_nonce = load_be32(o + 6);
 	else {
@@ -305,9 +316,10 @@ walk_one(const uint8_t *buf, uint32_t end, uint8_t nh, uint32_t pos,
 		return record_msg(info, IP6EXT_MSG_METRIC_REQ, pos, pos,
 				  nh_at, IP6EXT_ENC_PAPER);
 	case IP6EXT_RECOVER:
-		if (hlen != IP6EXT_RECOVER_LEN)
+		if (hlen != IP6EXT_RECOVER_LEN && hlen != RECOVER_ADDR_LEN)
 			return WIRE_ERR_IP6EXT_FORMAT;
-		decode_recover(h + 2, info);
+		decode_recover(h + 2, hlen == RECOVER_ADDR_LEN ? h + 8 : NULL,
+			       info);
 		return record_msg(info, IP6EXT_MSG_RECOVER, pos, pos,
 				  nh_at, IP6EXT_ENC_PAPER);
 	default: /* IP6EXT_METRIC_ANS */
@@ -399,12 +411,26 @@ write_pad(uint8_t *p, uint32_t n)
 
 /* Header 27, 28, 29 (paper Table 2, our byte layout) or 253: reserved bytes
  * are sent as zero and ignored on receipt. */
+static uint32_t
+paper_size(enum ip6ext_msg m, const struct msg_val *v)
+{
+	return m == IP6EXT_MSG_RECOVER && v->raddr != NULL ?
+	       RECOVER_ADDR_LEN : paper_len[m];
+}
+
+static uint32_t
+option_size(enum ip6ext_msg m, const struct msg_val *v)
+{
+	return m == IP6EXT_MSG_RECOVER && v->raddr != NULL ?
+	       DO_RECOVER_ADDR_SIZE : do_size[m];
+}
+
 static void
 write_paper(uint8_t *h, enum ip6ext_msg m, uint8_t nh, const struct msg_val *v)
 {
-	memset(h, 0, paper_len[m]);
+	memset(h, 0, paper_size(m, v));
 	h[0] = nh;
-	h[1] = (uint8_t)(paper_len[m] / 8 - 1);
+	h[1] = (uint8_t)(paper_size(m, v) / 8 - 1);
 	switch (m) {
 	case IP6EXT_MSG_CLIENT_TUPLE:
 		/* NH | 2 | port | reserved(4) | address, 8-byte aligned */
@@ -416,10 +442,13 @@ write_paper(uint8_t *h, enum ip6ext_msg m, uint8_t nh, const struct msg_val *v)
 		store_be32(h + 4, v->nonce);
 		break;
 	case IP6EXT_MSG_RECOVER:
-		/* NH | 0 | index | count | cookie */
+		/* NH | 0 | index | count | cookie; long form: Hdr Ext
+		 * Len 2 and the address at 8 */
 		h[2] = v->index;
 		h[3] = v->count;
 		store_be32(h + 4, v->nonce);
+		if (v->raddr != NULL)
+			memcpy(h + 8, v->raddr, 16);
 		break;
 	default:
 		/* NH | 0 | score | nonce */
@@ -433,9 +462,9 @@ write_paper(uint8_t *h, enum ip6ext_msg m, uint8_t nh, const struct msg_val *v)
 static void
 write_option(uint8_t *o, enum ip6ext_msg m, const struct msg_val *v)
 {
-	memset(o, 0, do_size[m]);
+	memset(o, 0, option_size(m, v));
 	o[0] = IP6EXT_DSTOPT_TYPE;
-	o[1] = (uint8_t)(do_size[m] - 2);
+	o[1] = (uint8_t)(option_size(m, v) - 2);
 	o[2] = do_sub[m];
 	/* o[3] reserved */
 	if (m == IP6EXT_MSG_CLIENT_TUPLE) {
@@ -445,6 +474,8 @@ write_option(uint8_t *o, enum ip6ext_msg m, const struct msg_val *v)
 		o[4] = v->index;
 		o[5] = v->count;
 		store_be32(o + 6, v->nonce);
+		if (v->raddr != NULL)
+			memcpy(o + 10, v->raddr, 16);
 	} else {
 		if (m == IP6EXT_MSG_METRIC_ANS)
 			store_be16(o + 4, v->score);
@@ -509,6 +540,7 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	   enum ip6ext_encoding enc, enum ip6ext_msg m, const struct msg_val *v)
 {
 	uint8_t blk[INS_MAX];
+	const uint32_t osz = option_size(m, v);
 	struct ip6ext_info info;
 	struct do_scan s;
 	uint32_t at, n, pre, plen, limit, hoff = 0;
@@ -537,7 +569,7 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		join = s.others != 0;
 	}
 	if (enc == IP6EXT_ENC_PAPER) {
-		n = paper_len[m];
+		n = paper_size(m, v);
 		write_paper(blk, m, info.upper_proto, v);
 	} else if (join) {
 		/* Append [pad][option][pad], a multiple of 8, at the end of
@@ -547,17 +579,17 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		 * padding run longer than 7 with the header's own. */
 		hoff = info.final_do_off;
 		pre = s.trail + 2 <= IP6EXT_MAX_PAD_RUN ? 2 : 0;
-		n = (pre + do_size[m] + 7) & ~7u;
+		n = (pre + osz + 7) & ~7u;
 		write_pad(blk, pre);
 		write_option(blk + pre, m, v);
-		write_pad(blk + pre + do_size[m], n - pre - do_size[m]);
+		write_pad(blk + pre + osz, n - pre - osz);
 	} else {
 		/* A new header: NH, Hdr Ext Len, option at 2, padding. */
-		n = (2u + do_size[m] + 7) & ~7u;
+		n = (2u + osz + 7) & ~7u;
 		blk[0] = info.upper_proto;
 		blk[1] = (uint8_t)(n / 8 - 1);
 		write_option(blk + 2, m, v);
-		write_pad(blk + 2 + do_size[m], n - 2 - do_size[m]);
+		write_pad(blk + 2 + osz, n - 2 - osz);
 	}
 	/* The result must walk again: same limits as ip6ext_walk(). */
 	if (!join && info.n_headers >= IP6EXT_MAX_HEADERS)
@@ -624,6 +656,20 @@ ip6ext_insert_recover(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_RECOVER, &v);
 }
 
+enum wire_result
+ip6ext_insert_recover_addr(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+			   enum ip6ext_encoding enc, uint8_t index,
+			   uint8_t count, uint32_t cookie,
+			   const uint8_t addr[16])
+{
+	struct msg_val v = { .index = index, .count = count, .nonce = cookie,
+			     .raddr = addr };
+
+	if (addr == NULL)
+		return WIRE_ERR_INVAL;
+	return insert_msg(pb, l3_off, mtu, enc, IP6EXT_MSG_RECOVER, &v);
+}
+
 /* Unlink the whole header at @hoff of @hlen bytes named by @nh_at. */
 static void
 unlink_hdr(struct pkt_buf *pb, uint32_t l3_off, uint32_t nh_at, uint32_t hoff,
@@ -687,7 +733,8 @@ removal_empties(const uint8_t *d, uint32_t l3_off,
 		if (info->msg_off[i] == 0)
 			continue;
 		if (info->msg_enc[i] == IP6EXT_ENC_PAPER) {
-			gone += paper_len[i];
+			/* its own Hdr Ext Len: the marker has two sizes */
+			gone += ((uint32_t)d[info->msg_hdr_off[i] + 1] + 1) * 8;
 			continue;
 		}
 		/* Each Destination Options header once, by its first
@@ -732,7 +779,8 @@ remove_walked(struct pkt_buf *pb, uint32_t l3_off,
 			return WIRE_OK;
 		}
 	} else {
-		s.hlen = paper_len[m];
+		/* its own Hdr Ext Len: the recover marker has two sizes */
+		s.hlen = ((uint32_t)d[hoff + 1] + 1) * 8;
 	}
 	/* Payload Length 0 would announce a jumbogram (RFC 2675): a packet
 	 * that is only this header stays as it is. */
@@ -829,7 +877,8 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 			}
 			hlen = s.hlen;
 		} else {
-			hlen = paper_len[i];
+			/* its own Hdr Ext Len (two sizes of recover marker) */
+			hlen = ((uint32_t)d[hoff + 1] + 1) * 8;
 		}
 		/* Payload Length 0 would announce a jumbogram (RFC 2675):
 		 * a packet that is only this header stays as it is. */

@@ -189,14 +189,18 @@ ipv4opt_record(const uint8_t *ip, const struct ipv4opt_opt *o,
 		break;
 	case IPV4OPT_RECOVER:
 		/* dsrlb extension (docs/wire-format.md, "Recovery"). */
-		if (o->len != IPV4OPT_RECOVER_LEN)
+		if (o->len != IPV4OPT_RECOVER_LEN &&
+		    o->len != IPV4OPT_RECOVER_ADDR_LEN)
 			return WIRE_ERR_IPV4_OPT_FORMAT;
 		if (info->rec_off != 0)
 			return WIRE_ERR_IPV4_OPT_DUP;
 		info->rec_off = o->off;
+		info->rec_len = o->len;
 		info->rec_index = p[2];
 		info->rec_count = p[3];
 		info->rec_cookie = load_be32(p + 4);
+		if (o->len == IPV4OPT_RECOVER_ADDR_LEN)
+			info->rec_addr = load_be32(p + 8);
 		break;
 	default:
 		break;
@@ -338,7 +342,7 @@ ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
 	}
 }
 
-/* Insert the custom option @opt of @n (4 or 8) bytes. */
+/* Insert the custom option @opt of @n (4, 8 or 12) bytes. */
 static enum wire_result
 ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	       const uint8_t *opt, uint32_t n)
@@ -361,7 +365,7 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	at = info.opt_end;
 	/* Where the option goes and how much the header grows. The area
 	 * stays a multiple of 4 (IHL counts 32-bit words, RFC 791) because
-	 * n is 4 or 8 and hl is a multiple of 4. */
+	 * n is 4, 8 or 12 and hl is a multiple of 4. */
 	if (at + n <= hl) {
 		/* Trailing padding has room: reuse it, no growth. */
 		new_hl = hl;
@@ -453,6 +457,22 @@ ipv4opt_insert_recover(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
 }
 
+enum wire_result
+ipv4opt_insert_recover_addr(struct pkt_buf *pb, uint32_t l3_off,
+			    uint32_t mtu, uint8_t index, uint8_t count,
+			    uint32_t cookie, uint32_t addr)
+{
+	uint8_t o[IPV4OPT_RECOVER_ADDR_LEN];
+
+	o[0] = IPV4OPT_RECOVER;
+	o[1] = IPV4OPT_RECOVER_ADDR_LEN;
+	o[2] = index;
+	o[3] = count;
+	store_be32(o + 4, cookie);
+	store_be32(o + 8, addr);
+	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
+}
+
 /* Remove @cnt options at the header offsets @offs (descending) with the
  * lengths @lens from a header that ipv4opt_parse() accepted. Cannot fail. */
 static void
@@ -483,7 +503,7 @@ ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
 		(void)pkt_buf_close_gap(pb, l3_off + at, n);
 		removed += n;
 	}
-	/* Custom options are 4 or 8 bytes long: the area stays a multiple of
+	/* Custom options are 4, 8 or 12 bytes long: the area stays a multiple of
 	 * 4 and the options after them keep their 32-bit alignment, so no
 	 * re-padding is needed. */
 	ip = pkt_buf_data(pb) + l3_off;
@@ -522,7 +542,7 @@ ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off, uint8_t kind)
 		len = info.ans_len;
 	} else {
 		off = info.rec_off;
-		len = IPV4OPT_RECOVER_LEN;
+		len = info.rec_len;
 	}
 	if (off == 0)
 		return WIRE_ERR_NOT_FOUND;
@@ -557,7 +577,7 @@ ipv4opt_strip_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 	}
 	if (info.rec_off != 0) {
 		offs[cnt] = info.rec_off;
-		lens[cnt++] = IPV4OPT_RECOVER_LEN;
+		lens[cnt++] = info.rec_len;
 	}
 	/* Sort by descending offset (insertion sort of at most 4). */
 	for (i = 1; i < cnt; i++) {
@@ -603,6 +623,8 @@ ipv4opt_strip_packed(struct pkt_buf *pb, uint32_t l3_off, uint32_t where,
 		if (off == 0)
 			continue;
 		len = (i == 1 || i == 2) && !((where >> (23 + i)) & 1) ? 4 : 8;
+		if (i == 3 && ((where >> 26) & 1))
+			len = IPV4OPT_RECOVER_ADDR_LEN;
 		/* Still what the parse saw: inside the options area, the
 		 * kind and length bytes of the option. */
 		if (off < IPV4_HDR_MIN_LEN || off + len > hl ||

@@ -91,7 +91,8 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	m->opt4 = (uint32_t)info.client_off | (uint32_t)info.req_off << 6 |
 		  (uint32_t)info.ans_off << 12 | (uint32_t)info.rec_off << 18 |
 		  (uint32_t)(info.req_len == IPV4OPT_METRIC_REQ_AUTH_LEN) << 24 |
-		  (uint32_t)(info.ans_len == IPV4OPT_METRIC_ANS_AUTH_LEN) << 25;
+		  (uint32_t)(info.ans_len == IPV4OPT_METRIC_ANS_AUTH_LEN) << 25 |
+		  (uint32_t)(info.rec_len == IPV4OPT_RECOVER_ADDR_LEN) << 26;
 	if (info.client_off != 0) {
 		m->msgs |= MSG_BIT(CLIENT_TUPLE);
 		store_be32(m->client_addr, info.client_addr);
@@ -117,6 +118,10 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 		m->rec_index = info.rec_index;
 		m->rec_count = info.rec_count;
 		m->rec_cookie = info.rec_cookie;
+		if (info.rec_len == IPV4OPT_RECOVER_ADDR_LEN) {
+			m->rec_has_addr = 1;
+			store_be32(m->rec_addr, info.rec_addr);
+		}
 	}
 	frag = load_be16(ip + 6);
 	if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
@@ -192,6 +197,10 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 		m->rec_index = info.rec_index;
 		m->rec_count = info.rec_count;
 		m->rec_cookie = info.rec_cookie;
+		if (info.rec_has_addr) {
+			m->rec_has_addr = 1;
+			memcpy(m->rec_addr, info.rec_addr, 16);
+		}
 	}
 	return parse_l4(frame, info.end, info.upper_off, m);
 }

@@ -51,6 +51,8 @@ pkt_strip_msgs(struct pkt_buf *pb, struct pkt_meta *m, unsigned int *removed)
 	m->rec_index = 0;
 	m->rec_count = 0;
 	m->rec_cookie = 0;
+	m->rec_has_addr = 0;
+	memset(m->rec_addr, 0, sizeof(m->rec_addr));
 	m->opt4 = 0;
 	if (m->family == 4) {
 		ip = pkt_buf_data(pb) + m->l3_off;

@@ -26,6 +26,7 @@ from scapy.all import ARP, IP, IPv6, TCP, UDP, Ether, Raw  # noqa: E402
 
 from lbtest import (AS, CA, CF, CS, RMS, RS, Runner, ext27,  # noqa: E402
                     ext28, ext29, ext253, do_msgs, mac, opt124, opt125, opt155, opt158,
+                    opt158a,
                     sid, srh, v4, v6)
 
 W = "02:70:63:61:70:00"       # net_pcap0: the wire port
@@ -229,6 +230,91 @@ def recover(r):
         "recover_take": 1, "tx_wire_recover_pass": 1,
         "drop_recover_no_leg": 1, "tx_wire_answer": 1,
         "tx_kernel_dsr": 2, "tx_wire_direct": 1})
+
+
+def recover_stale(r):
+    """Issue 17, known limit 1: the entry of a connection that broke
+    unseen must not take the offers of a new connection on its tuple
+    (the kernel holds no socket for it): an offer whose TCP numbers do
+    not fit what the server sent is passed back; the held connection's
+    own segments are still taken; a SYN after the handshake replaces
+    the entry."""
+    s = Scn()
+    lb2 = mac(0xfd)
+    syn = tcp(40010, 80, "S", 5000)
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40010)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    sa = v4(VIP4, C1, tcp(80, 40010, "SA", 9000, 5001), smac=K, dmac=GW)
+    s.app(sa)
+    s.to_wire(sa)
+    d = v4(VIP4, C1, tcp(80, 40010, "PA", 9001, 5001, b"abc"),
+           smac=K, dmac=GW)
+    s.app(d)
+    s.to_wire(d)
+    # 1. a new connection on the tuple (its own numbers): passed back
+    n = tcp(40010, 80, "A", 0x7777777, 0x12345678, b"x")
+    s.wire(v4(C1, LEG4, n, [opt155(C1, 40010), opt158(0, 2, 0x0badcafe)],
+              smac=lb2, dmac=W))
+    s.to_wire(v4(LEG4, VIP4, n, [opt155(C1, 40010),
+                                 opt158(0, 2, 0x0badcafe)],
+                 smac=W, dmac=lb2))
+    # 2. the held connection's own segment: delivered
+    a = tcp(40010, 80, "A", 5001, 9004)
+    s.wire(v4(C1, LEG4, a, [opt155(C1, 40010), opt158(0, 2, 0x0badcafe)],
+              smac=lb2, dmac=W))
+    s.to_kernel(v4(C1, VIP4, a, smac=lb2, dmac=K))
+    # 3. a SYN on the tuple after the handshake: a new connection
+    syn2 = tcp(40010, 80, "S", 0x40000000)
+    s.wire(v4(C1, LEG4, syn2, [opt155(C1, 40010)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn2, smac=GW, dmac=K))
+    sa2 = v4(VIP4, C1, tcp(80, 40010, "SA", 0x80000000, 0x40000001),
+             smac=K, dmac=GW)
+    s.app(sa2)
+    s.to_wire(sa2)
+    # 4. its segment is taken, the old connection's is passed back
+    n2 = tcp(40010, 80, "A", 0x40000001, 0x80000001)
+    s.wire(v4(C1, LEG4, n2, [opt155(C1, 40010), opt158(1, 2, 0x5eed)],
+              smac=lb2, dmac=W))
+    s.to_kernel(v4(C1, VIP4, n2, smac=lb2, dmac=K))
+    s.wire(v4(C1, LEG4, a, [opt155(C1, 40010), opt158(1, 2, 0x5eed)],
+              smac=lb2, dmac=W))
+    s.to_wire(v4(LEG4, VIP4, a, [opt155(C1, 40010), opt158(1, 2, 0x5eed)],
+                 smac=W, dmac=lb2))
+    r.run("recover_stale", CONFIG, s.fi, s.ex, counters={
+        "recover_take": 2, "recover_stale": 2, "flow_replaced": 1,
+        "tx_wire_recover_pass": 2, "tx_kernel_dsr": 4})
+
+
+def recover_return(r):
+    """Issue 17, known limit 2: an offer whose marker carries a return
+    address (the appliance behind a router): the pin and the pass-back go
+    to that address (via the MAC the offer came from), the marker naming
+    the VIP."""
+    s = Scn()
+    ME = "10.0.0.1"
+    syn = tcp(40030, 80, "S")
+    s.wire(v4(C1, LEG4, syn, [opt155(C1, 40030)], smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, syn, smac=GW, dmac=K))
+    a = tcp(40030, 80, "A", 1001, 7001)
+    s.wire(v4(C1, LEG4, a, [opt155(C1, 40030),
+                            opt158a(1, 2, 0x5eed1234, ME)],
+              smac=GW, dmac=W))
+    s.to_kernel(v4(C1, VIP4, a, smac=GW, dmac=K))
+    rep = tcp(80, 40030, "PA", 7001, 1001, b"data")
+    s.app(v4(VIP4, C1, rep, smac=K, dmac=GW))
+    s.to_wire(v4(LEG4, ME, rep, [opt155(C1, 40030), opt125(1, 0x5eed1234),
+                                 opt158a(1, 2, 0x5eed1234, VIP4)],
+                 smac=W, dmac=GW))
+    b = tcp(40031, 80, "PA", 5001, 9001, b"x")
+    s.wire(v4(C2, LEG4, b, [opt155(C2, 40031),
+                            opt158a(0, 2, 0xabcdef01, ME)],
+              smac=GW, dmac=W))
+    s.to_wire(v4(LEG4, ME, b, [opt155(C2, 40031),
+                               opt158a(0, 2, 0xabcdef01, VIP4)],
+                 smac=W, dmac=GW))
+    r.run("recover_return", CONFIG, s.fi, s.ex, counters={
+        "recover_take": 1, "recover_return": 2, "tx_wire_recover_pass": 1,
+        "tx_wire_answer": 1, "tx_kernel_dsr": 2})
 
 
 def recover6(r):
@@ -913,7 +999,8 @@ SCENARIOS = {"trust": trust, "syn_flood": syn_flood, "jumbo": jumbo, "martians":
              "busy_shm": busy_shm, "busy_socket": busy_socket,
              "polls": polls, "poll_shm": poll_shm,
              "bad_configs": bad_configs, "recover": recover,
-             "recover6": recover6}
+             "recover6": recover6, "recover_stale": recover_stale,
+             "recover_return": recover_return}
 
 
 def main():

@@ -154,13 +154,11 @@ class Bgpbed(t.Testbed):
     def up(self):
         backends = "".join("backend.%s = %s\n" % (n, s[1])
                            for n, s in t.SERVERS.items())
-        # the dsr-feedback VIP's servers share the appliances' segment: a
-        # recovery pin from a server behind the router goes by the
-        # router's route to the VIP, which names one appliance, not the
-        # one that made the offer (docs/architecture.md, "Recovery")
-        fb_backends = "".join("backend.%s = %s\n" % (n, s[1])
-                              for n, s in t.SERVERS.items()
-                              if s[1].startswith("10.0.0."))
+        # the dsr-feedback VIP has every server, s4 behind the router
+        # too: its recovery offers carry the offering appliance's farm
+        # address, where the pass-back and the pin return (option 158
+        # of 12 bytes, docs/wire-format.md "Recovery through a router")
+        fb_backends = backends
         # the base testbed starts lb1 with this file; its router's
         # static routes to the VIPs are replaced by BGP below
         t.LB_INI = LB_INI.replace("{backends}", backends).replace(
@@ -285,14 +283,22 @@ def wait_vias(tb, want, timeout):
 
 
 def downloads(n, url=URL):
+    # "code size exit-code local-port": a failure says how and which flow
     return [subprocess.Popen(
         "ip netns exec %sc curl -s -m 60 -o /dev/null -w '%%{http_code} "
-        "%%{size_download}' %sbig.bin" % (P, url), shell=True,
-        stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        "%%{size_download} %%{exitcode} %%{local_port}' %sbig.bin" %
+        (P, url), shell=True, stdout=subprocess.PIPE, text=True)
+        for _ in range(n)]
 
 
 def finish(dls):
-    return [d.communicate(timeout=120)[0].strip() for d in dls]
+    """"code size" of each download, and the failed ones in full."""
+    out = [d.communicate(timeout=120)[0].strip() for d in dls]
+    bad = [o for o in out if not o.startswith("200 %d " % BIG)]
+    if bad:
+        print("# failed downloads (code size curl-exit local-port): %s" %
+              bad, flush=True)
+    return [" ".join(o.split()[:2]) for o in out]
 
 
 def load(seconds, c=8):
@@ -363,13 +369,25 @@ def s3_drain(tb):
     res_fb = finish(fb)
     codes, errs, lout = load_result(ld)
     c2 = tb.counters("lb2")
-    # Printed, not asserted: in 2 of 4 runs one of these downloads got no
-    # response at all ("000 0"), a failure not yet understood (issue 17's
-    # closing note); the SIGKILL scenario asserts recovery across the two
-    # appliances.
-    print("# drain: dsr-feedback downloads %s (lb2 recover_offer %d, "
-          "recover_pinned %d)" % (res_fb, c2.get("recover_offer", 0),
-                                  c2.get("recover_pinned", 0)), flush=True)
+    # Printed, not asserted: in about one run of three one of these
+    # downloads gets no response at all ("000 0"). With the diagnostics
+    # of finished() it shows as curl exit 56, 0 bytes: a reset before the
+    # response header, so the connection was still opening when the
+    # route moved. Likely cause (not proven): its SYN, retransmitted
+    # across the move, reaches the other appliance, which picks another
+    # server by its own scores (dsr-feedback), while the client already
+    # has the first server's SYN-ACK; that server's half-open socket
+    # resets the client's ACK. Recovery does not cover it (the flow is
+    # not unknown to the second appliance). The SIGKILL scenario asserts
+    # recovery across the two appliances.
+    keys = ("recover_offer", "recover_pinned", "recover_bounce",
+            "recover_silent", "drop_recover_none", "recover_pin_bad",
+            "recover_return", "answer_unsolicited", "drop_forged",
+            "flow_midstream")
+    c1b = tb.counters("lb1")
+    print("# drain: dsr-feedback downloads %s; lb2 %s; lb1 %s" %
+          (res_fb, {k: c2.get(k, 0) for k in keys if c2.get(k, 0)},
+           {k: c1b.get(k, 0) for k in keys if c1b.get(k, 0)}), flush=True)
     tap(c1.get("flow_new", 0) == c0.get("flow_new", 0),
         "drain: no new flow reaches lb1 after the withdrawal (%d)" %
         (c1.get("flow_new", 0) - c0.get("flow_new", 0)))

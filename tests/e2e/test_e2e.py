@@ -23,7 +23,8 @@ DSRLB_E2E_BREAK breaks a property on purpose, to show that the scenario
 checking it fails: "seed" restarts the appliance (takeover) with another
 consistent-hash seed, so it cannot find the servers that hold the flows
 (s5_takeover; s7_restart: 50 MB downloads through the IPv4 and IPv6
-dsr-feedback, round-robin, maglev and hunt VIPs across SIGTERM and
+dsr-feedback, round-robin, random, latency-feedback, maglev and hunt
+VIPs across SIGTERM and
 SIGKILL restarts, DSRLB_E2E_RESTART_N per signal for dsr-feedback);
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
@@ -173,6 +174,20 @@ port = 8080
 mode = dsr-feedback
 probe_every = 2
 {slow4}
+; issue 17: random and latency-feedback VIPs restarted in s7_restart
+; (candidates = every server: their flows are always recoverable)
+[vip rnd4]
+address = 198.51.100.12
+port = 83
+mode = random
+candidates = 4
+{rnd4}
+[vip lat4]
+address = 198.51.100.12
+port = 84
+mode = latency-feedback
+candidates = 4
+{lat4}
 """
 
 AGENT_INI = """
@@ -228,6 +243,16 @@ leg_address = {v4}
 address = 198.51.100.13
 port = 8080
 leg_address = {v4}
+
+[vip rnd4]
+address = 198.51.100.12
+port = 83
+leg_address = {v4}
+
+[vip lat4]
+address = 198.51.100.12
+port = 84
+leg_address = {v4}
 """
 
 NGINX = """
@@ -249,6 +274,8 @@ http {{
         listen 198.51.100.10:80;
         listen 198.51.100.11:81;
         listen 198.51.100.12:82;
+        listen 198.51.100.12:83;
+        listen 198.51.100.12:84;
         listen [2001:db8:100::10]:80;
         listen [2001:db8:100::20]:80;
         # the server's own address (also its leg address): a direct
@@ -393,9 +420,9 @@ class Testbed:
             self.server_gw[name] = (gw4, gw6, plen4)
         # the appliance
         be = {k: "" for k in ("web4", "web6", "hunt6", "mag4", "rr4",
-                              "slow4")}
+                              "slow4", "rnd4", "lat4")}
         for name, (ns, v4, v6, loc, seg) in SERVERS.items():
-            for vip in ("web4", "mag4", "rr4", "slow4"):
+            for vip in ("web4", "mag4", "rr4", "slow4", "rnd4", "lat4"):
                 be[vip] += "backend.%s = %s\n" % (name, v4)
             be["web6"] += "backend.%s = %s\n" % (name, v6)
             be["hunt6"] += "backend.%s = %s locator=%s\n" % (name, v6, loc)
@@ -1054,12 +1081,17 @@ def s7_restart(tb):
     (recoverStickiness over SRv6) keep their flows by their own means."""
     n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
     total = runs = 0
-    # dsr-feedback (d = 2), and round-robin, whose choice is not among
-    # the candidates: recovered because d (4) covers every server
+    # dsr-feedback (d = 2), and round-robin, random and latency-feedback,
+    # whose choice is not (always) among the candidates: recovered because
+    # d (4) covers every server
     for url, name, k in (("http://%s/big.bin" % VIP4, "dsr-feedback", n),
                          ("http://[%s]/big.bin" % VIP6,
                           "IPv6 dsr-feedback", n),
                          ("http://%s:82/big.bin" % RR4, "round-robin",
+                          max(1, n // 2)),
+                         ("http://%s:83/big.bin" % RR4, "random",
+                          max(1, n // 2)),
+                         ("http://%s:84/big.bin" % RR4, "latency-feedback",
                           max(1, n // 2)),
                          ("http://%s:81/big.bin" % MAG4, "maglev",
                           max(1, n // 2)),

@@ -128,6 +128,8 @@ fz_check_result(const struct fz *f, uint32_t l3, const uint8_t *orig,
 		CHECK(after->rec_index == before->rec_index);
 		CHECK(after->rec_count == before->rec_count);
 		CHECK(after->rec_cookie == before->rec_cookie);
+		CHECK(after->rec_len == before->rec_len);
+		CHECK(after->rec_addr == before->rec_addr);
 	}
 }
 

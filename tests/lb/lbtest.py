@@ -142,6 +142,13 @@ def opt158(index, count, cookie=0):
                     struct.pack("!I", cookie))
 
 
+def opt158a(index, count, cookie, addr):
+    """Recover marker with an address (issue 17, "Recovery through a
+    router"): the return address in an offer, the VIP on the way back."""
+    return IPOption(bytes([0x9e, 12, index, count]) +
+                    struct.pack("!I", cookie) + socket.inet_aton(addr))
+
+
 def v4(src, dst, l4, options=None, smac=1, dmac=LB_MAC, ttl=64, ipid=1):
     ip = IP(src=src, dst=dst, ttl=ttl, id=ipid, flags="DF")
     if options:

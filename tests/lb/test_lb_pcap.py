@@ -19,7 +19,7 @@ from scapy.all import ARP, TCP, UDP, Ether, ICMPv6ND_NS, IPv6, \
 from lbtest import (AS, AUTH_KEY, AUTH_KEY2, CA, CF, CS, LB_MAC, RMS, RS,
                     Alt, Masked, Runner, auth_nonce, do_msgs,
                     ext27, ext28, ext29, ext253, mac, opt124, opt125,
-                    opt155, opt158, sid,
+                    opt155, opt158, opt158a, sid,
                     srh, v4, v6)
 
 GENERAL = """
@@ -1943,6 +1943,64 @@ backend.s3 = 10.0.0.13
         "client_msgs_stripped": 1, "flow_new": 8})
 
 
+def recover_router(r):
+    """Issue 17, known limit 2: a candidate behind a router (10.9.0.14 via
+    10.0.0.254) gets the offer with the appliance's port address (158 of
+    12 bytes); its pass-back and its pin come to that address, the marker
+    naming the VIP, and count as if sent to the VIP."""
+    S9 = "10.9.0.14"
+    ME = "10.0.0.1"
+    RT = 0xfe
+    cfg = general().replace(
+        "[general]\n", "[general]\nrecover_secret = 0x5ec2e7\n") + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+probe_every = 0
+backend.s9 = 10.9.0.14
+"""
+
+    def ack(p, seq=1001):
+        return tcp(p, 80, "A", seq, 7001)
+
+    t = Clock()
+    learn = [(t(), v4(C1, VIP4, ack(p), smac=2)) for p in (41100, 41101)]
+    got = {}
+    r.run("recover_router_learn", cfg, learn, [], collect=got)
+    ck = [recover_marker(g) for g in got.get(0, [])]
+    if not r.check(len(ck) == 2 and all(ck),
+                   "recover_router: the unknown flows are offered"):
+        return
+    k0, k1 = ck[0][3], ck[1][3]
+    t = Clock()
+    fi, ex = [], []
+    # F1: offered with the return address; passed back to 10.0.0.1: no
+    #     candidate left
+    p = 41100
+    fi.append((t(), v4(C1, VIP4, ack(p), smac=2)))
+    ex.append(v4(C1, S9, ack(p), [opt155(C1, p), opt158a(0, 1, k0, ME)],
+                 smac=LB_MAC, dmac=mac(RT)))
+    fi.append((t(), v4(S9, ME, ack(p), [opt155(C1, p),
+                                        opt158a(0, 1, k0, VIP4)],
+                       smac=RT)))
+    # F2: pinned by a pin sent to 10.0.0.1
+    p = 41101
+    fi.append((t(), v4(C1, VIP4, ack(p), smac=2)))
+    ex.append(v4(C1, S9, ack(p), [opt155(C1, p), opt158a(0, 1, k1, ME)],
+                 smac=LB_MAC, dmac=mac(RT)))
+    rep = tcp(80, p, "PA", 7001, 1001, b"data")
+    fi.append((t(), v4(S9, ME, rep, [opt155(C1, p), opt125(5, k1),
+                                     opt158a(0, 1, k1, VIP4)], smac=RT)))
+    ex.append(v4(VIP4, C1, rep, smac=LB_MAC, dmac=mac(2)))
+    #     plain DSR to s9 (through the router) from now on
+    fi.append((t(), v4(C1, VIP4, ack(p, 1002), smac=2)))
+    ex.append(v4(C1, S9, ack(p, 1002), smac=LB_MAC, dmac=mac(RT)))
+    r.run("recover_router", cfg, fi, ex, {
+        "recover_offer": 2, "recover_bounce": 1, "drop_recover_none": 1,
+        "recover_pinned": 1, "recover_return": 2, "flow_midstream": 2})
+
+
 def recover6_marker(frame):
     """(destination, index, count, cookie, client port) of an IPv6 offer:
     header 253 or option 0x1E sub-type 4 (docs/wire-format.md)."""
@@ -2096,7 +2154,7 @@ backend.s3 = %s
 
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, solicit, workers, recover, recover6,
+             malformed, ports, resolve, solicit, workers, recover, recover6, recover_router,
              idle_busy]
 
 

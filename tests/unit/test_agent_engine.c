@@ -597,6 +597,269 @@ test_recover(void **state)
 	expect(o, AGENT_ACT_DROP, 0, AGENT_CNT_drop_malformed);
 }
 
+/* Set the TCP sequence and acknowledgement numbers of a frame built by
+ * mk() (before any message is inserted), checksum recomputed. */
+static void
+set_seq(struct pkt *p, uint32_t seq, uint32_t ack)
+{
+	uint8_t *f = pkt_buf_data(&p->pb);
+	struct pkt_meta m;
+	uint8_t *t;
+	uint32_t l4len;
+
+	meta(p, &m);
+	t = f + m.l4_off;
+	l4len = p->pb.len - m.l4_off;
+	store_be32(t + 4, seq);
+	store_be32(t + 8, ack);
+	store_be16(t + 16, 0);
+	store_be16(t + 16, csum_l4(m.family == 4 ?
+				   csum_pseudo_ipv4(load_be32(m.src),
+						    load_be32(m.dst),
+						    IPPROTO_NUM_TCP,
+						    (uint16_t)l4len) :
+				   csum_pseudo_ipv6(m.src, m.dst,
+						    IPPROTO_NUM_TCP, l4len),
+				   t, l4len));
+}
+
+/* An offer (tuple + marker) of the client's segment (@p seq, @p ack,
+ * ACK set) on 10.0.0.2:40010 -> 10.0.0.11:80, at @p now. */
+static struct agent_out
+offer_seq(struct pkt *p, uint32_t seq, uint32_t ack, uint64_t now)
+{
+	uint8_t c1[16];
+
+	a4(c1, "10.0.0.2");
+	mk(p, 4, "10.0.0.2", "10.0.0.11", 40010, 80, TCP_FLAG_ACK, "x");
+	set_seq(p, seq, ack);
+	assert_int_equal(ipv4opt_insert_client(&p->pb, 14, 0, load_be32(c1),
+					       40010), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&p->pb, 14, 0, 0, 2,
+						0x0badcafe), WIRE_OK);
+	return run(p, AGENT_PORT_WIRE, now);
+}
+
+/* Issue 17, known limit 1: an entry left by a connection that broke
+ * unseen (its RST went elsewhere) must not take the offers of a new
+ * connection on the same tuple, whose kernel socket the server does not
+ * have: the offer's TCP numbers must fit what the server sent (its ACK
+ * within AGENT_RECOVER_SEQ_WINDOW behind the server's highest segment,
+ * its sequence number within it of the server's last ACK). A SYN after
+ * the handshake replaces the entry. */
+static void
+test_recover_stale(void **state)
+{
+	const uint32_t win = AGENT_RECOVER_SEQ_WINDOW;
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c1[16];
+
+	(void)state;
+	a4(c1, "10.0.0.2");
+	/* The old connection: SYN 5000, SYN-ACK 9000, 3 bytes of data. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40010, 80, TCP_FLAG_SYN, NULL);
+	set_seq(&p, 5000, 0);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40010), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40010,
+	   TCP_FLAG_SYN | TCP_FLAG_ACK, NULL);
+	set_seq(&p, 9000, 5001);
+	run(&p, AGENT_PORT_KERNEL, 1 * SEC);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40010, TCP_FLAG_ACK, "abc");
+	set_seq(&p, 9001, 5001);
+	o = run(&p, AGENT_PORT_KERNEL, 1 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_direct);
+	/* server: srv_nxt 9004, srv_ack 5001 */
+
+	/* A new connection on the tuple (other initial numbers): passed
+	 * back, tuple and marker kept, the entry kept. */
+	o = offer_seq(&p, 0x7777777u, 0x12345678u, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_int_equal(m.rec_cookie, 0x0badcafe);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 1);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 0);
+	assert_int_equal(agent_worker_flows(&wk), 1);
+	/* The edges: an ACK past what the server sent, or a window and
+	 * one byte behind it; a sequence number a window and one byte
+	 * from the server's ACK. */
+	expect(offer_seq(&p, 5001, 9005, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_WIRE, AGENT_CNT_tx_wire_recover_pass);
+	expect(offer_seq(&p, 5001, 9004 - win - 1, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_WIRE, AGENT_CNT_tx_wire_recover_pass);
+	expect(offer_seq(&p, 5001 + win + 1, 9004, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_WIRE, AGENT_CNT_tx_wire_recover_pass);
+	expect(offer_seq(&p, 5001 - win - 1, 9004, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_WIRE, AGENT_CNT_tx_wire_recover_pass);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 5);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 0);
+	/* Within the windows: the held connection's own segments. */
+	expect(offer_seq(&p, 5001 + win, 9004 - win, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	expect(offer_seq(&p, 5001 - win, 9001, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	expect(offer_seq(&p, 5001, 9004, 2 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 3);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 5);
+
+	/* A SYN on the tuple after the handshake: a new connection, the
+	 * entry replaced (nothing of the old one kept, still one flow). */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40010, 80, TCP_FLAG_SYN, NULL);
+	set_seq(&p, 0x40000000u, 0);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40010), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	assert_int_equal(wk.cnt[AGENT_CNT_flow_replaced], 1);
+	assert_int_equal(agent_worker_flows(&wk), 1);
+	assert_int_equal(wk.half_open, 1);
+	assert_int_equal(wk.connections, 0);
+	/* its SYN-ACK, then its own segments are taken */
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40010,
+	   TCP_FLAG_SYN | TCP_FLAG_ACK, NULL);
+	set_seq(&p, 0x80000000u, 0x40000001u);
+	run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(offer_seq(&p, 0x40000001u, 0x80000001u, 4 * SEC),
+	       AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	expect(offer_seq(&p, 5001, 9004, 4 * SEC), AGENT_ACT_TX,
+	       AGENT_PORT_WIRE, AGENT_CNT_tx_wire_recover_pass);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 4);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 6);
+}
+
+/* The same over IPv6 (its payload length counts the server's bytes). */
+static void
+test_recover6_stale(void **state)
+{
+	struct pkt p;
+	struct agent_out o;
+	uint8_t c[16];
+
+	(void)state;
+	a6(c, "2001:db8::2");
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40012, 80, TCP_FLAG_SYN,
+	   NULL);
+	set_seq(&p, 5000, 0);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, IP6EXT_ENC_PAPER,
+					      c, 40012), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40012,
+	   TCP_FLAG_SYN | TCP_FLAG_ACK, NULL);
+	set_seq(&p, 9000, 5001);
+	run(&p, AGENT_PORT_KERNEL, 1 * SEC);
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40012, TCP_FLAG_ACK,
+	   "abcd");
+	set_seq(&p, 9001, 5001);
+	run(&p, AGENT_PORT_KERNEL, 1 * SEC);
+	/* srv_nxt 9005: an ACK of 9006 is past it, 9005 fits */
+	for (unsigned int i = 0; i < 2; i++) {
+		mk(&p, 6, "2001:db8::2", "2001:db8::11", 40012, 80,
+		   TCP_FLAG_ACK, NULL);
+		set_seq(&p, 5001, i == 0 ? 9006 : 9005);
+		assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0,
+						      IP6EXT_ENC_PAPER, c,
+						      40012), WIRE_OK);
+		assert_int_equal(ip6ext_insert_recover(&p.pb, 14, 0,
+						       IP6EXT_ENC_PAPER, 0, 2,
+						       7), WIRE_OK);
+		o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+		expect(o, AGENT_ACT_TX, i == 0 ? AGENT_PORT_WIRE :
+		       AGENT_PORT_KERNEL, i == 0 ?
+		       AGENT_CNT_tx_wire_recover_pass :
+		       AGENT_CNT_tx_kernel_dsr);
+	}
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_stale], 1);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
+}
+
+/* Issue 17, known limit 2: an offer whose marker carries a return address
+ * (the offering appliance behind a router): the pin and the pass-back go
+ * to that address, the marker naming the VIP (docs/wire-format.md,
+ * "Recovery through a router"). */
+static void
+test_recover_return(void **state)
+{
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c1[16];
+
+	(void)state;
+	a4(c1, "10.0.0.2");
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_SYN, NULL);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40020), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	/* taken: the pin goes to 10.9.0.1 with (1, 2, cookie, VIP) */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_ACK, "x");
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40020), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&p.pb, 14, 0, 1, 2,
+						     0x12345678, 0x0a090001),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_csums(&p);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.9.0.1");
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_int_equal(m.nonce, 0x12345678);
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 4, "10.0.0.100");
+	assert_int_equal(m.rec_index, 1);
+	assert_int_equal(m.rec_count, 2);
+	assert_int_equal(m.rec_cookie, 0x12345678);
+	assert_csums(&p);
+	/* later answers: to the VIP again, no marker */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_ACK, NULL);
+	assert_int_equal(ipv4opt_insert_request(&p.pb, 14, 0, false, 0),
+			 WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 4 * SEC);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "y");
+	o = run(&p, AGENT_PORT_KERNEL, 4 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
+	/* passed back: to 10.9.0.1, the marker naming the VIP */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40021, 80, TCP_FLAG_ACK, "z");
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40021), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&p.pb, 14, 0, 0, 2,
+						     0xcafef00d, 0x0a090001),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 5 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 4, "10.0.0.11");
+	assert_addr(m.dst, 4, "10.9.0.1");
+	assert_int_equal(m.sport, 40021);
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 4, "10.0.0.100");
+	assert_int_equal(m.rec_index, 0);
+	assert_int_equal(m.rec_cookie, 0xcafef00d);
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_return], 2);
+}
+
 /* Issue 17 over IPv6 (web6, leg 2001:db8::11), in encoding @p enc: an
  * offer (tuple + recover marker) for a connection this server holds is
  * delivered stripped and pinned by the next reply in the same encoding,
@@ -674,6 +937,86 @@ recover6_enc(enum ip6ext_encoding enc)
 	assert_memory_equal(pkt_buf_data(&p.pb) + 6, MAC_W, 6);
 	assert_csums(&p);
 	assert_int_equal(agent_worker_flows(&wk), 1);
+}
+
+/* The long marker over IPv6 (return address 2001:db8::1), in @p enc: the
+ * pin and the pass-back go there, in the offer's encoding, the marker
+ * naming the VIP. */
+static void
+recover6_return(enum ip6ext_encoding enc)
+{
+	const bool dstopt = enc == IP6EXT_ENC_DSTOPT;
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	uint8_t c[16], ra[16];
+
+	a6(c, "2001:db8::2");
+	a6(ra, "2001:db8::1");
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40010, 80, TCP_FLAG_SYN,
+	   NULL);
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40010),
+			 WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40010, 80, TCP_FLAG_ACK, "x");
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40010),
+			 WIRE_OK);
+	assert_int_equal(ip6ext_insert_recover_addr(&p.pb, 14, 0, enc, 1, 2,
+						    0x12345678, ra), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_csums(&p);
+	mk(&p, 6, "2001:db8::100", "2001:db8::2", 80, 40010, TCP_FLAG_ACK,
+	   "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_addr(m.src, 6, "2001:db8::11");
+	assert_addr(m.dst, 6, "2001:db8::1");
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), dstopt);
+	assert_int_equal(m.nonce, 0x12345678);
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 6, "2001:db8::100");
+	assert_int_equal(m.rec_cookie, 0x12345678);
+	assert_csums(&p);
+	mk(&p, 6, "2001:db8::2", "2001:db8::11", 40011, 80, TCP_FLAG_ACK, "z");
+	assert_int_equal(ip6ext_insert_client(&p.pb, 14, 0, enc, c, 40011),
+			 WIRE_OK);
+	assert_int_equal(ip6ext_insert_recover_addr(&p.pb, 14, 0, enc, 0, 2,
+						    0xcafef00d, ra), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 5 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	meta(&p, &m);
+	assert_addr(m.src, 6, "2001:db8::11");
+	assert_addr(m.dst, 6, "2001:db8::1");
+	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
+	assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), dstopt);
+	assert_true(m.rec_has_addr);
+	assert_addr(m.rec_addr, 6, "2001:db8::100");
+	assert_int_equal(m.rec_cookie, 0xcafef00d);
+	assert_memory_equal(m.client_addr, c, 16);
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_return], 2);
+}
+
+static void
+test_recover6_return(void **state)
+{
+	(void)state;
+	recover6_return(IP6EXT_ENC_PAPER);
+}
+
+static void
+test_recover6_return_dstopt(void **state)
+{
+	(void)state;
+	recover6_return(IP6EXT_ENC_DSTOPT);
 }
 
 static void
@@ -1331,6 +1674,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_direct_to_leg, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_stale, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_stale, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_return, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_return, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover6_return_dstopt,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_paper, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_dstopt, setup,

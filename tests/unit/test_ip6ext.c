@@ -903,6 +903,78 @@ test_recover_offer(void **state)
 	}
 }
 
+/* Issue 17, the long marker (docs/wire-format.md "Recovery through a
+ * router"): header 253 of 24 bytes, option 0x1E sub-type 4 of data length
+ * 24, the address decoded; removal by its own length. */
+static void
+test_recover_addr(void **state)
+{
+	static const uint8_t ra[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t paper[24] = {
+		0x06, 0x02, 0x01, 0x02, 0xde, 0xad, 0xbe, 0xef,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t dstopt[32] = {
+		0x01, 0x00, 0x1e, 0x18, 0x04, 0x00, 0x01, 0x02,
+		0xde, 0xad, 0xbe, 0xef, 0x20, 0x01, 0x0d, 0xb8,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x01, 0x02, 0, 0 };
+	uint8_t buf[CAP], *d;
+	struct pkt_buf pb;
+	struct ip6ext_info in;
+	struct snap orig;
+	unsigned int e, removed;
+
+	(void)state;
+	for (e = 0; e < 2; e++) {
+		build(buf, &pb, HEAD, 6, 0);
+		take(&orig, buf, &pb);
+		assert_int_equal(insert(&pb, 1500, e, IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_int_equal(ip6ext_insert_recover_addr(&pb, L3, 1500, e,
+							    1, 2, 0xdeadbeef,
+							    ra), WIRE_OK);
+		assert_int_equal(walk(&pb, &in), WIRE_OK);
+		assert_int_equal(in.rec_index, 1);
+		assert_int_equal(in.rec_count, 2);
+		assert_int_equal(in.rec_cookie, 0xdeadbeef);
+		assert_true(in.rec_has_addr);
+		assert_memory_equal(in.rec_addr, ra, 16);
+		assert_int_equal(in.msg_enc[IP6EXT_MSG_RECOVER], e);
+		d = pkt_buf_data(&pb);
+		if (e == 0) {
+			assert_int_equal(pb.len - orig.pb.len, 24 + 24);
+			assert_int_equal(d[L3 + 40], IP6EXT_RECOVER);
+			assert_memory_equal(d + L3 + 64, paper, 24);
+		} else {
+			/* appended after the tuple: PadN 0, option, PadN 2 */
+			assert_int_equal(pb.len - orig.pb.len, 24 + 32);
+			assert_memory_equal(d + L3 + 64, dstopt, 32);
+		}
+		assert_tcp_ok(&pb);
+		assert_int_equal(ip6ext_remove_all(&pb, L3, &removed), WIRE_OK);
+		assert_int_equal(removed, 2);
+		assert_back(&orig, &pb);
+		/* the marker alone comes off */
+		assert_int_equal(insert(&pb, 1500, e, IP6EXT_MSG_CLIENT_TUPLE),
+				 WIRE_OK);
+		assert_int_equal(ip6ext_insert_recover_addr(&pb, L3, 1500, e,
+							    1, 2, 0xdeadbeef,
+							    ra), WIRE_OK);
+		assert_int_equal(ip6ext_remove(&pb, L3, IP6EXT_MSG_RECOVER),
+				 WIRE_OK);
+		assert_int_equal(walk(&pb, &in), WIRE_OK);
+		assert_int_equal(in.msg_off[IP6EXT_MSG_RECOVER], 0);
+		assert_int_equal(pb.len - orig.pb.len, 24);
+	}
+	/* a 253 of 16 bytes is malformed */
+	build(buf, &pb, HEAD, 6, 0);
+	assert_int_equal(ip6ext_insert_recover_addr(&pb, L3, 1500, 0, 1, 2,
+						    0xdeadbeef, ra), WIRE_OK);
+	d = pkt_buf_data(&pb);
+	d[L3 + 41] = 1;
+	assert_int_equal(walk(&pb, &in), WIRE_ERR_IP6EXT_FORMAT);
+}
+
 /* HBH + SRH + atomic Fragment + AH + TCP: the message goes after all of
  * them, right before TCP; the final destination stays the last segment. */
 static void
@@ -1375,6 +1447,7 @@ main(void)
 		cmocka_unit_test(test_exact_vectors_and_round_trip),
 		cmocka_unit_test(test_all_three_both_encodings),
 		cmocka_unit_test(test_recover_offer),
+		cmocka_unit_test(test_recover_addr),
 		cmocka_unit_test(test_placement_after_chain),
 		cmocka_unit_test(test_dstopt_joins_foreign_header),
 		cmocka_unit_test(test_dstopt_padding_only_header_kept),

@@ -1053,6 +1053,56 @@ test_recover_marker(void **state)
 	assert_pkt(&t, pkt, len);
 }
 
+/* Issue 17: the 12-byte marker with a return address (docs/wire-format.md,
+ * "Recovery through a router"): the bytes, the parse, strip by its own
+ * length; 10 bytes is malformed. */
+static void
+test_recover_marker_addr(void **state)
+{
+	static const uint8_t opt[12] = { 0x9e, 0x0c, 0x01, 0x02,
+					 0xde, 0xad, 0xbe, 0xef,
+					 0x0a, 0x00, 0x00, 0x01 };
+	static const uint8_t bad[12] = { 0x9e, 0x0a, 0x01, 0x02,
+					 0xde, 0xad, 0xbe, 0xef,
+					 0x0a, 0x00, 0x01, 0x00 };
+	uint8_t pkt[64], exp[64];
+	struct ipv4opt_info info;
+	struct tbuf t;
+	uint32_t len, elen;
+	unsigned int removed = 0;
+
+	(void)state;
+	len = build_ip(pkt, opt, 0);
+	elen = build_ip(exp, opt, sizeof(opt));
+	tbuf_load(&t, 16, NULL, 0, pkt, len, 16);
+	assert_int_equal(ipv4opt_insert_recover_addr(&t.pb, 0, 0, 1, 2,
+						     0xdeadbeef, 0x0a000001),
+			 WIRE_OK);
+	assert_pkt(&t, exp, elen);
+	assert_udp_ok(pkt_buf_data(&t.pb));
+	assert_int_equal(ipv4opt_parse(pkt_buf_data(&t.pb), t.pb.len, 0, &info),
+			 WIRE_OK);
+	assert_int_equal(info.rec_off, 20);
+	assert_int_equal(info.rec_len, 12);
+	assert_int_equal(info.rec_index, 1);
+	assert_int_equal(info.rec_count, 2);
+	assert_int_equal(info.rec_cookie, 0xdeadbeef);
+	assert_int_equal(info.rec_addr, 0x0a000001);
+	assert_int_equal(ipv4opt_insert_recover(&t.pb, 0, 0, 0, 2, 1),
+			 WIRE_ERR_IPV4_OPT_DUP);
+	assert_int_equal(ipv4opt_insert_client(&t.pb, 0, 0, 0x0a000002, 80),
+			 WIRE_OK);
+	assert_int_equal(ipv4opt_strip_all(&t.pb, 0, &removed), WIRE_OK);
+	assert_int_equal(removed, 2);
+	assert_pkt(&t, pkt, len);
+	tbuf_load(&t, 16, NULL, 0, exp, elen, 16);
+	assert_int_equal(ipv4opt_strip(&t.pb, 0, IPV4OPT_RECOVER), WIRE_OK);
+	assert_pkt(&t, pkt, len);
+	elen = build_ip(exp, bad, sizeof(bad));
+	assert_int_equal(ipv4opt_parse(exp, elen, 0, &info),
+			 WIRE_ERR_IPV4_OPT_FORMAT);
+}
+
 static enum wire_result
 run_op(struct pkt_buf *pb, uint32_t l3_off, unsigned int op)
 {
@@ -1264,6 +1314,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hdr_check_ok),
 		cmocka_unit_test(test_recover_marker),
+		cmocka_unit_test(test_recover_marker_addr),
 		cmocka_unit_test(test_hdr_check_errors),
 		cmocka_unit_test(test_csum_verify),
 		cmocka_unit_test(test_parse_vectors),

@@ -242,6 +242,7 @@ test_recover_offer_bounce_pin(void **state)
 	assert_false(m.msgs & (1u << PKT_MSG_METRIC_REQ));
 	assert_int_equal(m.rec_index, 0);
 	assert_int_equal(m.rec_count, 1);   /* one active backend */
+	assert_false(m.rec_has_addr);       /* on-link: no return address */
 	flow_key_ipv4(&k, C1, VIP, 40000, 80, IPPROTO_NUM_TCP);
 	cookie = lb_recover_cookie(f->st->recover_secret, &k, 0);
 	assert_int_equal(m.rec_cookie, cookie);
@@ -287,6 +288,105 @@ test_recover_offer_bounce_pin(void **state)
 	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
 	assert_false(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
 	assert_int_equal(f->w.cnt[LB_CNT_recover_offer], 2);
+}
+
+/* Issue 17, known limit 2: a candidate behind a router gets the offer
+ * with a return address (the port's, 10.0.0.1): its pass-back and its pin
+ * come to that address, the marker naming the VIP, and are handled as if
+ * sent to the VIP (docs/wire-format.md, "Recovery through a router"). */
+static void
+test_recover_via_router(void **state)
+{
+	static const uint8_t rt_mac[6] = { 2, 0, 0, 0, 0, 0xfe };
+	static const uint8_t S4[4] = { 10, 2, 0, 14 };
+	static const uint8_t ME[4] = { 10, 0, 0, 1 };
+	static const uint8_t NOVIP[4] = { 10, 0, 0, 77 };
+	struct fx *f = *state;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint32_t cookie;
+	char err[200];
+
+	/* s1 becomes 10.2.0.14, behind the router 10.0.0.254 */
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	addr4(&f->cfg.vip[0].backend[0].addr, 10, 2, 0, 14);
+	addr4(&f->cfg.neigh[0].ip, 10, 0, 0, 254);
+	memcpy(f->cfg.neigh[0].mac, rt_mac, 6);
+	f->cfg.n_routes = 1;
+	addr4(&f->cfg.route[0].prefix, 10, 2, 0, 0);
+	f->cfg.route[0].plen = 16;
+	addr4(&f->cfg.route[0].via, 10, 0, 0, 254);
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_ACK);
+	o = run1(f, 1000000);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+	assert_memory_equal(pkt_buf_data(&f->pb), rt_mac, 6);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_memory_equal(m.dst, S4, 4);
+	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+	assert_true(m.rec_has_addr);
+	assert_memory_equal(m.rec_addr, ME, 4);
+	flow_key_ipv4(&k, C1, VIP, 40000, 80, IPPROTO_NUM_TCP);
+	cookie = lb_recover_cookie(f->st->recover_secret, &k, 0);
+	assert_int_equal(m.rec_cookie, cookie);
+	/* the pass-back, to 10.0.0.1, the marker naming the VIP */
+	frame4(f, rt_mac, S4, ME, 40000, 80, TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&f->pb, ETH_HDR_LEN, 0,
+						     0, 1, cookie,
+						     load_be32(VIP)), WIRE_OK);
+	o = run1(f, 2000000);
+	assert_int_equal(o.counter, LB_CNT_drop_recover_none);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_bounce], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_return], 1);
+	/* naming an address that is no VIP: not for us */
+	frame4(f, rt_mac, S4, ME, 40000, 80, TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&f->pb, ETH_HDR_LEN, 0,
+						     0, 1, cookie,
+						     load_be32(NOVIP)),
+			 WIRE_OK);
+	o = run1(f, 2500000);
+	assert_int_equal(o.counter, LB_CNT_drop_not_for_us);
+	/* another flow pinned by a pin sent to 10.0.0.1 */
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_ACK);
+	(void)run1(f, 3000000);
+	flow_key_ipv4(&k, C1, VIP, 40001, 80, IPPROTO_NUM_TCP);
+	cookie = lb_recover_cookie(f->st->recover_secret, &k, 0);
+	frame4(f, rt_mac, S4, ME, 80, 40001, TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40001), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(&f->pb, ETH_HDR_LEN, 0, 4,
+					       true, cookie), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover_addr(&f->pb, ETH_HDR_LEN, 0,
+						     0, 1, cookie,
+						     load_be32(VIP)), WIRE_OK);
+	o = run1(f, 4000000);
+	assert_int_equal(o.counter, LB_CNT_tx_client);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_pinned], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_recover_return], 3);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_int_equal(m.msgs, 0);
+	assert_memory_equal(m.src, VIP, 4);
+	assert_memory_equal(m.dst, C1, 4);
+	assert_int_equal(ipv4_hdr_csum_verify(pkt_buf_data(&f->pb) +
+					      ETH_HDR_LEN, 20), WIRE_OK);
+	/* pinned: the next packet is plain DSR to s4 */
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_ACK);
+	o = run1(f, 5000000);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
 }
 
 /* A new flow whose d candidates are all drained is still served, by the
@@ -692,6 +792,91 @@ msg6(struct fx *f, const uint8_t *mac, const uint8_t src[16],
 	else
 		assert_int_equal(ip6ext_insert_answer(&f->pb, ETH_HDR_LEN, 0,
 						      enc, 7, cookie), WIRE_OK);
+}
+
+/* Issue 17, known limit 2 over IPv6, in both encodings: a candidate behind
+ * a router gets the long marker with the port's IPv6 address; the pin sent
+ * to that address, the marker naming the VIP, pins the flow. */
+static void
+test_recover_ipv6_router(void **state)
+{
+	static const uint8_t rt_mac[6] = { 2, 0, 0, 0, 0, 0xfe };
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_addr c6, vip6, s6, me, rt;
+	struct flow_key k;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint32_t ck;
+	char err[200];
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	addr6(&me, 0x2001, 0xdb8, 0, 1);
+	f->cfg.port[0].ip6 = me;
+	f->cfg.port[0].ip6_prefix_len = 64;
+	addr6(&c6, 0x2001, 0xdb8, 0, 2);
+	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
+	addr6(&s6, 0x2001, 0xdb8, 2, 0x14);
+	addr6(&rt, 0x2001, 0xdb8, 0, 0xfe);
+	v->addr = vip6;
+	v->probe_n = 0;
+	v->backend[0].addr = s6;
+	f->cfg.n_neigh = 2;
+	f->cfg.neigh[0].ip = rt;
+	memcpy(f->cfg.neigh[0].mac, rt_mac, 6);
+	f->cfg.neigh[1].ip = c6;
+	memcpy(f->cfg.neigh[1].mac, cl_mac, 6);
+	f->cfg.n_routes = 1;
+	addr6(&f->cfg.route[0].prefix, 0x2001, 0xdb8, 2, 0);
+	f->cfg.route[0].plen = 48;
+	f->cfg.route[0].via = rt;
+	for (unsigned int e = 0; e < 2; e++) {
+		v->enc = (uint8_t)e;
+		if (lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+				   sizeof(err)) != 0)
+			fail_msg("lb_state_build: %s", err);
+		assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+		frame6(f, cl_mac, c6.a, vip6.a, 41000, 80, TCP_FLAG_ACK);
+		o = run1(f, 1000000);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_memory_equal(pkt_buf_data(&f->pb), rt_mac, 6);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_memory_equal(m.dst, s6.a, 16);
+		assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
+		assert_int_equal(!!(m.msgs & (1u << PKT_MSG_DSTOPT_ENC)), e);
+		assert_true(m.rec_has_addr);
+		assert_memory_equal(m.rec_addr, me.a, 16);
+		flow_key_ipv6(&k, c6.a, vip6.a, 41000, 80, IPPROTO_NUM_TCP);
+		ck = lb_recover_cookie(f->st->recover_secret, &k, 0);
+		assert_int_equal(m.rec_cookie, ck);
+		/* the pin, to 2001:db8::1 */
+		frame6(f, rt_mac, s6.a, me.a, 80, 41000, TCP_FLAG_ACK);
+		assert_int_equal(ip6ext_insert_client(&f->pb, ETH_HDR_LEN, 0,
+						      e, c6.a, 41000), WIRE_OK);
+		assert_int_equal(ip6ext_insert_answer(&f->pb, ETH_HDR_LEN, 0,
+						      e, 7, ck), WIRE_OK);
+		assert_int_equal(ip6ext_insert_recover_addr(&f->pb,
+							    ETH_HDR_LEN, 0, e,
+							    0, 1, ck,
+							    vip6.a), WIRE_OK);
+		o = run1(f, 2000000);
+		assert_int_equal(o.counter, LB_CNT_tx_client);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_pinned], 1);
+		assert_int_equal(f->w.cnt[LB_CNT_recover_return], 1);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		assert_int_equal(m.msgs, 0);
+		assert_memory_equal(m.src, vip6.a, 16);
+		assert_memory_equal(m.dst, c6.a, 16);
+		lb_worker_fini(&f->w);
+		lb_state_free(f->st);
+	}
+	/* teardown frees what setup built */
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
 }
 
 /* Issue 17 over IPv6, in both encodings: an unknown mid-stream packet
@@ -1106,6 +1291,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auth_nonce_echoed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_offer_bounce_pin,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_via_router, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_ipv6_router,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_ipv6, setup,
 						teardown),

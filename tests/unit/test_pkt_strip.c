@@ -122,7 +122,7 @@ test_ipv4(void **state)
 
 	(void)state;
 	for (flags = 0; flags < 8; flags++)
-		for (mask = 0; mask < 32; mask++) {
+		for (mask = 0; mask < 64; mask++) {
 			l3 = build(buf, &pb, 4, flags & 1, flags & 2,
 				   flags & 4);
 			if (mask & 1)
@@ -134,7 +134,11 @@ test_ipv4(void **state)
 			if (mask & 4)
 				assert_int_equal(ipv4opt_insert_answer(&pb, l3,
 					0, 77, mask & 16, 0x5678), WIRE_OK);
-			if (mask & 8)
+			/* 32: the long marker (issue 17, an address) */
+			if ((mask & 8) && (mask & 32))
+				(void)ipv4opt_insert_recover_addr(&pb, l3, 0,
+					1, 2, 0xdeadbeef, 0x0a000001);
+			else if (mask & 8)
 				(void)ipv4opt_insert_recover(&pb, l3, 0, 1, 2,
 							     0xdeadbeef);
 			check(buf, &pb);
@@ -182,7 +186,10 @@ test_ipv6(void **state)
 								 77, 0x5678);
 					break;
 				default:
-					r = ip6ext_insert_recover(&pb, l3, 0, e,
+					r = (combo >> 1) & 1 ?
+					    ip6ext_insert_recover_addr(&pb, l3,
+						0, e, 1, 2, 9, s6) :
+					    ip6ext_insert_recover(&pb, l3, 0, e,
 								  1, 2, 9);
 					break;
 				}
