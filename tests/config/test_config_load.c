@@ -388,6 +388,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-quic-sid-len.ini", "quic_sid must have quic_lb_server_id_len (2)" },
 	{ "bad-quic-sid-hex.ini", "quic_sid 'zz' is not 1..15 octets" },
 	{ "bad-quic-lb-size.ini", "server ID + nonce must fit a 20-octet" },
+	{ "bad-quic-cid-len.ini", "quic_cid_len 8 differs from the QUIC-LB "
+	  "connection IDs' length 9" },
+	{ "bad-quic-cid-hunt.ini", "quic_cid_len needs transport dsr" },
 	{ "bad-backend-option.ini", "unknown or repeated option 'wieght=2'" },
 	{ "bad-vip-no-mode.ini", "mode is required" },
 	{ "bad-leg-l2-offlink.ini", "l2 leg needs 10.2.0.12" },
