@@ -19,6 +19,7 @@
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_config.h"
 #include "dsrlb/lb_quic_cid.h"
+#include "dsrlb/quic_lb_crypt.h"
 #include "dsrlb/srv6_func.h"
 
 /** A next hop: an on-link neighbour, its MAC learned or static. */
@@ -88,6 +89,7 @@ struct lb_vip_rt {
 				     *   stay in rotation (lb_health.h) */
 	uint64_t quic_vkey;         /**< the VIP in learned QUIC CIDs
 				     *   (lb_quic_cid.h) */
+	struct quic_lb_crypt quic_crypt; /**< conf.quic_lb_key expanded */
 };
 
 /** Open-addressing map of (family, address, port, proto) to a value. */

@@ -914,6 +914,10 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 				    "quic_lb_server_id_len",
 				    "vip %s: QUIC-LB: %s", vp->name, why);
 	}
+	if (vp->has_quic_lb_key && !vp->has_quic_lb)
+		return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_lb_key",
+			    "vip %s: quic_lb_key needs quic_lb_server_id_len",
+			    vp->name);
 	if (vp->quic_cid_len != 0) {
 		if (!vp->quic)
 			return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_cid_len",

@@ -48,8 +48,11 @@ lb_quic_classify(const struct lb_state *st, uint32_t vip,
 		return WIRE_OK;
 	}
 	if (vc->has_quic_lb &&
-	    quic_lb_decode(&vc->quic_lb, frame + off + h.dcid_off,
-			   h.dcid_len, sid)) {
+	    (vc->has_quic_lb_key ?
+	     quic_lb_decode_crypt(&st->vip[vip].quic_crypt, &vc->quic_lb,
+				  frame + off + h.dcid_off, h.dcid_len, sid) :
+	     quic_lb_decode(&vc->quic_lb, frame + off + h.dcid_off,
+			    h.dcid_len, sid))) {
 		qi->be = lb_map_get(&st->quic_map, LB_MAP_QUIC_FAMILY, sid,
 				    (uint16_t)vip, 0);
 		if (qi->be != UINT32_MAX)

@@ -301,6 +301,8 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 
 	v->conf = *vc;
 	v->quic_vkey = lb_quic_cid_vkey(vc->addr.family, vc->addr.a, vc->port);
+	if (vc->has_quic_lb_key)
+		quic_lb_crypt_init(&v->quic_crypt, vc->quic_lb_key);
 	v->be = calloc(vc->n_backends ? vc->n_backends : 1, sizeof(*v->be));
 	cb = calloc(vc->n_backends ? vc->n_backends : 1, sizeof(*cb));
 	if (v->be == NULL || cb == NULL) {

@@ -970,6 +970,79 @@ backend.s2 = 2001:db8::22
         "probe_sent": 6})
 
 
+def quic_crypt(r):
+    """Encrypted QUIC-LB connection IDs (quic_lb_key; the draft's test
+    vectors): short headers to an encrypted CID reach the server whose
+    ID it hides, from any 4-tuple; IPv4 with 7 octets (odd, 3 passes of
+    the four-pass decryption), IPv6 with a 10-octet server ID and a
+    5-octet nonce (the fourth pass); a flipped bit names no backend."""
+    key = "8f95f09245765f80256934e50c66207f"
+    cfg = general() + """
+[vip qe4]
+address = 10.0.0.141
+port = 443
+proto = quic
+mode = maglev
+probe_every = 0
+quic_lb_config_id = 0
+quic_lb_server_id_len = 3
+quic_lb_nonce_len = 4
+quic_lb_encode_len = yes
+quic_lb_key = %s
+backend.s1 = 10.0.0.11 quic_sid=ed793a
+backend.s2 = 10.0.0.12 quic_sid=000001
+
+[vip qe6]
+address = 2001:db8::141
+port = 443
+proto = quic
+mode = maglev
+probe_every = 0
+quic_lb_config_id = 1
+quic_lb_server_id_len = 10
+quic_lb_nonce_len = 5
+quic_lb_encode_len = yes
+quic_lb_key = %s
+backend.s1 = 2001:db8::21 quic_sid=000000000000000000aa
+backend.s2 = 2001:db8::22 quic_sid=ed793a51d49b8f5fab65
+""" % (key, key)
+    vip4, vip6, c6 = "10.0.0.141", "2001:db8::141", "2001:db8::2"
+    cid4 = bytes.fromhex("0720b1d07b359d3c")       # sid ed793a: s1
+    cid6 = bytes.fromhex("2fcc381bc74cb4fbad2823a3d1f8fed2")   # s2
+    t = Clock()
+    fi, ex = [], []
+
+    def short(dcid, n=40):
+        return bytes([0x41]) + dcid + b"q" * n
+
+    def cu(sport, payload):
+        return UDP(sport=sport, dport=443) / Raw(payload)
+
+    for k in range(4):
+        d = cu(50100 + k, short(cid4))
+        fi.append((t(), v4(C1, vip4, d, smac=2)))
+        ex.append(v4(C1, S1, d, [opt155(C1, 50100 + k)], smac=LB_MAC,
+                     dmac=mac(0x11)))
+        d = cu(50200 + k, short(cid6))
+        fi.append((t(), v6(c6, vip6, d, smac=2)))
+        ex.append(v6(c6, "2001:db8::22", d, [ext27(c6, 50200 + k)],
+                     smac=LB_MAC, dmac=mac(0x22)))
+    # the second packet of a tuple: its flow, no tuple option
+    d = cu(50100, short(cid4))
+    fi.append((t(), v4(C1, vip4, d, smac=2)))
+    ex.append(v4(C1, S1, d, smac=LB_MAC, dmac=mac(0x11)))
+    # one ciphertext bit flipped: another server ID, of no backend
+    bad = bytearray(cid4)
+    bad[3] ^= 0x10
+    d = cu(50110, short(bytes(bad)))
+    fi.append((t(), v4(C1, vip4, d, smac=2)))
+    ex.append(Alt("bad", {s: v4(C1, {1: S1, 2: S2}[s], d,
+                                [opt155(C1, 50110)], smac=LB_MAC,
+                                dmac=mac(0x10 + s)) for s in (1, 2)}))
+    r.run("quic_crypt", cfg, fi, ex, {
+        "quic_sid_routed": 9, "quic_sid_unknown": 1})
+
+
 def expiry_and_flood(r):
     """Timeouts follow the capture's clock; a SYN flood past the table's
     capacity neither evicts nor moves an established flow."""
@@ -2227,7 +2300,7 @@ backend.s3 = %s
 
 
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
-             quic_learn,
+             quic_learn, quic_crypt,
              baselines, expiry_and_flood,
              malformed, ports, resolve, solicit, workers, recover, recover6,
              idle_busy]
