@@ -17,6 +17,7 @@
  *   quic_lb_server --addr VIP --port 443 --cert C --key K --sid 0a01
  *       [--config-id 0] [--sid-len 2] [--nonce-len 6] [--encode-len 1]
  *       [--size 1000000] [--reset-secret 64-HEX-DIGITS] [--plain-cid N]
+ *       [--lb-key 32-HEX-DIGITS]
  *
  * Speaks QUIC v1; a long header of another version gets a Version
  * Negotiation packet. Logs one line per connection, per client address
@@ -28,6 +29,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include "dsrlb/quic_lb_cid.h"
+#include "dsrlb/quic_lb_crypt.h"
 
 #define MAX_CONNS 64
 #define MAX_CIDS 10      /* per connection: initial, original, NEW_CONNECTION_ID */
@@ -81,6 +84,8 @@ static struct {
 	struct quic_lb_cid_gen gen;
 	unsigned int plain_len;     /* --plain-cid: random CIDs of this
 				     * length, no server ID (0: QUIC-LB) */
+	bool has_key;               /* --lb-key: encrypted QUIC-LB IDs */
+	struct quic_lb_crypt key;
 	gnutls_certificate_credentials_t cred;
 	uint64_t size;
 	struct conn conns[MAX_CONNS];
@@ -189,6 +194,11 @@ mint_cid(ngtcp2_cid *cid)
 			return -1;
 	} else {
 		n = quic_lb_cid_mint(&srv.gen, b);
+		/* encrypted mode: the same plaintext block, encrypted
+		 * (quic_lb_crypt.h); the first octet stays clear */
+		if (n != 0 && srv.has_key)
+			quic_lb_crypt_encrypt(&srv.key, &srv.gen.conf, b + 1,
+					      b + 1);
 	}
 	if (n == 0)
 		return -1;
@@ -927,7 +937,8 @@ usage(void)
 		"--sid HEX\n"
 		"  [--config-id 0..6] [--sid-len N] [--nonce-len N] "
 		"[--encode-len 0|1] [--size BYTES] [--reset-secret HEX64]\n"
-		"  [--plain-cid N: random CIDs of N octets, no QUIC-LB]\n");
+		"  [--plain-cid N: random CIDs of N octets, no QUIC-LB]\n"
+		"  [--lb-key HEX32: encrypted QUIC-LB IDs]\n");
 	exit(2);
 }
 
@@ -947,12 +958,13 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'z' },
 		{ "reset-secret", required_argument, NULL, 'R' },
 		{ "plain-cid", required_argument, NULL, 'P' },
+		{ "lb-key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct quic_lb_conf lb = { .config_id = 0, .server_id_len = 2,
 				   .nonce_len = 6, .encode_len = 1 };
 	const char *addr = NULL, *cert = NULL, *key = NULL, *sid_hex = NULL;
-	const char *secret_hex = NULL;
+	const char *secret_hex = NULL, *key_hex = NULL;
 	const char *why = NULL;
 	unsigned int port = 443, i;
 	uint8_t sid[QUIC_LB_SID_MAX];
@@ -974,12 +986,24 @@ main(int argc, char **argv)
 		case 'z': srv.size = strtoull(optarg, NULL, 10); break;
 		case 'R': secret_hex = optarg; break;
 		case 'P': srv.plain_len = (unsigned int)atoi(optarg); break;
+		case 'K': key_hex = optarg; break;
 		default: usage();
 		}
 	}
 	if (addr == NULL || cert == NULL || key == NULL || sid_hex == NULL ||
 	    port == 0 || port > 65535)
 		usage();
+	if (key_hex != NULL) {
+		uint8_t k[QUIC_LB_KEY_LEN];
+
+		if (quic_lb_sid_from_hex(key_hex, k, sizeof(k)) != 0) {
+			fprintf(stderr, "quic_lb_server: --lb-key must be 32 hex "
+				"digits\n");
+			return 2;
+		}
+		quic_lb_crypt_init(&srv.key, k);
+		srv.has_key = true;
+	}
 	if (srv.plain_len > NGTCP2_MAX_CIDLEN) {
 		fprintf(stderr, "quic_lb_server: --plain-cid is 1..20\n");
 		return 2;

@@ -8,7 +8,7 @@ Debian's ngtcp2 client (gtlsclient) downloading through the VIPs:
 
   quic4  198.51.100.14:443   dsr-feedback, IPv4, transport dsr
   quich6 [2001:db8:100::30]:443  hunt, IPv6, transport srv6
-  quicm4 198.51.100.14:4431  maglev, IPv4 (QUIC-LB server IDs)
+  quicm4 198.51.100.14:4431  maglev, IPv4 (encrypted QUIC-LB server IDs)
   quicl4 198.51.100.14:4432  round-robin, IPv4, quic_cid_len = 18
   quicl6 [2001:db8:100::30]:4432  dsr-feedback, IPv6, quic_cid_len = 18
     (the last two: servers with --plain-cid 18, random connection IDs
@@ -39,7 +39,9 @@ usage: test_quic.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
 DSRLB_E2E_BREAK=quic-sid starts the servers with another config rotation
 than the VIPs', to show that the migration scenarios then fail;
 DSRLB_E2E_BREAK=quic-learn turns the learning off (quic_cid_len = 0), to
-show that the rebinding scenarios of the plain-CID servers then fail.
+show that the rebinding scenarios of the plain-CID servers then fail;
+DSRLB_E2E_BREAK=quic-key starts quicm4's servers without the key, so the
+appliance decrypts their plaintext IDs into nothing (q8_maglev fails).
 Like the other e2e tests it takes no lock: a caller that shares the
 machine wraps it (flock /tmp/dsrlb-netns.lock). Prints
 TAP; skips (exit 77) when not root or a tool is missing.
@@ -76,6 +78,8 @@ if t.BREAK == "quic-sid":
     # scenarios must fail)
     QSERVER_ARGS = QSERVER_ARGS.replace("--config-id 1", "--config-id 2")
 
+# encrypted QUIC-LB IDs of quicm4 (the draft's test-vector key)
+QLB_KEY = "8f95f09245765f80256934e50c66207f"
 PLAIN_CID = 18                      # ngtcp2's own servers' SCID length
 LEARN = PLAIN_CID if t.BREAK != "quic-learn" else 0
 t.LB_INI += """
@@ -103,6 +107,7 @@ address = %s
 port = 4431
 proto = quic
 mode = maglev
+quic_lb_key = %s
 %s%s
 [vip quicl4]
 address = %s
@@ -119,7 +124,7 @@ proto = quic
 mode = dsr-feedback
 probe_every = 4
 quic_cid_len = %d
-%s""" % (QVIP4, QUIC_LB,
+%s""" % (QVIP4, QLB_KEY, QUIC_LB,
          "".join("backend.%s = %s quic_sid=%s\n" % (n, s[1], SID[n])
                  for n, s in t.SERVERS.items()),
          QVIP4, LEARN,
@@ -183,7 +188,9 @@ class Quicbed(t.Testbed):
                "-keyout %s/key.pem -out %s/cert.pem" % (WORK, WORK))
         for tag, vip in (("q4", QVIP4), ("q6", QVIP6)):
             self.start_qserver(name, tag, vip)
-        self.start_qserver(name, "qm", QVIP4, 4431)
+        # (DSRLB_E2E_BREAK=quic-key: the servers do not encrypt)
+        self.start_qserver(name, "qm", QVIP4, 4431, QSERVER_ARGS + (
+            " --lb-key " + QLB_KEY if t.BREAK != "quic-key" else ""))
         # servers that know nothing of QUIC-LB: random connection IDs
         plain = "--plain-cid %d" % PLAIN_CID
         self.start_qserver(name, "ql", QVIP4, 4432, plain)
@@ -471,8 +478,10 @@ def q7_reset(tb):
 
 def q8_maglev(tb):
     """A baseline: a maglev QUIC VIP (consistent hash for Initials, QUIC-LB
-    server IDs for the rest), with the same transport as dsr-feedback:
-    only the metric answers cross the appliance, the rest goes direct."""
+    server IDs for the rest, encrypted: quic_lb_key), with the same
+    transport as dsr-feedback: only the metric answers cross the
+    appliance, the rest goes direct; the client then migrates, and the
+    encrypted server ID keeps it on its server."""
     size = 10 << 20
     c0 = tb.lb_counters()
     res = download(tb, QVIP4, size, 2, port=4431)
@@ -489,6 +498,9 @@ def q8_maglev(tb):
         "(quic_sid_routed +%d)" % (ans, delta(c0, c1, "quic_sid_routed")),
         "; ".join(d for ok, d in res if not ok) + " " +
         str({k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})[:600])
+    migrate(tb, QVIP4, "qm", "quicm4", 20 << 20,
+            "the client changes its local address (encrypted IDs)", "",
+            port=4431)
 
 
 def q9_learn(tb):
