@@ -19,7 +19,7 @@ PKGS="build-essential pkg-config meson ninja-build
 	nginx apache2-utils hey iperf3 curl ethtool iproute2 procps
 	bird2 valgrind
 	libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev
-	ngtcp2-client openssl
+	ngtcp2-client openssl nettle-dev
 	libbpf-dev libxdp-dev llvm bpftool"
 
 missing=

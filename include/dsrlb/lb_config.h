@@ -165,6 +165,11 @@ struct lb_vip_conf {
 	bool quic;             /**< proto quic: UDP carrying QUIC (docs/quic.md) */
 	bool has_quic_lb;      /**< QUIC-LB server IDs in connection IDs */
 	struct quic_lb_conf quic_lb;
+	bool has_quic_lb_key;  /**< QUIC-LB connection IDs are encrypted
+				*   (quic_lb_crypt.h) with quic_lb_key */
+	uint8_t quic_lb_key[16];
+	uint8_t quic_cid_len;  /**< quic: learn the servers' connection IDs
+				*   of this length (lb_quic_cid.h); 0: off */
 	uint32_t score_window; /**< a fresh score moves by 1/window of the
 				*   difference to a new sample; 0: [general]
 				*   score_ewma */

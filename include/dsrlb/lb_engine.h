@@ -118,7 +118,11 @@
 	X(recover_pinned,       "recovering flows pinned to the candidate that holds them") \
 	X(recover_pin_bad,      "pins (answers on a recovering flow) whose candidate or cookie did not match (ignored)") \
 	X(recover_return,       "pass-backs and pins sent to this appliance's port address (option 158 with a return address, a server behind a router): the VIP restored from the marker") \
-	X(quic_sid_routed,      "QUIC packets sent to the server their connection ID's QUIC-LB server ID names (no flow state needed)") \
+	X(quic_sid_routed,      "QUIC packets sent to the server their connection ID names (QUIC-LB server ID, or learned: no flow state needed)") \
+	X(quic_cid_routed,      "QUIC packets of those routed by a connection ID learned from a server's long header (quic_cid_len)") \
+	X(quic_cid_learned,     "QUIC connection IDs learned from the long header of an accepted metric answer") \
+	X(quic_cid_not_learned, "accepted answers of a learning VIP that carried no SCID to learn (short header, Retry, other length)") \
+	X(quic_cid_busy,        "QUIC connection IDs not learned: their slot was being written by another worker") \
 	X(quic_sid_unknown,     "QUIC packets whose connection ID carries a server ID of no backend (routed by the 4-tuple)") \
 	X(to_kernel,            "frames for a port's own addresses handed to its kernel interface (exception path: BGP, BFD, ICMP, ARP/ND replies)") \
 	X(health_ok,            "health: answers/stickiness heard from a backend") \

@@ -18,6 +18,8 @@
 
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_config.h"
+#include "dsrlb/lb_quic_cid.h"
+#include "dsrlb/quic_lb_crypt.h"
 #include "dsrlb/srv6_func.h"
 
 /** A next hop: an on-link neighbour, its MAC learned or static. */
@@ -88,6 +90,9 @@ struct lb_vip_rt {
 	uint32_t n_down;            /**< backends with health_down */
 	uint8_t fail_open;          /**< every active backend is down: they
 				     *   stay in rotation (lb_health.h) */
+	uint64_t quic_vkey;         /**< the VIP in learned QUIC CIDs
+				     *   (lb_quic_cid.h) */
+	struct quic_lb_crypt quic_crypt; /**< conf.quic_lb_key expanded */
 };
 
 /** Open-addressing map of (family, address, port, proto) to a value. */
@@ -111,6 +116,10 @@ struct lb_state {
 	uint32_t n_vips;
 	struct lb_vip_rt *vip;
 	struct lb_nh_table *nht;    /**< next hops (appended by workers) */
+	struct lb_quic_cids *qcid;  /**< learned QUIC connection IDs
+				     *   (written by workers, shared by the
+				     *   states that follow); NULL: no VIP
+				     *   learns */
 	uint32_t port_gw4_nh[LB_MAX_PORTS];
 	uint32_t port_gw6_nh[LB_MAX_PORTS];
 	struct lb_map vip_map;      /**< (vip, port, proto) -> vip index */

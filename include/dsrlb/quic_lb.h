@@ -11,8 +11,9 @@
  * Header-only and dependency-free on purpose: a server (or its QUIC
  * library's connection-ID callback) includes this one file to mint
  * connection IDs the appliance can route; quic_lb_cid.h wraps it in a
- * generator with unique nonces, which tests/e2e/quic_lb_server.c uses. The encrypted modes of the draft (§5.3, AES-128) are not
- * implemented: a VIP refuses them in its configuration.
+ * generator with unique nonces, which tests/e2e/quic_lb_server.c uses.
+ * The encrypted modes of the draft (AES-128) are in quic_lb_crypt.h,
+ * which needs Nettle.
  */
 #ifndef DSRLB_QUIC_LB_H_
 #define DSRLB_QUIC_LB_H_

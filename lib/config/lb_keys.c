@@ -39,6 +39,7 @@ enum key_id {
 	K_QUIC_LB_NONCE_LEN,
 	K_QUIC_LB_CONFIG_ID,
 	K_QUIC_LB_ENCODE_LEN,
+	K_QUIC_CID_LEN,
 	K_RECOVER_SECRET,
 	K_HEALTH,
 	K_HEALTH_RISE,
@@ -185,6 +186,11 @@ const struct lb_key lb_keys[] = {
 	{ LB_KEY_VIP, K_QUIC_LB_ENCODE_LEN, LB_KEY_BOOL, "quic_lb_encode_len",
 	  0, 0, "on|off", "on|off", QUIC_FILE,
 	  "the first octet's low 5 bits carry the CID length - 1" },
+	{ LB_KEY_VIP, K_QUIC_CID_LEN, LB_KEY_UINT, "quic_cid_len",
+	  0, QUIC_LB_CID_MAX, NULL, "N", NULL,
+	  "quic VIPs (transport dsr): learn the servers' connection IDs "
+	  "of N octets from their long headers and route short headers by "
+	  "them (0: off)" },
 	{ LB_KEY_VIP, K_ANNOUNCE, LB_KEY_ENUM, "announce", 0, 0,
 	  "arp|bgp|none", "arp|bgp|none", NULL,
 	  "how routers learn the VIP: ARP/ND answers, a BGP announcement "
@@ -469,6 +475,7 @@ lb_key_set(const struct lb_key *k, struct lb_config *c,
 	case K_QUIC_LB_NONCE_LEN: v->quic_lb.nonce_len = (uint8_t)n; break;
 	case K_QUIC_LB_CONFIG_ID: v->quic_lb.config_id = (uint8_t)n; break;
 	case K_QUIC_LB_ENCODE_LEN: v->quic_lb.encode_len = b; break;
+	case K_QUIC_CID_LEN: v->quic_cid_len = (uint8_t)n; break;
 	case K_RECOVER_SECRET: c->recover_secret = n; break;
 	case K_HEALTH: c->health.enabled = b; break;
 	case K_HEALTH_RISE: c->health.rise = (uint32_t)n; break;
@@ -572,6 +579,7 @@ lb_key_get(const struct lb_key *k, const struct lb_config *c,
 	case K_CHECK_STATUS: n = v->check.status; break;
 	case K_CHECK_INTERVAL: n = v->check.interval_ms; break;
 	case K_CHECK_TIMEOUT: n = v->check.timeout_ms; break;
+	case K_QUIC_CID_LEN: n = v->quic_cid_len; break;
 	case K_QUIC_LB_SID_LEN:
 	case K_QUIC_LB_NONCE_LEN:
 	case K_QUIC_LB_CONFIG_ID:

@@ -928,6 +928,33 @@ check_vip(const struct lb_config *c, uint32_t i, struct vctx *v)
 				    "quic_lb_server_id_len",
 				    "vip %s: QUIC-LB: %s", vp->name, why);
 	}
+	if (vp->has_quic_lb_key && !vp->has_quic_lb)
+		return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_lb_key",
+			    "vip %s: quic_lb_key needs quic_lb_server_id_len",
+			    vp->name);
+	if (vp->quic_cid_len != 0) {
+		if (!vp->quic)
+			return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_cid_len",
+				    "vip %s: quic_cid_len needs proto quic",
+				    vp->name);
+		if (vp->quic_cid_len > QUIC_LB_CID_MAX)
+			return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_cid_len",
+				    "vip %s: quic_cid_len must be 0..20",
+				    vp->name);
+		if (vp->has_quic_lb &&
+		    vp->quic_cid_len != quic_lb_cid_len(&vp->quic_lb))
+			return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_cid_len",
+				    "vip %s: quic_cid_len %u differs from the "
+				    "QUIC-LB connection IDs' length %u",
+				    vp->name, vp->quic_cid_len,
+				    quic_lb_cid_len(&vp->quic_lb));
+		/* The CIDs ride on metric answers (docs/quic.md). */
+		if (vp->transport != LB_TRANSPORT_DSR)
+			return fail(v, LB_CFG_OBJ_VIP, i, -1, "quic_cid_len",
+				    "vip %s: quic_cid_len needs transport dsr "
+				    "(the agent's answers carry the learning)",
+				    vp->name);
+	}
 	if (vp->policy >= LB_POLICY_MAX)
 		return fail(v, LB_CFG_OBJ_VIP, i, -1, "mode",
 			    "vip %s: unknown mode %u", vp->name, vp->policy);

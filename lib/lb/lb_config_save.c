@@ -188,6 +188,11 @@ save_vip(const struct lb_vip_conf *v, struct lb_ctl_out *o)
 		      v->quic ? "quic" :
 		      v->proto == IPPROTO_NUM_UDP ? "udp" : "tcp");
 	table_keys(o, LB_KEY_VIP, NULL, v, NULL, &d, vip_skip);
+	if (v->has_quic_lb_key) {
+		lb_ctl_printf(o, "quic_lb_key = ");
+		hex(o, v->quic_lb_key, sizeof(v->quic_lb_key));
+		lb_ctl_printf(o, "\n");
+	}
 	for (uint32_t b = 0; b < v->n_backends; b++) {
 		const struct lb_backend_conf *be = &v->backend[b];
 		struct lb_addr loc = { .family = 6 };

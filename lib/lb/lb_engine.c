@@ -790,6 +790,8 @@ vip_found:
 		c->quic_be = qi.be;
 		if (qi.sid_unknown)
 			w->cnt[LB_CNT_quic_sid_unknown]++;
+		if (qi.learned)
+			w->cnt[LB_CNT_quic_cid_routed]++;
 	}
 	c->cls = PC_CLIENT;
 	if (c->m.family == 4)
@@ -1186,6 +1188,30 @@ handle_frag(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 /* ---- DSR transport ----------------------------------------------------- */
 
+/* QUIC CID learning (docs/quic.md, lb_quic_cid.h): a new connection's
+ * Initial always carries a metric request, so that the server's first
+ * reply, its Initial with the connection ID the client will use, comes
+ * back through us as an answer. */
+static bool
+quic_learn_ask(const struct lb_vip_rt *v, const struct pkt_ctx *c, bool tuple,
+	       const uint8_t *flags)
+{
+	return v->conf.quic_cid_len != 0 && c->quic_new && tuple &&
+	       flags != NULL;
+}
+
+/* An accepted answer of a learning VIP: its SCID names c->be. */
+static void
+quic_learn(struct lb_worker *w, const struct pkt_buf *pb,
+	   const struct pkt_ctx *c, uint64_t now_ns)
+{
+	int rc = lb_quic_learn(w->st, c->vip, c->be, pkt_buf_data(pb),
+			       pb->len, &c->m, now_ns);
+
+	w->cnt[rc > 0 ? LB_CNT_quic_cid_learned :
+	       rc == 0 ? LB_CNT_quic_cid_not_learned : LB_CNT_quic_cid_busy]++;
+}
+
 /* Send a client packet on the DSR leg to backend @p b (docs/wire-format.md
  * "The DSR leg"): routed leg: destination := backend address; then the
  * client tuple when @p tuple, a metric request when the probe scheduler
@@ -1253,10 +1279,11 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * one that may carry a health request): an established flow's
 	 * packet costs nothing more, and the requests lost meanwhile are
 	 * counted by health_sweep() within timeout / 8 (issue 19). */
-	if (wv->probe_n != 0 &&
-	    (probe_sched_packet(wv->probe, b, now_ns) |
-	     (tuple && flags != NULL &&
-	      health_probe(w, &wv->hobs[b], true, now_ns)))) {
+	if ((wv->probe_n != 0 &&
+	     (probe_sched_packet(wv->probe, b, now_ns) |
+	      (tuple && flags != NULL &&
+	       health_probe(w, &wv->hobs[b], true, now_ns)))) ||
+	    quic_learn_ask(v, c, tuple, flags)) {
 		uint32_t nonce = 0;
 
 		if (v->conf.auth)
@@ -1981,6 +2008,8 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			wv->be_cnt[c->be].answers++;
 			w->cnt[LB_CNT_answer_accepted]++;
 			health_ok(w, wv, c->be);
+			if (v->conf.quic_cid_len != 0)
+				quic_learn(w, pb, c, now_ns);
 			fv.flags &= (uint8_t)~LB_FLAG_ANSWER_DUE;
 			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
 		}

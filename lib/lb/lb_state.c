@@ -300,6 +300,9 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 	int rc;
 
 	v->conf = *vc;
+	v->quic_vkey = lb_quic_cid_vkey(vc->addr.family, vc->addr.a, vc->port);
+	if (vc->has_quic_lb_key)
+		quic_lb_crypt_init(&v->quic_crypt, vc->quic_lb_key);
 	v->be = calloc(vc->n_backends ? vc->n_backends : 1, sizeof(*v->be));
 	cb = calloc(vc->n_backends ? vc->n_backends : 1, sizeof(*cb));
 	if (v->be == NULL || cb == NULL) {
@@ -557,6 +560,17 @@ lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
 		atomic_fetch_add(&st->nht->refs, 1);
 	if (st->cfg.vip == NULL || st->vip == NULL || st->nht == NULL)
 		goto nomem;
+	/* Learned QUIC CIDs too (lb_quic_cid.h): allocated with the first
+	 * state that has a learning VIP, then kept. */
+	st->qcid = prev != NULL ? prev->qcid : NULL;
+	for (uint32_t v = 0; st->qcid == NULL && v < cfg->n_vips; v++)
+		if (cfg->vip[v].quic_cid_len != 0 && !cfg->vip[v].removed) {
+			st->qcid = lb_quic_cids_new();
+			if (st->qcid == NULL)
+				goto nomem;
+		}
+	if (st->qcid != NULL)
+		atomic_fetch_add(&st->qcid->refs, 1);
 	memcpy(st->cfg.vip, cfg->vip, cfg->n_vips * sizeof(*cfg->vip));
 	st->n_vips = cfg->n_vips;
 	st->n_ports = cfg->n_ports;
@@ -669,5 +683,7 @@ lb_state_free(struct lb_state *st)
 	free(st->leg_map.slot);
 	if (st->nht != NULL && atomic_fetch_sub(&st->nht->refs, 1) == 1)
 		free(st->nht);
+	if (st->qcid != NULL && atomic_fetch_sub(&st->qcid->refs, 1) == 1)
+		free(st->qcid);
 	free(st);
 }

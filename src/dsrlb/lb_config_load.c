@@ -825,6 +825,15 @@ sec_vip(struct ld *l)
 				return EBAD(l, j, "[%s] proto: '%s' is not tcp, "
 					    "udp or quic", sn, e->value);
 			}
+		} else if (strcmp(k, "quic_lb_key") == 0) {
+			/* a secret, as auth_key: not a table setting */
+			if (auth_key_parse(e->value, v->quic_lb_key) != 0)
+				return EBAD(l, j, "[%s] quic_lb_key: not %u hex "
+					    "digits, or all zero (the QUIC-LB "
+					    "configuration's AES-128 key)", sn,
+					    AUTH_KEY_HEX_LEN);
+			v->has_quic_lb_key = true;
+			quic_j = j;
 		} else if ((key = lb_key_find(LB_KEY_VIP, k)) != NULL) {
 			if (table_key(l, j, key, v) != 0)
 				return -1;
@@ -842,7 +851,8 @@ sec_vip(struct ld *l)
 				enc_j = j;
 		} else {
 			return EBAD(l, j, "[%s] %s: unknown key (address, "
-				    "port, proto, backend.NAME, %s)", sn, k,
+				    "port, proto, backend.NAME, quic_lb_key, %s)",
+				    sn, k,
 				    lb_key_names(LB_KEY_VIP, names,
 						 sizeof(names)));
 		}

@@ -388,6 +388,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-quic-sid-len.ini", "quic_sid must have quic_lb_server_id_len (2)" },
 	{ "bad-quic-sid-hex.ini", "quic_sid 'zz' is not 1..15 octets" },
 	{ "bad-quic-lb-size.ini", "server ID + nonce must fit a 20-octet" },
+	{ "bad-quic-cid-len.ini", "quic_cid_len 8 differs from the QUIC-LB "
+	  "connection IDs' length 9" },
+	{ "bad-quic-cid-hunt.ini", "quic_cid_len needs transport dsr" },
+	{ "bad-quic-lb-key.ini", "quic_lb_key: not 32 hex digits" },
 	{ "bad-backend-option.ini", "unknown or repeated option 'wieght=2'" },
 	{ "bad-vip-no-mode.ini", "mode is required" },
 	{ "bad-leg-l2-offlink.ini", "l2 leg needs 10.2.0.12" },
@@ -539,6 +543,9 @@ round_trip(const char *file)
 			    a->announce == b->announce &&
 			    a->candidates == b->candidates &&
 			    a->quic == b->quic && a->port == b->port &&
+			    a->quic_cid_len == b->quic_cid_len &&
+			    a->has_quic_lb_key == b->has_quic_lb_key &&
+			    memcmp(a->quic_lb_key, b->quic_lb_key, 16) == 0 &&
 			    a->n_backends == b->n_backends);
 		for (uint32_t k = 0; k < a->n_backends; k++)
 			assert_true(a->backend[k].weight ==
@@ -558,26 +565,49 @@ test_save_round_trip(void **state)
 	round_trip("good-full.ini");
 	round_trip("good-minimal.ini");
 	round_trip("good-onearm.ini");
+	round_trip("good-quic.ini");
+}
+
+/* QUIC VIPs: the encrypted QUIC-LB key and the learned CIDs' length. */
+static void
+test_good_quic(void **state)
+{
+	static const uint8_t key[16] = { 0x8f, 0x95, 0xf0, 0x92, 0x45, 0x76,
+					 0x5f, 0x80, 0x25, 0x69, 0x34, 0xe5,
+					 0x0c, 0x66, 0x20, 0x7f };
+	struct lb_config c;
+
+	(void)state;
+	load_ok("good-quic.ini", &c);
+	assert_int_equal(c.n_vips, 2);
+	assert_true(c.vip[0].quic && c.vip[0].has_quic_lb &&
+		    c.vip[0].has_quic_lb_key);
+	assert_memory_equal(c.vip[0].quic_lb_key, key, 16);
+	assert_int_equal(c.vip[0].quic_cid_len, 8);
+	assert_false(c.vip[1].has_quic_lb || c.vip[1].has_quic_lb_key);
+	assert_int_equal(c.vip[1].quic_cid_len, 18);
+	lb_config_free(&c);
 }
 
 int
 main(int argc, char **argv)
 {
 	enum { N_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
-	struct CMUnitTest tests[6 + N_BAD] = {
+	struct CMUnitTest tests[7 + N_BAD] = {
 		cmocka_unit_test(test_save_round_trip),
 		cmocka_unit_test(test_good_full),
 		cmocka_unit_test(test_good_minimal),
 		cmocka_unit_test(test_good_onearm),
+		cmocka_unit_test(test_good_quic),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_err_buffers),
 	};
 	size_t i;
 
 	for (i = 0; i < N_BAD; i++) {
-		tests[6 + i].name = bad_cases[i].file;
-		tests[6 + i].test_func = test_bad_file;
-		tests[6 + i].initial_state = (void *)(uintptr_t)&bad_cases[i];
+		tests[7 + i].name = bad_cases[i].file;
+		tests[7 + i].test_func = test_bad_file;
+		tests[7 + i].initial_state = (void *)(uintptr_t)&bad_cases[i];
 	}
 	if (argc > 1)
 		dir = argv[1];

@@ -16,7 +16,8 @@
  *
  *   quic_lb_server --addr VIP --port 443 --cert C --key K --sid 0a01
  *       [--config-id 0] [--sid-len 2] [--nonce-len 6] [--encode-len 1]
- *       [--size 1000000] [--reset-secret 64-HEX-DIGITS]
+ *       [--size 1000000] [--reset-secret 64-HEX-DIGITS] [--plain-cid N]
+ *       [--lb-key 32-HEX-DIGITS]
  *
  * Speaks QUIC v1; a long header of another version gets a Version
  * Negotiation packet. Logs one line per connection, per client address
@@ -28,6 +29,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include "dsrlb/quic_lb_cid.h"
+#include "dsrlb/quic_lb_crypt.h"
 
 #define MAX_CONNS 64
 #define MAX_CIDS 10      /* per connection: initial, original, NEW_CONNECTION_ID */
@@ -79,6 +82,10 @@ static struct {
 	struct sockaddr_storage local;
 	socklen_t local_len;
 	struct quic_lb_cid_gen gen;
+	unsigned int plain_len;     /* --plain-cid: random CIDs of this
+				     * length, no server ID (0: QUIC-LB) */
+	bool has_key;               /* --lb-key: encrypted QUIC-LB IDs */
+	struct quic_lb_crypt key;
 	gnutls_certificate_credentials_t cred;
 	uint64_t size;
 	struct conn conns[MAX_CONNS];
@@ -161,15 +168,38 @@ conn_by_cid(const uint8_t *cid, size_t len)
 	return NULL;
 }
 
+/* Length of this server's connection IDs. */
+static unsigned int
+cid_len(void)
+{
+	return srv.plain_len != 0 ? srv.plain_len :
+				    quic_lb_cid_len(&srv.gen.conf);
+}
+
 /* Every connection ID this server issues carries its QUIC-LB server ID
  * (draft-ietf-quic-load-balancers-19 §5.2), so that the appliance
- * routes the connection's short-header packets here from any address. */
+ * routes the connection's short-header packets here from any address.
+ * With --plain-cid it plays a server that knows nothing of QUIC-LB:
+ * random IDs, which the appliance follows only by learning them
+ * (quic_cid_len, docs/quic.md). */
 static int
 mint_cid(ngtcp2_cid *cid)
 {
-	uint8_t b[QUIC_LB_CID_MAX];
-	unsigned int n = quic_lb_cid_mint(&srv.gen, b);
+	uint8_t b[NGTCP2_MAX_CIDLEN];
+	unsigned int n;
 
+	if (srv.plain_len != 0) {
+		n = srv.plain_len;
+		if (getrandom(b, n, 0) != (ssize_t)n)
+			return -1;
+	} else {
+		n = quic_lb_cid_mint(&srv.gen, b);
+		/* encrypted mode: the same plaintext block, encrypted
+		 * (quic_lb_crypt.h); the first octet stays clear */
+		if (n != 0 && srv.has_key)
+			quic_lb_crypt_encrypt(&srv.key, &srv.gen.conf, b + 1,
+					      b + 1);
+	}
 	if (n == 0)
 		return -1;
 	ngtcp2_cid_init(cid, b, n);
@@ -183,7 +213,7 @@ cb_get_new_connection_id(ngtcp2_conn *qc, ngtcp2_cid *cid, uint8_t *token,
 	struct conn *c = user_data;
 
 	(void)qc;
-	if (cidlen != quic_lb_cid_len(&srv.gen.conf) || mint_cid(cid) != 0 ||
+	if (cidlen != cid_len() || mint_cid(cid) != 0 ||
 	    conn_add_cid(c, cid->data, cid->datalen) != 0)
 		return NGTCP2_ERR_CALLBACK_FAILURE;
 	if (ngtcp2_crypto_generate_stateless_reset_token(
@@ -828,8 +858,7 @@ on_packet(uint8_t *data, size_t len, struct sockaddr *remote,
 	int rv;
 	char a[64];
 
-	rv = ngtcp2_pkt_decode_version_cid(&vc, data, len,
-					   quic_lb_cid_len(&srv.gen.conf));
+	rv = ngtcp2_pkt_decode_version_cid(&vc, data, len, cid_len());
 	if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
 		send_version_negotiation(&vc, len, &path);
 		return;
@@ -907,7 +936,9 @@ usage(void)
 		"usage: quic_lb_server --addr IP --port N --cert PEM --key PEM "
 		"--sid HEX\n"
 		"  [--config-id 0..6] [--sid-len N] [--nonce-len N] "
-		"[--encode-len 0|1] [--size BYTES] [--reset-secret HEX64]\n");
+		"[--encode-len 0|1] [--size BYTES] [--reset-secret HEX64]\n"
+		"  [--plain-cid N: random CIDs of N octets, no QUIC-LB]\n"
+		"  [--lb-key HEX32: encrypted QUIC-LB IDs]\n");
 	exit(2);
 }
 
@@ -926,12 +957,14 @@ main(int argc, char **argv)
 		{ "encode-len", required_argument, NULL, 'E' },
 		{ "size", required_argument, NULL, 'z' },
 		{ "reset-secret", required_argument, NULL, 'R' },
+		{ "plain-cid", required_argument, NULL, 'P' },
+		{ "lb-key", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct quic_lb_conf lb = { .config_id = 0, .server_id_len = 2,
 				   .nonce_len = 6, .encode_len = 1 };
 	const char *addr = NULL, *cert = NULL, *key = NULL, *sid_hex = NULL;
-	const char *secret_hex = NULL;
+	const char *secret_hex = NULL, *key_hex = NULL;
 	const char *why = NULL;
 	unsigned int port = 443, i;
 	uint8_t sid[QUIC_LB_SID_MAX];
@@ -952,12 +985,29 @@ main(int argc, char **argv)
 		case 'E': lb.encode_len = (uint8_t)atoi(optarg); break;
 		case 'z': srv.size = strtoull(optarg, NULL, 10); break;
 		case 'R': secret_hex = optarg; break;
+		case 'P': srv.plain_len = (unsigned int)atoi(optarg); break;
+		case 'K': key_hex = optarg; break;
 		default: usage();
 		}
 	}
 	if (addr == NULL || cert == NULL || key == NULL || sid_hex == NULL ||
 	    port == 0 || port > 65535)
 		usage();
+	if (key_hex != NULL) {
+		uint8_t k[QUIC_LB_KEY_LEN];
+
+		if (quic_lb_sid_from_hex(key_hex, k, sizeof(k)) != 0) {
+			fprintf(stderr, "quic_lb_server: --lb-key must be 32 hex "
+				"digits\n");
+			return 2;
+		}
+		quic_lb_crypt_init(&srv.key, k);
+		srv.has_key = true;
+	}
+	if (srv.plain_len > NGTCP2_MAX_CIDLEN) {
+		fprintf(stderr, "quic_lb_server: --plain-cid is 1..20\n");
+		return 2;
+	}
 	if (parse_addr(addr, port) != 0) {
 		fprintf(stderr, "quic_lb_server: bad address %s\n", addr);
 		return 2;
@@ -1002,7 +1052,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_term);
 	fprintf(stderr, "quic_lb_server: %s:%u server ID %s, CIDs of %u "
 		"octets, config %u\n", addr, port, sid_hex,
-		quic_lb_cid_len(&lb), lb.config_id);
+		cid_len(), srv.plain_len != 0 ? 7u : lb.config_id);
 
 	while (!stop) {
 		struct pollfd p = { srv.fd, POLLIN, 0 };

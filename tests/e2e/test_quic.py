@@ -8,6 +8,11 @@ Debian's ngtcp2 client (gtlsclient) downloading through the VIPs:
 
   quic4  198.51.100.14:443   dsr-feedback, IPv4, transport dsr
   quich6 [2001:db8:100::30]:443  hunt, IPv6, transport srv6
+  quicm4 198.51.100.14:4431  maglev, IPv4 (encrypted QUIC-LB server IDs)
+  quicl4 198.51.100.14:4432  round-robin, IPv4, quic_cid_len = 18
+  quicl6 [2001:db8:100::30]:4432  dsr-feedback, IPv6, quic_cid_len = 18
+    (the last two: servers with --plain-cid 18, random connection IDs
+    without server IDs, which the appliance learns from the answers)
 
 Scenarios, each asserted:
   - downloads through both VIPs arrive whole (content checked octet by
@@ -24,12 +29,19 @@ Scenarios, each asserted:
   - an Initial of an unknown version: the server's Version Negotiation
     goes direct, the client retries in v1;
   - a server restarted mid-connection: its Stateless Reset goes direct,
-    the client stops at once.
+    the client stops at once;
+  - maglev: downloads through a maglev QUIC VIP;
+  - servers without QUIC-LB IDs: their SCIDs are learned, and an upload
+    whose client NAT-rebinds completes on the same server (IPv4, IPv6).
 
 usage: test_quic.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        QUIC_LB_SERVER [SCENARIO...]
 DSRLB_E2E_BREAK=quic-sid starts the servers with another config rotation
-than the VIPs', to show that the migration scenarios then fail.
+than the VIPs', to show that the migration scenarios then fail;
+DSRLB_E2E_BREAK=quic-learn turns the learning off (quic_cid_len = 0), to
+show that the rebinding scenarios of the plain-CID servers then fail;
+DSRLB_E2E_BREAK=quic-key starts quicm4's servers without the key, so the
+appliance decrypts their plaintext IDs into nothing (q8_maglev fails).
 Like the other e2e tests it takes no lock: a caller that shares the
 machine wraps it (flock /tmp/dsrlb-netns.lock). Prints
 TAP; skips (exit 77) when not root or a tool is missing.
@@ -66,6 +78,10 @@ if t.BREAK == "quic-sid":
     # scenarios must fail)
     QSERVER_ARGS = QSERVER_ARGS.replace("--config-id 1", "--config-id 2")
 
+# encrypted QUIC-LB IDs of quicm4 (the draft's test-vector key)
+QLB_KEY = "8f95f09245765f80256934e50c66207f"
+PLAIN_CID = 18                      # ngtcp2's own servers' SCID length
+LEARN = PLAIN_CID if t.BREAK != "quic-learn" else 0
 t.LB_INI += """
 [vip quic4]
 address = %s
@@ -85,6 +101,38 @@ mode = hunt
            QVIP6, QUIC_LB,
            "".join("backend.%s = %s locator=%s quic_sid=%s\n" %
                    (n, s[2], s[3], SID[n]) for n, s in t.SERVERS.items()))
+t.LB_INI += """
+[vip quicm4]
+address = %s
+port = 4431
+proto = quic
+mode = maglev
+quic_lb_key = %s
+%s%s
+[vip quicl4]
+address = %s
+port = 4432
+proto = quic
+mode = round-robin
+probe_every = 0
+quic_cid_len = %d
+%s
+[vip quicl6]
+address = %s
+port = 4432
+proto = quic
+mode = dsr-feedback
+probe_every = 4
+quic_cid_len = %d
+%s""" % (QVIP4, QLB_KEY, QUIC_LB,
+         "".join("backend.%s = %s quic_sid=%s\n" % (n, s[1], SID[n])
+                 for n, s in t.SERVERS.items()),
+         QVIP4, LEARN,
+         "".join("backend.%s = %s\n" % (n, s[1])
+                 for n, s in t.SERVERS.items()),
+         QVIP6, LEARN,
+         "".join("backend.%s = %s\n" % (n, s[2])
+                 for n, s in t.SERVERS.items()))
 
 t.AGENT_INI += """
 [vip quic4]
@@ -97,19 +145,37 @@ leg_address = {v4}
 address = %s
 port = 443
 proto = udp
-""" % (QVIP4, QVIP6)
+
+[vip quicm4]
+address = %s
+port = 4431
+proto = udp
+leg_address = {v4}
+
+[vip quicl4]
+address = %s
+port = 4432
+proto = udp
+leg_address = {v4}
+
+[vip quicl6]
+address = %s
+port = 4432
+proto = udp
+leg_address = {v6}
+""" % (QVIP4, QVIP6, QVIP4, QVIP4, QVIP6)
 
 
 class Quicbed(t.Testbed):
     qproc = {}
 
-    def start_qserver(self, name, tag, vip):
+    def start_qserver(self, name, tag, vip, port=443, args=None):
         self.qproc[(name, tag)] = self.spawn(
             t.SERVERS[name][0], "%s-%s" % (tag, name),
-            "%s --addr %s --port 443 --cert %s/cert.pem --key %s/key.pem "
+            "%s --addr %s --port %d --cert %s/cert.pem --key %s/key.pem "
             "--sid %s --reset-secret %s %s" %
-            (QSERVER, vip, WORK, WORK, SID[name], RESET_SECRET,
-             QSERVER_ARGS))
+            (QSERVER, vip, port, WORK, WORK, SID[name], RESET_SECRET,
+             QSERVER_ARGS if args is None else args))
 
     def start_kernel(self, name):
         super().start_kernel(name)
@@ -122,6 +188,13 @@ class Quicbed(t.Testbed):
                "-keyout %s/key.pem -out %s/cert.pem" % (WORK, WORK))
         for tag, vip in (("q4", QVIP4), ("q6", QVIP6)):
             self.start_qserver(name, tag, vip)
+        # (DSRLB_E2E_BREAK=quic-key: the servers do not encrypt)
+        self.start_qserver(name, "qm", QVIP4, 4431, QSERVER_ARGS + (
+            " --lb-key " + QLB_KEY if t.BREAK != "quic-key" else ""))
+        # servers that know nothing of QUIC-LB: random connection IDs
+        plain = "--plain-cid %d" % PLAIN_CID
+        self.start_qserver(name, "ql", QVIP4, 4432, plain)
+        self.start_qserver(name, "ql6", QVIP6, 4432, plain)
 
 
 def body_ok(path, size):
@@ -143,10 +216,12 @@ def server_log(name, tag):
         return ""
 
 
-def download(tb, vip, size, n=1, extra=""):
+def download(tb, vip, size, n=1, extra="", port=443):
     """n parallel gtlsclient downloads of size bytes; returns the list of
     (ok, detail)."""
     host = vip if ":" not in vip else "[%s]" % vip
+    if port != 443:
+        host += ":%d" % port
     outs = []
     procs = []
     for i in range(n):
@@ -159,8 +234,8 @@ def download(tb, vip, size, n=1, extra=""):
         procs.append(__import__("subprocess").Popen(
             "exec ip netns exec %sc gtlsclient %s--download %s "
             "--exit-on-all-streams-close --timeout=10s --no-quic-dump "
-            "--no-http-dump %s %s 443 https://%s/%d" %
-            (P, q, d, extra, vip, host, size),
+            "--no-http-dump %s %s %d https://%s/%d" %
+            (P, q, d, extra, vip, port, host, size),
             shell=True, stdout=log, stderr=log))
     res = []
     for i, p in enumerate(procs):
@@ -244,7 +319,7 @@ def q2_hunt6(tb):
           {k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})
 
 
-def migrate(tb, vip, tag, vipname, size, how, extra, up=0):
+def migrate(tb, vip, tag, vipname, size, how, extra, up=0, port=443):
     """Two downloads of size bytes (with an upload of up bytes first,
     when up) whose client changes its local address 300 ms after the
     handshake: each completes whole, the server that had the connection
@@ -258,7 +333,8 @@ def migrate(tb, vip, tag, vipname, size, how, extra, up=0):
             with open(upf, "wb") as f:
                 f.write(os.urandom(up))
         extra += " -m POST -d %s" % upf
-    res = download(tb, vip, size, 2, extra + " --change-local-addr=300ms")
+    res = download(tb, vip, size, 2, extra + " --change-local-addr=300ms",
+                   port)
     if up:
         os.unlink(upf)
     c1 = tb.lb_counters()
@@ -290,6 +366,7 @@ def migrate(tb, vip, tag, vipname, size, how, extra, up=0):
         "flow entries per backend (old and new tuple) %s" %
         (what, moved, routed, mid, flows),
         str({k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})[:600])
+    return c0, c1
 
 
 def q3_migrate4(tb):
@@ -408,8 +485,69 @@ def q7_reset(tb):
         text[-400:] + " resets %d" % resets)
 
 
+def q8_maglev(tb):
+    """A baseline: a maglev QUIC VIP (consistent hash for Initials, QUIC-LB
+    server IDs for the rest, encrypted: quic_lb_key), with the same
+    transport as dsr-feedback: only the metric answers cross the
+    appliance, the rest goes direct; the client then migrates, and the
+    encrypted server ID keeps it on its server."""
+    size = 10 << 20
+    c0 = tb.lb_counters()
+    res = download(tb, QVIP4, size, 2, port=4431)
+    c1 = tb.lb_counters()
+    ans = delta(c0, c1, "answer_accepted")
+    tap(all(ok for ok, _ in res) and
+        delta(c0, c1, "tx_client") == ans +
+        delta(c0, c1, "answer_unsolicited") +
+        delta(c0, c1, "answer_bad_nonce") and
+        delta(c0, c1, "quic_sid_routed") > 0,
+        "quicm4: 2 HTTP/3 downloads of 10 MB through the maglev VIP arrive "
+        "whole; the appliance sent clients only the %d metric answers, "
+        "the rest went direct; the client's packets went by server ID "
+        "(quic_sid_routed +%d)" % (ans, delta(c0, c1, "quic_sid_routed")),
+        "; ".join(d for ok, d in res if not ok) + " " +
+        str({k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})[:600])
+    migrate(tb, QVIP4, "qm", "quicm4", 20 << 20,
+            "the client changes its local address (encrypted IDs)", "",
+            port=4431)
+
+
+def q9_learn(tb):
+    """Servers whose connection IDs carry no server ID (--plain-cid):
+    the appliance learns each connection's SCID from the answer on the
+    server's Initial; a client that NAT-rebinds during an upload keeps
+    its DCID, which the appliance routes to the same server (IPv4
+    round-robin, IPv6 dsr-feedback). An active migration moves to a CID
+    from an encrypted NEW_CONNECTION_ID frame, which no one outside the
+    connection can learn (docs/quic.md): not asserted here."""
+    size = 5 << 20
+    c0 = tb.lb_counters()
+    res = download(tb, QVIP4, size, 2, port=4432)
+    c1 = tb.lb_counters()
+    tap(all(ok for ok, _ in res) and
+        delta(c0, c1, "quic_cid_learned") >= 2,
+        "quicl4: 2 downloads of 5 MB from servers with random CIDs arrive "
+        "whole; the appliance learned their SCIDs from the answers on "
+        "their Initials (quic_cid_learned +%d)" %
+        delta(c0, c1, "quic_cid_learned"),
+        "; ".join(d for ok, d in res if not ok) + " " +
+        str({k: delta(c0, c1, k) for k in c1 if delta(c0, c1, k)})[:600])
+    for vip, tag, name in ((QVIP4, "ql", "quicl4"),
+                           (QVIP6, "ql6", "quicl6")):
+        c0, c1 = migrate(tb, vip, tag, name, 1 << 20, "NAT rebinding "
+                         "(plain CIDs, learned)", "--nat-rebinding",
+                         30 << 20, port=4432)
+        tap(delta(c0, c1, "quic_cid_routed") > 0 and
+            delta(c0, c1, "quic_cid_routed") ==
+            delta(c0, c1, "quic_sid_routed"),
+            "%s: every packet routed by connection ID went by a learned "
+            "one (quic_cid_routed +%d, learned +%d)" %
+            (name, delta(c0, c1, "quic_cid_routed"),
+             delta(c0, c1, "quic_cid_learned")))
+
+
 SCENARIOS = [q1_dsr4, q2_hunt6, q3_migrate4, q4_migrate6, q5_busy,
-             q6_version, q7_reset]
+             q6_version, q7_reset, q8_maglev, q9_learn]
 
 
 def main():

@@ -3,7 +3,9 @@
  * QUIC header parser and QUIC-LB decoding on hostile input. data[0] sets
  * the short-header DCID length and the direction; the rest is a UDP
  * payload. Invariants: a successful parse describes bytes inside the
- * input; a decoded server ID comes from inside the connection ID.
+ * input; a decoded server ID comes from inside the connection ID; the
+ * encrypted decoder (four-pass with 3 + 4 octets, one block with 8 + 8)
+ * reads no more and routes exactly what the plaintext decoder routes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "dsrlb/quic.h"
 #include "dsrlb/quic_lb.h"
+#include "dsrlb/quic_lb_crypt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,6 +45,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (quic_lb_decode(&c, p + h.dcid_off, h.dcid_len, sid) &&
 		    h.dcid_len < quic_lb_cid_len(&c))
 			abort();
+		{
+			static const uint8_t key[QUIC_LB_KEY_LEN] = { 7 };
+			struct quic_lb_conf c16 = c;
+			struct quic_lb_crypt k;
+
+			c16.server_id_len = 8;
+			c16.nonce_len = 8;
+			quic_lb_crypt_init(&k, key);
+			if (quic_lb_decode_crypt(&k, &c, p + h.dcid_off,
+						 h.dcid_len, sid) !=
+			    quic_lb_decode(&c, p + h.dcid_off, h.dcid_len,
+					   sid) ||
+			    quic_lb_decode_crypt(&k, &c16, p + h.dcid_off,
+						 h.dcid_len, sid) !=
+			    quic_lb_decode(&c16, p + h.dcid_off, h.dcid_len,
+					   sid))
+				abort();
+		}
 	}
 	free(copy);
 	return 0;

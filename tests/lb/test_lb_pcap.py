@@ -838,6 +838,211 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2:: quic_sid=0b02
         "hunt_offer": 1, "hunt_steer": 1})
 
 
+def quic_learn(r):
+    """Servers whose connection IDs carry no QUIC-LB server ID
+    (quic_cid_len, docs/quic.md): a client Initial carries a metric
+    request; the agent's answer rides on the server's Initial, whose
+    Source Connection ID the appliance learns; a short header to that CID
+    from any 4-tuple (NAT rebinding) then goes to that server. Learned
+    only from an accepted answer (trust rules, nonce); IPv4 and IPv6."""
+    cfg = general() + """
+[vip q4]
+address = 10.0.0.140
+port = 443
+proto = quic
+mode = round-robin
+probe_every = 0
+quic_cid_len = 8
+backend.s1 = 10.0.0.11
+backend.s2 = 10.0.0.12
+
+[vip q6]
+address = 2001:db8::140
+port = 443
+proto = quic
+mode = round-robin
+probe_every = 0
+quic_cid_len = 8
+backend.s1 = 2001:db8::21
+backend.s2 = 2001:db8::22
+"""
+    vip4, be4 = "10.0.0.140", {1: S1, 2: S2}
+    c6, vip6 = "2001:db8::2", "2001:db8::140"
+    be6 = {1: "2001:db8::21", 2: "2001:db8::22"}
+    t = Clock()
+    fi, ex = [], []
+    rnd = bytes([0x3c, 9, 8, 7, 6, 5, 4, 3])
+    ccid = bytes([0xcc, 1, 2, 3])
+    scid = {1: bytes([0x51] * 8), 2: bytes([0x52] * 8),
+            3: bytes([0x53] * 8), 4: bytes([0x54] * 8)}
+
+    def long_(first, dcid, scid_, size):
+        h = bytes([first]) + (1).to_bytes(4, "big") + bytes([len(dcid)]) + \
+            dcid + bytes([len(scid_)]) + scid_
+        return h + bytes(size - len(h))
+
+    def short(dcid, n=40):
+        return bytes([0x41]) + dcid + b"q" * n
+
+    def cu(sport, payload):
+        return UDP(sport=sport, dport=443) / Raw(payload)
+
+    def su(dport, payload):
+        return UDP(sport=443, dport=dport) / Raw(payload)
+
+    def n4(p, b):
+        return auth_nonce(AUTH_KEY, C1, p, vip4, 443, b, proto=17)
+
+    def n6(p, b):
+        return auth_nonce(AUTH_KEY, c6, p, vip6, 443, b, proto=17)
+
+    def initial4(p, s):
+        # round-robin: s1, s2, s1, ... (ties to the lowest index)
+        d = cu(p, long_(0xc3, rnd, ccid, 1200))
+        fi.append((t(), v4(C1, vip4, d, smac=2)))
+        ex.append(v4(C1, be4[s], d, [opt155(C1, p), opt124(n4(p, s - 1))],
+                     smac=LB_MAC, dmac=mac(0x10 + s)))
+
+    def answer4(p, s, payload, nonce, src=None, smac=None):
+        a = su(p, payload)
+        fi.append((t(), v4(src or be4[s], vip4, a,
+                           [opt155(C1, p), opt125(7, nonce)],
+                           smac=smac or 0x10 + s)))
+        if src is None:
+            ex.append(v4(vip4, C1, a, smac=LB_MAC, dmac=mac(2)))
+
+    def short4(p, dcid, s, tuple_=True):
+        d = cu(p, short(dcid))
+        fi.append((t(), v4(C1, vip4, d, smac=2)))
+        ex.append(v4(C1, be4[s], d, [opt155(C1, p)] if tuple_ else None,
+                     smac=LB_MAC, dmac=mac(0x10 + s)))
+
+    # 1. two connections: s1 (port 50000), s2 (50001); their Initials
+    #    carry the client tuple and a metric request with its nonce
+    initial4(50000, 1)
+    initial4(50001, 2)
+    # 2. each server's Initial comes back with the answer: its SCID is
+    #    learned, the packet goes on to the client without the messages
+    answer4(50000, 1, long_(0xc0, ccid, scid[1], 100), n4(50000, 0))
+    answer4(50001, 2, long_(0xe0, ccid, scid[2], 100), n4(50001, 1))
+    # 3. the client's NAT rebinds: short headers to each learned CID from
+    #    four new ports go to their server (a hash would split them),
+    #    the first packet of each new tuple with the client tuple
+    for k in range(4):
+        short4(50010 + k, scid[1], 1)
+        short4(50020 + k, scid[2], 2)
+    short4(50010, scid[1], 1, False)
+    # 4. not learned: a wrong nonce (answer_bad_nonce, forwarded), the
+    #    same answer from another host's address (drop_forged), and an
+    #    accepted answer riding on a short header (nothing to learn)
+    initial4(50002, 1)
+    answer4(50002, 1, long_(0xc0, ccid, scid[3], 100), n4(50002, 0) ^ 4)
+    answer4(50002, 1, long_(0xc0, ccid, scid[3], 100), n4(50002, 0),
+            src="10.0.0.3", smac=3)
+    initial4(50003, 2)
+    answer4(50003, 2, short(ccid), n4(50003, 1))
+
+    # 5. IPv6: the same exchange (headers 27/28/29)
+    def initial6(p, s):
+        d = cu(p, long_(0xc3, rnd, ccid, 1200))
+        fi.append((t(), v6(c6, vip6, d, smac=2)))
+        ex.append(v6(c6, be6[s], d, [ext27(c6, p), ext28(n6(p, s - 1))],
+                     smac=LB_MAC, dmac=mac(0x20 + s)))
+
+    initial6(51000, 1)
+    initial6(51001, 2)
+    for p, s, c in ((51000, 1, 1), (51001, 2, 4)):
+        a = su(p, long_(0xc0, ccid, scid[c], 100))
+        fi.append((t(), v6(be6[s], vip6, a,
+                           [ext27(c6, p), ext29(7, n6(p, s - 1))],
+                           smac=0x20 + s)))
+        ex.append(v6(vip6, c6, a, smac=LB_MAC, dmac=mac(2)))
+    for k in range(4):
+        for s, c in ((1, 1), (2, 4)):
+            d = cu(51010 + 10 * s + k, short(scid[c]))
+            fi.append((t(), v6(c6, vip6, d, smac=2)))
+            ex.append(v6(c6, be6[s], d, [ext27(c6, 51010 + 10 * s + k)],
+                         smac=LB_MAC, dmac=mac(0x20 + s)))
+    r.run("quic_learn", cfg, fi, ex, {
+        "quic_cid_learned": 4, "quic_cid_routed": 17,
+        "quic_sid_routed": 17, "quic_cid_not_learned": 1,
+        "answer_accepted": 5, "answer_bad_nonce": 1, "drop_forged": 1,
+        "probe_sent": 6})
+
+
+def quic_crypt(r):
+    """Encrypted QUIC-LB connection IDs (quic_lb_key; the draft's test
+    vectors): short headers to an encrypted CID reach the server whose
+    ID it hides, from any 4-tuple; IPv4 with 7 octets (odd, 3 passes of
+    the four-pass decryption), IPv6 with a 10-octet server ID and a
+    5-octet nonce (the fourth pass); a flipped bit names no backend."""
+    key = "8f95f09245765f80256934e50c66207f"
+    cfg = general() + """
+[vip qe4]
+address = 10.0.0.141
+port = 443
+proto = quic
+mode = maglev
+probe_every = 0
+quic_lb_config_id = 0
+quic_lb_server_id_len = 3
+quic_lb_nonce_len = 4
+quic_lb_encode_len = yes
+quic_lb_key = %s
+backend.s1 = 10.0.0.11 quic_sid=ed793a
+backend.s2 = 10.0.0.12 quic_sid=000001
+
+[vip qe6]
+address = 2001:db8::141
+port = 443
+proto = quic
+mode = maglev
+probe_every = 0
+quic_lb_config_id = 1
+quic_lb_server_id_len = 10
+quic_lb_nonce_len = 5
+quic_lb_encode_len = yes
+quic_lb_key = %s
+backend.s1 = 2001:db8::21 quic_sid=000000000000000000aa
+backend.s2 = 2001:db8::22 quic_sid=ed793a51d49b8f5fab65
+""" % (key, key)
+    vip4, vip6, c6 = "10.0.0.141", "2001:db8::141", "2001:db8::2"
+    cid4 = bytes.fromhex("0720b1d07b359d3c")       # sid ed793a: s1
+    cid6 = bytes.fromhex("2fcc381bc74cb4fbad2823a3d1f8fed2")   # s2
+    t = Clock()
+    fi, ex = [], []
+
+    def short(dcid, n=40):
+        return bytes([0x41]) + dcid + b"q" * n
+
+    def cu(sport, payload):
+        return UDP(sport=sport, dport=443) / Raw(payload)
+
+    for k in range(4):
+        d = cu(50100 + k, short(cid4))
+        fi.append((t(), v4(C1, vip4, d, smac=2)))
+        ex.append(v4(C1, S1, d, [opt155(C1, 50100 + k)], smac=LB_MAC,
+                     dmac=mac(0x11)))
+        d = cu(50200 + k, short(cid6))
+        fi.append((t(), v6(c6, vip6, d, smac=2)))
+        ex.append(v6(c6, "2001:db8::22", d, [ext27(c6, 50200 + k)],
+                     smac=LB_MAC, dmac=mac(0x22)))
+    # the second packet of a tuple: its flow, no tuple option
+    d = cu(50100, short(cid4))
+    fi.append((t(), v4(C1, vip4, d, smac=2)))
+    ex.append(v4(C1, S1, d, smac=LB_MAC, dmac=mac(0x11)))
+    # one ciphertext bit flipped: another server ID, of no backend
+    bad = bytearray(cid4)
+    bad[3] ^= 0x10
+    d = cu(50110, short(bytes(bad)))
+    fi.append((t(), v4(C1, vip4, d, smac=2)))
+    ex.append(Alt("bad", {s: v4(C1, {1: S1, 2: S2}[s], d,
+                                [opt155(C1, 50110)], smac=LB_MAC,
+                                dmac=mac(0x10 + s)) for s in (1, 2)}))
+    r.run("quic_crypt", cfg, fi, ex, {
+        "quic_sid_routed": 9, "quic_sid_unknown": 1})
+
+
 def expiry_and_flood(r):
     """Timeouts follow the capture's clock; a SYN flood past the table's
     capacity neither evicts nor moves an established flow."""
@@ -2153,6 +2358,7 @@ backend.s3 = %s
 
 
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
+             quic_learn, quic_crypt,
              baselines, expiry_and_flood,
              malformed, ports, resolve, solicit, workers, recover, recover6, recover_router,
              idle_busy]

@@ -291,11 +291,14 @@ test_keys(void **state)
 	    "'colour' (mode, transport, leg, encoding, auth, probe_every, "
 	    "probe_adaptive, window, c, alpha, chash_m, quic_lb_server_id_len, "
 	    "quic_lb_nonce_len, quic_lb_config_id, quic_lb_encode_len, "
-	    "announce, candidates, check, check_port, check_path, "
+	    "quic_cid_len, announce, candidates, check, check_port, check_path, "
 	    "check_status, check_interval_ms, check_timeout_ms)");
 	run(f, "vip set lat quic_lb_nonce_len 8", -1, "error: vip set: "
 	    "quic_lb_nonce_len is not settable live: the backends' server "
 	    "IDs (backend.NAME quic_sid=) are given in the file only");
+	run(f, "vip set lat quic_cid_len 8", -1,
+	    "quic_cid_len needs proto quic");
+	assert_int_equal(f->cfg.vip[0].quic_cid_len, 0);
 	run(f, "vip set lat auth maybe", -1,
 	    "error: vip set: auth: 'maybe' is not on or off (yes or no)");
 	/* [general] */
