@@ -199,9 +199,14 @@ def scenario(tb):
     log = open(os.path.join(WORK, "agent-s1.log")).read()
     m = re.search(r"XDP filter \(program (\d+)\) with (\d+) destinations, "
                   r"(\d+) locator", log)
-    tap(m is not None and int(m.group(2)) == 11 and m.group(3) == "1",
-        "agent: wire on net_af_xdp, its filter holds 6 VIPs + 5 legs and "
-        "the locator", log[-1500:])
+    # one destination per VIP (address, port) and per leg address of a
+    # VIP, as the testbed's agent configuration lists them
+    n_vip = t.AGENT_INI.count("[vip ")
+    n_leg = t.AGENT_INI.count("leg_address = ")
+    tap(m is not None and int(m.group(2)) == n_vip + n_leg and
+        m.group(3) == "1",
+        "agent: wire on net_af_xdp, its filter holds %d VIPs + %d legs and "
+        "the locator" % (n_vip, n_leg), log[-1500:])
     pid = xdp_prog_id()
     tap(pid != 0 and m is not None and pid == int(m.group(1)),
         "e1 carries the agent's XDP program (id %d)" % pid,
