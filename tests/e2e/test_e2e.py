@@ -36,25 +36,15 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from tap import check as tap, plan  # noqa: E402,F401  (the others use t.)
+
 (DSRLB, AGENT, CTL, SLOW, BUSY, MEMARGS, WORK) = sys.argv[1:8]
 ONLY = sys.argv[8:]
 BREAK = os.environ.get("DSRLB_E2E_BREAK", "")
 ID = "%x" % (os.getpid() & 0xfff)
 P = "de" + ID                      # namespace prefix
-n_test = 0
-failed = 0
-
-
-def tap(ok, what, detail=""):
-    global n_test, failed
-    n_test += 1
-    print("%s %d - %s" % ("ok" if ok else "not ok", n_test, what),
-          flush=True)
-    if not ok:
-        failed += 1
-        if detail:
-            print("# " + str(detail).replace("\n", "\n# "), flush=True)
-    return ok
 
 
 def sh(cmd, check=True, timeout=120):
@@ -1297,8 +1287,7 @@ def main():
             tap("LEAK" not in text and "mbufs free" in text,
                 "the appliance stopped with every mbuf back in its pool",
                 text[-1500:])
-    print("1..%d" % n_test)
-    return 1 if failed else 0
+    return plan()
 
 
 if __name__ == "__main__":

@@ -327,8 +327,7 @@ def main():
             t.skip("%s missing" % tool)
     if not os.path.exists(XDP_OBJ):
         tap(False, "the XDP object %s was built" % XDP_OBJ)
-        print("1..%d" % t.n_test)
-        return 1
+        return t.plan()
     tb = XdpTestbed()
     t0 = time.time()
     try:
@@ -340,8 +339,7 @@ def main():
         tap(False, "xdp scenario raised %r" % e)
     finally:
         tb.down()
-    print("1..%d" % t.n_test)
-    return 1 if t.failed else 0
+    return t.plan()
 
 
 if __name__ == "__main__":
