@@ -342,7 +342,40 @@ ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
 	}
 }
 
-/* Insert the custom option @opt of @n (4, 8 or 12) bytes. */
+/* The 16-bit one's-complement sum (folded, 0..0xFFFF, equal to the true
+ * sum modulo 0xFFFF) of the @p len bytes @p p placed at header offset
+ * @p off: big-endian words from an even offset; from an odd one the
+ * bytes sit in the other halves of the words, and the sum is the
+ * even-offset sum byte-swapped (RFC 1071 §2(B): swapping is
+ * multiplying by 2^8 modulo 2^16 - 1, and 2^8 * 2^8 = 1 there). */
+static inline uint32_t
+ipv4opt_sum_at(const uint8_t *p, uint32_t len, uint32_t off)
+{
+	uint32_t s = 0, i;
+
+	for (i = 0; i + 2 <= len; i += 2)
+		s += load_be16(p + i);
+	if (i < len)
+		s += (uint32_t)p[i] << 8;
+	s = (s & 0xFFFFu) + (s >> 16);
+	s = (s & 0xFFFFu) + (s >> 16);
+	if (off & 1)
+		s = ((s << 8) | (s >> 8)) & 0xFFFFu;
+	return s;
+}
+
+/* Insert the custom option @opt of @n (4, 8 or 12) bytes.
+ *
+ * The header checksum is carried over by RFC 1624 eqn. 3 applied to the
+ * words that change alone (issue 19: no sum of the whole header, before
+ * and after): the first two (IHL, total length), the option's bytes
+ * added at @at, and the padding bytes it overwrites subtracted. Where
+ * the header grows by a gap, the old padding moves behind the option by
+ * n, a multiple of 4, so its bytes keep their halves of the words and
+ * their sum. The result is the one of the whole-header sums (HC' =
+ * ~(~HC + ~m + m')): both sums are congruent modulo 0xFFFF and neither
+ * is zero (the new first word never is), so they fold to the same
+ * value, -0 included; a header that arrived corrupt stays corrupt. */
 static enum wire_result
 ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	       const uint8_t *opt, uint32_t n)
@@ -350,7 +383,7 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	struct ipv4opt_info info;
 	enum wire_result r;
 	uint32_t hl, at, new_hl, tot, new_tot;
-	uint16_t old_sum;
+	uint64_t delta;
 	bool keep_pad;
 	uint8_t *ip;
 
@@ -387,7 +420,11 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	new_tot = tot + (new_hl - hl);
 	if (new_tot > UINT16_MAX || (mtu != 0 && new_tot > mtu))
 		return WIRE_ERR_MTU;
-	old_sum = ipv4opt_hdr_sum(ip, hl);
+	/* ~old first two words; the overwritten padding, if any: all
+	 * summed as 0xFFFF - x, exact integers folded once at the end. */
+	delta = 2u * 0xFFFFu - load_be16(ip) - tot;
+	if (!keep_pad)
+		delta += 0xFFFFu - ipv4opt_sum_at(ip + at, hl - at, at);
 	/* Last step that can fail; it moves nothing when it does. */
 	r = pkt_buf_open_gap(pb, l3_off + at, new_hl - hl);
 	if (r != WIRE_OK)
@@ -396,7 +433,10 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	memcpy(ip + at, opt, n);
 	if (!keep_pad)
 		memset(ip + at + n, IPV4OPT_EOL, new_hl - at - n);
-	ipv4opt_fix_hdr(ip, new_hl, new_tot, old_sum);
+	ip[0] = (uint8_t)(0x40 | (new_hl / 4));
+	store_be16(ip + 2, (uint16_t)new_tot);
+	delta += load_be16(ip) + new_tot + ipv4opt_sum_at(opt, n, at);
+	store_be16(ip + 10, csum_apply_delta(load_be16(ip + 10), delta));
 	return WIRE_OK;
 }
 
