@@ -532,7 +532,11 @@ free_slots(const struct flow_bucket *b, unsigned int *first)
 	uint32_t m = match_mask(b, 0);
 
 	*first = m != 0 ? (unsigned int)__builtin_ctz(m) : BE;
-	return (unsigned int)__builtin_popcount(m);
+	/* The 8-bit population count in three steps (pairs, nibbles,
+	 * byte): __builtin_popcount() is a libgcc call without -mpopcnt. */
+	m = m - ((m >> 1) & 0x55u);
+	m = (m & 0x33u) + ((m >> 2) & 0x33u);
+	return (m + (m >> 4)) & 0x0Fu;
 }
 
 static uint32_t
