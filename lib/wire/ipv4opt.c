@@ -351,10 +351,16 @@ ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
 static inline uint32_t
 ipv4opt_sum_at(const uint8_t *p, uint32_t len, uint32_t off)
 {
-	uint32_t s = 0, i;
+	uint32_t s = 0, i = 0, w;
 
-	for (i = 0; i + 2 <= len; i += 2)
+	for (; i + 4 <= len; i += 4) {
+		w = load_be32(p + i);
+		s += (w >> 16) + (w & 0xFFFFu);
+	}
+	if (i + 2 <= len) {
 		s += load_be16(p + i);
+		i += 2;
+	}
 	if (i < len)
 		s += (uint32_t)p[i] << 8;
 	s = (s & 0xFFFFu) + (s >> 16);
@@ -389,6 +395,20 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 
 	if (pb == NULL)
 		return WIRE_ERR_INVAL;
+	if (pb->base != NULL && l3_off <= pb->len &&
+	    pb->len - l3_off >= IPV4_HDR_MIN_LEN) {
+		ip = pkt_buf_data(pb) + l3_off;
+		tot = load_be16(ip + 2);
+		if (ip[0] == 0x45 && tot >= IPV4_HDR_MIN_LEN &&
+		    tot <= pb->len - l3_off) {
+			/* No options (a new flow's client tuple, issue
+			 * 19): what ipv4opt_parse() accepts and finds
+			 * there, without its calls and walk. */
+			hl = IPV4_HDR_MIN_LEN;
+			at = IPV4_HDR_MIN_LEN;
+			goto place;
+		}
+	}
 	r = ipv4opt_parse(pkt_buf_data(pb), pb->len, l3_off, &info);
 	if (r != WIRE_OK)
 		return r;
@@ -396,6 +416,7 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		return WIRE_ERR_IPV4_OPT_DUP;
 	hl = info.hdr_len;
 	at = info.opt_end;
+place:
 	/* Where the option goes and how much the header grows. The area
 	 * stays a multiple of 4 (IHL counts 32-bit words, RFC 791) because
 	 * n is 4, 8 or 12 and hl is a multiple of 4. */

@@ -931,6 +931,55 @@ test_insert_csum_incremental(void **state)
 	assert_true(partial > 10);
 }
 
+/* An insert into a header without options (no walk, issue 19) accepts
+ * what ipv4opt_parse() accepts and fails with its error otherwise: random
+ * first bytes, total lengths and frame lengths around the header's. */
+static void
+test_insert_bare_header_checks(void **state)
+{
+	unsigned int ok = 0, bad = 0, it;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1919);
+	for (it = 0; it < 20000; it++) {
+		uint8_t p[100];
+		struct ipv4opt_info info, after;
+		enum wire_result want, got;
+		uint32_t len = build_ip(p, NULL, 0), flen;
+		struct tbuf t;
+
+		if (rng_below(&r, 2))
+			p[0] = (uint8_t)(rng_below(&r, 3) == 0 ? rng_next(&r) :
+					 0x40 | rng_below(&r, 16));
+		if (rng_below(&r, 2))
+			store_be16(p + 2, (uint16_t)rng_below(&r, 40));
+		flen = rng_below(&r, 3) ? len : rng_below(&r, len + 1);
+		store_be16(p + 10, csum_ipv4_hdr(p, IPV4_HDR_MIN_LEN));
+		want = ipv4opt_parse(p, flen, 0, &info);
+		tbuf_load(&t, 32, NULL, 0, p, flen, 32);
+		got = ipv4opt_insert_client(&t.pb, 0, 0, CLIENT_ADDR,
+					    CLIENT_PORT);
+		assert_int_equal(got, want);
+		if (got != WIRE_OK) {
+			assert_pkt(&t, p, flen);
+			bad++;
+			continue;
+		}
+		ok++;
+		assert_int_equal(ipv4opt_parse(pkt_buf_data(&t.pb), t.pb.len,
+					       0, &after), WIRE_OK);
+		assert_int_equal(after.client_off,
+				 info.opt_end);
+		if (p[0] == 0x45)
+			assert_int_equal(ipv4_hdr_csum_verify(
+					pkt_buf_data(&t.pb), after.hdr_len),
+					 WIRE_OK);
+	}
+	assert_true(ok > 1000);
+	assert_true(bad > 1000);
+}
+
 static void
 test_strip_all(void **state)
 {
@@ -1446,6 +1495,7 @@ main(void)
 		cmocka_unit_test(test_insert_no_room),
 		cmocka_unit_test(test_insert_duplicate),
 		cmocka_unit_test(test_insert_csum_incremental),
+		cmocka_unit_test(test_insert_bare_header_checks),
 		cmocka_unit_test(test_strip_all),
 		cmocka_unit_test(test_strip_keeps_other_options),
 		cmocka_unit_test(test_strip_errors),
