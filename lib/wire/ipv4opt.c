@@ -451,7 +451,10 @@ place:
 	if (r != WIRE_OK)
 		return r;
 	ip = pkt_buf_data(pb) + l3_off;
-	memcpy(ip + at, opt, n);
+	/* n is a multiple of 4: word copies, not a call to memcpy() of a
+	 * variable length (issue 19). */
+	for (uint32_t i = 0; i < n; i += 4)
+		memcpy(ip + at + i, opt + i, 4);
 	if (!keep_pad)
 		memset(ip + at + n, IPV4OPT_EOL, new_hl - at - n);
 	ip[0] = (uint8_t)(0x40 | (new_hl / 4));
