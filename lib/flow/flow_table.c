@@ -295,17 +295,47 @@ reclaim(struct flow_table *t, struct flow_bucket *b, unsigned int i)
 	t->epoch++;
 }
 
-/* Slot of the occupied entry of @p key in bucket @p bi, or MISS. */
+/* Bit i set when slot i's signature is @p sig. With SSE2 (every x86-64)
+ * the 8 signatures are one 16-byte compare, as DPDK's rte_hash compares
+ * its bucket signatures; elsewhere a loop the compiler may vectorise. */
+static inline uint32_t
+match_mask(const struct flow_bucket *b, uint16_t sig)
+{
+#if defined(__SSE2__)
+	_Static_assert(BE == 8, "one 16-byte compare covers a bucket");
+	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+
+	/* one bit per slot: pack the 16-bit lanes' results to bytes */
+	return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(eq,
+							   _mm_setzero_si128()));
+#else
+	uint32_t m = 0;
+	unsigned int i;
+
+	for (i = 0; i < BE; i++)
+		m |= (uint32_t)(b->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
+/* Slot of the occupied entry of @p key in bucket @p bi, or MISS: the
+ * slots whose signature matches, lowest first, by one compare of the
+ * bucket's signatures (issue 19: a byte loop cost about 50 instructions
+ * per bucket on every insert). */
 static inline uint32_t
 find_in(const struct flow_table *t, uint32_t bi, uint16_t sig,
 	const struct flow_key *key)
 {
-	const struct flow_bucket *b = &t->buckets[bi];
-	unsigned int i;
+	uint32_t m = match_mask(&t->buckets[bi], sig);
 
-	for (i = 0; i < BE; i++)
-		if (b->sig[i] == sig && key_eq(&t->kv[bi * BE + i].key, key))
+	while (m != 0) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+
+		if (key_eq(&t->kv[bi * BE + i].key, key))
 			return bi * BE + i;
+		m &= m - 1;
+	}
 	return FLOW_TABLE_MISS;
 }
 
@@ -347,30 +377,6 @@ flow_table_lookup(struct flow_table *t, const struct flow_key *key,
 	if (slot == FLOW_TABLE_MISS)
 		return slot;
 	return hit_or_reclaim(t, slot, tick_of(t, now_ns));
-}
-
-/* Bit i set when slot i's signature is @p sig. With SSE2 (every x86-64)
- * the 8 signatures are one 16-byte compare, as DPDK's rte_hash compares
- * its bucket signatures; elsewhere a loop the compiler may vectorise. */
-static inline uint32_t
-match_mask(const struct flow_bucket *b, uint16_t sig)
-{
-#if defined(__SSE2__)
-	_Static_assert(BE == 8, "one 16-byte compare covers a bucket");
-	__m128i v = _mm_load_si128((const __m128i *)(const void *)b->sig);
-	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
-
-	/* one bit per slot: pack the 16-bit lanes' results to bytes */
-	return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(eq,
-							   _mm_setzero_si128()));
-#else
-	uint32_t m = 0;
-	unsigned int i;
-
-	for (i = 0; i < BE; i++)
-		m |= (uint32_t)(b->sig[i] == sig) << i;
-	return m;
-#endif
 }
 
 static inline void
@@ -503,13 +509,18 @@ flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 static int
 key_valid(const struct flow_key *k)
 {
-	static const uint8_t zero[12];
+	uint64_t s8, d8;
+	uint32_t s4, d4;
 
 	if (k->family == FLOW_KEY_IPV6)
 		return 1;
-	return k->family == FLOW_KEY_IPV4 &&
-	       memcmp(k->saddr + 4, zero, sizeof(zero)) == 0 &&
-	       memcmp(k->daddr + 4, zero, sizeof(zero)) == 0;
+	/* An IPv4 key's address bytes 4-15 are zero: two loads each, not
+	 * memcmp() calls (issue 19: every insert checks). */
+	memcpy(&s8, k->saddr + 4, 8);
+	memcpy(&s4, k->saddr + 12, 4);
+	memcpy(&d8, k->daddr + 4, 8);
+	memcpy(&d4, k->daddr + 12, 4);
+	return k->family == FLOW_KEY_IPV4 && (s8 | d8 | s4 | d4) == 0;
 }
 
 static inline int
@@ -518,18 +529,19 @@ state_valid(uint8_t s)
 	return s > FLOW_STATE_FREE && s < FLOW_STATE_MAX;
 }
 
+/* Number of free slots of @p b (signature 0) and the lowest in @p first
+ * (BE if none): the mask of the signatures equal to 0 (issue 19). */
 static unsigned int
 free_slots(const struct flow_bucket *b, unsigned int *first)
 {
-	unsigned int i, n = 0;
+	uint32_t m = match_mask(b, 0);
 
-	*first = BE;
-	for (i = BE; i-- > 0;)
-		if (b->sig[i] == 0) {
-			n++;
-			*first = i;
-		}
-	return n;
+	*first = m != 0 ? (unsigned int)__builtin_ctz(m) : BE;
+	/* The 8-bit population count in three steps (pairs, nibbles,
+	 * byte): __builtin_popcount() is a libgcc call without -mpopcnt. */
+	m = m - ((m >> 1) & 0x55u);
+	m = (m & 0x33u) + ((m >> 2) & 0x33u);
+	return (m + (m >> 4)) & 0x0Fu;
 }
 
 static uint32_t

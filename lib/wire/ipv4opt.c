@@ -342,7 +342,46 @@ ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
 	}
 }
 
-/* Insert the custom option @opt of @n (4, 8 or 12) bytes. */
+/* The 16-bit one's-complement sum (folded, 0..0xFFFF, equal to the true
+ * sum modulo 0xFFFF) of the @p len bytes @p p placed at header offset
+ * @p off: big-endian words from an even offset; from an odd one the
+ * bytes sit in the other halves of the words, and the sum is the
+ * even-offset sum byte-swapped (RFC 1071 §2(B): swapping is
+ * multiplying by 2^8 modulo 2^16 - 1, and 2^8 * 2^8 = 1 there). */
+static inline uint32_t
+ipv4opt_sum_at(const uint8_t *p, uint32_t len, uint32_t off)
+{
+	uint32_t s = 0, i = 0, w;
+
+	for (; i + 4 <= len; i += 4) {
+		w = load_be32(p + i);
+		s += (w >> 16) + (w & 0xFFFFu);
+	}
+	if (i + 2 <= len) {
+		s += load_be16(p + i);
+		i += 2;
+	}
+	if (i < len)
+		s += (uint32_t)p[i] << 8;
+	s = (s & 0xFFFFu) + (s >> 16);
+	s = (s & 0xFFFFu) + (s >> 16);
+	if (off & 1)
+		s = ((s << 8) | (s >> 8)) & 0xFFFFu;
+	return s;
+}
+
+/* Insert the custom option @opt of @n (4, 8 or 12) bytes.
+ *
+ * The header checksum is carried over by RFC 1624 eqn. 3 applied to the
+ * words that change alone (issue 19: no sum of the whole header, before
+ * and after): the first two (IHL, total length), the option's bytes
+ * added at @at, and the padding bytes it overwrites subtracted. Where
+ * the header grows by a gap, the old padding moves behind the option by
+ * n, a multiple of 4, so its bytes keep their halves of the words and
+ * their sum. The result is the one of the whole-header sums (HC' =
+ * ~(~HC + ~m + m')): both sums are congruent modulo 0xFFFF and neither
+ * is zero (the new first word never is), so they fold to the same
+ * value, -0 included; a header that arrived corrupt stays corrupt. */
 static enum wire_result
 ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	       const uint8_t *opt, uint32_t n)
@@ -350,12 +389,26 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	struct ipv4opt_info info;
 	enum wire_result r;
 	uint32_t hl, at, new_hl, tot, new_tot;
-	uint16_t old_sum;
+	uint64_t delta;
 	bool keep_pad;
 	uint8_t *ip;
 
 	if (pb == NULL)
 		return WIRE_ERR_INVAL;
+	if (pb->base != NULL && l3_off <= pb->len &&
+	    pb->len - l3_off >= IPV4_HDR_MIN_LEN) {
+		ip = pkt_buf_data(pb) + l3_off;
+		tot = load_be16(ip + 2);
+		if (ip[0] == 0x45 && tot >= IPV4_HDR_MIN_LEN &&
+		    tot <= pb->len - l3_off) {
+			/* No options (a new flow's client tuple, issue
+			 * 19): what ipv4opt_parse() accepts and finds
+			 * there, without its calls and walk. */
+			hl = IPV4_HDR_MIN_LEN;
+			at = IPV4_HDR_MIN_LEN;
+			goto place;
+		}
+	}
 	r = ipv4opt_parse(pkt_buf_data(pb), pb->len, l3_off, &info);
 	if (r != WIRE_OK)
 		return r;
@@ -363,6 +416,7 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		return WIRE_ERR_IPV4_OPT_DUP;
 	hl = info.hdr_len;
 	at = info.opt_end;
+place:
 	/* Where the option goes and how much the header grows. The area
 	 * stays a multiple of 4 (IHL counts 32-bit words, RFC 791) because
 	 * n is 4, 8 or 12 and hl is a multiple of 4. */
@@ -387,16 +441,26 @@ ipv4opt_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	new_tot = tot + (new_hl - hl);
 	if (new_tot > UINT16_MAX || (mtu != 0 && new_tot > mtu))
 		return WIRE_ERR_MTU;
-	old_sum = ipv4opt_hdr_sum(ip, hl);
+	/* ~old first two words; the overwritten padding, if any: all
+	 * summed as 0xFFFF - x, exact integers folded once at the end. */
+	delta = 2u * 0xFFFFu - load_be16(ip) - tot;
+	if (!keep_pad)
+		delta += 0xFFFFu - ipv4opt_sum_at(ip + at, hl - at, at);
 	/* Last step that can fail; it moves nothing when it does. */
 	r = pkt_buf_open_gap(pb, l3_off + at, new_hl - hl);
 	if (r != WIRE_OK)
 		return r;
 	ip = pkt_buf_data(pb) + l3_off;
-	memcpy(ip + at, opt, n);
+	/* n is a multiple of 4: word copies, not a call to memcpy() of a
+	 * variable length (issue 19). */
+	for (uint32_t i = 0; i < n; i += 4)
+		memcpy(ip + at + i, opt + i, 4);
 	if (!keep_pad)
 		memset(ip + at + n, IPV4OPT_EOL, new_hl - at - n);
-	ipv4opt_fix_hdr(ip, new_hl, new_tot, old_sum);
+	ip[0] = (uint8_t)(0x40 | (new_hl / 4));
+	store_be16(ip + 2, (uint16_t)new_tot);
+	delta += load_be16(ip) + new_tot + ipv4opt_sum_at(opt, n, at);
+	store_be16(ip + 10, csum_apply_delta(load_be16(ip + 10), delta));
 	return WIRE_OK;
 }
 

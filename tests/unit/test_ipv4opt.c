@@ -816,6 +816,170 @@ test_insert_duplicate(void **state)
 
 /* ---- strip ---------------------------------------------------------- */
 
+/* The header checksum of an insert, carried over by the changed words
+ * alone (issue 19), equals the one of the whole-header sums before and
+ * after (RFC 1624 eqn. 3 with m and m' the header sums, the previous
+ * implementation): on random headers with options that end at odd and
+ * even offsets (NOPs), padding reused, grown or partly overwritten,
+ * valid and corrupt checksums, 0x0000 and 0xFFFF included. */
+static void
+test_insert_csum_incremental(void **state)
+{
+	/* Option lengths of do_insert()'s ops, recover, recover_addr. */
+	static const uint32_t op_len[7] = { 8, 4, 8, 4, 8, 8, 12 };
+	unsigned int odd = 0, reuse = 0, grow = 0, partial = 0, it;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 19);
+	for (it = 0; it < 20000; it++) {
+		uint8_t opts[40], p[100], before[60];
+		uint32_t olen = 4 * rng_below(&r, 11), pos = 0, len, hl, nhl;
+		uint32_t op = rng_below(&r, 7), at;
+		uint16_t c_old, exp;
+		struct tbuf t;
+		enum wire_result res;
+
+		/* NOPs and record-route-like options (kind 7), then EOL
+		 * and garbage or NOPs as padding. */
+		while (pos < olen && rng_below(&r, 4) != 0) {
+			uint32_t room = olen - pos;
+
+			if (room < 2 || rng_below(&r, 2) == 0) {
+				opts[pos++] = IPV4OPT_NOP;
+				continue;
+			}
+			opts[pos] = 7;
+			opts[pos + 1] = (uint8_t)(2 + rng_below(&r, room - 1));
+			for (uint32_t k = 2; k < opts[pos + 1]; k++)
+				opts[pos + k] = (uint8_t)rng_next(&r);
+			pos += opts[pos + 1];
+		}
+		if (pos < olen) {
+			bool nops = rng_below(&r, 2) == 0;
+
+			opts[pos++] = nops ? IPV4OPT_NOP : IPV4OPT_EOL;
+			for (; pos < olen; pos++)
+				opts[pos] = nops ? IPV4OPT_NOP :
+						   (uint8_t)rng_next(&r);
+		}
+		len = build_ip(p, opts, olen);
+		hl = IPV4_HDR_MIN_LEN + olen;
+		p[1] = (uint8_t)rng_next(&r);
+		store_be16(p + 4, (uint16_t)rng_next(&r));
+		p[8] = (uint8_t)rng_next(&r);
+		switch (rng_below(&r, 5)) {
+		case 0: /* the other words sum to -0: 0x0000 or 0xFFFF */
+			store_be16(p + 4, 0);
+			store_be16(p + 4, csum_ipv4_hdr(p, hl));
+			store_be16(p + 10, rng_below(&r, 2) ? 0xFFFF : 0);
+			break;
+		case 1: /* corrupt */
+			store_be16(p + 10, (uint16_t)rng_next(&r));
+			break;
+		case 2:
+			store_be16(p + 10, 0xFFFF);
+			break;
+		default: /* valid */
+			store_be16(p + 10, csum_ipv4_hdr(p, hl));
+			break;
+		}
+		memcpy(before, p, hl);
+		c_old = load_be16(p + 10);
+		tbuf_load(&t, 64, NULL, 0, p, len, 64);
+		switch (op) {
+		case 5:
+			res = ipv4opt_insert_recover(&t.pb, 0, 0, 1, 2, NONCE);
+			break;
+		case 6:
+			res = ipv4opt_insert_recover_addr(&t.pb, 0, 0, 1, 2,
+							  NONCE, CLIENT_ADDR);
+			break;
+		default:
+			res = do_insert(&t.pb, 0, 0, (enum ins_op)op);
+			break;
+		}
+		if (res != WIRE_OK) {
+			assert_pkt(&t, p, len);
+			continue;
+		}
+		{
+			struct ipv4opt_info info;
+			const uint8_t *ip = pkt_buf_data(&t.pb);
+
+			assert_int_equal(ipv4opt_parse(p, len, 0, &info),
+					 WIRE_OK);
+			at = info.opt_end;
+			nhl = (uint32_t)(ip[0] & 0x0F) * 4;
+			exp = csum_update16(c_old,
+					    (uint16_t)~csum_ipv4_hdr(before, hl),
+					    (uint16_t)~csum_ipv4_hdr(ip, nhl));
+			assert_int_equal(load_be16(ip + 10), exp);
+			if (c_old == csum_ipv4_hdr(before, hl))
+				assert_int_equal(ipv4_hdr_csum_verify(ip, nhl),
+						 WIRE_OK);
+		}
+		odd += at & 1;
+		reuse += nhl == hl;
+		grow += nhl - hl == op_len[op];
+		partial += nhl > hl && nhl - hl != op_len[op];
+	}
+	/* Every kind of insert was seen. */
+	assert_true(odd > 100);
+	assert_true(reuse > 100);
+	assert_true(grow > 100);
+	assert_true(partial > 10);
+}
+
+/* An insert into a header without options (no walk, issue 19) accepts
+ * what ipv4opt_parse() accepts and fails with its error otherwise: random
+ * first bytes, total lengths and frame lengths around the header's. */
+static void
+test_insert_bare_header_checks(void **state)
+{
+	unsigned int ok = 0, bad = 0, it;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1919);
+	for (it = 0; it < 20000; it++) {
+		uint8_t p[100];
+		struct ipv4opt_info info, after;
+		enum wire_result want, got;
+		uint32_t len = build_ip(p, NULL, 0), flen;
+		struct tbuf t;
+
+		if (rng_below(&r, 2))
+			p[0] = (uint8_t)(rng_below(&r, 3) == 0 ? rng_next(&r) :
+					 0x40 | rng_below(&r, 16));
+		if (rng_below(&r, 2))
+			store_be16(p + 2, (uint16_t)rng_below(&r, 40));
+		flen = rng_below(&r, 3) ? len : rng_below(&r, len + 1);
+		store_be16(p + 10, csum_ipv4_hdr(p, IPV4_HDR_MIN_LEN));
+		want = ipv4opt_parse(p, flen, 0, &info);
+		tbuf_load(&t, 32, NULL, 0, p, flen, 32);
+		got = ipv4opt_insert_client(&t.pb, 0, 0, CLIENT_ADDR,
+					    CLIENT_PORT);
+		assert_int_equal(got, want);
+		if (got != WIRE_OK) {
+			assert_pkt(&t, p, flen);
+			bad++;
+			continue;
+		}
+		ok++;
+		assert_int_equal(ipv4opt_parse(pkt_buf_data(&t.pb), t.pb.len,
+					       0, &after), WIRE_OK);
+		assert_int_equal(after.client_off,
+				 info.opt_end);
+		if (p[0] == 0x45)
+			assert_int_equal(ipv4_hdr_csum_verify(
+					pkt_buf_data(&t.pb), after.hdr_len),
+					 WIRE_OK);
+	}
+	assert_true(ok > 1000);
+	assert_true(bad > 1000);
+}
+
 static void
 test_strip_all(void **state)
 {
@@ -1330,6 +1494,8 @@ main(void)
 		cmocka_unit_test(test_insert_mtu),
 		cmocka_unit_test(test_insert_no_room),
 		cmocka_unit_test(test_insert_duplicate),
+		cmocka_unit_test(test_insert_csum_incremental),
+		cmocka_unit_test(test_insert_bare_header_checks),
 		cmocka_unit_test(test_strip_all),
 		cmocka_unit_test(test_strip_keeps_other_options),
 		cmocka_unit_test(test_strip_errors),
