@@ -1025,6 +1025,15 @@ send_too_big(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	reflect(w, pb, c->in_port, LB_CNT_tx_icmp_too_big, o);
 }
 
+/* The packet that was to carry the client tuple went back to the client
+ * as too big, or was dropped for its size: no server saw the tuple. */
+static inline bool
+mtu_refused(const struct lb_out *o)
+{
+	return o->counter == LB_CNT_tx_icmp_too_big ||
+	       o->counter == LB_CNT_drop_mtu;
+}
+
 static uint32_t pick_stateless(const struct lb_vip_rt *v, uint32_t hash);
 
 /* ICMP / ICMPv6 to one of our addresses or a VIP: echo requests are
@@ -1804,6 +1813,10 @@ client_hit(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		(void)flow_table_delete(&w->ft, &c->key, c->hash, now_ns);
 		return;
 	}
+	/* The move's tuple did not go (too big): not recorded, so the next
+	 * packet moves the flow again, with the tuple (issue 21). */
+	if (moved && mtu_refused(o))
+		return;
 	if (closing)
 		(void)flow_table_set(&w->ft, c->slot, &fv);
 	else
@@ -1915,7 +1928,12 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (v->conf.policy == LB_POLICY_LATENCY)
 		lat_track(w, c, b, now_ns);
 	dsr_forward(w, pb, c, b, true, &fv.flags, now_ns, o);
-	if (o->counter == LB_CNT_drop_tuple_full) {
+	/* A first packet that went back as too big took the tuple with it:
+	 * a SYN or QUIC Initial sends it again when retransmitted, any other
+	 * packet (a migrated QUIC client's) only if the flow starts over at
+	 * the next one (issue 21, docs/quic.md "Path MTU"). */
+	if (o->counter == LB_CNT_drop_tuple_full ||
+	    (!syn && mtu_refused(o))) {
 		(void)flow_table_delete(&w->ft, &c->key, c->hash, now_ns);
 		return;
 	}

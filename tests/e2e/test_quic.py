@@ -32,7 +32,10 @@ Scenarios, each asserted:
     the client stops at once;
   - maglev: downloads through a maglev QUIC VIP;
   - servers without QUIC-LB IDs: their SCIDs are learned, and an upload
-    whose client NAT-rebinds completes on the same server (IPv4, IPv6).
+    whose client NAT-rebinds completes on the same server (IPv4, IPv6);
+  - path MTU: the appliance's server side at 1500 and 1476 (q10_pmtu):
+    ngtcp2's probes that cannot take what the appliance adds get packet
+    too big, which the client's route learns; downloads complete.
 
 usage: test_quic.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        QUIC_LB_SERVER [SCENARIO...]
@@ -546,8 +549,62 @@ def q9_learn(tb):
              delta(c0, c1, "quic_cid_learned")))
 
 
+def q10_pmtu(tb):
+    """Issue 21, path MTU (docs/quic.md "Path MTU"): the appliance's
+    server side lowered from 9000 to the clients' 1500, then to 1476 (a
+    second configuration, [port farm] mtu), so that a full-size client
+    packet has no room for what the appliance adds. ngtcp2's client
+    discovers the path MTU by probes (RFC 9000 §14.3, DPLPMTUD): a probe
+    that needs an SRH or exceeds the port's MTU as it is gets packet too
+    big, which the client's kernel takes into its route (asserted), one
+    that needs only a metric request goes without it. Downloads complete
+    on every VIP and nothing is dropped silently (drop_mtu +0)."""
+    ini = os.path.join(WORK, "lb.ini")
+    with open(ini) as f:
+        orig = f.read()
+    keys = ("tx_icmp_too_big", "drop_mtu", "icmp_rate_limited",
+            "probe_deferred", "probe_sent", "tx_backend")
+    try:
+        for mtu in (1500, 1476):
+            tb.stop_lb()
+            with open(ini, "w") as f:
+                f.write(orig.replace("role = server\nmtu = 9000\n",
+                                     "role = server\nmtu = %d\n" % mtu, 1))
+            tb.start_lb()
+            for vip, port, name, add in ((QVIP4, 443, "quic4", 8),
+                                         (QVIP6, 4432, "quicl6", 24),
+                                         (QVIP6, 443, "quich6", 72)):
+                fam = "-6 " if ":" in vip else ""
+                nsx("c", "ip %sroute flush cache" % fam, check=False)
+                c0 = tb.lb_counters()
+                res = download(tb, vip, 5 << 20, 2, port=port)
+                c1 = tb.lb_counters()
+                route = nsx("c", "ip %sroute get %s" % (fam, vip),
+                            check=False).stdout.strip().replace("\n", " ")
+                d = {k: delta(c0, c1, k) for k in keys}
+                m = re.search(r" mtu (\d+)", route)
+                learned = int(m.group(1)) if m else None
+                # an error sent is one the client heard: its route has
+                # the MTU we announced (mtu - what we add, or mtu itself
+                # for a packet too big as it is)
+                heard = d["tx_icmp_too_big"] == 0 or \
+                    learned in (mtu - add, mtu)
+                tap(all(ok for ok, _ in res) and d["drop_mtu"] == 0 and
+                    heard,
+                    "pmtu %d: %s: 2 downloads of 5 MB arrive whole; %s; "
+                    "the client's route to the VIP: mtu %s" %
+                    (mtu, name, " ".join("%s +%d" % kv for kv in d.items()),
+                     learned), "; ".join(x for ok, x in res if not ok) +
+                    " " + route)
+    finally:
+        tb.stop_lb()
+        with open(ini, "w") as f:
+            f.write(orig)
+        tb.start_lb()
+
+
 SCENARIOS = [q1_dsr4, q2_hunt6, q3_migrate4, q4_migrate6, q5_busy,
-             q6_version, q7_reset, q8_maglev, q9_learn]
+             q6_version, q7_reset, q8_maglev, q9_learn, q10_pmtu]
 
 
 def main():

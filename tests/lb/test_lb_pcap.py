@@ -838,6 +838,213 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2:: quic_sid=0b02
         "hunt_offer": 1, "hunt_steer": 1})
 
 
+def quic_mtu(r):
+    """Issue 21, path MTU of a QUIC VIP (docs/quic.md "Path MTU"): the
+    server side at MTU 1500, a metric request due on every packet
+    (probe_every = 1). A 1200-byte Initial takes the tuple and the
+    request; a full-size packet that needs only the request goes out
+    unchanged (the request deferred to the next packet with room); a
+    full-size packet that must carry the tuple (an Initial, the first
+    packet of a migrated client) is answered with fragmentation needed /
+    packet too big for the MTU that leaves room, and the next smaller
+    packet of that 4-tuple carries the tuple; so does the next packet of
+    a flow a connection ID moves to another server (VIPs q4m, q6m).
+    IPv4 and IPv6."""
+    from scapy.all import ICMP, ICMPv6PacketTooBig
+    cfg = general() + """
+[vip q4]
+address = 10.0.0.140
+port = 443
+proto = quic
+mode = dsr-feedback
+auth = no
+probe_every = 1
+quic_lb_server_id_len = 2
+quic_lb_nonce_len = 6
+quic_lb_encode_len = yes
+backend.s1 = 10.0.0.11 quic_sid=0a01
+
+[vip q6]
+address = 2001:db8::140
+port = 443
+proto = quic
+mode = dsr-feedback
+auth = no
+probe_every = 1
+quic_lb_server_id_len = 2
+quic_lb_nonce_len = 6
+quic_lb_encode_len = yes
+backend.s1 = 2001:db8::21 quic_sid=0a01
+
+[vip q4m]
+address = 10.0.0.141
+port = 443
+proto = quic
+mode = dsr-feedback
+auth = no
+probe_every = 1
+quic_lb_server_id_len = 2
+quic_lb_nonce_len = 6
+quic_lb_encode_len = yes
+backend.s1 = 10.0.0.31 quic_sid=0a01
+backend.s2 = 10.0.0.12 quic_sid=0a02
+
+[vip q6m]
+address = 2001:db8::141
+port = 443
+proto = quic
+mode = dsr-feedback
+auth = no
+probe_every = 1
+quic_lb_server_id_len = 2
+quic_lb_nonce_len = 6
+quic_lb_encode_len = yes
+backend.s1 = 2001:db8::11 quic_sid=0a01
+backend.s2 = 2001:db8::22 quic_sid=0a02
+"""
+    c6, vip6, s16 = "2001:db8::2", "2001:db8::140", "2001:db8::21"
+    vip4 = "10.0.0.140"
+    t = Clock()
+    fi, ex = [], []
+    # QUIC-LB connection IDs naming s1 and s2
+    cids = {s: bytes([8, 0x0a, s, 1, 2, 3, 4, 5, 6]) for s in (1, 2)}
+    rnd = bytes([0xe7, 9, 8, 7, 6, 5, 4, 3])         # CR 7: unroutable
+
+    def initial(size):
+        h = bytes([0xc3]) + (1).to_bytes(4, "big") + bytes([len(rnd)]) + \
+            rnd + bytes([0])
+        return h + bytes(size - len(h))
+
+    def short(size, s=1):
+        return bytes([0x41]) + cids[s] + b"q" * (size - 1 - len(cids[s]))
+
+    def cu(sport, payload):
+        return UDP(sport=sport, dport=443) / Raw(payload)
+
+    for fam in (4, 6):
+        if fam == 4:
+            # UDP payload that fills IP 1500: 1500 - 20 - 8
+            full = 1472
+
+            def cin(l4, vip=vip4):
+                f = v4(C1, vip, l4, smac=2)
+                fi.append((t(), f))
+                return f
+
+            def out(l4, opts=None, be=(S1, 0x11)):
+                ex.append(v4(C1, be[0], l4, opts, smac=LB_MAC,
+                             dmac=mac(be[1])))
+
+            def tup(p):
+                return [opt155(C1, p)]
+            req = [opt124()]
+
+            def answer(p, payload):
+                a = UDP(sport=443, dport=p) / Raw(payload)
+                fi.append((t(), v4(S1, vip4, a, [opt155(C1, p), opt125(5)],
+                                   smac=0x11)))
+                ex.append(v4(vip4, C1, a, smac=LB_MAC, dmac=mac(2)))
+
+            vipm = "10.0.0.141"
+            bem = {1: ("10.0.0.31", 0x11), 2: (S2, 0x12)}
+
+            def too_big(f, vip=vip4):
+                # next-hop MTU 1500 - 8 (option 155), the quote cut to
+                # a 576-byte error
+                ex.append(bytes(Ether(src=LB_MAC, dst=mac(2)) /
+                                IP(src=vip, dst=C1, tos=0xc0, ttl=64,
+                                   id=0) /
+                                ICMP(type=3, code=4, nexthopmtu=1492) /
+                                Raw(f[14:14 + 548])))
+        else:
+            # 1500 - 40 - 8
+            full = 1452
+
+            def cin(l4, vip=vip6):
+                f = v6(c6, vip, l4, smac=2)
+                fi.append((t(), f))
+                return f
+
+            def out(l4, opts=(), be=(s16, 0x21)):
+                ex.append(v6(c6, be[0], l4, opts or (), smac=LB_MAC,
+                             dmac=mac(be[1])))
+
+            def tup(p):
+                return [ext27(c6, p)]
+            req = [ext28()]
+
+            def answer(p, payload):
+                a = UDP(sport=443, dport=p) / Raw(payload)
+                fi.append((t(), v6(s16, vip6, a, [ext27(c6, p), ext29(5)],
+                                   smac=0x21)))
+                ex.append(v6(vip6, c6, a, smac=LB_MAC, dmac=mac(2)))
+
+            vipm = "2001:db8::141"
+            bem = {1: ("2001:db8::11", 0x11), 2: ("2001:db8::22", 0x22)}
+
+            def too_big(f, vip=vip6):
+                # MTU 1500 - 24 (header 27), quoting 1232 bytes
+                ex.append(bytes(Ether(src=LB_MAC, dst=mac(2)) /
+                                IPv6(src=vip, dst=c6, hlim=64) /
+                                ICMPv6PacketTooBig(mtu=1476) /
+                                Raw(f[14:14 + 1232])))
+        # 1. a 1200-byte Initial: the tuple and the request fit
+        d = cu(50000, initial(1200))
+        cin(d)
+        out(d, tup(50000) + req)
+        answer(50000, bytes([0xc0]) + b"s" * 100)
+        # 2. a short header filling the MTU, the request due: it goes
+        #    out unchanged, the request waits (probe_deferred) ...
+        d = cu(50000, short(full))
+        cin(d)
+        out(d)
+        # ... and rides on the next packet with room
+        d = cu(50000, short(100))
+        cin(d)
+        out(d, req)
+        answer(50000, short(60))
+        # 3. an Initial filling the MTU: no room for the tuple, the client
+        #    hears the MTU that leaves room; its 1200-byte retransmission
+        #    carries the tuple (and the request)
+        big = cu(50001, initial(full))
+        too_big(cin(big))
+        d = cu(50001, initial(1200))
+        cin(d)
+        out(d, tup(50001) + req)
+        answer(50001, bytes([0xc0]) + b"s" * 100)
+        # 4. the client migrated (new port) and its first packet fills
+        #    the MTU: its connection ID names s1, the tuple must go with
+        #    it and cannot; the next, smaller packet of that 4-tuple
+        #    carries the tuple (and the request), the one after neither
+        big = cu(50002, short(full))
+        too_big(cin(big))
+        d = cu(50002, short(1200))
+        cin(d)
+        out(d, tup(50002) + req)
+        d = cu(50002, short(300))
+        cin(d)
+        out(d)
+        # 5. (VIP q4m / q6m, s1 and s2) a flow at s1 by its connection
+        #    ID; a full-size packet to s2's ID moves it and must carry the
+        #    tuple: too big, and the move is not kept; the next, smaller
+        #    packet to s2's ID moves it with the tuple (and a request)
+        d = cu(50003, short(100))
+        cin(d, vipm)
+        out(d, tup(50003) + req, bem[1])
+        big = cu(50003, short(full, 2))
+        too_big(cin(big, vipm), vipm)
+        d = cu(50003, short(1200, 2))
+        cin(d, vipm)
+        out(d, tup(50003) + req, bem[2])
+        d = cu(50003, short(300, 2))
+        cin(d, vipm)
+        out(d, be=bem[2])
+    r.run("quic_mtu", cfg, fi, ex, {
+        "tx_icmp_too_big": 6, "drop_mtu": 0, "probe_deferred": 2,
+        "probe_sent": 12, "answer_accepted": 6, "tx_backend": 18,
+        "quic_sid_routed": 18, "flow_new": 10})
+
+
 def quic_learn(r):
     """Servers whose connection IDs carry no QUIC-LB server ID
     (quic_cid_len, docs/quic.md): a client Initial carries a metric
@@ -2358,7 +2565,7 @@ backend.s3 = %s
 
 
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
-             quic_learn, quic_crypt,
+             quic_mtu, quic_learn, quic_crypt,
              baselines, expiry_and_flood,
              malformed, ports, resolve, solicit, workers, recover, recover6, recover_router,
              idle_busy]
