@@ -1176,10 +1176,12 @@ def s8_check_http(tb):
         "%d failed, %d served by %s)" % (ok, bad, served, victim), o[-600:])
     os.unlink(sick)
     back = wait_health(tb, "mag4", victim, "up", 5.0)
+    # the reason as it came back: once it serves flows again, their
+    # in-band answers overwrite it ("answered")
+    rows, out = health_rows(tb, "mag4")
     n1 = len(port_lines(server, 81))
     ok, bad, o = hey_result(hey_bg(url, 5))
     served = len(port_lines(server, 81)) - n1
-    rows, out = health_rows(tb, "mag4")
     print("# check: %s answers 200 again: up after %s (rise 2 x 200 ms); "
           "it served %d of %d requests" %
           (victim, "%.2f s" % back if back is not None else "never", served,
