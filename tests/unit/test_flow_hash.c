@@ -234,7 +234,7 @@ test_avalanche(void **state)
 		if ((int)(f / 200) > best)
 			best = (int)(f / 200);
 	}
-	print_message("avalanche: mean %.2f bits, per-bit means %d..%d\n",
+	print_message("# avalanche: mean %.2f bits, per-bit means %d..%d\n",
 		      (double)flips / (double)trials, worst, best);
 	assert_true(worst >= 30);
 	assert_true(best <= 33);
@@ -263,7 +263,7 @@ test_bucket_spread(void **state)
 	for (i = 0; i < NB; i++)
 		chi2 += (cnt[i] - expect) * (cnt[i] - expect) / expect;
 	/* 1020 degrees of freedom: mean 1020, sd 45; 1250 is > 5 sd. */
-	print_message("chi2 over %d buckets: %.1f\n", NB, chi2);
+	print_message("# chi2 over %d buckets: %.1f\n", NB, chi2);
 	assert_true(chi2 < 1250.0);
 }
 

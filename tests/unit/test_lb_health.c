@@ -420,7 +420,7 @@ test_engine_dead_out_and_back(void **state)
 	/* s2 dies at t = 4 s: out within 1 s */
 	down_at = run(f, 4000 * MS, 9000 * MS, dead, &sport);
 	assert_true(down_at > 4000 * MS);
-	print_message("dead server down after %.0f ms\n",
+	print_message("# dead server down after %.0f ms\n",
 		      (double)(down_at - 4000 * MS) / 1e6);
 	assert_true(down_at - 4000 * MS <= 1000 * MS);
 	assert_true(f->st->vip[0].be[2].health_down);
