@@ -2,7 +2,6 @@
 """TAP output (Test Anything Protocol) for the Python test programs:
 check() prints one numbered result, plan() prints the plan line and
 gives the exit status."""
-import sys
 
 n_test = 0
 failed = 0

@@ -15,7 +15,6 @@ usage: test_agent_pcap.py DSRLB_AGENT EAL_MEM_ARGS_SH WORKDIR [SCENARIO...]
 Prints TAP.
 """
 import os
-import socket
 import struct
 import sys
 

@@ -30,7 +30,6 @@ Prints TAP; skips (exit 77) when not root or a tool is missing.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -498,34 +497,12 @@ SCENARIOS = [s0_shipped, s1_routes, s2_spread, s3_drain, s4_sigterm, s5_sigkill]
 
 
 def main():
-    if os.geteuid() != 0:
-        t.skip("not root")
-    for tool in ("ip", "nginx", "hey", "curl", "ethtool", "bird", "birdc"):
-        if shutil.which(tool) is None:
-            t.skip("%s missing" % tool)
+    t.need(("ip", "nginx", "hey", "curl", "ethtool", "bird", "birdc"))
     tb = Bgpbed()
-    t0 = time.time()
-    try:
-        tb.up()
-        tap(True, "testbed up: router with BIRD, two appliances with BIRD, "
-            "4 servers with agents (%.1f s)" % (time.time() - t0))
-        for s in SCENARIOS:
-            if not t.ONLY or s.__name__ in t.ONLY:
-                try:
-                    s(tb)
-                except Exception as e:  # a broken step fails loudly
-                    tap(False, "%s raised %r" % (s.__name__, e))
-    except Exception as e:
-        tap(False, "testbed: %r" % e)
-    finally:
-        tb.down()
-        for log in tb.logs:
-            if os.path.exists(log):
-                text = open(log).read()
-                tap("LEAK" not in text and "mbufs free" in text,
-                    "%s: the appliance stopped with every mbuf back in its "
-                    "pool" % os.path.basename(log), text[-1500:])
-    return t.plan()
+    return t.run(tb, "router with BIRD, two appliances with BIRD, 4 servers "
+                 "with agents", SCENARIOS,
+                 lambda: [(log, "%s: " % os.path.basename(log))
+                          for log in tb.logs])
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ VIPs across SIGTERM and
 SIGKILL restarts, DSRLB_E2E_RESTART_N per signal for dsr-feedback);
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
-import json
 import os
 import re
 import shutil
@@ -1261,35 +1260,48 @@ SCENARIOS = [s1_dsr4, s2_dsr6, s3_hunt, s4_reconfigure, s6_baselines,
              s7_restart]
 
 
-def main():
+def need(tools):
+    """Skip (exit 77) unless root with every tool of @tools on PATH."""
     if os.geteuid() != 0:
         skip("not root")
-    for tool in ("ip", "nginx", "hey", "curl", "tshark", "ethtool"):
+    for tool in tools:
         if shutil.which(tool) is None:
             skip("%s missing" % tool)
-    tb = Testbed()
+
+
+def run(tb, what, scenarios, logs):
+    """Bring @tb up, run @scenarios (those named on the command line, or
+    all), bring it down, then check that each appliance log of @logs()
+    (path, prefix) ends with every mbuf back in its pool. A broken step
+    fails loudly and the next one runs. @return the exit status."""
     t0 = time.time()
     try:
         tb.up()
-        tap(True, "testbed up: client, router, appliance, 4 servers with "
-            "agents, nginx and slowserver (%.1f s)" % (time.time() - t0))
-        for s in SCENARIOS:
+        tap(True, "testbed up: %s (%.1f s)" % (what, time.time() - t0))
+        for s in scenarios:
             if not ONLY or s.__name__ in ONLY:
                 try:
                     s(tb)
-                except Exception as e:  # a broken step fails loudly
+                except Exception as e:
                     tap(False, "%s raised %r" % (s.__name__, e))
     except Exception as e:
         tap(False, "testbed: %r" % e)
     finally:
         tb.down()
-        lb_log = os.path.join(WORK, "dsrlb.log")
-        if os.path.exists(lb_log):
-            text = open(lb_log).read()
-            tap("LEAK" not in text and "mbufs free" in text,
-                "the appliance stopped with every mbuf back in its pool",
-                text[-1500:])
+        for log, prefix in logs():
+            if os.path.exists(log):
+                text = open(log).read()
+                tap("LEAK" not in text and "mbufs free" in text,
+                    "%sthe appliance stopped with every mbuf back in its "
+                    "pool" % prefix, text[-1500:])
     return plan()
+
+
+def main():
+    need(("ip", "nginx", "hey", "curl", "tshark", "ethtool"))
+    return run(Testbed(), "client, router, appliance, 4 servers with "
+               "agents, nginx and slowserver", SCENARIOS,
+               lambda: [(os.path.join(WORK, "dsrlb.log"), "")])
 
 
 if __name__ == "__main__":

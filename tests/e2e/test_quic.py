@@ -608,36 +608,12 @@ SCENARIOS = [q1_dsr4, q2_hunt6, q3_migrate4, q4_migrate6, q5_busy,
 
 
 def main():
-    if os.geteuid() != 0:
-        t.skip("not root")
-    for tool in ("ip", "nginx", "ethtool", "gtlsclient", "openssl"):
-        if shutil.which(tool) is None:
-            t.skip("%s missing" % tool)
+    t.need(("ip", "nginx", "ethtool", "gtlsclient", "openssl"))
     if not os.access(QSERVER, os.X_OK):
         t.skip("quic_lb_server not built")
-    tb = Quicbed()
-    t0 = time.time()
-    try:
-        tb.up()
-        tap(True, "testbed up: client, router, appliance, 4 servers with "
-            "agents and quic_lb_server (%.1f s)" % (time.time() - t0))
-        for s in SCENARIOS:
-            if not t.ONLY or s.__name__ in t.ONLY:
-                try:
-                    s(tb)
-                except Exception as e:  # a broken step fails loudly
-                    tap(False, "%s raised %r" % (s.__name__, e))
-    except Exception as e:
-        tap(False, "testbed: %r" % e)
-    finally:
-        tb.down()
-        lb_log = os.path.join(WORK, "dsrlb.log")
-        if os.path.exists(lb_log):
-            text = open(lb_log).read()
-            tap("LEAK" not in text and "mbufs free" in text,
-                "the appliance stopped with every mbuf back in its pool",
-                text[-1500:])
-    return t.plan()
+    return t.run(Quicbed(), "client, router, appliance, 4 servers with "
+                 "agents and quic_lb_server", SCENARIOS,
+                 lambda: [(os.path.join(WORK, "dsrlb.log"), "")])
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 from tap import check, plan  # noqa: E402
-from lbtest import LB_MAC, mac, opt155, v4  # noqa: E402
+from lbtest import v4  # noqa: E402
 from scapy.all import TCP, Ether, wrpcap  # noqa: E402
 
 DSRLB, CTL, MEMARGS, WORK = sys.argv[1:5]
