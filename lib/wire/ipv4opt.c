@@ -507,18 +507,30 @@ ipv4opt_insert_answer(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	return ipv4opt_insert(pb, l3_off, mtu, o, o[1]);
 }
 
+/* The recover marker, 8 bytes, or 12 with the offering appliance's
+ * address when @p addr is not NULL (docs/wire-format.md, "Recovery"). */
+static enum wire_result
+insert_recover(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+	       uint8_t index, uint8_t count, uint32_t cookie,
+	       const uint32_t *addr)
+{
+	uint8_t o[IPV4OPT_RECOVER_ADDR_LEN];
+
+	o[0] = IPV4OPT_RECOVER;
+	o[1] = addr != NULL ? IPV4OPT_RECOVER_ADDR_LEN : IPV4OPT_RECOVER_LEN;
+	o[2] = index;
+	o[3] = count;
+	store_be32(o + 4, cookie);
+	if (addr != NULL)
+		store_be32(o + 8, *addr);
+	return ipv4opt_insert(pb, l3_off, mtu, o, o[1]);
+}
+
 enum wire_result
 ipv4opt_insert_recover(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		       uint8_t index, uint8_t count, uint32_t cookie)
 {
-	uint8_t o[IPV4OPT_RECOVER_LEN];
-
-	o[0] = IPV4OPT_RECOVER;
-	o[1] = IPV4OPT_RECOVER_LEN;
-	o[2] = index;
-	o[3] = count;
-	store_be32(o + 4, cookie);
-	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
+	return insert_recover(pb, l3_off, mtu, index, count, cookie, NULL);
 }
 
 enum wire_result
@@ -526,15 +538,7 @@ ipv4opt_insert_recover_addr(struct pkt_buf *pb, uint32_t l3_off,
 			    uint32_t mtu, uint8_t index, uint8_t count,
 			    uint32_t cookie, uint32_t addr)
 {
-	uint8_t o[IPV4OPT_RECOVER_ADDR_LEN];
-
-	o[0] = IPV4OPT_RECOVER;
-	o[1] = IPV4OPT_RECOVER_ADDR_LEN;
-	o[2] = index;
-	o[3] = count;
-	store_be32(o + 4, cookie);
-	store_be32(o + 8, addr);
-	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
+	return insert_recover(pb, l3_off, mtu, index, count, cookie, &addr);
 }
 
 /* Remove @cnt options at the header offsets @offs (descending) with the
