@@ -198,8 +198,9 @@ const struct lb_key lb_keys[] = {
 	{ LB_KEY_VIP, K_CANDIDATES, LB_KEY_UINT, "candidates", 1, CHASH_C_MAX,
 	  NULL, "N", NULL,
 	  "recovery: d candidates per flow of a dsr VIP (not maglev, hunt, "
-	  "quic): new flows pick among them, unknown ones are offered "
-	  "to them in turn" },
+	  "quic; default 8 for round-robin and latency-feedback, else 2): "
+	  "new flows pick among them, unknown ones are offered to them in "
+	  "turn" },
 	{ LB_KEY_VIP, K_CHECK, LB_KEY_ENUM, "check", 0, 0, "none|tcp|http",
 	  "none|tcp|http", NULL,
 	  "active health check of every backend's own address from the "

@@ -833,8 +833,12 @@ vip_ch1(const struct lb_vip_rt *v)
 
 /* Recovery (issue 17): a new flow of a recovering VIP chooses among the
  * d candidates of its C = d table (the power of d choices,
- * docs/evaluation.md), so that whoever holds it later is one of them:
- * dsr-feedback the lowest score among them, random one at random. */
+ * docs/evaluation.md), so that whoever holds it later is one of them.
+ * The scores (dsr-feedback, polling): the lowest score among them;
+ * random: one at random; round-robin and latency-feedback: their own
+ * choice conditioned on the candidates (lb_recover_rr_among(),
+ * lb_recover_table_among()), else the first active candidate. When the
+ * candidates are every backend, the policy's own choice is always one. */
 static uint32_t
 recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
 	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
@@ -842,21 +846,41 @@ recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
 	const struct chash_table *t = v->chd;
 	const uint16_t *cand;
 	uint16_t act[CHASH_C_MAX];
-	uint32_t k = 0;
+	uint32_t k = 0, b;
 
 	if (t->c == 0)
 		return BUSY_SELECT_NONE;
 	cand = chash_lookup(t, hash);
-	if (v->conf.policy == LB_POLICY_BUSY)
+	switch (v->conf.policy) {
+	case LB_POLICY_POLL:
+		(void)lb_poll_apply(wv->busy, atomic_load_explicit(&v->poll,
+				    memory_order_acquire), &wv->poll_gen,
+				    now_ns);
+		/* fall through */
+	case LB_POLICY_BUSY:
 		return busy_select_pick_among(wv->busy, now_ns, cand, t->c,
 					      &w->rng);
+	default:
+		break;
+	}
 	for (uint32_t i = 0; i < t->c; i++)
 		if (cand[i] < LB_MAX_BACKENDS &&
 		    wv->state[cand[i]] == SELECT_BACKEND_ACTIVE)
 			act[k++] = cand[i];
 	if (k == 0)
 		return BUSY_SELECT_NONE;
-	return act[rng_below(&w->rng, k)];
+	switch (v->conf.policy) {
+	case LB_POLICY_RR:
+		b = lb_recover_rr_among(wv->base, act, k,
+					LB_RECOVER_PICK_TRIES);
+		return b != BASELINE_NONE ? b : act[0];
+	case LB_POLICY_LATENCY:
+		b = lb_recover_table_among(vip_ch1(v), hash, act, k,
+					   LB_RECOVER_PICK_TRIES);
+		return b != CHASH_NO_BACKEND ? b : act[0];
+	default: /* random */
+		return act[rng_below(&w->rng, k)];
+	}
 }
 
 /* Backend of a new flow by the VIP's policy; BUSY_SELECT_NONE when none. */
@@ -866,8 +890,7 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 {
 	const struct chash_table *t;
 
-	if (v->chd != NULL && (v->conf.policy == LB_POLICY_BUSY ||
-			       v->conf.policy == LB_POLICY_RANDOM)) {
+	if (v->chd != NULL) {
 		uint32_t b = recover_pick(w, v, wv, hash, now_ns);
 
 		/* Every candidate drained: served by the whole set (then

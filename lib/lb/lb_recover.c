@@ -21,10 +21,20 @@ lb_recover_vip(const struct lb_vip_conf *c)
 	       !c->quic;
 }
 
+_Static_assert(LB_RECOVER_D_WIDE <= CHASH_C_MAX, "d beyond the table's lists");
+
 uint32_t
 lb_recover_d(const struct lb_vip_conf *c)
 {
-	return c->candidates != 0 ? c->candidates : LB_RECOVER_D_DEFAULT;
+	if (c->candidates != 0)
+		return c->candidates;
+	/* Round-robin and latency-feedback lose much of their spread when
+	 * restricted to few candidates (docs/evaluation.md, "Round-robin
+	 * and latency-feedback among d candidates"); with up to 8 backends
+	 * this keeps their exact choice and every flow recoverable. */
+	if (c->policy == LB_POLICY_RR || c->policy == LB_POLICY_LATENCY)
+		return LB_RECOVER_D_WIDE;
+	return LB_RECOVER_D_DEFAULT;
 }
 
 uint32_t
@@ -52,6 +62,38 @@ lb_recover_index(const uint16_t *cand, uint32_t n, uint32_t be)
 		if (cand[i] == be)
 			return (int)i;
 	return -1;
+}
+
+uint32_t
+lb_recover_rr_among(struct baseline_table *t, const uint16_t *act,
+		    uint32_t k, uint32_t tries)
+{
+	for (uint32_t i = 0; i < tries; i++) {
+		const uint32_t b = baseline_rr_pick(t);
+
+		if (b == BASELINE_NONE)
+			break;
+		if (lb_recover_index(act, k, b) >= 0)
+			return b;
+	}
+	return BASELINE_NONE;
+}
+
+uint32_t
+lb_recover_table_among(const struct chash_table *t, uint32_t hash,
+		       const uint16_t *act, uint32_t k, uint32_t tries)
+{
+	if (t == NULL || t->c == 0)
+		return CHASH_NO_BACKEND;
+	for (uint32_t i = 0; i < tries; i++) {
+		/* another bucket for each try: the hash xor a multiple of
+		 * the 32-bit golden ratio (try 0 is the flow's own) */
+		const uint32_t b = chash_lookup(t, hash ^ (i * 0x9e3779b9u))[0];
+
+		if (lb_recover_index(act, k, b) >= 0)
+			return b;
+	}
+	return CHASH_NO_BACKEND;
 }
 
 uint64_t

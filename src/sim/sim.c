@@ -16,6 +16,7 @@
 #include "dsrlb/busy_select.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/flow_hash.h"
+#include "dsrlb/lb_recover.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/latency_est.h"
 #include "dsrlb/probe_sched.h"
@@ -104,6 +105,7 @@ struct sim {
 	size_t jain_n, jain_cap;
 	/* policies */
 	struct chash_table *table;
+	struct chash_table *cand;   /* rrD, randomD, latD: C = d (issue 17) */
 	struct baseline_table *base;
 	struct sr_accept *sr;
 	struct busy_table *busy;
@@ -305,7 +307,8 @@ flow_hash32(struct sim *s)
 }
 
 static int
-build_table(struct sim *s, uint32_t c, const uint32_t *weights)
+build_table_into(struct sim *s, struct chash_table **into, uint32_t c,
+		 const uint32_t *weights)
 {
 	uint32_t n = s->c->n_servers;
 	struct chash_backend *bk = calloc(n, sizeof(*bk));
@@ -328,9 +331,15 @@ build_table(struct sim *s, uint32_t c, const uint32_t *weights)
 	free(bk);
 	if (rc != 0)
 		return rc;
-	chash_free(s->table);
-	s->table = t;
+	chash_free(*into);
+	*into = t;
 	return 0;
+}
+
+static int
+build_table(struct sim *s, uint32_t c, const uint32_t *weights)
+{
+	return build_table_into(s, &s->table, c, weights);
 }
 
 static double
@@ -428,6 +437,25 @@ decide(struct sim *s, uint32_t j)
 	const struct sim_conf *c = s->c;
 	uint32_t b = NONE;
 
+	if (s->cand != NULL) {
+		/* rrD, randomD, latD: the appliance's pick among the flow's
+		 * d recovery candidates (lb_engine.c recover_pick) */
+		const uint32_t h = flow_hash32(s);
+		const uint16_t *l = chash_lookup(s->cand, h);
+		const uint32_t k = s->cand->c;
+
+		if (c->policy == SIM_POL_RR)
+			b = lb_recover_rr_among(s->base, l, k,
+						LB_RECOVER_PICK_TRIES);
+		else if (c->policy == SIM_POL_LAT)
+			b = lb_recover_table_among(s->table, h, l, k,
+						   LB_RECOVER_PICK_TRIES);
+		else
+			b = l[rng_below(&s->r_pol, k)];
+		if (b == BASELINE_NONE || b == CHASH_NO_BACKEND)
+			b = l[0];
+		return forward(s, j, b, SR_ACCEPT_ROLE_FORCE);
+	}
 	switch (c->policy) {
 	case SIM_POL_SC:
 	case SIM_POL_LAT:
@@ -769,6 +797,9 @@ sim_policy_parse(const char *str, enum sim_policy *p, uint32_t *c)
 		{ "dyn-adapt", SIM_POL_DYN_ADAPT, CHASH_C_MAX },
 		{ "dyn", SIM_POL_DYN, CHASH_C_MAX },
 		{ "jsq", SIM_POL_JSQ, CHASH_C_MAX },
+		{ "rr", SIM_POL_RR, CHASH_C_MAX },
+		{ "random", SIM_POL_RANDOM, CHASH_C_MAX },
+		{ "lat", SIM_POL_LAT, CHASH_C_MAX },
 		{ "sr", SIM_POL_SR, SR_ACCEPT_MAX_WORKERS },
 	};
 
@@ -811,7 +842,9 @@ sim_policy_name(const struct sim_conf *c, char *buf, unsigned int len)
 		snprintf(buf, len, "sr%u", c->sr_c);
 	else if ((c->policy == SIM_POL_DYN ||
 		  c->policy == SIM_POL_DYN_ADAPT ||
-		  c->policy == SIM_POL_JSQ) && c->dyn_d != 0)
+		  c->policy == SIM_POL_JSQ || c->policy == SIM_POL_RR ||
+		  c->policy == SIM_POL_RANDOM || c->policy == SIM_POL_LAT) &&
+		 c->dyn_d != 0)
 		snprintf(buf, len, "%s%u", names[c->policy], c->dyn_d);
 	else
 		snprintf(buf, len, "%s", names[c->policy]);
@@ -850,7 +883,10 @@ setup(struct sim *s)
 		s->base = malloc(baseline_table_memsize(n));
 		if (s->base == NULL)
 			return -ENOMEM;
-		return baseline_table_init(s->base, n, 1);
+		rc = baseline_table_init(s->base, n, 1);
+		if (rc == 0 && c->dyn_d != 0)
+			rc = build_table_into(s, &s->cand, c->dyn_d, NULL);
+		return rc;
 	case SIM_POL_SR:
 	case SIM_POL_SRDYN: {
 		struct sr_accept_conf sc;
@@ -921,6 +957,8 @@ setup(struct sim *s)
 		rc = build_table(s, 1, s->ctl->weight);
 		if (rc == 0)
 			s->r->share_before = table_share(s, c->inflate_server);
+		if (rc == 0 && c->dyn_d != 0)
+			rc = build_table_into(s, &s->cand, c->dyn_d, NULL);
 		return rc;
 	}
 	}
@@ -937,6 +975,7 @@ teardown(struct sim *s)
 	free(s->rt);
 	free(s->jain);
 	chash_free(s->table);
+	chash_free(s->cand);
 	free(s->base);
 	free(s->sr);
 	free(s->busy);

@@ -64,10 +64,11 @@ struct sim_conf {
 	uint32_t pkts_per_req;    /**< client-to-server packets per request */
 	uint64_t pkt_gap_ns;      /**< spacing of a request's packets */
 	uint32_t probe_n;         /**< dynamic DSR: probe every N-th packet */
-	uint32_t dyn_d;           /**< dynamic DSR and JSQ: 0 = choose among
-				   *   all servers; 1..CHASH_C_MAX = among
-				   *   the flow's list in a C = d consistent-
-				   *   hash table (power of d choices) */
+	uint32_t dyn_d;           /**< dynamic DSR, JSQ, rr, random, lat:
+				   *   0 = choose among all servers;
+				   *   1..CHASH_C_MAX = among the flow's list
+				   *   in a C = d consistent-hash table (power
+				   *   of d choices; recovery, issue 17) */
 	uint64_t poll_interval_ns;/**< polling: 0 = before every request
 				   *   (the paper), else periodic */
 	uint64_t poll_cost_ns;    /**< server time one poll takes */

@@ -405,6 +405,23 @@ test_power_of_d(void **state)
 		dn = run_conf(&c);
 		assert_same_service(&sc, &dn);
 	}
+	/* Round-robin and latency-feedback among the d candidates (the
+	 * appliance's recovery pick, issue 17): d covering every server
+	 * gives the policy's own picks; fewer costs round-robin its
+	 * spread (docs/evaluation.md) */
+	c = d_conf(SIM_POL_RR, 0, 8);
+	all = run_conf(&c);
+	c = d_conf(SIM_POL_RR, 8, 8);
+	dn = run_conf(&c);
+	assert_same_service(&all, &dn);
+	c = d_conf(SIM_POL_RR, 2, 8);
+	dn = run_conf(&c);
+	assert_true(dn.mean_ns > 1.2 * all.mean_ns);
+	c = lat_conf(SIM_POL_LAT, 200000000ull);
+	all = run_conf(&c);
+	c.dyn_d = CHASH_C_MAX;
+	dn = run_conf(&c);
+	assert_same_service(&all, &dn);
 	/* d above the table's limit is refused */
 	c = d_conf(SIM_POL_DYN, CHASH_C_MAX + 1, 8);
 	assert_int_equal(sim_run(&c, &dn), -22);

@@ -440,6 +440,108 @@ test_recover_candidates_drained(void **state)
 	lb_state_free(st);
 }
 
+/* Issue 17: with fewer candidates than backends (6 backends, d = 2),
+ * every policy places a new flow on one of its candidates, so that a
+ * restarted or another appliance finds it by offering it to them; the
+ * load still spreads over every backend. With d covering every backend
+ * (round-robin's default) round-robin keeps its exact rotation. */
+static void
+run_pick_policy(struct fx *f, enum lb_policy pol, uint8_t d,
+		unsigned int *per_be, bool *rotation)
+{
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_state *st;
+	struct lb_worker w;
+	struct pkt_meta m;
+	struct lb_out o;
+	char err[200];
+	unsigned int prev = 6;
+
+	v->policy = pol;
+	v->candidates = d;
+	v->probe_n = 0;
+	v->auth = false;
+	if (lb_state_build(&st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_non_null(st->vip[0].chd);
+	/* d: the key, else 8 for round-robin and latency-feedback, 2 */
+	assert_int_equal(st->vip[0].chd->c, d != 0 ? d :
+			 pol == LB_POLICY_RR || pol == LB_POLICY_LATENCY ?
+			 6 : 2);
+	assert_int_equal(lb_worker_init(&w, st, 0, 1, 9), 0);
+	*rotation = true;
+	for (uint16_t p = 20000; p < 20600; p++) {
+		struct flow_key k;
+		const uint16_t *cand;
+		unsigned int be;
+		bool is_cand = false;
+
+		flow_key_ipv4(&k, C1, VIP, p, 80, IPPROTO_NUM_TCP);
+		cand = chash_lookup(st->vip[0].chd, lb_key_hash(st, &k));
+		frame4(f, cl_mac, C1, VIP, p, 80, TCP_FLAG_SYN);
+		lb_worker_burst(&w, &f->pb, 0, 1, 1000000 + p, &o);
+		assert_int_equal(o.counter, LB_CNT_tx_backend);
+		assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len,
+					   &m), WIRE_OK);
+		be = (unsigned int)m.dst[3] - 11u;
+		assert_true(be < 6);
+		for (uint32_t i = 0; i < st->vip[0].chd->c; i++)
+			is_cand |= cand[i] == be;
+		if (!is_cand)
+			fail_msg("policy %d d %u: flow %u on backend %u, not "
+				 "a candidate", (int)pol, d, p, be);
+		if (be != (prev + 1) % 6 && prev != 6)
+			*rotation = false;
+		prev = be;
+		per_be[be]++;
+	}
+	lb_worker_fini(&w);
+	lb_state_free(st);
+}
+
+static void
+test_recover_pick_candidates(void **state)
+{
+	static const enum lb_policy pols[] = {
+		LB_POLICY_BUSY, LB_POLICY_RANDOM, LB_POLICY_RR,
+		LB_POLICY_LATENCY, LB_POLICY_POLL,
+	};
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	unsigned int per_be[6];
+	bool rotation;
+
+	v->n_backends = 6;
+	f->cfg.n_neigh = 7;    /* s1 and the client, then s2..s6 */
+	for (unsigned int b = 1; b < 6; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr4(&v->backend[b].addr, 10, 0, 0, (uint8_t)(11 + b));
+		v->backend[b].weight = 1;
+		addr4(&f->cfg.neigh[1 + b].ip, 10, 0, 0, (uint8_t)(11 + b));
+		memcpy(f->cfg.neigh[1 + b].mac, s1_mac, 6);
+		f->cfg.neigh[1 + b].mac[5] = (uint8_t)(0x11 + b);
+	}
+	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		memset(per_be, 0, sizeof(per_be));
+		run_pick_policy(f, pols[i], 2, per_be, &rotation);
+		/* 600 flows over 6 backends: about 100 each */
+		for (unsigned int b = 0; b < 6; b++)
+			if (per_be[b] < 50)
+				fail_msg("policy %d: backend %u got %u of 600",
+					 (int)pols[i], b, per_be[b]);
+		if (pols[i] == LB_POLICY_RR)
+			assert_false(rotation);
+	}
+	/* round-robin's default d (8) covers the 6 backends: every
+	 * backend a candidate of every flow, the exact rotation */
+	memset(per_be, 0, sizeof(per_be));
+	run_pick_policy(f, LB_POLICY_RR, 0, per_be, &rotation);
+	assert_true(rotation);
+	for (unsigned int b = 0; b < 6; b++)
+		assert_int_equal(per_be[b], 100);
+}
+
 static uint16_t
 owner_is_one(void *arg, const struct flow_key *k)
 {
@@ -1299,6 +1401,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recover_ipv6, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_pick_candidates,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
 						teardown),
