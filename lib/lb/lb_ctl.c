@@ -395,7 +395,12 @@ show_vip(const struct lb_ctl_env *e, struct lb_ctl_out *o, uint32_t v)
 			      lb_enc_name(c->enc), c->probe_n,
 			      c->probe_adaptive ? " (adaptive)" : "",
 			      c->auth ? "on" : "off", c->score_window);
-	else
+	if (vr->chd != NULL)
+		/* the effective d: the key, or the mode's default, at most
+		 * the backends in the table (lb_recover.h) */
+		lb_ctl_printf(o, "  recovery: %u candidates per flow\n",
+			      vr->chd->c);
+	if (c->transport != LB_TRANSPORT_DSR)
 		lb_ctl_printf(o, "  candidates %u\n",
 			      vr->ch2 != NULL ? vr->ch2->c : 0);
 	lb_ctl_printf(o, "  packets %" PRIu64 ", bytes %" PRIu64 ", flows %"

@@ -104,6 +104,13 @@ vip add web6 2001:db8::100 80 tcp hunt
 backend add web6 h1 2001:db8::21 locator 2001:db8:a1::
 vip set web6 c 1
 show vip web6
+vip add rr4 10.0.0.104 81 tcp round-robin
+backend add rr4 r1 10.0.0.11
+backend add rr4 r2 10.0.0.12
+backend add rr4 r3 10.0.0.13
+show vip rr4
+vip set rr4 candidates 2
+show vip rr4
 vip set mg probe_every 70000
 vip set mg probe_every 010
 vip set mg window 4
@@ -143,6 +150,11 @@ auth forget
         "vip web6: backend h1 added",
         "vip web6: c = 1",
         "  candidates 1",
+        # recovery's d in effect: round-robin's default 8, at most its
+        # 3 backends; then the key (issue 17)
+        "  recovery: 3 candidates per flow",
+        "vip rr4: candidates = 2",
+        "  recovery: 2 candidates per flow",
         "error: vip set: probe_every: '70000' is not in 0..65535",
         "error: vip set: probe_every: '010' is not a decimal number "
         "without a leading zero in 0..65535",
@@ -164,7 +176,7 @@ auth forget
         "auth key replaced (the previous one still verifies answers "
         "until 'auth forget')",
         "previous auth key forgotten",
-        "cmdline-file %s: 28 commands, 13 errors" % cmds,
+        "cmdline-file %s: 35 commands, 13 errors" % cmds,
     ]:
         check(want in o, "scripted: output has %r" % want)
     # the flow was looked up by its tuple
