@@ -831,19 +831,21 @@ vip_ch1(const struct lb_vip_rt *v)
 	return atomic_load_explicit(&v->ch1, memory_order_acquire);
 }
 
-/* Recovery (issue 17): a new flow of a recovering VIP chooses among the
- * d candidates of its C = d table (the power of d choices,
- * docs/evaluation.md), so that whoever holds it later is one of them.
- * The scores (dsr-feedback, polling): the lowest score among them;
- * random: one at random; round-robin and latency-feedback: their own
- * choice conditioned on the candidates (lb_recover_rr_among(),
- * lb_recover_table_among()), else the first active candidate. When the
- * candidates are every backend, the policy's own choice is always one. */
+/* Recovery (issue 17): a new flow chooses among the candidates of table
+ * @p t (DSR: the C = d table, the power of d choices, docs/evaluation.md;
+ * SRv6: the C = 2 table recoverStickiness asks), so that whoever holds
+ * it later is one of them. The scores (dsr-feedback, polling): the
+ * lowest score among them; random: one at random; round-robin: the next
+ * turn of its rotation that lands on one (lb_recover_rr_among());
+ * latency-feedback and maglev: the C = 1 table's choice conditioned on
+ * them (lb_recover_table_among()); else the first active candidate.
+ * When the candidates are every backend, the policy's own choice is
+ * always one. */
 static uint32_t
 recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
-	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
+	     struct lb_worker_vip *wv, const struct chash_table *t,
+	     uint32_t hash, uint64_t now_ns)
 {
-	const struct chash_table *t = v->chd;
 	const uint16_t *cand;
 	uint16_t act[CHASH_C_MAX];
 	uint32_t k = 0, b;
@@ -875,6 +877,8 @@ recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
 					LB_RECOVER_PICK_TRIES);
 		return b != BASELINE_NONE ? b : act[0];
 	case LB_POLICY_LATENCY:
+	case LB_POLICY_MAGLEV:  /* SRv6: its C = 1 entry is in the C = 2
+				 * list for 99.96 % or more of the buckets */
 		b = lb_recover_table_among(vip_ch1(v), hash, act, k,
 					   LB_RECOVER_PICK_TRIES);
 		return b != CHASH_NO_BACKEND ? b : act[0];
@@ -890,8 +894,13 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 {
 	const struct chash_table *t;
 
-	if (v->chd != NULL) {
-		uint32_t b = recover_pick(w, v, wv, hash, now_ns);
+	/* The DSR transport's C = d table; over SRv6 the C = 2 table whose
+	 * candidates recoverStickiness asks (srv6_hunt()). */
+	t = v->chd != NULL ? v->chd :
+	    v->conf.transport == LB_TRANSPORT_SRV6 &&
+	    v->conf.policy != LB_POLICY_HUNT ? v->ch2 : NULL;
+	if (t != NULL) {
+		uint32_t b = recover_pick(w, v, wv, t, hash, now_ns);
 
 		/* Every candidate drained: served by the whole set (then
 		 * recoverable only if it lands on a candidate). */

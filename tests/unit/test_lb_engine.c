@@ -873,6 +873,94 @@ test_latency_feedback_srv6(void **state)
 	lb_latency_fini(&lat);
 }
 
+/* Issue 17 over SRv6: recoverStickiness asks the 2 candidates of the
+ * C = 2 table, so with 5 backends round-robin, random, latency-feedback
+ * and maglev place every new flow on one of them. */
+static void
+test_recover_pick_srv6(void **state)
+{
+	static const enum lb_policy pols[] = {
+		LB_POLICY_RR, LB_POLICY_RANDOM, LB_POLICY_LATENCY,
+		LB_POLICY_MAGLEV,
+	};
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_addr c6, vip6, s;
+	char err[200];
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	f->st = NULL;
+	addr6(&f->cfg.port[0].ip6, 0x2001, 0xdb8, 0, 1);
+	f->cfg.port[0].ip6_prefix_len = 64;
+	addr6(&s, 0x2001, 0xdb8, 0xff, 0);
+	memcpy(f->cfg.lb_sid, s.a, 16);
+	f->cfg.has_lb_sid = true;
+	addr6(&c6, 0x2001, 0xdb8, 0, 2);
+	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
+	v->addr = vip6;
+	v->transport = LB_TRANSPORT_SRV6;
+	v->auth = false;
+	v->probe_n = 0;
+	v->n_backends = 5;
+	f->cfg.n_neigh = 5;
+	for (unsigned int b = 0; b < 5; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr6(&v->backend[b].addr, 0x2001, 0xdb8, 0, 0x21 + b);
+		addr6(&s, 0x2001, 0xdb8, 0xa1 + b, 0);
+		memcpy(v->backend[b].locator, s.a, 16);
+		v->backend[b].has_locator = true;
+		v->backend[b].weight = 1;
+		addr6(&f->cfg.neigh[b].ip, 0x2001, 0xdb8, 0, 0x21 + b);
+		memcpy(f->cfg.neigh[b].mac, s1_mac, 6);
+		f->cfg.neigh[b].mac[5] = (uint8_t)(0x11 + b);
+	}
+	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		unsigned int per_be[5] = { 0 };
+
+		v->policy = pols[i];
+		if (lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+				   sizeof(err)) != 0)
+			fail_msg("lb_state_build: %s", err);
+		assert_int_equal(f->st->vip[0].ch2->c, 2);
+		assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+		for (unsigned int k = 0; k < 300; k++) {
+			struct flow_key key;
+			struct flow_value fv;
+			const uint16_t *cand;
+			uint32_t slot, h;
+
+			frame6(f, cl_mac, c6.a, vip6.a, (uint16_t)(30000 + k),
+			       80, TCP_FLAG_SYN);
+			assert_int_equal(run1(f, 1000 + k).action, LB_ACT_TX);
+			flow_key_ipv6(&key, c6.a, vip6.a,
+				      (uint16_t)(30000 + k), 80,
+				      IPPROTO_NUM_TCP);
+			h = lb_key_hash(f->st, &key);
+			slot = flow_table_lookup(&f->w.ft, &key, h, 1000 + k);
+			assert_int_not_equal(slot, FLOW_TABLE_MISS);
+			assert_int_equal(flow_table_get(&f->w.ft, slot, &fv),
+					 0);
+			cand = chash_lookup(f->st->vip[0].ch2, h);
+			if (fv.backend != cand[0] && fv.backend != cand[1])
+				fail_msg("policy %d: flow %u on backend %u, "
+					 "candidates %u %u", (int)pols[i], k,
+					 fv.backend, cand[0], cand[1]);
+			per_be[fv.backend]++;
+		}
+		/* 300 flows over 5 backends: about 60 each */
+		for (unsigned int b = 0; b < 5; b++)
+			assert_true(per_be[b] >= 25);
+		lb_worker_fini(&f->w);
+		lb_state_free(f->st);
+	}
+	/* teardown frees a state and a worker */
+	assert_int_equal(lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+					sizeof(err)), 0);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+}
+
 /* A backend's message for IPv6 VIP @p vip6: (@p src -> VIP) from @p mac,
  * ports @p sport -> @p dport, with the client tuple (@p c6, @p cport)
  * and either a recover marker (@p index, @p count, @p cookie; a
@@ -1403,6 +1491,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_candidates,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_pick_srv6,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
 						teardown),
