@@ -146,13 +146,19 @@ dump_family(int fd, uint8_t family, uint32_t seq, kernel_sock_fn fn,
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 				int code = EPROTO;
 
-				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) &&
-				    e->error < 0)
-					code = -e->error;
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e))) {
+					if (e->error == 0)  /* an ACK */
+						continue;
+					if (e->error < 0)
+						code = -e->error;
+				}
 				snprintf(err, len, "sock_diag %s: %s", fam,
 					 strerror(code));
 				return -code;
 			}
+			/* NLM_F_DUMP_INTR (sockets came and went during the
+			 * dump) may miss or repeat one: seeding is idempotent
+			 * and a missed socket is as before, so keep going. */
 			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 				continue;
 			if (!parse_msg(NLMSG_DATA(h),
