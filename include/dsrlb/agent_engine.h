@@ -92,6 +92,7 @@
 	X(recover_take,        "recovery offers (158) for a flow this server holds: delivered, pin due on the next reply") \
 	X(recover_return,      "recovery offers with a return address (the appliance behind a router): the pass-back or pin goes to that address, the marker naming the VIP") \
 	X(recover_stale,       "recovery offers whose TCP sequence numbers do not fit the connection this server holds on the tuple (another connection reusing it): passed back") \
+	X(flows_seeded,        "DSR flows seeded at start from the kernel's TCP socket table (connections on a VIP the server held before the agent started)") \
 	X(flow_replaced,       "DSR flows replaced by a SYN on their tuple after their handshake (a new connection reusing it)") \
 	X(tx_wire_poll,        "poll requests (mode polling, poll.h) answered with the busyness score") \
 	X(drop_poll,           "poll datagrams refused: no request, options, bad checksum, martian source or a MAC that is no [wire] appliance_mac") \
@@ -241,6 +242,24 @@ const struct agent_flow *agent_worker_flow(struct agent_worker *w,
 					   uint16_t cport, const uint8_t *vip,
 					   uint16_t vport, uint8_t proto,
 					   uint64_t now_ns);
+
+/**
+ * Seed the flow table with a TCP connection the server's kernel holds
+ * (its socket table, read at start by src/agent/kernel_socks.c): a DSR
+ * flow of (@p client, @p cport) to the VIP (@p vip, @p vport) of
+ * @p family (4 or 6; IPv4 addresses in 4 bytes), so that a recovery
+ * offer for it is taken by an agent that restarted. The entry has no
+ * TCP sequence state (any offer on the tuple fits: the kernel holds a
+ * socket on that exact tuple), counts as established for its idle
+ * timeout and is not counted as busy (as a flow relearned from its next
+ * packet).
+ * @return 1 seeded (counter flows_seeded), 0 nothing to do (no TCP VIP
+ * of ours at that address and port, or the flow is known already),
+ * -ENOSPC the flow table is full (flow_table_full).
+ */
+int agent_worker_seed_flow(struct agent_worker *w, uint8_t family,
+			   const uint8_t *client, uint16_t cport,
+			   const uint8_t *vip, uint16_t vport, uint64_t now_ns);
 
 /** Name and description of a counter. */
 const char *agent_counter_name(unsigned int c);

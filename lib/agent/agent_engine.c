@@ -1339,6 +1339,36 @@ pass:
 	finish(w, o, AGENT_CNT_tx_wire_pass, AGENT_ACT_TX, AGENT_PORT_WIRE);
 }
 
+/* ---- seeding from the kernel's socket table (issue 17) -------------------- */
+
+int
+agent_worker_seed_flow(struct agent_worker *w, uint8_t family,
+		       const uint8_t *client, uint16_t cport,
+		       const uint8_t *vip, uint16_t vport, uint64_t now_ns)
+{
+	struct agent_flow *f;
+	struct flow_key k;
+	int vi;
+
+	if (family != 4 && family != 6)
+		return 0;
+	vi = vip_find(w->cfg, family, vip, vport, IPPROTO_NUM_TCP, false);
+	if (vi < 0)
+		return 0;
+	make_key(&k, family, client, cport, vip, vport, IPPROTO_NUM_TCP);
+	if (ft_lookup(w, &k, now_ns) != NULL)
+		return 0;
+	f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
+	if (f == NULL)
+		return -ENOSPC;
+	/* Past its handshake: the established idle timeout, and a SYN on
+	 * the tuple replaces it (dsr_in). No AGENT_FF_SEQ: tcp_fits takes
+	 * any offer until the server sends. */
+	f->flags |= AGENT_FF_ESTAB;
+	w->cnt[AGENT_CNT_flows_seeded]++;
+	return 1;
+}
+
 void
 agent_worker_process(struct agent_worker *w, struct pkt_buf *pb,
 		     uint8_t in_port, uint64_t now_ns, struct agent_out *out)

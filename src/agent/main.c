@@ -38,6 +38,7 @@
 #include "../common/service.h"
 #include "agent_config_load.h"
 #include "agent_xdp.h"
+#include "kernel_socks.h"
 #include "dsrlb/agent_engine.h"
 #include "dsrlb/busy_publish.h"
 
@@ -441,6 +442,52 @@ poll_tsc(void)
 	return got;
 }
 
+/* ---- the kernel's sockets (issue 17) ---------------------------------------- */
+
+struct seed_ctx {
+	uint64_t now;
+	uint32_t seeded, full;
+};
+
+static void
+seed_one(void *arg, const struct kernel_sock *s)
+{
+	struct seed_ctx *c = arg;
+	int r = agent_worker_seed_flow(&wk, s->family, s->remote, s->rport,
+				       s->local, s->lport, c->now);
+
+	if (r > 0)
+		c->seeded++;
+	else if (r < 0)
+		c->full++;
+}
+
+/* The connections the server's kernel holds on our TCP VIPs become DSR
+ * flows, so that an agent that restarted takes the recovery offers of
+ * idle connections (docs/agent.md "DSR recovery"). Once, before the
+ * loop: the packet path never waits for netlink. A failure is logged;
+ * the agent runs without. --clock pcap (tests replaying captures) skips
+ * it: the host's sockets are not the capture's. */
+static void
+seed_from_kernel(void)
+{
+	struct seed_ctx c = { .now = clock_tsc_ns() };
+	char err[160];
+	int n;
+
+	if (opt.clock == CLOCK_PCAP)
+		return;
+	n = kernel_socks_tcp(seed_one, &c, err, sizeof(err));
+	if (n < 0)
+		printf("dsrlb-agent: kernel socket table not read (%s): "
+		       "seeded %u flows, offers of other idle connections "
+		       "are passed back\n", err, c.seeded);
+	else
+		printf("dsrlb-agent: seeded %u flows from the kernel's "
+		       "socket table (%d TCP sockets)%s\n", c.seeded, n,
+		       c.full ? ", flow table full" : "");
+}
+
 /* ---- counters ------------------------------------------------------------------- */
 
 static void
@@ -584,6 +631,7 @@ main(int argc, char **argv)
 	ret = agent_worker_init(&wk, &cfg, (const uint8_t (*)[6])macs);
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "agent: %s\n", strerror(-ret));
+	seed_from_kernel();
 	ret = busy_setup();
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "busy socket %s: %s\n", cfg.busy_path,

@@ -1107,6 +1107,129 @@ def s7_restart(tb):
     print("# restart: %d of %d downloads broken" % (total, runs))
 
 
+SEED_CLIENT = r"""
+import socket, sys
+s = socket.socket()
+s.bind(("", int(sys.argv[1])))
+s.settimeout(10.0)
+s.connect((sys.argv[2], 80))
+s.sendall(b"GET /index.html HTTP/1.1\r\nHost: web4\r\n")
+print("open", flush=True)
+sys.stdin.readline()
+s.settimeout(6.0)
+data = b""
+try:
+    s.sendall(b"Connection: close\r\n\r\n")
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except OSError as e:
+    print("error %r" % e)
+print(data.hex(), flush=True)
+"""
+
+
+def s7b_agent_restart(tb):
+    """Issue 17: an idle connection survives a restart of its server's
+    agent followed by a restart of the appliance. The restarted agent
+    holds no flow; it seeds its flow table from the kernel's TCP socket
+    table (sock_diag), so it takes the new appliance's recovery offer of
+    the connection's next packet. nginx here closes after each response
+    (keepalive_timeout 0): the connection is held idle by a request
+    whose end the client sends only after both restarts."""
+    port = 63500
+    cl = subprocess.Popen(
+        "exec ip netns exec %sc python3 -u -c '%s' %d %s" %
+        (P, SEED_CLIENT, port, VIP4), shell=True, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True)
+    first = cl.stdout.readline().strip()
+    holder = None
+    for _ in range(20):
+        for name, srv in SERVERS.items():
+            r = nsx(srv[0], "ss -Htn state established '( dport = :%d )'" %
+                    port, check=False)
+            if r.stdout.strip():
+                holder = name
+        if holder is not None:
+            break
+        time.sleep(0.1)
+    if first != "open" or holder is None:
+        cl.kill()
+        cl.wait()
+        tap(False, "agent restart: the connection opened (%r, held by "
+            "%s)" % (first, holder))
+        return
+    # the holder's agent restarts (its tap goes and comes back); nginx
+    # keeps the socket
+    ns, v4, v6, loc, seg = SERVERS[holder]
+    gw4, gw6, plen4 = tb.server_gw[holder]
+    a = tb.agents[holder]
+    a.send_signal(15)
+    try:
+        a.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        a.kill()
+        a.wait()
+    tb.start_agent(holder)
+    log = os.path.join(WORK, "agent-%s.log" % holder)
+    seeded = None
+    for _ in range(100):
+        m = re.search(r"seeded (\d+) flows", open(log).read())
+        if m and nsx(ns, "ip link show dtap0", check=False).returncode == 0:
+            seeded = int(m.group(1))
+            break
+        time.sleep(0.1)
+    # the kernel side again, as start_kernel sets it (nginx still runs)
+    nsx(ns, "ethtool -K dtap0 tx off", check=False)
+    for cmd in ["ip addr add %s/%d dev dtap0" % (v4, plen4),
+                "ip -6 addr add %s/64 dev dtap0 nodad" % v6,
+                "ip link set dtap0 up"] + \
+            ["ip addr add %s/32 dev dtap0" % x
+             for x in (VIP4, MAG4, RR4, SLOW4)] + \
+            ["ip -6 addr add %s/128 dev dtap0 nodad" % x
+             for x in (VIP6, HUNT6)] + \
+            ["ip route add default via %s dev dtap0" % gw4,
+             "ip -6 route add default via %s dev dtap0" % gw6]:
+        nsx(ns, cmd, check=False)
+    # then the appliance restarts: the connection is unknown to it
+    tb.lb.send_signal(15)
+    try:
+        tb.lb.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        tb.lb.kill()
+        tb.lb.wait()
+    tb.start_lb()
+    t0 = time.time()
+    try:
+        out, _ = cl.communicate("go\n", timeout=20)
+    except subprocess.TimeoutExpired:
+        cl.kill()
+        out, _ = cl.communicate()
+    took = time.time() - t0
+    want = ("hello from %s\n" % holder).encode()
+    try:
+        got = bytes.fromhex(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        got = b""
+    ac = tb.agent_stats(holder)
+    c = tb.lb_counters()
+    ok = got.startswith(b"HTTP/1.1 200 ") and \
+        got.endswith(b"\r\n\r\n" + want)
+    tap(ok, "agent restart: an idle connection to the IPv4 dsr-feedback "
+        "VIP held by %s survives its agent's restart (%s flows seeded "
+        "from the kernel's socket table) and then the appliance's: the "
+        "request completes with the full response in %.2f s (agent: "
+        "flows_seeded %d, recover_take %d, passed back %d; appliance: "
+        "%d offers, %d pinned, %d no holder)" %
+        (holder, seeded, took, ac.get("flows_seeded", 0),
+         ac.get("recover_take", 0), ac.get("tx_wire_recover_pass", 0),
+         c.get("recover_offer", 0), c.get("recover_pinned", 0),
+         c.get("drop_recover_none", 0)),
+        (got.decode("latin-1") if got else out)[-600:])
+
+
 def port_lines(name, port):
     """Requests @name's nginx served on @port (access log)."""
     return [l for l in access_lines(name)
@@ -1259,7 +1382,7 @@ def s8_no_agent(tb):
 
 SCENARIOS = [s1_dsr4, s2_dsr6, s3_hunt, s4_reconfigure, s6_baselines,
              s7_health, s8_check_http, s8_no_agent, s7_pmtu, s5_takeover,
-             s7_restart]
+             s7_restart, s7b_agent_restart]
 
 
 def need(tools):

@@ -736,6 +736,92 @@ test_recover_stale(void **state)
 }
 
 /* The same over IPv6 (its payload length counts the server's bytes). */
+/* Issue 17: an agent that restarted seeds its flow table from the
+ * kernel's TCP socket table (src/agent/kernel_socks.c). A seeded flow's
+ * offer is taken (delivered to the kernel, pinned by the next reply);
+ * an offer for a tuple the kernel holds no socket on is passed back.
+ * Only TCP VIPs of ours are seeded, once. */
+static void
+test_seed(void **state)
+{
+	struct pkt p;
+	struct pkt_meta m;
+	struct agent_out o;
+	const struct agent_flow *f;
+	uint8_t c1[16], v4[16], v6[16], c6[16];
+
+	(void)state;
+	a4(c1, "10.0.0.2");
+	a4(v4, "10.0.0.100");
+	a6(c6, "2001:db8:c::2");
+	a6(v6, "2001:db8::100");
+	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40020, v4, 80,
+						1 * SEC), 1);
+	/* known already, another port, not a VIP, a bad family */
+	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40020, v4, 80,
+						1 * SEC), 0);
+	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40021, v4, 81,
+						1 * SEC), 0);
+	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40021, c1, 80,
+						1 * SEC), 0);
+	assert_int_equal(agent_worker_seed_flow(&wk, 5, c1, 40021, v4, 80,
+						1 * SEC), 0);
+	assert_int_equal(agent_worker_seed_flow(&wk, 6, c6, 40022, v6, 80,
+						1 * SEC), 1);
+	assert_int_equal(wk.cnt[AGENT_CNT_flows_seeded], 2);
+	assert_int_equal(agent_worker_flows(&wk), 2);
+	f = agent_worker_flow(&wk, 4, c1, 40020, v4, 80, IPPROTO_NUM_TCP,
+			      1 * SEC);
+	assert_non_null(f);
+	assert_int_equal(f->state, AGENT_FLOW_DSR);
+	assert_true(f->flags & AGENT_FF_ESTAB);
+	assert_false(f->flags & (AGENT_FF_SEQ | AGENT_FF_COUNTED));
+	assert_int_equal(wk.connections + wk.half_open, 0);
+	assert_non_null(agent_worker_flow(&wk, 6, c6, 40022, v6, 80,
+					  IPPROTO_NUM_TCP, 1 * SEC));
+
+	/* An offer for the seeded flow (any sequence numbers: no state
+	 * yet) is taken, the VIP restored, the next reply pins it. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40020, 80, TCP_FLAG_ACK, "GET");
+	set_seq(&p, 0x7a000000, 0x13572468);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40020), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 0, 2,
+						0x5eed5eed), WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(&p, &m);
+	assert_int_equal(m.msgs, 0);
+	assert_addr(m.dst, 4, "10.0.0.100");
+	assert_csums(&p);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
+	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "200");
+	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(&p, &m);
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_int_equal(m.nonce, 0x5eed5eed);
+
+	/* An unseeded tuple (the kernel holds no socket): passed back. */
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40023, 80, TCP_FLAG_ACK, "GET");
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40023), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 0, 2, 7),
+			 WIRE_OK);
+	o = run(&p, AGENT_PORT_WIRE, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE,
+	       AGENT_CNT_tx_wire_recover_pass);
+	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
+
+	/* A seeded flow lives by the established idle timeout. */
+	assert_non_null(agent_worker_flow(&wk, 6, c6, 40022, v6, 80,
+					  IPPROTO_NUM_TCP, 1 * SEC +
+					  cfg.timeout_established_ns));
+	assert_null(agent_worker_flow(&wk, 6, c6, 40022, v6, 80,
+				      IPPROTO_NUM_TCP, 2 * SEC +
+				      cfg.timeout_established_ns));
+}
+
 static void
 test_recover6_stale(void **state)
 {
@@ -1678,6 +1764,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_stale, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_return, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover6_return, setup,
