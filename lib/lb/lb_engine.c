@@ -831,6 +831,16 @@ vip_ch1(const struct lb_vip_rt *v)
 	return atomic_load_explicit(&v->ch1, memory_order_acquire);
 }
 
+/* Polling: take the poller's newest scores into this lcore's table
+ * (once per snapshot, lb_poll.h). */
+static inline void
+poll_scores_apply(const struct lb_vip_rt *v, struct lb_worker_vip *wv,
+		  uint64_t now_ns)
+{
+	(void)lb_poll_apply(wv->busy, atomic_load_explicit(&v->poll,
+			    memory_order_acquire), &wv->poll_gen, now_ns);
+}
+
 /* Recovery (issue 17): a new flow chooses among the candidates of table
  * @p t (DSR: the C = d table, the power of d choices, docs/evaluation.md;
  * SRv6: the C = 2 table recoverStickiness asks), so that whoever holds
@@ -855,9 +865,7 @@ recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
 	cand = chash_lookup(t, hash);
 	switch (v->conf.policy) {
 	case LB_POLICY_POLL:
-		(void)lb_poll_apply(wv->busy, atomic_load_explicit(&v->poll,
-				    memory_order_acquire), &wv->poll_gen,
-				    now_ns);
+		poll_scores_apply(v, wv, now_ns);
 		/* fall through */
 	case LB_POLICY_BUSY:
 		return busy_select_pick_among(wv->busy, now_ns, cand, t->c,
@@ -909,9 +917,7 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 	}
 	switch (v->conf.policy) {
 	case LB_POLICY_POLL:
-		(void)lb_poll_apply(wv->busy, atomic_load_explicit(&v->poll,
-				    memory_order_acquire), &wv->poll_gen,
-				    now_ns);
+		poll_scores_apply(v, wv, now_ns);
 		/* fall through */
 	case LB_POLICY_BUSY:
 		return busy_select_pick_cached(wv->busy, now_ns, &w->rng);

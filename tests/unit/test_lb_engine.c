@@ -766,6 +766,49 @@ addr6(struct lb_addr *a, uint16_t g0, uint16_t g1, uint16_t g2, uint16_t last)
 	store_be16(a->a + 14, last);
 }
 
+
+/* Replace the fixture's VIP by 2001:db8::120 over SRv6 (appliance SID
+ * 2001:db8:ff::, port 2001:db8::1/64) with @p n backends 2001:db8::21..
+ * (locators 2001:db8:a1::.., static neighbours); the caller sets the
+ * policy and builds the state. */
+static void
+srv6_vip(struct fx *f, unsigned int n, struct lb_addr *c6,
+	 struct lb_addr *vip6)
+{
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_addr s;
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	f->st = NULL;
+	addr6(&f->cfg.port[0].ip6, 0x2001, 0xdb8, 0, 1);
+	f->cfg.port[0].ip6_prefix_len = 64;
+	addr6(&s, 0x2001, 0xdb8, 0xff, 0);
+	memcpy(f->cfg.lb_sid, s.a, 16);
+	f->cfg.has_lb_sid = true;
+	addr6(c6, 0x2001, 0xdb8, 0, 2);
+	addr6(vip6, 0x2001, 0xdb8, 0, 0x120);
+	v->addr = *vip6;
+	v->transport = LB_TRANSPORT_SRV6;
+	v->auth = false;
+	v->probe_n = 0;
+	v->n_backends = n;
+	f->cfg.n_neigh = n;
+	for (unsigned int b = 0; b < n; b++) {
+		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
+			 "s%u", b + 1);
+		addr6(&v->backend[b].addr, 0x2001, 0xdb8, 0,
+		      (uint16_t)(0x21 + b));
+		addr6(&s, 0x2001, 0xdb8, (uint16_t)(0xa1 + b), 0);
+		memcpy(v->backend[b].locator, s.a, 16);
+		v->backend[b].has_locator = true;
+		v->backend[b].weight = 1;
+		addr6(&f->cfg.neigh[b].ip, 0x2001, 0xdb8, 0,
+		      (uint16_t)(0x21 + b));
+		memcpy(f->cfg.neigh[b].mac, s1_mac, 6);
+		f->cfg.neigh[b].mac[5] = (uint8_t)(0x11 + b);
+	}
+}
 /* latency-feedback over the SRv6 transport (issue 22): once a flow is
  * pinned (STEER), its client packets are sampled as on the DSR leg, and
  * the controller moves weight off the slow server. Pinning is done on
@@ -779,40 +822,14 @@ test_latency_feedback_srv6(void **state)
 	struct lat_ctl_conf lc;
 	struct lb_latency lat;
 	struct chash_table *t;
-	struct lb_addr c6, vip6, s;
+	struct lb_addr c6, vip6;
 	uint64_t est[2];
 	uint8_t be_of[64];
 	char err[200];
 	struct lb_worker *ws[1];
 
-	lb_worker_fini(&f->w);
-	lb_state_free(f->st);
-	addr6(&f->cfg.port[0].ip6, 0x2001, 0xdb8, 0, 1);
-	f->cfg.port[0].ip6_prefix_len = 64;
-	addr6(&s, 0x2001, 0xdb8, 0xff, 0);
-	memcpy(f->cfg.lb_sid, s.a, 16);
-	f->cfg.has_lb_sid = true;
-	addr6(&c6, 0x2001, 0xdb8, 0, 2);
-	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
-	v->addr = vip6;
-	v->transport = LB_TRANSPORT_SRV6;
+	srv6_vip(f, 2, &c6, &vip6);
 	v->policy = LB_POLICY_LATENCY;
-	v->auth = false;
-	v->probe_n = 0;
-	v->n_backends = 2;
-	for (unsigned int b = 0; b < 2; b++) {
-		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
-			 "s%u", b + 1);
-		addr6(&v->backend[b].addr, 0x2001, 0xdb8, 0, 0x21 + b);
-		addr6(&s, 0x2001, 0xdb8, 0xa1 + b, 0);
-		memcpy(v->backend[b].locator, s.a, 16);
-		v->backend[b].has_locator = true;
-		v->backend[b].weight = 1;
-	}
-	f->cfg.n_neigh = 2;
-	addr6(&f->cfg.neigh[0].ip, 0x2001, 0xdb8, 0, 0x21);
-	addr6(&f->cfg.neigh[1].ip, 0x2001, 0xdb8, 0, 0x22);
-	memcpy(f->cfg.neigh[1].mac, s1_mac, 6);
 	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
 		fail_msg("lb_state_build: %s", err);
 	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
@@ -885,37 +902,10 @@ test_recover_pick_srv6(void **state)
 	};
 	struct fx *f = *state;
 	struct lb_vip_conf *v = &f->cfg.vip[0];
-	struct lb_addr c6, vip6, s;
+	struct lb_addr c6, vip6;
 	char err[200];
 
-	lb_worker_fini(&f->w);
-	lb_state_free(f->st);
-	f->st = NULL;
-	addr6(&f->cfg.port[0].ip6, 0x2001, 0xdb8, 0, 1);
-	f->cfg.port[0].ip6_prefix_len = 64;
-	addr6(&s, 0x2001, 0xdb8, 0xff, 0);
-	memcpy(f->cfg.lb_sid, s.a, 16);
-	f->cfg.has_lb_sid = true;
-	addr6(&c6, 0x2001, 0xdb8, 0, 2);
-	addr6(&vip6, 0x2001, 0xdb8, 0, 0x120);
-	v->addr = vip6;
-	v->transport = LB_TRANSPORT_SRV6;
-	v->auth = false;
-	v->probe_n = 0;
-	v->n_backends = 5;
-	f->cfg.n_neigh = 5;
-	for (unsigned int b = 0; b < 5; b++) {
-		snprintf(v->backend[b].name, sizeof(v->backend[b].name),
-			 "s%u", b + 1);
-		addr6(&v->backend[b].addr, 0x2001, 0xdb8, 0, 0x21 + b);
-		addr6(&s, 0x2001, 0xdb8, 0xa1 + b, 0);
-		memcpy(v->backend[b].locator, s.a, 16);
-		v->backend[b].has_locator = true;
-		v->backend[b].weight = 1;
-		addr6(&f->cfg.neigh[b].ip, 0x2001, 0xdb8, 0, 0x21 + b);
-		memcpy(f->cfg.neigh[b].mac, s1_mac, 6);
-		f->cfg.neigh[b].mac[5] = (uint8_t)(0x11 + b);
-	}
+	srv6_vip(f, 5, &c6, &vip6);
 	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
 		unsigned int per_be[5] = { 0 };
 
