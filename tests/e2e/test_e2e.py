@@ -447,9 +447,10 @@ class Testbed:
             "-- --config %s/agent.ini --stats-file %s/agent.stats" %
             (AGENT, self.mem(192), P, name, d, d))
 
-    def start_kernel(self, name):
+    def kernel_addrs(self, name, check=True):
         """The server's kernel side once its agent made dtap0: its
-        addresses, the VIPs, routes, and nginx."""
+        addresses, the VIPs, routes (again after an agent restart:
+        check=False, nginx keeps running)."""
         ns, v4, v6, loc, seg = SERVERS[name]
         gw4, gw6, plen4 = self.server_gw[name]
         for _ in range(100):
@@ -467,7 +468,12 @@ class Testbed:
                  for a in (VIP6, HUNT6)] + \
                 ["ip route add default via %s dev dtap0" % gw4,
                  "ip -6 route add default via %s dev dtap0" % gw6]:
-            nsx(ns, cmd)
+            nsx(ns, cmd, check=check)
+
+    def start_kernel(self, name):
+        """kernel_addrs(), then nginx."""
+        ns = SERVERS[name][0]
+        self.kernel_addrs(name)
         d = os.path.join(WORK, name)
         with open(os.path.join(d, "nginx.conf"), "w") as f:
             f.write(NGINX.format(d=d, own=SERVERS[name][1]))
@@ -1163,8 +1169,7 @@ def s7b_agent_restart(tb):
         return
     # the holder's agent restarts (its tap goes and comes back); nginx
     # keeps the socket
-    ns, v4, v6, loc, seg = SERVERS[holder]
-    gw4, gw6, plen4 = tb.server_gw[holder]
+    ns = SERVERS[holder][0]
     a = tb.agents[holder]
     a.send_signal(15)
     try:
@@ -1182,17 +1187,7 @@ def s7b_agent_restart(tb):
             break
         time.sleep(0.1)
     # the kernel side again, as start_kernel sets it (nginx still runs)
-    nsx(ns, "ethtool -K dtap0 tx off", check=False)
-    for cmd in ["ip addr add %s/%d dev dtap0" % (v4, plen4),
-                "ip -6 addr add %s/64 dev dtap0 nodad" % v6,
-                "ip link set dtap0 up"] + \
-            ["ip addr add %s/32 dev dtap0" % x
-             for x in (VIP4, MAG4, RR4, SLOW4)] + \
-            ["ip -6 addr add %s/128 dev dtap0 nodad" % x
-             for x in (VIP6, HUNT6)] + \
-            ["ip route add default via %s dev dtap0" % gw4,
-             "ip -6 route add default via %s dev dtap0" % gw6]:
-        nsx(ns, cmd, check=False)
+    tb.kernel_addrs(holder, check=False)
     # then the appliance restarts: the connection is unknown to it
     tb.lb.send_signal(15)
     try:

@@ -270,6 +270,36 @@ expect(struct agent_out o, enum agent_action a, uint8_t port,
 			    agent_counter_name(c));
 }
 
+/* A client packet (an offer taken, a DSR packet) delivered to the
+ * kernel: messages gone, the VIP 10.0.0.100 restored, checksums right. */
+static void
+expect_delivered4(struct pkt *p, struct pkt_meta *m)
+{
+	struct agent_out o = run(p, AGENT_PORT_WIRE, 2 * SEC);
+
+	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
+	meta(p, m);
+	assert_int_equal(m->msgs, 0);
+	assert_addr(m->dst, 4, "10.0.0.100");
+	assert_csums(p);
+}
+
+/* The server's next reply on client port @p cport is the pin of an
+ * offer taken: a metric answer echoing @p cookie (more checks on @p m). */
+static void
+expect_pin4(struct pkt *p, uint16_t cport, uint32_t cookie,
+	    struct pkt_meta *m)
+{
+	struct agent_out o;
+
+	mk(p, 4, "10.0.0.100", "10.0.0.2", 80, cport, TCP_FLAG_ACK, "200");
+	o = run(p, AGENT_PORT_KERNEL, 3 * SEC);
+	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
+	meta(p, m);
+	assert_true(m->msgs & (1u << PKT_MSG_METRIC_ANS));
+	assert_int_equal(m->nonce, cookie);
+}
+
 /* ---- DSR --------------------------------------------------------------------- */
 
 /* Issue 16: the wire side's trust rules, each counted. */
@@ -525,23 +555,13 @@ test_recover(void **state)
 					       40000), WIRE_OK);
 	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 1, 2,
 						0x12345678), WIRE_OK);
-	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
-	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
-	meta(&p, &m);
-	assert_int_equal(m.msgs, 0);
-	assert_addr(m.dst, 4, "10.0.0.100");
-	assert_csums(&p);
+	expect_delivered4(&p, &m);
 	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
 	/* The next reply is the pin: answer + cookie, to that appliance. */
-	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40000, TCP_FLAG_ACK, "200");
-	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
-	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
-	meta(&p, &m);
+	expect_pin4(&p, 40000, 0x12345678, &m);
 	assert_addr(m.src, 4, "10.0.0.11");
 	assert_addr(m.dst, 4, "10.0.0.100");
-	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
 	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
-	assert_int_equal(m.nonce, 0x12345678);
 	assert_memory_equal(pkt_buf_data(&p.pb), MAC_LB2, 6);
 	assert_memory_equal(pkt_buf_data(&p.pb) + 6, MAC_W, 6);
 	assert_csums(&p);
@@ -788,19 +808,9 @@ test_seed(void **state)
 					       40020), WIRE_OK);
 	assert_int_equal(ipv4opt_insert_recover(&p.pb, 14, 0, 0, 2,
 						0x5eed5eed), WIRE_OK);
-	o = run(&p, AGENT_PORT_WIRE, 2 * SEC);
-	expect(o, AGENT_ACT_TX, AGENT_PORT_KERNEL, AGENT_CNT_tx_kernel_dsr);
-	meta(&p, &m);
-	assert_int_equal(m.msgs, 0);
-	assert_addr(m.dst, 4, "10.0.0.100");
-	assert_csums(&p);
+	expect_delivered4(&p, &m);
 	assert_int_equal(wk.cnt[AGENT_CNT_recover_take], 1);
-	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "200");
-	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
-	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
-	meta(&p, &m);
-	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
-	assert_int_equal(m.nonce, 0x5eed5eed);
+	expect_pin4(&p, 40020, 0x5eed5eed, &m);
 
 	/* An unseeded tuple (the kernel holds no socket): passed back. */
 	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40023, 80, TCP_FLAG_ACK, "GET");
@@ -896,15 +906,10 @@ test_recover_return(void **state)
 	meta(&p, &m);
 	assert_int_equal(m.msgs, 0);
 	assert_csums(&p);
-	mk(&p, 4, "10.0.0.100", "10.0.0.2", 80, 40020, TCP_FLAG_ACK, "200");
-	o = run(&p, AGENT_PORT_KERNEL, 3 * SEC);
-	expect(o, AGENT_ACT_TX, AGENT_PORT_WIRE, AGENT_CNT_tx_wire_answer);
-	meta(&p, &m);
+	expect_pin4(&p, 40020, 0x12345678, &m);
 	assert_addr(m.src, 4, "10.0.0.11");
 	assert_addr(m.dst, 4, "10.9.0.1");
-	assert_true(m.msgs & (1u << PKT_MSG_METRIC_ANS));
 	assert_true(m.msgs & (1u << PKT_MSG_CLIENT_TUPLE));
-	assert_int_equal(m.nonce, 0x12345678);
 	assert_true(m.msgs & (1u << PKT_MSG_RECOVER));
 	assert_true(m.rec_has_addr);
 	assert_addr(m.rec_addr, 4, "10.0.0.100");
