@@ -483,12 +483,16 @@ class Testbed:
         """Kill a server: nginx and its agent stop (issue 14)."""
         nsx(SERVERS[name][0], "sh -c 'kill $(cat %s/%s/nginx.pid)'" %
             (WORK, name), check=False)
+        self.stop_agent(name, 2)
+
+    def stop_agent(self, name, sig=15):
         a = self.agents[name]
-        a.send_signal(2)
+        a.send_signal(sig)
         try:
             a.wait(timeout=20)
         except subprocess.TimeoutExpired:
             a.kill()
+            a.wait()
 
     def mem(self, mb):
         return sh("%s %d" % (MEMARGS, mb)).stdout.strip()
@@ -1170,13 +1174,7 @@ def s7b_agent_restart(tb):
     # the holder's agent restarts (its tap goes and comes back); nginx
     # keeps the socket
     ns = SERVERS[holder][0]
-    a = tb.agents[holder]
-    a.send_signal(15)
-    try:
-        a.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        a.kill()
-        a.wait()
+    tb.stop_agent(holder)
     tb.start_agent(holder)
     log = os.path.join(WORK, "agent-%s.log" % holder)
     seeded = None
