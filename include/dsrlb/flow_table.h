@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /** Slots per bucket (one cache line of signatures and values). */
 #define FLOW_TABLE_BUCKET_ENTRIES 8u
@@ -190,15 +191,33 @@ struct flow_table {
 	struct flow_table_stats stats; /**< counters */
 };
 
-/** Fill @p k with an IPv4 5-tuple (4-byte addresses, network order). */
-void flow_key_ipv4(struct flow_key *k, const uint8_t *saddr,
-		   const uint8_t *daddr, uint16_t sport, uint16_t dport,
-		   uint8_t proto);
+/** Fill @p k with an IPv4 5-tuple (4-byte addresses, network order).
+ *  Inline: every client packet builds its key (issue 19, round 4). */
+static inline void
+flow_key_ipv4(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
+	      uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 4);
+	memcpy(k->daddr, daddr, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = FLOW_KEY_IPV4;
+}
 
 /** Fill @p k with an IPv6 5-tuple (16-byte addresses, network order). */
-void flow_key_ipv6(struct flow_key *k, const uint8_t *saddr,
-		   const uint8_t *daddr, uint16_t sport, uint16_t dport,
-		   uint8_t proto);
+static inline void
+flow_key_ipv6(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
+	      uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = FLOW_KEY_IPV6;
+}
 
 /**
  * Bytes of memory a table of @p cfg needs (for flow_table_init()), or 0

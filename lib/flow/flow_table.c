@@ -35,31 +35,6 @@ static const uint64_t default_timeout_ns[FLOW_STATE_MAX] = {
 	FLOW_TABLE_TIMEOUT_ESTABLISHED_NS,
 };
 
-void
-flow_key_ipv4(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
-	      uint16_t sport, uint16_t dport, uint8_t proto)
-{
-	memset(k, 0, sizeof(*k));
-	memcpy(k->saddr, saddr, 4);
-	memcpy(k->daddr, daddr, 4);
-	k->sport = sport;
-	k->dport = dport;
-	k->proto = proto;
-	k->family = FLOW_KEY_IPV4;
-}
-
-void
-flow_key_ipv6(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
-	      uint16_t sport, uint16_t dport, uint8_t proto)
-{
-	memcpy(k->saddr, saddr, 16);
-	memcpy(k->daddr, daddr, 16);
-	k->sport = sport;
-	k->dport = dport;
-	k->proto = proto;
-	k->family = FLOW_KEY_IPV6;
-}
-
 static uint32_t
 n_buckets_of(uint32_t capacity)
 {
