@@ -1286,7 +1286,7 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			pkt_rewrite_field_delta(frame, pb->len, &c->m, at,
 						be->conf.addr.a,
 						c->m.family == 4 ? 4u : 16u,
-						true, be->dst_delta);
+						true, be->dst_delta16);
 		else
 			pkt_rewrite_addr(frame, pb->len, &c->m, at,
 					 be->conf.addr.a);

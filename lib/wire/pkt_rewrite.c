@@ -38,7 +38,8 @@ pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 		return;
 	/* One pass over the field for both checksums that cover it. */
 	pkt_rewrite_apply_(frame, len, m, at, nv, n, in_ip_hdr,
-			   csum_delta_bytes(frame + at, nv, n));
+			   csum_delta_fold16(csum_delta_bytes(frame + at, nv,
+							      n)));
 }
 
 void
@@ -58,7 +59,8 @@ pkt_rewrite_src_dst(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 	if (dd)
 		delta += csum_delta_bytes(frame + da, dst, n);
 	if (ds || dd)
-		pkt_rewrite_apply_(frame, len, m, sa, src, n, true, delta);
+		pkt_rewrite_apply_(frame, len, m, sa, src, n, true,
+				   csum_delta_fold16(delta));
 	if (dd)
 		memcpy(frame + da, dst, n);
 }
