@@ -327,6 +327,25 @@ enum flow_insert_result flow_table_insert(struct flow_table *t,
 					  uint64_t now_ns, uint32_t *slot);
 
 /**
+ * flow_table_insert() of a key the caller knows to have no entry, live or
+ * expired: the same placement, slot, counters and result (never EXISTS),
+ * without searching both buckets for the key first (issue 19, round 4:
+ * a new flow's insert). The key is known absent when
+ * flow_table_lookup_bulk() or flow_table_lookup() missed it (both reclaim
+ * an expired entry of the key) and nothing can have placed it since:
+ * flow_table_placed_since_bulk() is false for it, or the miss came from a
+ * flow_table_lookup() after the last insert. Moves, deletes, updates and
+ * the GC never place a key that was absent. Wrong use would store the key
+ * twice; flow_table_insert() is the safe call.
+ */
+enum flow_insert_result flow_table_insert_absent(struct flow_table *t,
+						 const struct flow_key *key,
+						 uint32_t hash,
+						 const struct flow_value *v,
+						 uint64_t now_ns,
+						 uint32_t *slot);
+
+/**
  * Delete the live entry of @p key. An expired entry of the key is
  * reclaimed too, but reported absent.
  * @return 0, or -ENOENT when there is no live entry.

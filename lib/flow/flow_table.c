@@ -568,10 +568,13 @@ displace_one(struct flow_table *t, uint32_t bi)
 	return BE;
 }
 
-enum flow_insert_result
-flow_table_insert(struct flow_table *t, const struct flow_key *key,
-		  uint32_t hash, const struct flow_value *v, uint64_t now_ns,
-		  uint32_t *slot)
+/* flow_table_insert(); @p absent: the caller vouches that the key has no
+ * entry, live or expired (flow_table_insert_absent()), and the search
+ * for one is skipped. */
+static inline enum flow_insert_result
+insert(struct flow_table *t, const struct flow_key *key, uint32_t hash,
+       const struct flow_value *v, uint64_t now_ns, uint32_t *slot,
+       bool absent)
 {
 	uint32_t now_tick = tick_of(t, now_ns);
 	uint16_t sig = sig_of(hash);
@@ -584,7 +587,7 @@ flow_table_insert(struct flow_table *t, const struct flow_key *key,
 	cand[1] = alt_of(t, cand[0], sig);
 	nc = cand[1] != cand[0] ? 2 : 1;
 
-	found = find(t, key, hash);
+	found = absent ? FLOW_TABLE_MISS : find(t, key, hash);
 	if (found != FLOW_TABLE_MISS) {
 		struct flow_bucket *b = &t->buckets[found / BE];
 
@@ -670,6 +673,22 @@ done:
 	if (slot != NULL)
 		*slot = s;
 	return FLOW_INSERT_NEW;
+}
+
+enum flow_insert_result
+flow_table_insert(struct flow_table *t, const struct flow_key *key,
+		  uint32_t hash, const struct flow_value *v, uint64_t now_ns,
+		  uint32_t *slot)
+{
+	return insert(t, key, hash, v, now_ns, slot, false);
+}
+
+enum flow_insert_result
+flow_table_insert_absent(struct flow_table *t, const struct flow_key *key,
+			 uint32_t hash, const struct flow_value *v,
+			 uint64_t now_ns, uint32_t *slot)
+{
+	return insert(t, key, hash, v, now_ns, slot, true);
 }
 
 int
