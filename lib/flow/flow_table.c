@@ -504,6 +504,18 @@ state_valid(uint8_t s)
 	return s > FLOW_STATE_FREE && s < FLOW_STATE_MAX;
 }
 
+/* Population count of every byte value: PC(i) = PC(i / 2) + (i & 1). */
+#define POP2(n) (n), (n) + 1, (n) + 1, (n) + 2
+#define POP4(n) POP2(n), POP2((n) + 1), POP2((n) + 1), POP2((n) + 2)
+#define POP6(n) POP4(n), POP4((n) + 1), POP4((n) + 1), POP4((n) + 2)
+_Static_assert(FLOW_TABLE_BUCKET_ENTRIES <= 8, "a bucket's mask fits pop8[]");
+static const uint8_t pop8[256] = {
+	POP6(0), POP6(1), POP6(1), POP6(2)
+};
+#undef POP2
+#undef POP4
+#undef POP6
+
 /* Number of free slots of @p b (signature 0) and the lowest in @p first
  * (BE if none): the mask of the signatures equal to 0 (issue 19). */
 static unsigned int
@@ -512,11 +524,11 @@ free_slots(const struct flow_bucket *b, unsigned int *first)
 	uint32_t m = match_mask(b, 0);
 
 	*first = m != 0 ? (unsigned int)__builtin_ctz(m) : BE;
-	/* The 8-bit population count in three steps (pairs, nibbles,
-	 * byte): __builtin_popcount() is a libgcc call without -mpopcnt. */
-	m = m - ((m >> 1) & 0x55u);
-	m = (m & 0x33u) + ((m >> 2) & 0x33u);
-	return (m + (m >> 4)) & 0x0Fu;
+	/* The 8-bit population count, one load from a table
+	 * (__builtin_popcount() is a libgcc call without -mpopcnt; the
+	 * three-step count cost 10 instructions a bucket, issue 19 round
+	 * 4). */
+	return pop8[m & 0xFFu];
 }
 
 static uint32_t
