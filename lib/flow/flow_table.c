@@ -457,10 +457,10 @@ flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 		/* Stage 3: compare keys. A slot reclaimed by an earlier key of
 		 * the group has lost its signature: recheck it, so the result
 		 * is that of single lookups in order. */
+		t->stats.lookups += g;
 		for (i = 0; i < g; i++) {
 			uint32_t m = mask[i], slot = FLOW_TABLE_MISS;
 
-			t->stats.lookups++;
 			while (m != 0) {
 				unsigned int j = (unsigned int)__builtin_ctz(m);
 				uint32_t bi = j < BE ? b1[i] : b2[i];
