@@ -1390,9 +1390,12 @@ srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 	/* 6LB reading order (lb, s1::f1, [s2::f2,] VIP), sent to s1::f1
 	 * (first = 1): §IV-B, Table II. */
+	/* n_mid is 1 or 2: fixed 16-byte copies, not the loop gcc turns
+	 * into a memcpy() call of n_mid * 16 bytes (issue 19, round 4). */
 	memcpy(segs[n++], st->lb_sid, 16);
-	for (unsigned int i = 0; i < n_mid; i++)
-		memcpy(segs[n++], mid[i], 16);
+	memcpy(segs[n++], mid[0], 16);
+	if (n_mid > 1)
+		memcpy(segs[n++], mid[1], 16);
 	memcpy(segs[n++], c->m.dst, 16);
 	r = srh_insert(pb, c->m.l3_off, st->port[be->port].mtu,
 		       (const uint8_t (*)[16])segs, n, 1);
