@@ -1918,7 +1918,9 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	ir = flow_table_insert_absent(&w->ft, &c->key, c->hash, &fv, now_ns,
 				      &slot);
 	if (ir == FLOW_INSERT_EXISTS) {
-		/* An earlier packet of this burst created it. */
+		/* flow_table_insert_absent() does not search, so it never
+		 * says EXISTS; the case is kept so that a switch back to
+		 * flow_table_insert() stays correct. */
 		c->slot = slot;
 		client_hit(w, pb, c, now_ns, o);
 		return;
