@@ -62,6 +62,36 @@ csum_apply_delta(uint16_t csum, uint64_t delta)
 	return (uint16_t)~sum;
 }
 
+/**
+ * A delta of csum_delta_bytes() folded to 16 bits (end-around carry):
+ * congruent to it modulo 0xFFFF and zero only when it is zero, so that
+ * csum_apply_delta16(c, csum_delta_fold16(d)) == csum_apply_delta(c, d)
+ * for every @p c (both complement a fold of ~c + delta: folds keep the
+ * value modulo 0xFFFF, a non-zero sum folds into 1..0xFFFF where
+ * congruence is equality, and the sum is zero for both or for neither).
+ * Fold once, apply to several checksums (issue 19, round 4).
+ */
+static inline uint16_t
+csum_delta_fold16(uint64_t delta)
+{
+	delta = (delta & 0xFFFFFFFFu) + (delta >> 32);
+	delta = (delta & 0xFFFFFFFFu) + (delta >> 32);
+	delta = (delta & 0xFFFFu) + (delta >> 16);
+	delta = (delta & 0xFFFFu) + (delta >> 16);
+	return (uint16_t)delta;
+}
+
+/** Checksum @p csum updated by a delta of csum_delta_fold16(): one add
+ *  and one fold (~csum + d16 <= 0x1FFFE folds into 16 bits at once). */
+static inline uint16_t
+csum_apply_delta16(uint16_t csum, uint16_t d16)
+{
+	uint32_t sum = (uint32_t)(uint16_t)~csum + d16;
+
+	sum = (sum & 0xFFFFu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /** Pseudo-header accumulator for IPv4: src, dst, zero, proto, L4 length. */
 uint32_t csum_pseudo_ipv4(uint32_t src, uint32_t dst, uint8_t proto,
 			  uint16_t l4_len);

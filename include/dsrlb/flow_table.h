@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /** Slots per bucket (one cache line of signatures and values). */
 #define FLOW_TABLE_BUCKET_ENTRIES 8u
@@ -190,15 +191,33 @@ struct flow_table {
 	struct flow_table_stats stats; /**< counters */
 };
 
-/** Fill @p k with an IPv4 5-tuple (4-byte addresses, network order). */
-void flow_key_ipv4(struct flow_key *k, const uint8_t *saddr,
-		   const uint8_t *daddr, uint16_t sport, uint16_t dport,
-		   uint8_t proto);
+/** Fill @p k with an IPv4 5-tuple (4-byte addresses, network order).
+ *  Inline: every client packet builds its key (issue 19, round 4). */
+static inline void
+flow_key_ipv4(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
+	      uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 4);
+	memcpy(k->daddr, daddr, 4);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = FLOW_KEY_IPV4;
+}
 
 /** Fill @p k with an IPv6 5-tuple (16-byte addresses, network order). */
-void flow_key_ipv6(struct flow_key *k, const uint8_t *saddr,
-		   const uint8_t *daddr, uint16_t sport, uint16_t dport,
-		   uint8_t proto);
+static inline void
+flow_key_ipv6(struct flow_key *k, const uint8_t *saddr, const uint8_t *daddr,
+	      uint16_t sport, uint16_t dport, uint8_t proto)
+{
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = FLOW_KEY_IPV6;
+}
 
 /**
  * Bytes of memory a table of @p cfg needs (for flow_table_init()), or 0
@@ -306,6 +325,25 @@ enum flow_insert_result flow_table_insert(struct flow_table *t,
 					  uint32_t hash,
 					  const struct flow_value *v,
 					  uint64_t now_ns, uint32_t *slot);
+
+/**
+ * flow_table_insert() of a key the caller knows to have no entry, live or
+ * expired: the same placement, slot, counters and result (never EXISTS),
+ * without searching both buckets for the key first (issue 19, round 4:
+ * a new flow's insert). The key is known absent when
+ * flow_table_lookup_bulk() or flow_table_lookup() missed it (both reclaim
+ * an expired entry of the key) and nothing can have placed it since:
+ * flow_table_placed_since_bulk() is false for it, or the miss came from a
+ * flow_table_lookup() after the last insert. Moves, deletes, updates and
+ * the GC never place a key that was absent. Wrong use would store the key
+ * twice; flow_table_insert() is the safe call.
+ */
+enum flow_insert_result flow_table_insert_absent(struct flow_table *t,
+						 const struct flow_key *key,
+						 uint32_t hash,
+						 const struct flow_value *v,
+						 uint64_t now_ns,
+						 uint32_t *slot);
 
 /**
  * Delete the live entry of @p key. An expired entry of the key is

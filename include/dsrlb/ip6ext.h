@@ -27,9 +27,11 @@
 #define DSRLB_IP6EXT_H_
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dsrlb/pkt_buf.h"
+#include "dsrlb/wire.h"
 #include "dsrlb/wire_result.h"
 
 /** Most extension headers the walker crosses (RFC 8200 defines six kinds,
@@ -126,8 +128,27 @@ struct ip6ext_info {
  * @return WIRE_OK, WIRE_ERR_INVAL, WIRE_ERR_TRUNCATED,
  *   WIRE_ERR_IPV6_VERSION or WIRE_ERR_IPV6_PAYLOAD_LEN.
  */
-enum wire_result ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off,
-			       uint32_t *end);
+static inline enum wire_result
+ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
+{
+	/* Inline: the walk and the SRH insert of every IPv6 packet check
+	 * the header (issue 19, round 4). */
+	uint32_t plen;
+
+	if (buf == NULL)
+		return WIRE_ERR_INVAL;
+	if (off > len || len - off < IPV6_HDR_LEN)
+		return WIRE_ERR_TRUNCATED;
+	if ((buf[off] >> 4) != 6)
+		return WIRE_ERR_IPV6_VERSION;
+	plen = (uint32_t)buf[off + 4] << 8 | buf[off + 5];
+	/* Payload length 0 announces a jumbogram (RFC 2675): not ours. */
+	if (plen == 0 || plen > len - off - IPV6_HDR_LEN)
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	if (end != NULL)
+		*end = off + IPV6_HDR_LEN + plen;
+	return WIRE_OK;
+}
 
 /**
  * Walk the extension-header chain of the IPv6 packet at @p off up to the

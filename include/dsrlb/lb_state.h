@@ -65,7 +65,8 @@ struct lb_backend_rt {
 				     *   backend: recovery offers carry the
 				     *   return address (issue 17) */
 	uint8_t dst_delta_ok;       /**< dst_delta holds (addresses differ) */
-	uint64_t dst_delta;         /**< csum_delta_bytes(VIP address ->
+	uint16_t dst_delta16;       /**< csum_delta_fold16() of
+				     *   csum_delta_bytes(VIP address ->
 				     *   backend address): the routed leg's
 				     *   rewrite, summed once per state */
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */

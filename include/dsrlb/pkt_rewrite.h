@@ -10,16 +10,69 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "dsrlb/bytes.h"
+#include "dsrlb/csum.h"
 #include "dsrlb/pkt_parse.h"
+#include "dsrlb/wire.h"
 
 /**
  * Offset of the transport checksum field of the frame @p m describes, or
  * 0 when there is none to keep (not TCP/UDP, truncated, or UDP over IPv4
  * with checksum 0, which means "none": RFC 768).
  */
-uint32_t pkt_l4_csum_at(const uint8_t *frame, uint32_t len,
-			const struct pkt_meta *m);
+static inline uint32_t
+pkt_l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
+{
+	uint32_t at;
+
+	if (m->l4_proto == IPPROTO_NUM_TCP)
+		at = m->l4_off + 16u;
+	else if (m->l4_proto == IPPROTO_NUM_UDP)
+		at = m->l4_off + 6u;
+	else
+		return 0;
+	if (at + 2 > len)
+		return 0;
+	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
+	    load_be16(frame + at) == 0)
+		return 0;
+	return at;
+}
+
+/* Both checksums that cover the field, by one delta folded to 16 bits
+ * (csum_delta_fold16()), then the field (inline: every pinned packet's
+ * destination rewrite goes through it, and the addresses' 4 / 16 bytes
+ * are then stores, not a memcpy() call: issue 19, round 4). Not an
+ * interface: use the functions below. */
+static inline void
+pkt_rewrite_apply_(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+		   uint32_t at, const uint8_t *nv, unsigned int n,
+		   bool in_ip_hdr, uint16_t d16)
+{
+	uint32_t l4c = pkt_l4_csum_at(frame, len, m);
+
+	if (l4c != 0) {
+		uint16_t c = csum_apply_delta16(load_be16(frame + l4c), d16);
+
+		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
+			c = 0xffff;
+		store_be16(frame + l4c, c);
+	}
+	if (in_ip_hdr && m->family == 4) {
+		uint32_t hc = m->l3_off + 10u;
+
+		store_be16(frame + hc,
+			   csum_apply_delta16(load_be16(frame + hc), d16));
+	}
+	if (n == 4)
+		memcpy(frame + at, nv, 4);
+	else if (n == 16)
+		memcpy(frame + at, nv, 16);
+	else
+		memcpy(frame + at, nv, n);
+}
 
 /**
  * Replace the @p n bytes at @p at, a field the transport checksum covers
@@ -33,14 +86,17 @@ void pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 
 /**
  * As pkt_rewrite_field() when the caller knows the field differs from
- * @p nv and @p delta = csum_delta_bytes(field, nv, n) (e.g. computed once
- * per VIP and backend): the same bytes, without comparing and summing
- * the field per packet.
+ * @p nv and @p d16 = csum_delta_fold16(csum_delta_bytes(field, nv, n))
+ * (e.g. computed once per VIP and backend): the same bytes, without
+ * comparing and summing the field per packet.
  */
-void pkt_rewrite_field_delta(uint8_t *frame, uint32_t len,
-			     const struct pkt_meta *m, uint32_t at,
-			     const uint8_t *nv, unsigned int n, bool in_ip_hdr,
-			     uint64_t delta);
+static inline void
+pkt_rewrite_field_delta(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
+			uint32_t at, const uint8_t *nv, unsigned int n,
+			bool in_ip_hdr, uint16_t d16)
+{
+	pkt_rewrite_apply_(frame, len, m, at, nv, n, in_ip_hdr, d16);
+}
 
 /** Offset of the source address of the IP header @p m describes. */
 static inline uint32_t

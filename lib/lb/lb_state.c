@@ -336,9 +336,9 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 		be->dst_delta_ok = bc->addr.family == vc->addr.family &&
 			memcmp(bc->addr.a, vc->addr.a,
 			       vc->addr.family == 4 ? 4 : 16) != 0;
-		be->dst_delta = be->dst_delta_ok ?
-			csum_delta_bytes(vc->addr.a, bc->addr.a,
-					 vc->addr.family == 4 ? 4 : 16) : 0;
+		be->dst_delta16 = be->dst_delta_ok ?
+			csum_delta_fold16(csum_delta_bytes(vc->addr.a,
+				bc->addr.a, vc->addr.family == 4 ? 4 : 16)) : 0;
 		be->state = bc->removed || vc->removed ?
 				SELECT_BACKEND_REMOVED :
 			    bc->weight ? SELECT_BACKEND_ACTIVE :

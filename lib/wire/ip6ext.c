@@ -60,34 +60,6 @@ struct msg_val {
 	const uint8_t *raddr;   /* its address (long form), or NULL */
 };
 
-/* ip6_hdr_check() without the call, for the walk that every IPv6
- * packet takes (issue 19). */
-static inline enum wire_result
-hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
-{
-	uint32_t plen;
-
-	if (buf == NULL)
-		return WIRE_ERR_INVAL;
-	if (off > len || len - off < IPV6_HDR_LEN)
-		return WIRE_ERR_TRUNCATED;
-	if ((buf[off] >> 4) != 6)
-		return WIRE_ERR_IPV6_VERSION;
-	plen = load_be16(buf + off + IP6_OFF_PLEN);
-	/* Payload length 0 announces a jumbogram (RFC 2675): not ours. */
-	if (plen == 0 || plen > len - off - IPV6_HDR_LEN)
-		return WIRE_ERR_IPV6_PAYLOAD_LEN;
-	if (end != NULL)
-		*end = off + IPV6_HDR_LEN + plen;
-	return WIRE_OK;
-}
-
-enum wire_result
-ip6_hdr_check(const uint8_t *buf, uint32_t len, uint32_t off, uint32_t *end)
-{
-	return hdr_check(buf, len, off, end);
-}
-
 static enum wire_result
 record_msg(struct ip6ext_info *info, enum ip6ext_msg m, uint32_t off,
 	   uint32_t hdr_off, uint32_t nh_at, enum ip6ext_encoding enc)
@@ -343,7 +315,7 @@ ip6ext_walk(const uint8_t *buf, uint32_t len, uint32_t off,
 	if (buf == NULL || info == NULL)
 		return WIRE_ERR_INVAL;
 	memset(info, 0, sizeof(*info));
-	r = hdr_check(buf, len, off, &end);
+	r = ip6_hdr_check(buf, len, off, &end);
 	if (r != WIRE_OK)
 		return r;
 	if (max_headers == 0 || max_headers > IP6EXT_MAX_HEADERS)

@@ -17,35 +17,6 @@ pkt_buf_init(struct pkt_buf *pb, uint8_t *base, uint32_t cap, uint32_t off,
 }
 
 enum wire_result
-pkt_buf_open_gap(struct pkt_buf *pb, uint32_t at, uint32_t n)
-{
-	uint32_t front, back;
-
-	if (pb == NULL || at > pb->len)
-		return WIRE_ERR_INVAL;
-	if (n == 0)
-		return WIRE_OK;
-	front = at;
-	back = pb->len - at;
-	/* Prefer moving the headers (front) into the headroom: it is what a
-	 * NIC-sized mbuf has room for, and the payload stays put. */
-	if (pb->off >= n && (front <= back || pkt_buf_tailroom(pb) < n)) {
-		uint8_t *d = pkt_buf_data(pb);
-
-		memmove(d - n, d, front);
-		pb->off -= n;
-	} else if (pkt_buf_tailroom(pb) >= n) {
-		uint8_t *d = pkt_buf_data(pb);
-
-		memmove(d + at + n, d + at, back);
-	} else {
-		return WIRE_ERR_NO_ROOM;
-	}
-	pb->len += n;
-	return WIRE_OK;
-}
-
-enum wire_result
 pkt_buf_close_gap(struct pkt_buf *pb, uint32_t at, uint32_t n)
 {
 	uint8_t *d;

@@ -7,25 +7,6 @@
 #include "dsrlb/pkt_rewrite.h"
 #include "dsrlb/wire.h"
 
-uint32_t
-pkt_l4_csum_at(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
-{
-	uint32_t at;
-
-	if (m->l4_proto == IPPROTO_NUM_TCP)
-		at = m->l4_off + 16u;
-	else if (m->l4_proto == IPPROTO_NUM_UDP)
-		at = m->l4_off + 6u;
-	else
-		return 0;
-	if (at + 2 > len)
-		return 0;
-	if (m->l4_proto == IPPROTO_NUM_UDP && m->family == 4 &&
-	    load_be16(frame + at) == 0)
-		return 0;
-	return at;
-}
-
 /* memcmp() == 0 without the call for the addresses (4 and 16 bytes). */
 static inline bool
 field_same(const uint8_t *a, const uint8_t *b, unsigned int n)
@@ -48,30 +29,6 @@ field_same(const uint8_t *a, const uint8_t *b, unsigned int n)
 	return memcmp(a, b, n) == 0;
 }
 
-/* Both checksums that cover the field, by one delta, then the field. */
-static inline void
-rewrite_apply(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-	      uint32_t at, const uint8_t *nv, unsigned int n, bool in_ip_hdr,
-	      uint64_t delta)
-{
-	uint32_t l4c = pkt_l4_csum_at(frame, len, m);
-
-	if (l4c != 0) {
-		uint16_t c = csum_apply_delta(load_be16(frame + l4c), delta);
-
-		if (m->l4_proto == IPPROTO_NUM_UDP && c == 0)
-			c = 0xffff;
-		store_be16(frame + l4c, c);
-	}
-	if (in_ip_hdr && m->family == 4) {
-		uint32_t hc = m->l3_off + 10u;
-
-		store_be16(frame + hc, csum_apply_delta(load_be16(frame + hc),
-							delta));
-	}
-	memcpy(frame + at, nv, n);
-}
-
 void
 pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 		  uint32_t at, const uint8_t *nv, unsigned int n,
@@ -80,16 +37,9 @@ pkt_rewrite_field(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 	if (field_same(frame + at, nv, n))
 		return;
 	/* One pass over the field for both checksums that cover it. */
-	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr,
-		      csum_delta_bytes(frame + at, nv, n));
-}
-
-void
-pkt_rewrite_field_delta(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
-			uint32_t at, const uint8_t *nv, unsigned int n,
-			bool in_ip_hdr, uint64_t delta)
-{
-	rewrite_apply(frame, len, m, at, nv, n, in_ip_hdr, delta);
+	pkt_rewrite_apply_(frame, len, m, at, nv, n, in_ip_hdr,
+			   csum_delta_fold16(csum_delta_bytes(frame + at, nv,
+							      n)));
 }
 
 void
@@ -109,7 +59,8 @@ pkt_rewrite_src_dst(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 	if (dd)
 		delta += csum_delta_bytes(frame + da, dst, n);
 	if (ds || dd)
-		rewrite_apply(frame, len, m, sa, src, n, true, delta);
+		pkt_rewrite_apply_(frame, len, m, sa, src, n, true,
+				   csum_delta_fold16(delta));
 	if (dd)
 		memcpy(frame + da, dst, n);
 }

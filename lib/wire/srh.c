@@ -112,17 +112,13 @@ srh_func_arg(const uint8_t *buf, const struct srh_view *v)
 	return srh_segment(buf, v, v->last_entry);
 }
 
-enum wire_result
-srh_build(uint8_t *out, uint32_t cap, const uint8_t (*segs)[16],
-	  unsigned int n, unsigned int first, uint8_t next_hdr)
+/* The SRH of @p n segments at @p out, whose SRH_SIZE(n) bytes the caller
+ * has checked (srh_build(), and srh_insert() / srh_encap() after their
+ * own checks: no second pass of them per packet, issue 19 round 4). */
+static inline void
+srh_fill(uint8_t *out, const uint8_t (*segs)[16], unsigned int n,
+	 unsigned int first, uint8_t next_hdr)
 {
-	unsigned int i;
-
-	if (out == NULL || segs == NULL || n == 0 || n > SRH_MAX_SEGMENTS ||
-	    first >= n)
-		return WIRE_ERR_INVAL;
-	if (cap < SRH_SIZE(n))
-		return WIRE_ERR_NO_ROOM;
 	out[SRH_OFF_NH] = next_hdr;
 	out[SRH_OFF_LEN] = (uint8_t)(2 * n);    /* 16 n bytes, 8-octet units */
 	out[SRH_OFF_TYPE] = SRH_ROUTING_TYPE;
@@ -132,8 +128,20 @@ srh_build(uint8_t *out, uint32_t cap, const uint8_t (*segs)[16],
 	out[SRH_OFF_FLAGS] = 0;
 	store_be16(out + SRH_OFF_TAG, 0);
 	/* RFC 8754 §2: Segment List[0] is the last segment of the path. */
-	for (i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++)
 		memcpy(out + SRH_FIXED_LEN + 16u * i, segs[n - 1 - i], 16);
+}
+
+enum wire_result
+srh_build(uint8_t *out, uint32_t cap, const uint8_t (*segs)[16],
+	  unsigned int n, unsigned int first, uint8_t next_hdr)
+{
+	if (out == NULL || segs == NULL || n == 0 || n > SRH_MAX_SEGMENTS ||
+	    first >= n)
+		return WIRE_ERR_INVAL;
+	if (cap < SRH_SIZE(n))
+		return WIRE_ERR_NO_ROOM;
+	srh_fill(out, segs, n, first, next_hdr);
 	return WIRE_OK;
 }
 
@@ -247,7 +255,7 @@ srh_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 		return r;
 	/* Offsets below @at are unchanged relative to the new start. */
 	d = pkt_buf_data(pb);
-	(void)srh_build(d + at, size, segs, n, first, nh);
+	srh_fill(d + at, segs, n, first, nh);
 	d[nh_at] = IPPROTO_NUM_ROUTING;
 	store_be16(d + l3_off + IP6_OFF_PLEN, (uint16_t)plen);
 	memcpy(d + l3_off + IP6_OFF_DST, segs[first], 16);
@@ -364,8 +372,7 @@ srh_encap(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	memcpy(o + IP6_OFF_DST, segs[first], 16);
 	if (n > 1) {
 		o[IP6_OFF_NH] = IPPROTO_NUM_ROUTING;
-		(void)srh_build(o + IPV6_HDR_LEN, SRH_SIZE(n), segs, n, first,
-				proto);
+		srh_fill(o + IPV6_HDR_LEN, segs, n, first, proto);
 	} else {
 		o[IP6_OFF_NH] = proto;
 	}

@@ -307,7 +307,8 @@ test_rewrite_delta_same_bytes(void **state)
 		memcpy(b, a, sizeof(a));
 		pkt_rewrite_field(a, len, &m, at, nv, n, true);
 		pkt_rewrite_field_delta(b, len, &m, at, nv, n, true,
-					csum_delta_bytes(b + at, nv, n));
+					csum_delta_fold16(csum_delta_bytes(
+						b + at, nv, n)));
 		assert_memory_equal(a, b, sizeof(a));
 		assert_memory_equal(a + at, nv, n);
 	}
@@ -355,11 +356,51 @@ test_pseudo_ipv6_uses_given_destination(void **state)
 	assert_int_equal(csum_l4(a, udp, 8), 0);
 }
 
+/* A delta folded to 16 bits once (csum_delta_fold16(), the routed leg's
+ * rewrite: issue 19, round 4) updates a checksum to the value the
+ * unfolded delta gives (csum_apply_delta(), the formula before): every
+ * checksum 0x0000..0xffff against deltas of 0, the fold boundaries and
+ * the largest csum_delta_bytes() can return for a 16-byte field, and
+ * random ones. */
+static void
+test_delta_fold16_same_update(void **state)
+{
+	uint64_t deltas[64] = { 0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe,
+				0xffffffffu, 0x100000000ull,
+				8ull * 0x1fffeull, 0x7fffffffffull };
+	unsigned int n = 10;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1624);
+	while (n < 64) {
+		/* sums of up to 16 words of 16 bits and their complements,
+		 * as csum_delta_bytes() builds them */
+		uint64_t d = 0;
+		unsigned int k = 1 + rng_below(&r, 16);
+
+		for (unsigned int i = 0; i < k; i++)
+			d += rng_below(&r, 0x10000) +
+			     (uint64_t)(0xffff - rng_below(&r, 0x10000));
+		deltas[n++] = d;
+	}
+	for (unsigned int i = 0; i < 64; i++) {
+		uint16_t d16 = csum_delta_fold16(deltas[i]);
+
+		assert_true((deltas[i] == 0) == (d16 == 0));
+		for (uint32_t c = 0; c <= 0xffff; c++)
+			assert_int_equal(csum_apply_delta16((uint16_t)c, d16),
+					 csum_apply_delta((uint16_t)c,
+							  deltas[i]));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_hdr_known_vector),
+		cmocka_unit_test(test_delta_fold16_same_update),
 		cmocka_unit_test(test_odd_length_pads_with_zero),
 		cmocka_unit_test(test_update16_matches_recompute),
 		cmocka_unit_test(test_rfc1624_minus_zero_case),

@@ -892,6 +892,103 @@ test_differential(void **state)
 	flow_table_fini(&t);
 }
 
+/* flow_table_insert_absent() (issue 19, round 4: a new flow's insert
+ * without the search for its key) places a key the burst's lookups
+ * missed exactly where flow_table_insert() does: two tables driven by
+ * the same bursts of a pool of keys (IPv4 and IPv6, more keys than room,
+ * time jumping so entries expire, deletes and GC steps between), one
+ * inserting with each call, give the same result and slot for every
+ * insert, the same lookups and the same counters. */
+static void
+test_insert_absent_equals_insert(void **state)
+{
+	struct flow_table a, b;
+	struct flow_key keys[8];
+	uint32_t hashes[8], sa[8], sb[8], absent_inserts = 0;
+	uint64_t now = SEC;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1993);
+	table_init(&a, 300);
+	table_init(&b, 300);
+	for (uint32_t step = 0; step < 20000; step++) {
+		uint32_t n = 1 + rng_below(&r, 8);
+
+		/* mostly ms apart, now and then past a NEW entry's timeout */
+		now += rng_below(&r, 8) == 0 ? rng_below(&r, 20) * SEC :
+					       rng_below(&r, 5000) * 1000000ull;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t id = rng_below(&r, 700);
+
+			key_of(&keys[i], id, (int)(id % 3 == 0));
+			hashes[i] = th(&keys[i]);
+		}
+		(void)flow_table_lookup_bulk(&a, keys, hashes, n, now, sa);
+		(void)flow_table_lookup_bulk(&b, keys, hashes, n, now, sb);
+		assert_memory_equal(sa, sb, n * sizeof(sa[0]));
+		for (uint32_t i = 0; i < n; i++) {
+			struct flow_value v = val((uint16_t)rng_below(&r, 16),
+						  (uint8_t)(1 + rng_below(&r, 3)),
+						  0);
+			uint32_t slot_a = 7, slot_b = 9, la, lb;
+			enum flow_insert_result ra, rb;
+
+			if (sa[i] != FLOW_TABLE_MISS) {
+				if (rng_below(&r, 4) == 0) {
+					assert_int_equal(
+						flow_table_delete(&a, &keys[i],
+								  hashes[i],
+								  now),
+						flow_table_delete(&b, &keys[i],
+								  hashes[i],
+								  now));
+				}
+				continue;
+			}
+			/* as client_miss(): look again only when the filter
+			 * says a key placed since may be this one */
+			if (flow_table_placed_since_bulk(&a, hashes[i])) {
+				la = flow_table_lookup(&a, &keys[i], hashes[i],
+						       now);
+				lb = flow_table_lookup(&b, &keys[i], hashes[i],
+						       now);
+				assert_int_equal(la, lb);
+				if (la != FLOW_TABLE_MISS)
+					continue;
+			}
+			ra = flow_table_insert(&a, &keys[i], hashes[i], &v, now,
+					       &slot_a);
+			rb = flow_table_insert_absent(&b, &keys[i], hashes[i],
+						      &v, now, &slot_b);
+			assert_int_equal(ra, rb);
+			assert_int_not_equal(ra, FLOW_INSERT_EXISTS);
+			if (ra == FLOW_INSERT_NEW) {
+				assert_int_equal(slot_a, slot_b);
+				absent_inserts++;
+			}
+		}
+		if (rng_below(&r, 16) == 0)
+			assert_int_equal(flow_table_gc_step(&a, now, 8),
+					 flow_table_gc_step(&b, now, 8));
+		assert_int_equal(a.count, b.count);
+	}
+	assert_memory_equal(&a.stats, &b.stats, sizeof(a.stats));
+	/* every path of the insert was taken: room, expired, evicted */
+	assert_true(absent_inserts > 5000);
+	assert_true(a.stats.evictions_expired > 0);
+	assert_true(a.stats.evictions_new + a.stats.insert_full > 0);
+	for (uint32_t id = 0; id < 700; id++) {
+		struct flow_key k;
+
+		key_of(&k, id, (int)(id % 3 == 0));
+		assert_int_equal(flow_table_lookup(&a, &k, th(&k), now),
+				 flow_table_lookup(&b, &k, th(&k), now));
+	}
+	flow_table_fini(&a);
+	flow_table_fini(&b);
+}
+
 int
 main(void)
 {
@@ -907,6 +1004,7 @@ main(void)
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_bulk_equals_single),
 		cmocka_unit_test(test_placed_since_bulk),
+		cmocka_unit_test(test_insert_absent_equals_insert),
 		cmocka_unit_test(test_differential),
 	};
 
