@@ -908,6 +908,12 @@ main(int argc, char **argv)
 			 rte_strerror(rte_errno));
 	argc -= ret;
 	argv += ret;
+	/* From here on a stop is clean whenever it comes: a signal during
+	 * the set-up sets quit, the loop then ends at once (counters
+	 * printed, mbufs back in their pools). */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	if (parse_args(argc, argv) != 0)
 		rte_exit(EXIT_FAILURE, "bad arguments\n");
 	if (lb_config_load(opt.config, &cfg, err, sizeof(err)) != 0) {
@@ -971,9 +977,6 @@ main(int argc, char **argv)
 		}
 		wk[i]->running = true;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_hup);
 	printf("dsrlb: %u port%s, %u VIP%s, %u worker%s, clock %s\n",
 	       cfg.n_ports, cfg.n_ports == 1 ? "" : "s", state->n_vips,
 	       state->n_vips == 1 ? "" : "s", n_workers,
