@@ -171,7 +171,8 @@ build_ip(uint8_t *out, const uint8_t *opts, uint32_t olen)
 	uint32_t hl = IPV4_HDR_MIN_LEN + olen;
 
 	memcpy(out, pkt_base, IPV4_HDR_MIN_LEN);
-	memcpy(out + IPV4_HDR_MIN_LEN, opts, olen);
+	if (olen != 0)   /* opts may be NULL: memcpy() wants a pointer */
+		memcpy(out + IPV4_HDR_MIN_LEN, opts, olen);
 	memcpy(out + hl, pkt_base + IPV4_HDR_MIN_LEN, 12);
 	out[0] = (uint8_t)(0x40 | hl / 4);
 	store_be16(out + 2, (uint16_t)(hl + 12));
