@@ -303,28 +303,6 @@ ipv4opt_get_score(const struct ipv4opt_info *info, uint16_t *score,
 	return WIRE_OK;
 }
 
-/* One's-complement sum (folded, not complemented) of the header without
- * its checksum field: the "m" of RFC 1624 for a whole-header change. */
-static uint16_t
-ipv4opt_hdr_sum(const uint8_t *ip, uint32_t hl)
-{
-	return (uint16_t)~csum_ipv4_hdr(ip, hl);
-}
-
-/* Set IHL and total length of a header whose options area has already
- * been rewritten, and carry the checksum over incrementally (RFC 1624
- * eqn. 3 with the old and new header sums as the changed "word"), so that
- * a header that arrived corrupt is not silently made valid. */
-static void
-ipv4opt_fix_hdr(uint8_t *ip, uint32_t new_hl, uint32_t new_tot,
-		uint16_t old_sum)
-{
-	ip[0] = (uint8_t)(0x40 | (new_hl / 4));
-	store_be16(ip + 2, (uint16_t)new_tot);
-	store_be16(ip + 10, csum_update16(load_be16(ip + 10), old_sum,
-					  ipv4opt_hdr_sum(ip, new_hl)));
-}
-
 static bool
 ipv4opt_present(const struct ipv4opt_info *info, uint8_t kind)
 {
@@ -548,14 +526,23 @@ ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
 	       const uint8_t *lens, unsigned int cnt)
 {
 	uint32_t hl, tot, removed = 0;
-	uint16_t old_sum;
+	uint64_t delta;
 	unsigned int i;
 	uint8_t *ip;
 
 	ip = pkt_buf_data(pb) + l3_off;
 	hl = (uint32_t)(ip[0] & 0x0F) * 4;
 	tot = load_be16(ip + 2);
-	old_sum = ipv4opt_hdr_sum(ip, hl);
+	/* The header checksum by RFC 1624 eqn. 3 on the words that change
+	 * alone, as ipv4opt_insert() (issue 19): ~ the first two (IHL,
+	 * total length) and ~ each removed option's bytes, summed where
+	 * they sit. The bytes behind a removed option move forward by its
+	 * length, 4, 8 or 12, so they keep their halves of the words and
+	 * their sum. */
+	delta = 2u * 0xFFFFu - load_be16(ip) - tot;
+	for (i = 0; i < cnt; i++)
+		delta += 0xFFFFu - ipv4opt_sum_at(ip + offs[i], lens[i],
+						  offs[i]);
 	/* Highest offset first, so the lower ones stay where they were. The
 	 * arguments are within the packet, so close_gap cannot fail. */
 	for (i = 0; i < cnt; i++) {
@@ -575,7 +562,10 @@ ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
 	 * 4 and the options after them keep their 32-bit alignment, so no
 	 * re-padding is needed. */
 	ip = pkt_buf_data(pb) + l3_off;
-	ipv4opt_fix_hdr(ip, hl - removed, tot - removed, old_sum);
+	ip[0] = (uint8_t)(0x40 | ((hl - removed) / 4));
+	store_be16(ip + 2, (uint16_t)(tot - removed));
+	delta += load_be16(ip) + (tot - removed);
+	store_be16(ip + 10, csum_apply_delta(load_be16(ip + 10), delta));
 }
 
 enum wire_result

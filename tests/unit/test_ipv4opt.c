@@ -817,6 +817,63 @@ test_insert_duplicate(void **state)
 
 /* ---- strip ---------------------------------------------------------- */
 
+/* A random IPv4 + UDP header in @p p (100 bytes): an options area of
+ * 0..40 bytes of NOPs and record-route-like options (kind 7), then EOL
+ * and garbage or NOPs as padding; random TOS, ID, TTL; a checksum valid,
+ * corrupt, 0xFFFF, or with the other words summing to -0 (0x0000 or
+ * 0xFFFF). @return the packet's length; *@p hl its header length. */
+static uint32_t
+random_hdr(struct rng *r, uint8_t *p, uint32_t *hl)
+{
+	uint8_t opts[40];
+	uint32_t olen = 4 * rng_below(r, 11), pos = 0, len;
+
+	/* NOPs and record-route-like options (kind 7), then EOL
+	 * and garbage or NOPs as padding. */
+	while (pos < olen && rng_below(r, 4) != 0) {
+		uint32_t room = olen - pos;
+
+		if (room < 2 || rng_below(r, 2) == 0) {
+			opts[pos++] = IPV4OPT_NOP;
+			continue;
+		}
+		opts[pos] = 7;
+		opts[pos + 1] = (uint8_t)(2 + rng_below(r, room - 1));
+		for (uint32_t k = 2; k < opts[pos + 1]; k++)
+			opts[pos + k] = (uint8_t)rng_next(r);
+		pos += opts[pos + 1];
+	}
+	if (pos < olen) {
+		bool nops = rng_below(r, 2) == 0;
+
+		opts[pos++] = nops ? IPV4OPT_NOP : IPV4OPT_EOL;
+		for (; pos < olen; pos++)
+			opts[pos] = nops ? IPV4OPT_NOP : (uint8_t)rng_next(r);
+	}
+	len = build_ip(p, opts, olen);
+	*hl = IPV4_HDR_MIN_LEN + olen;
+	p[1] = (uint8_t)rng_next(r);
+	store_be16(p + 4, (uint16_t)rng_next(r));
+	p[8] = (uint8_t)rng_next(r);
+	switch (rng_below(r, 5)) {
+	case 0: /* the other words sum to -0: 0x0000 or 0xFFFF */
+		store_be16(p + 4, 0);
+		store_be16(p + 4, csum_ipv4_hdr(p, *hl));
+		store_be16(p + 10, rng_below(r, 2) ? 0xFFFF : 0);
+		break;
+	case 1: /* corrupt */
+		store_be16(p + 10, (uint16_t)rng_next(r));
+		break;
+	case 2:
+		store_be16(p + 10, 0xFFFF);
+		break;
+	default: /* valid */
+		store_be16(p + 10, csum_ipv4_hdr(p, *hl));
+		break;
+	}
+	return len;
+}
+
 /* The header checksum of an insert, carried over by the changed words
  * alone (issue 19), equals the one of the whole-header sums before and
  * after (RFC 1624 eqn. 3 with m and m' the header sums, the previous
@@ -834,57 +891,14 @@ test_insert_csum_incremental(void **state)
 	(void)state;
 	rng_seed(&r, 19);
 	for (it = 0; it < 20000; it++) {
-		uint8_t opts[40], p[100], before[60];
-		uint32_t olen = 4 * rng_below(&r, 11), pos = 0, len, hl, nhl;
+		uint8_t p[100], before[60];
+		uint32_t len, hl, nhl;
 		uint32_t op = rng_below(&r, 7), at;
 		uint16_t c_old, exp;
 		struct tbuf t;
 		enum wire_result res;
 
-		/* NOPs and record-route-like options (kind 7), then EOL
-		 * and garbage or NOPs as padding. */
-		while (pos < olen && rng_below(&r, 4) != 0) {
-			uint32_t room = olen - pos;
-
-			if (room < 2 || rng_below(&r, 2) == 0) {
-				opts[pos++] = IPV4OPT_NOP;
-				continue;
-			}
-			opts[pos] = 7;
-			opts[pos + 1] = (uint8_t)(2 + rng_below(&r, room - 1));
-			for (uint32_t k = 2; k < opts[pos + 1]; k++)
-				opts[pos + k] = (uint8_t)rng_next(&r);
-			pos += opts[pos + 1];
-		}
-		if (pos < olen) {
-			bool nops = rng_below(&r, 2) == 0;
-
-			opts[pos++] = nops ? IPV4OPT_NOP : IPV4OPT_EOL;
-			for (; pos < olen; pos++)
-				opts[pos] = nops ? IPV4OPT_NOP :
-						   (uint8_t)rng_next(&r);
-		}
-		len = build_ip(p, opts, olen);
-		hl = IPV4_HDR_MIN_LEN + olen;
-		p[1] = (uint8_t)rng_next(&r);
-		store_be16(p + 4, (uint16_t)rng_next(&r));
-		p[8] = (uint8_t)rng_next(&r);
-		switch (rng_below(&r, 5)) {
-		case 0: /* the other words sum to -0: 0x0000 or 0xFFFF */
-			store_be16(p + 4, 0);
-			store_be16(p + 4, csum_ipv4_hdr(p, hl));
-			store_be16(p + 10, rng_below(&r, 2) ? 0xFFFF : 0);
-			break;
-		case 1: /* corrupt */
-			store_be16(p + 10, (uint16_t)rng_next(&r));
-			break;
-		case 2:
-			store_be16(p + 10, 0xFFFF);
-			break;
-		default: /* valid */
-			store_be16(p + 10, csum_ipv4_hdr(p, hl));
-			break;
-		}
+		len = random_hdr(&r, p, &hl);
 		memcpy(before, p, hl);
 		c_old = load_be16(p + 10);
 		tbuf_load(&t, 64, NULL, 0, p, len, 64);
@@ -930,6 +944,65 @@ test_insert_csum_incremental(void **state)
 	assert_true(reuse > 100);
 	assert_true(grow > 100);
 	assert_true(partial > 10);
+}
+
+/* Removing options carries the header checksum over as the whole-header
+ * formula of the previous implementation did (RFC 1624 eqn. 3 with m and
+ * m' the sums of the header before and after): one to three of dsrlb's
+ * options inserted into random headers (odd and even offsets, padding
+ * reused or grown, valid, corrupt and -0 checksums), then all removed by
+ * ipv4opt_strip_all(), side by side (one gap) or apart. */
+static void
+test_remove_csum_incremental(void **state)
+{
+	unsigned int odd = 0, multi = 0, it;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1624);
+	for (it = 0; it < 20000; it++) {
+		uint8_t p[100], before[60];
+		uint32_t len, hl, nhl, n = 1 + rng_below(&r, 3);
+		unsigned int removed = 0;
+		struct ipv4opt_info info;
+		struct tbuf t;
+		uint16_t c_old, exp;
+		const uint8_t *ip;
+
+		len = random_hdr(&r, p, &hl);
+		tbuf_load(&t, 64, NULL, 0, p, len, 64);
+		for (uint32_t k = 0; k < n; k++)
+			if (rng_below(&r, 4) == 0)
+				(void)ipv4opt_insert_recover(&t.pb, 0, 0, 1, 2,
+							     NONCE);
+			else
+				(void)do_insert(&t.pb, 0, 0, (enum ins_op)
+						rng_below(&r, INS_MAX));
+		ip = pkt_buf_data(&t.pb);
+		hl = (uint32_t)(ip[0] & 0x0F) * 4;
+		if (ipv4opt_parse(ip, t.pb.len, 0, &info) != WIRE_OK)
+			continue;
+		odd += (info.client_off | info.req_off | info.ans_off |
+			info.rec_off) & 1;
+		memcpy(before, ip, hl);
+		c_old = load_be16(ip + 10);
+		assert_int_equal(ipv4opt_strip_all(&t.pb, 0, &removed),
+				 WIRE_OK);
+		if (removed == 0)
+			continue;
+		multi += removed > 1;
+		ip = pkt_buf_data(&t.pb);
+		nhl = (uint32_t)(ip[0] & 0x0F) * 4;
+		exp = csum_update16(c_old, (uint16_t)~csum_ipv4_hdr(before, hl),
+				    (uint16_t)~csum_ipv4_hdr(ip, nhl));
+		assert_int_equal(load_be16(ip + 10), exp);
+		if (c_old == csum_ipv4_hdr(before, hl))
+			assert_int_equal(ipv4_hdr_csum_verify(ip, nhl),
+					 WIRE_OK);
+	}
+	/* Every kind of removal was seen. */
+	assert_true(odd > 100);
+	assert_true(multi > 1000);
 }
 
 /* An insert into a header without options (no walk, issue 19) accepts
@@ -1496,6 +1569,7 @@ main(void)
 		cmocka_unit_test(test_insert_no_room),
 		cmocka_unit_test(test_insert_duplicate),
 		cmocka_unit_test(test_insert_csum_incremental),
+		cmocka_unit_test(test_remove_csum_incremental),
 		cmocka_unit_test(test_insert_bare_header_checks),
 		cmocka_unit_test(test_strip_all),
 		cmocka_unit_test(test_strip_keeps_other_options),
