@@ -17,16 +17,21 @@ a multipath route over both, hashing the L4 tuple of the packet's headers
 (fib_multipath_hash_policy = 3: a retransmitted SYN keeps its appliance,
 as behind a real router; see Bgpbed.up).
 
-Scenarios, each asserted: the route appears over both appliances, which
-show the same consistent-hash digest; traffic is spread over both;
-"appliance drain" on one moves new and existing flows to the other with
-no failed request and every download intact (maglev, and dsr-feedback
-recovered by the other appliance); SIGTERM withdraws, waits,
-stops cleanly with no failed request; SIGKILL: the router drops the
-appliance within 1 s (BFD; the figure is printed) and the downloads that
-crossed it complete: maglev by the same table on both appliances,
-dsr-feedback by recovery (the other appliance offers the unknown flow to
-its candidates, issue 17).
+Scenarios, each asserted: the route to every VIP address appears over
+both appliances, which show the same consistent-hash digest; traffic is
+spread over both; "appliance drain" on one moves new and existing flows
+to the other with no failed request and every download intact; SIGTERM
+withdraws, waits, stops cleanly with no failed request; SIGKILL: the
+router drops the appliance within 1 s (BFD; the figure is printed) and
+the downloads that crossed it complete. The downloads moved by the drain
+and by SIGKILL go through every mode: maglev (the same table on both
+appliances), dsr-feedback, round-robin, random and latency-feedback
+(issue 17: the other appliance offers the unknown flow to its candidates,
+candidates = 4 = every server for the last three). The round-robin,
+random and latency-feedback ones use client ports the router sends
+through the appliance that goes (two per mode) and the other (one), each
+checked with "show flow" there before the move and on the survivor after
+it (the same server), and their bodies are checked with sha256.
 
 usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        [SCENARIO...]
@@ -37,6 +42,7 @@ DSRLB_BGP_TRACE=1 captures every hop of the drain's flows with dumpcap
 (WORK/tr-drainI-NS-DEV.pcapng) and saves both appliances' counters and
 flow samples after each drain.
 """
+import hashlib
 import os
 import re
 import subprocess
@@ -106,6 +112,29 @@ announce = bgp
 address = 198.51.100.10
 port = 80
 mode = dsr-feedback
+announce = bgp
+{fb_backends}
+; issue 17: the other recovering modes, as in test_e2e.py (candidates =
+; every server: a moved flow is always among its candidates)
+[vip rr4]
+address = 198.51.100.12
+port = 82
+mode = round-robin
+candidates = 4
+announce = bgp
+{fb_backends}
+[vip rnd4]
+address = 198.51.100.12
+port = 83
+mode = random
+candidates = 4
+announce = bgp
+{fb_backends}
+[vip lat4]
+address = 198.51.100.12
+port = 84
+mode = latency-feedback
+candidates = 4
 announce = bgp
 {fb_backends}"""
 
@@ -299,10 +328,10 @@ def vias(tb, vip=MAG4):
     return set(re.findall(r"via (\S+)", r.stdout))
 
 
-def wait_vias(tb, want, timeout):
+def wait_vias(tb, want, timeout, vips=(MAG4,)):
     t0 = time.time()
     while time.time() - t0 < timeout:
-        if vias(tb) == want:
+        if all(vias(tb, v) == want for v in vips):
             return time.time() - t0
         time.sleep(0.05)
     return None
@@ -327,6 +356,95 @@ def finish(dls):
     return [" ".join(o.split()[:2]) for o in out]
 
 
+# issue 17: long downloads through the other recovering modes, each
+# with its client port chosen so that the router sends it through a given
+# appliance (the one the scenario drains or kills) or the other
+MODES = (("round-robin", 82), ("random", 83), ("latency-feedback", 84))
+WANT_SUM = hashlib.sha256(b"\0" * BIG).hexdigest()   # big.bin: zeros
+mode_port = [62000]
+
+
+def next_hop(dport, sport):
+    """The appliance (lan address) the router's ECMP picks for the
+    client's flow from @sport to RR4:@dport."""
+    r = nsx("r", "ip route get %s from 192.0.2.2 iif rc ipproto tcp "
+            "sport %d dport %d" % (t.RR4, sport, dport), check=False)
+    m = re.search(r"via (\S+)", r.stdout)
+    return m.group(1) if m else None
+
+
+def mode_downloads(tb, through, n_through, n_other):
+    """For each mode of MODES, @n_through downloads of big.bin whose
+    flows the router sends through appliance @through and @n_other
+    through the other; each checks its flow on its appliance ("show
+    flow") and pipes the body into sha256sum. @return [(mode, appliance,
+    port, its server there or None, Popen)]."""
+    other = [n for n in LBS if n != through][0]
+    out = []
+    for mode, dport in MODES:
+        want = [through] * n_through + [other] * n_other
+        while want:
+            sport = mode_port[0]
+            mode_port[0] += 1
+            nh = next_hop(dport, sport)
+            name = [n for n in LBS if LBS[n][1] == nh]
+            if not name or name[0] not in want:
+                continue
+            want.remove(name[0])
+            p = subprocess.Popen(
+                "ip netns exec %sc sh -c \"curl -s -m 60 --local-port %d "
+                "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
+                "%%{exitcode}' http://%s:%d/big.bin | sha256sum\"" %
+                (P, sport, t.RR4, dport), shell=True, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True)
+            out.append([mode, name[0], sport, None, p])
+    time.sleep(1.5)
+    for d in out:
+        d[3] = flow_server(tb, d[1], d[2], dict(MODES)[d[0]])
+    return out
+
+
+def flow_server(tb, name, sport, dport):
+    """The server appliance @name holds the client's flow from @sport to
+    RR4:@dport on, if established there."""
+    rc, txt = tb.lctl(name, "show flow 192.0.2.2 %d %s %d" %
+                      (sport, t.RR4, dport))
+    f = txt.split()
+    # "lcore N client -> vip tcp BACKEND STATE AGE"
+    return f[6] if rc == 0 and f[7:8] == ["established"] else None
+
+
+def mode_moved(tb, dls, gone, survivor):
+    """After @gone stopped serving: for each flow that crossed it, the
+    server @survivor holds it on (recovered), to compare with @gone's."""
+    time.sleep(1.0)
+    return dict(((d[0], d[2]), flow_server(tb, survivor, d[2],
+                                           dict(MODES)[d[0]]))
+                for d in dls if d[1] == gone)
+
+
+def mode_finish(dls, moved):
+    """Per mode: the appliances that showed the flows, those of the
+    moved ones (@moved: mode_moved) held on another server than before,
+    and the broken downloads ("appliance:port curl-result")."""
+    res = {}
+    for mode, name, sport, known, p in dls:
+        h, w = p.communicate(timeout=120)
+        ok = w.strip() == "200 %d 0" % BIG and h.split()[:1] == [WANT_SUM]
+        r = res.setdefault(mode, {"n": 0, "seen": [], "bad": [],
+                                  "lost": []})
+        if (mode, sport) in moved and moved[(mode, sport)] != known:
+            r["lost"].append("%d: %s, then %s" % (sport, known,
+                                                  moved[(mode, sport)]))
+        r["n"] += 1
+        if known:
+            r["seen"].append(name)
+            r.setdefault("on", []).append("%s/%s" % (name, known))
+        if not ok:
+            r["bad"].append("%s:%d %s" % (name, sport, w.strip()))
+    return res
+
+
 def load(seconds, c=8):
     return subprocess.Popen(
         "ip netns exec %sc hey -z %ds -c %d -t 20 %s" % (P, seconds, c, URL),
@@ -344,10 +462,15 @@ def load_result(p):
 BOTH = {LBS["lb1"][1], LBS["lb2"][1]}
 
 
+ALL_VIPS = (MAG4, t.VIP4, t.RR4)
+
+
 def s1_routes(tb):
-    dt = wait_vias(tb, BOTH, 60)
-    tap(dt is not None, "bgp: the router has a multipath route to the VIP "
-        "over both appliances (%s)" % sorted(vias(tb)),
+    dt = wait_vias(tb, BOTH, 60, ALL_VIPS)
+    tap(dt is not None, "bgp: the router has a multipath route to each "
+        "VIP address (maglev, dsr-feedback, round-robin/random/latency-"
+        "feedback) over both appliances (%s)" %
+        [sorted(vias(tb, v)) for v in ALL_VIPS],
         nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
             check=False).stdout)
     a1, a2 = tb.announce("lb1"), tb.announce("lb2")
@@ -425,7 +548,24 @@ def s3_drain(tb):
                         f.write(out)
 
 
+def mode_tap(what, res, through, n_through, n_other):
+    for mode, _ in MODES:
+        r = res.get(mode, {"n": 0, "seen": [], "bad": ["none started"],
+                           "lost": []})
+        tap(not r["bad"] and not r["lost"] and
+            r["seen"].count(through) == n_through and
+            len(r["seen"]) == n_through + n_other,
+            "%s: the %s downloads (%d through %s, %d through the other, "
+            "each seen there by 'show flow') complete with the right "
+            "sha256, the moved ones recovered on their server "
+            "(appliance/server %s; broken: %s; moved elsewhere: %s)" %
+            (what, mode, n_through, through, n_other, r.get("on"), r["bad"],
+             r["lost"]), str(r))
+
+
 def s3_drain_once(tb):
+    wait_vias(tb, BOTH, 15, ALL_VIPS)
+    md = mode_downloads(tb, "lb1", 2, 1)
     dls = downloads(6)
     fb = downloads(4, URL_FB)
     ld = load(10)
@@ -437,10 +577,12 @@ def s3_drain_once(tb):
         (dt or -1), out)
     time.sleep(0.5)
     c0 = tb.counters("lb1")
-    time.sleep(3.0)
+    moved = mode_moved(tb, md, "lb1", "lb2")
+    time.sleep(2.0)
     c1 = tb.counters("lb1")
     res = finish(dls)
     res_fb = finish(fb)
+    res_md = mode_finish(md, moved)
     codes, errs, lout = load_result(ld)
     c2 = tb.counters("lb2")
     keys = ("recover_offer", "recover_pinned", "recover_bounce",
@@ -460,13 +602,14 @@ def s3_drain_once(tb):
     tap(all(r == "200 %d" % BIG for r in res_fb),
         "drain: every 48 MiB dsr-feedback download completes intact across "
         "the move (those that crossed lb1 recovered on lb2) (%s)" % res_fb)
+    mode_tap("drain", res_md, "lb1", 2, 1)
     tap(sum(codes.values()) > 0 and set(codes) == {200} and not errs,
         "drain: the load during the drain: %s, 0 failed" % codes, lout[-600:])
     a = tb.announce("lb1")
     tap(a.get("mag4", ("", ""))[:2] == ("withdrawn", "appliance_drained"),
         "drain: lb1 shows mag4 withdrawn, why appliance_drained", str(a))
     rc, out = tb.lctl("lb1", "appliance serve")
-    dt = wait_vias(tb, BOTH, 15)
+    dt = wait_vias(tb, BOTH, 15, ALL_VIPS)
     tap(rc == 0 and dt is not None,
         "drain: 'appliance serve' announces it again (%.2f s)" % (dt or -1))
 
@@ -503,6 +646,8 @@ def s4_sigterm(tb):
 
 
 def s5_sigkill(tb):
+    wait_vias(tb, BOTH, 15, ALL_VIPS)
+    md = mode_downloads(tb, "lb2", 2, 1)
     dls = downloads(6)
     fb = downloads(6, URL_FB)
     time.sleep(2.0)
@@ -516,6 +661,7 @@ def s5_sigkill(tb):
             break
         time.sleep(0.005)
     tb.lbp["lb2"].wait(timeout=10)
+    moved = mode_moved(tb, md, "lb2", "lb1")
     print("# SIGKILL of lb2: the router dropped it from the multipath "
           "route after %.3f s (BFD 100 ms x 3)" % (gone or -1), flush=True)
     tap(before == BOTH and gone is not None and gone <= 1.0,
@@ -531,6 +677,12 @@ def s5_sigkill(tb):
         "sigkill: the dsr-feedback downloads that crossed lb2 complete on "
         "lb1, recovered (%s; lb1 recover_offer %d, recover_pinned %d)" %
         (res_fb, c.get("recover_offer", 0), c.get("recover_pinned", 0)))
+    mode_tap("sigkill", mode_finish(md, moved), "lb2", 2, 1)
+    c = tb.counters("lb1")
+    print("# sigkill: lb1 recover_offer %d, recover_bounce %d, "
+          "recover_pinned %d, drop_recover_none %d" %
+          (c.get("recover_offer", 0), c.get("recover_bounce", 0),
+           c.get("recover_pinned", 0), c.get("drop_recover_none", 0)))
     # killed: no counters, no pool check
     tb.logs.remove(tb.lb2_log)
 
