@@ -30,11 +30,13 @@ and by SIGKILL go through every mode: maglev (the same table on both
 appliances), dsr-feedback over IPv4 and IPv6 (header 253), round-robin,
 random and latency-feedback (issue 17: the other appliance offers the
 unknown flow to its candidates, candidates = 4 = every server for the
-last three). The round-robin, random, latency-feedback and IPv6 ones use
-client ports the router sends through the appliance that goes (two per
-mode) and the other (one), each checked with "show flow" there before
-the move and on the survivor after it (the same server), and their
-bodies are checked with sha256.
+last three). The round-robin, random, latency-feedback and IPv6 ones go
+through the appliance that goes (two per mode) and the other (one):
+IPv4 by client ports "ip route get" shows the router sending there, IPv6
+by downloads started, read with "show flow" and stopped when not wanted
+(see mode_downloads); each flow is checked with "show flow" before the
+move and on the survivor after it (the same server), and the bodies with
+sha256.
 
 usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        [SCENARIO...]
@@ -430,14 +432,9 @@ def next_hop(vip, dport, sport):
     return name[0] if name else None
 
 
-def probe_hop(tb, vip, dport, sport):
-    """IPv6: the appliance that saw a short request on the tuple (the
-    multipath choice of "ip -6 route get" does not match the router's
-    forwarding on Linux 6.18: 18 of 30 tuples in a trial, while IPv4's
-    matched 30 of 30). The download then reuses the tuple: the server's
-    TIME_WAIT takes the new SYN (a later sequence number)."""
-    nsx("c", "curl -s -g -m 5 --local-port %d -o /dev/null http://[%s]:%d/"
-        % (sport, vip, dport), check=False)
+def flow_where(tb, vip, dport, sport):
+    """The appliance whose flow table holds the client's flow from
+    @sport to @vip:@dport (in any state), if exactly one does."""
     where = []
     for n in LBS:
         rc, txt = tb.lctl(n, "show flow %s %d %s %d" %
@@ -447,12 +444,28 @@ def probe_hop(tb, vip, dport, sport):
     return where[0] if len(where) == 1 else None
 
 
+def start_download(vip, dport, sport):
+    return subprocess.Popen(
+        "exec ip netns exec %sc sh -c \"curl -s -g -m 60 --local-port %d "
+        "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
+        "%%{exitcode}' http://%s:%d/big.bin | sha256sum\"" %
+        (P, sport, "[%s]" % vip if ":" in vip else vip, dport),
+        shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True)
+
+
 def mode_downloads(tb, through, n_through, n_other):
     """For each mode of MODES, @n_through downloads of big.bin whose
     flows the router sends through appliance @through and @n_other
     through the other; each checks its flow on its appliance ("show
     flow") and pipes the body into sha256sum. @return [(mode, appliance,
-    port, its server there or None, Popen)]."""
+    port, its server there or None, Popen)].
+
+    IPv4: "ip route get" with the tuple names the router's choice. IPv6:
+    its multipath choice does not match the router's forwarding (Linux
+    6.18: 18 of 30 tuples in a trial, IPv4 30 of 30), so each download
+    starts, its appliance is read with "show flow", and one that is not
+    wanted there is stopped (its client port is not used again)."""
     other = [n for n in LBS if n != through][0]
     out = []
     for mode, vip, dport in MODES:
@@ -460,18 +473,23 @@ def mode_downloads(tb, through, n_through, n_other):
         while want:
             sport = mode_port[0]
             mode_port[0] += 1
-            name = next_hop(vip, dport, sport) if ":" not in vip else \
-                probe_hop(tb, vip, dport, sport)
-            if name not in want:
-                continue
+            if ":" not in vip:
+                name = next_hop(vip, dport, sport)
+                if name not in want:
+                    continue
+                p = start_download(vip, dport, sport)
+            else:
+                p = start_download(vip, dport, sport)
+                t0 = time.time()
+                name = None
+                while name is None and time.time() - t0 < 3.0:
+                    time.sleep(0.1)
+                    name = flow_where(tb, vip, dport, sport)
+                if name not in want:
+                    os.killpg(p.pid, 15)
+                    p.communicate(timeout=30)
+                    continue
             want.remove(name)
-            p = subprocess.Popen(
-                "ip netns exec %sc sh -c \"curl -s -g -m 60 --local-port %d "
-                "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
-                "%%{exitcode}' http://%s:%d/big.bin | sha256sum\"" %
-                (P, sport, "[%s]" % vip if ":" in vip else vip, dport),
-                shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True)
             out.append([mode, name, sport, None, p])
     # established on its appliance before the move (a SYN-ACK can be
     # lost: an appliance's first packet to the client becomes its ARP or
@@ -490,15 +508,16 @@ def mode_downloads(tb, through, n_through, n_other):
     return out
 
 
-def flow_server(tb, name, sport, mode, quiet=False):
+def flow_server(tb, name, sport, mode, quiet=False,
+                states=("established",)):
     """The server appliance @name holds the client's flow from @sport to
-    @mode's VIP on, if established there."""
+    @mode's VIP on, if it is there in one of @states."""
     vip, dport = MODE[mode]
     rc, txt = tb.lctl(name, "show flow %s %d %s %d" %
                       (client_of(vip), sport, vip, dport))
     f = txt.split()
     # "lcore N client -> vip tcp BACKEND STATE AGE"
-    if rc == 0 and f[7:8] == ["established"]:
+    if rc == 0 and len(f) > 7 and f[7] in states:
         return f[6]
     if not quiet:
         print("# %s: show flow %d (%s): %s" % (name, sport, mode,
@@ -509,21 +528,17 @@ def flow_server(tb, name, sport, mode, quiet=False):
 def mode_moved(tb, dls, gone, survivor):
     """After @gone stopped serving: for each flow that crossed it, the
     server @survivor holds it on once recovered (within 6 s: the flow
-    resumes after the client's or the server's retransmission timeout),
-    to compare with @gone's."""
+    resumes after the client's or the server's retransmission timeout;
+    closing: it completed), to compare with @gone's."""
     t0 = time.time()
-    moved = {}
-    for d in dls:
-        if d[1] != gone:
-            continue
-        while True:
-            b = flow_server(tb, survivor, d[2], d[0], True)
-            if b is not None or time.time() - t0 > 6.0:
-                break
-            time.sleep(0.1)
-        if b is None:
-            flow_server(tb, survivor, d[2], d[0])
-        moved[(d[0], d[2])] = b
+    moved = dict(((d[0], d[2]), None) for d in dls if d[1] == gone)
+    while time.time() - t0 < 6.0 and None in moved.values():
+        for mode, sport in [k for k, v in moved.items() if v is None]:
+            moved[(mode, sport)] = flow_server(
+                tb, survivor, sport, mode, True, ("established", "closing"))
+        time.sleep(0.1)
+    for mode, sport in [k for k, v in moved.items() if v is None]:
+        flow_server(tb, survivor, sport, mode)
     return moved
 
 
