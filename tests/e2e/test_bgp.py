@@ -592,19 +592,30 @@ def s1_routes(tb):
         [sorted(vias(tb, v)) for v in ALL_VIPS],
         nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
             check=False).stdout)
-    # IPv6 from cold: the first IPv6 download of a run broke in about one
-    # run of four (curl exit 56 before any byte, through the appliance
-    # that was not drained, before the drain; that appliance counted one
-    # drop_recover_none), never with dumpcap capturing in promiscuous
-    # mode; not understood yet (docs/architecture.md "Recovery"). Short
-    # IPv6 requests first, their results printed (not asserted), so that
-    # the scenarios test the moves.
+    # Warm-up, printed, not asserted. Seen without it (IPv6, 3 runs of
+    # 10, captured once): lb2's metric answers reach lb1 (the server-side
+    # router routes the VIPs to lb1's farm port), so lb2's passive health
+    # calls its backends down (health_lost; docs/architecture.md
+    # "Recovery", known limits). A flow through lb2 to s2: s2's SYN-ACK
+    # carrying the answer went to lb1, whose first packet to the client
+    # became its neighbour solicitation; the client sent its SYN again,
+    # lb2 moved it off the "down" s2 to s1 (health_resteer), s2's own
+    # retransmitted SYN-ACK reached the client, and s1 reset the ACK
+    # (curl exit 56, 0 bytes). Short requests through both dsr-feedback
+    # VIPs first let each appliance resolve the client, so no answer is
+    # lost that way; the cause itself (answers to the wrong appliance)
+    # is a product limit, not hidden here: see the counters printed.
     out = []
-    for _ in range(8):
+    for url in ("http://%s/" % t.VIP4, "http://[%s]/" % t.VIP6) * 8:
         r = nsx("c", "curl -s -g -m 5 -o /dev/null -w '%%{http_code}:"
-                "%%{exitcode}' http://[%s]/" % t.VIP6, check=False)
+                "%%{exitcode}' %s" % url, check=False)
         out.append(r.stdout.strip())
-    print("# IPv6 warm-up: 8 requests through the ECMP router: %s" % out,
+    c = {n: tb.counters(n) for n in LBS}
+    print("# warm-up: 16 requests through the dsr-feedback VIPs: %s; "
+          "health_lost, health_resteer, answer_accepted: %s" %
+          (out, {n: (c[n].get("health_lost", 0),
+                     c[n].get("health_resteer", 0),
+                     c[n].get("answer_accepted", 0)) for n in LBS}),
           flush=True)
     a1, a2 = tb.announce("lb1"), tb.announce("lb2")
     tap(a1.get("mag4", ("",))[0] == "announced" and
