@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""End-to-end, issue 18: two appliances behind an ECMP router, the VIP
-announced by BGP (BIRD 2 beside each dsrlb, BFD 100 ms x 3), on the
+"""End-to-end, issue 18: two appliances behind an ECMP router, the VIPs
+(IPv4 and IPv6) announced by BGP (BIRD 2 beside each dsrlb, BFD 100 ms x 3), on the
 testbed of test_e2e.py (its Testbed class builds client, router, switch,
 servers with agents, nginx and slowserver; this adds a second appliance
 and the routing daemons).
@@ -12,22 +12,42 @@ and the routing daemons).
 
 Each appliance's kernel sees its port's address on klan (the exception
 path) and peers from there with the router; dsrlb enables the VIP's
-static protocol in its BIRD while it serves the VIP. The router installs
-a multipath route (fib_multipath_hash_policy = 1) over both.
+static protocol in its BIRD while it serves the VIP; the IPv6 VIP rides
+the same BGP session (an ipv6 channel, next hop the appliance's IPv6 lan
+address). The router installs a multipath route over both, hashing the
+L4 tuple of the packet's headers (fib_multipath_hash_policy = 3 for IPv4
+and IPv6: a retransmitted SYN keeps its appliance, as behind a real
+router; see Bgpbed.up).
 
-Scenarios, each asserted: the route appears over both appliances, which
-show the same consistent-hash digest; traffic is spread over both;
-"appliance drain" on one moves new and existing flows to the other with
-no failed request and every download intact; SIGTERM withdraws, waits,
-stops cleanly with no failed request; SIGKILL: the router drops the
-appliance within 1 s (BFD; the figure is printed) and the downloads that
-crossed it complete: maglev by the same table on both appliances,
-dsr-feedback by recovery (the other appliance offers the unknown flow to
-its candidates, issue 17).
+Scenarios, each asserted: the route to every VIP address appears over
+both appliances, which show the same consistent-hash digest; traffic is
+spread over both; "appliance drain" on one moves new and existing flows
+to the other with no failed request and every download intact; SIGTERM
+withdraws, waits, stops cleanly with no failed request; SIGKILL: the
+router drops the appliance within 1 s (BFD; the figure is printed) and
+the downloads that crossed it complete. The downloads moved by the drain
+and by SIGKILL go through every mode: maglev (the same table on both
+appliances), dsr-feedback over IPv4 and IPv6 (header 253), round-robin,
+random and latency-feedback (issue 17: the other appliance offers the
+unknown flow to its candidates, candidates = 4 = every server for the
+last three). The round-robin, random, latency-feedback and IPv6 ones go
+through the appliance that goes (two per mode) and the other (one):
+IPv4 by client ports "ip route get" shows the router sending there, IPv6
+by downloads started, read with "show flow" and stopped when not wanted
+(see mode_downloads); each flow is checked with "show flow" before the
+move and on the survivor after it (the same server), and the bodies with
+sha256.
 
 usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
+       [SCENARIO...]
 Prints TAP; skips (exit 77) when not root or a tool is missing.
+
+For debugging: DSRLB_BGP_DRAIN_N=N runs the drain N times (default 1);
+DSRLB_BGP_TRACE=1 captures every hop of the drain's flows with dumpcap
+(WORK/tr-drainI-NS-DEV.pcapng) and saves both appliances' counters and
+flow samples after each drain.
 """
+import hashlib
 import os
 import re
 import subprocess
@@ -49,6 +69,9 @@ URL_FB = "http://%s/" % t.VIP4
 BIG = 48 << 20
 WITHDRAW_WAIT_MS = 2000
 
+# their IPv6 port addresses (lan, farm)
+LBS6 = {"lb1": ("2001:db8:c::1", "2001:db8::1"),
+        "lb2": ("2001:db8:c::3", "2001:db8::2")}
 # (namespace, lan address, farm address, lan MAC, farm MAC)
 LBS = {
     "lb1": ("lb", "192.0.2.1", "10.0.0.1", "02:00:00:00:01:01",
@@ -75,6 +98,8 @@ dev = net_af_packet0
 role = client
 ipv4 = {lan}/24
 gateway4 = 192.0.2.254
+ipv6 = {lan6}/64
+gateway6 = 2001:db8:c::fe
 kernel = klan
 
 [port farm]
@@ -82,9 +107,11 @@ dev = net_af_packet1
 role = server
 mtu = 9000
 ipv4 = {farm}/24
+ipv6 = {farm6}/64
 
 [routes]
 10.2.0.0/16 = 10.0.0.254
+2001:db8:2::/48 = 2001:db8::fe
 
 [vip mag4]
 address = 198.51.100.11
@@ -98,7 +125,37 @@ address = 198.51.100.10
 port = 80
 mode = dsr-feedback
 announce = bgp
-{fb_backends}"""
+{fb_backends}
+; issue 17: the other recovering modes, as in test_e2e.py (candidates =
+; every server: a moved flow is always among its candidates)
+[vip rr4]
+address = 198.51.100.12
+port = 82
+mode = round-robin
+candidates = 4
+announce = bgp
+{fb_backends}
+[vip rnd4]
+address = 198.51.100.12
+port = 83
+mode = random
+candidates = 4
+announce = bgp
+{fb_backends}
+[vip lat4]
+address = 198.51.100.12
+port = 84
+mode = latency-feedback
+candidates = 4
+announce = bgp
+{fb_backends}
+; IPv6 across both appliances: recovery offers in header 253
+[vip web6]
+address = 2001:db8:100::10
+port = 80
+mode = dsr-feedback
+announce = bgp
+{fb6_backends}"""
 
 BIRD_LB = """
 router id {lan};
@@ -114,6 +171,10 @@ protocol bgp rtr {{
     local {lan} as 65001;
     neighbor 192.0.2.254 as 65000;
     ipv4 {{ import none; export where proto ~ "vip_*"; }};
+    # the IPv6 VIPs over the same (IPv4) session, next hop the port's
+    # IPv6 address; BFD on the session covers both
+    ipv6 {{ import none; export where proto ~ "vip_*";
+           next hop address {lan6}; }};
     bfd on;
     connect delay time 1; connect retry time 1; error wait time 1, 2;
 }}
@@ -127,6 +188,10 @@ protocol kernel {{
     ipv4 {{ import none; export all; }};
     merge paths on;
 }}
+protocol kernel {{
+    ipv6 {{ import none; export all; }};
+    merge paths on;
+}}
 protocol bfd {{
     interface "rc" {{
         min rx interval 100 ms; min tx interval 100 ms; multiplier 3;
@@ -135,6 +200,7 @@ protocol bfd {{
 template bgp lbs {{
     local 192.0.2.254 as 65000;
     ipv4 {{ import all; export none; }};
+    ipv6 {{ import all; export none; }};
     bfd on;
     connect delay time 1; connect retry time 1; error wait time 1, 2;
 }}
@@ -158,19 +224,46 @@ class Bgpbed(t.Testbed):
         # address, where the pass-back and the pin return (option 158
         # of 12 bytes, docs/wire-format.md "Recovery through a router")
         fb_backends = backends
+        fb6_backends = "".join("backend.%s = %s\n" % (n, s[2])
+                               for n, s in t.SERVERS.items())
         # the base testbed starts lb1 with this file; its router's
         # static routes to the VIPs are replaced by BGP below
         t.LB_INI = LB_INI.replace("{backends}", backends).replace(
             "{fb_backends}", fb_backends).replace(
             "{work}", WORK).replace("{name}", "lb1").replace(
             "{wait}", str(WITHDRAW_WAIT_MS)).replace(
-            "{lan}", LBS["lb1"][1]).replace("{farm}", LBS["lb1"][2])
+            "{lan}", LBS["lb1"][1]).replace("{farm}", LBS["lb1"][2]).replace(
+            "{lan6}", LBS6["lb1"][0]).replace(
+            "{farm6}", LBS6["lb1"][1]).replace(
+            "{fb6_backends}", fb6_backends)
         super().up()
         self.lbp["lb1"] = self.lb
         self.logs.append(os.path.join(WORK, "dsrlb.log"))
         for cmd in ["ip route del 198.51.100.0/24 via 192.0.2.1",
                     "ip -6 route del 2001:db8:100::/48 via 2001:db8:c::1",
-                    "sysctl -qw net.ipv4.fib_multipath_hash_policy=1",
+                    # The router's ECMP hash: the L4 tuple of the
+                    # packet's headers (policy 3, fields 0x37: addresses,
+                    # protocol, ports), as a router in front of remote
+                    # clients computes it. Policy 1 takes a forwarded
+                    # packet's skb->hash when it carries an L4 hash, and
+                    # here the client's packets cross only veths, which
+                    # keep the hash of the client's socket: Linux draws
+                    # it anew when a SYN times out (net.core.txrehash),
+                    # so a retransmitted SYN took the other appliance.
+                    # Seen in s3_drain (about one run in three): the
+                    # first SYN-ACK went to the client through lb1, whose
+                    # first packet to the client became its ARP request
+                    # (tx_neigh_request); the SYN sent again 1 s later
+                    # reached the other appliance and another server;
+                    # when the drain moved the flow back, the first
+                    # appliance still held the flow on the first server,
+                    # whose kernel reset it (curl exit 56).
+                    "sysctl -qw net.ipv4.fib_multipath_hash_policy=3",
+                    "sysctl -qw net.ipv4.fib_multipath_hash_fields=0x37",
+                    # IPv6 alike, without the flow label (the client's
+                    # socket redraws it with its hash)
+                    "sysctl -qw net.ipv6.fib_multipath_hash_policy=3",
+                    "sysctl -qw net.ipv6.fib_multipath_hash_fields=0x37",
                     # the appliances share the clients' segment: an ICMP
                     # redirect would send a client straight to one of
                     # them, around the router's ECMP (and its withdrawals)
@@ -191,7 +284,10 @@ class Bgpbed(t.Testbed):
             f.write(LB_INI.format(work=WORK, name="lb2",
                                   wait=WITHDRAW_WAIT_MS, lan=lan, farm=farm,
                                   backends=backends,
-                                  fb_backends=fb_backends))
+                                  fb_backends=fb_backends,
+                                  fb6_backends=fb6_backends,
+                                  lan6=LBS6["lb2"][0],
+                                  farm6=LBS6["lb2"][1]))
         self.start_lb2("dsrlb2")
         # the kernels' side and a BIRD beside each appliance
         for name in ("lb1", "lb2"):
@@ -203,7 +299,7 @@ class Bgpbed(t.Testbed):
                 f.write(r.stdout)
             with open(os.path.join(WORK, "bird-%s.conf" % name), "w") as f:
                 f.write(BIRD_LB.format(lan=LBS[name][1], work=WORK,
-                                       name=name))
+                                       name=name, lan6=LBS6[name][0]))
             self.spawn(LBS[name][0], "bird-" + name,
                        "bird -f -c %s/bird-%s.conf -s %s/bird-%s.ctl "
                        "-P %s/bird-%s.pid" % (WORK, name, WORK, name, WORK,
@@ -268,14 +364,23 @@ class Bgpbed(t.Testbed):
 
 
 def vias(tb, vip=MAG4):
-    r = nsx("r", "ip route show %s" % vip, check=False)
+    r = nsx("r", "ip %sroute show %s" % ("-6 " if ":" in vip else "", vip),
+            check=False)
     return set(re.findall(r"via (\S+)", r.stdout))
 
 
-def wait_vias(tb, want, timeout):
+def lan_of(name, vip):
+    """Appliance @name's lan address of @vip's family."""
+    return LBS6[name][0] if ":" in vip else LBS[name][1]
+
+
+def wait_vias(tb, want, timeout, vips=(MAG4,)):
+    """Seconds until the route of each of @vips goes through exactly the
+    appliances @want (lan addresses of MAG4's family, or names)."""
     t0 = time.time()
+    names = [n for n in LBS if n in want or LBS[n][1] in want]
     while time.time() - t0 < timeout:
-        if vias(tb) == want:
+        if all(vias(tb, v) == {lan_of(n, v) for n in names} for v in vips):
             return time.time() - t0
         time.sleep(0.05)
     return None
@@ -300,6 +405,165 @@ def finish(dls):
     return [" ".join(o.split()[:2]) for o in out]
 
 
+# issue 17: long downloads through the other recovering modes and IPv6,
+# each with its client port chosen so that the router sends it through a
+# given appliance (the one the scenario drains or kills) or the other
+MODES = (("round-robin", t.RR4, 82), ("random", t.RR4, 83),
+         ("latency-feedback", t.RR4, 84),
+         ("IPv6 dsr-feedback", t.VIP6, 80))
+MODE = dict((m, (a, p)) for m, a, p in MODES)
+
+
+def client_of(vip):
+    return "2001:db8:c::2" if ":" in vip else "192.0.2.2"
+
+WANT_SUM = hashlib.sha256(b"\0" * BIG).hexdigest()   # big.bin: zeros
+mode_port = [62000]
+
+
+def next_hop(vip, dport, sport):
+    """The appliance the router's ECMP picks for the client's flow from
+    @sport to @vip:@dport."""
+    r = nsx("r", "ip %sroute get %s from %s iif rc ipproto tcp sport %d "
+            "dport %d" % ("-6 " if ":" in vip else "", vip, client_of(vip),
+                          sport, dport), check=False)
+    m = re.search(r"via (\S+)", r.stdout)
+    name = [n for n in LBS if m and lan_of(n, vip) == m.group(1)]
+    return name[0] if name else None
+
+
+def flow_where(tb, vip, dport, sport):
+    """The appliance whose flow table holds the client's flow from
+    @sport to @vip:@dport (in any state), if exactly one does."""
+    where = []
+    for n in LBS:
+        rc, txt = tb.lctl(n, "show flow %s %d %s %d" %
+                          (client_of(vip), sport, vip, dport))
+        if rc == 0 and txt.split()[:1] == ["lcore"]:
+            where.append(n)
+    return where[0] if len(where) == 1 else None
+
+
+def start_download(vip, dport, sport):
+    return subprocess.Popen(
+        "exec ip netns exec %sc sh -c \"curl -s -g -m 60 --local-port %d "
+        "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
+        "%%{exitcode}' http://%s:%d/big.bin | sha256sum\"" %
+        (P, sport, "[%s]" % vip if ":" in vip else vip, dport),
+        shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True)
+
+
+def mode_downloads(tb, through, n_through, n_other):
+    """For each mode of MODES, @n_through downloads of big.bin whose
+    flows the router sends through appliance @through and @n_other
+    through the other; each checks its flow on its appliance ("show
+    flow") and pipes the body into sha256sum. @return [(mode, appliance,
+    port, its server there or None, Popen)].
+
+    IPv4: "ip route get" with the tuple names the router's choice. IPv6:
+    its multipath choice does not match the router's forwarding (Linux
+    6.18: 18 of 30 tuples in a trial, IPv4 30 of 30), so each download
+    starts, its appliance is read with "show flow", and one that is not
+    wanted there is stopped (its client port is not used again)."""
+    other = [n for n in LBS if n != through][0]
+    out = []
+    for mode, vip, dport in MODES:
+        want = [through] * n_through + [other] * n_other
+        while want:
+            sport = mode_port[0]
+            mode_port[0] += 1
+            if ":" not in vip:
+                name = next_hop(vip, dport, sport)
+                if name not in want:
+                    continue
+                p = start_download(vip, dport, sport)
+            else:
+                p = start_download(vip, dport, sport)
+                t0 = time.time()
+                name = None
+                while name is None and time.time() - t0 < 3.0:
+                    time.sleep(0.1)
+                    name = flow_where(tb, vip, dport, sport)
+                if name not in want:
+                    os.killpg(p.pid, 15)
+                    p.communicate(timeout=30)
+                    continue
+            want.remove(name)
+            out.append([mode, name, sport, None, p])
+    # established on its appliance before the move (a SYN-ACK can be
+    # lost: an appliance's first packet to the client becomes its ARP or
+    # ND request, and the client sends its SYN again after 1 s)
+    t0 = time.time()
+    time.sleep(1.0)
+    for d in out:
+        while True:
+            d[3] = flow_server(tb, d[1], d[2], d[0], True)
+            if d[3] is not None or time.time() - t0 > 4.0:
+                break
+            time.sleep(0.1)
+        if d[3] is None:
+            flow_server(tb, d[1], d[2], d[0])
+            flow_server(tb, [n for n in LBS if n != d[1]][0], d[2], d[0])
+    return out
+
+
+def flow_server(tb, name, sport, mode, quiet=False,
+                states=("established",)):
+    """The server appliance @name holds the client's flow from @sport to
+    @mode's VIP on, if it is there in one of @states."""
+    vip, dport = MODE[mode]
+    rc, txt = tb.lctl(name, "show flow %s %d %s %d" %
+                      (client_of(vip), sport, vip, dport))
+    f = txt.split()
+    # "lcore N client -> vip tcp BACKEND STATE AGE"
+    if rc == 0 and len(f) > 7 and f[7] in states:
+        return f[6]
+    if not quiet:
+        print("# %s: show flow %d (%s): %s" % (name, sport, mode,
+                                                txt.strip()))
+    return None
+
+
+def mode_moved(tb, dls, gone, survivor):
+    """After @gone stopped serving: for each flow that crossed it, the
+    server @survivor holds it on once recovered (within 6 s: the flow
+    resumes after the client's or the server's retransmission timeout;
+    closing: it completed), to compare with @gone's."""
+    t0 = time.time()
+    moved = dict(((d[0], d[2]), None) for d in dls if d[1] == gone)
+    while time.time() - t0 < 6.0 and None in moved.values():
+        for mode, sport in [k for k, v in moved.items() if v is None]:
+            moved[(mode, sport)] = flow_server(
+                tb, survivor, sport, mode, True, ("established", "closing"))
+        time.sleep(0.1)
+    for mode, sport in [k for k, v in moved.items() if v is None]:
+        flow_server(tb, survivor, sport, mode)
+    return moved
+
+
+def mode_finish(dls, moved):
+    """Per mode: the appliances that showed the flows, those of the
+    moved ones (@moved: mode_moved) held on another server than before,
+    and the broken downloads ("appliance:port curl-result")."""
+    res = {}
+    for mode, name, sport, known, p in dls:
+        h, w = p.communicate(timeout=120)
+        ok = w.strip() == "200 %d 0" % BIG and h.split()[:1] == [WANT_SUM]
+        r = res.setdefault(mode, {"n": 0, "seen": [], "bad": [],
+                                  "lost": []})
+        if (mode, sport) in moved and moved[(mode, sport)] != known:
+            r["lost"].append("%d: %s, then %s" % (sport, known,
+                                                  moved[(mode, sport)]))
+        r["n"] += 1
+        if known:
+            r["seen"].append(name)
+            r.setdefault("on", []).append("%s/%s" % (name, known))
+        if not ok:
+            r["bad"].append("%s:%d %s" % (name, sport, w.strip()))
+    return res
+
+
 def load(seconds, c=8):
     return subprocess.Popen(
         "ip netns exec %sc hey -z %ds -c %d -t 20 %s" % (P, seconds, c, URL),
@@ -317,12 +581,42 @@ def load_result(p):
 BOTH = {LBS["lb1"][1], LBS["lb2"][1]}
 
 
+ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6)
+
+
 def s1_routes(tb):
-    dt = wait_vias(tb, BOTH, 60)
-    tap(dt is not None, "bgp: the router has a multipath route to the VIP "
-        "over both appliances (%s)" % sorted(vias(tb)),
+    dt = wait_vias(tb, BOTH, 60, ALL_VIPS)
+    tap(dt is not None, "bgp: the router has a multipath route to each "
+        "VIP address (maglev, dsr-feedback, round-robin/random/latency-"
+        "feedback, IPv6 dsr-feedback) over both appliances (%s)" %
+        [sorted(vias(tb, v)) for v in ALL_VIPS],
         nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
             check=False).stdout)
+    # Warm-up, printed, not asserted. Seen without it (IPv6, 3 runs of
+    # 10, captured once): lb2's metric answers reach lb1 (the server-side
+    # router routes the VIPs to lb1's farm port), so lb2's passive health
+    # calls its backends down (health_lost; docs/architecture.md
+    # "Recovery", known limits). A flow through lb2 to s2: s2's SYN-ACK
+    # carrying the answer went to lb1, whose first packet to the client
+    # became its neighbour solicitation; the client sent its SYN again,
+    # lb2 moved it off the "down" s2 to s1 (health_resteer), s2's own
+    # retransmitted SYN-ACK reached the client, and s1 reset the ACK
+    # (curl exit 56, 0 bytes). Short requests through both dsr-feedback
+    # VIPs first let each appliance resolve the client, so no answer is
+    # lost that way; the cause itself (answers to the wrong appliance)
+    # is a product limit, not hidden here: see the counters printed.
+    out = []
+    for url in ("http://%s/" % t.VIP4, "http://[%s]/" % t.VIP6) * 8:
+        r = nsx("c", "curl -s -g -m 5 -o /dev/null -w '%%{http_code}:"
+                "%%{exitcode}' %s" % url, check=False)
+        out.append(r.stdout.strip())
+    c = {n: tb.counters(n) for n in LBS}
+    print("# warm-up: 16 requests through the dsr-feedback VIPs: %s; "
+          "health_lost, health_resteer, answer_accepted: %s" %
+          (out, {n: (c[n].get("health_lost", 0),
+                     c[n].get("health_resteer", 0),
+                     c[n].get("answer_accepted", 0)) for n in LBS}),
+          flush=True)
     a1, a2 = tb.announce("lb1"), tb.announce("lb2")
     tap(a1.get("mag4", ("",))[0] == "announced" and
         a2.get("mag4", ("",))[0] == "announced" and
@@ -350,7 +644,72 @@ def s2_spread(tb):
         "(to_kernel %s)" % k)
 
 
+TRACE = os.environ.get("DSRLB_BGP_TRACE", "")
+TRACE_POINTS = [("c", "c0"), ("r", "rc"), ("r", "rs"), ("r", "rf"),
+                ("lb", "lan"), ("lb", "farm"), ("lb2", "lan"),
+                ("lb2", "farm"), ("s1", "e1"), ("s2", "e1"), ("s3", "e1"),
+                ("s4", "e1"), ("s1", "dtap0"), ("s2", "dtap0"),
+                ("s3", "dtap0"), ("s4", "dtap0")]
+
+
+def trace_start(tag):
+    """DSRLB_BGP_TRACE=1: tcpdump on every hop of the dsr-feedback VIP's
+    flows (dumpcap; a debugging aid, not run by default)."""
+    if not TRACE:
+        return []
+    ps = []
+    for ns, dev in TRACE_POINTS:
+        f = os.path.join(WORK, "tr-%s-%s-%s.pcapng" % (tag, ns, dev))
+        ps.append(subprocess.Popen(
+            "exec ip netns exec %s%s dumpcap -q -s 160 -B 16 -i %s "
+            "-w %s -f 'not tcp port 81 and not tcp port 8079 and not tcp port "
+            "179 and not udp'" % (P, ns, dev, f), shell=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(1.0)
+    return ps
+
+
+def trace_stop(ps):
+    for p in ps:
+        p.send_signal(2)
+    for p in ps:
+        p.wait(timeout=10)
+
+
 def s3_drain(tb):
+    for i in range(int(os.environ.get("DSRLB_BGP_DRAIN_N", "1"))):
+        trs = trace_start("drain%d" % i)
+        try:
+            s3_drain_once(tb)
+        finally:
+            trace_stop(trs)
+        if TRACE:
+            for n in LBS:
+                for cmd in ("show counters all", "show flows 0"):
+                    rc, out = tb.lctl(n, cmd)
+                    with open(os.path.join(WORK, "tr-drain%d-%s-%s.txt" %
+                                           (i, n, cmd.split()[1])), "w") as f:
+                        f.write(out)
+
+
+def mode_tap(what, res, through, n_through, n_other):
+    for mode, _, _ in MODES:
+        r = res.get(mode, {"n": 0, "seen": [], "bad": ["none started"],
+                           "lost": []})
+        tap(not r["bad"] and not r["lost"] and
+            r["seen"].count(through) == n_through and
+            len(r["seen"]) == n_through + n_other,
+            "%s: the %s downloads (%d through %s, %d through the other, "
+            "each seen there by 'show flow') complete with the right "
+            "sha256, the moved ones recovered on their server "
+            "(appliance/server %s; broken: %s; moved elsewhere: %s)" %
+            (what, mode, n_through, through, n_other, r.get("on"), r["bad"],
+             r["lost"]), str(r))
+
+
+def s3_drain_once(tb):
+    wait_vias(tb, BOTH, 15, ALL_VIPS)
+    md = mode_downloads(tb, "lb1", 2, 1)
     dls = downloads(6)
     fb = downloads(4, URL_FB)
     ld = load(10)
@@ -362,23 +721,14 @@ def s3_drain(tb):
         (dt or -1), out)
     time.sleep(0.5)
     c0 = tb.counters("lb1")
-    time.sleep(3.0)
+    moved = mode_moved(tb, md, "lb1", "lb2")
+    time.sleep(2.0)
     c1 = tb.counters("lb1")
     res = finish(dls)
     res_fb = finish(fb)
+    res_md = mode_finish(md, moved)
     codes, errs, lout = load_result(ld)
     c2 = tb.counters("lb2")
-    # Printed, not asserted: in about one run of three one of these
-    # downloads gets no response at all ("000 0"). With the diagnostics
-    # of finished() it shows as curl exit 56, 0 bytes: a reset before the
-    # response header, so the connection was still opening when the
-    # route moved. Likely cause (not proven): its SYN, retransmitted
-    # across the move, reaches the other appliance, which picks another
-    # server by its own scores (dsr-feedback), while the client already
-    # has the first server's SYN-ACK; that server's half-open socket
-    # resets the client's ACK. Recovery does not cover it (the flow is
-    # not unknown to the second appliance). The SIGKILL scenario asserts
-    # recovery across the two appliances.
     keys = ("recover_offer", "recover_pinned", "recover_bounce",
             "recover_silent", "drop_recover_none", "recover_pin_bad",
             "recover_return", "answer_unsolicited", "drop_forged",
@@ -393,13 +743,17 @@ def s3_drain(tb):
     tap(all(r == "200 %d" % BIG for r in res),
         "drain: every 48 MiB download completes intact across the move "
         "(%s)" % res)
+    tap(all(r == "200 %d" % BIG for r in res_fb),
+        "drain: every 48 MiB dsr-feedback download completes intact across "
+        "the move (those that crossed lb1 recovered on lb2) (%s)" % res_fb)
+    mode_tap("drain", res_md, "lb1", 2, 1)
     tap(sum(codes.values()) > 0 and set(codes) == {200} and not errs,
         "drain: the load during the drain: %s, 0 failed" % codes, lout[-600:])
     a = tb.announce("lb1")
     tap(a.get("mag4", ("", ""))[:2] == ("withdrawn", "appliance_drained"),
         "drain: lb1 shows mag4 withdrawn, why appliance_drained", str(a))
     rc, out = tb.lctl("lb1", "appliance serve")
-    dt = wait_vias(tb, BOTH, 15)
+    dt = wait_vias(tb, BOTH, 15, ALL_VIPS)
     tap(rc == 0 and dt is not None,
         "drain: 'appliance serve' announces it again (%.2f s)" % (dt or -1))
 
@@ -436,6 +790,8 @@ def s4_sigterm(tb):
 
 
 def s5_sigkill(tb):
+    wait_vias(tb, BOTH, 15, ALL_VIPS)
+    md = mode_downloads(tb, "lb2", 2, 1)
     dls = downloads(6)
     fb = downloads(6, URL_FB)
     time.sleep(2.0)
@@ -449,6 +805,7 @@ def s5_sigkill(tb):
             break
         time.sleep(0.005)
     tb.lbp["lb2"].wait(timeout=10)
+    moved = mode_moved(tb, md, "lb2", "lb1")
     print("# SIGKILL of lb2: the router dropped it from the multipath "
           "route after %.3f s (BFD 100 ms x 3)" % (gone or -1), flush=True)
     tap(before == BOTH and gone is not None and gone <= 1.0,
@@ -464,6 +821,12 @@ def s5_sigkill(tb):
         "sigkill: the dsr-feedback downloads that crossed lb2 complete on "
         "lb1, recovered (%s; lb1 recover_offer %d, recover_pinned %d)" %
         (res_fb, c.get("recover_offer", 0), c.get("recover_pinned", 0)))
+    mode_tap("sigkill", mode_finish(md, moved), "lb2", 2, 1)
+    c = tb.counters("lb1")
+    print("# sigkill: lb1 recover_offer %d, recover_bounce %d, "
+          "recover_pinned %d, drop_recover_none %d" %
+          (c.get("recover_offer", 0), c.get("recover_bounce", 0),
+           c.get("recover_pinned", 0), c.get("drop_recover_none", 0)))
     # killed: no counters, no pool check
     tb.logs.remove(tb.lb2_log)
 
