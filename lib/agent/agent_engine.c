@@ -542,6 +542,11 @@ dsr_in(struct agent_worker *w, struct pkt_buf *pb, struct pkt_meta *m,
 			f->flags |= AGENT_FF_ANSWER_DUE;
 			f->flags &= (uint8_t)~(AGENT_FF_NONCE | AGENT_FF_DSTOPT);
 			f->nonce = 0;
+			/* The answer goes back to the MAC the request came
+			 * from: with several appliances on the segment, the
+			 * one that asked (the route to the VIP names one of
+			 * them, or a router's ECMP another). */
+			memcpy(f->lb, pkt_buf_data(pb) + 6, 6);
 			if (msgs & MSG_BIT(NONCE)) {
 				/* IPv4: 124 of 8 bytes; IPv6: nonzero. */
 				f->flags |= AGENT_FF_NONCE;
@@ -1312,10 +1317,13 @@ from_kernel(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 				f->flags &= (uint8_t)~AGENT_FF_ANSWER_DUE;
 				w->cnt[AGENT_CNT_answer_no_leg]++;
 			} else if (answer_send(w, pb, &m, f, o)) {
-				if ((f->flags & AGENT_FF_RECOVER) &&
-				    o->action == AGENT_ACT_TX) {
-					/* The pin goes to the appliance that
-					 * made the offer (ECMP may differ). */
+				if (o->action == AGENT_ACT_TX) {
+					/* To the MAC of the request or of the
+					 * offer (a pin): the appliance that
+					 * asked, or the router it came
+					 * through; not the gateway, whose
+					 * route to the VIP may name another
+					 * appliance. */
 					memcpy(pkt_buf_data(pb), f->lb, 6);
 				}
 				f->flags &= (uint8_t)~(AGENT_FF_RECOVER |

@@ -29,8 +29,8 @@ the downloads that crossed it complete. The downloads moved by the drain
 and by SIGKILL go through every mode: maglev (the same table on both
 appliances), dsr-feedback over IPv4 and IPv6 (header 253), round-robin,
 random and latency-feedback (issue 17: the other appliance offers the
-unknown flow to its candidates, candidates = 4 = every server for the
-last three). The round-robin, random, latency-feedback and IPv6 ones go
+unknown flow to its candidates; the last three place new flows on 2 of
+the 4 servers, their candidates). The round-robin, random, latency-feedback and IPv6 ones go
 through the appliance that goes (two per mode) and the other (one):
 IPv4 by client ports "ip route get" shows the router sending there, IPv6
 by downloads started, read with "show flow" and stopped when not wanted
@@ -126,27 +126,27 @@ port = 80
 mode = dsr-feedback
 announce = bgp
 {fb_backends}
-; issue 17: the other recovering modes, as in test_e2e.py (candidates =
-; every server: a moved flow is always among its candidates)
+; issue 17: the other recovering modes, as in test_e2e.py: each places
+; a new flow on one of its 2 candidates, where a moved flow is sought
 [vip rr4]
 address = 198.51.100.12
 port = 82
 mode = round-robin
-candidates = 4
+candidates = 2
 announce = bgp
 {fb_backends}
 [vip rnd4]
 address = 198.51.100.12
 port = 83
 mode = random
-candidates = 4
+candidates = 2
 announce = bgp
 {fb_backends}
 [vip lat4]
 address = 198.51.100.12
 port = 84
 mode = latency-feedback
-candidates = 4
+candidates = 2
 announce = bgp
 {fb_backends}
 ; IPv6 across both appliances: recovery offers in header 253

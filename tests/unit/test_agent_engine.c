@@ -525,6 +525,45 @@ test_dsr4(void **state)
 	assert_csums(&p);
 }
 
+/* With two appliances on the segment, the answer goes back to the MAC of
+ * the request it answers, not to the gateway: the appliance that asked
+ * hears it (its scores and passive health depend on it) whatever the
+ * route to the VIP says. */
+static void
+test_answer_to_requester(void **state)
+{
+	static const uint8_t MAC_LB2[6] = { 2, 0, 0, 0, 0, 0xb2 };
+	struct pkt p;
+	struct pkt_meta m;
+	uint8_t c1[16];
+
+	(void)state;
+	memcpy(cfg.appliance_mac[1], MAC_LB2, 6);
+	cfg.n_appliance_macs = 2;
+	a4(c1, "10.0.0.2");
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40030, 80, TCP_FLAG_SYN, NULL);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40030), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 1 * SEC);
+	for (int k = 0; k < 2; k++) {
+		const uint8_t *from = k == 0 ? MAC_LB2 : MAC_GW;
+
+		mk(&p, 4, "10.0.0.2", "10.0.0.11", 40030, 80, TCP_FLAG_ACK,
+		   "GET");
+		memcpy(pkt_buf_data(&p.pb) + 6, from, 6);
+		assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0,
+						       load_be32(c1), 40030),
+				 WIRE_OK);
+		assert_int_equal(ipv4opt_insert_request(&p.pb, 14, 0, true,
+							0x600d + k), WIRE_OK);
+		expect_delivered4(&p, &m);
+		expect_pin4(&p, 40030, (uint32_t)(0x600d + k), &m);
+		assert_memory_equal(pkt_buf_data(&p.pb), from, 6);
+		assert_memory_equal(pkt_buf_data(&p.pb) + 6, MAC_W, 6);
+		assert_addr(m.dst, 4, "10.0.0.100");
+	}
+}
+
 /* Issue 17: an offer (158) for a flow this server holds is delivered and
  * pinned by the next reply (an answer echoing the cookie, to the MAC the
  * offer came from); one for a flow it does not hold goes back to that
@@ -1764,6 +1803,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dsr4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_to_leg, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_answer_to_requester, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_stale, setup,
 						teardown),
