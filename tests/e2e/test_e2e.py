@@ -74,6 +74,8 @@ MAC = {"lan": "02:00:00:00:01:01", "farm": "02:00:00:00:01:02",
        "rf": "02:00:00:00:fe:03", "c0": "02:00:00:00:00:02"}
 VIP4, VIP6, HUNT6 = "198.51.100.10", "2001:db8:100::10", "2001:db8:100::20"
 MAG4, RR4, SLOW4 = "198.51.100.11", "198.51.100.12", "198.51.100.13"
+# IPv6 maglev (port 81), round-robin, random, latency-feedback (82-84)
+RR6 = "2001:db8:100::12"
 WORKERS = 4
 # farm-port MACs of further appliances the agents must trust (issue 16:
 # dsrlb messages only from configured appliances); test_bgp.py adds its
@@ -179,6 +181,31 @@ port = 84
 mode = latency-feedback
 candidates = 2
 {lat4}
+; issue 17: the same modes over IPv6 (recovery offers in header 253),
+; restarted in s7_restart
+[vip mag6]
+address = 2001:db8:100::12
+port = 81
+mode = maglev
+{mag6}
+[vip rr6]
+address = 2001:db8:100::12
+port = 82
+mode = round-robin
+candidates = 2
+{rr6}
+[vip rnd6]
+address = 2001:db8:100::12
+port = 83
+mode = random
+candidates = 2
+{rnd6}
+[vip lat6]
+address = 2001:db8:100::12
+port = 84
+mode = latency-feedback
+candidates = 2
+{lat6}
 """
 
 AGENT_INI = """
@@ -244,6 +271,26 @@ leg_address = {v4}
 address = 198.51.100.12
 port = 84
 leg_address = {v4}
+
+[vip mag6]
+address = 2001:db8:100::12
+port = 81
+leg_address = {v6}
+
+[vip rr6]
+address = 2001:db8:100::12
+port = 82
+leg_address = {v6}
+
+[vip rnd6]
+address = 2001:db8:100::12
+port = 83
+leg_address = {v6}
+
+[vip lat6]
+address = 2001:db8:100::12
+port = 84
+leg_address = {v6}
 """
 
 NGINX = """
@@ -269,6 +316,10 @@ http {{
         listen 198.51.100.12:84;
         listen [2001:db8:100::10]:80;
         listen [2001:db8:100::20]:80;
+        listen [2001:db8:100::12]:81;
+        listen [2001:db8:100::12]:82;
+        listen [2001:db8:100::12]:83;
+        listen [2001:db8:100::12]:84;
         # the server's own address (also its leg address): a direct
         # connection that did not come through the appliance (issue 16)
         listen {own}:80;
@@ -411,11 +462,13 @@ class Testbed:
             self.server_gw[name] = (gw4, gw6, plen4)
         # the appliance
         be = {k: "" for k in ("web4", "web6", "hunt6", "mag4", "rr4",
-                              "slow4", "rnd4", "lat4")}
+                              "slow4", "rnd4", "lat4", "mag6", "rr6",
+                              "rnd6", "lat6")}
         for name, (ns, v4, v6, loc, seg) in SERVERS.items():
             for vip in ("web4", "mag4", "rr4", "slow4", "rnd4", "lat4"):
                 be[vip] += "backend.%s = %s\n" % (name, v4)
-            be["web6"] += "backend.%s = %s\n" % (name, v6)
+            for vip in ("web6", "mag6", "rr6", "rnd6", "lat6"):
+                be[vip] += "backend.%s = %s\n" % (name, v6)
             be["hunt6"] += "backend.%s = %s locator=%s\n" % (name, v6, loc)
         ini = LB_INI.format(**be)
         if BREAK == "feedback":
@@ -465,7 +518,7 @@ class Testbed:
                 ["ip addr add %s/32 dev dtap0" % a
                  for a in (VIP4, MAG4, RR4, SLOW4)] + \
                 ["ip -6 addr add %s/128 dev dtap0 nodad" % a
-                 for a in (VIP6, HUNT6)] + \
+                 for a in (VIP6, HUNT6, RR6)] + \
                 ["ip route add default via %s dev dtap0" % gw4,
                  "ip -6 route add default via %s dev dtap0" % gw6]:
             nsx(ns, cmd, check=check)
@@ -1074,11 +1127,12 @@ def restart_downloads(tb, url, n, how):
 
 
 def s7_restart(tb):
-    """Issue 17: downloads through the dsr-feedback VIPs (IPv4 and IPv6)
-    survive a restart of the appliance (SIGTERM and SIGKILL): the new
-    instance offers each unknown flow to its d candidates (option 158,
-    IPv6 header 253); the server that holds it takes it and pins it with
-    its next reply. Maglev (consistent hashing) and hunt
+    """Issue 17: downloads through the dsr-feedback, round-robin, random
+    and latency-feedback VIPs, IPv4 and IPv6, survive a restart of the
+    appliance (SIGTERM and SIGKILL): the new instance offers each
+    unknown flow to its d candidates (option 158, IPv6 header 253); the
+    server that holds it takes it and pins it with its next reply.
+    Maglev (consistent hashing, IPv4 and IPv6) and hunt
     (recoverStickiness over SRv6) keep their flows by their own means."""
     n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
     total = runs = 0
@@ -1095,6 +1149,14 @@ def s7_restart(tb):
                          ("http://%s:84/big.bin" % RR4, "latency-feedback",
                           max(1, n // 2)),
                          ("http://%s:81/big.bin" % MAG4, "maglev",
+                          max(1, n // 2)),
+                         ("http://[%s]:82/big.bin" % RR6,
+                          "IPv6 round-robin", max(1, n // 2)),
+                         ("http://[%s]:83/big.bin" % RR6, "IPv6 random",
+                          max(1, n // 2)),
+                         ("http://[%s]:84/big.bin" % RR6,
+                          "IPv6 latency-feedback", max(1, n // 2)),
+                         ("http://[%s]:81/big.bin" % RR6, "IPv6 maglev",
                           max(1, n // 2)),
                          ("http://[%s]/big.bin" % HUNT6, "IPv6 hunt",
                           max(1, n // 2))):
@@ -1315,7 +1377,7 @@ def plain_kernel(name, on):
     ns, v4, v6, loc, seg = SERVERS[name]
     gw4, gw6, plen4 = Testbed.server_gw[name]
     vips4 = ["%s/32" % a for a in (VIP4, MAG4, RR4, SLOW4)]
-    vips6 = ["%s/128" % a for a in (VIP6, HUNT6)]
+    vips6 = ["%s/128" % a for a in (VIP6, HUNT6, RR6)]
     if on:
         cmds = ["ip link set e1 arp on",
                 "ip addr add %s/%d dev e1" % (v4, plen4)] + \
