@@ -92,6 +92,8 @@ chash_seed = 0x5eed
 score_max_age_ms = 2000
 probe_timeout_ms = 200
 auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
+; the polling VIP (pol4): every server asked every 100 ms
+poll_interval_ms = 100
 
 [srv6]
 lb_sid = 2001:db8:ff::
@@ -181,6 +183,12 @@ port = 84
 mode = latency-feedback
 candidates = 2
 {lat4}
+[vip pol4]
+address = 198.51.100.12
+port = 85
+mode = polling
+candidates = 2
+{pol4}
 ; issue 17: the same modes over IPv6 (recovery offers in header 253),
 ; restarted in s7_restart
 [vip mag6]
@@ -272,6 +280,11 @@ address = 198.51.100.12
 port = 84
 leg_address = {v4}
 
+[vip pol4]
+address = 198.51.100.12
+port = 85
+leg_address = {v4}
+
 [vip mag6]
 address = 2001:db8:100::12
 port = 81
@@ -314,6 +327,7 @@ http {{
         listen 198.51.100.12:82;
         listen 198.51.100.12:83;
         listen 198.51.100.12:84;
+        listen 198.51.100.12:85;
         listen [2001:db8:100::10]:80;
         listen [2001:db8:100::20]:80;
         listen [2001:db8:100::12]:81;
@@ -462,10 +476,11 @@ class Testbed:
             self.server_gw[name] = (gw4, gw6, plen4)
         # the appliance
         be = {k: "" for k in ("web4", "web6", "hunt6", "mag4", "rr4",
-                              "slow4", "rnd4", "lat4", "mag6", "rr6",
-                              "rnd6", "lat6")}
+                              "slow4", "rnd4", "lat4", "pol4", "mag6",
+                              "rr6", "rnd6", "lat6")}
         for name, (ns, v4, v6, loc, seg) in SERVERS.items():
-            for vip in ("web4", "mag4", "rr4", "slow4", "rnd4", "lat4"):
+            for vip in ("web4", "mag4", "rr4", "slow4", "rnd4", "lat4",
+                        "pol4"):
                 be[vip] += "backend.%s = %s\n" % (name, v4)
             for vip in ("web6", "mag6", "rr6", "rnd6", "lat6"):
                 be[vip] += "backend.%s = %s\n" % (name, v6)
@@ -1128,7 +1143,7 @@ def restart_downloads(tb, url, n, how):
 
 def s7_restart(tb):
     """Issue 17: downloads through the dsr-feedback, round-robin, random
-    and latency-feedback VIPs, IPv4 and IPv6, survive a restart of the
+    and latency-feedback VIPs, IPv4 and IPv6, and the polling VIP, survive a restart of the
     appliance (SIGTERM and SIGKILL): the new instance offers each
     unknown flow to its d candidates (option 158, IPv6 header 253); the
     server that holds it takes it and pins it with its next reply.
@@ -1147,6 +1162,8 @@ def s7_restart(tb):
                          ("http://%s:83/big.bin" % RR4, "random",
                           max(1, n // 2)),
                          ("http://%s:84/big.bin" % RR4, "latency-feedback",
+                          max(1, n // 2)),
+                         ("http://%s:85/big.bin" % RR4, "polling",
                           max(1, n // 2)),
                          ("http://%s:81/big.bin" % MAG4, "maglev",
                           max(1, n // 2)),
