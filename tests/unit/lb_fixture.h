@@ -69,6 +69,18 @@ lbfx_vip4(struct lb_config *c, const char *name, uint8_t last,
 	return v;
 }
 
+/* A 20-byte TCP header without payload at @p tcp; checksum left 0. */
+static inline void
+lbfx_tcp_hdr(uint8_t *tcp, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	store_be16(tcp, sport);
+	store_be16(tcp + 2, dport);
+	store_be32(tcp + 4, 1000);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	store_be16(tcp + 14, 8192);
+}
+
 /* Write an Ethernet + IPv4 + TCP frame (no options, no payload) from
  * @p smac to @p dmac at @p p. @return its length. */
 static inline uint32_t
@@ -91,16 +103,36 @@ lbfx_tcp4(uint8_t *p, const uint8_t dmac[6], const uint8_t *smac,
 	memcpy(ip + 12, src, 4);
 	memcpy(ip + 16, dst, 4);
 	store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
-	store_be16(tcp, sport);
-	store_be16(tcp + 2, dport);
-	store_be32(tcp + 4, 1000);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	store_be16(tcp + 14, 8192);
+	lbfx_tcp_hdr(tcp, sport, dport, flags);
 	ps = csum_pseudo_ipv4(load_be32(src), load_be32(dst), IPPROTO_NUM_TCP,
 			      20);
 	store_be16(tcp + 16, csum_l4(ps, tcp, 20));
 	return ETH_HDR_LEN + 40;
+}
+
+/* The same over IPv6 (no extension header). @return its length. */
+static inline uint32_t
+lbfx_tcp6(uint8_t *p, const uint8_t dmac[6], const uint8_t *smac,
+	  const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+	  uint16_t dport, uint8_t flags)
+{
+	uint8_t *ip = p + ETH_HDR_LEN, *tcp = ip + 40;
+
+	memset(p, 0, ETH_HDR_LEN + 60);
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, smac, 6);
+	store_be16(p + 12, ETH_TYPE_IPV6);
+	ip[0] = 0x60;
+	store_be16(ip + 4, 20);
+	ip[6] = IPPROTO_NUM_TCP;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	lbfx_tcp_hdr(tcp, sport, dport, flags);
+	store_be16(tcp + 16, csum_l4(csum_pseudo_ipv6(src, dst,
+						      IPPROTO_NUM_TCP, 20),
+				     tcp, 20));
+	return ETH_HDR_LEN + 60;
 }
 
 #endif /* DSRLB_TESTS_LB_FIXTURE_H_ */

@@ -729,30 +729,13 @@ static void
 frame6(struct fx *f, const uint8_t *smac, const uint8_t src[16],
        const uint8_t dst[16], uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	uint8_t *p = f->buf + HEADROOM;
-	uint8_t *ip = p + ETH_HDR_LEN, *tcp = ip + 40;
+	uint32_t len;
 
 	memset(f->buf, 0, sizeof(f->buf));
-	memcpy(p, lb_mac, 6);
-	memcpy(p + 6, smac, 6);
-	store_be16(p + 12, ETH_TYPE_IPV6);
-	ip[0] = 0x60;
-	store_be16(ip + 4, 20);
-	ip[6] = IPPROTO_NUM_TCP;
-	ip[7] = 64;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
-	store_be16(tcp, sport);
-	store_be16(tcp + 2, dport);
-	store_be32(tcp + 4, 1000);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	store_be16(tcp + 14, 8192);
-	store_be16(tcp + 16, csum_l4(csum_pseudo_ipv6(src, dst,
-						      IPPROTO_NUM_TCP, 20),
-				     tcp, 20));
-	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM,
-				      ETH_HDR_LEN + 60), WIRE_OK);
+	len = lbfx_tcp6(f->buf + HEADROOM, lb_mac, smac, src, dst, sport,
+			dport, flags);
+	assert_int_equal(pkt_buf_init(&f->pb, f->buf, BUFSZ, HEADROOM, len),
+			 WIRE_OK);
 }
 
 static void
