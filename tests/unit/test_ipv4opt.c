@@ -1253,6 +1253,36 @@ static const struct bad_case bad_cases[] = {
 	  WIRE_ERR_IPV4_OPT_LEN },
 };
 
+/* A recover marker (index 1 of 2, cookie 0xdeadbeef) just inserted into
+ * @p t: the bytes @p exp, the parse (left in @p info), a second marker
+ * refused, strip_all with a client tuple beside it and strip of the
+ * marker alone both giving back @p pkt. */
+static void
+check_marker(struct tbuf *t, const uint8_t *pkt, uint32_t len,
+	     const uint8_t *exp, uint32_t elen, struct ipv4opt_info *info)
+{
+	unsigned int removed = 0;
+
+	assert_pkt(t, exp, elen);
+	assert_udp_ok(pkt_buf_data(&t->pb));
+	assert_int_equal(ipv4opt_parse(pkt_buf_data(&t->pb), t->pb.len, 0,
+				       info), WIRE_OK);
+	assert_int_equal(info->rec_off, 20);
+	assert_int_equal(info->rec_index, 1);
+	assert_int_equal(info->rec_count, 2);
+	assert_int_equal(info->rec_cookie, 0xdeadbeef);
+	assert_int_equal(ipv4opt_insert_recover(&t->pb, 0, 0, 0, 2, 1),
+			 WIRE_ERR_IPV4_OPT_DUP);
+	assert_int_equal(ipv4opt_insert_client(&t->pb, 0, 0, 0x0a000002, 80),
+			 WIRE_OK);
+	assert_int_equal(ipv4opt_strip_all(&t->pb, 0, &removed), WIRE_OK);
+	assert_int_equal(removed, 2);
+	assert_pkt(t, pkt, len);
+	tbuf_load(t, 16, NULL, 0, exp, elen, 16);
+	assert_int_equal(ipv4opt_strip(&t->pb, 0, IPV4OPT_RECOVER), WIRE_OK);
+	assert_pkt(t, pkt, len);
+}
+
 /* Issue 17's recover marker (158): exact bytes, parse, strip back. */
 static void
 test_recover_marker(void **state)
@@ -1263,7 +1293,6 @@ test_recover_marker(void **state)
 	struct ipv4opt_info info;
 	struct tbuf t;
 	uint32_t len, elen;
-	unsigned int removed = 0;
 
 	(void)state;
 	len = build_ip(pkt, opt, 0);
@@ -1271,24 +1300,7 @@ test_recover_marker(void **state)
 	tbuf_load(&t, 16, NULL, 0, pkt, len, 16);
 	assert_int_equal(ipv4opt_insert_recover(&t.pb, 0, 0, 1, 2, 0xdeadbeef),
 			 WIRE_OK);
-	assert_pkt(&t, exp, elen);
-	assert_udp_ok(pkt_buf_data(&t.pb));
-	assert_int_equal(ipv4opt_parse(pkt_buf_data(&t.pb), t.pb.len, 0, &info),
-			 WIRE_OK);
-	assert_int_equal(info.rec_off, 20);
-	assert_int_equal(info.rec_index, 1);
-	assert_int_equal(info.rec_count, 2);
-	assert_int_equal(info.rec_cookie, 0xdeadbeef);
-	assert_int_equal(ipv4opt_insert_recover(&t.pb, 0, 0, 0, 2, 1),
-			 WIRE_ERR_IPV4_OPT_DUP);
-	assert_int_equal(ipv4opt_insert_client(&t.pb, 0, 0, 0x0a000002, 80),
-			 WIRE_OK);
-	assert_int_equal(ipv4opt_strip_all(&t.pb, 0, &removed), WIRE_OK);
-	assert_int_equal(removed, 2);
-	assert_pkt(&t, pkt, len);
-	tbuf_load(&t, 16, NULL, 0, exp, elen, 16);
-	assert_int_equal(ipv4opt_strip(&t.pb, 0, IPV4OPT_RECOVER), WIRE_OK);
-	assert_pkt(&t, pkt, len);
+	check_marker(&t, pkt, len, exp, elen, &info);
 }
 
 /* Issue 17: the 12-byte marker with a return address (docs/wire-format.md,
@@ -1307,7 +1319,6 @@ test_recover_marker_addr(void **state)
 	struct ipv4opt_info info;
 	struct tbuf t;
 	uint32_t len, elen;
-	unsigned int removed = 0;
 
 	(void)state;
 	len = build_ip(pkt, opt, 0);
@@ -1316,26 +1327,9 @@ test_recover_marker_addr(void **state)
 	assert_int_equal(ipv4opt_insert_recover_addr(&t.pb, 0, 0, 1, 2,
 						     0xdeadbeef, 0x0a000001),
 			 WIRE_OK);
-	assert_pkt(&t, exp, elen);
-	assert_udp_ok(pkt_buf_data(&t.pb));
-	assert_int_equal(ipv4opt_parse(pkt_buf_data(&t.pb), t.pb.len, 0, &info),
-			 WIRE_OK);
-	assert_int_equal(info.rec_off, 20);
+	check_marker(&t, pkt, len, exp, elen, &info);
 	assert_int_equal(info.rec_len, 12);
-	assert_int_equal(info.rec_index, 1);
-	assert_int_equal(info.rec_count, 2);
-	assert_int_equal(info.rec_cookie, 0xdeadbeef);
 	assert_int_equal(info.rec_addr, 0x0a000001);
-	assert_int_equal(ipv4opt_insert_recover(&t.pb, 0, 0, 0, 2, 1),
-			 WIRE_ERR_IPV4_OPT_DUP);
-	assert_int_equal(ipv4opt_insert_client(&t.pb, 0, 0, 0x0a000002, 80),
-			 WIRE_OK);
-	assert_int_equal(ipv4opt_strip_all(&t.pb, 0, &removed), WIRE_OK);
-	assert_int_equal(removed, 2);
-	assert_pkt(&t, pkt, len);
-	tbuf_load(&t, 16, NULL, 0, exp, elen, 16);
-	assert_int_equal(ipv4opt_strip(&t.pb, 0, IPV4OPT_RECOVER), WIRE_OK);
-	assert_pkt(&t, pkt, len);
 	elen = build_ip(exp, bad, sizeof(bad));
 	assert_int_equal(ipv4opt_parse(exp, elen, 0, &info),
 			 WIRE_ERR_IPV4_OPT_FORMAT);
