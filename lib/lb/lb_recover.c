@@ -28,10 +28,11 @@ lb_recover_d(const struct lb_vip_conf *c)
 {
 	if (c->candidates != 0)
 		return c->candidates;
-	/* Round-robin and latency-feedback lose much of their spread when
-	 * restricted to few candidates (docs/evaluation.md, "Round-robin
-	 * and latency-feedback among d candidates"); with up to 8 backends
-	 * this keeps their exact choice and every flow recoverable. */
+	/* Round-robin loses much of its spread when restricted to few
+	 * candidates (docs/evaluation.md, "Round-robin among d
+	 * candidates"), latency-feedback its weights' exact shares; with
+	 * up to 8 backends this keeps their exact choice and every flow
+	 * recoverable. */
 	if (c->policy == LB_POLICY_RR || c->policy == LB_POLICY_LATENCY)
 		return LB_RECOVER_D_WIDE;
 	return LB_RECOVER_D_DEFAULT;
