@@ -67,7 +67,6 @@
 	X(tx_backend,           "client packets sent to a backend") \
 	X(tx_client,            "server packets (answers, stickiness) sent on to the client") \
 	X(tx_neigh,             "ARP replies and neighbour advertisements sent") \
-	X(tx_neigh_request,     "ARP requests and solicitations sent (in place of a packet that had no next hop)") \
 	X(handoff,              "packets handed to the lcore that owns their flow") \
 	X(drop_malformed,       "malformed frames (reason in the wire-result counters)") \
 	X(drop_ipv4_csum,       "IPv4 header checksum wrong") \
@@ -86,12 +85,16 @@
 	X(drop_forged_nh,       "feedback or stickiness from a backend whose next hop has no MAC yet") \
 	X(drop_no_backend,      "VIP with no active backend") \
 	X(drop_no_route,        "no route to the next hop") \
-	X(drop_neigh_unresolved,"next hop not resolved yet (a request went out, rate limited)") \
+	X(drop_neigh_unresolved,"held packets whose next hop did not resolve within 1 s (or held when the worker stopped)") \
+	X(drop_neigh_hold_full, "held packets dropped to make room for a newer one (8 per next hop, 64 per lcore)") \
 	X(drop_tuple_full,      "client packets whose own IPv4 options (40 bytes) or IPv6 chain leave no room for the client tuple: refused, no flow kept") \
 	X(drop_mtu,             "the added header would pass the port MTU") \
 	X(drop_no_room,         "no head or tail room in the buffer for the added header") \
 	X(drop_server_plain,    "server-port traffic to a VIP without a dsrlb message") \
 	X(neigh_consumed,       "ARP replies and advertisements learned from") \
+	X(neigh_held,           "packets held for their next hop's address (they end in their own tx_* counter once it resolves)") \
+	X(neigh_request_sent,   "ARP requests and solicitations sent for a held packet (at most one per next hop per 200 ms)") \
+	X(neigh_hold_sent,      "held packets sent once their next hop resolved") \
 	X(flow_new,             "flows created") \
 	X(flow_table_full,      "new flows sent statelessly because the table was full") \
 	X(flow_midstream,       "packets of an unknown flow that was not starting (recovery)") \
@@ -179,13 +182,21 @@ enum lb_action {
 	LB_ACT_KERNEL,              /**< give to the kernel interface of
 				     *   the port it came in on (port's
 				     *   conf.kernel; exception path) */
+	LB_ACT_HOLD,                /**< next hop nh has no MAC yet: hold
+				     *   the frame (lb_hold.h) and request
+				     *   it (lb_worker_request()); counter
+				     *   is taken when it leaves */
 };
 
 struct lb_out {
 	uint8_t action;             /**< enum lb_action */
 	uint8_t port;               /**< LB_ACT_TX, LB_ACT_KERNEL: port
 				     *   index */
-	uint16_t owner;             /**< LB_ACT_HANDOFF: worker index */
+	union {
+		uint16_t owner;     /**< LB_ACT_HANDOFF: worker index */
+		uint16_t nh;        /**< LB_ACT_HOLD: next-hop slot
+				     *   (< LB_NH_MAX) */
+	};
 	uint16_t counter;           /**< enum lb_counter that accounted it */
 };
 

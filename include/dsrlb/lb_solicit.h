@@ -4,15 +4,15 @@
  * Proactive neighbour resolution (issue 15, item 7): every next hop the
  * state knows (backends, gateways, route next hops) is solicited from the
  * start, so that the first packet to a backend after a start, a restart
- * or a live change finds its MAC instead of being turned into the ARP
- * request / neighbour solicitation (send_via() in lb_engine.c, which still
- * does that for a next hop still unresolved, and counts it).
+ * or a live change finds its MAC instead of waiting in the driver's hold
+ * queue for one (lb_hold.h); lb_worker_request() writes the request for
+ * a next hop a packet is held for.
  *
  * One worker (index 0) calls lb_worker_solicit() between bursts with an
  * empty buffer of its own; it writes at most one request per call, for
  * the next unresolved next hop whose last request is older than
- * LB_SOLICIT_INTERVAL_NS (the same rate limit send_via() honours: both
- * take the slot's req_ns with a compare-and-swap), scanning a bounded
+ * LB_SOLICIT_INTERVAL_NS (the same rate limit lb_worker_request()
+ * honours: both take the slot's req_ns with a compare-and-swap), scanning a bounded
  * number of slots from a cursor. Off with [general] neigh_solicit = off.
  */
 #ifndef DSRLB_LB_SOLICIT_H_
@@ -36,5 +36,20 @@
  */
 bool lb_worker_solicit(struct lb_worker *w, struct pkt_buf *pb,
 		       uint64_t now_ns, uint8_t *port);
+
+/**
+ * The request for next hop @p nh, for which a packet was held
+ * (LB_ACT_HOLD), into @p pb (an empty buffer with room for 86 bytes),
+ * its port into @p *port, counted neigh_request_sent; not when the next
+ * hop has a MAC now or had a request within LB_SOLICIT_INTERVAL_NS.
+ * @return true when @p pb holds a frame to transmit on @p *port.
+ */
+bool lb_worker_request(struct lb_worker *w, struct pkt_buf *pb, uint16_t nh,
+		       uint64_t now_ns, uint8_t *port);
+
+/** Whether lb_worker_request() would write a request for @p nh now (so
+ *  that the driver takes a buffer only then). */
+bool lb_worker_request_due(const struct lb_worker *w, uint16_t nh,
+			   uint64_t now_ns);
 
 #endif /* DSRLB_LB_SOLICIT_H_ */

@@ -15,7 +15,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "dsrlb/bytes.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_config.h"
 #include "dsrlb/lb_quic_cid.h"
@@ -50,6 +52,17 @@ struct lb_port_rt {
 	uint8_t mac[6];
 	uint16_t mtu;               /**< L3 MTU */
 };
+
+/** Address @p frame to a resolved next hop: destination := @p mac (an
+ *  lb_nh.mac with LB_NH_VALID), source := the MAC of its port @p p. A
+ *  16-bit and a 32-bit store instead of a byte loop (per packet). */
+static inline void
+lb_nh_frame_macs(uint8_t *frame, uint64_t mac, const struct lb_port_rt *p)
+{
+	store_be16(frame, (uint16_t)(mac >> 32));
+	store_be32(frame + 2, (uint32_t)mac);
+	memcpy(frame + 6, p->mac, 6);
+}
 
 struct lb_backend_rt {
 	struct lb_backend_conf conf;

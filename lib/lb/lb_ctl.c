@@ -433,8 +433,7 @@ show_lcores(CMD_PARAMS)
 		lb_ctl_printf(o, "  %-6u %-6u %12" PRIu64 " %12" PRIu64
 			      " %12" PRIu64 " %10u %10u\n", i,
 			      e->w_lcore ? e->w_lcore[i] : i, C(rx),
-			      C(tx_backend) + C(tx_client) +
-			      C(tx_neigh) + C(tx_neigh_request),
+			      C(tx_backend) + C(tx_client) + C(tx_neigh),
 			      C(handoff), flow_table_count(&w->ft),
 			      w->ft.capacity);
 #undef C

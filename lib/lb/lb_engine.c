@@ -165,15 +165,6 @@ owner_of(const struct lb_worker *w, const struct flow_key *k)
 	return w->owner(w->owner_arg, k);
 }
 
-static inline void
-mac_from_u64(uint8_t mac[6], uint64_t v)
-{
-	/* The 48 low bits in network order: a 16-bit and a 32-bit store
-	 * instead of a byte loop (per packet, send_via). */
-	store_be16(mac, (uint16_t)(v >> 32));
-	store_be32(mac + 2, (uint32_t)v);
-}
-
 static inline uint64_t
 mac_to_u64(const uint8_t mac[6])
 {
@@ -314,48 +305,30 @@ handle_neigh(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 }
 
-/* The next hop @p e has no MAC yet: turn this frame into an ARP request
- * or a neighbour solicitation for it (at most one per 200 ms per next
- * hop: no allocation, and the lost packet is retransmitted by its
- * sender). */
+/* The next hop @p nh has no MAC yet: the driver holds the frame until
+ * it has one and sends the request in a buffer of its own (lb_hold.h,
+ * RFC 4861 §7.2.2); @p done is counted when the frame leaves. */
 static void
-send_resolve(struct lb_worker *w, struct pkt_buf *pb, struct lb_nh *e,
-	     uint64_t now_ns, struct lb_out *o)
+send_hold(struct lb_worker *w, uint32_t nh, enum lb_counter done,
+	  struct lb_out *o)
 {
-	const struct lb_port_rt *p = &w->st->port[e->port];
-	uint64_t last;
-
-	last = atomic_load_explicit(&e->req_ns, memory_order_relaxed);
-	if ((last == 0 || now_ns - last >= 200000000ull || now_ns < last) &&
-	    atomic_compare_exchange_strong(&e->req_ns, &last,
-					   now_ns ? now_ns : 1)) {
-		enum wire_result r = WIRE_ERR_INVAL;
-
-		if (e->ip.family == 4 && p->conf.ip4.family == 4)
-			r = neigh_build_arp_request(pb, p->mac, p->conf.ip4.a,
-						    e->ip.a);
-		else if (e->ip.family == 6 && p->conf.ip6.family == 6)
-			r = neigh_build_ns(pb, p->mac, p->conf.ip6.a, e->ip.a);
-		if (r == WIRE_OK) {
-			finish(w, o, LB_CNT_tx_neigh_request, LB_ACT_TX,
-			       e->port);
-			return;
-		}
-	}
-	drop(w, o, LB_CNT_drop_neigh_unresolved);
+	o->action = LB_ACT_HOLD;
+	o->port = 0;
+	o->nh = (uint16_t)nh;
+	o->counter = (uint16_t)done;
+	(void)w;
 }
 
 /* Address the frame to next hop @p nh on its port and transmit, or
- * resolve the next hop (send_resolve()). Inline: every forwarded packet
+ * hold it until the next hop is resolved (send_hold()). Inline: every forwarded packet
  * takes it, and the resolved case is two loads and two stores per MAC
  * (issue 19, round 4). */
 static inline void
 send_via(struct lb_worker *w, struct pkt_buf *pb, uint32_t nh,
-	 enum lb_counter done, uint64_t now_ns, struct lb_out *o)
+	 enum lb_counter done, struct lb_out *o)
 {
 	struct lb_nh *e;
 	uint64_t mac;
-	uint8_t *frame = pkt_buf_data(pb);
 
 	if (nh == LB_NH_NONE) {
 		drop(w, o, LB_CNT_drop_no_route);
@@ -364,19 +337,17 @@ send_via(struct lb_worker *w, struct pkt_buf *pb, uint32_t nh,
 	e = &w->st->nht->e[nh];
 	mac = atomic_load_explicit(&e->mac, memory_order_acquire);
 	if (mac & LB_NH_VALID) {
-		mac_from_u64(frame, mac);
-		memcpy(frame + 6, w->st->port[e->port].mac, 6);
+		lb_nh_frame_macs(pkt_buf_data(pb), mac, &w->st->port[e->port]);
 		finish(w, o, done, LB_ACT_TX, e->port);
 		return;
 	}
-	send_resolve(w, pb, e, now_ns, o);
+	send_hold(w, nh, done, o);
 }
 
 /* Route a packet on to a client (answers and stickiness messages). */
 static void
 send_to_client(struct lb_worker *w, struct pkt_buf *pb,
-	       const struct lb_addr *client, uint64_t now_ns,
-	       struct lb_out *o)
+	       const struct lb_addr *client, struct lb_out *o)
 {
 	struct lb_addr nh_ip;
 	uint8_t port;
@@ -396,7 +367,7 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 		if (nh == LB_NH_NONE)
 			nh = lb_state_nh_add(w->st, &nh_ip, port);
 	}
-	send_via(w, pb, nh, LB_CNT_tx_client, now_ns, o);
+	send_via(w, pb, nh, LB_CNT_tx_client, o);
 }
 
 /* ---- classification -------------------------------------------------- */
@@ -1176,7 +1147,7 @@ handle_icmp(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * L2 leg to its MAC with the VIP kept */
 	if (v->conf.leg == LB_LEG_ROUTED)
 		icmp_set_dst(frame, pb->len, &c->m, &in, be->conf.addr.a);
-	send_via(w, pb, be->nh, LB_CNT_tx_icmp_backend, now_ns, o);
+	send_via(w, pb, be->nh, LB_CNT_tx_icmp_backend, o);
 }
 
 /* ---- fragments (docs/wire-format.md, "Fragments") --------------------- */
@@ -1248,7 +1219,7 @@ handle_frag(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	w->vip[vi].cnt.packets++;
 	w->vip[vi].cnt.bytes += pb->len;
 	w->vip[vi].be_cnt[b].packets++;
-	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, o);
 }
 
 /* ---- DSR transport ----------------------------------------------------- */
@@ -1385,7 +1356,7 @@ dsr_forward(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		frag_cache_put(&w->frag, &fid, c->vip, (uint16_t)b, now_ns);
 		w->cnt[LB_CNT_frag_first]++;
 	}
-	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, o);
 	return;
 fail:
 	if (r == WIRE_ERR_MTU) {
@@ -1451,7 +1422,7 @@ srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	w->vip[c->vip].cnt.packets++;
 	w->vip[c->vip].cnt.bytes += frame_len;
 	w->vip[c->vip].be_cnt[first_be].packets++;
-	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, o);
 }
 
 /* Offer a new flow (SYN) or recover an unknown one (Table II, LB_LISTEN
@@ -1588,7 +1559,7 @@ backend_usable(const struct lb_vip_rt *v, uint32_t b)
  * dropped and counted, never sent to a server that does not hold it. */
 static void
 recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
-	      uint32_t from, uint64_t now_ns, struct lb_out *o)
+	      uint32_t from, struct lb_out *o)
 {
 	const struct lb_state *st = w->st;
 	const struct lb_vip_rt *v = &st->vip[c->vip];
@@ -1664,7 +1635,7 @@ recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	wv->cnt.packets++;
 	wv->cnt.bytes += frame_len;
 	wv->be_cnt[b].packets++;
-	send_via(w, pb, be->nh, LB_CNT_tx_backend, now_ns, o);
+	send_via(w, pb, be->nh, LB_CNT_tx_backend, o);
 }
 
 /* A mid-stream packet of an unknown flow of a recovering VIP: remember
@@ -1684,7 +1655,7 @@ recover_start(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		w->cnt[LB_CNT_flow_table_full]++;
 		w->vip[c->vip].cnt.stateless++;
 	}
-	recover_offer(w, pb, c, 0, now_ns, o);
+	recover_offer(w, pb, c, 0, o);
 }
 
 /* Another packet of a RECOVERING flow: offered from the first candidate
@@ -1707,7 +1678,7 @@ recover_again(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		w->cnt[LB_CNT_recover_silent]++;
 		(void)flow_table_update(&w->ft, c->slot, fv, now_ns);
 	}
-	recover_offer(w, pb, c, fv->backend, now_ns, o);
+	recover_offer(w, pb, c, fv->backend, o);
 }
 
 /* A metric answer from backend c->be on a RECOVERING flow: the pin, when
@@ -2109,7 +2080,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	}
 	frame = pkt_buf_data(pb);
 	pkt_rewrite_src_dst(frame, pb->len, &c->m, v->conf.addr.a, client.a);
-	send_to_client(w, pb, &client, now_ns, o);
+	send_to_client(w, pb, &client, o);
 }
 
 /* A recovery offer passed back by backend c->be of VIP c->vip (issue 17):
@@ -2184,7 +2155,7 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m, pkt_src_at(&c->m),
 			 client);
 	memcpy(c->m.src, client, alen);
-	recover_offer(w, pb, c, i + 1, now_ns, o);
+	recover_offer(w, pb, c, i + 1, o);
 }
 
 /* createStickiness / removeStickiness from a server (Table II): the
@@ -2292,7 +2263,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop_wire(w, o, r);
 		return;
 	}
-	send_to_client(w, pb, &client, now_ns, o);
+	send_to_client(w, pb, &client, o);
 }
 
 /* ---- the burst ----------------------------------------------------------- */

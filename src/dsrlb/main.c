@@ -40,6 +40,7 @@
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_hold.h"
 #include "dsrlb/lb_solicit.h"
 #include "dsrlb/wire.h"
 #include "announce.h"
@@ -95,6 +96,8 @@ struct worker_ctx {
 	_Atomic uint64_t loops;              /* turns of its loop (watchdog) */
 	uint64_t solicit_ns;                 /* last lb_worker_solicit() */
 	struct rte_mempool *pool;            /* its requests' mbufs */
+	struct lb_hold hold;                 /* frames awaiting a next hop's
+					      * MAC (lb_hold.h) */
 	uint64_t n_loops;                    /* the worker's own copy */
 	_Atomic uint64_t pcap_now;           /* --clock pcap: latest time
 					      * (read by the control thread) */
@@ -459,6 +462,52 @@ tx_or_free(uint16_t pid, uint16_t q, struct rte_mbuf **m, uint16_t n,
 	}
 }
 
+/* Send the request for next hop @p nh, for which a frame was held, in
+ * an mbuf of its own (lb_worker_request(): rate-limited per next hop). */
+static void
+hold_request(struct worker_ctx *ctx, uint16_t nh, uint64_t now)
+{
+	struct rte_mbuf *mb;
+	struct pkt_buf pb;
+	uint8_t port = 0;
+
+	if (ctx->pool == NULL || !lb_worker_request_due(&ctx->w, nh, now) ||
+	    (mb = rte_pktmbuf_alloc(ctx->pool)) == NULL)
+		return;
+	if (pkt_buf_from_mbuf(&pb, mb) != 0 ||
+	    !lb_worker_request(&ctx->w, &pb, nh, now, &port) ||
+	    port >= ctx->w.st->n_ports) {
+		rte_pktmbuf_free(mb);
+		return;
+	}
+	pkt_buf_to_mbuf(&pb, mb);
+	capture_burst(port, ctx->index, &mb, 1, 1);
+	tx_or_free(port_id[port], ctx->index, &mb, 1, ctx);
+}
+
+/* Send the held frames whose next hop resolved (in the order they were
+ * held, before anything newer to the same next hop), free those held too
+ * long, and ask again for the next hops still unresolved (each at most
+ * every 200 ms). */
+static void
+hold_release(struct worker_ctx *ctx, uint64_t now)
+{
+	struct rte_mbuf *send[LB_HOLD_MAX], *gone[LB_HOLD_MAX];
+	uint8_t port[LB_HOLD_MAX];
+	uint32_t n_gone, n;
+
+	n = lb_hold_sweep(&ctx->w, &ctx->hold, now, (void **)send, port,
+			  (void **)gone, &n_gone);
+	for (uint32_t i = 0; i < n; i++) {
+		capture_burst(port[i], ctx->index, &send[i], 1, 1);
+		tx_or_free(port_id[port[i]], ctx->index, &send[i], 1, ctx);
+	}
+	if (n_gone)
+		rte_pktmbuf_free_bulk(gone, n_gone);
+	for (uint32_t i = 0; i < ctx->hold.n; i++)
+		hold_request(ctx, ctx->hold.e[i].nh, now);
+}
+
 /* Run one burst of @p n mbufs from port index @p pi through the engine
  * and send each where it says. */
 static void
@@ -473,6 +522,15 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *tok[BURST];
 	uint16_t nok = 0, ntok = 0;
 
+	if (opt.clock == CLOCK_PCAP && n > 1) {
+		/* Tests: one packet at a time at its own timestamp, the
+		 * engine and what it says (sent, held, released) before the
+		 * next, so that timers and the hold queue follow the capture
+		 * exactly (each port's output keeps its order). */
+		for (uint16_t i = 0; i < n; i++)
+			process(ctx, pi, &m[i], 1, now);
+		return;
+	}
 	capture_burst(pi, ctx->index, m, n, 0);
 	for (uint16_t i = 0; i < n; i++) {
 		if (pkt_buf_from_mbuf(&pb[nok], m[i]) != 0) {
@@ -482,16 +540,9 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		}
 		ok[nok++] = m[i];
 	}
-	if (opt.clock == CLOCK_PCAP) {
-		/* Tests: one packet at a time at its own timestamp, so that
-		 * timers follow the capture exactly. */
-		for (uint16_t i = 0; i < nok; i++) {
-			now = clock_mbuf_ns(ok[i], ts_off, ts_flag, now);
-			lb_worker_burst(&ctx->w, &pb[i], pi, 1, now, &out[i]);
-		}
-	} else {
-		lb_worker_burst(&ctx->w, pb, pi, nok, now, out);
-	}
+	if (opt.clock == CLOCK_PCAP && nok == 1)
+		now = clock_mbuf_ns(ok[0], ts_off, ts_flag, now);
+	lb_worker_burst(&ctx->w, pb, pi, nok, now, out);
 	for (uint16_t i = 0; i < nok; i++) {
 		struct rte_mbuf *mb = ok[i];
 
@@ -503,6 +554,18 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		case LB_ACT_KERNEL:
 			tok[ntok++] = mb;
 			break;
+		case LB_ACT_HOLD: {
+			struct rte_mbuf *old;
+
+			pkt_buf_to_mbuf(&pb[i], mb);
+			old = lb_hold_add(&ctx->w, &ctx->hold, mb,
+					  rte_pktmbuf_mtod(mb, uint8_t *),
+					  &out[i], now);
+			if (old != NULL)
+				rte_pktmbuf_free(old);
+			hold_request(ctx, out[i].nh, now);
+			break;
+		}
 		case LB_ACT_HANDOFF:
 			mb->port = pi; /* remembered for the owner */
 			if (out[i].owner < n_workers)
@@ -518,6 +581,10 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		}
 	}
+	/* Held frames whose next hop this burst resolved leave before the
+	 * burst's own frames to it. */
+	if (ctx->hold.n)
+		hold_release(ctx, now);
 	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++)
 		if (ntx[p]) {
 			capture_burst((uint8_t)p, ctx->index, txq[p], ntx[p], 1);
@@ -609,6 +676,9 @@ worker_poll(struct worker_ctx *ctx)
 		lb_worker_maintain(&ctx->w, now, GC_BUDGET);
 	if (ctx->index == 0 && now - ctx->solicit_ns >= SOLICIT_STEP_NS)
 		solicit(ctx, now);
+	/* resolved by another lcore, expired, or due another request */
+	if (ctx->hold.n)
+		hold_release(ctx, now);
 	if (got)
 		atomic_store_explicit(&ctx->last_rx_tsc, rte_rdtsc(),
 				      memory_order_relaxed);
@@ -1141,10 +1211,14 @@ main(int argc, char **argv)
 	}
 	ktap_shutdown(0);
 	for (uint16_t i = 0; i < n_workers; i++) {
-		void *mb = NULL;
+		void *mb = NULL, *held[LB_HOLD_MAX];
+		uint32_t n;
 
 		while (rte_ring_dequeue(wk[i]->handoff, &mb) == 0)
 			rte_pktmbuf_free(mb);
+		n = lb_hold_flush(&wk[i]->w, &wk[i]->hold, held);
+		if (n)
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)held, n);
 	}
 	print_counters();
 	for (uint32_t p = 0; p < cfg.n_ports; p++)

@@ -300,19 +300,18 @@ def q2_hunt6(tb):
         "; ".join(d for ok, d in res if not ok))
     # 6LB: a connection's first server packet carries createStickiness
     # through the appliance (as a SYN-ACK does); every other goes direct.
-    # The client is on the appliance's client segment: the first packet
-    # to it after a start becomes the neighbour solicitation, and one
-    # that arrives within the next 200 ms is dropped unresolved
-    # (docs/architecture.md, "Neighbours ahead of traffic"); QUIC
-    # retransmits it, directly, since the flow is pinned by then.
+    # The client is on the appliance's client segment: a packet to it
+    # before its neighbour advertisement is held and sent once it comes
+    # (tx_client then), or dropped after 1 s (drop_neigh_unresolved);
+    # QUIC then retransmits it, directly, since the flow is pinned.
     crossed = delta(c0, c1, "tx_client") + \
-        delta(c0, c1, "tx_neigh_request") + \
-        delta(c0, c1, "drop_neigh_unresolved")
+        delta(c0, c1, "drop_neigh_unresolved") + \
+        delta(c0, c1, "drop_neigh_hold_full")
     tap(0 < crossed <= delta(c0, c1, "stick_create")
         and delta(c0, c1, "quic_sid_routed") > 0,
         "quich6: only the stickiness-carrying first replies crossed the "
         "appliance (tx_client %d + held for the client's neighbour "
-        "resolution %d, stick_create %d), the rest of 20 MB went "
+        "resolution and dropped %d, stick_create %d), the rest of 20 MB went "
         "direct; the client's packets were steered by server ID "
         "(quic_sid_routed %d)" %
         (delta(c0, c1, "tx_client"), crossed - delta(c0, c1, "tx_client"),

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/lb_hold.h"
 #include "dsrlb/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -124,6 +125,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t bufs[4][BUFSZ];
+	static struct lb_hold hold;
 	struct pkt_buf pb[4];
 	struct lb_out out[4];
 	unsigned int n = 0;
@@ -164,9 +166,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lb_worker_burst(&w, pb, 0, n, now, out);
 	lb_worker_maintain(&w, now, 4);
 	for (unsigned int i = 0; i < n; i++) {
-		if (out[i].action > LB_ACT_HANDOFF ||
+		if ((out[i].action > LB_ACT_HANDOFF &&
+		     out[i].action != LB_ACT_HOLD) ||
 		    pb[i].off + pb[i].len > BUFSZ)
 			abort();
+		/* held: the driver's hold queue (lb_hold.h) counts its end */
+		if (out[i].action == LB_ACT_HOLD)
+			(void)lb_hold_add(&w, &hold, &pb[i],
+					  pkt_buf_data(&pb[i]), &out[i], now);
+	}
+	{
+		void *sent[LB_HOLD_MAX], *gone[LB_HOLD_MAX];
+		uint8_t port[LB_HOLD_MAX];
+		uint32_t n_gone;
+
+		(void)lb_hold_sweep(&w, &hold, now, sent, port, gone, &n_gone);
+		(void)lb_hold_flush(&w, &hold, gone);
 	}
 	/* every frame: rx once, and exactly one final counter */
 	for (unsigned int c = 0; c < LB_CNT_MAX; c++) {

@@ -1481,9 +1481,12 @@ backend.s1 = 10.0.0.11
 
 
 def resolve(r):
-    """Next hops without a static entry: the packet that needs one becomes
-    the ARP request / neighbour solicitation (at most one a second), the
-    answer is learned, and the client's retransmission goes through."""
+    """Next hops without a static entry: the packet that needs one is held
+    (RFC 4861 §7.2.2) while the ARP request / neighbour solicitation goes
+    out in a buffer of its own (at most one per next hop per 200 ms); the
+    answer is learned and the held packets leave first, in order, then
+    the next ones. A next hop that never answers is asked again every
+    200 ms while packets wait, and they are dropped after 1 s."""
     cfg = general().replace("10.0.0.11 = 02:00:00:00:00:11\n", "") \
         .replace("2001:db8::11 = 02:00:00:00:00:11\n", "") + """
 [vip web4]
@@ -1493,6 +1496,13 @@ mode = dsr-feedback
 probe_every = 0
 backend.s1 = 10.0.0.11
 
+[vip dead4]
+address = 10.0.0.100
+port = 81
+mode = dsr-feedback
+probe_every = 0
+backend.s3 = 10.0.0.13
+
 [vip web6]
 address = 2001:db8::100
 port = 80
@@ -1500,22 +1510,30 @@ mode = dsr-feedback
 probe_every = 0
 backend.s1 = 2001:db8::11
 """
+
+    def arp_req(ip):
+        req = bytes(Ether(src=LB_MAC, dst="ff:ff:ff:ff:ff:ff") /
+                    ARP(op=1, hwsrc=LB_MAC, psrc="10.0.0.1",
+                        hwdst="00:00:00:00:00:00", pdst=ip))
+        return req + b"\0" * (60 - len(req))
+
     t = Clock()
     fi, ex = [], []
     syn = tcp(40000, 80, "S")
-    fi.append((t(), v4(C1, VIP4, syn, smac=2)))
-    req = bytes(Ether(src=LB_MAC, dst="ff:ff:ff:ff:ff:ff") /
-                ARP(op=1, hwsrc=LB_MAC, psrc="10.0.0.1",
-                    hwdst="00:00:00:00:00:00", pdst=S1))
-    ex.append(req + b"\0" * (60 - len(req)))
-    fi.append((t(0.1), v4(C1, VIP4, syn, smac=2)))      # rate-limited
+    to_s1 = v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+               dmac=mac(0x11))
+    fi.append((t(), v4(C1, VIP4, syn, smac=2)))           # held
+    ex.append(arp_req(S1))
+    fi.append((t(0.1), v4(C1, VIP4, syn, smac=2)))       # held, no request
     fi.append((t(), bytes(Ether(src=mac(0x11), dst=LB_MAC) /
                           ARP(op=2, hwsrc=mac(0x11), psrc=S1,
                               hwdst=LB_MAC, pdst="10.0.0.1"))))
+    ex += [to_s1, to_s1]                                  # both held, sent
     fi.append((t(), v4(C1, VIP4, syn, smac=2)))
-    ex.append(v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
-                 dmac=mac(0x11)))
+    ex.append(to_s1)
     c6, s6, vip6 = "2001:db8::2", "2001:db8::11", "2001:db8::100"
+    to_s6 = v6(c6, s6, syn, [ext27(c6, 40000)], smac=LB_MAC,
+               dmac=mac(0x11))
     fi.append((t(), v6(c6, vip6, syn, smac=2)))
     ex.append(bytes(Ether(src=LB_MAC, dst="33:33:ff:00:00:11") /
                     IPv6(src="2001:db8::1", dst="ff02::1:ff00:11",
@@ -1526,12 +1544,22 @@ backend.s1 = 2001:db8::11
                           IPv6(src=s6, dst="2001:db8::1", hlim=255) /
                           ICMPv6ND_NA(tgt=s6, R=0, S=1, O=1) /
                           ICMPv6NDOptDstLLAddr(lladdr=mac(0x11)))))
+    ex.append(to_s6)
     fi.append((t(), v6(c6, vip6, syn, smac=2)))
-    ex.append(v6(c6, s6, syn, [ext27(c6, 40000)], smac=LB_MAC,
-                 dmac=mac(0x11)))
+    ex.append(to_s6)
+    # s3 never answers: asked at once and again 300 ms later (its
+    # packets still held); 1.5 s later both are dropped, unresolved
+    syn81 = tcp(40001, 81, "S")
+    fi.append((t(0.1), v4(C1, VIP4, syn81, smac=2)))
+    ex.append(arp_req("10.0.0.13"))
+    fi.append((t(0.3), v4(C1, VIP4, syn81, smac=2)))
+    ex.append(arp_req("10.0.0.13"))
+    fi.append((t(1.5), v4(C1, VIP4, syn, smac=2)))
+    ex.append(to_s1)
     r.run("resolve", cfg, fi, ex, {
-        "tx_neigh_request": 2, "drop_neigh_unresolved": 1,
-        "neigh_consumed": 2, "tx_backend": 2})
+        "neigh_request_sent": 4, "neigh_held": 5, "neigh_hold_sent": 3,
+        "drop_neigh_unresolved": 2, "neigh_consumed": 2,
+        "tx_backend": 6})
 
 
 def solicit(r):
@@ -1563,7 +1591,7 @@ backend.s1 = 10.0.0.11
                     hwdst="00:00:00:00:00:00", pdst=S1))
     ex.append(req + b"\0" * (60 - len(req)))
     r.run("solicit", cfg, fi, ex, {
-        "neigh_solicit_sent": 1, "tx_neigh_request": 0, "tx_neigh": 1})
+        "neigh_solicit_sent": 1, "neigh_request_sent": 0, "tx_neigh": 1})
 
 
 def workers(r):
