@@ -92,7 +92,8 @@
 	X(recover_take,        "recovery offers (158) for a flow this server holds: delivered, pin due on the next reply") \
 	X(recover_return,      "recovery offers with a return address (the appliance behind a router): the pass-back or pin goes to that address, the marker naming the VIP") \
 	X(recover_stale,       "recovery offers whose TCP sequence numbers do not fit the connection this server holds on the tuple (another connection reusing it): passed back") \
-	X(flows_seeded,        "DSR flows seeded at start from the kernel's TCP socket table (connections on a VIP the server held before the agent started)") \
+	X(flows_seeded,        "DSR flows seeded from the kernel's TCP socket table (connections on a VIP the server held before the agent started, or that it had forgotten)") \
+	X(flows_refreshed,     "established flows kept alive because the kernel's socket table still holds their connection (idle longer than a refresh period)") \
 	X(flow_replaced,       "DSR flows replaced by a SYN on their tuple after their handshake (a new connection reusing it)") \
 	X(tx_wire_poll,        "poll requests (mode polling, poll.h) answered with the busyness score") \
 	X(drop_poll,           "poll datagrams refused: no request, options, bad checksum, martian source or a MAC that is no [wire] appliance_mac") \
@@ -253,8 +254,13 @@ const struct agent_flow *agent_worker_flow(struct agent_worker *w,
  * socket on that exact tuple), counts as established for its idle
  * timeout and is not counted as busy (as a flow relearned from its next
  * packet).
- * @return 1 seeded (counter flows_seeded), 0 nothing to do (no TCP VIP
- * of ours at that address and port, or the flow is known already),
+ * A flow known already, past its handshake and not closing, is
+ * refreshed instead: its idle timer restarts (the kernel's socket table
+ * is read again every third of timeout_established_s, so an idle
+ * connection is not forgotten while its socket lives).
+ * @return 1 seeded (counter flows_seeded), 2 refreshed (flows_refreshed),
+ * 0 nothing to do (no TCP VIP of ours at that address and port, or a
+ * flow in its handshake or closing),
  * -ENOSPC the flow table is full (flow_table_full).
  */
 int agent_worker_seed_flow(struct agent_worker *w, uint8_t family,

@@ -1364,8 +1364,19 @@ agent_worker_seed_flow(struct agent_worker *w, uint8_t family,
 	if (vi < 0)
 		return 0;
 	make_key(&k, family, client, cport, vip, vport, IPPROTO_NUM_TCP);
-	if (ft_lookup(w, &k, now_ns) != NULL)
-		return 0;
+	f = ft_lookup(w, &k, now_ns);
+	if (f != NULL) {
+		/* The kernel still holds the connection: an idle one stays
+		 * known (its offers taken) as long as its socket lives. A
+		 * closing flow keeps its own timer; a flow still in its
+		 * handshake is not past it. */
+		if (f->state == AGENT_FLOW_CLOSING ||
+		    !(f->flags & AGENT_FF_ESTAB))
+			return 0;
+		f->seen_ns = now_ns;
+		w->cnt[AGENT_CNT_flows_refreshed]++;
+		return 2;
+	}
 	f = ft_insert(w, &k, AGENT_FLOW_DSR, (uint16_t)vi, now_ns);
 	if (f == NULL)
 		return -ENOSPC;

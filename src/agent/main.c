@@ -38,6 +38,7 @@
 #include "../common/service.h"
 #include "agent_config_load.h"
 #include "agent_xdp.h"
+#include "kernel_refresh.h"
 #include "kernel_socks.h"
 #include "dsrlb/agent_engine.h"
 #include "dsrlb/busy_publish.h"
@@ -488,6 +489,54 @@ seed_from_kernel(void)
 		       c.full ? ", flow table full" : "");
 }
 
+/* After the dump at start, the table again every third of
+ * timeout_established_s (at least every second), by a thread: a
+ * connection idle for longer than the timeout stays known while its
+ * socket lives. The loop applies it a few sockets per turn. */
+#define REFRESH_BUDGET 64u
+static struct kernel_refresh *refresh;
+
+static void
+refresh_start(void)
+{
+	uint64_t period = cfg.timeout_established_ns / 3;
+	char err[160];
+
+	if (opt.clock == CLOCK_PCAP)
+		return;
+	if (period < 1000000000ull)
+		period = 1000000000ull;
+	if (kernel_refresh_start(&refresh, cfg.flow_capacity, period, err,
+				 sizeof(err)) != 0)
+		printf("dsrlb-agent: %s: idle connections are forgotten "
+		       "after timeout_established_s\n", err);
+	else
+		printf("dsrlb-agent: kernel socket table read every %.1f s\n",
+		       (double)period / 1e9);
+}
+
+static void
+refresh_apply(void)
+{
+	struct seed_ctx c = { .now = clock_tsc_ns() };
+
+	(void)kernel_refresh_apply(refresh, seed_one, &c, REFRESH_BUDGET);
+}
+
+static void
+refresh_stop(void)
+{
+	char err[160];
+	uint64_t failed = kernel_refresh_failures(refresh, err, sizeof(err));
+
+	if (refresh != NULL)
+		printf("dsrlb-agent: kernel socket table read %" PRIu64
+		       " times%s%s\n", kernel_refresh_dumps(refresh),
+		       failed ? ", failed: " : "", failed ? err : "");
+	kernel_refresh_stop(refresh);
+	refresh = NULL;
+}
+
 /* ---- counters ------------------------------------------------------------------- */
 
 static void
@@ -632,6 +681,7 @@ main(int argc, char **argv)
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "agent: %s\n", strerror(-ret));
 	seed_from_kernel();
+	refresh_start();
 	ret = busy_setup();
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "busy socket %s: %s\n", cfg.busy_path,
@@ -672,6 +722,8 @@ main(int argc, char **argv)
 			dump_req = false;
 			print_counters();
 		}
+		if (refresh != NULL)
+			refresh_apply();
 		got = opt.clock == CLOCK_PCAP ? poll_pcap() : poll_tsc();
 		if (got != 0) {
 			idle = 0;
@@ -692,6 +744,7 @@ main(int argc, char **argv)
 	}
 
 	service_stopping();
+	refresh_stop();
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)
 		(void)rte_eth_dev_stop(port_id[p]);
 	for (unsigned int p = 0; p < AGENT_N_PORTS; p++)

@@ -5,7 +5,9 @@
  * dual-stack IPv6 socket are found with their addresses, ports and
  * state; a listening socket and a half-closed one are told apart.
  * Needs no privilege: sock_diag dumps the namespace's TCP sockets to
- * any user, as ss(8) does.
+ * any user, as ss(8) does. And src/agent/kernel_refresh.c: its thread
+ * dumps the table every period and the loop's side takes it a budget at
+ * a time, so a connection made after the start is found.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "kernel_refresh.h"
 #include "kernel_socks.h"
 
 #define MAX_SEEN 4096
@@ -176,11 +179,67 @@ test_connections(void **state)
 	}
 }
 
+/* collect() behind a budget: how many were given */
+static uint32_t
+apply_all(struct kernel_refresh *r, unsigned int *calls)
+{
+	uint32_t total = 0, got;
+
+	do {
+		got = kernel_refresh_apply(r, collect, calls, 3);
+		assert_true(got <= 3);
+		total += got;
+	} while (got == 3);
+	return total;
+}
+
+static void
+test_refresh(void **state)
+{
+	struct kernel_refresh *r;
+	char err[160];
+	unsigned int calls = 0;
+	uint16_t srv, cli;
+	int fd[3];
+
+	(void)state;
+	assert_int_equal(kernel_refresh_start(&r, 4096, 50000000ull, err,
+					      sizeof(err)), 0);
+	/* nothing before the first period */
+	n_seen = 0;
+	assert_int_equal(kernel_refresh_apply(r, collect, &calls, 64), 0);
+	pair(AF_INET, AF_INET, fd, &srv, &cli);
+	/* a dump comes within a few periods; it holds the new connection,
+	 * given three at a time until the buffer is free again */
+	for (unsigned int i = 0; i < 100 && find(srv, cli) == NULL; i++) {
+		usleep(20000);
+		(void)apply_all(r, &calls);
+	}
+	assert_non_null(find(srv, cli));
+	assert_int_equal(calls, n_seen);
+	assert_true(kernel_refresh_dumps(r) >= 1);
+	assert_int_equal(kernel_refresh_failures(r, err, sizeof(err)), 0);
+	/* the next dump again (the buffer was given back) */
+	n_seen = 0;
+	for (unsigned int i = 0; i < 100 && find(srv, cli) == NULL; i++) {
+		usleep(20000);
+		(void)apply_all(r, &calls);
+	}
+	assert_non_null(find(srv, cli));
+	assert_true(kernel_refresh_dumps(r) >= 2);
+	kernel_refresh_stop(r);
+	kernel_refresh_stop(NULL);
+	close(fd[1]);
+	close(fd[2]);
+	close(fd[0]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connections),
+		cmocka_unit_test(test_refresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

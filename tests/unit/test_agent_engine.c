@@ -816,9 +816,10 @@ test_seed(void **state)
 	a6(v6, "2001:db8::100");
 	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40020, v4, 80,
 						1 * SEC), 1);
-	/* known already, another port, not a VIP, a bad family */
+	/* known already (refreshed), another port, not a VIP, a bad
+	 * family */
 	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40020, v4, 80,
-						1 * SEC), 0);
+						1 * SEC), 2);
 	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40021, v4, 81,
 						1 * SEC), 0);
 	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40021, c1, 80,
@@ -869,6 +870,27 @@ test_seed(void **state)
 	assert_null(agent_worker_flow(&wk, 6, c6, 40022, v6, 80,
 				      IPPROTO_NUM_TCP, 2 * SEC +
 				      cfg.timeout_established_ns));
+
+	/* Read again while its socket lives (src/agent/kernel_refresh.c):
+	 * an idle flow is refreshed and outlives the timeout; one that
+	 * was forgotten is seeded anew; a flow in its handshake is not
+	 * touched (its SYN's timeout stands). */
+	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40020, v4, 80,
+				1 * SEC + cfg.timeout_established_ns / 2), 2);
+	assert_int_equal(wk.cnt[AGENT_CNT_flows_refreshed], 2);
+	assert_non_null(agent_worker_flow(&wk, 4, c1, 40020, v4, 80,
+					  IPPROTO_NUM_TCP, 2 * SEC +
+					  cfg.timeout_established_ns));
+	assert_int_equal(agent_worker_seed_flow(&wk, 6, c6, 40022, v6, 80,
+				3 * SEC + cfg.timeout_established_ns), 1);
+	assert_int_equal(wk.cnt[AGENT_CNT_flows_seeded], 3);
+	mk(&p, 4, "10.0.0.2", "10.0.0.11", 40030, 80, TCP_FLAG_SYN, NULL);
+	assert_int_equal(ipv4opt_insert_client(&p.pb, 14, 0, load_be32(c1),
+					       40030), WIRE_OK);
+	run(&p, AGENT_PORT_WIRE, 4 * SEC);
+	assert_int_equal(agent_worker_seed_flow(&wk, 4, c1, 40030, v4, 80,
+						4 * SEC), 0);
+	assert_int_equal(wk.cnt[AGENT_CNT_flows_refreshed], 2);
 }
 
 static void
