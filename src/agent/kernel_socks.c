@@ -110,9 +110,9 @@ dump_family(int fd, uint8_t family, uint32_t seq, kernel_sock_fn fn,
 		struct iovec iov = { .iov_base = buf.b, .iov_len = sizeof(buf) };
 		struct msghdr mh = { .msg_name = &nl, .msg_namelen = sizeof(nl),
 				     .msg_iov = &iov, .msg_iovlen = 1 };
-		const struct nlmsghdr *h;
+		struct nlmsghdr *h;
 		ssize_t got = recvmsg(fd, &mh, 0);
-		int left;
+		size_t off;
 
 		if (got < 0) {
 			if (errno == EINTR)
@@ -134,8 +134,13 @@ dump_family(int fd, uint8_t family, uint32_t seq, kernel_sock_fn fn,
 		}
 		if (nl.nl_pid != 0)     /* not from the kernel */
 			continue;
-		left = (int)got;
-		for (h = &buf.nh; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		/* The walk of NLMSG_OK()/NLMSG_NEXT(), written out: those
+		 * macros mix signed and unsigned lengths. */
+		for (off = 0;
+		     off + sizeof(*h) <= (size_t)got &&
+		     (h = (struct nlmsghdr *)(buf.b + off))->nlmsg_len >=
+		     sizeof(*h) && h->nlmsg_len <= (size_t)got - off;
+		     off += NLMSG_ALIGN(h->nlmsg_len)) {
 			struct kernel_sock s;
 
 			if (h->nlmsg_seq != seq)
@@ -168,10 +173,11 @@ dump_family(int fd, uint8_t family, uint32_t seq, kernel_sock_fn fn,
 			fn(arg, &s);
 			n++;
 		}
-		if (left >= (int)sizeof(struct nlmsghdr)) {
+		if (off < (size_t)got && (size_t)got - off >= sizeof(*h)) {
 			/* a message longer than the datagram */
 			snprintf(err, len, "sock_diag %s reply: malformed "
-				 "message (%d bytes left)", fam, left);
+				 "message (%zu bytes left)", fam,
+				 (size_t)got - off);
 			return -EPROTO;
 		}
 	}
