@@ -462,20 +462,25 @@ tx_or_free(uint16_t pid, uint16_t q, struct rte_mbuf **m, uint16_t n,
 	}
 }
 
-/* Send the request for next hop @p nh, for which a frame was held, in
- * an mbuf of its own (lb_worker_request(): rate-limited per next hop). */
+/* An ARP request / neighbour solicitation in an mbuf of its own: for
+ * next hop @p nh, for which a frame is held (lb_worker_request(), rate-
+ * limited per next hop), or with @p nh < 0 for the next one due ahead of
+ * traffic (lb_worker_solicit(), worker 0). */
 static void
-hold_request(struct worker_ctx *ctx, uint16_t nh, uint64_t now)
+neigh_request(struct worker_ctx *ctx, int32_t nh, uint64_t now)
 {
 	struct rte_mbuf *mb;
 	struct pkt_buf pb;
 	uint8_t port = 0;
 
-	if (ctx->pool == NULL || !lb_worker_request_due(&ctx->w, nh, now) ||
+	if (ctx->pool == NULL ||
+	    (nh >= 0 && !lb_worker_request_due(&ctx->w, (uint16_t)nh, now)) ||
 	    (mb = rte_pktmbuf_alloc(ctx->pool)) == NULL)
 		return;
 	if (pkt_buf_from_mbuf(&pb, mb) != 0 ||
-	    !lb_worker_request(&ctx->w, &pb, nh, now, &port) ||
+	    !(nh >= 0 ? lb_worker_request(&ctx->w, &pb, (uint16_t)nh, now,
+					  &port) :
+		        lb_worker_solicit(&ctx->w, &pb, now, &port)) ||
 	    port >= ctx->w.st->n_ports) {
 		rte_pktmbuf_free(mb);
 		return;
@@ -505,7 +510,7 @@ hold_release(struct worker_ctx *ctx, uint64_t now)
 	if (n_gone)
 		rte_pktmbuf_free_bulk(gone, n_gone);
 	for (uint32_t i = 0; i < ctx->hold.n; i++)
-		hold_request(ctx, ctx->hold.e[i].nh, now);
+		neigh_request(ctx, ctx->hold.e[i].nh, now);
 }
 
 /* Run one burst of @p n mbufs from port index @p pi through the engine
@@ -563,7 +568,7 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 					  &out[i], now);
 			if (old != NULL)
 				rte_pktmbuf_free(old);
-			hold_request(ctx, out[i].nh, now);
+			neigh_request(ctx, out[i].nh, now);
 			break;
 		}
 		case LB_ACT_HANDOFF:
@@ -592,29 +597,6 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		}
 	if (ntok)
 		tx_or_free(ktap_port_id[pi], ctx->index, tok, ntok, ctx);
-}
-
-/* Worker 0 resolves the next hops ahead of traffic (lb_solicit.h): at
- * most one request per step. */
-static void
-solicit(struct worker_ctx *ctx, uint64_t now)
-{
-	struct rte_mbuf *mb;
-	struct pkt_buf pb;
-	uint8_t port = 0;
-
-	ctx->solicit_ns = now;
-	if (ctx->pool == NULL || (mb = rte_pktmbuf_alloc(ctx->pool)) == NULL)
-		return;
-	if (pkt_buf_from_mbuf(&pb, mb) != 0 ||
-	    !lb_worker_solicit(&ctx->w, &pb, now, &port) ||
-	    port >= ctx->w.st->n_ports) {
-		rte_pktmbuf_free(mb);
-		return;
-	}
-	pkt_buf_to_mbuf(&pb, mb);
-	capture_burst(port, ctx->index, &mb, 1, 1);
-	tx_or_free(port_id[port], ctx->index, &mb, 1, ctx);
 }
 
 /* One pass over every port and the hand-off ring. @return the packets
@@ -674,8 +656,12 @@ worker_poll(struct worker_ctx *ctx)
 	 * sweep of a million-flow table still takes about a second). */
 	if (got < BURST || (++ctx->polls & 15) == 0)
 		lb_worker_maintain(&ctx->w, now, GC_BUDGET);
-	if (ctx->index == 0 && now - ctx->solicit_ns >= SOLICIT_STEP_NS)
-		solicit(ctx, now);
+	/* Worker 0 resolves the next hops ahead of traffic (lb_solicit.h):
+	 * at most one request per step. */
+	if (ctx->index == 0 && now - ctx->solicit_ns >= SOLICIT_STEP_NS) {
+		ctx->solicit_ns = now;
+		neigh_request(ctx, -1, now);
+	}
 	/* resolved by another lcore, expired, or due another request */
 	if (ctx->hold.n)
 		hold_release(ctx, now);
