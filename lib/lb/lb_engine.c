@@ -382,6 +382,12 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 	uint8_t port;
 	uint32_t nh;
 
+	/* Behind a gateway: no search (issue 19). */
+	nh = lb_state_client_gw(w->st, client, &port);
+	if (nh != LB_NH_NONE) {
+		send_via(w, pb, nh, LB_CNT_tx_client, now_ns, o);
+		return;
+	}
 	if (lb_state_route(w->st, client, LB_ROLE_CLIENT, &port,
 			   &nh_ip) != 0) {
 		drop(w, o, LB_CNT_drop_no_route);
