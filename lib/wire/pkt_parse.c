@@ -174,6 +174,17 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 	if (r != WIRE_OK)
 		return r;
 	m->l4_proto = info.upper_proto;
+	/* Every header crossed a dsrlb message of the paper encoding (a
+	 * server's answer): the strip needs no walk (issue 19). */
+	if (info.n_headers != 0 &&
+	    info.n_headers == (info.msg_off[0] != 0) + (info.msg_off[1] != 0) +
+			      (info.msg_off[2] != 0) + (info.msg_off[3] != 0)) {
+		_Static_assert(IP6EXT_MSG_MAX == 4, "four messages");
+		memcpy(&enc, info.msg_enc, sizeof(enc));
+		if (enc == 0)
+			m->ext6 = (uint16_t)(info.upper_off - m->l3_off -
+					     IPV6_HDR_LEN);
+	}
 	if (info.srh_off != 0) {
 		m->msgs |= MSG_BIT(SRH);
 		m->srh_off = (uint16_t)info.srh_off;

@@ -327,6 +327,71 @@ test_ipv4_where_checked(void **state)
 	assert_int_equal(m.l4_off, l3 + 20);
 }
 
+/* IPv6 (issue 19): a chain of paper headers alone is described by the
+ * parse (pkt_meta.ext6) and stripped without a walk; a description that
+ * does not match the packet changes nothing, and a chain that is the
+ * whole payload is refused as ip6ext_remove_all() refuses it. */
+static void
+test_ipv6_ext6_checked(void **state)
+{
+	uint8_t buf[CAP], copy[CAP];
+	struct pkt_buf pb;
+	struct pkt_meta m, bad;
+	uint32_t l3;
+	unsigned int n;
+	uint8_t *ip;
+
+	(void)state;
+	l3 = build(buf, &pb, 6, false, false, false);
+	assert_int_equal(ip6ext_insert_client(&pb, l3, 0, IP6EXT_ENC_PAPER,
+					      s6, 40000), WIRE_OK);
+	assert_int_equal(ip6ext_insert_answer(&pb, l3, 0, IP6EXT_ENC_PAPER,
+					      77, 0x5678), WIRE_OK);
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	assert_int_equal(m.ext6, 24 + 8);
+	memcpy(copy, buf, CAP);
+	for (unsigned int k = 0; k < 4; k++) {
+		bad = m;
+		switch (k) {
+		case 0: /* one header short */
+			bad.ext6 = 24;
+			break;
+		case 1: /* one header more */
+			bad.ext6 = 40;
+			break;
+		case 2: /* another upper layer */
+			bad.l4_proto = IPPROTO_NUM_UDP;
+			break;
+		default: /* the first header's length changed */
+			pkt_buf_data(&pb)[l3 + 41] = 3;
+			break;
+		}
+		assert_int_equal(ip6ext_strip_packed(&pb, l3, bad.ext6,
+						     bad.l4_proto, &n),
+				 WIRE_ERR_INVAL);
+		if (k == 3)
+			pkt_buf_data(&pb)[l3 + 41] = 2;
+		assert_memory_equal(buf, copy, CAP);
+	}
+	/* the headers as the whole payload: Payload Length would be 0 */
+	ip = pkt_buf_data(&pb) + l3;
+	store_be16(ip + 4, 32);
+	assert_int_equal(ip6ext_strip_packed(&pb, l3, 32, IPPROTO_NUM_TCP, &n),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	store_be16(ip + 4, (uint16_t)(pb.len - l3 - 40));
+	memcpy(copy, buf, CAP);
+	assert_int_equal(pkt_strip_msgs(&pb, &m, &n), WIRE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(m.ext6, 0);
+	assert_int_equal(m.l4_off, l3 + 40);
+	/* with a foreign Destination Options header: the walk */
+	l3 = build(buf, &pb, 6, false, false, true);
+	assert_int_equal(ip6ext_insert_client(&pb, l3, 0, IP6EXT_ENC_PAPER,
+					      s6, 40000), WIRE_OK);
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	assert_int_equal(m.ext6, 0);
+}
+
 int
 main(void)
 {
@@ -336,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_ipv4_csum_random),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ipv4_where_checked),
+		cmocka_unit_test(test_ipv6_ext6_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
