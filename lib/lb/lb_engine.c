@@ -88,6 +88,8 @@ struct pkt_ctx {
 	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
 			     * LB_QUIC_NO_SID */
 	uint8_t sid_func;   /* PC_STICKY: enum srv6_func of the SID */
+	bool owned;         /* classify() found this lcore the owner of
+			     * the answer's flow (several workers) */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -637,6 +639,9 @@ classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
 	return true;
 }
 
+/* A metric answer with its client tuple (what hands it over early). */
+#define ANSWER_MSGS ((1u << PKT_MSG_METRIC_ANS) | (1u << PKT_MSG_CLIENT_TUPLE))
+
 static void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 struct pkt_ctx *c, struct lb_out *o, struct vip_cache *vc)
@@ -649,6 +654,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 
 	c->cls = PC_DONE;
 	c->in_port = in_port;
+	c->owned = false;
 	w->cnt[LB_CNT_rx]++;
 	/* Without promiscuous mode a NIC delivers only our MAC and group
 	 * addresses; af_packet and tap deliver everything. */
@@ -672,6 +678,33 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		else
 			drop(w, o, LB_CNT_drop_not_ip);
 		return;
+	}
+	/* With several workers a server's metric answer belongs to the
+	 * lcore of its client's flow, which RSS on the server's tuple
+	 * picked only by chance: hand it over at once, by its client
+	 * tuple, before any check or lookup that the owner makes again
+	 * (issue 19). The owner makes every check (the key is the one
+	 * handle_answer() computes, so it keeps the frame). */
+	if ((c->m.msgs & ANSWER_MSGS) == ANSWER_MSGS && w->n_workers > 1 &&
+	    w->owner != NULL && (role & LB_ROLE_SERVER)) {
+		struct flow_key key;
+		uint16_t ow;
+
+		if (c->m.family == 4)
+			flow_key_ipv4(&key, c->m.client_addr, c->m.dst,
+				      c->m.client_port, c->m.sport,
+				      c->m.l4_proto);
+		else
+			flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
+				      c->m.client_port, c->m.sport,
+				      c->m.l4_proto);
+		ow = owner_of(w, &key);
+		if (ow != w->index) {
+			o->owner = ow;
+			finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+			return;
+		}
+		c->owned = true;
 	}
 	if (c->m.family == 4 &&
 	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
@@ -2072,10 +2105,13 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	else
 		flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
 			      c->m.client_port, c->m.sport, c->m.l4_proto);
-	if (owner_of(w, &key) != w->index) {
+	/* (classify() checked it for the same key: not twice) */
+	if (!c->owned) {
 		o->owner = owner_of(w, &key);
-		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
-		return;
+		if (o->owner != w->index) {
+			finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+			return;
+		}
 	}
 	hash = key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
@@ -2325,10 +2361,10 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		classify(w, &pb[i], in_port, c, &out[i], &vc);
 		if (c->cls != PC_CLIENT)
 			continue;
-		if (owner_of(w, &c->key) != w->index) {
+		out[i].owner = owner_of(w, &c->key);
+		if (out[i].owner != w->index) {
 			/* RSS sent it here but the flow is another
 			 * lcore's (e.g. a port without RSS). */
-			out[i].owner = owner_of(w, &c->key);
 			finish(w, &out[i], LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 			c->cls = PC_DONE;
 			continue;
