@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dsrlb/flow_table.h"
 
@@ -77,14 +78,33 @@ toeplitz_flow_key(const struct toeplitz *t, const struct flow_key *k)
 	uint8_t in[TOEPLITZ_MAX_INPUT];
 
 	if (t->periodic16) {
-		/* the XOR of the 16-bit words, without building the input */
-		unsigned int x = k->sport ^ k->dport;
+		/* The XOR of the 16-bit words, without building the input:
+		 * the addresses' words XORed in whole machine words, then
+		 * folded to one 16-bit lane (in host order: the bytes of
+		 * a big-endian word swapped on a little-endian host). */
+		uint64_t v, a0, a1, b0, b1;
+		unsigned int x;
 
-		for (size_t i = 0; i < al; i += 2)
-			x ^= ((unsigned int)k->saddr[i] << 8 |
-			      k->saddr[i + 1]) ^
-			     ((unsigned int)k->daddr[i] << 8 |
-			      k->daddr[i + 1]);
+		if (al == 4) {
+			uint32_t a, b;
+
+			memcpy(&a, k->saddr, 4);
+			memcpy(&b, k->daddr, 4);
+			v = a ^ b;
+		} else {
+			memcpy(&a0, k->saddr, 8);
+			memcpy(&a1, k->saddr + 8, 8);
+			memcpy(&b0, k->daddr, 8);
+			memcpy(&b1, k->daddr + 8, 8);
+			v = a0 ^ a1 ^ b0 ^ b1;
+		}
+		v ^= v >> 32;
+		v ^= v >> 16;
+		x = (unsigned int)v & 0xFFFFu;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		x = (x >> 8 | x << 8) & 0xFFFFu;
+#endif
+		x ^= (unsigned int)k->sport ^ k->dport;
 		return t->t16[0][x >> 8] ^ t->t16[1][x & 0xFF];
 	}
 	for (size_t i = 0; i < al; i++) {

@@ -263,6 +263,70 @@ test_ipv4_csum_random(void **state)
 	assert_true(odd > 500);
 }
 
+/* A server's answer (client tuple at 20, the answer right after it, the
+ * whole options area: the strip's one-pass path, issue 19) leaves the
+ * bytes the generic strip leaves, for random header fields and any
+ * header checksum as found: valid, corrupt, 0x0000, 0xffff. */
+static void
+test_ipv4_answer_area_random(void **state)
+{
+	static const uint16_t cs[] = { 0x0000, 0xffff, 0x0001, 0xfffe };
+	static uint8_t a[CAP], b[CAP];
+	uint8_t buf[CAP], *ip;
+	struct pkt_buf pb, pa, pbb;
+	struct pkt_meta m;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	unsigned int na, nb;
+	uint32_t l3;
+
+	(void)state;
+	for (unsigned int i = 0; i < 4000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		l3 = build(buf, &pb, 4, (x >> 1) & 1, (x >> 2) & 1, false);
+		ip = pkt_buf_data(&pb) + l3;
+		ip[1] = (uint8_t)(x >> 8);
+		store_be16(ip + 4, (uint16_t)(x >> 16));
+		ip[8] = (uint8_t)(x >> 32);
+		store_be32(ip + 12, (uint32_t)(x >> 24));
+		store_be16(ip + 10, 0);
+		store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
+		assert_int_equal(ipv4opt_insert_client(&pb, l3, 0,
+			(uint32_t)(x >> 11), (uint16_t)(x >> 40)), WIRE_OK);
+		assert_int_equal(ipv4opt_insert_answer(&pb, l3, 0,
+			(uint16_t)(x >> 21), (x >> 3) & 1, (uint32_t)(x >> 29)),
+			WIRE_OK);
+		ip = pkt_buf_data(&pb) + l3;
+		switch ((x >> 44) & 3) {
+		case 0:
+			break;          /* valid */
+		case 1:
+			store_be16(ip + 10, (uint16_t)(x >> 48)); /* corrupt */
+			break;
+		default:
+			store_be16(ip + 10, cs[(x >> 50) & 3]);
+			break;
+		}
+		assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m),
+				 WIRE_OK);
+		assert_int_equal(m.opt4 & ~(1u << 25), 20u | 28u << 12);
+		memcpy(a, buf, CAP);
+		memcpy(b, buf, CAP);
+		pa = pb;
+		pbb = pb;
+		pa.base = a;
+		pbb.base = b;
+		assert_int_equal(pkt_strip_msgs(&pa, &m, &na), WIRE_OK);
+		assert_int_equal(ipv4opt_strip_all(&pbb, l3, &nb), WIRE_OK);
+		assert_int_equal(na, 2);
+		assert_int_equal(nb, 2);
+		assert_int_equal(pa.off, pbb.off);
+		assert_int_equal(pa.len, pbb.len);
+		assert_memory_equal(a, b, CAP);
+	}
+}
+
 static void
 test_errors(void **state)
 {
@@ -399,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv4_csum_random),
+		cmocka_unit_test(test_ipv4_answer_area_random),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ipv4_where_checked),
 		cmocka_unit_test(test_ipv6_ext6_checked),
