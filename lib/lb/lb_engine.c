@@ -88,8 +88,6 @@ struct pkt_ctx {
 	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
 			     * LB_QUIC_NO_SID */
 	uint8_t sid_func;   /* PC_STICKY: enum srv6_func of the SID */
-	bool owned;         /* classify() found this lcore the owner of
-			     * the answer's flow (several workers) */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -654,7 +652,6 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 
 	c->cls = PC_DONE;
 	c->in_port = in_port;
-	c->owned = false;
 	w->cnt[LB_CNT_rx]++;
 	/* Without promiscuous mode a NIC delivers only our MAC and group
 	 * addresses; af_packet and tap deliver everything. */
@@ -685,8 +682,9 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 * tuple, before any check or lookup that the owner makes again
 	 * (issue 19). The owner makes every check (the key is the one
 	 * handle_answer() computes, so it keeps the frame). */
-	if ((c->m.msgs & ANSWER_MSGS) == ANSWER_MSGS && w->n_workers > 1 &&
-	    w->owner != NULL && (role & LB_ROLE_SERVER)) {
+	if (__builtin_expect(w->n_workers > 1, 0) &&
+	    (c->m.msgs & ANSWER_MSGS) == ANSWER_MSGS && w->owner != NULL &&
+	    (role & LB_ROLE_SERVER)) {
 		struct flow_key key;
 		uint16_t ow;
 
@@ -704,7 +702,6 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 			return;
 		}
-		c->owned = true;
 	}
 	if (c->m.family == 4 &&
 	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
@@ -2105,14 +2102,9 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	else
 		flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
 			      c->m.client_port, c->m.sport, c->m.l4_proto);
-	/* (classify() checked it for the same key: not twice) */
-	if (!c->owned) {
-		o->owner = owner_of(w, &key);
-		if (o->owner != w->index) {
-			finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
-			return;
-		}
-	}
+	/* The owner of the flow: classify() handed every answer with a
+	 * client tuple over to it, by this key, before PC_ANSWER (which
+	 * only a server-facing port gives), so this lcore is it. */
 	hash = key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (slot != FLOW_TABLE_MISS &&
@@ -2356,15 +2348,17 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	/* 1. classify */
 	for (uint32_t i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];
+		uint16_t ow;
 
 		memset(&out[i], 0, sizeof(out[i]));
 		classify(w, &pb[i], in_port, c, &out[i], &vc);
 		if (c->cls != PC_CLIENT)
 			continue;
-		out[i].owner = owner_of(w, &c->key);
-		if (out[i].owner != w->index) {
+		ow = owner_of(w, &c->key);
+		if (ow != w->index) {
 			/* RSS sent it here but the flow is another
 			 * lcore's (e.g. a port without RSS). */
+			out[i].owner = ow;
 			finish(w, &out[i], LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 			c->cls = PC_DONE;
 			continue;

@@ -84,6 +84,41 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 						m->l3_off + IPV4_HDR_MIN_LEN, m);
 			}
 		}
+		/* A server's metric answer (issue 19): its client tuple at
+		 * 20, the answer (4 or 8 bytes) filling the rest of the
+		 * options area. What ipv4opt_parse() checks and finds
+		 * there, without its info struct and walk (unit test
+		 * test_parse_answer_fast_path). */
+		if (ip[0] == 0x48 || ip[0] == 0x49) {
+			uint32_t hl = (uint32_t)(ip[0] & 0x0F) * 4u;
+			uint32_t alen = hl - 28, tot = load_be16(ip + 2);
+
+			if (tot >= hl && tot <= len - m->l3_off &&
+			    ip[20] == IPV4OPT_CLIENT_TUPLE &&
+			    ip[21] == IPV4OPT_CLIENT_TUPLE_LEN &&
+			    ip[28] == IPV4OPT_METRIC_ANS && ip[29] == alen) {
+				m->opt4 = 20u | 28u << 12 |
+					  (uint32_t)(alen == 8) << 25;
+				m->msgs |= MSG_BIT(CLIENT_TUPLE) |
+					   MSG_BIT(METRIC_ANS);
+				memcpy(m->client_addr, ip + 22, 4);
+				m->client_port = load_be16(ip + 26);
+				m->score = load_be16(ip + 30);
+				if (alen == 8) {
+					m->msgs |= MSG_BIT(NONCE);
+					m->nonce = load_be32(ip + 32);
+				}
+				frag = load_be16(ip + 6);
+				if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
+					m->l4_off = (uint16_t)(m->l3_off + hl);
+					return WIRE_ERR_IPV4_FRAGMENT;
+				}
+				if (frag & IPV4_FLAG_MF)
+					m->msgs |= MSG_BIT(FRAGMENT);
+				return parse_l4(frame, m->l3_off + tot,
+						m->l3_off + hl, m);
+			}
+		}
 	}
 	r = ipv4opt_parse(frame, len, m->l3_off, &info);
 	if (r != WIRE_OK)

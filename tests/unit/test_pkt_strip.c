@@ -327,6 +327,114 @@ test_ipv4_answer_area_random(void **state)
 	}
 }
 
+/* pkt_parse()'s path for a server's answer (client tuple at 20, the
+ * answer filling the options area; issue 19) against the generic one:
+ * frames of random bytes near that form (first byte, option kinds and
+ * lengths, total and frame lengths, fragment bits) give the verdict and
+ * fields that ipv4opt_parse() and the transport check give. */
+static void
+test_parse_answer_fast_path(void **state)
+{
+	static const uint8_t first[] = { 0x48, 0x49, 0x48, 0x49, 0x47, 0x4a,
+					 0x58, 0x38 };
+	uint8_t f[14 + 60 + 24];
+	uint64_t x = 0x853c49e6748fea9bull;
+	unsigned int fast = 0;
+
+	(void)state;
+	for (unsigned int it = 0; it < 40000; it++) {
+		const uint32_t l3 = 14;
+		struct ipv4opt_info info;
+		struct pkt_meta m;
+		enum wire_result want, got;
+		uint32_t len, tot, msgs = 0, hl = 0, end = 0;
+		uint8_t *ip = f + l3;
+
+		for (unsigned int i = 0; i < sizeof(f); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			f[i] = (uint8_t)(x >> 24);
+		}
+		store_be16(f + 12, 0x0800);
+		ip[0] = first[x % sizeof(first)];
+		/* mostly the answer's option bytes, sometimes not */
+		if ((x >> 8) % 8 != 0) {
+			ip[20] = IPV4OPT_CLIENT_TUPLE;
+			ip[21] = 8;
+		}
+		if ((x >> 11) % 8 != 0) {
+			ip[28] = IPV4OPT_METRIC_ANS;
+			ip[29] = (x >> 14) % 8 ? (uint8_t)((ip[0] & 15) * 4 - 28) :
+						 (uint8_t)(x >> 17);
+		}
+		ip[9] = (x >> 20) & 1 ? 6 : 17;
+		if ((x >> 21) % 4 != 0)
+			store_be16(ip + 6, 0);          /* no fragment */
+		/* around the header's and the transport's lengths */
+		tot = (ip[0] & 15) * 4u + (uint32_t)((x >> 24) % 40) - 4;
+		store_be16(ip + 2, (uint16_t)tot);
+		len = l3 + tot + (uint32_t)((x >> 32) % 8) - 2;
+		if (len > sizeof(f))
+			len = sizeof(f);
+
+		want = ipv4opt_parse(f, len, l3, &info);
+		if (want == WIRE_OK) {
+			uint16_t frag = load_be16(ip + 6);
+
+			hl = info.hdr_len;
+			end = l3 + load_be16(ip + 2);
+			if (frag & 0x1FFF)
+				want = WIRE_ERR_IPV4_FRAGMENT;
+			else if (end - (l3 + hl) <
+				 (ip[9] == 6 ? 20u : 8u))
+				want = WIRE_ERR_TRUNCATED;
+			if (info.client_off)
+				msgs |= 1u << PKT_MSG_CLIENT_TUPLE;
+			if (info.req_off)
+				msgs |= 1u << PKT_MSG_METRIC_REQ;
+			if (info.ans_off)
+				msgs |= 1u << PKT_MSG_METRIC_ANS;
+			if (info.rec_off)
+				msgs |= 1u << PKT_MSG_RECOVER;
+			if (info.req_len == 8 || info.ans_len == 8)
+				msgs |= 1u << PKT_MSG_NONCE;
+			if ((frag & 0x2000) && !(frag & 0x1FFF))
+				msgs |= 1u << PKT_MSG_FRAGMENT;
+		}
+		got = pkt_parse(f, len, &m);
+		assert_int_equal(got, want);
+		if (want != WIRE_OK)
+			continue;
+		if (info.client_off == 20 && info.ans_off == 28 &&
+		    info.opt_end == hl)
+			fast++;
+		assert_int_equal(m.msgs, msgs);
+		assert_int_equal(m.l4_off, l3 + hl);
+		assert_int_equal(m.opt4,
+			(uint32_t)info.client_off | (uint32_t)info.req_off << 6 |
+			(uint32_t)info.ans_off << 12 |
+			(uint32_t)info.rec_off << 18 |
+			(uint32_t)(info.req_len == 8) << 24 |
+			(uint32_t)(info.ans_len == 8) << 25 |
+			(uint32_t)(info.rec_len == 12) << 26);
+		if (info.client_off) {
+			assert_int_equal(load_be32(m.client_addr),
+					 info.client_addr);
+			assert_int_equal(m.client_port, info.client_port);
+		}
+		if (info.ans_off) {
+			assert_int_equal(m.score, info.score);
+			assert_int_equal(m.nonce, info.ans_len == 8 ?
+					 info.ans_nonce : info.req_nonce);
+		}
+		assert_int_equal(m.sport, load_be16(f + l3 + hl));
+		assert_int_equal(m.dport, load_be16(f + l3 + hl + 2));
+	}
+	/* the answer's own path was exercised, not only the generic one */
+	assert_true(fast > 2000);
+}
+
 static void
 test_errors(void **state)
 {
@@ -464,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv4_csum_random),
 		cmocka_unit_test(test_ipv4_answer_area_random),
+		cmocka_unit_test(test_parse_answer_fast_path),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ipv4_where_checked),
 		cmocka_unit_test(test_ipv6_ext6_checked),
