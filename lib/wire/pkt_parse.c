@@ -204,6 +204,40 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 						m->l3_off + IPV6_HDR_LEN, m);
 			}
 		}
+		/* A server's metric answer in the paper encoding (issue
+		 * 19): the client tuple (27, 24 bytes) right after the
+		 * fixed header, the answer (29, 8 bytes) after it, then
+		 * TCP or UDP. What the walk checks and finds there (the
+		 * headers within the payload, their lengths), without it
+		 * (unit test test_parse6_answer_fast_path). */
+		if (ip[6] == IP6EXT_CLIENT_TUPLE && (ip[0] >> 4) == 6) {
+			const uint8_t *h = ip + IPV6_HDR_LEN;
+			uint32_t plen = load_be16(ip + 4);
+
+			if (plen >= IP6EXT_CLIENT_TUPLE_LEN +
+				    IP6EXT_METRIC_ANS_LEN &&
+			    plen <= len - m->l3_off - IPV6_HDR_LEN &&
+			    h[1] == IP6EXT_CLIENT_TUPLE_LEN / 8 - 1 &&
+			    h[0] == IP6EXT_METRIC_ANS && h[25] == 0 &&
+			    (h[24] == IPPROTO_NUM_TCP ||
+			     h[24] == IPPROTO_NUM_UDP)) {
+				m->l4_proto = h[24];
+				m->msgs |= MSG_BIT(CLIENT_TUPLE) |
+					   MSG_BIT(METRIC_ANS);
+				memcpy(m->client_addr, h + 8, 16);
+				m->client_port = load_be16(h + 2);
+				m->score = load_be16(h + 26);
+				m->nonce = load_be32(h + 28);
+				if (m->nonce != 0)
+					m->msgs |= MSG_BIT(NONCE);
+				m->ext6 = IP6EXT_CLIENT_TUPLE_LEN +
+					  IP6EXT_METRIC_ANS_LEN;
+				return parse_l4(frame, m->l3_off +
+						IPV6_HDR_LEN + plen,
+						m->l3_off + IPV6_HDR_LEN +
+						m->ext6, m);
+			}
+		}
 	}
 	r = ip6ext_walk(frame, len, m->l3_off, 0, &info);
 	if (r != WIRE_OK)
