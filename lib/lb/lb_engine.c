@@ -727,6 +727,29 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			drop(w, o, LB_CNT_drop_wrong_port);
 			return;
 		}
+		/* With several workers a stickiness message goes to the
+		 * lcore of its client's flow at once, as an answer does:
+		 * the client is the SRH's last segment (Segment List[0],
+		 * which the parse's walk validated); the owner makes every
+		 * check (the key is handle_sticky()'s). */
+		if (__builtin_expect(w->n_workers > 1, 0) &&
+		    w->owner != NULL && (c->m.msgs & (1u << PKT_MSG_SRH)) &&
+		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
+		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS)) {
+			struct flow_key key;
+			uint16_t ow;
+
+			flow_key_ipv6(&key, frame + c->m.srh_off + SRH_FIXED_LEN,
+				      c->m.src, c->m.dport, c->m.sport,
+				      c->m.l4_proto);
+			ow = owner_of(w, &key);
+			if (ow != w->index) {
+				o->owner = ow;
+				finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF,
+				       0);
+				return;
+			}
+		}
 		c->cls = PC_STICKY;
 		return;
 	}
@@ -2283,11 +2306,9 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	addr_of(&client, 6, client_b);
 	flow_key_ipv6(&key, client_b, c->m.src, c->m.dport, c->m.sport,
 		      c->m.l4_proto);
-	if (owner_of(w, &key) != w->index) {
-		o->owner = owner_of(w, &key);
-		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
-		return;
-	}
+	/* The owner of the flow: classify() handed every create/remove
+	 * with an SRH over to it by this key (client_b is Segment
+	 * List[0]), so this lcore is it. */
 	hash = key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (f == SRV6_FUNC_CREATE_STICKINESS) {
