@@ -13,7 +13,10 @@
 # Cases: maglev4 fb4 fb6 hunt6 (data packets of pinned flows), syn (SYNs
 # of new flows only, maglev4; the table has room for all of them),
 # answers4 answers6 (metric answers from the backends of fb4 / fb6's
-# pinned flows), sticky (6LB createStickiness of hunt6's pinned flows).
+# pinned flows), sticky (6LB createStickiness of hunt6's pinned flows);
+# any of them with -2w (fb4-2w, answers4-2w): on two workers, each frame
+# to the one RSS gives it, what the other owns handed over through its
+# ring (replay_measured_handoff(), counted too).
 #
 # For every case: dsrlb-trace-gen writes a warm-up capture (every flow
 # pinned) and a traffic capture (N packets of the case, seed 1);
@@ -41,7 +44,7 @@ while [ $# -gt 0 ]; do
 	--sizes) sizes=$2; shift 2 ;;
 	--cases) cases=$2; shift 2 ;;
 	--packets) packets=$2; shift 2 ;;
-	-h|--help) sed -n '3,26p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,29p' "$0"; exit 0 ;;
 	*) echo "cachegrind-engine: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -64,6 +67,7 @@ cg() {
 	# shellcheck disable=SC2086
 	valgrind --tool=callgrind --cache-sim=yes $caches \
 		--toggle-collect=replay_measured_burst \
+		--toggle-collect=replay_measured_handoff \
 		--callgrind-out-file=/dev/null "$rep" "$@" 2>"$f.log" >"$f.out" ||
 		{ echo "cachegrind-engine: run failed, see $f.log" >&2; exit 1; }
 	sed -n 's/^==[0-9]*== //p' "$f.log" | tr -d , | awk '
@@ -77,8 +81,14 @@ cg() {
 printf 'case\tflows\tpackets\tinstr_per_pkt\tdata_refs_per_pkt\tD1_misses_per_pkt\tLL_misses_per_pkt\n' >"$out/summary.tsv"
 for c in $cases; do
 	# vips: the VIP of the case; gopt: its traffic; what: its packets
-	case $c in
-	maglev4|fb4|fb6|hunt6) vips=$c gopt='' what="data packets" ;;
+	# CASE-2w: the same on two workers (dsrlb-engine-replay --workers
+	# 2: each frame to the worker RSS gives its tuple, hand-offs through
+	# the owner; per packet, both workers' work)
+	b=${c%-2w}
+	wopt=
+	[ "$b" != "$c" ] && wopt="--workers 2"
+	case $b in
+	maglev4|fb4|fb6|hunt6) vips=$b gopt='' what="data packets" ;;
 	syn) vips=maglev4 gopt="--syn-share 1" what="SYNs of new flows" ;;
 	answers4) vips=fb4 gopt="--answer-share 1" what="metric answers" ;;
 	answers6) vips=fb6 gopt="--answer-share 1" what="metric answers" ;;
@@ -90,15 +100,16 @@ for c in $cases; do
 		wu=$out/$c-$n-warmup.pcap
 		cap=$n
 		# New flows need room beside the pinned ones.
-		[ "$c" = syn ] && cap=$((n + 2 * packets))
+		[ "$b" = syn ] && cap=$((n + 2 * packets))
 		# shellcheck disable=SC2086
 		"$gen" --config "$cfg" --vips "$vips" --flows "$n" \
 			--packets "$packets" --seed 1 --out "$tr" $gopt >/dev/null
 		"$gen" --config "$cfg" --vips "$vips" --flows "$n" --kind warmup \
 			--seed 1 --out "$wu" >/dev/null
 		echo "== $c: $n flows pinned, $packets $what" >&2
+		# shellcheck disable=SC2086
 		cg "$out/$c-$n" --config "$cfg" --trace "$tr" --warmup "$wu" \
-			--flow-capacity "$cap"
+			--flow-capacity "$cap" $wopt
 		tx=$(sed -n 's/^measured_tx=//p' "$out/$c-$n.out")
 		[ "$tx" = "$packets" ] ||
 			echo "cachegrind-engine: $c-$n: only $tx of $packets packets forwarded" >&2

@@ -265,4 +265,22 @@ enum wire_result ip6ext_remove(struct pkt_buf *pb, uint32_t l3_off,
 enum wire_result ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off,
 				   unsigned int *removed);
 
+/**
+ * ip6ext_remove_all() of a packet whose parse found only dsrlb headers of
+ * the paper encoding, side by side after the fixed header, the upper
+ * layer @p upper right after them, @p gap bytes in all (struct
+ * pkt_meta's ext6: pkt_parse() of the packet as it is now), without
+ * walking the chain again (issue 19). The chain is checked to be still
+ * that (each header's Next Header and length); the result is
+ * ip6ext_remove_all()'s: the headers unlinked as one gap, Payload
+ * Length reduced.
+ * @param removed  set to the number of messages removed (may be NULL).
+ * @return WIRE_OK; WIRE_ERR_IPV6_PAYLOAD_LEN when the headers are the
+ *   whole payload (as ip6ext_remove_all()); WIRE_ERR_INVAL when the
+ *   packet is not as described. On error nothing changed.
+ */
+enum wire_result ip6ext_strip_packed(struct pkt_buf *pb, uint32_t l3_off,
+				     uint32_t gap, uint8_t upper,
+				     unsigned int *removed);
+
 #endif /* DSRLB_IP6EXT_H_ */

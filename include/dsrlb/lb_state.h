@@ -123,6 +123,22 @@ struct lb_map {
 	struct lb_map_slot *slot;
 };
 
+/** The route back to clients of one family without lb_state_route()'s
+ *  search (issue 19: every server message is sent on to its client):
+ *  when the family has no static route, a client on none of the
+ *  connected subnets goes to the gateway of the first client-facing
+ *  port that has one (lb_state_client_gw()). */
+struct lb_client_rt {
+	bool usable;                /**< no static route of the family */
+	uint8_t n_conn;             /**< connected prefixes of the family */
+	uint8_t gw_port;            /**< LB_MAX_PORTS: no gateway */
+	uint32_t gw_nh;             /**< its next hop (port_gw4/6_nh) */
+	struct {
+		uint64_t a0, a1;    /**< the prefix, two big-endian words */
+		uint64_t m0, m1;    /**< its mask */
+	} conn[LB_MAX_PORTS];
+};
+
 struct lb_state {
 	struct lb_config cfg;       /**< copy (VIP array owned) */
 	uint32_t n_ports;
@@ -136,6 +152,7 @@ struct lb_state {
 				     *   learns */
 	uint32_t port_gw4_nh[LB_MAX_PORTS];
 	uint32_t port_gw6_nh[LB_MAX_PORTS];
+	struct lb_client_rt client_rt[2]; /**< [0] IPv4, [1] IPv6 */
 	struct lb_map vip_map;      /**< (vip, port, proto) -> vip index */
 	struct lb_map addr_map;     /**< (addr, 0, 0) -> LB_ADDR_* | index */
 	struct lb_map backend_map;  /**< (backend addr, vip index,
@@ -214,5 +231,40 @@ uint32_t lb_state_nh_add(const struct lb_state *st, const struct lb_addr *a,
 int lb_state_route(const struct lb_state *st, const struct lb_addr *dst,
 		   unsigned int role_mask, uint8_t *port,
 		   struct lb_addr *nh_ip);
+
+/**
+ * The next hop of lb_state_route(@p st, @p dst, LB_ROLE_CLIENT, ...) when
+ * it is a gateway (a client behind the port's router, the common case):
+ * the family has no static route, @p dst is on no connected subnet, and
+ * a client-facing port has a gateway of the family. Inline, a few
+ * compares per connected subnet (issue 19).
+ * @return the gateway's next-hop index with @p port set, or LB_NH_NONE:
+ *   ask lb_state_route().
+ */
+static inline uint32_t
+lb_state_client_gw(const struct lb_state *st, const struct lb_addr *dst,
+		   uint8_t *port)
+{
+	const struct lb_client_rt *r = &st->client_rt[dst->family == 6];
+	uint64_t a0, a1;
+
+	if (!r->usable || r->gw_port >= LB_MAX_PORTS ||
+	    (dst->family != 4 && dst->family != 6))
+		return LB_NH_NONE;
+	a0 = (uint64_t)dst->a[0] << 56 | (uint64_t)dst->a[1] << 48 |
+	     (uint64_t)dst->a[2] << 40 | (uint64_t)dst->a[3] << 32 |
+	     (uint64_t)dst->a[4] << 24 | (uint64_t)dst->a[5] << 16 |
+	     (uint64_t)dst->a[6] << 8 | dst->a[7];
+	a1 = (uint64_t)dst->a[8] << 56 | (uint64_t)dst->a[9] << 48 |
+	     (uint64_t)dst->a[10] << 40 | (uint64_t)dst->a[11] << 32 |
+	     (uint64_t)dst->a[12] << 24 | (uint64_t)dst->a[13] << 16 |
+	     (uint64_t)dst->a[14] << 8 | dst->a[15];
+	for (unsigned int i = 0; i < r->n_conn; i++)
+		if ((((a0 ^ r->conn[i].a0) & r->conn[i].m0) |
+		     ((a1 ^ r->conn[i].a1) & r->conn[i].m1)) == 0)
+			return LB_NH_NONE;  /* on-link: the neighbour */
+	*port = r->gw_port;
+	return r->gw_nh;
+}
 
 #endif /* DSRLB_LB_STATE_H_ */

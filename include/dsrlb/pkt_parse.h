@@ -72,6 +72,11 @@ struct pkt_meta {
 				 *   18-23 (0: absent); bits 24 and 25: the
 				 *   request / answer has 8 bytes; bit 26:
 				 *   the recover marker has 12 (an address) */
+	uint16_t ext6;          /**< IPv6: the chain is only dsrlb headers of
+				 *   the paper encoding, side by side after
+				 *   the fixed header, the upper layer right
+				 *   after them: their bytes, for
+				 *   pkt_strip_msgs() (issue 19); 0: not so */
 };
 
 /**

@@ -353,6 +353,12 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 	uint8_t port;
 	uint32_t nh;
 
+	/* Behind a gateway: no search (issue 19). */
+	nh = lb_state_client_gw(w->st, client, &port);
+	if (nh != LB_NH_NONE) {
+		send_via(w, pb, nh, LB_CNT_tx_client, now_ns, o);
+		return;
+	}
 	if (lb_state_route(w->st, client, LB_ROLE_CLIENT, &port,
 			   &nh_ip) != 0) {
 		drop(w, o, LB_CNT_drop_no_route);
@@ -602,6 +608,9 @@ classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
 	return true;
 }
 
+/* A metric answer with its client tuple (what hands it over early). */
+#define ANSWER_MSGS ((1u << PKT_MSG_METRIC_ANS) | (1u << PKT_MSG_CLIENT_TUPLE))
+
 static void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 struct pkt_ctx *c, struct lb_out *o, struct vip_cache *vc)
@@ -638,6 +647,33 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			drop(w, o, LB_CNT_drop_not_ip);
 		return;
 	}
+	/* With several workers a server's metric answer belongs to the
+	 * lcore of its client's flow, which RSS on the server's tuple
+	 * picked only by chance: hand it over at once, by its client
+	 * tuple, before any check or lookup that the owner makes again
+	 * (issue 19). The owner makes every check (the key is the one
+	 * handle_answer() computes, so it keeps the frame). */
+	if (__builtin_expect(w->n_workers > 1, 0) &&
+	    (c->m.msgs & ANSWER_MSGS) == ANSWER_MSGS && w->owner != NULL &&
+	    (role & LB_ROLE_SERVER)) {
+		struct flow_key key;
+		uint16_t ow;
+
+		if (c->m.family == 4)
+			flow_key_ipv4(&key, c->m.client_addr, c->m.dst,
+				      c->m.client_port, c->m.sport,
+				      c->m.l4_proto);
+		else
+			flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
+				      c->m.client_port, c->m.sport,
+				      c->m.l4_proto);
+		ow = owner_of(w, &key);
+		if (ow != w->index) {
+			o->owner = ow;
+			finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+			return;
+		}
+	}
 	if (c->m.family == 4 &&
 	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
 				 (uint32_t)(c->m.l4_off - c->m.l3_off)) !=
@@ -661,6 +697,29 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		if (!(role & LB_ROLE_SERVER)) {
 			drop(w, o, LB_CNT_drop_wrong_port);
 			return;
+		}
+		/* With several workers a stickiness message goes to the
+		 * lcore of its client's flow at once, as an answer does:
+		 * the client is the SRH's last segment (Segment List[0],
+		 * which the parse's walk validated); the owner makes every
+		 * check (the key is handle_sticky()'s). */
+		if (__builtin_expect(w->n_workers > 1, 0) &&
+		    w->owner != NULL && (c->m.msgs & (1u << PKT_MSG_SRH)) &&
+		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
+		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS)) {
+			struct flow_key key;
+			uint16_t ow;
+
+			flow_key_ipv6(&key, frame + c->m.srh_off + SRH_FIXED_LEN,
+				      c->m.src, c->m.dport, c->m.sport,
+				      c->m.l4_proto);
+			ow = owner_of(w, &key);
+			if (ow != w->index) {
+				o->owner = ow;
+				finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF,
+				       0);
+				return;
+			}
 		}
 		c->cls = PC_STICKY;
 		return;
@@ -2037,11 +2096,9 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	else
 		flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
 			      c->m.client_port, c->m.sport, c->m.l4_proto);
-	if (owner_of(w, &key) != w->index) {
-		o->owner = owner_of(w, &key);
-		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
-		return;
-	}
+	/* The owner of the flow: classify() handed every answer with a
+	 * client tuple over to it, by this key, before PC_ANSWER (which
+	 * only a server-facing port gives), so this lcore is it. */
 	hash = key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (slot != FLOW_TABLE_MISS &&
@@ -2220,11 +2277,9 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	addr_of(&client, 6, client_b);
 	flow_key_ipv6(&key, client_b, c->m.src, c->m.dport, c->m.sport,
 		      c->m.l4_proto);
-	if (owner_of(w, &key) != w->index) {
-		o->owner = owner_of(w, &key);
-		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
-		return;
-	}
+	/* The owner of the flow: classify() handed every create/remove
+	 * with an SRH over to it by this key (client_b is Segment
+	 * List[0]), so this lcore is it. */
 	hash = key_hash(st, &key);
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (f == SRV6_FUNC_CREATE_STICKINESS) {
@@ -2285,15 +2340,17 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	/* 1. classify */
 	for (uint32_t i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];
+		uint16_t ow;
 
 		memset(&out[i], 0, sizeof(out[i]));
 		classify(w, &pb[i], in_port, c, &out[i], &vc);
 		if (c->cls != PC_CLIENT)
 			continue;
-		if (owner_of(w, &c->key) != w->index) {
+		ow = owner_of(w, &c->key);
+		if (ow != w->index) {
 			/* RSS sent it here but the flow is another
 			 * lcore's (e.g. a port without RSS). */
-			out[i].owner = owner_of(w, &c->key);
+			out[i].owner = ow;
 			finish(w, &out[i], LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 			c->cls = PC_DONE;
 			continue;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
 #include "dsrlb/flow_hash.h"
 #include "dsrlb/lb_state.h"
@@ -256,6 +257,58 @@ lb_state_route(const struct lb_state *st, const struct lb_addr *dst,
 }
 
 /* ---- build ---------------------------------------------------------- */
+
+static uint64_t
+be64_at(const uint8_t *a)
+{
+	return (uint64_t)load_be32(a) << 32 | load_be32(a + 4);
+}
+
+/* lb_state_client_gw()'s table of @p family: what lb_state_route() with
+ * LB_ROLE_CLIENT decides for a client behind a gateway, once per state. */
+static void
+client_rt_build(struct lb_state *st, uint8_t family, struct lb_client_rt *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->usable = true;
+	r->gw_port = LB_MAX_PORTS;
+	r->gw_nh = LB_NH_NONE;
+	for (uint32_t i = 0; i < st->cfg.n_routes; i++)
+		if (st->cfg.route[i].prefix.family == family)
+			r->usable = false;
+	for (uint32_t p = 0; p < st->n_ports; p++) {
+		const struct lb_port_conf *pc = &st->port[p].conf;
+		const struct lb_addr *pa = family == 4 ? &pc->ip4 : &pc->ip6;
+		const struct lb_addr *gw = family == 4 ? &pc->gw4 : &pc->gw6;
+		unsigned int plen = family == 4 ? pc->ip4_prefix_len :
+						  pc->ip6_prefix_len;
+		uint32_t nh = family == 4 ? st->port_gw4_nh[p] :
+					    st->port_gw6_nh[p];
+
+		if (pa->family == family) {
+			unsigned int k = r->n_conn++;
+
+			if (plen > (family == 4 ? 32u : 128u))
+				r->usable = false;   /* not a prefix */
+			r->conn[k].m0 = plen >= 64 ? ~(uint64_t)0 :
+				plen == 0 ? 0 : ~(uint64_t)0 << (64 - plen);
+			r->conn[k].m1 = plen <= 64 ? 0 :
+				plen >= 128 ? ~(uint64_t)0 :
+				~(uint64_t)0 << (128 - plen);
+			r->conn[k].a0 = be64_at(pa->a) & r->conn[k].m0;
+			r->conn[k].a1 = be64_at(pa->a + 8) & r->conn[k].m1;
+		}
+		/* lb_state_route()'s last resort: the first port of the
+		 * role with a gateway of the family. */
+		if (r->gw_port == LB_MAX_PORTS &&
+		    (pc->role & LB_ROLE_CLIENT) && gw->family == family) {
+			r->gw_port = (uint8_t)p;
+			r->gw_nh = nh;
+			if (nh == LB_NH_NONE)
+				r->usable = false;
+		}
+	}
+}
 
 /* Whether VIP @p vi of @p prev had the table that @p cb and @p cc would
  * build now: then the new state shares it (chash_ref()) instead of
@@ -645,6 +698,8 @@ lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
 		st->port_gw6_nh[p] = pc->gw6.family == 6 ?
 			lb_state_nh_add(st, &pc->gw6, (uint8_t)p) : LB_NH_NONE;
 	}
+	client_rt_build(st, 4, &st->client_rt[0]);
+	client_rt_build(st, 6, &st->client_rt[1]);
 	for (uint32_t v = 0; v < cfg->n_vips; v++) {
 		rc = build_vip(st, v, prev, err, len);
 		if (rc != 0) {

@@ -872,3 +872,71 @@ ip6ext_remove_all(struct pkt_buf *pb, uint32_t l3_off, unsigned int *removed)
 		*removed = cnt;
 	return WIRE_OK;
 }
+
+enum wire_result
+ip6ext_strip_packed(struct pkt_buf *pb, uint32_t l3_off, uint32_t gap,
+		    uint8_t upper, unsigned int *removed)
+{
+	uint32_t pos, end, plen, hlen, at[IP6EXT_MSG_MAX];
+	unsigned int cnt = 0;
+	uint8_t *ip, nh;
+
+	if (pb == NULL || pb->base == NULL || gap == 0 ||
+	    l3_off > pb->len || pb->len - l3_off < IPV6_HDR_LEN)
+		return WIRE_ERR_INVAL;
+	ip = pkt_buf_data(pb) + l3_off;
+	plen = load_be16(ip + IP6_OFF_PLEN);
+	if ((ip[0] >> 4) != 6 || plen > pb->len - l3_off - IPV6_HDR_LEN ||
+	    gap > plen)
+		return WIRE_ERR_INVAL;
+	/* Still what the parse saw: paper headers of their sizes, at most
+	 * one of each, exactly @gap bytes of them, then @upper. */
+	pos = IPV6_HDR_LEN;
+	end = IPV6_HDR_LEN + gap;
+	nh = ip[IP6_OFF_NH];
+	while (pos < end) {
+		if (end - pos < 8 || cnt == IP6EXT_MSG_MAX)
+			return WIRE_ERR_INVAL;
+		hlen = ((uint32_t)ip[pos + 1] + 1) * 8;
+		switch (nh) {
+		case IP6EXT_CLIENT_TUPLE:
+			if (hlen != IP6EXT_CLIENT_TUPLE_LEN)
+				return WIRE_ERR_INVAL;
+			break;
+		case IP6EXT_METRIC_REQ:
+		case IP6EXT_METRIC_ANS:
+			if (hlen != 8)
+				return WIRE_ERR_INVAL;
+			break;
+		case IP6EXT_RECOVER:
+			if (hlen != IP6EXT_RECOVER_LEN &&
+			    hlen != RECOVER_ADDR_LEN)
+				return WIRE_ERR_INVAL;
+			break;
+		default:
+			return WIRE_ERR_INVAL;
+		}
+		if (hlen > end - pos)
+			return WIRE_ERR_INVAL;
+		nh = ip[pos];
+		at[cnt++] = pos;
+		pos += hlen;
+	}
+	if (pos != end || nh != upper || is_crossed(nh))
+		return WIRE_ERR_INVAL;
+	/* Payload Length 0 would announce a jumbogram (RFC 2675). */
+	if (gap == plen)
+		return WIRE_ERR_IPV6_PAYLOAD_LEN;
+	/* What ip6ext_remove_all() makes of them, byte for byte (also the
+	 * bytes the gap leaves behind): each Next Header naming a removed
+	 * header takes its successor's, so every one of them, the fixed
+	 * header's included, names the upper layer; one gap. */
+	ip[IP6_OFF_NH] = upper;
+	for (unsigned int i = 0; i < cnt; i++)
+		ip[at[i]] = upper;
+	(void)pkt_buf_close_gap(pb, l3_off + IPV6_HDR_LEN, gap);
+	plen_add(pkt_buf_data(pb) + l3_off, -(int32_t)gap);
+	if (removed != NULL)
+		*removed = cnt;
+	return WIRE_OK;
+}

@@ -568,6 +568,35 @@ ipv4opt_remove(struct pkt_buf *pb, uint32_t l3_off, const uint8_t *offs,
 	store_be16(ip + 10, csum_apply_delta(load_be16(ip + 10), delta));
 }
 
+/* ipv4opt_remove() of options that fill the whole options area of the
+ * header (@p hl bytes, checked by the caller): one gap, the header
+ * checksum over the area's 32-bit words in one pass. The same bytes:
+ * the delta is congruent to ipv4opt_remove()'s and neither is zero (the
+ * new first word never is), so both fold to the same checksum. */
+static void
+ipv4opt_remove_area(struct pkt_buf *pb, uint32_t l3_off, uint32_t hl)
+{
+	uint32_t tot, s = 0, w, n = hl - IPV4_HDR_MIN_LEN;
+	uint64_t delta;
+	uint8_t *ip;
+
+	ip = pkt_buf_data(pb) + l3_off;
+	tot = load_be16(ip + 2);
+	for (uint32_t i = IPV4_HDR_MIN_LEN; i < hl; i += 4) {
+		w = load_be32(ip + i);
+		s += (w >> 16) + (w & 0xFFFFu);
+	}
+	/* ~ the first two words and ~ every removed word (0xFFFF - x) */
+	delta = 2u * 0xFFFFu - load_be16(ip) - tot +
+		(uint64_t)(n / 2) * 0xFFFFu - s;
+	(void)pkt_buf_close_gap(pb, l3_off + IPV4_HDR_MIN_LEN, n);
+	ip = pkt_buf_data(pb) + l3_off;
+	ip[0] = 0x45;
+	store_be16(ip + 2, (uint16_t)(tot - n));
+	delta += load_be16(ip) + (tot - n);
+	store_be16(ip + 10, csum_apply_delta(load_be16(ip + 10), delta));
+}
+
 enum wire_result
 ipv4opt_strip(struct pkt_buf *pb, uint32_t l3_off, uint8_t kind)
 {
@@ -676,6 +705,20 @@ ipv4opt_strip_packed(struct pkt_buf *pb, uint32_t l3_off, uint32_t where,
 	hl = (uint32_t)(ip[0] & 0x0F) * 4;
 	if (hl > pb->len - l3_off)
 		return WIRE_ERR_INVAL;
+	/* A server's metric answer (issue 19): its client tuple at 20, the
+	 * answer right after it, nothing else in the options area. */
+	if ((where & ~(1u << 25)) == (20u | 28u << 12)) {
+		len = (where >> 25) & 1 ? IPV4OPT_METRIC_ANS_AUTH_LEN :
+					  IPV4OPT_METRIC_ANS_LEN;
+		if (hl == 28 + len && ip[20] == IPV4OPT_CLIENT_TUPLE &&
+		    ip[21] == IPV4OPT_CLIENT_TUPLE_LEN &&
+		    ip[28] == IPV4OPT_METRIC_ANS && ip[29] == len) {
+			ipv4opt_remove_area(pb, l3_off, hl);
+			if (removed != NULL)
+				*removed = 2;
+			return WIRE_OK;
+		}
+	}
 	for (i = 0; i < 4; i++) {
 		off = (where >> (6 * i)) & 63;
 		if (off == 0)

@@ -84,6 +84,41 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 						m->l3_off + IPV4_HDR_MIN_LEN, m);
 			}
 		}
+		/* A server's metric answer (issue 19): its client tuple at
+		 * 20, the answer (4 or 8 bytes) filling the rest of the
+		 * options area. What ipv4opt_parse() checks and finds
+		 * there, without its info struct and walk (unit test
+		 * test_parse_answer_fast_path). */
+		if (ip[0] == 0x48 || ip[0] == 0x49) {
+			uint32_t hl = (uint32_t)(ip[0] & 0x0F) * 4u;
+			uint32_t alen = hl - 28, tot = load_be16(ip + 2);
+
+			if (tot >= hl && tot <= len - m->l3_off &&
+			    ip[20] == IPV4OPT_CLIENT_TUPLE &&
+			    ip[21] == IPV4OPT_CLIENT_TUPLE_LEN &&
+			    ip[28] == IPV4OPT_METRIC_ANS && ip[29] == alen) {
+				m->opt4 = 20u | 28u << 12 |
+					  (uint32_t)(alen == 8) << 25;
+				m->msgs |= MSG_BIT(CLIENT_TUPLE) |
+					   MSG_BIT(METRIC_ANS);
+				memcpy(m->client_addr, ip + 22, 4);
+				m->client_port = load_be16(ip + 26);
+				m->score = load_be16(ip + 30);
+				if (alen == 8) {
+					m->msgs |= MSG_BIT(NONCE);
+					m->nonce = load_be32(ip + 32);
+				}
+				frag = load_be16(ip + 6);
+				if ((frag & IPV4_FRAG_OFF_MASK) != 0) {
+					m->l4_off = (uint16_t)(m->l3_off + hl);
+					return WIRE_ERR_IPV4_FRAGMENT;
+				}
+				if (frag & IPV4_FLAG_MF)
+					m->msgs |= MSG_BIT(FRAGMENT);
+				return parse_l4(frame, m->l3_off + tot,
+						m->l3_off + hl, m);
+			}
+		}
 	}
 	r = ipv4opt_parse(frame, len, m->l3_off, &info);
 	if (r != WIRE_OK)
@@ -169,11 +204,56 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 						m->l3_off + IPV6_HDR_LEN, m);
 			}
 		}
+		/* A server's metric answer in the paper encoding (issue
+		 * 19): the client tuple (27, 24 bytes) right after the
+		 * fixed header, the answer (29, 8 bytes) after it, then
+		 * TCP or UDP. What the walk checks and finds there (the
+		 * headers within the payload, their lengths), without it
+		 * (unit test test_parse6_answer_fast_path). */
+		if (ip[6] == IP6EXT_CLIENT_TUPLE && (ip[0] >> 4) == 6) {
+			const uint8_t *h = ip + IPV6_HDR_LEN;
+			uint32_t plen = load_be16(ip + 4);
+
+			if (plen >= IP6EXT_CLIENT_TUPLE_LEN +
+				    IP6EXT_METRIC_ANS_LEN &&
+			    plen <= len - m->l3_off - IPV6_HDR_LEN &&
+			    h[1] == IP6EXT_CLIENT_TUPLE_LEN / 8 - 1 &&
+			    h[0] == IP6EXT_METRIC_ANS && h[25] == 0 &&
+			    (h[24] == IPPROTO_NUM_TCP ||
+			     h[24] == IPPROTO_NUM_UDP)) {
+				m->l4_proto = h[24];
+				m->msgs |= MSG_BIT(CLIENT_TUPLE) |
+					   MSG_BIT(METRIC_ANS);
+				memcpy(m->client_addr, h + 8, 16);
+				m->client_port = load_be16(h + 2);
+				m->score = load_be16(h + 26);
+				m->nonce = load_be32(h + 28);
+				if (m->nonce != 0)
+					m->msgs |= MSG_BIT(NONCE);
+				m->ext6 = IP6EXT_CLIENT_TUPLE_LEN +
+					  IP6EXT_METRIC_ANS_LEN;
+				return parse_l4(frame, m->l3_off +
+						IPV6_HDR_LEN + plen,
+						m->l3_off + IPV6_HDR_LEN +
+						m->ext6, m);
+			}
+		}
 	}
 	r = ip6ext_walk(frame, len, m->l3_off, 0, &info);
 	if (r != WIRE_OK)
 		return r;
 	m->l4_proto = info.upper_proto;
+	/* Every header crossed a dsrlb message of the paper encoding (a
+	 * server's answer): the strip needs no walk (issue 19). */
+	if (info.n_headers != 0 &&
+	    info.n_headers == (info.msg_off[0] != 0) + (info.msg_off[1] != 0) +
+			      (info.msg_off[2] != 0) + (info.msg_off[3] != 0)) {
+		_Static_assert(IP6EXT_MSG_MAX == 4, "four messages");
+		memcpy(&enc, info.msg_enc, sizeof(enc));
+		if (enc == 0)
+			m->ext6 = (uint16_t)(info.upper_off - m->l3_off -
+					     IPV6_HDR_LEN);
+	}
 	if (info.srh_off != 0) {
 		m->msgs |= MSG_BIT(SRH);
 		m->srh_off = (uint16_t)info.srh_off;

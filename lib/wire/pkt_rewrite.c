@@ -54,10 +54,21 @@ pkt_rewrite_src_dst(uint8_t *frame, uint32_t len, const struct pkt_meta *m,
 
 	/* Only the addresses that change: an unchanged one adds a multiple
 	 * of 0xffff, which could turn a zero sum into 0xffff. */
-	if (ds)
-		delta += csum_delta_bytes(frame + sa, src, n);
-	if (dd)
-		delta += csum_delta_bytes(frame + da, dst, n);
+	if (ds && dd && field_same(src, frame + da, n)) {
+		/* The source takes the old destination's value (a server
+		 * message back to its client: VIP -> source): those words
+		 * cancel, ~a + a = 0xffff each. One pass over the old source
+		 * and the new destination, plus one 0xffff for them (issue
+		 * 19): congruent to the two deltas modulo 0xffff and, like
+		 * their sum, never zero, so both fold to the same 16 bits
+		 * (csum_delta_fold16()). */
+		delta = csum_delta_bytes(frame + sa, dst, n) + 0xFFFFu;
+	} else {
+		if (ds)
+			delta += csum_delta_bytes(frame + sa, src, n);
+		if (dd)
+			delta += csum_delta_bytes(frame + da, dst, n);
+	}
 	if (ds || dd)
 		pkt_rewrite_apply_(frame, len, m, sa, src, n, true,
 				   csum_delta_fold16(delta));

@@ -24,7 +24,11 @@ pkt_strip_msgs(struct pkt_buf *pb, struct pkt_meta *m, unsigned int *removed)
 	    (m->family != 4 && m->family != 6))
 		return WIRE_ERR_INVAL;
 	len0 = pb->len;
-	if (m->family == 6)
+	if (m->family == 6 && m->ext6 != 0)
+		/* only paper headers after the fixed one: no walk */
+		r = ip6ext_strip_packed(pb, m->l3_off, m->ext6, m->l4_proto,
+					&n);
+	else if (m->family == 6)
 		r = ip6ext_remove_all(pb, m->l3_off, &n);
 	else if (m->opt4 != 0)
 		/* where the parse found them: no second parse */
@@ -54,6 +58,7 @@ pkt_strip_msgs(struct pkt_buf *pb, struct pkt_meta *m, unsigned int *removed)
 	m->rec_has_addr = 0;
 	memset(m->rec_addr, 0, sizeof(m->rec_addr));
 	m->opt4 = 0;
+	m->ext6 = 0;
 	if (m->family == 4) {
 		ip = pkt_buf_data(pb) + m->l3_off;
 		m->l4_off = (uint16_t)(m->l3_off + (ip[0] & 0x0F) * 4u);

@@ -42,6 +42,7 @@
 #include "dsrlb/lb_engine.h"
 #include "dsrlb/lb_hold.h"
 #include "dsrlb/lb_solicit.h"
+#include "dsrlb/toeplitz.h"
 #include "dsrlb/wire.h"
 #include "announce.h"
 #include "capture.h"
@@ -128,6 +129,10 @@ static uint8_t rss_key[40] = {
 };
 static bool rss_on;
 static uint16_t reta_size = 64;
+/* rss_key's Toeplitz tables (rss_owner_init()): the owner of a flow in
+ * two table lookups instead of rte_softrss()'s walk of every bit, which
+ * every packet pays with several workers (issue 19). */
+static struct toeplitz rss_tz;
 
 static void
 on_signal(int sig)
@@ -271,13 +276,13 @@ data_now_ns(void)
 
 /* ---- ports ---------------------------------------------------------------- */
 
-static uint16_t
-owner_rss(void *arg, const struct flow_key *k)
+/* rte_softrss() of a flow key: what a port's RSS computes, the check of
+ * the tables at start (rss_owner_init()). */
+static uint32_t
+rss_soft(const struct flow_key *k)
 {
 	union rte_thash_tuple t;
-	uint32_t h;
 
-	(void)arg;
 	memset(&t, 0, sizeof(t));
 	if (k->family == FLOW_KEY_IPV4) {
 		t.v4.src_addr = (uint32_t)k->saddr[0] << 24 |
@@ -288,7 +293,8 @@ owner_rss(void *arg, const struct flow_key *k)
 				(uint32_t)k->daddr[2] << 8 | k->daddr[3];
 		t.v4.sport = k->sport;
 		t.v4.dport = k->dport;
-		h = rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, rss_key);
+		return rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN,
+				   rss_key);
 	} else {
 		struct rte_ipv6_hdr ip6;
 
@@ -297,8 +303,49 @@ owner_rss(void *arg, const struct flow_key *k)
 		rte_thash_load_v6_addrs(&ip6, &t);
 		t.v6.sport = k->sport;
 		t.v6.dport = k->dport;
-		h = rte_softrss((uint32_t *)&t, RTE_THASH_V6_L4_LEN, rss_key);
+		return rte_softrss((uint32_t *)&t, RTE_THASH_V6_L4_LEN,
+				   rss_key);
 	}
+}
+
+/* Fill rss_tz (before any worker or split uses owner_rss()) and check
+ * it against rte_softrss() on a few keys of both families. */
+static void
+rss_owner_init(void)
+{
+	static bool done;
+	struct flow_key k;
+	uint8_t a[16], b[16];
+
+	if (done)
+		return;
+	toeplitz_init(&rss_tz, rss_key);
+	for (unsigned int i = 0; i < 64; i++) {
+		for (unsigned int j = 0; j < 16; j++) {
+			a[j] = (uint8_t)(i * 37 + j * 11 + 1);
+			b[j] = (uint8_t)(i * 91 + j * 7 + 3);
+		}
+		if (i & 1)
+			flow_key_ipv6(&k, a, b, (uint16_t)(i * 977),
+				      (uint16_t)(80 + i), 6);
+		else
+			flow_key_ipv4(&k, a, b, (uint16_t)(i * 977),
+				      (uint16_t)(80 + i), 6);
+		if (toeplitz_flow_key(&rss_tz, &k) != rss_soft(&k)) {
+			fprintf(stderr, "dsrlb: RSS tables differ from "
+				"rte_softrss()\n");
+			exit(EXIT_FAILURE);
+		}
+	}
+	done = true;
+}
+
+static uint16_t
+owner_rss(void *arg, const struct flow_key *k)
+{
+	uint32_t h = toeplitz_flow_key(&rss_tz, k);
+
+	(void)arg;
 	/* RETA entry i holds queue i % n_workers (set by port_setup). */
 	return (uint16_t)((h & (reta_size - 1u)) % n_workers);
 }
@@ -648,8 +695,14 @@ worker_poll(struct worker_ctx *ctx)
 	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
 	if (nh)
 		TSAN_ACQUIRE(ctx->handoff);
-	for (unsigned int i = 0; i < nh; i++)
-		process(ctx, (uint8_t)m[i]->port, &m[i], 1, now);
+	for (unsigned int i = 0, j; i < nh; i = j) {
+		/* Frames of one port in a row as one burst (issue 19: the
+		 * burst's VIP cache and loops, not one call per frame). */
+		for (j = i + 1; j < nh && m[j]->port == m[i]->port; j++)
+			;
+		process(ctx, (uint8_t)m[i]->port, &m[i], (uint16_t)(j - i),
+			now);
+	}
 	got += nh;
 	/* Incremental GC: every poll while the lcore has slack, every 16th
 	 * under full load (its cost per packet then drops 16 times, and a
@@ -1028,6 +1081,7 @@ main(int argc, char **argv)
 		 * same software hash), and hands packets of other lcores'
 		 * flows over through their rings. */
 		if (n_workers > 1) {
+			rss_owner_init();
 			wk[i]->w.owner = owner_rss;
 			wk[i]->w.owner_arg = NULL;
 		}

@@ -516,6 +516,7 @@ split_rss(const char *path, uint16_t nq, const char *prefix)
 		return 1;
 	}
 	n_workers = nq;
+	rss_owner_init();
 	for (uint16_t q = 0; q < nq; q++) {
 		snprintf(name, sizeof(name), "%s-%u.pcap", prefix, q);
 		dump[q] = pcap_dump_open(p, name);
@@ -880,6 +881,7 @@ main(int argc, char **argv)
 				 strerror(-ret));
 		/* as the appliance: the owner of a flow by the RSS hash */
 		if (n_workers > 1) {
+			rss_owner_init();
 			c->w.owner = owner_rss;
 			c->w.owner_arg = NULL;
 		}

@@ -7,6 +7,7 @@
  *
  *   dsrlb-engine-replay --config INI --trace PCAP [--warmup PCAP]
  *       [--flow-capacity N] [--loops N] [--burst N] [--no-engine]
+ *       [--workers 1|2]
  *
  * The configuration is loaded by the appliance's own loader; the state and
  * one worker are built as the appliance builds them. The warm-up capture
@@ -23,6 +24,17 @@
  * simulator throughout, with the warm-up's cache state, and collects only
  * inside that function; scripts/cachegrind-engine.sh). --no-engine skips
  * the engine on the measured traffic (the harness alone).
+ *
+ * --workers 2: two workers as the appliance runs them on two lcores,
+ * each frame to the worker that RSS with the appliance's symmetric key
+ * gives its own 5-tuple (the receive queue of a NIC, as
+ * dsrlb-bench-replay --split-rss), the owner of a flow by the same hash
+ * (lib/flow/toeplitz.c, src/dsrlb/main.c owner_rss()); what a worker
+ * hands over (LB_ACT_HANDOFF) goes on its owner's ring, which the owner
+ * takes as one burst after its port's, as main.c's worker_poll() does
+ * (replay_measured_handoff(): --toggle-collect it too). Both workers' calls are
+ * measured: the figure per packet includes the hand-offs, counted in
+ * measured_handoff (issue 19, "Two workers").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +48,7 @@
 
 #include "../common/cli.h"
 #include "dsrlb/lb_engine.h"
+#include "dsrlb/toeplitz.h"
 #include "lb_config_load.h"
 
 #define REPLAY_HEADROOM 128u   /* RTE_PKTMBUF_HEADROOM */
@@ -67,6 +80,49 @@ struct replay {
 	uint64_t frames;
 	uint64_t act[3];            /* enum lb_action */
 };
+
+/* --workers 2 */
+#define REPLAY_WORKERS 2u
+struct replay2 {
+	struct replay *r[REPLAY_WORKERS];   /* r[0] holds the counters */
+	uint32_t n[REPLAY_WORKERS];         /* frames in each burst */
+	/* each worker's hand-off ring: frames given to it */
+	uint8_t (*hbuf[REPLAY_WORKERS])[REPLAY_BUFSZ];
+	struct pkt_buf hpb[REPLAY_WORKERS][LB_BURST_MAX];
+	uint32_t hn[REPLAY_WORKERS];
+	struct lb_out hout[LB_BURST_MAX];
+	uint64_t handoffs;
+};
+
+/* The appliance's RSS key (src/dsrlb/main.c rss_key: 0x6d5a repeated,
+ * symmetric) and RETA size: the owner of a flow as owner_rss(). */
+static struct toeplitz replay_tz;
+
+static uint16_t
+replay_owner(void *arg, const struct flow_key *k)
+{
+	(void)arg;
+	return (uint16_t)((toeplitz_flow_key(&replay_tz, k) & 63u) %
+			  REPLAY_WORKERS);
+}
+
+/* The receive queue of a frame: its own 5-tuple's owner (queue 0 for
+ * frames without ports), as dsrlb-bench-replay --split-rss. */
+static uint16_t
+replay_queue(const struct frame *f)
+{
+	struct pkt_meta m;
+	struct flow_key k;
+
+	if (pkt_parse(f->data, f->len, &m) != WIRE_OK ||
+	    (m.l4_proto != IPPROTO_NUM_TCP && m.l4_proto != IPPROTO_NUM_UDP))
+		return 0;
+	if (m.family == 4)
+		flow_key_ipv4(&k, m.src, m.dst, m.sport, m.dport, m.l4_proto);
+	else
+		flow_key_ipv6(&k, m.src, m.dst, m.sport, m.dport, m.l4_proto);
+	return replay_owner(NULL, &k);
+}
 
 static int
 capture_read(const char *path, struct capture *c)
@@ -154,6 +210,114 @@ replay_measured_burst(struct replay *r, uint32_t n)
 	lb_worker_burst(&r->w, r->pb, 0, n, r->now_ns, r->out);
 }
 
+/* The frames handed to a worker, as one burst from its ring (measured
+ * like the port's bursts). */
+__attribute__((noinline)) void replay_measured_handoff(struct replay *r,
+						       struct pkt_buf *pb,
+						       uint32_t n,
+						       struct lb_out *out);
+__attribute__((noinline)) void
+replay_measured_handoff(struct replay *r, struct pkt_buf *pb, uint32_t n,
+			struct lb_out *out)
+{
+	lb_worker_burst(&r->w, pb, 0, n, r->now_ns, out);
+}
+
+static void replay2_ring(struct replay2 *x, uint16_t q, bool measured);
+
+/* Count the fate of @p n frames; put what was handed over on its
+ * owner's ring (a copy: the mbuf as the giver left it). */
+static void
+replay2_sort(struct replay2 *x, const struct pkt_buf *pb,
+	     const struct lb_out *out, uint32_t n, bool measured)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint16_t o = out[k].owner;
+		uint32_t h;
+
+		if (out[k].action != LB_ACT_HANDOFF) {
+			if (out[k].action < 3)
+				x->r[0]->act[out[k].action]++;
+			continue;
+		}
+		x->handoffs++;
+		if (o >= REPLAY_WORKERS) {
+			x->r[0]->act[LB_ACT_DROP]++;
+			continue;
+		}
+		if (x->hn[o] == LB_BURST_MAX)
+			replay2_ring(x, o, measured);
+		h = x->hn[o]++;
+		memcpy(x->hbuf[o][h] + pb[k].off, pkt_buf_data(&pb[k]),
+		       pb[k].len);
+		(void)pkt_buf_init(&x->hpb[o][h], x->hbuf[o][h], REPLAY_BUFSZ,
+				   pb[k].off, pb[k].len);
+	}
+}
+
+/* Worker @p q takes its ring (src/dsrlb/main.c worker_poll()). */
+static void
+replay2_ring(struct replay2 *x, uint16_t q, bool measured)
+{
+	struct replay *r = x->r[q];
+	uint32_t n = x->hn[q];
+
+	if (n == 0)
+		return;
+	x->hn[q] = 0;
+	r->now_ns = x->r[0]->now_ns;
+	memset(x->hout, 0, n * sizeof(x->hout[0]));
+	if (measured)
+		replay_measured_handoff(r, x->hpb[q], n, x->hout);
+	else
+		lb_worker_burst(&r->w, x->hpb[q], 0, n, r->now_ns, x->hout);
+	replay2_sort(x, x->hpb[q], x->hout, n, measured);
+}
+
+/* Worker @p q's poll: its port's burst, then its ring. */
+static void
+replay2_flush(struct replay2 *x, uint16_t q, bool measured)
+{
+	struct replay *r = x->r[q];
+	uint32_t n = x->n[q];
+
+	if (n != 0) {
+		x->n[q] = 0;
+		r->now_ns = x->r[0]->now_ns;
+		if (measured)
+			replay_measured_burst(r, n);
+		else
+			lb_worker_burst(&r->w, r->pb, 0, n, r->now_ns,
+					r->out);
+		replay2_sort(x, r->pb, r->out, n, measured);
+	}
+	replay2_ring(x, q, measured);
+}
+
+/* --workers 2: each frame to its receive queue's burst. */
+static void
+replay2_run(struct replay2 *x, const struct capture *c, uint32_t burst,
+	    bool measured)
+{
+	for (uint32_t i = 0; i < c->n; i++) {
+		const struct frame *f = &c->f[i];
+		uint16_t q = replay_queue(f);
+		struct replay *r = x->r[q];
+		uint32_t k = x->n[q]++;
+
+		memcpy(r->buf[k] + REPLAY_HEADROOM, f->data, f->len);
+		(void)pkt_buf_init(&r->pb[k], r->buf[k], REPLAY_BUFSZ,
+				   REPLAY_HEADROOM, f->len);
+		x->r[0]->now_ns += REPLAY_NS_PER_FRAME;
+		x->r[0]->frames++;
+		if (x->n[q] == burst)
+			replay2_flush(x, q, measured);
+	}
+	for (unsigned int pass = 0; pass < 2; pass++)
+		for (uint16_t q = 0; q < REPLAY_WORKERS; q++)
+			replay2_flush(x, q, measured);
+}
+
 static void
 replay_run(struct replay *r, const struct capture *c, uint32_t burst,
 	   bool engine, bool measured)
@@ -180,7 +344,7 @@ usage(FILE *f)
 		"usage: dsrlb-engine-replay --config INI --trace PCAP "
 		"[--warmup PCAP]\n"
 		"           [--flow-capacity N] [--loops N] [--burst N] "
-		"[--no-engine]\n");
+		"[--no-engine] [--workers 1|2]\n");
 }
 
 int
@@ -194,11 +358,13 @@ main(int argc, char **argv)
 		{ "loops", required_argument, NULL, 'l' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "no-engine", no_argument, NULL, 'n' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *trace = NULL, *warmup = NULL;
-	uint64_t capacity = 0, loops = 1, burst = 32;
+	uint64_t capacity = 0, loops = 1, burst = 32, workers = 1;
+	struct replay2 x = { 0 };
 	struct capture tr = { 0 }, wu = { 0 };
 	uint8_t macs[LB_MAX_PORTS][6];
 	struct lb_config cfg;
@@ -239,6 +405,14 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'n': engine = false; break;
+		case 'W':
+			if (cli_u64(optarg, &workers) != 0 || workers < 1 ||
+			    workers > REPLAY_WORKERS) {
+				fprintf(stderr, "dsrlb-engine-replay: "
+					"--workers: 1..%u\n", REPLAY_WORKERS);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -267,34 +441,81 @@ main(int argc, char **argv)
 		fprintf(stderr, "dsrlb-engine-replay: %s\n", err);
 		goto out_cfg;
 	}
-	if (lb_worker_init(&r->w, st, 0, 1, cfg.chash_seed) != 0) {
+	if (lb_worker_init(&r->w, st, 0, (uint16_t)workers,
+			   cfg.chash_seed) != 0) {
 		fprintf(stderr, "dsrlb-engine-replay: worker: out of memory\n");
 		goto out_state;
+	}
+	if (workers > 1) {
+		static const uint8_t key[2] = { 0x6d, 0x5a };
+		uint8_t k40[40];
+
+		for (unsigned int i = 0; i < sizeof(k40); i++)
+			k40[i] = key[i % 2];
+		toeplitz_init(&replay_tz, k40);
+		x.r[0] = r;
+		x.r[1] = calloc(1, sizeof(*x.r[1]));
+		x.hbuf[0] = aligned_alloc(64, LB_BURST_MAX * REPLAY_BUFSZ);
+		x.hbuf[1] = aligned_alloc(64, LB_BURST_MAX * REPLAY_BUFSZ);
+		if (x.r[1] == NULL || x.hbuf[0] == NULL || x.hbuf[1] == NULL ||
+		    (x.r[1]->buf = aligned_alloc(64, LB_BURST_MAX *
+						 REPLAY_BUFSZ)) == NULL ||
+		    lb_worker_init(&x.r[1]->w, st, 1, (uint16_t)workers,
+				   cfg.chash_seed) != 0) {
+			fprintf(stderr, "dsrlb-engine-replay: worker: out of "
+				"memory\n");
+			goto out_worker;
+		}
+		for (unsigned int i = 0; i < REPLAY_WORKERS; i++) {
+			x.r[i]->w.owner = replay_owner;
+			x.r[i]->w.owner_arg = NULL;
+		}
 	}
 	if (capture_read(trace, &tr) != 0 ||
 	    (warmup != NULL && capture_read(warmup, &wu) != 0))
 		goto out_worker;
 	r->now_ns = 1000000000ull;
-	replay_run(r, &wu, (uint32_t)burst, true, false);
+	if (workers > 1)
+		replay2_run(&x, &wu, (uint32_t)burst, false);
+	else
+		replay_run(r, &wu, (uint32_t)burst, true, false);
 	warm_frames = r->frames;
 	memset(r->act, 0, sizeof(r->act));
 	r->frames = 0;
+	x.handoffs = 0;
 	for (uint64_t l = 0; l < loops; l++)
-		replay_run(r, &tr, (uint32_t)burst, engine, true);
+		if (workers > 1)
+			replay2_run(&x, &tr, (uint32_t)burst, engine);
+		else
+			replay_run(r, &tr, (uint32_t)burst, engine, true);
 	printf("warmup_frames=%" PRIu64 "\n", warm_frames);
 	printf("flows_live=%" PRIu32 "\n", flow_table_count(&r->w.ft));
 	printf("measured_frames=%" PRIu64 "\n", r->frames);
 	printf("measured_tx=%" PRIu64 "\n", r->act[LB_ACT_TX]);
 	printf("measured_drop=%" PRIu64 "\n", r->act[LB_ACT_DROP]);
-	printf("measured_handoff=%" PRIu64 "\n", r->act[LB_ACT_HANDOFF]);
-	for (unsigned int k = 0; k < LB_CNT_MAX; k++)
-		if (r->w.cnt[k] != 0)
+	printf("measured_handoff=%" PRIu64 "\n",
+	       workers > 1 ? x.handoffs : r->act[LB_ACT_HANDOFF]);
+	for (unsigned int k = 0; k < LB_CNT_MAX; k++) {
+		uint64_t v = r->w.cnt[k];
+
+		if (workers > 1)
+			v += x.r[1]->w.cnt[k];
+		if (v != 0)
 			printf("counter.%s=%" PRIu64 "\n", lb_counter_name(k),
-			       r->w.cnt[k]);
+			       v);
+	}
 	rc = 0;
 out_worker:
 	capture_free(&tr);
 	capture_free(&wu);
+	if (x.r[1] != NULL) {
+		if (x.r[1]->w.st != NULL)
+			lb_worker_fini(&x.r[1]->w);
+		free(x.r[1]->buf);
+		free(x.r[1]);
+	}
+	free(x.hbuf[0]);
+	free(x.hbuf[1]);
 	lb_worker_fini(&r->w);
 out_state:
 	lb_state_free(st);

@@ -9,7 +9,7 @@
 #   cachegrind_smoke.sh BUILD SRC WORKDIR
 set -eu
 build=$1 src=$2 work=$3
-cases="maglev4 fb4 fb6 hunt6 syn answers4 answers6 sticky"
+cases="maglev4 fb4 fb6 hunt6 syn answers4 answers6 sticky fb4-2w answers4-2w"
 packets=4096
 # shellcheck disable=SC2086
 set -- $cases

@@ -171,8 +171,11 @@ test_ipv4_hdr_one_pass(void **state)
 /* pkt_rewrite_src_dst() writes the bytes of pkt_rewrite_addr() of the
  * source then of the destination (issue 19), for random frames and the
  * corner cases of one's complement: checksums 0x0000 and 0xffff, UDP
- * checksum 0 (none) over IPv4, an address that does not change, and
- * all-ones addresses becoming all-zero ones (a delta of 0). */
+ * checksum 0 (none) over IPv4, an address that does not change,
+ * all-ones addresses becoming all-zero ones (a delta of 0), and the
+ * source taking the old destination (a server message sent back to its
+ * client: the one-pass delta), also from an all-ones source to an
+ * all-zero destination. */
 static void
 test_rewrite_src_dst_same_bytes(void **state)
 {
@@ -187,7 +190,7 @@ test_rewrite_src_dst_same_bytes(void **state)
 		const unsigned int ipl = six ? IPV6_HDR_LEN : IPV4_HDR_MIN_LEN;
 		const unsigned int l4l = (udp ? 8u : 20u) + 6u;
 		const unsigned int n = six ? 16u : 4u;
-		const unsigned int mode = (it >> 2) % 10;
+		const unsigned int mode = (it >> 2) % 14;
 		uint8_t a[128], b[128], ns[16], nd[16];
 		uint8_t *ip = a + l3, *t = a + l3 + ipl;
 		uint32_t len = l3 + ipl + l4l;
@@ -236,6 +239,14 @@ test_rewrite_src_dst_same_bytes(void **state)
 		case 4: /* the source stays, the destination's delta is 0 */
 			memset(a + l3 + (six ? 24 : 16), 0xff, n);
 			memcpy(ns, a + l3 + (six ? 8 : 12), n);
+			memset(nd, 0, n);
+			break;
+		case 5: /* the source becomes the old destination */
+			memcpy(ns, a + l3 + (six ? 24 : 16), n);
+			break;
+		case 6: /* ... from all ones, the destination to all zeros */
+			memset(a + l3 + (six ? 8 : 12), 0xff, n);
+			memcpy(ns, a + l3 + (six ? 24 : 16), n);
 			memset(nd, 0, n);
 			break;
 		default:

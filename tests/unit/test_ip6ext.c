@@ -1509,6 +1509,103 @@ test_parse_fast_path_is_the_walk(void **state)
 	assert_true(fast > 2000);
 }
 
+/* pkt_parse()'s path for a server's answer in the paper encoding
+ * (header 27 then 29 then TCP/UDP; issue 19) against the walk: random
+ * frames near that form (next headers, header lengths, payload and frame
+ * lengths, nonce zero or not) give the walk's verdict and fields. */
+static void
+test_parse6_answer_fast_path(void **state)
+{
+	static const uint8_t nh0[] = { IP6EXT_CLIENT_TUPLE, IP6EXT_CLIENT_TUPLE,
+				       IP6EXT_CLIENT_TUPLE, IP6EXT_METRIC_ANS };
+	static const uint8_t nh1[] = { IP6EXT_METRIC_ANS, IP6EXT_METRIC_ANS,
+				       IP6EXT_METRIC_REQ, IPPROTO_NUM_TCP };
+	static const uint8_t up[] = { IPPROTO_NUM_TCP, IPPROTO_NUM_UDP,
+				      IPPROTO_NUM_TCP, 59 };
+	uint8_t f[ETH_HDR_LEN + IPV6_HDR_LEN + 32 + 40];
+	unsigned int fast = 0;
+
+	(void)state;
+	for (unsigned int it = 0; it < 40000; it++) {
+		const uint32_t l3 = ETH_HDR_LEN;
+		uint8_t *ip = f + l3, *h = ip + IPV6_HDR_LEN;
+		struct ip6ext_info info;
+		struct pkt_meta m;
+		enum wire_result want, got;
+		uint32_t len, msgs = 0, hl = 0;
+
+		for (unsigned int i = 0; i < sizeof(f); i++)
+			f[i] = (uint8_t)fp_rand();
+		store_be16(f + 12, ETH_TYPE_IPV6);
+		if (fp_rand() % 16 != 0)
+			ip[0] = (uint8_t)(0x60 | (ip[0] & 0x0f));
+		ip[6] = nh0[fp_rand() % 4];
+		h[0] = nh1[fp_rand() % 4];
+		h[1] = fp_rand() % 8 ? 2 : (uint8_t)(fp_rand() % 4);
+		h[24] = up[fp_rand() % 4];
+		h[25] = fp_rand() % 8 ? 0 : 1;
+		if (fp_rand() % 2)
+			store_be32(h + 28, 0);          /* no nonce */
+		/* payload lengths around the headers' and the transport's,
+		 * frames around the payload's end */
+		store_be16(ip + 4, (uint16_t)(24 + fp_rand() % 48));
+		len = l3 + IPV6_HDR_LEN + load_be16(ip + 4) + fp_rand() % 8 - 2;
+		if (len > sizeof(f))
+			len = sizeof(f);
+
+		want = ip6ext_walk(f, len, l3, 0, &info);
+		if (want == WIRE_OK && info.upper_proto == IPPROTO_NUM_TCP)
+			hl = TCP_HDR_MIN_LEN;
+		else if (want == WIRE_OK && info.upper_proto == IPPROTO_NUM_UDP)
+			hl = UDP_HDR_LEN;
+		if (hl != 0 && info.end - info.upper_off < hl)
+			want = WIRE_ERR_TRUNCATED;
+		got = pkt_parse(f, len, &m);
+		assert_int_equal(got, want);
+		if (want != WIRE_OK)
+			continue;
+		if (info.msg_off[IP6EXT_MSG_CLIENT_TUPLE] != 0)
+			msgs |= 1u << PKT_MSG_CLIENT_TUPLE;
+		if (info.msg_off[IP6EXT_MSG_METRIC_REQ] != 0)
+			msgs |= 1u << PKT_MSG_METRIC_REQ;
+		if (info.msg_off[IP6EXT_MSG_METRIC_ANS] != 0)
+			msgs |= 1u << PKT_MSG_METRIC_ANS;
+		if ((info.msg_off[IP6EXT_MSG_METRIC_REQ] != 0 &&
+		     info.req_nonce != 0) ||
+		    (info.msg_off[IP6EXT_MSG_METRIC_ANS] != 0 &&
+		     info.ans_nonce != 0))
+			msgs |= 1u << PKT_MSG_NONCE;
+		assert_int_equal(m.msgs, msgs);
+		assert_int_equal(m.l4_proto, info.upper_proto);
+		assert_int_equal(m.l4_off, info.upper_off);
+		assert_int_equal(m.ext6, msgs != 0 &&
+				 info.n_headers == __builtin_popcount(msgs &
+					7u) ? info.upper_off - l3 - 40 : 0);
+		if (msgs & (1u << PKT_MSG_CLIENT_TUPLE)) {
+			assert_memory_equal(m.client_addr, info.client_addr,
+					    16);
+			assert_int_equal(m.client_port, info.client_port);
+		}
+		if (msgs & (1u << PKT_MSG_METRIC_ANS)) {
+			assert_int_equal(m.score, info.score);
+			if (info.ans_nonce != 0)
+				assert_int_equal(m.nonce, info.ans_nonce);
+		}
+		if (hl != 0) {
+			assert_int_equal(m.sport,
+					 load_be16(f + info.upper_off));
+			assert_int_equal(m.dport,
+					 load_be16(f + info.upper_off + 2));
+		}
+		if (info.msg_off[IP6EXT_MSG_CLIENT_TUPLE] == l3 + 40 &&
+		    info.msg_off[IP6EXT_MSG_METRIC_ANS] == l3 + 64 &&
+		    info.n_headers == 2 && hl != 0)
+			fast++;
+	}
+	/* the answer's own path was exercised, not only the walk */
+	assert_true(fast > 2000);
+}
+
 int
 main(void)
 {
@@ -1531,6 +1628,7 @@ main(void)
 		cmocka_unit_test(test_errors_leave_buffer_unchanged),
 		cmocka_unit_test(test_buffer_room),
 		cmocka_unit_test(test_parse_fast_path_is_the_walk),
+		cmocka_unit_test(test_parse6_answer_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

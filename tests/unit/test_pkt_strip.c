@@ -263,6 +263,178 @@ test_ipv4_csum_random(void **state)
 	assert_true(odd > 500);
 }
 
+/* A server's answer (client tuple at 20, the answer right after it, the
+ * whole options area: the strip's one-pass path, issue 19) leaves the
+ * bytes the generic strip leaves, for random header fields and any
+ * header checksum as found: valid, corrupt, 0x0000, 0xffff. */
+static void
+test_ipv4_answer_area_random(void **state)
+{
+	static const uint16_t cs[] = { 0x0000, 0xffff, 0x0001, 0xfffe };
+	static uint8_t a[CAP], b[CAP];
+	uint8_t buf[CAP], *ip;
+	struct pkt_buf pb, pa, pbb;
+	struct pkt_meta m;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	unsigned int na, nb;
+	uint32_t l3;
+
+	(void)state;
+	for (unsigned int i = 0; i < 4000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		l3 = build(buf, &pb, 4, (x >> 1) & 1, (x >> 2) & 1, false);
+		ip = pkt_buf_data(&pb) + l3;
+		ip[1] = (uint8_t)(x >> 8);
+		store_be16(ip + 4, (uint16_t)(x >> 16));
+		ip[8] = (uint8_t)(x >> 32);
+		store_be32(ip + 12, (uint32_t)(x >> 24));
+		store_be16(ip + 10, 0);
+		store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
+		assert_int_equal(ipv4opt_insert_client(&pb, l3, 0,
+			(uint32_t)(x >> 11), (uint16_t)(x >> 40)), WIRE_OK);
+		assert_int_equal(ipv4opt_insert_answer(&pb, l3, 0,
+			(uint16_t)(x >> 21), (x >> 3) & 1, (uint32_t)(x >> 29)),
+			WIRE_OK);
+		ip = pkt_buf_data(&pb) + l3;
+		switch ((x >> 44) & 3) {
+		case 0:
+			break;          /* valid */
+		case 1:
+			store_be16(ip + 10, (uint16_t)(x >> 48)); /* corrupt */
+			break;
+		default:
+			store_be16(ip + 10, cs[(x >> 50) & 3]);
+			break;
+		}
+		assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m),
+				 WIRE_OK);
+		assert_int_equal(m.opt4 & ~(1u << 25), 20u | 28u << 12);
+		memcpy(a, buf, CAP);
+		memcpy(b, buf, CAP);
+		pa = pb;
+		pbb = pb;
+		pa.base = a;
+		pbb.base = b;
+		assert_int_equal(pkt_strip_msgs(&pa, &m, &na), WIRE_OK);
+		assert_int_equal(ipv4opt_strip_all(&pbb, l3, &nb), WIRE_OK);
+		assert_int_equal(na, 2);
+		assert_int_equal(nb, 2);
+		assert_int_equal(pa.off, pbb.off);
+		assert_int_equal(pa.len, pbb.len);
+		assert_memory_equal(a, b, CAP);
+	}
+}
+
+/* pkt_parse()'s path for a server's answer (client tuple at 20, the
+ * answer filling the options area; issue 19) against the generic one:
+ * frames of random bytes near that form (first byte, option kinds and
+ * lengths, total and frame lengths, fragment bits) give the verdict and
+ * fields that ipv4opt_parse() and the transport check give. */
+static void
+test_parse_answer_fast_path(void **state)
+{
+	static const uint8_t first[] = { 0x48, 0x49, 0x48, 0x49, 0x47, 0x4a,
+					 0x58, 0x38 };
+	uint8_t f[14 + 60 + 24];
+	uint64_t x = 0x853c49e6748fea9bull;
+	unsigned int fast = 0;
+
+	(void)state;
+	for (unsigned int it = 0; it < 40000; it++) {
+		const uint32_t l3 = 14;
+		struct ipv4opt_info info;
+		struct pkt_meta m;
+		enum wire_result want, got;
+		uint32_t len, tot, msgs = 0, hl = 0, end = 0;
+		uint8_t *ip = f + l3;
+
+		for (unsigned int i = 0; i < sizeof(f); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			f[i] = (uint8_t)(x >> 24);
+		}
+		store_be16(f + 12, 0x0800);
+		ip[0] = first[x % sizeof(first)];
+		/* mostly the answer's option bytes, sometimes not */
+		if ((x >> 8) % 8 != 0) {
+			ip[20] = IPV4OPT_CLIENT_TUPLE;
+			ip[21] = 8;
+		}
+		if ((x >> 11) % 8 != 0) {
+			ip[28] = IPV4OPT_METRIC_ANS;
+			ip[29] = (x >> 14) % 8 ? (uint8_t)((ip[0] & 15) * 4 - 28) :
+						 (uint8_t)(x >> 17);
+		}
+		ip[9] = (x >> 20) & 1 ? 6 : 17;
+		if ((x >> 21) % 4 != 0)
+			store_be16(ip + 6, 0);          /* no fragment */
+		/* around the header's and the transport's lengths */
+		tot = (ip[0] & 15) * 4u + (uint32_t)((x >> 24) % 40) - 4;
+		store_be16(ip + 2, (uint16_t)tot);
+		len = l3 + tot + (uint32_t)((x >> 32) % 8) - 2;
+		if (len > sizeof(f))
+			len = sizeof(f);
+
+		want = ipv4opt_parse(f, len, l3, &info);
+		if (want == WIRE_OK) {
+			uint16_t frag = load_be16(ip + 6);
+
+			hl = info.hdr_len;
+			end = l3 + load_be16(ip + 2);
+			if (frag & 0x1FFF)
+				want = WIRE_ERR_IPV4_FRAGMENT;
+			else if (end - (l3 + hl) <
+				 (ip[9] == 6 ? 20u : 8u))
+				want = WIRE_ERR_TRUNCATED;
+			if (info.client_off)
+				msgs |= 1u << PKT_MSG_CLIENT_TUPLE;
+			if (info.req_off)
+				msgs |= 1u << PKT_MSG_METRIC_REQ;
+			if (info.ans_off)
+				msgs |= 1u << PKT_MSG_METRIC_ANS;
+			if (info.rec_off)
+				msgs |= 1u << PKT_MSG_RECOVER;
+			if (info.req_len == 8 || info.ans_len == 8)
+				msgs |= 1u << PKT_MSG_NONCE;
+			if ((frag & 0x2000) && !(frag & 0x1FFF))
+				msgs |= 1u << PKT_MSG_FRAGMENT;
+		}
+		got = pkt_parse(f, len, &m);
+		assert_int_equal(got, want);
+		if (want != WIRE_OK)
+			continue;
+		if (info.client_off == 20 && info.ans_off == 28 &&
+		    info.opt_end == hl)
+			fast++;
+		assert_int_equal(m.msgs, msgs);
+		assert_int_equal(m.l4_off, l3 + hl);
+		assert_int_equal(m.opt4,
+			(uint32_t)info.client_off | (uint32_t)info.req_off << 6 |
+			(uint32_t)info.ans_off << 12 |
+			(uint32_t)info.rec_off << 18 |
+			(uint32_t)(info.req_len == 8) << 24 |
+			(uint32_t)(info.ans_len == 8) << 25 |
+			(uint32_t)(info.rec_len == 12) << 26);
+		if (info.client_off) {
+			assert_int_equal(load_be32(m.client_addr),
+					 info.client_addr);
+			assert_int_equal(m.client_port, info.client_port);
+		}
+		if (info.ans_off) {
+			assert_int_equal(m.score, info.score);
+			assert_int_equal(m.nonce, info.ans_len == 8 ?
+					 info.ans_nonce : info.req_nonce);
+		}
+		assert_int_equal(m.sport, load_be16(f + l3 + hl));
+		assert_int_equal(m.dport, load_be16(f + l3 + hl + 2));
+	}
+	/* the answer's own path was exercised, not only the generic one */
+	assert_true(fast > 2000);
+}
+
 static void
 test_errors(void **state)
 {
@@ -327,6 +499,71 @@ test_ipv4_where_checked(void **state)
 	assert_int_equal(m.l4_off, l3 + 20);
 }
 
+/* IPv6 (issue 19): a chain of paper headers alone is described by the
+ * parse (pkt_meta.ext6) and stripped without a walk; a description that
+ * does not match the packet changes nothing, and a chain that is the
+ * whole payload is refused as ip6ext_remove_all() refuses it. */
+static void
+test_ipv6_ext6_checked(void **state)
+{
+	uint8_t buf[CAP], copy[CAP];
+	struct pkt_buf pb;
+	struct pkt_meta m, bad;
+	uint32_t l3;
+	unsigned int n;
+	uint8_t *ip;
+
+	(void)state;
+	l3 = build(buf, &pb, 6, false, false, false);
+	assert_int_equal(ip6ext_insert_client(&pb, l3, 0, IP6EXT_ENC_PAPER,
+					      s6, 40000), WIRE_OK);
+	assert_int_equal(ip6ext_insert_answer(&pb, l3, 0, IP6EXT_ENC_PAPER,
+					      77, 0x5678), WIRE_OK);
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	assert_int_equal(m.ext6, 24 + 8);
+	memcpy(copy, buf, CAP);
+	for (unsigned int k = 0; k < 4; k++) {
+		bad = m;
+		switch (k) {
+		case 0: /* one header short */
+			bad.ext6 = 24;
+			break;
+		case 1: /* one header more */
+			bad.ext6 = 40;
+			break;
+		case 2: /* another upper layer */
+			bad.l4_proto = IPPROTO_NUM_UDP;
+			break;
+		default: /* the first header's length changed */
+			pkt_buf_data(&pb)[l3 + 41] = 3;
+			break;
+		}
+		assert_int_equal(ip6ext_strip_packed(&pb, l3, bad.ext6,
+						     bad.l4_proto, &n),
+				 WIRE_ERR_INVAL);
+		if (k == 3)
+			pkt_buf_data(&pb)[l3 + 41] = 2;
+		assert_memory_equal(buf, copy, CAP);
+	}
+	/* the headers as the whole payload: Payload Length would be 0 */
+	ip = pkt_buf_data(&pb) + l3;
+	store_be16(ip + 4, 32);
+	assert_int_equal(ip6ext_strip_packed(&pb, l3, 32, IPPROTO_NUM_TCP, &n),
+			 WIRE_ERR_IPV6_PAYLOAD_LEN);
+	store_be16(ip + 4, (uint16_t)(pb.len - l3 - 40));
+	memcpy(copy, buf, CAP);
+	assert_int_equal(pkt_strip_msgs(&pb, &m, &n), WIRE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(m.ext6, 0);
+	assert_int_equal(m.l4_off, l3 + 40);
+	/* with a foreign Destination Options header: the walk */
+	l3 = build(buf, &pb, 6, false, false, true);
+	assert_int_equal(ip6ext_insert_client(&pb, l3, 0, IP6EXT_ENC_PAPER,
+					      s6, 40000), WIRE_OK);
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	assert_int_equal(m.ext6, 0);
+}
+
 int
 main(void)
 {
@@ -334,8 +571,11 @@ main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv4_csum_random),
+		cmocka_unit_test(test_ipv4_answer_area_random),
+		cmocka_unit_test(test_parse_answer_fast_path),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_ipv4_where_checked),
+		cmocka_unit_test(test_ipv6_ext6_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
