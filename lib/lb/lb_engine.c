@@ -356,7 +356,7 @@ send_to_client(struct lb_worker *w, struct pkt_buf *pb,
 	/* Behind a gateway: no search (issue 19). */
 	nh = lb_state_client_gw(w->st, client, &port);
 	if (nh != LB_NH_NONE) {
-		send_via(w, pb, nh, LB_CNT_tx_client, now_ns, o);
+		send_via(w, pb, nh, LB_CNT_tx_client, o);
 		return;
 	}
 	if (lb_state_route(w->st, client, LB_ROLE_CLIENT, &port,
