@@ -24,8 +24,10 @@ checking it fails: "seed" restarts the appliance (takeover) with another
 consistent-hash seed, so it cannot find the servers that hold the flows
 (s5_takeover; s7_restart: 50 MB downloads through the IPv4 and IPv6
 dsr-feedback, round-robin, random, latency-feedback, maglev and hunt
-VIPs across SIGTERM and
-SIGKILL restarts, DSRLB_E2E_RESTART_N per signal for dsr-feedback);
+VIPs, the IPv4 polling VIP and the SRv6 maglev, round-robin, random and
+latency-feedback VIPs across SIGTERM and SIGKILL restarts,
+DSRLB_E2E_RESTART_N per signal for dsr-feedback, half as many for the
+others);
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import os
@@ -1182,12 +1184,19 @@ def restart_downloads(tb, url, n, how):
 
 def s7_restart(tb):
     """Issue 17: downloads through the dsr-feedback, round-robin, random
-    and latency-feedback VIPs, IPv4 and IPv6, and the polling VIP, survive a restart of the
-    appliance (SIGTERM and SIGKILL): the new instance offers each
-    unknown flow to its d candidates (option 158, IPv6 header 253); the
-    server that holds it takes it and pins it with its next reply.
-    Maglev (consistent hashing, IPv4 and IPv6) and hunt
-    (recoverStickiness over SRv6) keep their flows by their own means."""
+    and latency-feedback VIPs, IPv4 and IPv6, and the polling VIP,
+    survive a restart of the appliance (SIGTERM and SIGKILL): the new
+    instance offers each unknown flow to its d candidates (option 158,
+    IPv6 header 253); the server that holds it takes it and pins it with
+    its next reply. Maglev (consistent hashing, IPv4 and IPv6) and hunt
+    keep their flows by their own means. Over the SRv6 transport (hunt,
+    and maglev, round-robin, random and latency-feedback on SR6, which
+    place each new flow on one of the C = 2 candidates) the new instance
+    sends an unknown flow's packets with (lb, c0::recoverStickiness,
+    c1::recoverStickiness, VIP); the candidate that holds the flow pins
+    it with createStickiness. dsr-feedback and polling have no SRv6
+    variant (the validator refuses it: "mode dsr-feedback needs
+    transport dsr"). Every download's sha256 is checked."""
     n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
     total = runs = 0
     # every mode places a new flow on one of its d = 2 candidates of the
@@ -1227,12 +1236,14 @@ def s7_restart(tb):
                 "at once): %d of %d downloads of 50 MB through the %s "
                 "VIP complete with the right checksum (%d mid-stream "
                 "packets of unknown flows; %d offers, %d passed back, %d "
-                "pinned, %d no holder; %d recoverStickiness)" %
+                "pinned, %d no holder; %d recoverStickiness, %d "
+                "createStickiness)" %
                 (how, t_stop, k - len(broken), k, name,
                  c.get("flow_midstream", 0),
                  c.get("recover_offer", 0), c.get("recover_bounce", 0),
                  c.get("recover_pinned", 0),
-                 c.get("drop_recover_none", 0), c.get("hunt_recover", 0)),
+                 c.get("drop_recover_none", 0), c.get("hunt_recover", 0),
+                 c.get("stick_create", 0)),
                 "; ".join(broken))
     print("# restart: %d of %d downloads broken" % (total, runs))
 
