@@ -27,7 +27,8 @@ dsr-feedback, round-robin, random, latency-feedback, maglev and hunt
 VIPs, the IPv4 polling VIP and the SRv6 maglev, round-robin, random and
 latency-feedback VIPs across SIGTERM and SIGKILL restarts,
 DSRLB_E2E_RESTART_N per signal for dsr-feedback, half as many for the
-others);
+others; DSRLB_E2E_RESTART_ONLY=TEXT restarts only the VIPs whose
+description holds TEXT, e.g. "SRv6");
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import os
@@ -1198,6 +1199,7 @@ def s7_restart(tb):
     variant (the validator refuses it: "mode dsr-feedback needs
     transport dsr"). Every download's sha256 is checked."""
     n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
+    only = os.environ.get("DSRLB_E2E_RESTART_ONLY", "")
     total = runs = 0
     # every mode places a new flow on one of its d = 2 candidates of the
     # 4 servers (round-robin: the next turn that lands on one;
@@ -1227,6 +1229,8 @@ def s7_restart(tb):
                           max(1, n // 2))) + tuple(
             ("http://[%s]:%d/big.bin" % (SR6, port), "SRv6 " + mode,
              max(1, n // 2)) for port, mode, _ in SR6_VIPS):
+        if only not in name:
+            continue
         for how in ("SIGTERM", "SIGKILL"):
             broken, t_stop = restart_downloads(tb, url, k, how)
             c = tb.lb_counters()

@@ -2591,7 +2591,7 @@ def recover_srv6(r):
     loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::", 3: "2001:db8:a3::"}
     bmac = {1: 0x21, 2: 0x22, 3: 0x23}
     by_loc = {loc[s][:12]: s for s in loc}
-    ports = [44000 + k for k in range(8)]
+    ports = [44000 + k for k in range(16)]
 
     def conf(mode, weights=(1, 1, 1)):
         return general(neigh="2001:db8::23 = 02:00:00:00:00:23\n") + """
@@ -2684,7 +2684,7 @@ transport = srv6
             pinned[k] = pinned.get(k, 0) + 1
         r.run("recover_srv6_%s" % mode, cfg, fi, ex, dict({
             "hunt_recover": 3, "stick_create": 2, "hunt_steer": 2,
-            "tx_client": 2, "flow_midstream": 2, "hunt_offer": 6},
+            "tx_client": 2, "flow_midstream": 2, "hunt_offer": 14},
             **pinned))
         # s2 and s3 drained: one candidate left, the last segment
         t = Clock()
