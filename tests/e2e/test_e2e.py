@@ -24,8 +24,11 @@ checking it fails: "seed" restarts the appliance (takeover) with another
 consistent-hash seed, so it cannot find the servers that hold the flows
 (s5_takeover; s7_restart: 50 MB downloads through the IPv4 and IPv6
 dsr-feedback, round-robin, random, latency-feedback, maglev and hunt
-VIPs across SIGTERM and
-SIGKILL restarts, DSRLB_E2E_RESTART_N per signal for dsr-feedback);
+VIPs, the IPv4 polling VIP and the SRv6 maglev, round-robin, random and
+latency-feedback VIPs across SIGTERM and SIGKILL restarts,
+DSRLB_E2E_RESTART_N per signal for dsr-feedback, half as many for the
+others; DSRLB_E2E_RESTART_ONLY=TEXT restarts only the VIPs whose
+description holds TEXT, e.g. "SRv6");
 "feedback" turns metric requests off (probe_every = 0) on the dsr VIPs.
 """
 import os
@@ -76,6 +79,11 @@ VIP4, VIP6, HUNT6 = "198.51.100.10", "2001:db8:100::10", "2001:db8:100::20"
 MAG4, RR4, SLOW4 = "198.51.100.11", "198.51.100.12", "198.51.100.13"
 # IPv6 maglev (port 81), round-robin, random, latency-feedback (82-84)
 RR6 = "2001:db8:100::12"
+# the same four modes over the SRv6 transport (issue 17): port, mode,
+# VIP name
+SR6 = "2001:db8:100::13"
+SR6_VIPS = ((81, "maglev", "smag6"), (82, "round-robin", "srr6"),
+            (83, "random", "srnd6"), (84, "latency-feedback", "slat6"))
 WORKERS = 4
 # farm-port MACs of further appliances the agents must trust (issue 16:
 # dsrlb messages only from configured appliances); test_bgp.py adds its
@@ -214,7 +222,10 @@ port = 84
 mode = latency-feedback
 candidates = 2
 {lat6}
-"""
+; issue 17: the same four modes over the SRv6 transport: a new flow is
+; offered (connectForce) to one of its C = 2 candidates, an unknown one
+; recovered by recoverStickiness to both (s6_baselines, s7_restart)
+{srv6}"""
 
 AGENT_INI = """
 [general]
@@ -304,7 +315,7 @@ leg_address = {v6}
 address = 2001:db8:100::12
 port = 84
 leg_address = {v6}
-"""
+{srv6}"""
 
 NGINX = """
 # workers as root: the test's files may sit under a directory only root
@@ -334,6 +345,10 @@ http {{
         listen [2001:db8:100::12]:82;
         listen [2001:db8:100::12]:83;
         listen [2001:db8:100::12]:84;
+        listen [2001:db8:100::13]:81;
+        listen [2001:db8:100::13]:82;
+        listen [2001:db8:100::13]:83;
+        listen [2001:db8:100::13]:84;
         # the server's own address (also its leg address): a direct
         # connection that did not come through the appliance (issue 16)
         listen {own}:80;
@@ -468,10 +483,13 @@ class Testbed:
                 f.truncate(48 << 20)
             shm = "/dev/shm/%s-%s.busy" % (P, name)
             sh("%s --shm %s --total %d 0" % (BUSY, shm, WORKERS))
+            # the SRv6 VIPs: no DSR leg (hunt6 alike)
+            srv6 = "".join("\n[vip %s]\naddress = %s\nport = %d\n" %
+                           (vn, SR6, port) for port, _, vn in SR6_VIPS)
             with open(os.path.join(d, "agent.ini"), "w") as f:
                 f.write(AGENT_INI.format(P=P, name=name, workers=WORKERS,
                                          loc=loc, gw=gwmac, v4=v4, v6=v6,
-                                         amac=amac))
+                                         amac=amac, srv6=srv6))
             self.start_agent(name)
             self.server_gw[name] = (gw4, gw6, plen4)
         # the appliance
@@ -485,6 +503,11 @@ class Testbed:
             for vip in ("web6", "mag6", "rr6", "rnd6", "lat6"):
                 be[vip] += "backend.%s = %s\n" % (name, v6)
             be["hunt6"] += "backend.%s = %s locator=%s\n" % (name, v6, loc)
+        be["srv6"] = "".join(
+            "[vip %s]\naddress = %s\nport = %d\nmode = %s\n"
+            "transport = srv6\n%s" %
+            (vn, SR6, port, mode, be["hunt6"])
+            for port, mode, vn in SR6_VIPS)
         ini = LB_INI.format(**be)
         if BREAK == "feedback":
             ini = ini.replace("probe_every = 4", "probe_every = 0")
@@ -533,7 +556,7 @@ class Testbed:
                 ["ip addr add %s/32 dev dtap0" % a
                  for a in (VIP4, MAG4, RR4, SLOW4)] + \
                 ["ip -6 addr add %s/128 dev dtap0 nodad" % a
-                 for a in (VIP6, HUNT6, RR6)] + \
+                 for a in (VIP6, HUNT6, RR6, SR6)] + \
                 ["ip route add default via %s dev dtap0" % gw4,
                  "ip -6 route add default via %s dev dtap0" % gw6]:
             nsx(ns, cmd, check=check)
@@ -943,6 +966,25 @@ def s6_baselines(tb):
     pk = [v["packets"] for v in b.values()]
     tap(min(pk) > 0 and max(pk) <= 2 * min(pk) + 20,
         "baselines: round-robin spreads evenly (%s)" % pk)
+    # issue 17: the same modes over the SRv6 transport: every new flow
+    # offered (connectForce) to one of its C = 2 candidates and pinned by
+    # the server's createStickiness; a 2 MB download through each
+    for port, mode, vn in SR6_VIPS:
+        before = tb.lb_counters()
+        codes, errs, out = hey(tb, "http://[%s]:%d/" % (SR6, port), 200, 4)
+        r = tb.client("curl -s -g -m 20 -r 0-1999999 -o /dev/null -w "
+                      "'%%{http_code} %%{size_download}' "
+                      "http://[%s]:%d/big.bin" % (SR6, port))
+        after = tb.lb_counters()
+        offers = after["hunt_offer"] - before["hunt_offer"]
+        pins = after["stick_create"] - before["stick_create"]
+        tap(codes.get(200) == 200 and not errs and
+            r.stdout.strip() == "206 2000000" and offers >= 201 and
+            pins >= 201,
+            "baselines: %s over SRv6 (%s): 200 requests, all 200, and a "
+            "2 MB download (%s); %d offers, %d createStickiness" %
+            (mode, vn, r.stdout.strip(), offers, pins),
+            out[-600:] + r.stderr)
 
 
 def hey_bg(url, secs, extra="-c 10 -q 3 -t 5"):
@@ -1143,13 +1185,21 @@ def restart_downloads(tb, url, n, how):
 
 def s7_restart(tb):
     """Issue 17: downloads through the dsr-feedback, round-robin, random
-    and latency-feedback VIPs, IPv4 and IPv6, and the polling VIP, survive a restart of the
-    appliance (SIGTERM and SIGKILL): the new instance offers each
-    unknown flow to its d candidates (option 158, IPv6 header 253); the
-    server that holds it takes it and pins it with its next reply.
-    Maglev (consistent hashing, IPv4 and IPv6) and hunt
-    (recoverStickiness over SRv6) keep their flows by their own means."""
+    and latency-feedback VIPs, IPv4 and IPv6, and the polling VIP,
+    survive a restart of the appliance (SIGTERM and SIGKILL): the new
+    instance offers each unknown flow to its d candidates (option 158,
+    IPv6 header 253); the server that holds it takes it and pins it with
+    its next reply. Maglev (consistent hashing, IPv4 and IPv6) and hunt
+    keep their flows by their own means. Over the SRv6 transport (hunt,
+    and maglev, round-robin, random and latency-feedback on SR6, which
+    place each new flow on one of the C = 2 candidates) the new instance
+    sends an unknown flow's packets with (lb, c0::recoverStickiness,
+    c1::recoverStickiness, VIP); the candidate that holds the flow pins
+    it with createStickiness. dsr-feedback and polling have no SRv6
+    variant (the validator refuses it: "mode dsr-feedback needs
+    transport dsr"). Every download's sha256 is checked."""
     n = int(os.environ.get("DSRLB_E2E_RESTART_N", "6"))
+    only = os.environ.get("DSRLB_E2E_RESTART_ONLY", "")
     total = runs = 0
     # every mode places a new flow on one of its d = 2 candidates of the
     # 4 servers (round-robin: the next turn that lands on one;
@@ -1176,7 +1226,11 @@ def s7_restart(tb):
                          ("http://[%s]:81/big.bin" % RR6, "IPv6 maglev",
                           max(1, n // 2)),
                          ("http://[%s]/big.bin" % HUNT6, "IPv6 hunt",
-                          max(1, n // 2))):
+                          max(1, n // 2))) + tuple(
+            ("http://[%s]:%d/big.bin" % (SR6, port), "SRv6 " + mode,
+             max(1, n // 2)) for port, mode, _ in SR6_VIPS):
+        if only not in name:
+            continue
         for how in ("SIGTERM", "SIGKILL"):
             broken, t_stop = restart_downloads(tb, url, k, how)
             c = tb.lb_counters()
@@ -1186,12 +1240,14 @@ def s7_restart(tb):
                 "at once): %d of %d downloads of 50 MB through the %s "
                 "VIP complete with the right checksum (%d mid-stream "
                 "packets of unknown flows; %d offers, %d passed back, %d "
-                "pinned, %d no holder; %d recoverStickiness)" %
+                "pinned, %d no holder; %d recoverStickiness, %d "
+                "createStickiness)" %
                 (how, t_stop, k - len(broken), k, name,
                  c.get("flow_midstream", 0),
                  c.get("recover_offer", 0), c.get("recover_bounce", 0),
                  c.get("recover_pinned", 0),
-                 c.get("drop_recover_none", 0), c.get("hunt_recover", 0)),
+                 c.get("drop_recover_none", 0), c.get("hunt_recover", 0),
+                 c.get("stick_create", 0)),
                 "; ".join(broken))
     print("# restart: %d of %d downloads broken" % (total, runs))
 
@@ -1411,7 +1467,7 @@ def plain_kernel(name, on):
     ns, v4, v6, loc, seg = SERVERS[name]
     gw4, gw6, plen4 = Testbed.server_gw[name]
     vips4 = ["%s/32" % a for a in (VIP4, MAG4, RR4, SLOW4)]
-    vips6 = ["%s/128" % a for a in (VIP6, HUNT6, RR6)]
+    vips6 = ["%s/128" % a for a in (VIP6, HUNT6, RR6, SR6)]
     if on:
         cmds = ["ip link set e1 arp on",
                 "ip addr add %s/%d dev e1" % (v4, plen4)] + \

@@ -2592,10 +2592,152 @@ backend.s3 = %s
             "flow_midstream": 3, "client_msgs_stripped": 1})
 
 
+def srh_reading(frame):
+    """6LB reading order of the SRH of an IPv6 frame (header 43 right
+    after the IPv6 header), or None."""
+    if len(frame) < 62 or frame[20] != 43:
+        return None
+    last = frame[58]
+    segs = [socket.inet_ntop(socket.AF_INET6, frame[62 + 16 * i:78 + 16 * i])
+            for i in range(last + 1)]
+    return list(reversed(segs))
+
+
+def recover_srv6(r):
+    """Issue 17 over the SRv6 transport, in maglev, round-robin, random
+    and latency-feedback: a mid-stream packet of a flow the appliance
+    does not know goes with (lb, c0::recoverStickiness,
+    c1::recoverStickiness, VIP) to the flow's two candidates of the
+    C = 2 table, again while it hunts; the candidate that holds it pins
+    it (createStickiness: SRH removed, to the client), and the flow is
+    steered there (ackStickiness); new flows are offered (connectForce)
+    to one of their two candidates only. A drained candidate leaves the
+    table: with one backend left the SRH carries that one alone (the
+    last segment, which takes it); with none, the packet is dropped and
+    counted (drop_no_backend), never sent to a random server."""
+    c, vip, lb = "2001:db8::2", "2001:db8::140", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::", 3: "2001:db8:a3::"}
+    bmac = {1: 0x21, 2: 0x22, 3: 0x23}
+    by_loc = {loc[s][:12]: s for s in loc}
+    ports = [44000 + k for k in range(16)]
+
+    def conf(mode, weights=(1, 1, 1)):
+        return general(neigh="2001:db8::23 = 02:00:00:00:00:23\n") + """
+[vip sr6]
+address = %s
+port = 80
+mode = %s
+transport = srv6
+""" % (vip, mode) + "".join(
+            "backend.s%d = 2001:db8::2%d locator=%s weight=%d\n" %
+            (s, s, loc[s], w) for s, w in zip((1, 2, 3), weights))
+
+    def ack(p, seq=1001):
+        return tcp(p, 80, "A", seq, 7001)
+
+    def to_be(l4, segs, s):
+        return v6(c, segs[1], l4, [srh(segs)], final_dst=vip,
+                  smac=LB_MAC, dmac=mac(bmac[s]))
+
+    def recov(l4, cands):
+        return to_be(l4, [lb] + [sid(loc[s], RS) for s in cands] + [vip],
+                     cands[0])
+
+    def stick(s, l4):
+        segs = [loc[s], sid(lb, CS), c]
+        return v6(vip, segs[1], l4, [srh(segs)], final_dst=c,
+                  smac=bmac[s])
+
+    for mode in ("maglev", "round-robin", "random", "latency-feedback"):
+        cfg = conf(mode)
+        # learning run: each flow's candidates, in the table's order
+        t = Clock()
+        learn = [(t(), v6(c, vip, ack(p), smac=2)) for p in ports]
+        got = {}
+        r.run("recover_srv6_%s_learn" % mode, cfg, learn, [], collect=got)
+        seen = [srh_reading(g) for g in got.get(0, [])]
+        if not r.check(len(seen) == len(ports) and
+                       all(x is not None and len(x) == 4 for x in seen),
+                       "recover_srv6 %s: every unknown flow gets an SRH of "
+                       "two candidates" % mode):
+            continue
+        cand = {p: [by_loc.get(x[i][:12]) for i in (1, 2)]
+                for p, x in zip(ports, seen)}
+        r.check(all(a is not None and b is not None and a != b and
+                    x[0] == lb and x[3] == vip and
+                    x[1] == sid(loc[a], RS) and x[2] == sid(loc[b], RS)
+                    for (a, b), x in zip(cand.values(), seen)),
+                "recover_srv6 %s: (lb, c0::rs, c1::rs, VIP), two distinct "
+                "backends (%s)" % (mode, sorted(set(
+                    tuple(v) for v in cand.values()))))
+        t = Clock()
+        fi, ex = [], []
+        # F1: unknown -> recoverStickiness to both; again while HUNTING;
+        #     the second candidate holds it: createStickiness pins it
+        p = ports[0]
+        c0, c1 = cand[p]
+        fi.append((t(), v6(c, vip, ack(p), smac=2)))
+        ex.append(recov(ack(p), (c0, c1)))
+        d = tcp(p, 80, "PA", 1001, 7001, b"more")
+        fi.append((t(), v6(c, vip, d, smac=2)))
+        ex.append(recov(d, (c0, c1)))
+        rep = tcp(80, p, "A", 7001, 1005)
+        fi.append((t(), stick(c1, rep)))
+        ex.append(v6(vip, c, rep, smac=LB_MAC, dmac=mac(2)))
+        #     STEER(c1): ackStickiness to c1 from now on
+        d2 = tcp(p, 80, "PA", 1005, 7001, b"again")
+        fi.append((t(), v6(c, vip, d2, smac=2)))
+        ex.append(to_be(d2, [lb, sid(loc[c1], AS), vip], c1))
+        # F2: the first candidate holds it
+        p = ports[1]
+        c0, c1 = cand[p]
+        fi.append((t(), v6(c, vip, ack(p), smac=2)))
+        ex.append(recov(ack(p), (c0, c1)))
+        rep = tcp(80, p, "A", 7001, 1001)
+        fi.append((t(), stick(c0, rep)))
+        ex.append(v6(vip, c, rep, smac=LB_MAC, dmac=mac(2)))
+        fi.append((t(), v6(c, vip, ack(p, 1002), smac=2)))
+        ex.append(to_be(ack(p, 1002), [lb, sid(loc[c0], AS), vip], c0))
+        # new flows (SYN) on the other tuples: connectForce to one of
+        # their own two candidates
+        for q in ports[2:]:
+            syn = tcp(q, 80, "S")
+            fi.append((t(), v6(c, vip, syn, smac=2)))
+            ex.append(Alt("n%d" % q, {
+                s: to_be(syn, [lb, sid(loc[s], CF), vip], s)
+                for s in cand[q]}))
+        pinned = {}
+        for s in (cand[ports[0]][1], cand[ports[1]][0]):
+            k = "vip.sr6.backend.s%d.pinned" % s
+            pinned[k] = pinned.get(k, 0) + 1
+        r.run("recover_srv6_%s" % mode, cfg, fi, ex, dict({
+            "hunt_recover": 3, "stick_create": 2, "hunt_steer": 2,
+            "tx_client": 2, "flow_midstream": 2, "hunt_offer": 14},
+            **pinned))
+        # s2 and s3 drained: one candidate left, the last segment
+        t = Clock()
+        fi, ex = [], []
+        p, q = ports[0], ports[2]
+        fi.append((t(), v6(c, vip, ack(p), smac=2)))
+        ex.append(recov(ack(p), (1,)))
+        syn = tcp(q, 80, "S")
+        fi.append((t(), v6(c, vip, syn, smac=2)))
+        ex.append(to_be(syn, [lb, sid(loc[1], CF), vip], 1))
+        r.run("recover_srv6_%s_one" % mode, conf(mode, (1, 0, 0)), fi, ex,
+              {"hunt_recover": 1, "hunt_offer": 1, "flow_midstream": 1})
+        # every backend drained: no candidate, dropped and counted
+        t = Clock()
+        fi = [(t(), v6(c, vip, ack(p), smac=2)),
+              (t(), v6(c, vip, syn, smac=2))]
+        r.run("recover_srv6_%s_none" % mode, conf(mode, (0, 0, 0)), fi, [],
+              {"drop_no_backend": 2, "hunt_recover": 0, "hunt_offer": 0})
+
+
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              quic_mtu, quic_learn, quic_crypt,
              baselines, expiry_and_flood,
              malformed, ports, resolve, solicit, workers, recover, recover6, recover_router,
+             recover_srv6,
              idle_busy]
 
 
