@@ -889,6 +889,28 @@ poll_scores_apply(const struct lb_vip_rt *v, struct lb_worker_vip *wv,
 			    memory_order_acquire), &wv->poll_gen, now_ns);
 }
 
+/* The C = 2 candidates of @p hash in table @p t, or NULL. */
+static inline const uint16_t *
+c_hash_cand(const struct chash_table *t, uint32_t hash)
+{
+	return t != NULL && t->c == 2 ? chash_lookup(t, hash) : NULL;
+}
+
+/* Of a hunt VIP's two candidates @p cand (NULL: none), those a new flow
+ * may be offered to, in order, into @p act. @return how many. */
+static inline unsigned int
+hunt_active(const struct lb_vip_rt *v, const struct lb_worker_vip *wv,
+	    const uint16_t *cand, uint16_t act[CHASH_C_MAX])
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; cand != NULL && i < 2; i++)
+		if (cand[i] < v->conf.n_backends &&
+		    wv->state[cand[i]] == SELECT_BACKEND_ACTIVE)
+			act[k++] = cand[i];
+	return k;
+}
+
 /* Recovery (issue 17): a new flow chooses among the candidates of table
  * @p t (DSR: the C = d table, the power of d choices, docs/evaluation.md;
  * SRv6: the C = 2 table recoverStickiness asks), so that whoever holds
@@ -973,9 +995,17 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 		return baseline_rr_pick(wv->base);
 	case LB_POLICY_RANDOM:
 		return baseline_random_pick(wv->base, &w->rng);
-	case LB_POLICY_HUNT:
-		t = v->ch2;
+	case LB_POLICY_HUNT: {
+		/* The first candidate new flows may go to (the C = 2 table
+		 * keeps drained ones for recovery); none: by the C = 1
+		 * table, which has none of them. */
+		uint16_t act[CHASH_C_MAX];
+
+		if (hunt_active(v, wv, c_hash_cand(v->ch2, hash), act) > 0)
+			return act[0];
+		t = vip_ch1(v);
 		break;
+	}
 	default: /* Maglev, latency-feedback */
 		t = vip_ch1(v);
 		break;
@@ -1484,6 +1514,30 @@ srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	send_via(w, pb, be->nh, LB_CNT_tx_backend, o);
 }
 
+/* The candidates recoverStickiness asks for an unknown flow of SRv6 VIP
+ * @p v, in the order of its C = 2 table, into @p out. A drained one is
+ * asked (its flows are what recovery is for: the table keeps it); one
+ * the health monitor calls down is not (it would swallow the packet, and
+ * the list has no state to skip it next time). @return how many. */
+static unsigned int
+srv6_recover_cands(const struct lb_vip_rt *v, uint32_t hash,
+		   uint16_t out[CHASH_C_MAX])
+{
+	const struct chash_table *t = v->ch2;
+	const uint16_t *cand;
+	unsigned int n = 0;
+
+	if (t == NULL || t->c == 0)
+		return 0;
+	cand = chash_lookup(t, hash);
+	for (unsigned int i = 0; i < t->c && i < CHASH_C_MAX; i++)
+		if (cand[i] < v->conf.n_backends &&
+		    !v->be[cand[i]].health_down &&
+		    v->be[cand[i]].state != SELECT_BACKEND_REMOVED)
+			out[n++] = cand[i];
+	return n;
+}
+
 /* Offer a new flow (SYN) or recover an unknown one (Table II, LB_LISTEN
  * and HUNTING rows). */
 static void
@@ -1494,24 +1548,27 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const struct chash_table *t = v->ch2;
 	struct lb_health_obs *ho;
 	uint8_t mid[2][16];
-	const uint16_t *cand;
+	uint16_t act[CHASH_C_MAX];
 	unsigned int n;
 
 	if (syn) {
-		if (v->conf.policy == LB_POLICY_HUNT && t != NULL &&
-		    t->c == 2) {
-			uint32_t first, second;
+		unsigned int k = v->conf.policy == LB_POLICY_HUNT ?
+			hunt_active(v, &w->vip[c->vip],
+				    c_hash_cand(t, c->hash), act) : 0;
 
-			cand = chash_lookup(t, c->hash);
-			first = cand[0];
-			second = cand[1];
-			if (picked < v->conf.n_backends &&
-			    v->be[picked].health_down) {
-				/* A trial: the down backend first, a live
-				 * one to pass the flow on to. */
-				first = picked;
-				second = cand[0];
-			}
+		if (k > 0 && picked < v->conf.n_backends &&
+		    v->be[picked].health_down) {
+			/* A trial: the down backend first, a live one to
+			 * pass the flow on to. */
+			act[1] = act[0];
+			act[0] = (uint16_t)picked;
+			k = 2;
+		}
+		/* Two candidates take new flows (a drained one stays in
+		 * the table for recovery only). */
+		if (k == 2) {
+			uint32_t first = act[0], second = act[1];
+
 			ho = &w->vip[c->vip].hobs[first];
 			if (health_probe(w, ho, true, now_ns))
 				lb_health_obs_sent(ho, now_ns);
@@ -1533,18 +1590,17 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			  LB_CNT_hunt_offer, now_ns, o);
 		return;
 	}
-	/* recoverStickiness to both candidates of the C = 2 table: the one
+	/* recoverStickiness to the candidates of the C = 2 table: the one
 	 * that holds the flow takes it (§IV-C). */
-	if (t == NULL || t->c == 0) {
+	n = srv6_recover_cands(v, c->hash, act);
+	if (n == 0) {
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
-	cand = chash_lookup(t, c->hash);
-	n = t->c;
 	for (unsigned int i = 0; i < n; i++)
-		memcpy(mid[i], v->be[cand[i]].sid[SRV6_FUNC_RECOVER_STICKINESS],
+		memcpy(mid[i], v->be[act[i]].sid[SRV6_FUNC_RECOVER_STICKINESS],
 		       16);
-	srv6_send(w, pb, c, (const uint8_t (*)[16])mid, n, cand[0],
+	srv6_send(w, pb, c, (const uint8_t (*)[16])mid, n, act[0],
 		  LB_CNT_hunt_recover, now_ns, o);
 }
 
@@ -1963,10 +2019,19 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		/* A down backend gets a trial flow now and then, so that it
 		 * can be heard from again (lb_health.h). */
 		b = syn ? health_trial(w, v, wv, now_ns) : UINT32_MAX;
-		if (b == UINT32_MAX)
-			b = starting ? pick_backend(w, v, wv, c->hash,
-						    now_ns) :
-				       pick_stateless(v, c->hash);
+		if (b == UINT32_MAX && starting) {
+			b = pick_backend(w, v, wv, c->hash, now_ns);
+		} else if (b == UINT32_MAX &&
+			   v->conf.transport == LB_TRANSPORT_SRV6) {
+			/* recoverStickiness (srv6_hunt()) asks its
+			 * candidates, drained ones included */
+			uint16_t rc[CHASH_C_MAX];
+
+			b = srv6_recover_cands(v, c->hash, rc) ? rc[0] :
+							     BUSY_SELECT_NONE;
+		} else if (b == UINT32_MAX) {
+			b = pick_stateless(v, c->hash);
+		}
 	}
 	if (b == BUSY_SELECT_NONE || !backend_usable(v, b)) {
 		drop(w, o, LB_CNT_drop_no_backend);

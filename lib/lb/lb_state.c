@@ -506,6 +506,17 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 		}
 		atomic_store(&v->ch1, t1);
 	}
+	/* Recovery (issue 17): drained backends (by the operator or the
+	 * health monitor) keep their place in the candidate tables, the
+	 * C = 2 one of the SRv6 transport (recoverStickiness) and the
+	 * C = d one of the DSR transport, so that their flows stay
+	 * recoverable; new flows skip them (recover_pick(), hunt_offer()). */
+	if (rc == 0 && (vc->transport == LB_TRANSPORT_SRV6 ||
+			lb_recover_vip(vc)))
+		for (uint32_t b = 0; b < vc->n_backends; b++)
+			if (v->be[b].state == SELECT_BACKEND_DRAINED)
+				cb[b].weight = vc->backend[b].weight ?
+					       vc->backend[b].weight : 1;
 	if (rc == 0 && vc->transport == LB_TRANSPORT_SRV6) {
 		cc.c = vc->chash_c ? vc->chash_c : 2;
 		if (prev != NULL && vi < prev->n_vips &&
@@ -516,13 +527,6 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 			rc = chash_build(&v->ch2, &cc, cb, vc->n_backends);
 	}
 	if (rc == 0 && lb_recover_vip(vc)) {
-		/* Recovery (issue 17): drained backends keep their place in
-		 * the C = d table, so that their flows stay recoverable;
-		 * the pick skips them for new flows. */
-		for (uint32_t b = 0; b < vc->n_backends; b++)
-			if (v->be[b].state == SELECT_BACKEND_DRAINED)
-				cb[b].weight = vc->backend[b].weight ?
-					       vc->backend[b].weight : 1;
 		cc.c = lb_recover_d(vc);
 		rc = chash_build(&v->chd, &cc, cb, vc->n_backends);
 	}

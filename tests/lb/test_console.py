@@ -363,7 +363,8 @@ def terminal():
                     break
         return token in out
 
-    ok = read_until(b"dsrlb> ")
+    # EAL's set-up comes first: on a loaded machine it took over 10 s
+    ok = read_until(b"dsrlb> ", 60.0)
     check(ok, "terminal: the console prompts", out.decode(errors="replace"))
     os.write(fd, b"sh\t")           # completes to "show "
     check(read_until(b"show "), "terminal: tab completes 'sh' to 'show'")

@@ -2611,10 +2611,10 @@ def recover_srv6(r):
     C = 2 table, again while it hunts; the candidate that holds it pins
     it (createStickiness: SRH removed, to the client), and the flow is
     steered there (ackStickiness); new flows are offered (connectForce)
-    to one of their two candidates only. A drained candidate leaves the
-    table: with one backend left the SRH carries that one alone (the
-    last segment, which takes it); with none, the packet is dropped and
-    counted (drop_no_backend), never sent to a random server."""
+    to one of their two candidates only. A drained candidate stays in the
+    table and is asked (its connections are what recovery is for), but
+    gets no new flow; with every backend drained, the packet is dropped
+    and counted (drop_no_backend), never sent to a random server."""
     c, vip, lb = "2001:db8::2", "2001:db8::140", "2001:db8:ff::"
     loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::", 3: "2001:db8:a3::"}
     bmac = {1: 0x21, 2: 0x22, 3: 0x23}
@@ -2714,12 +2714,14 @@ transport = srv6
             "hunt_recover": 3, "stick_create": 2, "hunt_steer": 2,
             "tx_client": 2, "flow_midstream": 2, "hunt_offer": 14},
             **pinned))
-        # s2 and s3 drained: one candidate left, the last segment
+        # s2 and s3 drained: an unknown flow is still sought on both
+        # its candidates (a drained server keeps its connections, so
+        # the table keeps it); a new flow goes to s1 alone
         t = Clock()
         fi, ex = [], []
         p, q = ports[0], ports[2]
         fi.append((t(), v6(c, vip, ack(p), smac=2)))
-        ex.append(recov(ack(p), (1,)))
+        ex.append(recov(ack(p), cand[p]))
         syn = tcp(q, 80, "S")
         fi.append((t(), v6(c, vip, syn, smac=2)))
         ex.append(to_be(syn, [lb, sid(loc[1], CF), vip], 1))

@@ -20,6 +20,7 @@
 #include "dsrlb/auth_key.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/lb_hold.h"
+#include "dsrlb/srh.h"
 #include "dsrlb/ip6ext.h"
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
@@ -943,6 +944,101 @@ test_recover_pick_srv6(void **state)
 	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
 }
 
+/* The backends whose SID of function @p fn is in the SRH of the frame
+ * the engine sent (bit b: backend b), of @p n backends. */
+static unsigned int
+srh_backends(struct fx *f, unsigned int n, enum srv6_func fn)
+{
+	const uint8_t *frame = pkt_buf_data(&f->pb);
+	struct srh_view sv;
+	unsigned int bits = 0;
+
+	assert_int_equal(srh_parse(frame, f->pb.len, ETH_HDR_LEN + 40, &sv),
+			 WIRE_OK);
+	for (unsigned int i = 0; i <= sv.last_entry; i++)
+		for (unsigned int b = 0; b < n; b++)
+			if (memcmp(srh_segment(frame, &sv, i),
+				   f->st->vip[0].be[b].sid[fn], 16) == 0)
+				bits |= 1u << b;
+	return bits;
+}
+
+/* Issue 17 over SRv6 with a drained backend: it keeps its place in the
+ * C = 2 table, so recoverStickiness still asks it for an unknown flow
+ * (its connections live on), while new flows never go to it: hunt
+ * offers the other candidate alone (connectForce), round-robin places
+ * the flow on the other. A backend the health monitor calls down is not
+ * asked (it would swallow the packet). */
+static void
+test_srv6_drained_recovered(void **state)
+{
+	static const enum lb_policy pols[] = { LB_POLICY_HUNT, LB_POLICY_RR };
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	struct lb_addr c6, vip6;
+	char err[200];
+
+	srv6_vip(f, 4, &c6, &vip6);
+	v->backend[1].weight = 0;       /* s2 drained */
+	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		unsigned int asked = 0, offered = 0;
+
+		v->policy = pols[i];
+		if (lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+				   sizeof(err)) != 0)
+			fail_msg("lb_state_build: %s", err);
+		assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+		for (unsigned int k = 0; k < 200; k++) {
+			struct flow_key key;
+			const uint16_t *cand;
+			unsigned int want = 0, got;
+
+			/* an unknown flow: its candidates, s2 included */
+			frame6(f, cl_mac, c6.a, vip6.a, (uint16_t)(20000 + k),
+			       80, TCP_FLAG_ACK);
+			assert_int_equal(run1(f, 1000 + k).action, LB_ACT_TX);
+			flow_key_ipv6(&key, c6.a, vip6.a,
+				      (uint16_t)(20000 + k), 80,
+				      IPPROTO_NUM_TCP);
+			cand = chash_lookup(f->st->vip[0].ch2,
+					    lb_key_hash(f->st, &key));
+			want = 1u << cand[0] | 1u << cand[1];
+			got = srh_backends(f, 4,
+					   SRV6_FUNC_RECOVER_STICKINESS);
+			assert_int_equal(got, want);
+			asked |= got;
+			/* a new flow: never to s2 */
+			frame6(f, cl_mac, c6.a, vip6.a, (uint16_t)(40000 + k),
+			       80, TCP_FLAG_SYN);
+			assert_int_equal(run1(f, 1000 + k).action, LB_ACT_TX);
+			got = srh_backends(f, 4, SRV6_FUNC_CONNECT_AVAIL) |
+			      srh_backends(f, 4, SRV6_FUNC_CONNECT_FORCE);
+			assert_int_not_equal(got, 0);
+			assert_false(got & 1u << 1);
+			offered |= got;
+		}
+		assert_true(asked & 1u << 1);
+		assert_int_equal(offered, 0xdu);
+		/* s3 called down by the health monitor: not asked */
+		((struct lb_state *)f->st)->vip[0].be[2].health_down = 1;
+		for (unsigned int k = 0; k < 100; k++) {
+			frame6(f, cl_mac, c6.a, vip6.a, (uint16_t)(50000 + k),
+			       80, TCP_FLAG_ACK);
+			if (run1(f, 5000 + k).action != LB_ACT_TX)
+				continue;
+			assert_false(srh_backends(f, 4,
+				SRV6_FUNC_RECOVER_STICKINESS) & 1u << 2);
+		}
+		lb_worker_fini(&f->w);
+		lb_state_free(f->st);
+	}
+	/* teardown frees a state and a worker */
+	v->backend[1].weight = 1;
+	assert_int_equal(lb_state_build(&f->st, &f->cfg, &lb_mac, err,
+					sizeof(err)), 0);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 1, 42), 0);
+}
+
 /* A backend's message for IPv6 VIP @p vip6: (@p src -> VIP) from @p mac,
  * ports @p sport -> @p dport, with the client tuple (@p c6, @p cport)
  * and either a recover marker (@p index, @p count, @p cookie; a
@@ -1473,6 +1569,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recover_candidates_drained,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_candidates,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv6_drained_recovered,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_srv6,
 						setup, teardown),
