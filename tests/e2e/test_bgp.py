@@ -88,6 +88,9 @@ auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
 flow_capacity = 65536
 idle_sleep_us = 200
 chash_seed = 0x5eed
+; the polling VIP (pol4): every server asked every 100 ms, through the
+; farm port's exception path (kfarm)
+poll_interval_ms = 100
 
 [bgp]
 bird_socket = {work}/bird-{name}.ctl
@@ -108,6 +111,8 @@ role = server
 mtu = 9000
 ipv4 = {farm}/24
 ipv6 = {farm6}/64
+; the exception path: the polls' socket (pol4)
+kernel = kfarm
 
 [routes]
 10.2.0.0/16 = 10.0.0.254
@@ -149,11 +154,47 @@ mode = latency-feedback
 candidates = 2
 announce = bgp
 {fb_backends}
+[vip pol4]
+address = 198.51.100.12
+port = 85
+mode = polling
+candidates = 2
+announce = bgp
+{fb_backends}
 ; IPv6 across both appliances: recovery offers in header 253
 [vip web6]
 address = 2001:db8:100::10
 port = 80
 mode = dsr-feedback
+announce = bgp
+{fb6_backends}
+; the other modes over IPv6, as test_e2e.py's mag6/rr6/rnd6/lat6
+[vip mag6]
+address = 2001:db8:100::12
+port = 81
+mode = maglev
+probe_every = 0
+announce = bgp
+{fb6_backends}
+[vip rr6]
+address = 2001:db8:100::12
+port = 82
+mode = round-robin
+candidates = 2
+announce = bgp
+{fb6_backends}
+[vip rnd6]
+address = 2001:db8:100::12
+port = 83
+mode = random
+candidates = 2
+announce = bgp
+{fb6_backends}
+[vip lat6]
+address = 2001:db8:100::12
+port = 84
+mode = latency-feedback
+candidates = 2
 announce = bgp
 {fb6_backends}"""
 
@@ -334,6 +375,20 @@ class Bgpbed(t.Testbed):
         nsx(ns, "ethtool -K klan tx off", check=False)
         nsx(ns, "ip addr add %s/24 dev klan" % lan)
         nsx(ns, "ip link set klan up")
+        if name == "lb1":
+            return      # its kfarm: t.Testbed.farm_kernel
+        # the farm port's exception path, as farm_kernel gives lb1: the
+        # polls of pol4 leave from the port's address
+        farm = LBS[name][2]
+        for _ in range(100):
+            if nsx(ns, "ip link show kfarm", check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        nsx(ns, "sysctl -qw net.ipv6.conf.kfarm.disable_ipv6=1", check=False)
+        nsx(ns, "ethtool -K kfarm tx off", check=False)
+        nsx(ns, "ip addr add %s/24 dev kfarm" % farm)
+        nsx(ns, "ip link set kfarm up")
+        nsx(ns, "ip route add 10.2.0.0/16 via 10.0.0.254 dev kfarm")
 
     def sockpath(self, name):
         return os.path.join(WORK, "lb.sock" if name == "lb1" else
@@ -405,12 +460,15 @@ def finish(dls):
     return [" ".join(o.split()[:2]) for o in out]
 
 
-# issue 17: long downloads through the other recovering modes and IPv6,
-# each with its client port chosen so that the router sends it through a
-# given appliance (the one the scenario drains or kills) or the other
-MODES = (("round-robin", t.RR4, 82), ("random", t.RR4, 83),
-         ("latency-feedback", t.RR4, 84),
-         ("IPv6 dsr-feedback", t.VIP6, 80))
+# issue 17: long downloads through every mode, IPv4 and IPv6, each with
+# its client port chosen so that the router sends it through a given
+# appliance (the one the scenario drains or kills) or the other
+MODES = (("dsr-feedback", t.VIP4, 80), ("maglev", MAG4, 81),
+         ("round-robin", t.RR4, 82), ("random", t.RR4, 83),
+         ("latency-feedback", t.RR4, 84), ("polling", t.RR4, 85),
+         ("IPv6 dsr-feedback", t.VIP6, 80), ("IPv6 maglev", t.RR6, 81),
+         ("IPv6 round-robin", t.RR6, 82), ("IPv6 random", t.RR6, 83),
+         ("IPv6 latency-feedback", t.RR6, 84))
 MODE = dict((m, (a, p)) for m, a, p in MODES)
 
 
@@ -454,6 +512,14 @@ def start_download(vip, dport, sport):
         text=True, start_new_session=True)
 
 
+def stop_downloads(ps):
+    """Stop the downloads @ps (curl and sha256sum) and reap them."""
+    for p in ps:
+        os.killpg(p.pid, 15)
+    for p in ps:
+        p.communicate(timeout=30)
+
+
 def mode_downloads(tb, through, n_through, n_other):
     """For each mode of MODES, @n_through downloads of big.bin whose
     flows the router sends through appliance @through and @n_other
@@ -463,34 +529,51 @@ def mode_downloads(tb, through, n_through, n_other):
 
     IPv4: "ip route get" with the tuple names the router's choice. IPv6:
     its multipath choice does not match the router's forwarding (Linux
-    6.18: 18 of 30 tuples in a trial, IPv4 30 of 30), so each download
-    starts, its appliance is read with "show flow", and one that is not
-    wanted there is stopped (its client port is not used again)."""
+    6.18: 18 of 30 tuples in a trial, IPv4 30 of 30), so downloads start
+    in batches (twice as many per mode as still wanted), each one's
+    appliance is read with "show flow", and those not wanted there are
+    stopped (their client ports are not used again). The IPv6 ones start
+    first, so that the placement does not age the IPv4 ones: each
+    download lasts about 8 s (nginx paces big.bin at 6 MB/s)."""
     other = [n for n in LBS if n != through][0]
+    want = dict((m, [through] * n_through + [other] * n_other)
+                for m, _, _ in MODES)
     out = []
+    for _ in range(8):
+        batch = []
+        for mode, vip, dport in MODES:
+            for _ in range(2 * len(want[mode]) if ":" in vip else 0):
+                sport = mode_port[0]
+                mode_port[0] += 1
+                batch.append((mode, vip, dport, sport,
+                              start_download(vip, dport, sport)))
+        if not batch:
+            break
+        stop, t0 = [], time.time()
+        while batch and time.time() - t0 < 3.0:
+            time.sleep(0.1)
+            for b in list(batch):
+                mode, vip, dport, sport, p = b
+                name = flow_where(tb, vip, dport, sport)
+                if name is None:
+                    continue
+                batch.remove(b)
+                if name in want[mode]:
+                    want[mode].remove(name)
+                    out.append([mode, name, sport, None, p])
+                else:
+                    stop.append(p)
+        stop_downloads(stop + [b[4] for b in batch])
     for mode, vip, dport in MODES:
-        want = [through] * n_through + [other] * n_other
-        while want:
+        while want[mode] and ":" not in vip:
             sport = mode_port[0]
             mode_port[0] += 1
-            if ":" not in vip:
-                name = next_hop(vip, dport, sport)
-                if name not in want:
-                    continue
-                p = start_download(vip, dport, sport)
-            else:
-                p = start_download(vip, dport, sport)
-                t0 = time.time()
-                name = None
-                while name is None and time.time() - t0 < 3.0:
-                    time.sleep(0.1)
-                    name = flow_where(tb, vip, dport, sport)
-                if name not in want:
-                    os.killpg(p.pid, 15)
-                    p.communicate(timeout=30)
-                    continue
-            want.remove(name)
-            out.append([mode, name, sport, None, p])
+            name = next_hop(vip, dport, sport)
+            if name not in want[mode]:
+                continue
+            want[mode].remove(name)
+            out.append([mode, name, sport, None,
+                        start_download(vip, dport, sport)])
     # established on its appliance before the move (a SYN-ACK can be
     # lost: an appliance's first packet to the client becomes its ARP or
     # ND request, and the client sends its SYN again after 1 s)
@@ -581,14 +664,15 @@ def load_result(p):
 BOTH = {LBS["lb1"][1], LBS["lb2"][1]}
 
 
-ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6)
+ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6, t.RR6)
 
 
 def s1_routes(tb):
     dt = wait_vias(tb, BOTH, 60, ALL_VIPS)
     tap(dt is not None, "bgp: the router has a multipath route to each "
         "VIP address (maglev, dsr-feedback, round-robin/random/latency-"
-        "feedback, IPv6 dsr-feedback) over both appliances (%s)" %
+        "feedback/polling, IPv6 dsr-feedback, IPv6 maglev/round-robin/"
+        "random/latency-feedback) over both appliances (%s)" %
         [sorted(vias(tb, v)) for v in ALL_VIPS],
         nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
             check=False).stdout)
@@ -623,6 +707,25 @@ def s1_routes(tb):
         a1["mag4"][2] == a2["mag4"][2],
         "bgp: both appliances announce mag4 with the same chash digest "
         "(%s)" % (a1.get("mag4", ("", "", "?"))[2]), str((a1, a2)))
+    # pol4's scores come from polls: each appliance's own, from its farm
+    # port's kernel interface (kfarm), answered by the agents
+    t0, heard = time.time(), {}
+    while time.time() - t0 < 5.0:
+        heard = dict((n, polled(tb, n)) for n in LBS)
+        if all(len(v) == len(t.SERVERS) for v in heard.values()):
+            break
+        time.sleep(0.2)
+    tap(all(len(v) == len(t.SERVERS) for v in heard.values()),
+        "bgp: each appliance polls the 4 servers of pol4 and hears their "
+        "loads (%s)" % heard,
+        "\n".join(tb.lctl(n, "show poll")[1] for n in LBS))
+
+
+def polled(tb, name):
+    """The servers of pol4 whose polled load appliance @name knows."""
+    rc, out = tb.lctl(name, "show poll pol4")
+    return sorted(f[0] for f in (line.split() for line in out.splitlines())
+                  if len(f) >= 3 and f[0] in t.SERVERS and f[2] != "-")
 
 
 def s2_spread(tb):
@@ -709,8 +812,8 @@ def mode_tap(what, res, through, n_through, n_other):
 
 def s3_drain_once(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    md = mode_downloads(tb, "lb1", 2, 1)
-    dls = downloads(6)
+    md = mode_downloads(tb, "lb1", 1, 1)
+    dls = downloads(4)
     fb = downloads(4, URL_FB)
     ld = load(10)
     time.sleep(2.0)
@@ -746,7 +849,7 @@ def s3_drain_once(tb):
     tap(all(r == "200 %d" % BIG for r in res_fb),
         "drain: every 48 MiB dsr-feedback download completes intact across "
         "the move (those that crossed lb1 recovered on lb2) (%s)" % res_fb)
-    mode_tap("drain", res_md, "lb1", 2, 1)
+    mode_tap("drain", res_md, "lb1", 1, 1)
     tap(sum(codes.values()) > 0 and set(codes) == {200} and not errs,
         "drain: the load during the drain: %s, 0 failed" % codes, lout[-600:])
     a = tb.announce("lb1")
@@ -791,9 +894,9 @@ def s4_sigterm(tb):
 
 def s5_sigkill(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    md = mode_downloads(tb, "lb2", 2, 1)
-    dls = downloads(6)
-    fb = downloads(6, URL_FB)
+    md = mode_downloads(tb, "lb2", 1, 1)
+    dls = downloads(4)
+    fb = downloads(4, URL_FB)
     time.sleep(2.0)
     before = vias(tb)
     t0 = time.time()
@@ -821,7 +924,7 @@ def s5_sigkill(tb):
         "sigkill: the dsr-feedback downloads that crossed lb2 complete on "
         "lb1, recovered (%s; lb1 recover_offer %d, recover_pinned %d)" %
         (res_fb, c.get("recover_offer", 0), c.get("recover_pinned", 0)))
-    mode_tap("sigkill", mode_finish(md, moved), "lb2", 2, 1)
+    mode_tap("sigkill", mode_finish(md, moved), "lb2", 1, 1)
     c = tb.counters("lb1")
     print("# sigkill: lb1 recover_offer %d, recover_bounce %d, "
           "recover_pinned %d, drop_recover_none %d" %
