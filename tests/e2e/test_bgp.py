@@ -81,6 +81,16 @@ LBS = {
 }
 # the agents take dsrlb messages from both appliances' farm ports
 t.EXTRA_APPLIANCE_MACS.append(LBS["lb2"][4])
+# the IPv6 polling VIP (pol6) is this file's: the agents' section and
+# nginx's socket, unless test_e2e.py has them
+if "[vip pol6]" not in t.AGENT_INI:
+    t.AGENT_INI += ("\n[vip pol6]\naddress = 2001:db8:100::12\nport = 85\n"
+                    "leg_address = {v6}\n")
+if "[2001:db8:100::12]:85;" not in t.NGINX:
+    t.NGINX = t.NGINX.replace(
+        "listen [2001:db8:100::12]:84;",
+        "listen [2001:db8:100::12]:84;\n        "
+        "listen [2001:db8:100::12]:85;")
 
 LB_INI = """
 [general]
@@ -88,8 +98,8 @@ auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
 flow_capacity = 65536
 idle_sleep_us = 200
 chash_seed = 0x5eed
-; the polling VIP (pol4): every server asked every 100 ms, through the
-; farm port's exception path (kfarm)
+; the polling VIPs (pol4, pol6): every server asked every 100 ms, through
+; the farm port's exception path (kfarm)
 poll_interval_ms = 100
 
 [bgp]
@@ -111,7 +121,7 @@ role = server
 mtu = 9000
 ipv4 = {farm}/24
 ipv6 = {farm6}/64
-; the exception path: the polls' socket (pol4)
+; the exception path: the polls' sockets (pol4, pol6)
 kernel = kfarm
 
 [routes]
@@ -194,6 +204,13 @@ announce = bgp
 address = 2001:db8:100::12
 port = 84
 mode = latency-feedback
+candidates = 2
+announce = bgp
+{fb6_backends}
+[vip pol6]
+address = 2001:db8:100::12
+port = 85
+mode = polling
 candidates = 2
 announce = bgp
 {fb6_backends}"""
@@ -375,20 +392,24 @@ class Bgpbed(t.Testbed):
         nsx(ns, "ethtool -K klan tx off", check=False)
         nsx(ns, "ip addr add %s/24 dev klan" % lan)
         nsx(ns, "ip link set klan up")
-        if name == "lb1":
-            return      # its kfarm: t.Testbed.farm_kernel
-        # the farm port's exception path, as farm_kernel gives lb1: the
-        # polls of pol4 leave from the port's address
-        farm = LBS[name][2]
+        # the farm port's exception path, as t.Testbed.farm_kernel gives
+        # lb1 (IPv4), and IPv6: the polls of pol4 and pol6 leave from the
+        # port's addresses
+        farm, farm6 = LBS[name][2], LBS6[name][1]
         for _ in range(100):
             if nsx(ns, "ip link show kfarm", check=False).returncode == 0:
                 break
             time.sleep(0.1)
-        nsx(ns, "sysctl -qw net.ipv6.conf.kfarm.disable_ipv6=1", check=False)
+        nsx(ns, "sysctl -qw net.ipv6.conf.kfarm.disable_ipv6=0")
         nsx(ns, "ethtool -K kfarm tx off", check=False)
-        nsx(ns, "ip addr add %s/24 dev kfarm" % farm)
-        nsx(ns, "ip link set kfarm up")
-        nsx(ns, "ip route add 10.2.0.0/16 via 10.0.0.254 dev kfarm")
+        for cmd in ["ip addr add %s/24 dev kfarm" % farm,
+                    "ip -6 addr add %s/64 dev kfarm nodad" % farm6,
+                    "ip link set kfarm up",
+                    "ip route add 10.2.0.0/16 via 10.0.0.254 dev kfarm",
+                    "ip -6 route add 2001:db8:2::/48 via 2001:db8::fe "
+                    "dev kfarm"]:
+            # lb1's IPv4 side is there already (farm_kernel)
+            nsx(ns, cmd, check=name != "lb1" or "-6" in cmd)
 
     def sockpath(self, name):
         return os.path.join(WORK, "lb.sock" if name == "lb1" else
@@ -468,7 +489,7 @@ MODES = (("dsr-feedback", t.VIP4, 80), ("maglev", MAG4, 81),
          ("latency-feedback", t.RR4, 84), ("polling", t.RR4, 85),
          ("IPv6 dsr-feedback", t.VIP6, 80), ("IPv6 maglev", t.RR6, 81),
          ("IPv6 round-robin", t.RR6, 82), ("IPv6 random", t.RR6, 83),
-         ("IPv6 latency-feedback", t.RR6, 84))
+         ("IPv6 latency-feedback", t.RR6, 84), ("IPv6 polling", t.RR6, 85))
 MODE = dict((m, (a, p)) for m, a, p in MODES)
 
 
@@ -707,23 +728,24 @@ def s1_routes(tb):
         a1["mag4"][2] == a2["mag4"][2],
         "bgp: both appliances announce mag4 with the same chash digest "
         "(%s)" % (a1.get("mag4", ("", "", "?"))[2]), str((a1, a2)))
-    # pol4's scores come from polls: each appliance's own, from its farm
-    # port's kernel interface (kfarm), answered by the agents
+    # the polling VIPs' scores come from polls: each appliance's own,
+    # from its farm port's kernel interface (kfarm), answered by the agents
     t0, heard = time.time(), {}
     while time.time() - t0 < 5.0:
-        heard = dict((n, polled(tb, n)) for n in LBS)
+        heard = dict(("%s %s" % (n, v), polled(tb, n, v)) for n in LBS
+                     for v in ("pol4", "pol6"))
         if all(len(v) == len(t.SERVERS) for v in heard.values()):
             break
         time.sleep(0.2)
     tap(all(len(v) == len(t.SERVERS) for v in heard.values()),
-        "bgp: each appliance polls the 4 servers of pol4 and hears their "
-        "loads (%s)" % heard,
+        "bgp: each appliance polls the 4 servers of pol4 and pol6 and hears "
+        "their loads (%s)" % heard,
         "\n".join(tb.lctl(n, "show poll")[1] for n in LBS))
 
 
-def polled(tb, name):
-    """The servers of pol4 whose polled load appliance @name knows."""
-    rc, out = tb.lctl(name, "show poll pol4")
+def polled(tb, name, vip):
+    """The servers of @vip whose polled load appliance @name knows."""
+    rc, out = tb.lctl(name, "show poll %s" % vip)
     return sorted(f[0] for f in (line.split() for line in out.splitlines())
                   if len(f) >= 3 and f[0] in t.SERVERS and f[2] != "-")
 
