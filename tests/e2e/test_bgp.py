@@ -72,6 +72,9 @@ WITHDRAW_WAIT_MS = 2000
 # their IPv6 port addresses (lan, farm)
 LBS6 = {"lb1": ("2001:db8:c::1", "2001:db8::1"),
         "lb2": ("2001:db8:c::3", "2001:db8::2")}
+# their SRv6 locators ([srv6] lb_sid; the router routes lb1's /64 there
+# already, t.Testbed.up)
+SIDS = {"lb1": "2001:db8:ff::", "lb2": "2001:db8:ff:1::"}
 # (namespace, lan address, farm address, lan MAC, farm MAC)
 LBS = {
     "lb1": ("lb", "192.0.2.1", "10.0.0.1", "02:00:00:00:01:01",
@@ -101,6 +104,11 @@ chash_seed = 0x5eed
 ; the polling VIPs (pol4, pol6): every server asked every 100 ms, through
 ; the farm port's exception path (kfarm)
 poll_interval_ms = 100
+
+[srv6]
+; the appliance's own locator (hunt6): each appliance its own, which the
+; servers' stickiness messages reach through the server-side router
+lb_sid = {sid}
 
 [bgp]
 bird_socket = {work}/bird-{name}.ctl
@@ -213,7 +221,16 @@ port = 85
 mode = polling
 candidates = 2
 announce = bgp
-{fb6_backends}"""
+{fb6_backends}
+; 6LB service hunting over SRv6: a moved flow is recovered by
+; recoverStickiness to its 2 candidates, which pin it on the appliance
+; whose SID its SRH names
+[vip hunt6]
+address = 2001:db8:100::20
+port = 80
+mode = hunt
+announce = bgp
+{hunt6_backends}"""
 
 BIRD_LB = """
 router id {lan};
@@ -284,6 +301,9 @@ class Bgpbed(t.Testbed):
         fb_backends = backends
         fb6_backends = "".join("backend.%s = %s\n" % (n, s[2])
                                for n, s in t.SERVERS.items())
+        hunt6_backends = "".join("backend.%s = %s locator=%s\n" %
+                                 (n, s[2], s[3])
+                                 for n, s in t.SERVERS.items())
         # the base testbed starts lb1 with this file; its router's
         # static routes to the VIPs are replaced by BGP below
         t.LB_INI = LB_INI.replace("{backends}", backends).replace(
@@ -293,7 +313,9 @@ class Bgpbed(t.Testbed):
             "{lan}", LBS["lb1"][1]).replace("{farm}", LBS["lb1"][2]).replace(
             "{lan6}", LBS6["lb1"][0]).replace(
             "{farm6}", LBS6["lb1"][1]).replace(
-            "{fb6_backends}", fb6_backends)
+            "{fb6_backends}", fb6_backends).replace(
+            "{hunt6_backends}", hunt6_backends).replace(
+            "{sid}", SIDS["lb1"])
         super().up()
         self.lbp["lb1"] = self.lb
         self.logs.append(os.path.join(WORK, "dsrlb.log"))
@@ -325,7 +347,10 @@ class Bgpbed(t.Testbed):
                     # the appliances share the clients' segment: an ICMP
                     # redirect would send a client straight to one of
                     # them, around the router's ECMP (and its withdrawals)
-                    "sysctl -qw net.ipv4.conf.rc.send_redirects=0"]:
+                    "sysctl -qw net.ipv4.conf.rc.send_redirects=0",
+                    # lb2's SRv6 locator (lb1's: t.Testbed.up)
+                    "ip -6 route add %s/64 via %s" % (SIDS["lb2"],
+                                                      LBS6["lb2"][1])]:
             nsx("r", cmd)
         nsx("c", "sysctl -qw net.ipv4.conf.all.accept_redirects=0")
         nsx("c", "sysctl -qw net.ipv4.conf.c0.accept_redirects=0")
@@ -344,6 +369,8 @@ class Bgpbed(t.Testbed):
                                   backends=backends,
                                   fb_backends=fb_backends,
                                   fb6_backends=fb6_backends,
+                                  hunt6_backends=hunt6_backends,
+                                  sid=SIDS["lb2"],
                                   lan6=LBS6["lb2"][0],
                                   farm6=LBS6["lb2"][1]))
         self.start_lb2("dsrlb2")
@@ -489,7 +516,8 @@ MODES = (("dsr-feedback", t.VIP4, 80), ("maglev", MAG4, 81),
          ("latency-feedback", t.RR4, 84), ("polling", t.RR4, 85),
          ("IPv6 dsr-feedback", t.VIP6, 80), ("IPv6 maglev", t.RR6, 81),
          ("IPv6 round-robin", t.RR6, 82), ("IPv6 random", t.RR6, 83),
-         ("IPv6 latency-feedback", t.RR6, 84), ("IPv6 polling", t.RR6, 85))
+         ("IPv6 latency-feedback", t.RR6, 84), ("IPv6 polling", t.RR6, 85),
+         ("IPv6 hunt", t.HUNT6, 80))
 MODE = dict((m, (a, p)) for m, a, p in MODES)
 
 
@@ -617,6 +645,11 @@ def flow_server(tb, name, sport, mode, quiet=False,
     """The server appliance @name holds the client's flow from @sport to
     @mode's VIP on, if it is there in one of @states."""
     vip, dport = MODE[mode]
+    if mode.endswith("hunt"):
+        # 6LB: a pinned flow is STEER(s) (docs/wire-format.md "The 6LB
+        # leg")
+        states = tuple("steer" if s == "established" else s
+                       for s in states)
     rc, txt = tb.lctl(name, "show flow %s %d %s %d" %
                       (client_of(vip), sport, vip, dport))
     f = txt.split()
@@ -685,7 +718,7 @@ def load_result(p):
 BOTH = {LBS["lb1"][1], LBS["lb2"][1]}
 
 
-ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6, t.RR6)
+ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6, t.RR6, t.HUNT6)
 
 
 def s1_routes(tb):
@@ -693,7 +726,8 @@ def s1_routes(tb):
     tap(dt is not None, "bgp: the router has a multipath route to each "
         "VIP address (maglev, dsr-feedback, round-robin/random/latency-"
         "feedback/polling, IPv6 dsr-feedback, IPv6 maglev/round-robin/"
-        "random/latency-feedback) over both appliances (%s)" %
+        "random/latency-feedback/polling, IPv6 hunt) over both appliances "
+        "(%s)" %
         [sorted(vias(tb, v)) for v in ALL_VIPS],
         nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
             check=False).stdout)
