@@ -12,7 +12,7 @@ and the routing daemons).
 
 Each appliance's kernel sees its port's address on klan (the exception
 path) and peers from there with the router; dsrlb enables the VIP's
-static protocol in its BIRD while it serves the VIP; the IPv6 VIP rides
+static protocol in its BIRD while it serves the VIP; the IPv6 VIPs ride
 the same BGP session (an ipv6 channel, next hop the appliance's IPv6 lan
 address). The router installs a multipath route over both, hashing the
 L4 tuple of the packet's headers (fib_multipath_hash_policy = 3 for IPv4
@@ -20,23 +20,29 @@ and IPv6: a retransmitted SYN keeps its appliance, as behind a real
 router; see Bgpbed.up).
 
 Scenarios, each asserted: the route to every VIP address appears over
-both appliances, which show the same consistent-hash digest; traffic is
-spread over both; "appliance drain" on one moves new and existing flows
-to the other with no failed request and every download intact; SIGTERM
-withdraws, waits, stops cleanly with no failed request; SIGKILL: the
-router drops the appliance within 1 s (BFD; the figure is printed) and
-the downloads that crossed it complete. The downloads moved by the drain
-and by SIGKILL go through every mode: maglev (the same table on both
-appliances), dsr-feedback over IPv4 and IPv6 (header 253), round-robin,
-random and latency-feedback (issue 17: the other appliance offers the
-unknown flow to its candidates; the last three place new flows on 2 of
-the 4 servers, their candidates). The round-robin, random, latency-feedback and IPv6 ones go
-through the appliance that goes (two per mode) and the other (one):
-IPv4 by client ports "ip route get" shows the router sending there, IPv6
-by downloads started, read with "show flow" and stopped when not wanted
-(see mode_downloads); each flow is checked with "show flow" before the
-move and on the survivor after it (the same server), and the bodies with
-sha256.
+both appliances, which show the same consistent-hash digest, and each
+appliance polls every server of the polling VIPs through its farm
+port's kernel interface; traffic is spread over both; "appliance drain"
+on one moves new and existing flows to the other with no failed request
+and every download intact; SIGTERM withdraws, waits, stops cleanly with
+no failed request; SIGKILL: the router drops the appliance within 1 s
+(BFD; the figure is printed) and the downloads that crossed it complete.
+
+The downloads moved by the drain and by SIGKILL go through every mode,
+IPv4 and IPv6 (issue 17, MODES): maglev (the same table on both
+appliances), dsr-feedback, round-robin, random, latency-feedback and
+polling (the survivor offers the unknown flow to its candidates: option
+158, IPv6 header 253; the last four place new flows on 2 of the 4
+servers, their candidates), and IPv6 hunt (6LB over SRv6: the survivor
+sends recoverStickiness to the flow's 2 candidates; each appliance has
+its own lb_sid, routed to it by the server-side router, so the
+candidate's createStickiness reaches the one that asked). Per mode one
+download goes through the appliance that goes and one through the
+other: IPv4 by client ports "ip route get" shows the router sending
+there, IPv6 by downloads started in batches, read with "show flow" and
+stopped when not wanted (see mode_downloads); each flow is checked with
+"show flow" before the move and on the survivor after it (the same
+server), and each body with sha256.
 
 usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        [SCENARIO...]
@@ -891,7 +897,7 @@ def s3_drain_once(tb):
     keys = ("recover_offer", "recover_pinned", "recover_bounce",
             "recover_silent", "drop_recover_none", "recover_pin_bad",
             "recover_return", "answer_unsolicited", "drop_forged",
-            "flow_midstream")
+            "flow_midstream", "hunt_recover", "stick_create")
     c1b = tb.counters("lb1")
     print("# drain: dsr-feedback downloads %s; lb2 %s; lb1 %s" %
           (res_fb, {k: c2.get(k, 0) for k in keys if c2.get(k, 0)},
@@ -983,9 +989,10 @@ def s5_sigkill(tb):
     mode_tap("sigkill", mode_finish(md, moved), "lb2", 1, 1)
     c = tb.counters("lb1")
     print("# sigkill: lb1 recover_offer %d, recover_bounce %d, "
-          "recover_pinned %d, drop_recover_none %d" %
+          "recover_pinned %d, drop_recover_none %d, hunt_recover %d" %
           (c.get("recover_offer", 0), c.get("recover_bounce", 0),
-           c.get("recover_pinned", 0), c.get("drop_recover_none", 0)))
+           c.get("recover_pinned", 0), c.get("drop_recover_none", 0),
+           c.get("hunt_recover", 0)))
     # killed: no counters, no pool check
     tb.logs.remove(tb.lb2_log)
 
