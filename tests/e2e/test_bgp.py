@@ -532,6 +532,7 @@ def client_of(vip):
 
 WANT_SUM = hashlib.sha256(b"\0" * BIG).hexdigest()   # big.bin: zeros
 mode_port = [62000]
+mode_started = {}     # client port: when its download started
 
 
 def next_hop(vip, dport, sport):
@@ -558,6 +559,7 @@ def flow_where(tb, vip, dport, sport):
 
 
 def start_download(vip, dport, sport):
+    mode_started[sport] = time.time()
     return subprocess.Popen(
         "exec ip netns exec %sc sh -c \"curl -s -g -m 60 --local-port %d "
         "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
@@ -675,6 +677,11 @@ def mode_moved(tb, dls, gone, survivor):
     closing: it completed), to compare with @gone's."""
     t0 = time.time()
     moved = dict(((d[0], d[2]), None) for d in dls if d[1] == gone)
+    # each lasts about 8 s: one that ended before the move would show as
+    # moved elsewhere (None)
+    age = [t0 - mode_started[sport] for _, sport in moved]
+    print("# %s gone: its %d mode downloads had run %.1f to %.1f s" %
+          (gone, len(age), min(age), max(age)), flush=True)
     while time.time() - t0 < 6.0 and None in moved.values():
         for mode, sport in [k for k, v in moved.items() if v is None]:
             moved[(mode, sport)] = flow_server(
