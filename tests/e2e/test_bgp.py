@@ -881,11 +881,13 @@ def mode_tap(what, res, through, n_through, n_other):
 
 def s3_drain_once(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    md = mode_downloads(tb, "lb1", 1, 1)
+    # the mode downloads last (placing them takes a few seconds, and
+    # each lasts about 8 s): at the move they have run 2 to 4 s
     dls = downloads(4)
     fb = downloads(4, URL_FB)
     ld = load(10)
-    time.sleep(2.0)
+    md = mode_downloads(tb, "lb1", 1, 1)
+    time.sleep(0.5)
     rc, out = tb.lctl("lb1", "appliance drain")
     dt = wait_vias(tb, {LBS["lb2"][1]}, 10)
     tap(rc == 0 and dt is not None,
@@ -963,10 +965,10 @@ def s4_sigterm(tb):
 
 def s5_sigkill(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    md = mode_downloads(tb, "lb2", 1, 1)
     dls = downloads(4)
     fb = downloads(4, URL_FB)
-    time.sleep(2.0)
+    md = mode_downloads(tb, "lb2", 1, 1)    # last, as in s3_drain_once
+    time.sleep(0.5)
     before = vias(tb)
     t0 = time.time()
     tb.lbp["lb2"].kill()
