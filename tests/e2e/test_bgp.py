@@ -48,6 +48,10 @@ usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        [SCENARIO...]
 Prints TAP; skips (exit 77) when not root or a tool is missing.
 
+DSRLB_E2E_BREAK=seed gives lb2 another consistent-hash seed, to show
+that the checks fail when the survivor cannot find the servers that hold
+the moved flows (its candidates and maglev's table differ).
+
 For debugging: DSRLB_BGP_DRAIN_N=N runs the drain N times (default 1);
 DSRLB_BGP_TRACE=1 captures every hop of the drain's flows with dumpcap
 (WORK/tr-drainI-NS-DEV.pcapng) and saves both appliances' counters and
@@ -369,16 +373,17 @@ class Bgpbed(t.Testbed):
         for i in ("lan", "farm"):
             nsx(ns, "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % i)
             nsx(ns, "ip link set %s arp off" % i)
+        ini = LB_INI.format(work=WORK, name="lb2", wait=WITHDRAW_WAIT_MS,
+                            lan=lan, farm=farm, backends=backends,
+                            fb_backends=fb_backends,
+                            fb6_backends=fb6_backends,
+                            hunt6_backends=hunt6_backends, sid=SIDS["lb2"],
+                            lan6=LBS6["lb2"][0], farm6=LBS6["lb2"][1])
+        if t.BREAK == "seed":
+            # on purpose: lb2's tables are not lb1's (see the docstring)
+            ini = ini.replace("chash_seed = 0x5eed", "chash_seed = 0xbad")
         with open(os.path.join(WORK, "lb2.ini"), "w") as f:
-            f.write(LB_INI.format(work=WORK, name="lb2",
-                                  wait=WITHDRAW_WAIT_MS, lan=lan, farm=farm,
-                                  backends=backends,
-                                  fb_backends=fb_backends,
-                                  fb6_backends=fb6_backends,
-                                  hunt6_backends=hunt6_backends,
-                                  sid=SIDS["lb2"],
-                                  lan6=LBS6["lb2"][0],
-                                  farm6=LBS6["lb2"][1]))
+            f.write(ini)
         self.start_lb2("dsrlb2")
         # the kernels' side and a BIRD beside each appliance
         for name in ("lb1", "lb2"):
