@@ -887,7 +887,7 @@ def mode_tap(what, res, through, n_through, n_other):
 def s3_drain_once(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
     # the mode downloads last (placing them takes a few seconds, and
-    # each lasts about 8 s): at the move they have run 2 to 4 s
+    # each lasts about 8 s): at the move they had run 2 to 6 s (9 runs)
     dls = downloads(4)
     fb = downloads(4, URL_FB)
     ld = load(10)
