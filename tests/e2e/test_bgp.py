@@ -12,7 +12,7 @@ and the routing daemons).
 
 Each appliance's kernel sees its port's address on klan (the exception
 path) and peers from there with the router; dsrlb enables the VIP's
-static protocol in its BIRD while it serves the VIP; the IPv6 VIP rides
+static protocol in its BIRD while it serves the VIP; the IPv6 VIPs ride
 the same BGP session (an ipv6 channel, next hop the appliance's IPv6 lan
 address). The router installs a multipath route over both, hashing the
 L4 tuple of the packet's headers (fib_multipath_hash_policy = 3 for IPv4
@@ -20,27 +20,37 @@ and IPv6: a retransmitted SYN keeps its appliance, as behind a real
 router; see Bgpbed.up).
 
 Scenarios, each asserted: the route to every VIP address appears over
-both appliances, which show the same consistent-hash digest; traffic is
-spread over both; "appliance drain" on one moves new and existing flows
-to the other with no failed request and every download intact; SIGTERM
-withdraws, waits, stops cleanly with no failed request; SIGKILL: the
-router drops the appliance within 1 s (BFD; the figure is printed) and
-the downloads that crossed it complete. The downloads moved by the drain
-and by SIGKILL go through every mode: maglev (the same table on both
-appliances), dsr-feedback over IPv4 and IPv6 (header 253), round-robin,
-random and latency-feedback (issue 17: the other appliance offers the
-unknown flow to its candidates; the last three place new flows on 2 of
-the 4 servers, their candidates). The round-robin, random, latency-feedback and IPv6 ones go
-through the appliance that goes (two per mode) and the other (one):
-IPv4 by client ports "ip route get" shows the router sending there, IPv6
-by downloads started, read with "show flow" and stopped when not wanted
-(see mode_downloads); each flow is checked with "show flow" before the
-move and on the survivor after it (the same server), and the bodies with
-sha256.
+both appliances, which show the same consistent-hash digest, and each
+appliance polls every server of the polling VIPs through its farm
+port's kernel interface; traffic is spread over both; "appliance drain"
+on one moves new and existing flows to the other with no failed request
+and every download intact; SIGTERM withdraws, waits, stops cleanly with
+no failed request; SIGKILL: the router drops the appliance within 1 s
+(BFD; the figure is printed) and the downloads that crossed it complete.
+
+The downloads moved by the drain and by SIGKILL go through every mode,
+IPv4 and IPv6 (issue 17, MODES): maglev (the same table on both
+appliances), dsr-feedback, round-robin, random, latency-feedback and
+polling (the survivor offers the unknown flow to its candidates: option
+158, IPv6 header 253; the last four place new flows on 2 of the 4
+servers, their candidates), and IPv6 hunt (6LB over SRv6: the survivor
+sends recoverStickiness to the flow's 2 candidates; each appliance has
+its own lb_sid, routed to it by the server-side router, so the
+candidate's createStickiness reaches the one that asked). Per mode one
+download goes through the appliance that goes and one through the
+other: IPv4 by client ports "ip route get" shows the router sending
+there, IPv6 by downloads started in batches, read with "show flow" and
+stopped when not wanted (see mode_downloads); each flow is checked with
+"show flow" before the move and on the survivor after it (the same
+server), and each body with sha256.
 
 usage: test_bgp.py DSRLB AGENT DSRLB_CTL SLOWSERVER DSRLB_BUSY MEMARGS WORK
        [SCENARIO...]
 Prints TAP; skips (exit 77) when not root or a tool is missing.
+
+DSRLB_E2E_BREAK=seed gives lb2 another consistent-hash seed, to show
+that the checks fail when the survivor cannot find the servers that hold
+the moved flows (its candidates and maglev's table differ).
 
 For debugging: DSRLB_BGP_DRAIN_N=N runs the drain N times (default 1);
 DSRLB_BGP_TRACE=1 captures every hop of the drain's flows with dumpcap
@@ -72,6 +82,9 @@ WITHDRAW_WAIT_MS = 2000
 # their IPv6 port addresses (lan, farm)
 LBS6 = {"lb1": ("2001:db8:c::1", "2001:db8::1"),
         "lb2": ("2001:db8:c::3", "2001:db8::2")}
+# their SRv6 locators ([srv6] lb_sid; the router routes lb1's /64 there
+# already, t.Testbed.up)
+SIDS = {"lb1": "2001:db8:ff::", "lb2": "2001:db8:ff:1::"}
 # (namespace, lan address, farm address, lan MAC, farm MAC)
 LBS = {
     "lb1": ("lb", "192.0.2.1", "10.0.0.1", "02:00:00:00:01:01",
@@ -81,6 +94,16 @@ LBS = {
 }
 # the agents take dsrlb messages from both appliances' farm ports
 t.EXTRA_APPLIANCE_MACS.append(LBS["lb2"][4])
+# the IPv6 polling VIP (pol6) is this file's: the agents' section and
+# nginx's socket, unless test_e2e.py has them
+if "[vip pol6]" not in t.AGENT_INI:
+    t.AGENT_INI += ("\n[vip pol6]\naddress = 2001:db8:100::12\nport = 85\n"
+                    "leg_address = {v6}\n")
+if "[2001:db8:100::12]:85;" not in t.NGINX:
+    t.NGINX = t.NGINX.replace(
+        "listen [2001:db8:100::12]:84;",
+        "listen [2001:db8:100::12]:84;\n        "
+        "listen [2001:db8:100::12]:85;")
 
 LB_INI = """
 [general]
@@ -88,6 +111,14 @@ auth_key = 6e2e6e2e0123456789abcdef6e2e6e2e
 flow_capacity = 65536
 idle_sleep_us = 200
 chash_seed = 0x5eed
+; the polling VIPs (pol4, pol6): every server asked every 100 ms, through
+; the farm port's exception path (kfarm)
+poll_interval_ms = 100
+
+[srv6]
+; the appliance's own locator (hunt6): each appliance its own, which the
+; servers' stickiness messages reach through the server-side router
+lb_sid = {sid}
 
 [bgp]
 bird_socket = {work}/bird-{name}.ctl
@@ -108,6 +139,8 @@ role = server
 mtu = 9000
 ipv4 = {farm}/24
 ipv6 = {farm6}/64
+; the exception path: the polls' sockets (pol4, pol6)
+kernel = kfarm
 
 [routes]
 10.2.0.0/16 = 10.0.0.254
@@ -149,13 +182,65 @@ mode = latency-feedback
 candidates = 2
 announce = bgp
 {fb_backends}
+[vip pol4]
+address = 198.51.100.12
+port = 85
+mode = polling
+candidates = 2
+announce = bgp
+{fb_backends}
 ; IPv6 across both appliances: recovery offers in header 253
 [vip web6]
 address = 2001:db8:100::10
 port = 80
 mode = dsr-feedback
 announce = bgp
-{fb6_backends}"""
+{fb6_backends}
+; the other modes over IPv6, as test_e2e.py's mag6/rr6/rnd6/lat6
+[vip mag6]
+address = 2001:db8:100::12
+port = 81
+mode = maglev
+probe_every = 0
+announce = bgp
+{fb6_backends}
+[vip rr6]
+address = 2001:db8:100::12
+port = 82
+mode = round-robin
+candidates = 2
+announce = bgp
+{fb6_backends}
+[vip rnd6]
+address = 2001:db8:100::12
+port = 83
+mode = random
+candidates = 2
+announce = bgp
+{fb6_backends}
+[vip lat6]
+address = 2001:db8:100::12
+port = 84
+mode = latency-feedback
+candidates = 2
+announce = bgp
+{fb6_backends}
+[vip pol6]
+address = 2001:db8:100::12
+port = 85
+mode = polling
+candidates = 2
+announce = bgp
+{fb6_backends}
+; 6LB service hunting over SRv6: a moved flow is recovered by
+; recoverStickiness to its 2 candidates, which pin it on the appliance
+; whose SID its SRH names
+[vip hunt6]
+address = 2001:db8:100::20
+port = 80
+mode = hunt
+announce = bgp
+{hunt6_backends}"""
 
 BIRD_LB = """
 router id {lan};
@@ -226,6 +311,9 @@ class Bgpbed(t.Testbed):
         fb_backends = backends
         fb6_backends = "".join("backend.%s = %s\n" % (n, s[2])
                                for n, s in t.SERVERS.items())
+        hunt6_backends = "".join("backend.%s = %s locator=%s\n" %
+                                 (n, s[2], s[3])
+                                 for n, s in t.SERVERS.items())
         # the base testbed starts lb1 with this file; its router's
         # static routes to the VIPs are replaced by BGP below
         t.LB_INI = LB_INI.replace("{backends}", backends).replace(
@@ -235,7 +323,9 @@ class Bgpbed(t.Testbed):
             "{lan}", LBS["lb1"][1]).replace("{farm}", LBS["lb1"][2]).replace(
             "{lan6}", LBS6["lb1"][0]).replace(
             "{farm6}", LBS6["lb1"][1]).replace(
-            "{fb6_backends}", fb6_backends)
+            "{fb6_backends}", fb6_backends).replace(
+            "{hunt6_backends}", hunt6_backends).replace(
+            "{sid}", SIDS["lb1"])
         super().up()
         self.lbp["lb1"] = self.lb
         self.logs.append(os.path.join(WORK, "dsrlb.log"))
@@ -267,7 +357,10 @@ class Bgpbed(t.Testbed):
                     # the appliances share the clients' segment: an ICMP
                     # redirect would send a client straight to one of
                     # them, around the router's ECMP (and its withdrawals)
-                    "sysctl -qw net.ipv4.conf.rc.send_redirects=0"]:
+                    "sysctl -qw net.ipv4.conf.rc.send_redirects=0",
+                    # lb2's SRv6 locator (lb1's: t.Testbed.up)
+                    "ip -6 route add %s/64 via %s" % (SIDS["lb2"],
+                                                      LBS6["lb2"][1])]:
             nsx("r", cmd)
         nsx("c", "sysctl -qw net.ipv4.conf.all.accept_redirects=0")
         nsx("c", "sysctl -qw net.ipv4.conf.c0.accept_redirects=0")
@@ -280,14 +373,17 @@ class Bgpbed(t.Testbed):
         for i in ("lan", "farm"):
             nsx(ns, "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1" % i)
             nsx(ns, "ip link set %s arp off" % i)
+        ini = LB_INI.format(work=WORK, name="lb2", wait=WITHDRAW_WAIT_MS,
+                            lan=lan, farm=farm, backends=backends,
+                            fb_backends=fb_backends,
+                            fb6_backends=fb6_backends,
+                            hunt6_backends=hunt6_backends, sid=SIDS["lb2"],
+                            lan6=LBS6["lb2"][0], farm6=LBS6["lb2"][1])
+        if t.BREAK == "seed":
+            # on purpose: lb2's tables are not lb1's (see the docstring)
+            ini = ini.replace("chash_seed = 0x5eed", "chash_seed = 0xbad")
         with open(os.path.join(WORK, "lb2.ini"), "w") as f:
-            f.write(LB_INI.format(work=WORK, name="lb2",
-                                  wait=WITHDRAW_WAIT_MS, lan=lan, farm=farm,
-                                  backends=backends,
-                                  fb_backends=fb_backends,
-                                  fb6_backends=fb6_backends,
-                                  lan6=LBS6["lb2"][0],
-                                  farm6=LBS6["lb2"][1]))
+            f.write(ini)
         self.start_lb2("dsrlb2")
         # the kernels' side and a BIRD beside each appliance
         for name in ("lb1", "lb2"):
@@ -334,6 +430,24 @@ class Bgpbed(t.Testbed):
         nsx(ns, "ethtool -K klan tx off", check=False)
         nsx(ns, "ip addr add %s/24 dev klan" % lan)
         nsx(ns, "ip link set klan up")
+        # the farm port's exception path, as t.Testbed.farm_kernel gives
+        # lb1 (IPv4), and IPv6: the polls of pol4 and pol6 leave from the
+        # port's addresses
+        farm, farm6 = LBS[name][2], LBS6[name][1]
+        for _ in range(100):
+            if nsx(ns, "ip link show kfarm", check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+        nsx(ns, "sysctl -qw net.ipv6.conf.kfarm.disable_ipv6=0")
+        nsx(ns, "ethtool -K kfarm tx off", check=False)
+        for cmd in ["ip addr add %s/24 dev kfarm" % farm,
+                    "ip -6 addr add %s/64 dev kfarm nodad" % farm6,
+                    "ip link set kfarm up",
+                    "ip route add 10.2.0.0/16 via 10.0.0.254 dev kfarm",
+                    "ip -6 route add 2001:db8:2::/48 via 2001:db8::fe "
+                    "dev kfarm"]:
+            # lb1's IPv4 side is there already (farm_kernel)
+            nsx(ns, cmd, check=name != "lb1" or "-6" in cmd)
 
     def sockpath(self, name):
         return os.path.join(WORK, "lb.sock" if name == "lb1" else
@@ -405,12 +519,16 @@ def finish(dls):
     return [" ".join(o.split()[:2]) for o in out]
 
 
-# issue 17: long downloads through the other recovering modes and IPv6,
-# each with its client port chosen so that the router sends it through a
-# given appliance (the one the scenario drains or kills) or the other
-MODES = (("round-robin", t.RR4, 82), ("random", t.RR4, 83),
-         ("latency-feedback", t.RR4, 84),
-         ("IPv6 dsr-feedback", t.VIP6, 80))
+# issue 17: long downloads through every mode, IPv4 and IPv6, each with
+# its client port chosen so that the router sends it through a given
+# appliance (the one the scenario drains or kills) or the other
+MODES = (("dsr-feedback", t.VIP4, 80), ("maglev", MAG4, 81),
+         ("round-robin", t.RR4, 82), ("random", t.RR4, 83),
+         ("latency-feedback", t.RR4, 84), ("polling", t.RR4, 85),
+         ("IPv6 dsr-feedback", t.VIP6, 80), ("IPv6 maglev", t.RR6, 81),
+         ("IPv6 round-robin", t.RR6, 82), ("IPv6 random", t.RR6, 83),
+         ("IPv6 latency-feedback", t.RR6, 84), ("IPv6 polling", t.RR6, 85),
+         ("IPv6 hunt", t.HUNT6, 80))
 MODE = dict((m, (a, p)) for m, a, p in MODES)
 
 
@@ -419,6 +537,7 @@ def client_of(vip):
 
 WANT_SUM = hashlib.sha256(b"\0" * BIG).hexdigest()   # big.bin: zeros
 mode_port = [62000]
+mode_started = {}     # client port: when its download started
 
 
 def next_hop(vip, dport, sport):
@@ -445,6 +564,7 @@ def flow_where(tb, vip, dport, sport):
 
 
 def start_download(vip, dport, sport):
+    mode_started[sport] = time.time()
     return subprocess.Popen(
         "exec ip netns exec %sc sh -c \"curl -s -g -m 60 --local-port %d "
         "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
@@ -452,6 +572,14 @@ def start_download(vip, dport, sport):
         (P, sport, "[%s]" % vip if ":" in vip else vip, dport),
         shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True)
+
+
+def stop_downloads(ps):
+    """Stop the downloads @ps (curl and sha256sum) and reap them."""
+    for p in ps:
+        os.killpg(p.pid, 15)
+    for p in ps:
+        p.communicate(timeout=30)
 
 
 def mode_downloads(tb, through, n_through, n_other):
@@ -463,34 +591,51 @@ def mode_downloads(tb, through, n_through, n_other):
 
     IPv4: "ip route get" with the tuple names the router's choice. IPv6:
     its multipath choice does not match the router's forwarding (Linux
-    6.18: 18 of 30 tuples in a trial, IPv4 30 of 30), so each download
-    starts, its appliance is read with "show flow", and one that is not
-    wanted there is stopped (its client port is not used again)."""
+    6.18: 18 of 30 tuples in a trial, IPv4 30 of 30), so downloads start
+    in batches (twice as many per mode as still wanted), each one's
+    appliance is read with "show flow", and those not wanted there are
+    stopped (their client ports are not used again). The IPv6 ones start
+    first, so that the placement does not age the IPv4 ones: each
+    download lasts about 8 s (nginx paces big.bin at 6 MB/s)."""
     other = [n for n in LBS if n != through][0]
+    want = dict((m, [through] * n_through + [other] * n_other)
+                for m, _, _ in MODES)
     out = []
+    for _ in range(8):
+        batch = []
+        for mode, vip, dport in MODES:
+            for _ in range(2 * len(want[mode]) if ":" in vip else 0):
+                sport = mode_port[0]
+                mode_port[0] += 1
+                batch.append((mode, vip, dport, sport,
+                              start_download(vip, dport, sport)))
+        if not batch:
+            break
+        stop, t0 = [], time.time()
+        while batch and time.time() - t0 < 3.0:
+            time.sleep(0.1)
+            for b in list(batch):
+                mode, vip, dport, sport, p = b
+                name = flow_where(tb, vip, dport, sport)
+                if name is None:
+                    continue
+                batch.remove(b)
+                if name in want[mode]:
+                    want[mode].remove(name)
+                    out.append([mode, name, sport, None, p])
+                else:
+                    stop.append(p)
+        stop_downloads(stop + [b[4] for b in batch])
     for mode, vip, dport in MODES:
-        want = [through] * n_through + [other] * n_other
-        while want:
+        while want[mode] and ":" not in vip:
             sport = mode_port[0]
             mode_port[0] += 1
-            if ":" not in vip:
-                name = next_hop(vip, dport, sport)
-                if name not in want:
-                    continue
-                p = start_download(vip, dport, sport)
-            else:
-                p = start_download(vip, dport, sport)
-                t0 = time.time()
-                name = None
-                while name is None and time.time() - t0 < 3.0:
-                    time.sleep(0.1)
-                    name = flow_where(tb, vip, dport, sport)
-                if name not in want:
-                    os.killpg(p.pid, 15)
-                    p.communicate(timeout=30)
-                    continue
-            want.remove(name)
-            out.append([mode, name, sport, None, p])
+            name = next_hop(vip, dport, sport)
+            if name not in want[mode]:
+                continue
+            want[mode].remove(name)
+            out.append([mode, name, sport, None,
+                        start_download(vip, dport, sport)])
     # established on its appliance before the move (a SYN-ACK can be
     # lost: an appliance's first packet to the client becomes its ARP or
     # ND request, and the client sends its SYN again after 1 s)
@@ -513,6 +658,11 @@ def flow_server(tb, name, sport, mode, quiet=False,
     """The server appliance @name holds the client's flow from @sport to
     @mode's VIP on, if it is there in one of @states."""
     vip, dport = MODE[mode]
+    if mode.endswith("hunt"):
+        # 6LB: a pinned flow is STEER(s) (docs/wire-format.md "The 6LB
+        # leg")
+        states = tuple("steer" if s == "established" else s
+                       for s in states)
     rc, txt = tb.lctl(name, "show flow %s %d %s %d" %
                       (client_of(vip), sport, vip, dport))
     f = txt.split()
@@ -532,6 +682,11 @@ def mode_moved(tb, dls, gone, survivor):
     closing: it completed), to compare with @gone's."""
     t0 = time.time()
     moved = dict(((d[0], d[2]), None) for d in dls if d[1] == gone)
+    # each lasts about 8 s: one that ended before the move would show as
+    # moved elsewhere (None)
+    age = [t0 - mode_started[sport] for _, sport in moved]
+    print("# %s gone: its %d mode downloads had run %.1f to %.1f s" %
+          (gone, len(age), min(age), max(age)), flush=True)
     while time.time() - t0 < 6.0 and None in moved.values():
         for mode, sport in [k for k, v in moved.items() if v is None]:
             moved[(mode, sport)] = flow_server(
@@ -581,14 +736,16 @@ def load_result(p):
 BOTH = {LBS["lb1"][1], LBS["lb2"][1]}
 
 
-ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6)
+ALL_VIPS = (MAG4, t.VIP4, t.RR4, t.VIP6, t.RR6, t.HUNT6)
 
 
 def s1_routes(tb):
     dt = wait_vias(tb, BOTH, 60, ALL_VIPS)
     tap(dt is not None, "bgp: the router has a multipath route to each "
         "VIP address (maglev, dsr-feedback, round-robin/random/latency-"
-        "feedback, IPv6 dsr-feedback) over both appliances (%s)" %
+        "feedback/polling, IPv6 dsr-feedback, IPv6 maglev/round-robin/"
+        "random/latency-feedback/polling, IPv6 hunt) over both appliances "
+        "(%s)" %
         [sorted(vias(tb, v)) for v in ALL_VIPS],
         nsx("r", "birdc -s %s/bird-r.ctl show protocols" % WORK,
             check=False).stdout)
@@ -623,6 +780,26 @@ def s1_routes(tb):
         a1["mag4"][2] == a2["mag4"][2],
         "bgp: both appliances announce mag4 with the same chash digest "
         "(%s)" % (a1.get("mag4", ("", "", "?"))[2]), str((a1, a2)))
+    # the polling VIPs' scores come from polls: each appliance's own,
+    # from its farm port's kernel interface (kfarm), answered by the agents
+    t0, heard = time.time(), {}
+    while time.time() - t0 < 5.0:
+        heard = dict(("%s %s" % (n, v), polled(tb, n, v)) for n in LBS
+                     for v in ("pol4", "pol6"))
+        if all(len(v) == len(t.SERVERS) for v in heard.values()):
+            break
+        time.sleep(0.2)
+    tap(all(len(v) == len(t.SERVERS) for v in heard.values()),
+        "bgp: each appliance polls the 4 servers of pol4 and pol6 and hears "
+        "their loads (%s)" % heard,
+        "\n".join(tb.lctl(n, "show poll")[1] for n in LBS))
+
+
+def polled(tb, name, vip):
+    """The servers of @vip whose polled load appliance @name knows."""
+    rc, out = tb.lctl(name, "show poll %s" % vip)
+    return sorted(f[0] for f in (line.split() for line in out.splitlines())
+                  if len(f) >= 3 and f[0] in t.SERVERS and f[2] != "-")
 
 
 def s2_spread(tb):
@@ -709,11 +886,13 @@ def mode_tap(what, res, through, n_through, n_other):
 
 def s3_drain_once(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    md = mode_downloads(tb, "lb1", 2, 1)
-    dls = downloads(6)
+    # the mode downloads last (placing them takes a few seconds, and
+    # each lasts about 8 s): at the move they had run 2 to 6 s (9 runs)
+    dls = downloads(4)
     fb = downloads(4, URL_FB)
     ld = load(10)
-    time.sleep(2.0)
+    md = mode_downloads(tb, "lb1", 1, 1)
+    time.sleep(0.5)
     rc, out = tb.lctl("lb1", "appliance drain")
     dt = wait_vias(tb, {LBS["lb2"][1]}, 10)
     tap(rc == 0 and dt is not None,
@@ -732,7 +911,7 @@ def s3_drain_once(tb):
     keys = ("recover_offer", "recover_pinned", "recover_bounce",
             "recover_silent", "drop_recover_none", "recover_pin_bad",
             "recover_return", "answer_unsolicited", "drop_forged",
-            "flow_midstream")
+            "flow_midstream", "hunt_recover", "stick_create")
     c1b = tb.counters("lb1")
     print("# drain: dsr-feedback downloads %s; lb2 %s; lb1 %s" %
           (res_fb, {k: c2.get(k, 0) for k in keys if c2.get(k, 0)},
@@ -746,7 +925,7 @@ def s3_drain_once(tb):
     tap(all(r == "200 %d" % BIG for r in res_fb),
         "drain: every 48 MiB dsr-feedback download completes intact across "
         "the move (those that crossed lb1 recovered on lb2) (%s)" % res_fb)
-    mode_tap("drain", res_md, "lb1", 2, 1)
+    mode_tap("drain", res_md, "lb1", 1, 1)
     tap(sum(codes.values()) > 0 and set(codes) == {200} and not errs,
         "drain: the load during the drain: %s, 0 failed" % codes, lout[-600:])
     a = tb.announce("lb1")
@@ -791,10 +970,10 @@ def s4_sigterm(tb):
 
 def s5_sigkill(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    md = mode_downloads(tb, "lb2", 2, 1)
-    dls = downloads(6)
-    fb = downloads(6, URL_FB)
-    time.sleep(2.0)
+    dls = downloads(4)
+    fb = downloads(4, URL_FB)
+    md = mode_downloads(tb, "lb2", 1, 1)    # last, as in s3_drain_once
+    time.sleep(0.5)
     before = vias(tb)
     t0 = time.time()
     tb.lbp["lb2"].kill()
@@ -821,12 +1000,13 @@ def s5_sigkill(tb):
         "sigkill: the dsr-feedback downloads that crossed lb2 complete on "
         "lb1, recovered (%s; lb1 recover_offer %d, recover_pinned %d)" %
         (res_fb, c.get("recover_offer", 0), c.get("recover_pinned", 0)))
-    mode_tap("sigkill", mode_finish(md, moved), "lb2", 2, 1)
+    mode_tap("sigkill", mode_finish(md, moved), "lb2", 1, 1)
     c = tb.counters("lb1")
     print("# sigkill: lb1 recover_offer %d, recover_bounce %d, "
-          "recover_pinned %d, drop_recover_none %d" %
+          "recover_pinned %d, drop_recover_none %d, hunt_recover %d" %
           (c.get("recover_offer", 0), c.get("recover_bounce", 0),
-           c.get("recover_pinned", 0), c.get("drop_recover_none", 0)))
+           c.get("recover_pinned", 0), c.get("drop_recover_none", 0),
+           c.get("hunt_recover", 0)))
     # killed: no counters, no pool check
     tb.logs.remove(tb.lb2_log)
 
