@@ -1062,21 +1062,37 @@ health_ok(struct lb_worker *w, struct lb_worker_vip *wv, uint32_t b)
 }
 
 /* A down backend due for a trial flow (once its last trial is settled),
- * or UINT32_MAX. */
+ * or UINT32_MAX. A VIP that recovers flows by candidates (the C = d
+ * table of the DSR transport, C = 2 of SRv6) tries a down backend only
+ * on a flow whose candidates (@p hash) include it: a trial that its
+ * server takes is a flow like any other, and another appliance, or
+ * this one restarted, must find it (issue 17; e2e-bgp lost such a flow
+ * when its SIGTERM moved it). */
 static uint32_t
 health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
-	     struct lb_worker_vip *wv, uint64_t now_ns)
+	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
 {
 	const struct lb_health_conf *hc = &w->st->cfg.health;
+	const struct chash_table *t;
+	const uint16_t *cand = NULL;
 
 	if (v->n_down == 0 || !hc->enabled)
 		return UINT32_MAX;
+	t = v->chd != NULL ? v->chd :
+	    v->conf.transport == LB_TRANSPORT_SRV6 ? v->ch2 : NULL;
+	if (t != NULL && t->c > 0)
+		cand = chash_lookup(t, hash);
 	for (uint32_t b = 0; b < v->conf.n_backends; b++) {
 		struct lb_health_obs *h = &wv->hobs[b];
+		bool among = cand == NULL;
 
 		if (!v->be[b].health_down || v->be[b].nh == LB_NH_NONE)
 			continue;
 		(void)health_probe(w, h, false, now_ns);
+		for (uint32_t i = 0; !among && i < t->c; i++)
+			among = cand[i] == b;
+		if (!among)
+			continue;
 		/* n workers, one trial each per n intervals: one trial per
 		 * interval in all (a trial to a dead server costs its client
 		 * one SYN retransmission) */
@@ -2018,7 +2034,7 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		}
 		/* A down backend gets a trial flow now and then, so that it
 		 * can be heard from again (lb_health.h). */
-		b = syn ? health_trial(w, v, wv, now_ns) : UINT32_MAX;
+		b = syn ? health_trial(w, v, wv, c->hash, now_ns) : UINT32_MAX;
 		if (b == UINT32_MAX && starting) {
 			b = pick_backend(w, v, wv, c->hash, now_ns);
 		} else if (b == UINT32_MAX &&

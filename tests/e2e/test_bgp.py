@@ -938,18 +938,38 @@ def s3_drain_once(tb):
 
 
 def s4_sigterm(tb):
+    trs = trace_start("sigterm")
+    try:
+        s4_sigterm_once(tb)
+    finally:
+        trace_stop(trs)
+
+
+def s4_sigterm_once(tb):
+    wait_vias(tb, BOTH, 15, ALL_VIPS)
     ld = load(8)
     dls = downloads(4)
-    time.sleep(1.5)
+    # every mode, as the drain and SIGKILL: the flows through lb2 move
+    # to lb1 when it withdraws, and lb1 recovers them
+    md = mode_downloads(tb, "lb2", 1, 1)
+    time.sleep(0.5)
     t0 = time.time()
     tb.lbp["lb2"].send_signal(15)
     dt = wait_vias(tb, {LBS["lb1"][1]}, 5)
+    moved = mode_moved(tb, md, "lb2", "lb1")
     try:
         rc = tb.lbp["lb2"].wait(timeout=30)
     except subprocess.TimeoutExpired:
         rc = None
     t_exit = time.time() - t0
     res = finish(dls)
+    mode_tap("sigterm", mode_finish(md, moved), "lb2", 1, 1)
+    c = tb.counters("lb1")
+    print("# sigterm: lb1 %s" % {k: c.get(k, 0) for k in (
+        "recover_offer", "recover_bounce", "recover_pinned",
+        "recover_silent", "drop_recover_none", "recover_return",
+        "recover_pin_bad", "answer_unsolicited", "hunt_recover")},
+        flush=True)
     codes, errs, lout = load_result(ld)
     tap(dt is not None and dt < WITHDRAW_WAIT_MS / 1000.0,
         "sigterm: lb2 withdraws at once (route gone in %.2f s)" % (dt or -1))

@@ -337,6 +337,22 @@ syn(struct fx *f, uint16_t sport, uint64_t now, bool *req)
 	return -1;
 }
 
+/* Whether server @p s is a recovery candidate of C1:@p sport's flow. */
+static bool
+candidate_of(struct fx *f, uint16_t sport, unsigned int s)
+{
+	const struct chash_table *t = f->st->vip[0].chd;
+	struct flow_key k;
+	const uint16_t *cand;
+
+	flow_key_ipv4(&k, C1, VIP, sport, 80, IPPROTO_NUM_TCP);
+	cand = chash_lookup(t, lb_key_hash(f->st, &k));
+	for (uint32_t i = 0; i < t->c; i++)
+		if (cand[i] == s)
+			return true;
+	return false;
+}
+
 /* Server @p s answers C1:@p sport's request (SYN-ACK, score 0). */
 static void
 answer(struct fx *f, unsigned int s, uint16_t sport, uint64_t now)
@@ -409,7 +425,7 @@ test_engine_dead_out_and_back(void **state)
 	const uint64_t alive[NSRV] = { MS, MS, 2 * MS };
 	const uint64_t dead[NSRV] = { MS, MS, UINT64_MAX };
 	uint64_t down_at, trials;
-	uint16_t sport = 10000;
+	uint16_t sport = 10000, tport;
 	int s;
 	bool req;
 
@@ -430,14 +446,25 @@ test_engine_dead_out_and_back(void **state)
 	/* while down, s2 gets trial flows only: one per second */
 	trials = f->w.cnt[LB_CNT_health_trial];
 	assert_true(trials >= 3 && trials <= 5);
-	/* a trial SYN retransmitted goes to a live server */
+	/* a trial goes to a flow whose candidates (the C = d table, issue
+	 * 17) include s2, so that another appliance can find it: not to
+	 * the first SYN whose candidates do not */
 	f->w.vip[0].hobs[2].trial_ns = 0;
 	memset(f->w.vip[0].hobs[2].pending_ns, 0,
 	       sizeof(f->w.vip[0].hobs[2].pending_ns));
-	s = syn(f, 60000, 9001 * MS, &req);
+	tport = 60000;
+	while (!candidate_of(f, tport, 2))
+		tport++;
+	for (uint16_t p = 59000; p < 59100; p++)
+		if (!candidate_of(f, p, 2)) {
+			assert_int_not_equal(syn(f, p, 9001 * MS, &req), 2);
+			break;
+		}
+	/* a trial SYN retransmitted goes to a live server */
+	s = syn(f, tport, 9001 * MS, &req);
 	assert_int_equal(s, 2);
 	assert_true(req);
-	s = syn(f, 60000, 10001 * MS, &req);
+	s = syn(f, tport, 10001 * MS, &req);
 	assert_true(s == 0 || s == 1);
 	assert_true(f->w.cnt[LB_CNT_health_resteer] >= 1);
 	/* s2 answers again: back after rise trials, new flows again */
