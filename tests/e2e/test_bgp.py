@@ -28,7 +28,7 @@ and every download intact; SIGTERM withdraws, waits, stops cleanly with
 no failed request; SIGKILL: the router drops the appliance within 1 s
 (BFD; the figure is printed) and the downloads that crossed it complete.
 
-The downloads moved by the drain and by SIGKILL go through every mode,
+The downloads moved by the drain, SIGTERM and SIGKILL go through every mode,
 IPv4 and IPv6 (issue 17, MODES): maglev (the same table on both
 appliances), dsr-feedback, round-robin, random, latency-feedback and
 polling (the survivor offers the unknown flow to its candidates: option
