@@ -1436,6 +1436,25 @@ test_buffer_room(void **state)
 	}
 }
 
+/* What pkt_parse() must say of the IPv6 frame @p f (@p len bytes, IPv6
+ * header at @p l3): the chain walk's verdict, and a TCP or UDP header
+ * cut short (its length into @p hl, 0 for another upper layer). */
+static enum wire_result
+walk_verdict(const uint8_t *f, uint32_t len, uint32_t l3,
+	     struct ip6ext_info *info, uint32_t *hl)
+{
+	enum wire_result want = ip6ext_walk(f, len, l3, 0, info);
+
+	*hl = 0;
+	if (want == WIRE_OK && info->upper_proto == IPPROTO_NUM_TCP)
+		*hl = TCP_HDR_MIN_LEN;
+	else if (want == WIRE_OK && info->upper_proto == IPPROTO_NUM_UDP)
+		*hl = UDP_HDR_LEN;
+	if (*hl != 0 && info->end - info->upper_off < *hl)
+		want = WIRE_ERR_TRUNCATED;
+	return want;
+}
+
 /* pkt_parse()'s IPv6 fast path (TCP or UDP right after the fixed header,
  * no walk: issue 19, round 4) against the walk it skips: random first
  * bytes, payload lengths, next headers and frame lengths give the same
@@ -1482,13 +1501,7 @@ test_parse_fast_path_is_the_walk(void **state)
 		store_be16(f + l3 + 4, (uint16_t)(fp_rand() % 72));
 		len = l3 + 30 + fp_rand() % (sizeof(f) - l3 - 29);
 
-		want = ip6ext_walk(f, len, l3, 0, &info);
-		if (want == WIRE_OK && info.upper_proto == IPPROTO_NUM_TCP)
-			hl = TCP_HDR_MIN_LEN;
-		else if (want == WIRE_OK && info.upper_proto == IPPROTO_NUM_UDP)
-			hl = UDP_HDR_LEN;
-		if (hl != 0 && info.end - info.upper_off < hl)
-			want = WIRE_ERR_TRUNCATED;
+		want = walk_verdict(f, len, l3, &info, &hl);
 		got = pkt_parse(f, len, &m);
 		assert_int_equal(got, want);
 		if (want != WIRE_OK || hl == 0)
@@ -1553,13 +1566,7 @@ test_parse6_answer_fast_path(void **state)
 		if (len > sizeof(f))
 			len = sizeof(f);
 
-		want = ip6ext_walk(f, len, l3, 0, &info);
-		if (want == WIRE_OK && info.upper_proto == IPPROTO_NUM_TCP)
-			hl = TCP_HDR_MIN_LEN;
-		else if (want == WIRE_OK && info.upper_proto == IPPROTO_NUM_UDP)
-			hl = UDP_HDR_LEN;
-		if (hl != 0 && info.end - info.upper_off < hl)
-			want = WIRE_ERR_TRUNCATED;
+		want = walk_verdict(f, len, l3, &info, &hl);
 		got = pkt_parse(f, len, &m);
 		assert_int_equal(got, want);
 		if (want != WIRE_OK)

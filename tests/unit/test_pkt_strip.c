@@ -199,6 +199,18 @@ test_ipv6(void **state)
 		}
 }
 
+/* The client tuple and a metric answer, their fields drawn from @p x, as
+ * a backend's agent inserts them into the IPv4 packet at @p l3. */
+static void
+insert_tuple_answer(struct pkt_buf *pb, uint32_t l3, uint64_t x)
+{
+	assert_int_equal(ipv4opt_insert_client(pb, l3, 0, (uint32_t)(x >> 11),
+					       (uint16_t)(x >> 40)), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(pb, l3, 0, (uint16_t)(x >> 21),
+					       (x >> 3) & 1,
+					       (uint32_t)(x >> 29)), WIRE_OK);
+}
+
 /* The header checksum after a strip: ipv4opt_remove() derives the new
  * header's sum from the old one (RFC 1624) when the options sit at even
  * offsets; it must equal the update by the full sums of both headers,
@@ -240,11 +252,7 @@ test_ipv4_csum_random(void **state)
 		}
 		store_be16(ip + 10, 0);
 		store_be16(ip + 10, csum_ipv4_hdr(ip, (ip[0] & 15) * 4u));
-		assert_int_equal(ipv4opt_insert_client(&pb, l3, 0,
-			(uint32_t)(x >> 11), (uint16_t)(x >> 40)), WIRE_OK);
-		assert_int_equal(ipv4opt_insert_answer(&pb, l3, 0,
-			(uint16_t)(x >> 21), (x >> 3) & 1, (uint32_t)(x >> 29)),
-			WIRE_OK);
+		insert_tuple_answer(&pb, l3, x);
 		ip = pkt_buf_data(&pb) + l3;
 		hl = (ip[0] & 15) * 4u;
 		memcpy(old, ip, hl);
@@ -292,11 +300,7 @@ test_ipv4_answer_area_random(void **state)
 		store_be32(ip + 12, (uint32_t)(x >> 24));
 		store_be16(ip + 10, 0);
 		store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
-		assert_int_equal(ipv4opt_insert_client(&pb, l3, 0,
-			(uint32_t)(x >> 11), (uint16_t)(x >> 40)), WIRE_OK);
-		assert_int_equal(ipv4opt_insert_answer(&pb, l3, 0,
-			(uint16_t)(x >> 21), (x >> 3) & 1, (uint32_t)(x >> 29)),
-			WIRE_OK);
+		insert_tuple_answer(&pb, l3, x);
 		ip = pkt_buf_data(&pb) + l3;
 		switch ((x >> 44) & 3) {
 		case 0:
