@@ -1068,16 +1068,14 @@ health_ok(struct lb_worker *w, struct lb_worker_vip *wv, uint32_t b)
  * server takes is a flow like any other, and another appliance, or
  * this one restarted, must find it (issue 17; e2e-bgp lost such a flow
  * when its SIGTERM moved it). */
-static uint32_t
-health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
-	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
+static __attribute__((noinline)) uint32_t
+health_trial_pick(struct lb_worker *w, const struct lb_vip_rt *v,
+		  struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
 {
 	const struct lb_health_conf *hc = &w->st->cfg.health;
 	const struct chash_table *t;
 	const uint16_t *cand = NULL;
 
-	if (v->n_down == 0 || !hc->enabled)
-		return UINT32_MAX;
 	t = v->chd != NULL ? v->chd :
 	    v->conf.transport == LB_TRANSPORT_SRV6 ? v->ch2 : NULL;
 	if (t != NULL && t->c > 0)
@@ -1103,6 +1101,18 @@ health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
 		}
 	}
 	return UINT32_MAX;
+}
+
+/* The common case (no backend down) inline; the search apart, out of
+ * the new-flow path's code (issue 19: keeping it inline cost the pinned
+ * path 32 instructions per packet in layout). */
+static inline uint32_t
+health_trial(struct lb_worker *w, const struct lb_vip_rt *v,
+	     struct lb_worker_vip *wv, uint32_t hash, uint64_t now_ns)
+{
+	if (v->n_down == 0 || !w->st->cfg.health.enabled)
+		return UINT32_MAX;
+	return health_trial_pick(w, v, wv, hash, now_ns);
 }
 
 /* ---- ICMP (docs/wire-format.md, "ICMP") ------------------------------- */
