@@ -201,7 +201,8 @@ def scenario(tb):
                   r"(\d+) locator", log)
     # one destination per VIP (address, port) and per leg address of a
     # VIP, as the testbed's agent configuration lists them
-    n_vip = t.AGENT_INI.count("[vip ")
+    # (the SRv6-transport VIPs are filled in for {srv6}, without legs)
+    n_vip = t.AGENT_INI.count("[vip ") + len(t.SR6_VIPS)
     n_leg = t.AGENT_INI.count("leg_address = ")
     tap(m is not None and int(m.group(2)) == n_vip + n_leg and
         m.group(3) == "1",
