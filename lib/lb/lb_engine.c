@@ -608,6 +608,22 @@ classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
 	return true;
 }
 
+/* A server's message for the flow of @p key, owned by another lcore:
+ * give it to that one before any check (the owner makes them all).
+ * @return true when it was handed over. */
+static inline bool
+handoff_to_owner(struct lb_worker *w, const struct flow_key *key,
+		 struct lb_out *o)
+{
+	uint16_t ow = owner_of(w, key);
+
+	if (ow == w->index)
+		return false;
+	o->owner = ow;
+	finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+	return true;
+}
+
 /* A metric answer with its client tuple (what hands it over early). */
 #define ANSWER_MSGS ((1u << PKT_MSG_METRIC_ANS) | (1u << PKT_MSG_CLIENT_TUPLE))
 
@@ -657,7 +673,6 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	    (c->m.msgs & ANSWER_MSGS) == ANSWER_MSGS && w->owner != NULL &&
 	    (role & LB_ROLE_SERVER)) {
 		struct flow_key key;
-		uint16_t ow;
 
 		if (c->m.family == 4)
 			flow_key_ipv4(&key, c->m.client_addr, c->m.dst,
@@ -667,12 +682,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
 				      c->m.client_port, c->m.sport,
 				      c->m.l4_proto);
-		ow = owner_of(w, &key);
-		if (ow != w->index) {
-			o->owner = ow;
-			finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		if (handoff_to_owner(w, &key, o))
 			return;
-		}
 	}
 	if (c->m.family == 4 &&
 	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
@@ -708,18 +719,12 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
 		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS)) {
 			struct flow_key key;
-			uint16_t ow;
 
 			flow_key_ipv6(&key, frame + c->m.srh_off + SRH_FIXED_LEN,
 				      c->m.src, c->m.dport, c->m.sport,
 				      c->m.l4_proto);
-			ow = owner_of(w, &key);
-			if (ow != w->index) {
-				o->owner = ow;
-				finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF,
-				       0);
+			if (handoff_to_owner(w, &key, o))
 				return;
-			}
 		}
 		c->cls = PC_STICKY;
 		return;
@@ -896,16 +901,17 @@ c_hash_cand(const struct chash_table *t, uint32_t hash)
 	return t != NULL && t->c == 2 ? chash_lookup(t, hash) : NULL;
 }
 
-/* Of a hunt VIP's two candidates @p cand (NULL: none), those a new flow
- * may be offered to, in order, into @p act. @return how many. */
-static inline unsigned int
-hunt_active(const struct lb_vip_rt *v, const struct lb_worker_vip *wv,
-	    const uint16_t *cand, uint16_t act[CHASH_C_MAX])
+/* Of the @p n candidates @p cand (NULL: none), those a new flow may go
+ * to (active: not drained, down or removed), in order, into @p act.
+ * @return how many. */
+static inline uint32_t
+cands_active(const struct lb_worker_vip *wv, const uint16_t *cand,
+	     uint32_t n, uint16_t act[CHASH_C_MAX])
 {
-	unsigned int k = 0;
+	uint32_t k = 0;
 
-	for (unsigned int i = 0; cand != NULL && i < 2; i++)
-		if (cand[i] < v->conf.n_backends &&
+	for (uint32_t i = 0; cand != NULL && i < n; i++)
+		if (cand[i] < LB_MAX_BACKENDS &&
 		    wv->state[cand[i]] == SELECT_BACKEND_ACTIVE)
 			act[k++] = cand[i];
 	return k;
@@ -928,7 +934,7 @@ recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
 {
 	const uint16_t *cand;
 	uint16_t act[CHASH_C_MAX];
-	uint32_t k = 0, b;
+	uint32_t k, b;
 
 	if (t->c == 0)
 		return BUSY_SELECT_NONE;
@@ -943,10 +949,7 @@ recover_pick(struct lb_worker *w, const struct lb_vip_rt *v,
 	default:
 		break;
 	}
-	for (uint32_t i = 0; i < t->c; i++)
-		if (cand[i] < LB_MAX_BACKENDS &&
-		    wv->state[cand[i]] == SELECT_BACKEND_ACTIVE)
-			act[k++] = cand[i];
+	k = cands_active(wv, cand, t->c, act);
 	if (k == 0)
 		return BUSY_SELECT_NONE;
 	switch (v->conf.policy) {
@@ -1001,7 +1004,7 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
 		 * table, which has none of them. */
 		uint16_t act[CHASH_C_MAX];
 
-		if (hunt_active(v, wv, c_hash_cand(v->ch2, hash), act) > 0)
+		if (cands_active(wv, c_hash_cand(v->ch2, hash), 2, act) > 0)
 			return act[0];
 		t = vip_ch1(v);
 		break;
@@ -1579,8 +1582,8 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 	if (syn) {
 		unsigned int k = v->conf.policy == LB_POLICY_HUNT ?
-			hunt_active(v, &w->vip[c->vip],
-				    c_hash_cand(t, c->hash), act) : 0;
+			cands_active(&w->vip[c->vip],
+				     c_hash_cand(t, c->hash), 2, act) : 0;
 
 		if (k > 0 && picked < v->conf.n_backends &&
 		    v->be[picked].health_down) {
