@@ -217,6 +217,31 @@ END {
 		cmp(sprintf("established during churn: %.1f cycles/pkt, %.0f%% of no-churn rate (>= 90%%)", est, 100 * cpp[e] / est), cpp[e] / est >= 0.9)
 	}
 }' "$sum"
+# Targets of issue 19 (printed, never asserted): the increment over
+# testpmd io in the same run, new flows per lcore, and a server message
+# against a pinned packet of the same mode.
+awk -F'\t' '
+NR > 1 { mpps[$1] = $3; cpp[$1] = $4; inc[$1] = $10 }
+function cmp(label, ok) { printf "target (19): %-52s %s\n", label, ok ? "met" : "MISSED" }
+END {
+	print ""
+	for (m in inc) {
+		if (m ~ /^(maglev4|fb4|fb6|hunt6)-/) {
+			split(m, p, "-"); n = p[2] + 0
+			lim = n >= 1000000 ? 160 : n <= 10000 ? 100 : 0
+			if (lim) cmp(sprintf("%s: %+.1f cycles/pkt over testpmd io <= %d", m, inc[m], lim), inc[m] <= lim)
+		}
+		if (m ~ /^syn-/) cmp(sprintf("new flows: %.2f Mpps per lcore (>= 6)", mpps[m]), mpps[m] >= 6)
+	}
+	split("answers4 fb4 answers6 fb6 sticky hunt6", pr, " ")
+	for (i = 1; i <= 5; i += 2)
+		for (m in cpp) {
+			if (index(m, pr[i] "-") != 1) continue
+			split(m, p, "-"); b = pr[i + 1] "-" p[2]
+			if ((b in cpp) && cpp[b] > 0)
+				cmp(sprintf("%s: %.2fx the cycles of %s (<= 2)", m, cpp[m] / cpp[b], b), cpp[m] <= 2 * cpp[b])
+		}
+}' "$sum"
 for f in "$out"/*.res; do
 	awk -F= '$1 == "flow_table_bytes_per_flow" { b = $2 } END { if (b != "") printf "target: flow-table memory %.1f bytes per flow (<= 64)%s %s\n", b, "                         ", b <= 64 ? "met" : "MISSED" }' "$f"
 	break

@@ -259,6 +259,23 @@ struct lb_worker {
  */
 int lb_worker_init(struct lb_worker *w, const struct lb_state *st,
 		   uint16_t index, uint16_t n_workers, uint64_t seed);
+/**
+ * Bytes of the flow table a worker over @p st needs (cfg.flow_capacity
+ * entries), for lb_worker_init_mem(); 0 for an invalid capacity.
+ */
+size_t lb_worker_flow_mem_size(const struct lb_state *st);
+/**
+ * lb_worker_init() with the flow table in @p flow_mem (@p flow_mem_len
+ * bytes, at least lb_worker_flow_mem_size(), FLOW_TABLE_ALIGN-aligned):
+ * the driver gives memory on the worker's lcore's NUMA node, on 2 MiB
+ * pages (issue 19: at a million flows every bucket is a TLB miss on
+ * 4 KiB pages). The caller frees it after lb_worker_fini(). NULL: the
+ * worker allocates it itself, as lb_worker_init().
+ * @return 0, -EINVAL (also memory too small or misaligned), -ENOMEM.
+ */
+int lb_worker_init_mem(struct lb_worker *w, const struct lb_state *st,
+		       uint16_t index, uint16_t n_workers, uint64_t seed,
+		       void *flow_mem, size_t flow_mem_len);
 void lb_worker_fini(struct lb_worker *w);
 
 /** What a worker needs to run a new state, built aside by the control

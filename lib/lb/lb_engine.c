@@ -2735,11 +2735,47 @@ lb_worker_adopt(struct lb_worker *w, struct lb_worker_pending *p)
 	w->st = p->st;
 }
 
+/* The flow table of a worker over @p st. */
+static void
+worker_flow_config(const struct lb_state *st, struct flow_table_config *fc)
+{
+	memset(fc, 0, sizeof(*fc));
+	fc->capacity = st->cfg.flow_capacity;
+	fc->timeout_ns[FLOW_STATE_NEW] = st->cfg.timeout_new_ns;
+	fc->timeout_ns[FLOW_STATE_ESTABLISHED] = st->cfg.timeout_est_ns;
+	fc->timeout_ns[FLOW_STATE_CLOSING] = st->cfg.timeout_closing_ns;
+	/* A flow still being offered lives as long as a SYN-only one. */
+	fc->timeout_ns[LB_FLOW_HUNTING] = st->cfg.timeout_new_ns;
+	fc->timeout_ns[LB_FLOW_STEER] = st->cfg.timeout_est_ns;
+	/* Recovering lives as long as a SYN-only flow: the pin comes with
+	 * the server's next reply. */
+	fc->timeout_ns[LB_FLOW_RECOVERING] = st->cfg.timeout_new_ns;
+}
+
+size_t
+lb_worker_flow_mem_size(const struct lb_state *st)
+{
+	struct flow_table_config fc;
+
+	if (st == NULL)
+		return 0;
+	worker_flow_config(st, &fc);
+	return flow_table_mem_size(&fc);
+}
+
 int
 lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	       uint16_t n_workers, uint64_t seed)
 {
-	struct flow_table_config fc = { 0 };
+	return lb_worker_init_mem(w, st, index, n_workers, seed, NULL, 0);
+}
+
+int
+lb_worker_init_mem(struct lb_worker *w, const struct lb_state *st,
+		   uint16_t index, uint16_t n_workers, uint64_t seed,
+		   void *flow_mem, size_t flow_mem_len)
+{
+	struct flow_table_config fc;
 	int rc;
 
 	if (w == NULL || st == NULL || n_workers == 0 || index >= n_workers)
@@ -2749,17 +2785,8 @@ lb_worker_init(struct lb_worker *w, const struct lb_state *st, uint16_t index,
 	w->index = index;
 	w->n_workers = n_workers;
 	rng_seed(&w->rng, seed);
-	fc.capacity = st->cfg.flow_capacity;
-	fc.timeout_ns[FLOW_STATE_NEW] = st->cfg.timeout_new_ns;
-	fc.timeout_ns[FLOW_STATE_ESTABLISHED] = st->cfg.timeout_est_ns;
-	fc.timeout_ns[FLOW_STATE_CLOSING] = st->cfg.timeout_closing_ns;
-	/* A flow still being offered lives as long as a SYN-only one. */
-	fc.timeout_ns[LB_FLOW_HUNTING] = st->cfg.timeout_new_ns;
-	fc.timeout_ns[LB_FLOW_STEER] = st->cfg.timeout_est_ns;
-	/* Recovering lives as long as a SYN-only flow: the pin comes with
-	 * the server's next reply. */
-	fc.timeout_ns[LB_FLOW_RECOVERING] = st->cfg.timeout_new_ns;
-	rc = flow_table_init(&w->ft, &fc, NULL, 0);
+	worker_flow_config(st, &fc);
+	rc = flow_table_init(&w->ft, &fc, flow_mem, flow_mem_len);
 	if (rc != 0)
 		return rc;
 	/* Room for every VIP the console may add: the array never moves. */

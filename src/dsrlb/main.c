@@ -37,6 +37,7 @@
 #include "../common/pkt_mbuf.h"
 #include "../common/service.h"
 #include "../common/tsan.h"
+#include "../common/worker_mem.h"
 #include "dsrlb/chash.h"
 #include "dsrlb/latency_ctl.h"
 #include "dsrlb/lb_engine.h"
@@ -89,6 +90,7 @@ struct worker_ctx {
 	struct lb_worker w;
 	unsigned int lcore;
 	uint16_t index;
+	void *flow_mem;                      /* its flow table (worker_mem.h) */
 	struct rte_ring *handoff;           /* packets other workers give us */
 	uint64_t tx_full;                    /* frames a TX queue refused */
 	uint64_t handoff_full;               /* frames a hand-off ring refused */
@@ -1053,14 +1055,31 @@ main(int argc, char **argv)
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "%s: %s\nconfiguration refused, "
 			 "nothing started\n", opt.config, err);
+	/* Which lcore runs which worker: its memory goes on that lcore's
+	 * NUMA node. */
+	if (rte_lcore_count() > 1) {
+		RTE_LCORE_FOREACH_WORKER(lcore) {
+			if (idx >= n_workers)
+				break;
+			w_lcore[idx++] = lcore;
+		}
+	} else {
+		w_lcore[0] = rte_lcore_id();
+	}
 	for (uint16_t i = 0; i < n_workers; i++) {
 		char rname[32];
 
-		wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
-				    RTE_CACHE_LINE_SIZE);
+		wk[i] = rte_zmalloc_socket("dsrlb_worker", sizeof(*wk[i]),
+					   RTE_CACHE_LINE_SIZE,
+					   (int)rte_lcore_to_socket_id(
+						   w_lcore[i]));
+		if (wk[i] == NULL)
+			wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
+					    RTE_CACHE_LINE_SIZE);
 		if (wk[i] == NULL)
 			rte_exit(EXIT_FAILURE, "out of memory\n");
 		wk[i]->index = i;
+		wk[i]->lcore = w_lcore[i];
 		wk[i]->pool = cfg.n_ports > 0 ? pool_for_socket(
 			rte_eth_dev_socket_id(port_id[0])) : NULL;
 		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
@@ -1070,9 +1089,10 @@ main(int argc, char **argv)
 		if (wk[i]->handoff == NULL)
 			rte_exit(EXIT_FAILURE, "ring: %s\n",
 				 rte_strerror(rte_errno));
-		ret = lb_worker_init(&wk[i]->w, state, i, n_workers,
-				     rte_rdtsc() ^ ((uint64_t)i << 56) ^
-				     (uint64_t)getpid());
+		ret = worker_init_on_lcore(&wk[i]->w, state, i, n_workers,
+					   rte_rdtsc() ^ ((uint64_t)i << 56) ^
+					   (uint64_t)getpid(), wk[i]->lcore,
+					   &wk[i]->flow_mem, "dsrlb");
 		if (ret != 0)
 			rte_exit(EXIT_FAILURE, "worker %u: %s\n", i,
 				 strerror(-ret));
@@ -1103,18 +1123,7 @@ main(int argc, char **argv)
 		       rss_on ? "on" : "off");
 	fflush(stdout);
 
-	/* Which lcore runs which worker. */
-	if (rte_lcore_count() > 1) {
-		RTE_LCORE_FOREACH_WORKER(lcore) {
-			if (idx >= n_workers)
-				break;
-			wk[idx++]->lcore = lcore;
-		}
-	} else {
-		wk[0]->lcore = rte_lcore_id();
-	}
 	for (uint16_t i = 0; i < n_workers; i++) {
-		w_lcore[i] = wk[i]->lcore;
 		w_list[i] = &wk[i]->w;
 		wk[i]->last_rx_tsc = rte_rdtsc();
 	}
@@ -1268,6 +1277,7 @@ main(int argc, char **argv)
 		rc = 2;
 	for (uint16_t i = 0; i < n_workers; i++) {
 		lb_worker_fini(&wk[i]->w);
+		rte_free(wk[i]->flow_mem);
 		rte_ring_free(wk[i]->handoff);
 		rte_free(wk[i]);
 	}

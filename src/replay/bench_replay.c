@@ -749,6 +749,7 @@ main(int argc, char **argv)
 	size_t ft_bytes;
 	uint32_t flows_live;
 	int socket;
+	static unsigned int bw_lcore[MAX_WORKERS];
 
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
@@ -859,11 +860,31 @@ main(int argc, char **argv)
 		else
 			lb_state_free(st);
 	}
+	/* Worker 0 on this lcore, the others on the next ones
+	 * (measure_workers()): each one's memory on its lcore's node, as
+	 * the appliance places it. */
+	{
+		unsigned int lc, k = 1;
+
+		bw_lcore[0] = rte_lcore_id();
+		RTE_LCORE_FOREACH_WORKER(lc) {
+			if (k >= n_workers)
+				break;
+			bw_lcore[k++] = lc;
+		}
+		while (k < n_workers)
+			bw_lcore[k++] = rte_lcore_id();
+	}
 	for (uint16_t i = 0; i < n_workers; i++) {
 		char rname[32];
 
-		wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
-				    RTE_CACHE_LINE_SIZE);
+		wk[i] = rte_zmalloc_socket("dsrlb_worker", sizeof(*wk[i]),
+					   RTE_CACHE_LINE_SIZE,
+					   (int)rte_lcore_to_socket_id(
+						   bw_lcore[i]));
+		if (wk[i] == NULL)
+			wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
+					    RTE_CACHE_LINE_SIZE);
 		if (wk[i] == NULL)
 			rte_exit(EXIT_FAILURE, "out of memory\n");
 		c = wk[i];
@@ -874,8 +895,9 @@ main(int argc, char **argv)
 		if (c->handoff == NULL)
 			rte_exit(EXIT_FAILURE, "ring: %s\n",
 				 rte_strerror(rte_errno));
-		ret = lb_worker_init(&c->w, state, i, n_workers,
-				     0x5eedull + i);
+		ret = worker_init_on_lcore(&c->w, state, i, n_workers,
+					   0x5eedull + i, bw_lcore[i],
+					   &c->flow_mem, "bench");
 		if (ret != 0)
 			rte_exit(EXIT_FAILURE, "worker: %s\n",
 				 strerror(-ret));
@@ -1084,6 +1106,7 @@ shutdown:
 		(void)rte_eth_dev_close(port_id[p]);
 	for (uint16_t i = 0; i < n_workers; i++) {
 		lb_worker_fini(&wk[i]->w);
+		rte_free(wk[i]->flow_mem);
 		rte_ring_free(wk[i]->handoff);
 		rte_free(wk[i]);
 	}

@@ -391,6 +391,53 @@ test_recover_via_router(void **state)
 	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
 }
 
+/* The driver's flow-table memory (issue 19: hugepages on the lcore's
+ * node): too small or misaligned is refused and nothing is kept; the
+ * right size is used in place, and the worker pins and forwards a flow
+ * in it exactly as in its own; lb_worker_fini() leaves it to its owner. */
+static void
+test_worker_init_mem(void **state)
+{
+	struct fx *f = *state;
+	struct lb_state *st;
+	struct lb_worker w;
+	struct pkt_meta m;
+	struct lb_out o;
+	char err[200];
+	size_t len;
+	uint8_t *mem;
+
+	f->cfg.vip[0].probe_n = 0;
+	if (lb_state_build(&st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	len = lb_worker_flow_mem_size(st);
+	assert_true(len >= (size_t)st->cfg.flow_capacity * 32);
+	assert_int_equal(lb_worker_flow_mem_size(NULL), 0);
+	mem = aligned_alloc(FLOW_TABLE_ALIGN, len + FLOW_TABLE_ALIGN);
+	assert_non_null(mem);
+	assert_int_equal(lb_worker_init_mem(&w, st, 0, 1, 7, mem, len - 1),
+			 -EINVAL);
+	assert_int_equal(lb_worker_init_mem(&w, st, 0, 1, 7, mem + 8, len),
+			 -EINVAL);
+	memset(mem, 0xa5, len);
+	assert_int_equal(lb_worker_init_mem(&w, st, 0, 1, 7, mem, len), 0);
+	assert_ptr_equal(w.ft.buckets, mem);
+	assert_int_equal(mem[0], 0);            /* cleared by the init */
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	lb_worker_burst(&w, &f->pb, 0, 1, 1000000, &o);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+	assert_int_equal(flow_table_count(&w.ft), 1);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_ACK);
+	lb_worker_burst(&w, &f->pb, 0, 1, 2000000, &o);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+	assert_int_equal(w.cnt[LB_CNT_flow_new], 1);
+	lb_worker_fini(&w);
+	free(mem);                              /* still the caller's */
+	lb_state_free(st);
+}
+
 /* A new flow whose d candidates are all drained is still served, by the
  * whole set; one with an active candidate goes to it. */
 static void
@@ -1570,6 +1617,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_candidates,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_worker_init_mem, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_srv6_drained_recovered,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_srv6,
