@@ -16,7 +16,10 @@
 # pinned flows), sticky (6LB createStickiness of hunt6's pinned flows);
 # any of them with -2w (fb4-2w, answers4-2w): on two workers, each frame
 # to the one RSS gives it, what the other owns handed over through its
-# ring (replay_measured_handoff(), counted too).
+# ring (replay_measured_handoff(), counted too); and with -nic (maglev4-nic,
+# answers4-2w-nic): every IPv4 frame comes with the verdict of a NIC that
+# checks header checksums (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM), which the
+# engine takes instead of summing the header.
 #
 # For every case: dsrlb-trace-gen writes a warm-up capture (every flow
 # pinned) and a traffic capture (N packets of the case, seed 1);
@@ -84,9 +87,14 @@ for c in $cases; do
 	# CASE-2w: the same on two workers (dsrlb-engine-replay --workers
 	# 2: each frame to the worker RSS gives its tuple, hand-offs through
 	# the owner; per packet, both workers' work)
-	b=${c%-2w}
+	# CASE-nic: behind a NIC that checks IPv4 header checksums
+	# (dsrlb-engine-replay --nic-csum)
+	b=${c%-nic}
 	wopt=
-	[ "$b" != "$c" ] && wopt="--workers 2"
+	[ "$b" != "$c" ] && wopt="--nic-csum"
+	c2=$b
+	b=${b%-2w}
+	[ "$b" != "$c2" ] && wopt="$wopt --workers 2"
 	case $b in
 	maglev4|fb4|fb6|hunt6) vips=$b gopt='' what="data packets" ;;
 	syn) vips=maglev4 gopt="--syn-share 1" what="SYNs of new flows" ;;

@@ -25,7 +25,15 @@ struct pkt_buf {
 	uint32_t cap;           /**< bytes available at base */
 	uint32_t off;           /**< packet starts at base + off (headroom) */
 	uint32_t len;           /**< packet length in bytes */
+	uint32_t rx_flags;      /**< what the receiving NIC checked
+				 *   (PKT_RX_*); 0: nothing */
 };
+
+/** The NIC found the IPv4 header checksum right (an mbuf's
+ *  RTE_MBUF_F_RX_IP_CKSUM_GOOD): the engine does not sum it again. */
+#define PKT_RX_IP_CSUM_GOOD 1u
+/** The NIC found it wrong (RTE_MBUF_F_RX_IP_CKSUM_BAD). */
+#define PKT_RX_IP_CSUM_BAD 2u
 
 /** Pointer to the first byte of the packet. */
 static inline uint8_t *

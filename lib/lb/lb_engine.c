@@ -157,6 +157,17 @@ lb_key_hash(const struct lb_state *st, const struct flow_key *k)
 	return key_hash(st, k);
 }
 
+/* The received IPv4 header's checksum: the NIC's verdict when it gave
+ * one (pkt_buf.rx_flags), else summed here (RFC 1071). @p ip and
+ * @p hdr_len are those of the frame as received. */
+static inline bool
+ipv4_hdr_ok(const struct pkt_buf *pb, const uint8_t *ip, uint32_t hdr_len)
+{
+	if (pb->rx_flags & (PKT_RX_IP_CSUM_GOOD | PKT_RX_IP_CSUM_BAD))
+		return (pb->rx_flags & PKT_RX_IP_CSUM_GOOD) != 0;
+	return ipv4_hdr_csum_verify(ip, hdr_len) == WIRE_OK;
+}
+
 static inline uint16_t
 owner_of(const struct lb_worker *w, const struct flow_key *k)
 {
@@ -686,9 +697,8 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			return;
 	}
 	if (c->m.family == 4 &&
-	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
-				 (uint32_t)(c->m.l4_off - c->m.l3_off)) !=
-	    WIRE_OK) {
+	    !ipv4_hdr_ok(pb, frame + c->m.l3_off,
+			 (uint32_t)(c->m.l4_off - c->m.l3_off))) {
 		drop(w, o, LB_CNT_drop_ipv4_csum);
 		return;
 	}
@@ -1293,9 +1303,8 @@ handle_frag(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	if (c->m.family == 4 &&
-	    ipv4_hdr_csum_verify(frame + c->m.l3_off,
-				 (uint32_t)(frame[c->m.l3_off] & 0x0f) * 4u) !=
-	    WIRE_OK) {
+	    !ipv4_hdr_ok(pb, frame + c->m.l3_off,
+			 (uint32_t)(frame[c->m.l3_off] & 0x0f) * 4u)) {
 		drop(w, o, LB_CNT_drop_ipv4_csum);
 		return;
 	}

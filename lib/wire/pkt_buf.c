@@ -13,6 +13,7 @@ pkt_buf_init(struct pkt_buf *pb, uint8_t *base, uint32_t cap, uint32_t off,
 	pb->cap = cap;
 	pb->off = off;
 	pb->len = len;
+	pb->rx_flags = 0;
 	return WIRE_OK;
 }
 

@@ -23,6 +23,20 @@ pkt_buf_from_mbuf(struct pkt_buf *pb, struct rte_mbuf *m)
 	pb->cap = m->buf_len;
 	pb->off = m->data_off;
 	pb->len = m->data_len;
+	/* The IPv4 header checksum as the NIC found it (a port with
+	 * RTE_ETH_RX_OFFLOAD_IPV4_CKSUM); UNKNOWN or NONE: the engine
+	 * sums it itself (issue 19). */
+	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
+		pb->rx_flags = PKT_RX_IP_CSUM_GOOD;
+		break;
+	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
+		pb->rx_flags = PKT_RX_IP_CSUM_BAD;
+		break;
+	default:
+		pb->rx_flags = 0;
+		break;
+	}
 	return 0;
 }
 

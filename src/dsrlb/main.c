@@ -130,6 +130,7 @@ static uint8_t rss_key[40] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 static bool rss_on;
+static bool rx_csum_on[LB_MAX_PORTS];  /* the NIC checks IPv4 headers */
 static uint16_t reta_size = 64;
 /* rss_key's Toeplitz tables (rss_owner_init()): the owner of a flow in
  * two table lookups instead of rte_softrss()'s walk of every bit, which
@@ -419,6 +420,13 @@ port_setup(uint32_t pi, uint8_t mac[6])
 	if (opt.clock == CLOCK_PCAP &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	/* The NIC checks the IPv4 header checksum when it can: the engine
+	 * then takes its verdict instead of summing the header again
+	 * (pkt_buf_from_mbuf(); issue 19). */
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) {
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+		rx_csum_on[pi] = true;
+	}
 	/* The device's MTU: the configured one when the device takes it.
 	 * A virtual device (af_packet: 1500) may refuse a jumbo MTU that
 	 * its ring frames still carry; the appliance then keeps enforcing
@@ -1114,13 +1122,15 @@ main(int argc, char **argv)
 	       opt.clock == CLOCK_TSC ? "tsc" : "pcap");
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
 		printf("dsrlb: port %s = ethdev %u (%s), MAC "
-		       "%02x:%02x:%02x:%02x:%02x:%02x, role %s, RSS %s\n",
+		       "%02x:%02x:%02x:%02x:%02x:%02x, role %s, RSS %s, "
+		       "IPv4 checksums checked by %s\n",
 		       cfg.port[p].name, port_id[p], cfg.port[p].dev,
 		       macs[p][0], macs[p][1], macs[p][2], macs[p][3],
 		       macs[p][4], macs[p][5],
 		       cfg.port[p].role == LB_ROLE_CLIENT ? "client" :
 		       cfg.port[p].role == LB_ROLE_SERVER ? "server" : "both",
-		       rss_on ? "on" : "off");
+		       rss_on ? "on" : "off",
+		       rx_csum_on[p] ? "the NIC" : "dsrlb");
 	fflush(stdout);
 
 	for (uint16_t i = 0; i < n_workers; i++) {

@@ -391,6 +391,44 @@ test_recover_via_router(void **state)
 	assert_false(m.msgs & (1u << PKT_MSG_RECOVER));
 }
 
+/* The NIC's verdict on the IPv4 header checksum (pkt_buf.rx_flags,
+ * issue 19) replaces the engine's own sum: without one a corrupt header
+ * is dropped and counted; GOOD is taken at its word (the engine does not
+ * sum again); BAD drops a header that would have summed right. */
+static void
+test_rx_ip_csum_flags(void **state)
+{
+	struct fx *f = *state;
+	struct lb_out o;
+	uint8_t *ip;
+
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	ip = pkt_buf_data(&f->pb) + ETH_HDR_LEN;
+	ip[10] ^= 0x5a;                         /* corrupt the checksum */
+	o = run1(f, 1000000);
+	assert_int_equal(o.counter, LB_CNT_drop_ipv4_csum);
+	assert_int_equal(f->w.cnt[LB_CNT_drop_ipv4_csum], 1);
+
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	ip = pkt_buf_data(&f->pb) + ETH_HDR_LEN;
+	ip[10] ^= 0x5a;
+	f->pb.rx_flags = PKT_RX_IP_CSUM_GOOD;
+	o = run1(f, 2000000);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_SYN);
+	f->pb.rx_flags = PKT_RX_IP_CSUM_BAD;
+	o = run1(f, 3000000);
+	assert_int_equal(o.counter, LB_CNT_drop_ipv4_csum);
+	assert_int_equal(f->w.cnt[LB_CNT_drop_ipv4_csum], 2);
+
+	/* pkt_buf_init() clears what a previous frame's NIC said */
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_SYN);
+	assert_int_equal(f->pb.rx_flags, 0);
+	o = run1(f, 4000000);
+	assert_int_equal(o.counter, LB_CNT_tx_backend);
+}
+
 /* The driver's flow-table memory (issue 19: hugepages on the lcore's
  * node): too small or misaligned is refused and nothing is kept; the
  * right size is used in place, and the worker pins and forwards a flow
@@ -1617,6 +1655,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_candidates,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_ip_csum_flags, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_worker_init_mem, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_srv6_drained_recovered,
