@@ -130,12 +130,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lb_out out[4];
 	unsigned int n = 0;
 	uint64_t before = 0, after = 0;
+	uint8_t nic;
 
 	if (st == NULL)
 		init();
 	if (size < 1)
 		return 0;
 	now += (uint64_t)data[0] << 20; /* up to ~0.27 s per input */
+	/* and what a NIC said of each frame's IPv4 header checksum (none,
+	 * good, bad, both bits): two bits of it a frame */
+	nic = data[0];
 	data++;
 	size--;
 	/* frames separated by the two bytes "\xde\xad" (easy for the
@@ -155,6 +159,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pkt_buf_init(&pb[n], bufs[n], BUFSZ, HEADROOM,
 				 (uint32_t)len) != WIRE_OK)
 			abort();
+		pb[n].rx_flags = (nic >> (2 * n)) & 3u;
 		n++;
 		if (len + 2 > size)
 			break;
