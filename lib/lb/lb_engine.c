@@ -1022,16 +1022,13 @@ pick_backend(struct lb_worker *w, const struct lb_vip_rt *v,
  * reads first for a new flow of @p v with @p hash, prefetched: the act
  * stage reads it a few hundred cycles later, and the table (128 KiB or
  * more) is rarely in L1 (issue 19, round 6: this load was 73 % of
- * pick_backend()'s samples on new flows). The same table choice as
- * pick_backend(): C = d, else SRv6's C = 2, else C = 1. */
-static inline void
-pick_prefetch(const struct lb_vip_rt *v, uint32_t hash)
+ * pick_backend()'s samples on new flows). The table pick_backend()
+ * reads first: C = d, else SRv6's C = 2, else C = 1. */
+static inline const struct chash_table *
+pick_table(const struct lb_vip_rt *v)
 {
-	const struct chash_table *t = v->chd != NULL ? v->chd :
-		v->conf.transport == LB_TRANSPORT_SRV6 ? v->ch2 : vip_ch1(v);
-
-	if (t != NULL)
-		__builtin_prefetch(chash_lookup(t, hash));
+	return v->chd != NULL ? v->chd :
+	       v->conf.transport == LB_TRANSPORT_SRV6 ? v->ch2 : vip_ch1(v);
 }
 
 /* Stateless choice (table full, unknown mid-stream flow): consistent
@@ -2442,6 +2439,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	uint32_t hashes[LB_BURST_MAX], slots[LB_BURST_MAX];
 	uint16_t which[LB_BURST_MAX];
 	uint32_t nk = 0, epoch;
+	const struct chash_table *pt = NULL; /* pick_table() of the VIP pv */
 	struct vip_cache vc = { .v = UINT32_MAX };
 
 	if (n > LB_BURST_MAX)
@@ -2483,13 +2481,21 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	if (nk > 0)
 		(void)flow_table_lookup_bulk(&w->ft, keys, hashes, nk, now_ns,
 					     slots);
-	for (uint32_t k = 0; k < nk; k++) {
+	for (uint32_t k = 0, pv = UINT32_MAX; k < nk; k++) {
 		struct pkt_ctx *c = &ctx[which[k]];
 
 		c->slot = slots[k];
-		/* a new flow: its backend's table entry on its way */
-		if (slots[k] == FLOW_TABLE_MISS)
-			pick_prefetch(&w->st->vip[c->vip], c->hash);
+		/* a new flow: its backend's table entry on its way (the
+		 * table found once per run of the same VIP: a hint, a
+		 * table replaced meanwhile costs a useless prefetch) */
+		if (slots[k] == FLOW_TABLE_MISS) {
+			if (c->vip != pv) {
+				pv = c->vip;
+				pt = pick_table(&w->st->vip[pv]);
+			}
+			if (pt != NULL)
+				__builtin_prefetch(chash_lookup(pt, hashes[k]));
+		}
 	}
 	epoch = w->ft.epoch;
 	/* 3. act, in arrival order. A slot id from the bulk lookup holds
