@@ -2438,7 +2438,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	struct flow_key keys[LB_BURST_MAX];
 	uint32_t hashes[LB_BURST_MAX], slots[LB_BURST_MAX];
 	uint16_t which[LB_BURST_MAX];
-	uint32_t nk = 0, epoch;
+	uint32_t nk = 0, hits = 0, epoch;
 	const struct chash_table *pt = NULL; /* pick_table() of the VIP pv */
 	struct vip_cache vc = { .v = UINT32_MAX };
 
@@ -2479,22 +2479,31 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	}
 	/* 2. bulk lookup */
 	if (nk > 0)
-		(void)flow_table_lookup_bulk(&w->ft, keys, hashes, nk, now_ns,
-					     slots);
-	for (uint32_t k = 0, pv = UINT32_MAX; k < nk; k++) {
-		struct pkt_ctx *c = &ctx[which[k]];
+		hits = flow_table_lookup_bulk(&w->ft, keys, hashes, nk, now_ns,
+					      slots);
+	if (hits == nk) {
+		/* no new flow: the pinned path's loop as it was (the miss
+		 * test per key cost it 2 instructions a packet) */
+		for (uint32_t k = 0; k < nk; k++)
+			ctx[which[k]].slot = slots[k];
+	} else {
+		for (uint32_t k = 0, pv = UINT32_MAX; k < nk; k++) {
+			struct pkt_ctx *c = &ctx[which[k]];
 
-		c->slot = slots[k];
-		/* a new flow: its backend's table entry on its way (the
-		 * table found once per run of the same VIP: a hint, a
-		 * table replaced meanwhile costs a useless prefetch) */
-		if (slots[k] == FLOW_TABLE_MISS) {
+			c->slot = slots[k];
+			/* a new flow: its backend's table entry on its
+			 * way (the table found once per run of the same
+			 * VIP: a hint, a table replaced meanwhile costs
+			 * a useless prefetch) */
+			if (slots[k] != FLOW_TABLE_MISS)
+				continue;
 			if (c->vip != pv) {
 				pv = c->vip;
 				pt = pick_table(&w->st->vip[pv]);
 			}
 			if (pt != NULL)
-				__builtin_prefetch(chash_lookup(pt, hashes[k]));
+				__builtin_prefetch(chash_lookup(pt,
+								hashes[k]));
 		}
 	}
 	epoch = w->ft.epoch;
