@@ -453,6 +453,43 @@ ipv4opt_insert_client(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	o[1] = IPV4OPT_CLIENT_TUPLE_LEN;
 	store_be32(o + 2, addr);
 	store_be16(o + 6, port);
+	/* A header without options (every new flow's first packet, issue
+	 * 19, round 6): ipv4opt_insert()'s own fast case with n = 8 and at
+	 * = hl = 20 known, so the gap, the copy and the option's sum are of
+	 * fixed sizes: the same checks in the same order, the same delta,
+	 * the same bytes (unit test test_insert_client_bare_same). */
+	if (pb != NULL && pb->base != NULL && l3_off <= pb->len &&
+	    pb->len - l3_off >= IPV4_HDR_MIN_LEN) {
+		uint8_t *ip = pkt_buf_data(pb) + l3_off;
+		const uint32_t tot = load_be16(ip + 2);
+
+		if (ip[0] == 0x45 && tot >= IPV4_HDR_MIN_LEN &&
+		    tot <= pb->len - l3_off) {
+			const uint32_t new_tot = tot + sizeof(o);
+			uint64_t delta;
+			enum wire_result r;
+
+			if (new_tot > UINT16_MAX ||
+			    (mtu != 0 && new_tot > mtu))
+				return WIRE_ERR_MTU;
+			delta = 2u * 0xFFFFu - load_be16(ip) - tot;
+			r = pkt_buf_open_gap(pb, l3_off + IPV4_HDR_MIN_LEN,
+					     sizeof(o));
+			if (r != WIRE_OK)
+				return r;
+			ip = pkt_buf_data(pb) + l3_off;
+			memcpy(ip + IPV4_HDR_MIN_LEN, o, sizeof(o));
+			ip[0] = (uint8_t)(0x40 | ((IPV4_HDR_MIN_LEN +
+						   sizeof(o)) / 4));
+			store_be16(ip + 2, (uint16_t)new_tot);
+			delta += load_be16(ip) + new_tot +
+				 ipv4opt_sum_at(o, sizeof(o),
+						IPV4_HDR_MIN_LEN);
+			store_be16(ip + 10, csum_apply_delta(load_be16(ip + 10),
+							     delta));
+			return WIRE_OK;
+		}
+	}
 	return ipv4opt_insert(pb, l3_off, mtu, o, sizeof(o));
 }
 

@@ -1054,6 +1054,108 @@ test_insert_bare_header_checks(void **state)
 	assert_true(bad > 1000);
 }
 
+/* The client tuple into a header without options (the fast path of
+ * ipv4opt_insert_client(), issue 19 round 6) gives the bytes, checksum
+ * and verdicts of the generic insert: the option at 20, IHL 7, total
+ * length + 8, the checksum of the whole-header formula (as
+ * test_insert_csum_incremental(); valid, corrupt, 0x0000 and 0xFFFF),
+ * behind Ethernet or not, with and without head- and tailroom, any MTU
+ * near the new length; on error the packet is unchanged. */
+static void
+test_insert_client_bare_same(void **state)
+{
+	unsigned int ok = 0, mtu_err = 0, room_err = 0, it;
+	struct rng r;
+
+	(void)state;
+	rng_seed(&r, 1906);
+	for (it = 0; it < 20000; it++) {
+		uint8_t p[ETH_HDR_LEN + 60], exp[ETH_HDR_LEN + 68];
+		const uint32_t l2 = rng_below(&r, 2) ? ETH_HDR_LEN : 0;
+		const uint32_t pay = rng_below(&r, 40);
+		const uint32_t len = l2 + IPV4_HDR_MIN_LEN + pay;
+		const uint32_t head = rng_below(&r, 3) ? 8 + rng_below(&r, 9) :
+					rng_below(&r, 8);
+		const uint32_t tail = rng_below(&r, 3) ? rng_below(&r, 17) : 0;
+		const uint32_t addr = (uint32_t)rng_next(&r);
+		const uint16_t port = (uint16_t)rng_next(&r);
+		uint32_t tot, mtu, i;
+		uint16_t c_old, c_new;
+		uint8_t *ip = p + l2;
+		struct tbuf t;
+		enum wire_result got;
+
+		for (i = 0; i < len; i++)
+			p[i] = (uint8_t)rng_next(&r);
+		ip[0] = 0x45;
+		tot = IPV4_HDR_MIN_LEN + (rng_below(&r, 4) ? pay :
+					  rng_below(&r, pay + 1));
+		store_be16(ip + 2, (uint16_t)tot);
+		switch (rng_below(&r, 4)) {
+		case 0:
+			store_be16(ip + 10, 0);
+			break;
+		case 1:
+			store_be16(ip + 10, 0xFFFF);
+			break;
+		case 2: /* corrupt (as found) */
+			break;
+		default:
+			store_be16(ip + 10, 0);
+			store_be16(ip + 10, csum_ipv4_hdr(ip, IPV4_HDR_MIN_LEN));
+			break;
+		}
+		switch (rng_below(&r, 4)) {
+		case 0:
+			mtu = 0;
+			break;
+		case 1:
+			mtu = tot + 8;
+			break;
+		case 2:
+			mtu = tot + 7;
+			break;
+		default:
+			mtu = rng_below(&r, 100);
+			break;
+		}
+		c_old = load_be16(ip + 10);
+		tbuf_load(&t, head, NULL, 0, p, len, tail);
+		got = ipv4opt_insert_client(&t.pb, l2, mtu, addr, port);
+		if (mtu != 0 && tot + 8 > mtu) {
+			assert_int_equal(got, WIRE_ERR_MTU);
+			assert_pkt(&t, p, len);
+			mtu_err++;
+			continue;
+		}
+		if (head < 8 && tail < 8) {
+			assert_int_equal(got, WIRE_ERR_NO_ROOM);
+			assert_pkt(&t, p, len);
+			room_err++;
+			continue;
+		}
+		assert_int_equal(got, WIRE_OK);
+		memcpy(exp, p, l2 + IPV4_HDR_MIN_LEN);
+		exp[l2] = 0x47;
+		store_be16(exp + l2 + 2, (uint16_t)(tot + 8));
+		exp[l2 + 20] = IPV4OPT_CLIENT_TUPLE;
+		exp[l2 + 21] = IPV4OPT_CLIENT_TUPLE_LEN;
+		store_be32(exp + l2 + 22, addr);
+		store_be16(exp + l2 + 26, port);
+		memcpy(exp + l2 + 28, ip + IPV4_HDR_MIN_LEN, pay);
+		c_new = csum_update16(c_old,
+				      (uint16_t)~csum_ipv4_hdr(ip,
+							       IPV4_HDR_MIN_LEN),
+				      (uint16_t)~csum_ipv4_hdr(exp + l2, 28));
+		store_be16(exp + l2 + 10, c_new);
+		assert_pkt(&t, exp, len + 8);
+		ok++;
+	}
+	assert_true(ok > 5000);
+	assert_true(mtu_err > 1000);
+	assert_true(room_err > 500);
+}
+
 static void
 test_strip_all(void **state)
 {
@@ -1565,6 +1667,7 @@ main(void)
 		cmocka_unit_test(test_insert_csum_incremental),
 		cmocka_unit_test(test_remove_csum_incremental),
 		cmocka_unit_test(test_insert_bare_header_checks),
+		cmocka_unit_test(test_insert_client_bare_same),
 		cmocka_unit_test(test_strip_all),
 		cmocka_unit_test(test_strip_keeps_other_options),
 		cmocka_unit_test(test_strip_errors),
