@@ -11,7 +11,8 @@
 #       [--packets N]
 #
 # Cases: maglev4 fb4 fb6 hunt6 (data packets of pinned flows), syn (SYNs
-# of new flows only, maglev4; the table has room for all of them),
+# of new flows only, maglev4; the table has room for all of them), syn6
+# (the same over IPv6, maglev6),
 # answers4 answers6 (metric answers from the backends of fb4 / fb6's
 # pinned flows), sticky (6LB createStickiness of hunt6's pinned flows);
 # any of them with -2w (fb4-2w, answers4-2w): on two workers, each frame
@@ -98,6 +99,7 @@ for c in $cases; do
 	case $b in
 	maglev4|fb4|fb6|hunt6) vips=$b gopt='' what="data packets" ;;
 	syn) vips=maglev4 gopt="--syn-share 1" what="SYNs of new flows" ;;
+	syn6) vips=maglev6 gopt="--syn-share 1" what="SYNs of new flows" ;;
 	answers4) vips=fb4 gopt="--answer-share 1" what="metric answers" ;;
 	answers6) vips=fb6 gopt="--answer-share 1" what="metric answers" ;;
 	sticky) vips=hunt6 gopt="--sticky-share 1" what="createStickiness" ;;
@@ -108,7 +110,7 @@ for c in $cases; do
 		wu=$out/$c-$n-warmup.pcap
 		cap=$n
 		# New flows need room beside the pinned ones.
-		[ "$b" = syn ] && cap=$((n + 2 * packets))
+		case $b in syn|syn6) cap=$((n + 2 * packets)) ;; esac
 		# shellcheck disable=SC2086
 		"$gen" --config "$cfg" --vips "$vips" --flows "$n" \
 			--packets "$packets" --seed 1 --out "$tr" $gopt >/dev/null

@@ -516,6 +516,9 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	struct ip6ext_info info;
 	struct do_scan s;
 	uint32_t at, n, pre, plen, limit, hoff = 0;
+	/* what insert_msg() needs of the walk */
+	uint32_t upper_off, upper_nh_at, n_headers, final_do_off;
+	uint8_t upper_proto;
 	enum wire_result r;
 	bool join = false;
 	uint8_t *d;
@@ -524,32 +527,54 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	    (enc != IP6EXT_ENC_PAPER && enc != IP6EXT_ENC_DSTOPT))
 		return WIRE_ERR_INVAL;
 	d = pkt_buf_data(pb);
-	r = ip6ext_walk(d, pb->len, l3_off, 0, &info);
+	r = ip6_hdr_check(d, pb->len, l3_off, NULL);
 	if (r != WIRE_OK)
 		return r;
-	if (info.msg_off[m] != 0)
-		return WIRE_ERR_IP6EXT_DUP;
-	/* RFC 8200 §4.5: the next fragment's offset fixes the length of a
-	 * first fragment's fragmentable part; growing it makes fragments
-	 * overlap, and RFC 5722 drops the whole datagram. */
-	if (info.frag_more)
-		return WIRE_ERR_IP6EXT_FRAGMENT;
-	if (enc == IP6EXT_ENC_DSTOPT && info.final_do_off != 0) {
-		scan_options(d + info.final_do_off, 0, &s);
+	upper_proto = d[l3_off + IP6_OFF_NH];
+	if (!is_crossed(upper_proto)) {
+		/* The upper layer right after the fixed header (a client's
+		 * SYN): what the walk finds, without its loop and the
+		 * zeroing of its 200-byte result (issue 19, round 6; unit
+		 * test test_insert_bare_is_the_walk): no header, so no
+		 * message, fragment or Destination Options header. */
+		upper_off = l3_off + IPV6_HDR_LEN;
+		upper_nh_at = l3_off + IP6_OFF_NH;
+		n_headers = 0;
+		final_do_off = 0;
+	} else {
+		r = ip6ext_walk(d, pb->len, l3_off, 0, &info);
+		if (r != WIRE_OK)
+			return r;
+		if (info.msg_off[m] != 0)
+			return WIRE_ERR_IP6EXT_DUP;
+		/* RFC 8200 §4.5: the next fragment's offset fixes the
+		 * length of a first fragment's fragmentable part; growing
+		 * it makes fragments overlap, and RFC 5722 drops the whole
+		 * datagram. */
+		if (info.frag_more)
+			return WIRE_ERR_IP6EXT_FRAGMENT;
+		upper_proto = info.upper_proto;
+		upper_off = info.upper_off;
+		upper_nh_at = info.upper_nh_at;
+		n_headers = info.n_headers;
+		final_do_off = info.final_do_off;
+	}
+	if (enc == IP6EXT_ENC_DSTOPT && final_do_off != 0) {
+		scan_options(d + final_do_off, 0, &s);
 		/* A padding-only header is left alone, so that removing
 		 * our option gives it back as it was. */
 		join = s.others != 0;
 	}
 	if (enc == IP6EXT_ENC_PAPER) {
 		n = paper_size(m, v);
-		write_paper(blk, m, info.upper_proto, v);
+		write_paper(blk, m, upper_proto, v);
 	} else if (join) {
 		/* Append [pad][option][pad], a multiple of 8, at the end of
 		 * the final Destination Options header: its bytes stay as
 		 * they are. The leading PadN puts the option at 8n+2 (the
 		 * address or nonce 8-aligned), unless it would make a
 		 * padding run longer than 7 with the header's own. */
-		hoff = info.final_do_off;
+		hoff = final_do_off;
 		pre = s.trail + 2 <= IP6EXT_MAX_PAD_RUN ? 2 : 0;
 		n = (pre + osz + 7) & ~7u;
 		write_pad(blk, pre);
@@ -558,21 +583,21 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	} else {
 		/* A new header: NH, Hdr Ext Len, option at 2, padding. */
 		n = (2u + osz + 7) & ~7u;
-		blk[0] = info.upper_proto;
+		blk[0] = upper_proto;
 		blk[1] = (uint8_t)(n / 8 - 1);
 		write_option(blk + 2, m, v);
 		write_pad(blk + 2 + osz, n - 2 - osz);
 	}
 	/* The result must walk again: same limits as ip6ext_walk(). */
-	if (!join && info.n_headers >= IP6EXT_MAX_HEADERS)
+	if (!join && n_headers >= IP6EXT_MAX_HEADERS)
 		return WIRE_ERR_IP6EXT_TOO_MANY;
-	if (info.upper_off - (l3_off + IPV6_HDR_LEN) + n > IP6EXT_MAX_CHAIN)
+	if (upper_off - (l3_off + IPV6_HDR_LEN) + n > IP6EXT_MAX_CHAIN)
 		return WIRE_ERR_IP6EXT_TOO_LONG;
 	plen = load_be16(d + l3_off + IP6_OFF_PLEN) + n;
 	limit = mtu == 0 || mtu > IP6_MAX_PKT ? IP6_MAX_PKT : mtu;
 	if (IPV6_HDR_LEN + plen > limit)
 		return WIRE_ERR_MTU;
-	at = join ? hoff + s.hlen : info.upper_off;
+	at = join ? hoff + s.hlen : upper_off;
 	r = pkt_buf_open_gap(pb, at, n);
 	if (r != WIRE_OK)
 		return r;
@@ -582,7 +607,7 @@ insert_msg(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	if (join)
 		d[hoff + 1] = (uint8_t)((s.hlen + n) / 8 - 1);
 	else
-		d[info.upper_nh_at] = enc == IP6EXT_ENC_PAPER ? paper_nh[m] :
+		d[upper_nh_at] = enc == IP6EXT_ENC_PAPER ? paper_nh[m] :
 				      IPPROTO_NUM_DSTOPTS;
 	store_be16(d + l3_off + IP6_OFF_PLEN, (uint16_t)plen);
 	return WIRE_OK;

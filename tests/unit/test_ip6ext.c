@@ -1522,6 +1522,110 @@ test_parse_fast_path_is_the_walk(void **state)
 	assert_true(fast > 2000);
 }
 
+/* ip6ext_insert_client() into a packet whose upper layer follows the
+ * fixed header (every IPv6 SYN: no walk, issue 19, round 6) against what
+ * the walk decides: random first bytes, next headers, payload and frame
+ * lengths and MTUs, in both encodings, give the walk's verdict, the MTU
+ * verdict, and on success the frame as the generic insert writes it:
+ * the fixed header with the new Next Header and Payload Length, the
+ * block of a reference insert with the upper layer's protocol, then the
+ * rest unchanged. */
+static void
+test_insert_bare_is_the_walk(void **state)
+{
+	static const uint8_t nhs[] = { IPPROTO_NUM_TCP, IPPROTO_NUM_UDP,
+				       IPPROTO_NUM_TCP, IPPROTO_NUM_UDP,
+				       IPPROTO_NUM_ICMPV6, 59,
+				       IPPROTO_NUM_HOPOPTS,
+				       IPPROTO_NUM_DSTOPTS };
+	static const enum ip6ext_encoding encs[2] = { IP6EXT_ENC_PAPER,
+						      IP6EXT_ENC_DSTOPT };
+	static uint8_t ref[2][64], buf[CAP], f[L3 + IPV6_HDR_LEN + 80];
+	uint32_t ref_n[2];
+	unsigned int bare = 0, ok = 0;
+	struct pkt_buf pb;
+
+	(void)state;
+	/* the reference blocks: a valid bare TCP packet */
+	for (unsigned int e = 0; e < 2; e++) {
+		memset(f, 0, sizeof(f));
+		f[L3] = 0x60;
+		store_be16(f + L3 + 4, 40);
+		f[L3 + 6] = IPPROTO_NUM_TCP;
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf + HEAD, f, L3 + IPV6_HDR_LEN + 40);
+		assert_int_equal(pkt_buf_init(&pb, buf, CAP, HEAD,
+					      L3 + IPV6_HDR_LEN + 40), WIRE_OK);
+		assert_int_equal(ip6ext_insert_client(&pb, L3, 0, encs[e],
+						      orig_client, ORIG_PORT),
+				 WIRE_OK);
+		ref_n[e] = pb.len - (L3 + IPV6_HDR_LEN + 40);
+		assert_true(ref_n[e] >= 8 && ref_n[e] <= sizeof(ref[e]));
+		memcpy(ref[e], pkt_buf_data(&pb) + L3 + IPV6_HDR_LEN,
+		       ref_n[e]);
+		assert_int_equal(ref[e][0], IPPROTO_NUM_TCP);
+	}
+	for (unsigned int it = 0; it < 40000; it++) {
+		const unsigned int e = fp_rand() % 2;
+		const uint32_t n = ref_n[e];
+		struct ip6ext_info info;
+		enum wire_result want, got;
+		uint32_t len, plen, mtu;
+		const uint8_t *d;
+
+		for (unsigned int i = 0; i < sizeof(f); i++)
+			f[i] = (uint8_t)fp_rand();
+		store_be16(f + 12, ETH_TYPE_IPV6);
+		if (fp_rand() % 8 != 0)
+			f[L3] = (uint8_t)(0x60 | (f[L3] & 0x0f));
+		f[L3 + 6] = nhs[fp_rand() % sizeof(nhs)];
+		store_be16(f + L3 + 4, (uint16_t)(fp_rand() % 88));
+		len = L3 + 30 + fp_rand() % (sizeof(f) - L3 - 29);
+		plen = load_be16(f + L3 + 4);
+		/* no limit, or one around the grown packet */
+		mtu = fp_rand() % 4 == 0 ? 0 :
+		      IPV6_HDR_LEN + plen + n - 4 + fp_rand() % 8;
+		memset(buf, 0xEE, sizeof(buf));
+		memcpy(buf + HEAD, f, len);
+		assert_int_equal(pkt_buf_init(&pb, buf, CAP, HEAD, len),
+				 WIRE_OK);
+		want = ip6ext_walk(f, len, L3, 0, &info);
+		got = ip6ext_insert_client(&pb, L3, mtu, encs[e], orig_client,
+					   ORIG_PORT);
+		if (want != WIRE_OK) {
+			assert_int_equal(got, want);
+			assert_int_equal(pb.len, len);
+			continue;
+		}
+		if (info.n_headers != 0)
+			continue;       /* the walk's own path */
+		bare++;
+		if (mtu != 0 && IPV6_HDR_LEN + plen + n > mtu) {
+			assert_int_equal(got, WIRE_ERR_MTU);
+			assert_int_equal(pb.len, len);
+			assert_memory_equal(pkt_buf_data(&pb), f, len);
+			continue;
+		}
+		assert_int_equal(got, WIRE_OK);
+		ok++;
+		d = pkt_buf_data(&pb);
+		assert_int_equal(pb.len, len + n);
+		assert_memory_equal(d, f, L3 + 4);
+		assert_int_equal(load_be16(d + L3 + 4), plen + n);
+		assert_int_equal(d[L3 + 6], e == 0 ? IP6EXT_CLIENT_TUPLE :
+				 IPPROTO_NUM_DSTOPTS);
+		assert_memory_equal(d + L3 + 7, f + L3 + 7, IPV6_HDR_LEN - 7);
+		assert_int_equal(d[L3 + IPV6_HDR_LEN], f[L3 + 6]);
+		assert_memory_equal(d + L3 + IPV6_HDR_LEN + 1, ref[e] + 1,
+				    n - 1);
+		assert_memory_equal(d + L3 + IPV6_HDR_LEN + n,
+				    f + L3 + IPV6_HDR_LEN,
+				    len - L3 - IPV6_HDR_LEN);
+	}
+	/* both verdicts of the bare path were exercised */
+	assert_true(bare > 4000 && ok > 2000 && bare - ok > 500);
+}
+
 /* pkt_parse()'s path for a server's answer in the paper encoding
  * (header 27 then 29 then TCP/UDP; issue 19) against the walk: random
  * frames near that form (next headers, header lengths, payload and frame
@@ -1635,6 +1739,7 @@ main(void)
 		cmocka_unit_test(test_errors_leave_buffer_unchanged),
 		cmocka_unit_test(test_buffer_room),
 		cmocka_unit_test(test_parse_fast_path_is_the_walk),
+		cmocka_unit_test(test_insert_bare_is_the_walk),
 		cmocka_unit_test(test_parse6_answer_fast_path),
 	};
 
