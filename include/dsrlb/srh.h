@@ -152,6 +152,17 @@ enum wire_result srh_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 			    unsigned int first);
 
 /**
+ * srh_insert() of the segments at @p segs[0..n-1] wherever they are
+ * (none inside the packet), without copying them into an array first:
+ * the load balancer's path, whose segments are its own SID, a backend's
+ * and the packet's destination (issue 19, round 6). Same checks, bytes
+ * and results as srh_insert().
+ */
+enum wire_result srh_insert_ptrs(struct pkt_buf *pb, uint32_t l3_off,
+				 uint32_t mtu, const uint8_t *const *segs,
+				 unsigned int n, unsigned int first);
+
+/**
  * Remove the SRH that directly follows the IPv6 header (or its Hop-by-Hop
  * header) of the packet at @p l3_off: destination address := Segment
  * List[0], the final segment, whatever Segments Left is; Next Header

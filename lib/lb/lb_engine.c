@@ -1526,28 +1526,28 @@ fail:
 
 static void
 srv6_send(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
-	  const uint8_t (*mid)[16], unsigned int n_mid, uint32_t first_be,
+	  const uint8_t *const *mid, unsigned int n_mid, uint32_t first_be,
 	  enum lb_counter what, uint64_t now_ns, struct lb_out *o)
 {
 	const struct lb_state *st = w->st;
 	const struct lb_vip_rt *v = &st->vip[c->vip];
 	const struct lb_backend_rt *be = &v->be[first_be];
-	uint8_t segs[4][16];
+	const uint8_t *segs[4];
 	enum wire_result r;
 	unsigned int n = 0;
 	uint32_t frame_len = pb->len;
 
 	/* 6LB reading order (lb, s1::f1, [s2::f2,] VIP), sent to s1::f1
-	 * (first = 1): §IV-B, Table II. */
-	/* n_mid is 1 or 2: fixed 16-byte copies, not the loop gcc turns
-	 * into a memcpy() call of n_mid * 16 bytes (issue 19, round 4). */
-	memcpy(segs[n++], st->lb_sid, 16);
-	memcpy(segs[n++], mid[0], 16);
+	 * (first = 1): §IV-B, Table II. The segments where they are (our
+	 * SID, the backends', the destination the parse copied): the SRH
+	 * is written from them, not from copies (issue 19, round 6). */
+	segs[n++] = st->lb_sid;
+	segs[n++] = mid[0];
 	if (n_mid > 1)
-		memcpy(segs[n++], mid[1], 16);
-	memcpy(segs[n++], c->m.dst, 16);
-	r = srh_insert(pb, c->m.l3_off, st->port[be->port].mtu,
-		       (const uint8_t (*)[16])segs, n, 1);
+		segs[n++] = mid[1];
+	segs[n++] = c->m.dst;
+	r = srh_insert_ptrs(pb, c->m.l3_off, st->port[be->port].mtu, segs, n,
+			    1);
 	if (r == WIRE_ERR_MTU) {
 		/* the longest SRH (an offer: 4 segments) must fit */
 		send_too_big(w, pb, c, st->port[be->port].mtu,
@@ -1598,7 +1598,7 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const struct lb_vip_rt *v = &w->st->vip[c->vip];
 	const struct chash_table *t = v->ch2;
 	struct lb_health_obs *ho;
-	uint8_t mid[2][16];
+	const uint8_t *mid[2];
 	uint16_t act[CHASH_C_MAX];
 	unsigned int n;
 
@@ -1623,11 +1623,9 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			ho = &w->vip[c->vip].hobs[first];
 			if (health_probe(w, ho, true, now_ns))
 				lb_health_obs_sent(ho, now_ns);
-			memcpy(mid[0],
-			       v->be[first].sid[SRV6_FUNC_CONNECT_AVAIL], 16);
-			memcpy(mid[1],
-			       v->be[second].sid[SRV6_FUNC_CONNECT_FORCE], 16);
-			srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 2,
+			mid[0] = v->be[first].sid[SRV6_FUNC_CONNECT_AVAIL];
+			mid[1] = v->be[second].sid[SRV6_FUNC_CONNECT_FORCE];
+			srv6_send(w, pb, c, mid, 2,
 				  first, LB_CNT_hunt_offer, now_ns, o);
 			return;
 		}
@@ -1636,8 +1634,8 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		ho = &w->vip[c->vip].hobs[picked];
 		if (health_probe(w, ho, true, now_ns))
 			lb_health_obs_sent(ho, now_ns);
-		memcpy(mid[0], v->be[picked].sid[SRV6_FUNC_CONNECT_FORCE], 16);
-		srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 1, picked,
+		mid[0] = v->be[picked].sid[SRV6_FUNC_CONNECT_FORCE];
+		srv6_send(w, pb, c, mid, 1, picked,
 			  LB_CNT_hunt_offer, now_ns, o);
 		return;
 	}
@@ -1649,9 +1647,8 @@ srv6_hunt(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		memcpy(mid[i], v->be[act[i]].sid[SRV6_FUNC_RECOVER_STICKINESS],
-		       16);
-	srv6_send(w, pb, c, (const uint8_t (*)[16])mid, n, act[0],
+		mid[i] = v->be[act[i]].sid[SRV6_FUNC_RECOVER_STICKINESS];
+	srv6_send(w, pb, c, mid, n, act[0],
 		  LB_CNT_hunt_recover, now_ns, o);
 }
 
@@ -1659,11 +1656,11 @@ static void
 srv6_steer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	   uint32_t b, uint64_t now_ns, struct lb_out *o)
 {
-	uint8_t mid[1][16];
+	const uint8_t *mid[1] = {
+		w->st->vip[c->vip].be[b].sid[SRV6_FUNC_ACK_STICKINESS]
+	};
 
-	memcpy(mid[0], w->st->vip[c->vip].be[b].sid[SRV6_FUNC_ACK_STICKINESS],
-	       16);
-	srv6_send(w, pb, c, (const uint8_t (*)[16])mid, 1, b,
+	srv6_send(w, pb, c, mid, 1, b,
 		  LB_CNT_hunt_steer, now_ns, o);
 }
 

@@ -112,6 +112,33 @@ srh_func_arg(const uint8_t *buf, const struct srh_view *v)
 	return srh_segment(buf, v, v->last_entry);
 }
 
+/* The SRH's first 8 bytes (RFC 8754 §2): one 64-bit store where the
+ * byte order allows, not six byte and half-word stores (issue 19,
+ * round 6); the same bytes. */
+static inline void
+srh_fixed(uint8_t *out, unsigned int n, unsigned int first, uint8_t next_hdr)
+{
+	/* Hdr Ext Len: 16 n bytes, 8-octet units. RFC 8754 §4.1: SL
+	 * indexes the segment copied to the DA. Flags and Tag 0. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t h = (uint64_t)next_hdr |
+		     (uint64_t)(uint8_t)(2 * n) << (8 * SRH_OFF_LEN) |
+		     (uint64_t)SRH_ROUTING_TYPE << (8 * SRH_OFF_TYPE) |
+		     (uint64_t)(uint8_t)(n - 1 - first) << (8 * SRH_OFF_SL) |
+		     (uint64_t)(uint8_t)(n - 1) << (8 * SRH_OFF_LE);
+
+	memcpy(out, &h, 8);
+#else
+	out[SRH_OFF_NH] = next_hdr;
+	out[SRH_OFF_LEN] = (uint8_t)(2 * n);
+	out[SRH_OFF_TYPE] = SRH_ROUTING_TYPE;
+	out[SRH_OFF_SL] = (uint8_t)(n - 1 - first);
+	out[SRH_OFF_LE] = (uint8_t)(n - 1);
+	out[SRH_OFF_FLAGS] = 0;
+	store_be16(out + SRH_OFF_TAG, 0);
+#endif
+}
+
 /* The SRH of @p n segments at @p out, whose SRH_SIZE(n) bytes the caller
  * has checked (srh_build(), and srh_insert() / srh_encap() after their
  * own checks: no second pass of them per packet, issue 19 round 4). */
@@ -119,14 +146,7 @@ static inline void
 srh_fill(uint8_t *out, const uint8_t (*segs)[16], unsigned int n,
 	 unsigned int first, uint8_t next_hdr)
 {
-	out[SRH_OFF_NH] = next_hdr;
-	out[SRH_OFF_LEN] = (uint8_t)(2 * n);    /* 16 n bytes, 8-octet units */
-	out[SRH_OFF_TYPE] = SRH_ROUTING_TYPE;
-	/* RFC 8754 §4.1: SL indexes the segment copied to the DA. */
-	out[SRH_OFF_SL] = (uint8_t)(n - 1 - first);
-	out[SRH_OFF_LE] = (uint8_t)(n - 1);
-	out[SRH_OFF_FLAGS] = 0;
-	store_be16(out + SRH_OFF_TAG, 0);
+	srh_fixed(out, n, first, next_hdr);
 	/* RFC 8754 §2: Segment List[0] is the last segment of the path. */
 	for (unsigned int i = 0; i < n; i++)
 		memcpy(out + SRH_FIXED_LEN + 16u * i, segs[n - 1 - i], 16);
@@ -226,9 +246,22 @@ enum wire_result
 srh_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	   const uint8_t (*segs)[16], unsigned int n, unsigned int first)
 {
+	const uint8_t *p[SRH_MAX_SEGMENTS];
+
+	if (segs == NULL || n == 0 || n > SRH_MAX_SEGMENTS)
+		return WIRE_ERR_INVAL;
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = segs[i];
+	return srh_insert_ptrs(pb, l3_off, mtu, p, n, first);
+}
+
+enum wire_result
+srh_insert_ptrs(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
+		const uint8_t *const *segs, unsigned int n, unsigned int first)
+{
 	uint32_t nh_at, at, end, size, plen;
 	enum wire_result r;
-	uint8_t *d;
+	uint8_t *d, *out;
 	uint8_t nh;
 
 	if (pb == NULL || pb->base == NULL || segs == NULL || n == 0 ||
@@ -253,9 +286,16 @@ srh_insert(struct pkt_buf *pb, uint32_t l3_off, uint32_t mtu,
 	r = pkt_buf_open_gap(pb, at, size);
 	if (r != WIRE_OK)
 		return r;
-	/* Offsets below @at are unchanged relative to the new start. */
+	/* Offsets below @at are unchanged relative to the new start. The
+	 * segments straight from where the caller keeps them, no copy in
+	 * between (issue 19, round 6); each is read before the packet is
+	 * written, so none may lie in the packet. */
 	d = pkt_buf_data(pb);
-	srh_fill(d + at, segs, n, first, nh);
+	out = d + at;
+	srh_fixed(out, n, first, nh);
+	/* RFC 8754 §2: Segment List[0] is the last segment of the path. */
+	for (unsigned int i = 0; i < n; i++)
+		memcpy(out + SRH_FIXED_LEN + 16u * i, segs[n - 1 - i], 16);
 	d[nh_at] = IPPROTO_NUM_ROUTING;
 	store_be16(d + l3_off + IP6_OFF_PLEN, (uint16_t)plen);
 	memcpy(d + l3_off + IP6_OFF_DST, segs[first], 16);

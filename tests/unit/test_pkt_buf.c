@@ -111,6 +111,26 @@ test_close_gap_round_trip(void **state)
 	assert_int_equal(pkt_buf_close_gap(&pb, 15, 6), WIRE_ERR_INVAL);
 }
 
+/* pkt_buf_move() is memmove(): every length up to past its 64-byte
+ * limit, every overlap either way and none (issue 19, round 6). */
+static void
+test_move_is_memmove(void **state)
+{
+	uint8_t a[320], b[320];
+
+	(void)state;
+	for (uint32_t n = 0; n <= 80; n++)
+		for (int d = -90; d <= 90; d++) {
+			uint32_t src = 90, dst = (uint32_t)(90 + d);
+
+			for (uint32_t i = 0; i < sizeof(a); i++)
+				a[i] = b[i] = (uint8_t)(i * 7 + 3);
+			memmove(a + dst, a + src, n);
+			pkt_buf_move(b + dst, b + src, n);
+			assert_memory_equal(a, b, sizeof(a));
+		}
+}
+
 int
 main(void)
 {
@@ -120,6 +140,7 @@ main(void)
 		cmocka_unit_test(test_gap_uses_tailroom_without_headroom),
 		cmocka_unit_test(test_gap_no_room_changes_nothing),
 		cmocka_unit_test(test_close_gap_round_trip),
+		cmocka_unit_test(test_move_is_memmove),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
