@@ -243,9 +243,10 @@ class Runner:
         return ok
 
     def run(self, name, config, frames, expect, counters=None, want_rc=0,
-            queues=1, lcores=("-l", "0"), collect=None):
+            queues=1, lcores=("-l", "0"), collect=None, mem=None):
         """@frames: list of (time_s, bytes), or {port: list} for several
         net_pcap ports (net_pcap0, net_pcap1, ...); @expect likewise.
+        @mem: EAL memory arguments (default: eal-mem-args.sh's for 256 MB).
         Returns (groups, stats)."""
         d = os.path.join(self.workdir, name)
         os.makedirs(d, exist_ok=True)
@@ -277,8 +278,9 @@ class Runner:
             vdevs += ["--vdev", "net_pcap%d,%s" % (port, ",".join(args))]
         if os.path.exists(stats):
             os.unlink(stats)
-        mem = subprocess.run([self.memargs, "256"], capture_output=True,
-                             text=True).stdout.split()
+        if mem is None:
+            mem = subprocess.run([self.memargs, "256"], capture_output=True,
+                                 text=True).stdout.split()
         cmd = [self.dsrlb] + mem + [
             "--no-pci"] + list(lcores) + ["--log-level=lib.eal:warning"] + \
             vdevs + [

@@ -8,6 +8,7 @@ frames built independently by scapy (tests/lb/lbtest.py).
 usage: test_lb_pcap.py DSRLB EAL_MEM_ARGS_SH WORKDIR [SCENARIO...]
 Prints TAP.
 """
+import os
 import socket
 import struct
 import sys
@@ -2242,6 +2243,44 @@ backend.s1 = 2001:db8::11
                                  "drop_mtu": 0})
 
 
+def flow_memory(r):
+    """Issue 19: each worker's flow table comes from the EAL's memory on
+    its lcore's NUMA node; a table the EAL cannot hold (5 M flows, 300 MB,
+    with a fixed 256 MB: --no-huge -m 256) goes on ordinary pages, the
+    start-up says so, and the appliance forwards as with any table. The
+    port line names who checks IPv4 header checksums (net_pcap offers no
+    such offload: dsrlb)."""
+    vip = """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 1000
+backend.s1 = 10.0.0.11
+"""
+    syn, ack = tcp(40000, 80, "S"), tcp(40000, 80, "A", 1001, 7001)
+    fi = [(1.001, v4(C1, VIP4, syn, smac=2)),
+          (1.002, v4(C1, VIP4, ack, smac=2))]
+    ex = [v4(C1, S1, syn, [opt155(C1, 40000)], smac=LB_MAC,
+             dmac=mac(0x11)),
+          v4(C1, S1, ack, smac=LB_MAC, dmac=mac(0x11))]
+    fixed = ["--no-huge", "--no-shconf", "-m", "256"]
+    for name, cap, big in (("flow_memory_eal", 1024, False),
+                           ("flow_memory_big", 5000000, True)):
+        r.run(name, general(cap=cap) + vip, fi, ex,
+              counters={"flow_new": 1, "tx_backend": 2},
+              mem=fixed if big else None)
+        with open(os.path.join(r.workdir, name, "log")) as f:
+            log = f.read()
+        said = "no %d bytes of EAL memory" % (cap * 60) in log
+        r.check(said == big, "%s: %d flows: the table %s" %
+                (name, cap, "on ordinary pages, and the start-up says so"
+                 if big else "in the EAL's memory (nothing said)"))
+        r.check("IPv4 checksums checked by dsrlb" in log,
+                "%s: the port line: IPv4 checksums checked by dsrlb" % name)
+
+
 def recover_marker(frame):
     """(destination, index, count, cookie) of an offer (option 158)."""
     ihl = (frame[14] & 0x0f) * 4
@@ -2740,7 +2779,7 @@ SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, se
              baselines, expiry_and_flood,
              malformed, ports, resolve, solicit, workers, recover, recover6, recover_router,
              recover_srv6,
-             idle_busy]
+             idle_busy, flow_memory]
 
 
 def main():
