@@ -353,6 +353,25 @@ owner_rss(void *arg, const struct flow_key *k)
 	return (uint16_t)((h & (reta_size - 1u)) % n_workers);
 }
 
+/* Worker @p index's context, on the NUMA node of @p lcore, which will run
+ * it (anywhere when that node has no room); exits when out of memory. */
+static struct worker_ctx *
+worker_ctx_alloc(uint16_t index, unsigned int lcore)
+{
+	struct worker_ctx *c;
+
+	c = rte_zmalloc_socket("dsrlb_worker", sizeof(*c), RTE_CACHE_LINE_SIZE,
+			       (int)rte_lcore_to_socket_id(lcore));
+	if (c == NULL)
+		c = rte_zmalloc("dsrlb_worker", sizeof(*c),
+				RTE_CACHE_LINE_SIZE);
+	if (c == NULL)
+		rte_exit(EXIT_FAILURE, "out of memory\n");
+	c->index = index;
+	c->lcore = lcore;
+	return c;
+}
+
 /* Largest L3 MTU of the configured ports (1500 for an unset one). */
 static uint32_t
 max_port_mtu(void)
@@ -1077,17 +1096,7 @@ main(int argc, char **argv)
 	for (uint16_t i = 0; i < n_workers; i++) {
 		char rname[32];
 
-		wk[i] = rte_zmalloc_socket("dsrlb_worker", sizeof(*wk[i]),
-					   RTE_CACHE_LINE_SIZE,
-					   (int)rte_lcore_to_socket_id(
-						   w_lcore[i]));
-		if (wk[i] == NULL)
-			wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
-					    RTE_CACHE_LINE_SIZE);
-		if (wk[i] == NULL)
-			rte_exit(EXIT_FAILURE, "out of memory\n");
-		wk[i]->index = i;
-		wk[i]->lcore = w_lcore[i];
+		wk[i] = worker_ctx_alloc(i, w_lcore[i]);
 		wk[i]->pool = cfg.n_ports > 0 ? pool_for_socket(
 			rte_eth_dev_socket_id(port_id[0])) : NULL;
 		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);

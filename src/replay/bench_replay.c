@@ -878,17 +878,8 @@ main(int argc, char **argv)
 	for (uint16_t i = 0; i < n_workers; i++) {
 		char rname[32];
 
-		wk[i] = rte_zmalloc_socket("dsrlb_worker", sizeof(*wk[i]),
-					   RTE_CACHE_LINE_SIZE,
-					   (int)rte_lcore_to_socket_id(
-						   bw_lcore[i]));
-		if (wk[i] == NULL)
-			wk[i] = rte_zmalloc("dsrlb_worker", sizeof(*wk[i]),
-					    RTE_CACHE_LINE_SIZE);
-		if (wk[i] == NULL)
-			rte_exit(EXIT_FAILURE, "out of memory\n");
+		wk[i] = worker_ctx_alloc(i, bw_lcore[i]);
 		c = wk[i];
-		c->index = i;
 		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
 		c->handoff = rte_ring_create(rname, HANDOFF_RING,
 					     rte_socket_id(), RING_F_SC_DEQ);
