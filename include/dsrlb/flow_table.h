@@ -264,6 +264,22 @@ uint32_t flow_table_lookup(struct flow_table *t, const struct flow_key *key,
 			   uint32_t hash, uint64_t now_ns);
 
 /**
+ * Prefetch both candidate buckets of a key of @p hash: a hint before a
+ * flow_table_lookup() of it that comes later (a server's message, looked
+ * up alone after the burst's classification: issue 19). Reads and
+ * changes nothing of the table.
+ */
+void flow_table_prefetch(const struct flow_table *t, uint32_t hash);
+
+/**
+ * The second step of that hint, once the buckets have arrived: prefetch
+ * the key entry of the first slot whose signature matches @p hash's, as
+ * flow_table_lookup_bulk() does between its stages. Reads the buckets
+ * and changes nothing.
+ */
+void flow_table_prefetch_key(const struct flow_table *t, uint32_t hash);
+
+/**
  * Read-only lookup for another thread (the console): like
  * flow_table_lookup() but reclaims nothing and counts nothing, so it
  * writes no byte of the table. Run concurrently with the owner it gives a

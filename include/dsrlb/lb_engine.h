@@ -245,6 +245,8 @@ struct lb_worker {
 	uint64_t health_sweep_ns;   /**< last sweep of the health slots */
 	struct icmp_ratelimit icmp_rl; /**< ICMP errors sent (icmp_rate) */
 	struct frag_cache frag;     /**< where first fragments went */
+	uint32_t burst_msgs;        /**< server messages of this burst whose
+				     *   flow's entry is being prefetched */
 	uint32_t solicit_cursor;    /**< next-hop slot lb_worker_solicit()
 				     *   looks at next */
 	uint64_t cnt[LB_CNT_MAX];

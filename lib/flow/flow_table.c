@@ -362,6 +362,31 @@ prefetch_kv(const struct flow_kv *kv)
 	__builtin_prefetch((const uint8_t *)kv + sizeof(*kv) - 1, 0, 3);
 }
 
+void
+flow_table_prefetch(const struct flow_table *t, uint32_t hash)
+{
+	const uint32_t b1 = primary_of(t, hash);
+
+	__builtin_prefetch(&t->buckets[b1], 0, 3);
+	__builtin_prefetch(&t->buckets[alt_of(t, b1, sig_of(hash))], 0, 3);
+}
+
+void
+flow_table_prefetch_key(const struct flow_table *t, uint32_t hash)
+{
+	const uint16_t sig = sig_of(hash);
+	const uint32_t b1 = primary_of(t, hash), b2 = alt_of(t, b1, sig);
+	uint32_t m = match_mask(&t->buckets[b1], sig), bi = b1;
+
+	if (m == 0 && b2 != b1) {
+		m = match_mask(&t->buckets[b2], sig);
+		bi = b2;
+	}
+	if (m != 0)
+		prefetch_kv(&t->kv[bi * BE +
+				   (unsigned int)__builtin_ctz(m)]);
+}
+
 uint32_t
 flow_table_peek(const struct flow_table *t, const struct flow_key *key,
 		uint32_t hash, uint64_t now_ns, struct flow_value *v,

@@ -77,8 +77,11 @@ enum pkt_class {
 
 struct pkt_ctx {
 	struct pkt_meta m;
-	struct flow_key key;
-	uint32_t hash;
+	struct flow_key key;    /* the flow of a client packet; of an answer
+				 * with a client tuple and of a create/remove
+				 * stickiness message with an SRH, its
+				 * client's (server_msg_prefetch()) */
+	uint32_t hash;          /* key_hash() of key */
 	uint32_t slot;
 	uint16_t vip;
 	uint16_t be;
@@ -88,6 +91,8 @@ struct pkt_ctx {
 	uint32_t quic_be;   /* backend the QUIC-LB server ID names, or
 			     * LB_QUIC_NO_SID */
 	uint8_t sid_func;   /* PC_STICKY: enum srv6_func of the SID */
+	bool msg_key;       /* PC_ANSWER, PC_STICKY: key and hash set, the
+			     * buckets prefetched (server_msg_prefetch()) */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -577,6 +582,30 @@ classify_bounce(struct lb_worker *w, struct pkt_ctx *c, uint32_t v,
 	return false;
 }
 
+/* A server's message (metric answer, stickiness message) names its
+ * client's flow, which the act stage looks up alone: its key and hash
+ * now, and the table's buckets on their way meanwhile (issue 19, round
+ * 6: that lookup's wait was over a quarter of a stickiness message's
+ * cycles). @p client, @p vip: the flow's addresses as the handler builds
+ * its key from them. Out of line: inline, it cost the pinned path of
+ * every client packet 70 instructions in the burst's layout. */
+static __attribute__((noinline)) void
+server_msg_prefetch(struct lb_worker *w, struct pkt_ctx *c,
+		    const uint8_t *client, const uint8_t *vip,
+		    uint16_t client_port, uint16_t vip_port)
+{
+	if (c->m.family == 4)
+		flow_key_ipv4(&c->key, client, vip, client_port, vip_port,
+			      c->m.l4_proto);
+	else
+		flow_key_ipv6(&c->key, client, vip, client_port, vip_port,
+			      c->m.l4_proto);
+	c->hash = key_hash(w->st, &c->key);
+	c->msg_key = true;
+	w->burst_msgs++;
+	flow_table_prefetch(&w->ft, c->hash);
+}
+
 /* A metric answer (backend -> VIP, VIP port -> client port) from a
  * backend of the VIP: the VIP first (the burst's VIP cache is keyed as
  * the client packets of the VIP are: address, VIP port, protocol), then
@@ -616,6 +645,10 @@ classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
 	c->vip = (uint16_t)vi;
 	c->be = (uint16_t)b;
 	c->cls = PC_ANSWER;
+	c->msg_key = false;
+	if (c->m.msgs & (1u << PKT_MSG_CLIENT_TUPLE))
+		server_msg_prefetch(w, c, c->m.client_addr, c->m.dst,
+				    c->m.client_port, c->m.sport);
 	return true;
 }
 
@@ -638,7 +671,10 @@ handoff_to_owner(struct lb_worker *w, const struct flow_key *key,
 /* A metric answer with its client tuple (what hands it over early). */
 #define ANSWER_MSGS ((1u << PKT_MSG_METRIC_ANS) | (1u << PKT_MSG_CLIENT_TUPLE))
 
-static void
+/* Inline into the burst's loop, its only caller (issue 19: gcc's own
+ * choice flips with a few lines more, and out of line it cost the pinned
+ * path 70 instructions a packet: the context and key through memory). */
+static inline __attribute__((always_inline)) void
 classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	 struct pkt_ctx *c, struct lb_out *o, struct vip_cache *vc)
 {
@@ -737,6 +773,14 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 				return;
 		}
 		c->cls = PC_STICKY;
+		c->msg_key = false;
+		if ((c->m.msgs & (1u << PKT_MSG_SRH)) &&
+		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
+		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS))
+			server_msg_prefetch(w, c, frame + c->m.srh_off +
+						  SRH_FIXED_LEN,
+					    c->m.src, c->m.dport,
+					    c->m.sport);
 		return;
 	}
 	/* The common case first: a client packet to a VIP's port (one map
@@ -2203,16 +2247,13 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	addr_of(&client, c->m.family, c->m.client_addr);
-	if (c->m.family == 4)
-		flow_key_ipv4(&key, c->m.client_addr, c->m.dst,
-			      c->m.client_port, c->m.sport, c->m.l4_proto);
-	else
-		flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
-			      c->m.client_port, c->m.sport, c->m.l4_proto);
-	/* The owner of the flow: classify() handed every answer with a
-	 * client tuple over to it, by this key, before PC_ANSWER (which
-	 * only a server-facing port gives), so this lcore is it. */
-	hash = key_hash(st, &key);
+	/* The client's flow: classify() built its key and hash from these
+	 * fields for every answer with a client tuple
+	 * (server_msg_prefetch()), and handed the answer over to the
+	 * flow's owner by that key before PC_ANSWER (which only a
+	 * server-facing port gives), so this lcore is it. */
+	key = c->key;
+	hash = c->hash;
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 &&
@@ -2388,12 +2429,13 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	addr_of(&client, 6, client_b);
-	flow_key_ipv6(&key, client_b, c->m.src, c->m.dport, c->m.sport,
-		      c->m.l4_proto);
-	/* The owner of the flow: classify() handed every create/remove
-	 * with an SRH over to it by this key (client_b is Segment
-	 * List[0]), so this lcore is it. */
-	hash = key_hash(st, &key);
+	/* The client's flow: classify() built its key and hash from
+	 * client_b (Segment List[0], the same bytes) for every
+	 * create/remove with an SRH (server_msg_prefetch()), and handed
+	 * the message over to the flow's owner by that key, so this lcore
+	 * is it. */
+	key = c->key;
+	hash = c->hash;
 	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
 	if (f == SRV6_FUNC_CREATE_STICKINESS) {
 		struct flow_value old;
@@ -2451,6 +2493,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 	if (n > LB_BURST_MAX)
 		n = LB_BURST_MAX;
 	w->last_now_ns = now_ns;
+	w->burst_msgs = 0;
 	/* 1. classify */
 	for (uint32_t i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];
@@ -2512,6 +2555,13 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 								hashes[k]));
 		}
 	}
+	/* The server messages' buckets have come meanwhile: their key
+	 * entries now, for the lookup each makes alone in step 3. */
+	if (w->burst_msgs != 0)
+		for (uint32_t i = 0; i < n; i++)
+			if ((ctx[i].cls == PC_ANSWER ||
+			     ctx[i].cls == PC_STICKY) && ctx[i].msg_key)
+				flow_table_prefetch_key(&w->ft, ctx[i].hash);
 	epoch = w->ft.epoch;
 	/* 3. act, in arrival order. A slot id from the bulk lookup holds
 	 * while the table's epoch has not moved (flow_table.h); after an
