@@ -224,10 +224,18 @@ def main():
         rc, out = ctl(sock, "show poll pl")
         rows = poll_rows(out)
         s2 = rows.get("s2", ("", "", "", 0, 0))
-        check(s2[1] == "-" and s2[4] >= 10 and
-              rows.get("s1", ("", "", "", 0, 99))[4] <= 3,
+        # The live server's timeouts count since it was added, over
+        # some 200 rounds of 5 ms by now: a busy machine (the ASan
+        # build beside other tests) delays a Python answer past its
+        # round now and then, so "hardly any": at most 1 round in 25
+        # (and 3 in the first rounds), against every round of s2's.
+        m = re.search(r"^\s+rounds (\d+) ", out, re.M)
+        allowed = max(3, (int(m.group(1)) if m else 0) // 25)
+        s1_to = rows.get("s1", ("", "", "", 0, 99))[4]
+        check(s2[1] == "-" and s2[4] >= 10 and s1_to <= allowed,
               "show poll pl: a silent server's polls time out and its "
-              "load is forgotten; the other one has no timeout", out)
+              "load is forgotten; the other one hardly ever (%d timeouts, "
+              "at most %d)" % (s1_to, allowed), out)
 
         # reload: the file's polling VIP replaces the console's
         with open(cfg, "a") as f:
