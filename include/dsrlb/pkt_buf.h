@@ -63,6 +63,20 @@ enum wire_result pkt_buf_init(struct pkt_buf *pb, uint8_t *base, uint32_t cap,
  * load before any store, in place of a call into the C library and its
  * size dispatch; longer moves call memmove() (issue 19, round 6).
  */
+/* pkt_buf_move() of @p w <= n <= 2 * w bytes: the first and the last
+ * @p w, both loaded before either is stored (@p w a constant: fixed-size
+ * copies once inlined). */
+static inline __attribute__((always_inline)) void
+pkt_buf_move_ends(uint8_t *dst, const uint8_t *src, uint32_t n, uint32_t w)
+{
+	uint8_t a[16], e[16];
+
+	memcpy(a, src, w);
+	memcpy(e, src + n - w, w);
+	memcpy(dst, a, w);
+	memcpy(dst + n - w, e, w);
+}
+
 static inline void
 pkt_buf_move(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
@@ -80,20 +94,11 @@ pkt_buf_move(uint8_t *dst, const uint8_t *src, uint32_t n)
 		memcpy(dst + n - 32, c, 16);
 		memcpy(dst + n - 16, e, 16);
 	} else if (n >= 16) {
-		memcpy(a, src, 16);
-		memcpy(e, src + n - 16, 16);
-		memcpy(dst, a, 16);
-		memcpy(dst + n - 16, e, 16);
+		pkt_buf_move_ends(dst, src, n, 16);
 	} else if (n >= 8) {
-		memcpy(a, src, 8);
-		memcpy(e, src + n - 8, 8);
-		memcpy(dst, a, 8);
-		memcpy(dst + n - 8, e, 8);
+		pkt_buf_move_ends(dst, src, n, 8);
 	} else if (n >= 4) {
-		memcpy(a, src, 4);
-		memcpy(e, src + n - 4, 4);
-		memcpy(dst, a, 4);
-		memcpy(dst + n - 4, e, 4);
+		pkt_buf_move_ends(dst, src, n, 4);
 	} else if (n > 0) {
 		a[0] = src[0];
 		a[1] = src[n / 2];
