@@ -566,9 +566,9 @@ def flow_where(tb, vip, dport, sport):
 def start_download(vip, dport, sport):
     mode_started[sport] = time.time()
     return subprocess.Popen(
-        "exec ip netns exec %sc sh -c \"curl -s -g -m 60 --local-port %d "
+        "exec ip netns exec %sc sh -c \"curl -s -g -m 90 --local-port %d "
         "-o - -w '%%{stderr}%%{http_code} %%{size_download} "
-        "%%{exitcode}' http://%s:%d/big.bin | sha256sum\"" %
+        "%%{exitcode}' http://%s:%d/long.bin | sha256sum\"" %
         (P, sport, "[%s]" % vip if ":" in vip else vip, dport),
         shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, start_new_session=True)
@@ -596,8 +596,10 @@ def mode_downloads(tb, through, n_through, n_other):
     appliance is read with "show flow", and those not wanted there are
     stopped (their client ports are not used again). The IPv6 ones start
     first, so that the placement does not age the IPv4 ones: each
-    download lasts about 8 s (nginx paces big.bin at 6 MB/s)."""
+    download lasts about 25 s (nginx paces long.bin at 2 MB/s), and
+    placing them took 5 to 20 s on a busy machine (printed)."""
     other = [n for n in LBS if n != through][0]
+    t_place = time.time()
     want = dict((m, [through] * n_through + [other] * n_other)
                 for m, _, _ in MODES)
     out = []
@@ -644,12 +646,14 @@ def mode_downloads(tb, through, n_through, n_other):
     for d in out:
         while True:
             d[3] = flow_server(tb, d[1], d[2], d[0], True)
-            if d[3] is not None or time.time() - t0 > 4.0:
+            if d[3] is not None or time.time() - t0 > 8.0:
                 break
             time.sleep(0.1)
         if d[3] is None:
             flow_server(tb, d[1], d[2], d[0])
             flow_server(tb, [n for n in LBS if n != d[1]][0], d[2], d[0])
+    print("# %d mode downloads placed in %.1f s, checked in %.1f s" %
+          (len(out), t0 - t_place, time.time() - t0), flush=True)
     return out
 
 
@@ -682,8 +686,8 @@ def mode_moved(tb, dls, gone, survivor):
     closing: it completed), to compare with @gone's."""
     t0 = time.time()
     moved = dict(((d[0], d[2]), None) for d in dls if d[1] == gone)
-    # each lasts about 8 s: one that ended before the move would show as
-    # moved elsewhere (None)
+    # each lasts about 25 s: one that ended before the move would show
+    # as moved elsewhere (None)
     age = [t0 - mode_started[sport] for _, sport in moved]
     print("# %s gone: its %d mode downloads had run %.1f to %.1f s" %
           (gone, len(age), min(age), max(age)), flush=True)
@@ -886,8 +890,8 @@ def mode_tap(what, res, through, n_through, n_other):
 
 def s3_drain_once(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    # the mode downloads last (placing them takes a few seconds, and
-    # each lasts about 8 s): at the move they had run 2 to 6 s (9 runs)
+    # the mode downloads last (placing them takes 5 to 20 s, and each
+    # lasts about 25 s; the age at the move is printed)
     dls = downloads(4)
     fb = downloads(4, URL_FB)
     ld = load(10)
