@@ -251,14 +251,8 @@ lb_state_client_gw(const struct lb_state *st, const struct lb_addr *dst,
 	if (!r->usable || r->gw_port >= LB_MAX_PORTS ||
 	    (dst->family != 4 && dst->family != 6))
 		return LB_NH_NONE;
-	a0 = (uint64_t)dst->a[0] << 56 | (uint64_t)dst->a[1] << 48 |
-	     (uint64_t)dst->a[2] << 40 | (uint64_t)dst->a[3] << 32 |
-	     (uint64_t)dst->a[4] << 24 | (uint64_t)dst->a[5] << 16 |
-	     (uint64_t)dst->a[6] << 8 | dst->a[7];
-	a1 = (uint64_t)dst->a[8] << 56 | (uint64_t)dst->a[9] << 48 |
-	     (uint64_t)dst->a[10] << 40 | (uint64_t)dst->a[11] << 32 |
-	     (uint64_t)dst->a[12] << 24 | (uint64_t)dst->a[13] << 16 |
-	     (uint64_t)dst->a[14] << 8 | dst->a[15];
+	a0 = load_be64(dst->a);
+	a1 = load_be64(dst->a + 8);
 	for (unsigned int i = 0; i < r->n_conn; i++)
 		if ((((a0 ^ r->conn[i].a0) & r->conn[i].m0) |
 		     ((a1 ^ r->conn[i].a1) & r->conn[i].m1)) == 0)

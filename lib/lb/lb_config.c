@@ -309,10 +309,8 @@ lb_addr_in_prefix(const struct lb_addr *a, const struct lb_addr *p,
 	m0 = plen >= 64 ? ~(uint64_t)0 :
 	     plen == 0 ? 0 : ~(uint64_t)0 << (64 - plen);
 	m1 = plen <= 64 ? 0 : ~(uint64_t)0 << (128 - plen);
-	x = ((uint64_t)load_be32(a->a) << 32 | load_be32(a->a + 4)) ^
-	    ((uint64_t)load_be32(p->a) << 32 | load_be32(p->a + 4));
-	y = ((uint64_t)load_be32(a->a + 8) << 32 | load_be32(a->a + 12)) ^
-	    ((uint64_t)load_be32(p->a + 8) << 32 | load_be32(p->a + 12));
+	x = load_be64(a->a) ^ load_be64(p->a);
+	y = load_be64(a->a + 8) ^ load_be64(p->a + 8);
 	return ((x & m0) | (y & m1)) == 0;
 }
 

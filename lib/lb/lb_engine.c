@@ -545,9 +545,8 @@ lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
 	 * differ from our locator's is no SID of ours, without the full
 	 * match (issue 19). */
 	if (lb >= 1) {
-		d = (uint64_t)load_be32(m->dst) << 32 | load_be32(m->dst + 4);
-		s = (uint64_t)load_be32(st->lb_sid) << 32 |
-		    load_be32(st->lb_sid + 4);
+		d = load_be64(m->dst);
+		s = load_be64(st->lb_sid);
 		if (((d ^ s) & (lb >= 64 ? ~(uint64_t)0 :
 				~(uint64_t)0 << (64 - lb))) != 0)
 			return SRV6_FUNC_NONE;

@@ -261,7 +261,7 @@ lb_state_route(const struct lb_state *st, const struct lb_addr *dst,
 static uint64_t
 be64_at(const uint8_t *a)
 {
-	return (uint64_t)load_be32(a) << 32 | load_be32(a + 4);
+	return load_be64(a);
 }
 
 /* lb_state_client_gw()'s table of @p family: what lb_state_route() with

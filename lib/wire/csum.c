@@ -114,7 +114,7 @@ csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
 static inline uint64_t
 be_words_sum8(const uint8_t *p)
 {
-	uint64_t x = (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
+	uint64_t x = load_be64(p);
 	uint64_t t = (x & 0x0000FFFF0000FFFFull) +
 		     ((x >> 16) & 0x0000FFFF0000FFFFull);
 

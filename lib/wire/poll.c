@@ -31,7 +31,7 @@ poll_decode(const uint8_t *p, size_t len, struct poll_msg *m)
 	m->score = load_be16(p + 6);
 	if (m->type == POLL_REQUEST && m->score != 0)
 		return WIRE_ERR_INVAL;
-	m->nonce = (uint64_t)load_be32(p + 8) << 32 | load_be32(p + 12);
+	m->nonce = load_be64(p + 8);
 	return WIRE_OK;
 }
 

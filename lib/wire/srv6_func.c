@@ -86,17 +86,15 @@ srv6_func_cfg_validate(const struct srv6_func_cfg *cfg)
 static inline void
 addr_load(const uint8_t a[16], uint64_t w[2])
 {
-	w[0] = (uint64_t)load_be32(a) << 32 | load_be32(a + 4);
-	w[1] = (uint64_t)load_be32(a + 8) << 32 | load_be32(a + 12);
+	w[0] = load_be64(a);
+	w[1] = load_be64(a + 8);
 }
 
 static void
 addr_store(uint8_t a[16], const uint64_t w[2])
 {
-	store_be32(a, (uint32_t)(w[0] >> 32));
-	store_be32(a + 4, (uint32_t)w[0]);
-	store_be32(a + 8, (uint32_t)(w[1] >> 32));
-	store_be32(a + 12, (uint32_t)w[1]);
+	store_be64(a, w[0]);
+	store_be64(a + 8, w[1]);
 }
 
 static uint64_t
