@@ -444,9 +444,10 @@ flow_table_foreach(const struct flow_table *t, uint64_t now_ns,
 }
 
 uint32_t
-flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
-		       const uint32_t *hashes, uint32_t n, uint64_t now_ns,
-		       uint32_t *slots)
+flow_table_lookup_bulk_ptrs(struct flow_table *t,
+			    const struct flow_key *const *keys,
+			    const uint32_t *hashes, uint32_t n,
+			    uint64_t now_ns, uint32_t *slots)
 {
 	uint32_t b1[BULK_GROUP], b2[BULK_GROUP], mask[BULK_GROUP];
 	uint16_t sig[BULK_GROUP];
@@ -493,7 +494,7 @@ flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 
 				m &= m - 1;
 				if (t->buckets[bi].sig[j % BE] == sig[i] &&
-				    key_eq(&t->kv[s].key, &keys[base + i])) {
+				    key_eq(&t->kv[s].key, keys[base + i])) {
 					slot = hit_or_reclaim(t, s, now_tick);
 					break;
 				}
@@ -502,6 +503,24 @@ flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
 				hits++;
 			slots[base + i] = slot;
 		}
+	}
+	return hits;
+}
+
+uint32_t
+flow_table_lookup_bulk(struct flow_table *t, const struct flow_key *keys,
+		       const uint32_t *hashes, uint32_t n, uint64_t now_ns,
+		       uint32_t *slots)
+{
+	const struct flow_key *kp[BULK_GROUP];
+	uint32_t base, g, i, hits = 0;
+
+	for (base = 0; base < n; base += g) {
+		g = n - base < BULK_GROUP ? n - base : BULK_GROUP;
+		for (i = 0; i < g; i++)
+			kp[i] = &keys[base + i];
+		hits += flow_table_lookup_bulk_ptrs(t, kp, hashes + base, g,
+						    now_ns, slots + base);
 	}
 	return hits;
 }

@@ -5,7 +5,7 @@
  * One burst goes through three stages, as VPP's lb node and Katran do:
  *  1. classify every frame (pkt_parse), and for client packets to a VIP
  *     build the flow key and its hash;
- *  2. look all those keys up at once (flow_table_lookup_bulk, which
+ *  2. look all those keys up at once (flow_table_lookup_bulk_ptrs, which
  *     prefetches the buckets and keys);
  *  3. act on every frame in arrival order (a slot id of stage 2 is
  *     used only while the table's epoch says it still holds).
@@ -2482,7 +2482,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		uint32_t n, uint64_t now_ns, struct lb_out *out)
 {
 	struct pkt_ctx ctx[LB_BURST_MAX];
-	struct flow_key keys[LB_BURST_MAX];
+	const struct flow_key *keys[LB_BURST_MAX];
 	uint32_t hashes[LB_BURST_MAX], slots[LB_BURST_MAX];
 	uint16_t which[LB_BURST_MAX];
 	uint32_t nk = 0, hits = 0, epoch;
@@ -2520,15 +2520,15 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 				continue;
 			}
 		}
-		keys[nk] = c->key;
+		keys[nk] = &c->key;
 		hashes[nk] = c->hash;
 		which[nk] = (uint16_t)i;
 		nk++;
 	}
 	/* 2. bulk lookup */
 	if (nk > 0)
-		hits = flow_table_lookup_bulk(&w->ft, keys, hashes, nk, now_ns,
-					      slots);
+		hits = flow_table_lookup_bulk_ptrs(&w->ft, keys, hashes, nk,
+						   now_ns, slots);
 	if (hits == nk) {
 		/* no new flow: the pinned path's loop as it was (the miss
 		 * test per key cost it 2 instructions a packet) */
