@@ -596,8 +596,8 @@ def mode_downloads(tb, through, n_through, n_other):
     appliance is read with "show flow", and those not wanted there are
     stopped (their client ports are not used again). The IPv6 ones start
     first, so that the placement does not age the IPv4 ones: each
-    download lasts about 25 s (nginx paces long.bin at 2 MB/s), and
-    placing them took 5 to 20 s on a busy machine (printed)."""
+    download lasts about 33 s (nginx paces long.bin at 1 500 KiB/s), and
+    placing them took 8 to 18 s on a busy machine (printed)."""
     other = [n for n in LBS if n != through][0]
     t_place = time.time()
     want = dict((m, [through] * n_through + [other] * n_other)
@@ -686,7 +686,7 @@ def mode_moved(tb, dls, gone, survivor):
     closing: it completed), to compare with @gone's."""
     t0 = time.time()
     moved = dict(((d[0], d[2]), None) for d in dls if d[1] == gone)
-    # each lasts about 25 s: one that ended before the move would show
+    # each lasts about 33 s: one that ended before the move would show
     # as moved elsewhere (None)
     age = [t0 - mode_started[sport] for _, sport in moved]
     print("# %s gone: its %d mode downloads had run %.1f to %.1f s" %
@@ -890,8 +890,8 @@ def mode_tap(what, res, through, n_through, n_other):
 
 def s3_drain_once(tb):
     wait_vias(tb, BOTH, 15, ALL_VIPS)
-    # the mode downloads last (placing them takes 5 to 20 s, and each
-    # lasts about 25 s; the age at the move is printed)
+    # the mode downloads last (placing them takes 8 to 18 s, and each
+    # lasts about 33 s; the age at the move is printed)
     dls = downloads(4)
     fb = downloads(4, URL_FB)
     ld = load(10)
