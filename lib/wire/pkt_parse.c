@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dsrlb/bytes.h"
@@ -46,6 +47,17 @@ parse_l4(const uint8_t *frame, uint32_t end, uint32_t off, struct pkt_meta *m)
 	m->sport = load_be16(frame + off);
 	m->dport = load_be16(frame + off + 2);
 	return WIRE_OK;
+}
+
+/* The decoded messages' fields, cleared before a frame that may carry
+ * messages is decoded: a message's field is valid only while its bit is
+ * set, but each is zero when its message is not there, as a reader of
+ * pkt_meta_format() or a test expects (include/dsrlb/pkt_parse.h). */
+static inline void
+msg_fields_clear(struct pkt_meta *m)
+{
+	memset(m->client_addr, 0, sizeof(*m) -
+	       offsetof(struct pkt_meta, client_addr));
 }
 
 static enum wire_result
@@ -97,6 +109,7 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 			    ip[20] == IPV4OPT_CLIENT_TUPLE &&
 			    ip[21] == IPV4OPT_CLIENT_TUPLE_LEN &&
 			    ip[28] == IPV4OPT_METRIC_ANS && ip[29] == alen) {
+				msg_fields_clear(m);
 				m->opt4 = 20u | 28u << 12 |
 					  (uint32_t)(alen == 8) << 25;
 				m->msgs |= MSG_BIT(CLIENT_TUPLE) |
@@ -120,6 +133,7 @@ parse_ipv4(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 			}
 		}
 	}
+	msg_fields_clear(m);
 	r = ipv4opt_parse(frame, len, m->l3_off, &info);
 	if (r != WIRE_OK)
 		return r;
@@ -221,6 +235,7 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 			    h[0] == IP6EXT_METRIC_ANS && h[25] == 0 &&
 			    (h[24] == IPPROTO_NUM_TCP ||
 			     h[24] == IPPROTO_NUM_UDP)) {
+				msg_fields_clear(m);
 				m->l4_proto = h[24];
 				m->msgs |= MSG_BIT(CLIENT_TUPLE) |
 					   MSG_BIT(METRIC_ANS);
@@ -239,6 +254,7 @@ parse_ipv6(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 			}
 		}
 	}
+	msg_fields_clear(m);
 	r = ip6ext_walk(frame, len, m->l3_off, 0, &info);
 	if (r != WIRE_OK)
 		return r;
@@ -310,7 +326,8 @@ pkt_parse(const uint8_t *frame, uint32_t len, struct pkt_meta *m)
 {
 	uint32_t off = ETH_HDR_LEN;
 
-	memset(m, 0, sizeof(*m));
+	/* Everything but the decoded messages (msg_fields_clear()). */
+	memset(m, 0, offsetof(struct pkt_meta, client_addr));
 	if (frame == NULL)
 		return WIRE_ERR_INVAL;
 	if (len < ETH_HDR_LEN)

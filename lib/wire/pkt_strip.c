@@ -47,16 +47,9 @@ pkt_strip_msgs(struct pkt_buf *pb, struct pkt_meta *m, unsigned int *removed)
 	/* Everything removed lay between the IP header and the transport
 	 * header, so nothing else of the parse moves: addresses, ports,
 	 * flags and protocol are the transport's and the IP header's. */
+	/* The messages' own fields stay as they were, now invalid, as a
+	 * parse of the stripped frame leaves them (its fast path). */
 	m->msgs &= ~MSG_BITS;
-	memset(m->client_addr, 0, sizeof(m->client_addr));
-	m->client_port = 0;
-	m->score = 0;
-	m->nonce = 0;
-	m->rec_index = 0;
-	m->rec_count = 0;
-	m->rec_cookie = 0;
-	m->rec_has_addr = 0;
-	memset(m->rec_addr, 0, sizeof(m->rec_addr));
 	m->opt4 = 0;
 	m->ext6 = 0;
 	if (m->family == 4) {
