@@ -170,6 +170,8 @@ ipv4_hdr_ok(const struct pkt_buf *pb, const uint8_t *ip, uint32_t hdr_len)
 {
 	if (pb->rx_flags & (PKT_RX_IP_CSUM_GOOD | PKT_RX_IP_CSUM_BAD))
 		return (pb->rx_flags & PKT_RX_IP_CSUM_GOOD) != 0;
+	if (hdr_len == IPV4_HDR_MIN_LEN)
+		return ipv4_hdr20_csum_ok(ip);
 	return ipv4_hdr_csum_verify(ip, hdr_len) == WIRE_OK;
 }
 

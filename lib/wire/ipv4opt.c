@@ -50,21 +50,8 @@ ipv4_hdr_csum_verify(const uint8_t *ip, uint32_t hdr_len)
 		return WIRE_ERR_INVAL;
 	/* RFC 1071: a correct header, checksum included, sums to all ones
 	 * (either zero representation of the field is accepted). */
-	if (hdr_len == IPV4_HDR_MIN_LEN) {
-		/* Nearly every packet: five 32-bit words in host order, one
-		 * fold. All ones is all ones in either byte order (RFC 1071
-		 * §2(B)), so no swap is needed. */
-		uint32_t w[5];
-		uint64_t acc;
-
-		memcpy(w, ip, sizeof(w));
-		acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-		acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
-		acc = (acc & 0xFFFFu) + (acc >> 16);
-		acc = (acc & 0xFFFFu) + (acc >> 16);
-		acc = (acc & 0xFFFFu) + (acc >> 16);
-		return acc == 0xFFFFu ? WIRE_OK : WIRE_ERR_CHECKSUM;
-	}
+	if (hdr_len == IPV4_HDR_MIN_LEN)
+		return ipv4_hdr20_csum_ok(ip) ? WIRE_OK : WIRE_ERR_CHECKSUM;
 	if (hdr_len % 4 == 0) {
 		/* With options (every metric answer, issue 19): the same
 		 * sum, one 32-bit word at a time. */
