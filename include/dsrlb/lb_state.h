@@ -83,6 +83,11 @@ struct lb_backend_rt {
 				     *   backend address): the routed leg's
 				     *   rewrite, summed once per state */
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */
+	uint8_t loc_ok;             /**< has a locator, loc_w/loc_m hold */
+	uint64_t loc_w[2];          /**< srv6_locator_words() of the
+				     *   locator: a createStickiness's sender
+				     *   matched by two xors (issue 19) */
+	uint64_t loc_m[2];
 };
 
 struct lb_poll_scores;

@@ -88,6 +88,17 @@ enum srv6_func srv6_sid_parse(const struct srv6_func_cfg *cfg,
 			      const uint8_t sid[16], uint8_t locator[16],
 			      uint64_t *arg);
 
+/**
+ * The locator of @p a as two big-endian 64-bit words under the locator's
+ * mask, and that mask: b shares a's locator exactly when
+ * ((load_be64(b) ^ w[0]) & m[0]) | ((load_be64(b + 8) ^ w[1]) & m[1]) is
+ * zero (srv6_sid_same_locator() without its checks, for a data path that
+ * compares one address with many locators).
+ * @return false (nothing written) for a bad @p cfg or NULL @p a.
+ */
+bool srv6_locator_words(const struct srv6_func_cfg *cfg, const uint8_t a[16],
+			uint64_t w[2], uint64_t m[2]);
+
 /** True when @p a and @p b share their first locator_bits bits, i.e.
  *  address the same node; false for a bad @p cfg or NULL. */
 bool srv6_sid_same_locator(const struct srv6_func_cfg *cfg,

@@ -221,16 +221,27 @@ srv6_sid_parse(const struct srv6_func_cfg *cfg, const uint8_t sid[16],
 }
 
 bool
+srv6_locator_words(const struct srv6_func_cfg *cfg, const uint8_t a[16],
+		   uint64_t w[2], uint64_t m[2])
+{
+	if (!geometry_ok(cfg) || a == NULL)
+		return false;
+	addr_load(a, w);
+	prefix_mask(cfg->locator_bits, m);
+	w[0] &= m[0];
+	w[1] &= m[1];
+	return true;
+}
+
+bool
 srv6_sid_same_locator(const struct srv6_func_cfg *cfg, const uint8_t a[16],
 		      const uint8_t b[16])
 {
 	uint64_t wa[2], wb[2], m[2];
 
-	if (!geometry_ok(cfg) || a == NULL || b == NULL)
+	if (b == NULL || !srv6_locator_words(cfg, a, wa, m))
 		return false;
-	addr_load(a, wa);
 	addr_load(b, wb);
-	prefix_mask(cfg->locator_bits, m);
 	return ((wa[0] ^ wb[0]) & m[0]) == 0 && ((wa[1] ^ wb[1]) & m[1]) == 0;
 }
 

@@ -1064,6 +1064,65 @@ test_sr_functions_cfg_keys(void **state)
 	assert_int_equal(srv6_func_cfg_set_key(&c, "bogus", 1), -ENOENT);
 }
 
+/* srv6_locator_words(): its words and mask decide as
+ * srv6_sid_same_locator() for every locator width, on addresses that
+ * share 0..128 leading bits (the appliance's createStickiness check,
+ * issue 19). */
+static void
+test_locator_words_same_locator(void **state)
+{
+	struct srv6_func_cfg cfg, bad;
+	uint64_t x = 0x9E3779B97F4A7C15ull, w[2], m[2];
+	uint8_t a[16], b[16];
+
+	(void)state;
+	srv6_func_cfg_default(&cfg);
+	for (unsigned int i = 0; i < 40000; i++) {
+		unsigned int same, bits;
+		bool want, got;
+
+		for (unsigned int k = 0; k < 16; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			a[k] = (uint8_t)x;
+			b[k] = (uint8_t)(x >> 8);
+		}
+		cfg.locator_bits = (uint8_t)(SRV6_LOCATOR_BITS_MIN +
+					     (x >> 16) % (112 -
+						SRV6_LOCATOR_BITS_MIN + 1));
+		/* b keeps a's first @same bits: around the locator's end */
+		bits = cfg.locator_bits;
+		same = (unsigned int)((x >> 24) % 5);
+		same = same == 4 ? 128 : bits + same - 2;
+		for (unsigned int k = 0; k < 16; k++) {
+			unsigned int lo = k * 8;
+
+			if (lo + 8 <= same)
+				b[k] = a[k];
+			else if (lo < same)
+				b[k] = (uint8_t)((a[k] & (0xFF00 >> (same - lo))) |
+						 (b[k] & (0xFF >> (same - lo))));
+		}
+		/* and differs at bit @same */
+		if (same < 128)
+			b[same / 8] = (uint8_t)((b[same / 8] &
+						 ~(0x80u >> (same % 8))) |
+						(~a[same / 8] &
+						 (0x80u >> (same % 8))));
+		want = srv6_sid_same_locator(&cfg, a, b);
+		assert_true(srv6_locator_words(&cfg, a, w, m));
+		got = (((load_be64(b) ^ w[0]) & m[0]) |
+		       ((load_be64(b + 8) ^ w[1]) & m[1])) == 0;
+		assert_int_equal(got, want);
+		assert_int_equal(want, same >= bits);
+	}
+	srv6_func_cfg_default(&bad);
+	bad.locator_bits = 120;                 /* 120 + 16 > 128 */
+	assert_false(srv6_locator_words(&bad, a, w, m));
+	assert_false(srv6_locator_words(&cfg, NULL, w, m));
+}
+
 int
 main(void)
 {
@@ -1084,6 +1143,7 @@ main(void)
 		cmocka_unit_test(test_sr_functions_layouts),
 		cmocka_unit_test(test_sr_functions_bad_cfg),
 		cmocka_unit_test(test_sr_functions_cfg_keys),
+		cmocka_unit_test(test_locator_words_same_locator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
