@@ -2264,7 +2264,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	unsigned int removed;
 
 	if (v->conf.addr.family != c->m.family ||
-	    memcmp(v->conf.addr.a, c->m.dst, c->m.family == 4 ? 4 : 16) != 0) {
+	    !addr_same(v->conf.addr.a, c->m.dst, c->m.family == 4)) {
 		/* A backend answering for another VIP's address. */
 		drop(w, o, LB_CNT_drop_forged);
 		return;
@@ -2341,7 +2341,7 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	uint32_t i, slot;
 
 	if (t == NULL || t->c == 0 || c->m.family != v->conf.addr.family ||
-	    memcmp(v->conf.addr.a, c->m.dst, alen) != 0) {
+	    !addr_same(v->conf.addr.a, c->m.dst, c->m.family == 4)) {
 		drop(w, o, LB_CNT_drop_forged);
 		return;
 	}

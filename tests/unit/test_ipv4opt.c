@@ -1642,11 +1642,40 @@ test_random_insert_strip(void **state)
 	assert_true(exact > 2000);
 }
 
+/* ipv4_hdr_csum_verify() against RFC 1071's byte-wise sum, for every
+ * header length and random bytes: right checksums pass, any other field
+ * value fails (issue 19: the options case sums 8 bytes per load). */
+static void
+test_hdr_csum_verify_random(void **state)
+{
+	struct rng r;
+	uint8_t h[IPV4_HDR_MAX_LEN];
+
+	(void)state;
+	rng_seed(&r, 1071);
+	for (unsigned int i = 0; i < 20000; i++) {
+		uint32_t hl = 4u * (5u + rng_below(&r, 11));
+		uint16_t good;
+
+		for (uint32_t k = 0; k < hl; k++)
+			h[k] = (uint8_t)rng_next(&r);
+		good = csum_ipv4_hdr(h, hl);
+		store_be16(h + 10, good);
+		assert_int_equal(ipv4_hdr_csum_verify(h, hl), WIRE_OK);
+		assert_int_equal(ipv4_hdr_csum_verify(h, hl) == WIRE_OK,
+				 csum_fold(csum_partial(h, hl, 0)) == 0);
+		store_be16(h + 10, (uint16_t)(good + 1 + rng_below(&r, 0xFFFE)));
+		assert_int_equal(ipv4_hdr_csum_verify(h, hl) == WIRE_OK,
+				 csum_fold(csum_partial(h, hl, 0)) == 0);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hdr_check_ok),
+		cmocka_unit_test(test_hdr_csum_verify_random),
 		cmocka_unit_test(test_recover_marker),
 		cmocka_unit_test(test_recover_marker_addr),
 		cmocka_unit_test(test_hdr_check_errors),
