@@ -330,7 +330,8 @@ uint32_t flow_table_lookup_bulk_ptrs(struct flow_table *t,
 
 /**
  * May the key of @p hash have been inserted since the last
- * flow_table_lookup_bulk()? false means certainly not: a key that bulk
+ * flow_table_lookup_bulk() or flow_table_lookup_bulk_ptrs()? false means
+ * certainly not: a key that bulk
  * lookup missed is still absent, and a caller need not look again
  * (issue 19: a burst of SYNs looked each one up twice).
  */

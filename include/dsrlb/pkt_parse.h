@@ -70,9 +70,8 @@ struct pkt_meta {
 	 * bit is set in msgs. pkt_parse() clears them for a frame that may
 	 * carry messages; its fast paths for a plain TCP or UDP packet
 	 * leave them as they were (issue 19: clearing the whole struct was
-	 * 23 instructions of every packet). */
-	/* 48 bytes from an 8-byte boundary: three 16-byte stores clear
-	 * them */
+	 * 23 instructions of every packet). 48 bytes from an 8-byte
+	 * boundary: three 16-byte stores clear them. */
 	_Alignas(8) uint8_t client_addr[16]; /**< IPv4 in the first 4
 					      *   bytes */
 	uint16_t client_port;

@@ -50,9 +50,9 @@ parse_l4(const uint8_t *frame, uint32_t end, uint32_t off, struct pkt_meta *m)
 }
 
 /* The decoded messages' fields, cleared before a frame that may carry
- * messages is decoded: a message's field is valid only while its bit is
- * set, but each is zero when its message is not there, as a reader of
- * pkt_meta_format() or a test expects (include/dsrlb/pkt_parse.h). */
+ * messages is decoded, so that those of a message it lacks read zero
+ * (include/dsrlb/pkt_parse.h: a field counts only while its message's
+ * bit is set; the fast paths of a plain packet leave them alone). */
 static inline void
 msg_fields_clear(struct pkt_meta *m)
 {
