@@ -1135,6 +1135,10 @@ BIG = 48 << 20                     # big.bin: 50.3 MB of zeros
 
 
 restart_run = 0
+# s7b_agent_restart()'s client port: above every restart run's block of
+# 100 (restart_downloads()), outside the ephemeral range (and above
+# the 1024-65000 that tests/e2e/poisson.py sets)
+AGENT_RESTART_PORT = 65100
 
 
 def restart_downloads(tb, url, n, how):
@@ -1152,6 +1156,9 @@ def restart_downloads(tb, url, n, how):
     # the same tuple (docs/architecture.md, "Recovery", limits).
     lo = 61000 + 100 * restart_run
     restart_run += 1
+    # below s7b_agent_restart()'s own port (its bind failed on a port a
+    # run had just used: EADDRINUSE, 32 runs reach 64199)
+    assert lo + 99 < AGENT_RESTART_PORT, "restart runs reach %d" % lo
     dls = [subprocess.Popen(
         "ip netns exec %sc curl -s -g -m 150 --local-port %d-%d -o %s "
         "-w '%%{http_code}' '%s'" % (P, lo, lo + 99, o, url), shell=True,
@@ -1291,7 +1298,7 @@ def s7b_agent_restart(tb):
     the socket table again every second and keeps it. nginx here closes after each response
     (keepalive_timeout 0): the connection is held idle by a request
     whose end the client sends only after both restarts."""
-    port = 63500
+    port = AGENT_RESTART_PORT
     cl = subprocess.Popen(
         "exec ip netns exec %sc python3 -u -c '%s' %d %s" %
         (P, SEED_CLIENT, port, VIP4), shell=True, stdin=subprocess.PIPE,
