@@ -56,13 +56,6 @@ pkt_buf_tailroom(const struct pkt_buf *pb)
 enum wire_result pkt_buf_init(struct pkt_buf *pb, uint8_t *base, uint32_t cap,
 			      uint32_t off, uint32_t len);
 
-/**
- * Move @p n bytes from @p src to @p dst, which may overlap, as memmove()
- * does. Up to 64 bytes (the TCP header behind an inserted SRH, the
- * Ethernet and IPv6 headers before it) by a few fixed-size copies, every
- * load before any store, in place of a call into the C library and its
- * size dispatch; longer moves call memmove() (issue 19, round 6).
- */
 /* pkt_buf_move() of @p w <= n <= 2 * w bytes: the first and the last
  * @p w, both loaded before either is stored (@p w a constant: fixed-size
  * copies once inlined). */
@@ -77,6 +70,13 @@ pkt_buf_move_ends(uint8_t *dst, const uint8_t *src, uint32_t n, uint32_t w)
 	memcpy(dst + n - w, e, w);
 }
 
+/**
+ * Move @p n bytes from @p src to @p dst, which may overlap, as memmove()
+ * does. Up to 64 bytes (the TCP header behind an inserted SRH, the
+ * Ethernet and IPv6 headers before it) by a few fixed-size copies, every
+ * load before any store, in place of a call into the C library and its
+ * size dispatch; longer moves call memmove() (issue 19, round 6).
+ */
 static inline void
 pkt_buf_move(uint8_t *dst, const uint8_t *src, uint32_t n)
 {

@@ -438,10 +438,10 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 			errf(err, len, "too many next hops");
 			return -EINVAL;
 		}
+		be->loc_ok = bc->has_locator &&
+			     srv6_locator_words(&st->cfg.srv6, bc->locator,
+						be->loc_w, be->loc_m);
 		if (bc->has_locator) {
-			be->loc_ok = srv6_locator_words(&st->cfg.srv6,
-							bc->locator,
-							be->loc_w, be->loc_m);
 			for (unsigned int f = 1; f < SRV6_FUNC_MAX; f++)
 				if (srv6_sid_make(&st->cfg.srv6, bc->locator,
 						  (enum srv6_func)f, 0,
