@@ -16,7 +16,9 @@
 
 #include <errno.h>
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dsrlb/flow_table.h"
 
@@ -64,6 +66,18 @@ flow_table_get(const struct flow_table *t, uint32_t slot,
 	return 0;
 }
 
+/** Are @p a and @p b the same value? One 4-byte comparison. */
+static inline bool
+flow_value_same(const struct flow_value *a, const struct flow_value *b)
+{
+	uint32_t x, y;
+
+	_Static_assert(sizeof(*a) == 4, "a flow value is one word");
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	return x == y;
+}
+
 static inline int
 flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns)
 {
@@ -73,6 +87,18 @@ flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns)
 		.tick[slot % FLOW_TABLE_BUCKET_ENTRIES] =
 		(uint32_t)(now_ns >> t->tick_shift);
 	return 0;
+}
+
+/** flow_table_touch() of a slot known to be occupied: flow_table_get()
+ *  succeeded on it and the table's epoch has not moved since (no slot
+ *  freed or moved). No check (issue 19: a pinned packet's second). */
+static inline void
+flow_table_touch_occupied(struct flow_table *t, uint32_t slot,
+			  uint64_t now_ns)
+{
+	t->buckets[slot / FLOW_TABLE_BUCKET_ENTRIES]
+		.tick[slot % FLOW_TABLE_BUCKET_ENTRIES] =
+		(uint32_t)(now_ns >> t->tick_shift);
 }
 
 static inline int
