@@ -16,9 +16,7 @@
 
 #include <errno.h>
 #include <stdalign.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "dsrlb/flow_table.h"
 
@@ -66,18 +64,6 @@ flow_table_get(const struct flow_table *t, uint32_t slot,
 	return 0;
 }
 
-/** Are @p a and @p b the same value? One 4-byte comparison. */
-static inline bool
-flow_value_same(const struct flow_value *a, const struct flow_value *b)
-{
-	uint32_t x, y;
-
-	_Static_assert(sizeof(*a) == 4, "a flow value is one word");
-	memcpy(&x, a, 4);
-	memcpy(&y, b, 4);
-	return x == y;
-}
-
 static inline int
 flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns)
 {
@@ -87,6 +73,30 @@ flow_table_touch(struct flow_table *t, uint32_t slot, uint64_t now_ns)
 		.tick[slot % FLOW_TABLE_BUCKET_ENTRIES] =
 		(uint32_t)(now_ns >> t->tick_shift);
 	return 0;
+}
+
+/** The fields of an occupied slot's value (flow_table_slot_occupied()
+ *  checked it), each alone: flow_table_get() fills a struct through a
+ *  pointer, which kept a pinned packet's value on the stack (issue 19,
+ *  round 8). */
+static inline uint16_t
+flow_table_backend_occupied(const struct flow_table *t, uint32_t slot)
+{
+	return t->kv[slot].backend;
+}
+
+static inline uint8_t
+flow_table_state_occupied(const struct flow_table *t, uint32_t slot)
+{
+	return t->buckets[slot / FLOW_TABLE_BUCKET_ENTRIES]
+		.state[slot % FLOW_TABLE_BUCKET_ENTRIES];
+}
+
+static inline uint8_t
+flow_table_flags_occupied(const struct flow_table *t, uint32_t slot)
+{
+	return t->buckets[slot / FLOW_TABLE_BUCKET_ENTRIES]
+		.flags[slot % FLOW_TABLE_BUCKET_ENTRIES];
 }
 
 /** flow_table_touch() of a slot known to be occupied: flow_table_get()

@@ -131,11 +131,19 @@ enum wire_result ipv4_hdr_csum_verify(const uint8_t *ip, uint32_t hdr_len);
 static inline bool
 ipv4_hdr20_csum_ok(const uint8_t *ip)
 {
-	uint32_t w[5];
+	uint32_t w0, w1, w2, w3, w4;
 	uint64_t acc;
 
-	memcpy(w, ip, sizeof(w));
-	acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	/* Five loads straight from the header: one 20-byte memcpy() became
+	 * a 16-byte store to the stack read back in 4-byte pieces, a
+	 * store-forwarding stall that perf put at 4.5 % of the appliance's
+	 * loop (issue 19, round 8). */
+	memcpy(&w0, ip, 4);
+	memcpy(&w1, ip + 4, 4);
+	memcpy(&w2, ip + 8, 4);
+	memcpy(&w3, ip + 12, 4);
+	memcpy(&w4, ip + 16, 4);
+	acc = (uint64_t)w0 + w1 + w2 + w3 + w4;
 	acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
 	acc = (acc & 0xFFFFu) + (acc >> 16);
 	acc = (acc & 0xFFFFu) + (acc >> 16);

@@ -418,17 +418,24 @@ static inline bool
 vip_cache_hit(const struct vip_cache *vc, const struct pkt_meta *m,
 	      uint16_t port)
 {
-	uint64_t a0, a1, b0, b1;
+	uint32_t a0, a1, b0, b1;
+	uint64_t a2, b2;
 
 	if (vc->v == UINT32_MAX || vc->family != m->family ||
 	    vc->port != port || vc->proto != m->l4_proto)
 		return false;
-	/* pkt_parse zeroes the 12 bytes after an IPv4 address */
-	memcpy(&a0, vc->dst, 8);
-	memcpy(&a1, vc->dst + 8, 8);
-	memcpy(&b0, m->dst, 8);
-	memcpy(&b1, m->dst + 8, 8);
-	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	/* 16 bytes (pkt_parse zeroes the 12 after an IPv4 address), read
+	 * as the parse wrote them: 4, 4 and 8 bytes. One 8-byte load over
+	 * the 4-byte copy of an IPv4 address and its memset() stalled on
+	 * store forwarding, a tenth of the loop's samples in perf (issue
+	 * 19, round 8). */
+	memcpy(&a0, vc->dst, 4);
+	memcpy(&a1, vc->dst + 4, 4);
+	memcpy(&a2, vc->dst + 8, 8);
+	memcpy(&b0, m->dst, 4);
+	memcpy(&b1, m->dst + 4, 4);
+	memcpy(&b2, m->dst + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
 }
 
 static inline void
@@ -460,6 +467,7 @@ addr_same(const uint8_t *a, const uint8_t *b, bool four)
 	memcpy(&b1, b + 8, 8);
 	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
+
 
 /* Is @p src the MAC of a router on server-only port @p port (its
  * gateways, a static route's next hop)? Servers often send towards the
@@ -745,15 +753,20 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		drop(w, o, LB_CNT_drop_ipv4_csum);
 		return;
 	}
-	if (is_nd(frame, pb->len, &c->m)) {
-		c->cls = PC_NEIGH;
-		return;
-	}
-	if ((c->m.l4_proto == IPPROTO_NUM_ICMP ||
-	     c->m.l4_proto == IPPROTO_NUM_ICMPV6) &&
-	    !(c->m.msgs & (1u << PKT_MSG_FRAGMENT))) {
-		c->cls = PC_ICMP;
-		return;
+	/* The protocol alone first: is_nd()'s test of the family and the
+	 * protocol, merged by gcc into one 2-byte load over the parse's two
+	 * 1-byte stores, stalled every packet on store forwarding (perf,
+	 * issue 19 round 8). */
+	if (c->m.l4_proto == IPPROTO_NUM_ICMP ||
+	    c->m.l4_proto == IPPROTO_NUM_ICMPV6) {
+		if (is_nd(frame, pb->len, &c->m)) {
+			c->cls = PC_NEIGH;
+			return;
+		}
+		if (!(c->m.msgs & (1u << PKT_MSG_FRAGMENT))) {
+			c->cls = PC_ICMP;
+			return;
+		}
 	}
 	/* SRv6 messages of the stickiness protocol to our SID. */
 	c->sid_func = (uint8_t)lb_sid_func(st, &c->m);
@@ -1972,18 +1985,30 @@ client_hit_inline(struct lb_worker *w, struct pkt_buf *pb,
 		  struct pkt_ctx *c, uint64_t now_ns, struct lb_out *o)
 {
 	const struct lb_vip_rt *v = &w->st->vip[c->vip];
-	struct flow_value fv, fv0;
+	struct flow_value fv;
+	uint16_t backend0;
+	uint8_t state0, flags0, flags;
 	const uint8_t tf = c->m.tcp_flags;
 	const bool syn = ((tf & TCP_FLAG_SYN) && !(tf & TCP_FLAG_ACK)) ||
 			 c->quic_new;
 	bool tuple = false, closing, moved = false;
 
-	if (flow_table_get(&w->ft, c->slot, &fv) != 0) {
+	if (!flow_table_slot_occupied(&w->ft, c->slot)) {
 		/* never: the slot is the lookup's at the current epoch */
 		drop(w, o, LB_CNT_drop_no_backend);
 		return;
 	}
-	fv0 = fv;
+	/* The value as found, field by field, so that it stays in
+	 * registers: filled through a pointer by flow_table_get() it lived
+	 * on the stack, and gcc read its state and flags back as one
+	 * 2-byte load over two 1-byte stores, a store-forwarding stall of
+	 * every pinned packet (perf, issue 19 round 8). */
+	backend0 = flow_table_backend_occupied(&w->ft, c->slot);
+	state0 = flow_table_state_occupied(&w->ft, c->slot);
+	flags0 = flow_table_flags_occupied(&w->ft, c->slot);
+	fv.backend = backend0;
+	fv.state = state0;
+	fv.flags = flags0;
 	/* A QUIC connection ID minted by a server names that server: it
 	 * overrides what the 4-tuple's flow says (docs/quic.md). */
 	if (c->quic_be != LB_QUIC_NO_SID && backend_usable(v, c->quic_be)) {
@@ -2027,7 +2052,9 @@ client_hit_inline(struct lb_worker *w, struct pkt_buf *pb,
 			return;
 		}
 		fv.state = FLOW_STATE_NEW;
-		dsr_forward(w, pb, c, b, true, &fv.flags, now_ns, o);
+		flags = fv.flags;
+		dsr_forward(w, pb, c, b, true, &flags, now_ns, o);
+		fv.flags = flags;
 		(void)flow_table_update(&w->ft, c->slot, &fv, now_ns);
 		return;
 	}
@@ -2035,7 +2062,9 @@ client_hit_inline(struct lb_worker *w, struct pkt_buf *pb,
 	 * §IV-B step 5: removeStickiness starts a timer). */
 	closing = fv.state == FLOW_STATE_CLOSING;
 	if (fv.state == LB_FLOW_RECOVERING) {
-		recover_again(w, pb, c, &fv, now_ns, o);
+		struct flow_value rv = fv;
+
+		recover_again(w, pb, c, &rv, now_ns, o);
 		return;
 	}
 	/* Expected false for the layout's sake only: with srv6_steer()
@@ -2095,7 +2124,13 @@ client_hit_inline(struct lb_worker *w, struct pkt_buf *pb,
 	}
 	if (v->conf.policy == LB_POLICY_LATENCY)
 		lat_track(w, c, fv.backend, now_ns);
-	dsr_forward_inline(w, pb, c, fv.backend, tuple, &fv.flags, now_ns, o);
+	/* The flags through a byte of their own, and copies for the calls
+	 * out of line above: with its address taken, the value lived on
+	 * the stack and gcc read a byte of it back as two (a store-
+	 * forwarding stall, perf, issue 19 round 8). */
+	flags = fv.flags;
+	dsr_forward_inline(w, pb, c, fv.backend, tuple, &flags, now_ns, o);
+	fv.flags = flags;
 	if (o->counter == LB_CNT_drop_tuple_full &&
 	    fv.state == FLOW_STATE_NEW) {
 		/* a retransmitted SYN of a connection never opened */
@@ -2108,7 +2143,8 @@ client_hit_inline(struct lb_worker *w, struct pkt_buf *pb,
 		return;
 	/* A pinned packet mostly leaves the entry as it was: then only
 	 * its age moves (issue 19). */
-	if (flow_value_same(&fv, &fv0)) {
+	if (fv.backend == backend0 && fv.state == state0 &&
+	    fv.flags == flags0) {
 		if (!closing)
 			flow_table_touch_occupied(&w->ft, c->slot, now_ns);
 	} else if (closing) {

@@ -471,36 +471,24 @@ test_timeouts(void **state)
 	flow_table_fini(&t);
 
 	/* flow_table_touch_occupied() restarts the idle time as
-	 * flow_table_touch() does, and writes nothing else. */
+	 * flow_table_touch() does, and writes nothing else; the _occupied()
+	 * accessors read what flow_table_get() does. */
 	table_init(&t, 64);
 	v = val(4, FLOW_STATE_NEW, FLOW_FLAG_ANSWER_DUE);
 	assert_int_equal(flow_table_insert(&t, &k, th(&k), &v, 0, &slot),
 			 FLOW_INSERT_NEW);
 	flow_table_touch_occupied(&t, slot, 4000 * Q);
 	assert_value(&t, slot, 4, FLOW_STATE_NEW, FLOW_FLAG_ANSWER_DUE);
+	assert_int_equal(flow_table_backend_occupied(&t, slot), 4);
+	assert_int_equal(flow_table_state_occupied(&t, slot), FLOW_STATE_NEW);
+	assert_int_equal(flow_table_flags_occupied(&t, slot),
+			 FLOW_FLAG_ANSWER_DUE);
 	assert_int_equal(flow_table_lookup(&t, &k, th(&k), 8769 * Q), slot);
 	assert_int_equal(flow_table_lookup(&t, &k, th(&k), 8770 * Q),
 			 FLOW_TABLE_MISS);
 	flow_table_fini(&t);
 }
 
-/* flow_value_same() compares all three fields, and nothing else. */
-static void
-test_value_same(void **state)
-{
-	struct flow_value a = val(7, FLOW_STATE_ESTABLISHED, 0), b = a;
-
-	(void)state;
-	assert_true(flow_value_same(&a, &b));
-	b.backend = 8;
-	assert_false(flow_value_same(&a, &b));
-	b = a;
-	b.state = FLOW_STATE_CLOSING;
-	assert_false(flow_value_same(&a, &b));
-	b = a;
-	b.flags = FLOW_FLAG_ANSWER_DUE;
-	assert_false(flow_value_same(&a, &b));
-}
 
 static void
 test_gc(void **state)
@@ -1031,7 +1019,6 @@ main(void)
 		cmocka_unit_test(test_collisions),
 		cmocka_unit_test(test_displacement),
 		cmocka_unit_test(test_timeouts),
-		cmocka_unit_test(test_value_same),
 		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_syn_flood),
 		cmocka_unit_test(test_bulk_equals_single),
