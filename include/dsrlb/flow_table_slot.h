@@ -99,9 +99,10 @@ flow_table_flags_occupied(const struct flow_table *t, uint32_t slot)
 		.flags[slot % FLOW_TABLE_BUCKET_ENTRIES];
 }
 
-/** flow_table_touch() of a slot known to be occupied: flow_table_get()
- *  succeeded on it and the table's epoch has not moved since (no slot
- *  freed or moved). No check (issue 19: a pinned packet's second). */
+/** flow_table_touch() of a slot known to be occupied:
+ *  flow_table_slot_occupied() held for it and the table's epoch has not
+ *  moved since (no slot freed or moved). No check (issue 19: a pinned
+ *  packet's second). */
 static inline void
 flow_table_touch_occupied(struct flow_table *t, uint32_t slot,
 			  uint64_t now_ns)

@@ -468,7 +468,6 @@ addr_same(const uint8_t *a, const uint8_t *b, bool four)
 	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
-
 /* Is @p src the MAC of a router on server-only port @p port (its
  * gateways, a static route's next hop)? Servers often send towards the
  * VIP through their default router even when the appliance reaches them

@@ -55,7 +55,8 @@ parse_l4(const uint8_t *frame, uint32_t end, uint32_t off, struct pkt_meta *m)
 		_Static_assert(offsetof(struct pkt_meta, dport) ==
 			       offsetof(struct pkt_meta, sport) + 2,
 			       "the ports are adjacent");
-		memcpy(&m->sport, ports, sizeof(ports));
+		memcpy((uint8_t *)m + offsetof(struct pkt_meta, sport),
+		       ports, sizeof(ports));
 	}
 	return WIRE_OK;
 }
