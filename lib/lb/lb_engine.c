@@ -1366,8 +1366,10 @@ handle_icmp(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 /* ---- fragments (docs/wire-format.md, "Fragments") --------------------- */
 
 /* A later fragment to a VIP: where its first fragment went, else by the
- * (source, destination, protocol) hash, as IPVS and Maglev do. */
-static void
+ * (source, destination, protocol) hash, as IPVS and Maglev do. Out of
+ * line: inlined into the burst once handle_sticky() shrank, it cost
+ * every pinned packet 7 instructions of spills (issue 19, round 8). */
+static __attribute__((noinline)) void
 handle_frag(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	    uint64_t now_ns, struct lb_out *o)
 {
@@ -2479,7 +2481,6 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const uint8_t *frame = pkt_buf_data(pb);
 	enum srv6_func f = (enum srv6_func)c->sid_func; /* classify's */
 	const struct lb_vip_rt *v;
-	struct srh_view sv;
 	const uint8_t *sender, *client_b;
 	struct lb_addr client;
 	struct flow_key key;
@@ -2498,17 +2499,17 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		drop_wire(w, o, WIRE_ERR_NOT_FOUND);
 		return;
 	}
-	r = srh_parse(frame, pb->len, c->m.srh_off, &sv);
-	if (r != WIRE_OK) {
-		drop_wire(w, o, r);
-		return;
-	}
-	sender = srh_func_arg(frame, &sv);
-	client_b = srh_segment(frame, &sv, 0);
+	/* The parse validated this SRH (srh_parse() within the IPv6
+	 * payload) and kept where it is: its segments straight from there,
+	 * not a second srh_parse() (issue 19, round 8). 6LB §IV-A: s::f(x)
+	 * takes x, the first segment of the list (Segment List[Last
+	 * Entry]); the client is the last (Segment List[0]). */
+	client_b = frame + c->m.srh_off + SRH_FIXED_LEN;
+	sender = client_b + 16u * c->m.srh_last_entry;
 	vi = lb_map_get(&st->vip_map, 6, c->m.src, c->m.sport, c->m.l4_proto);
 	if (vi == UINT32_MAX)
 		vi = lb_map_get(&st->vip_map, 6, c->m.src, 0, c->m.l4_proto);
-	if (vi == UINT32_MAX || sender == NULL || client_b == NULL) {
+	if (vi == UINT32_MAX) {
 		drop(w, o, LB_CNT_drop_forged);
 		return;
 	}
