@@ -548,6 +548,15 @@ is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 }
 
 /* Is @p m's destination one of our SRv6 SIDs? @return the function. */
+/* Segment List[0] of the SRH the parse validated (only while msgs has
+ * PKT_MSG_SRH): a stickiness message's client (6LB Table II: the packet
+ * is (VIP -> lb::f) with SRH (s, lb::f, client)). */
+static inline const uint8_t *
+srh_seg0(const uint8_t *frame, const struct pkt_meta *m)
+{
+	return frame + m->srh_off + SRH_FIXED_LEN;
+}
+
 static inline enum srv6_func
 lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
 {
@@ -785,7 +794,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS)) {
 			struct flow_key key;
 
-			flow_key_ipv6(&key, frame + c->m.srh_off + SRH_FIXED_LEN,
+			flow_key_ipv6(&key, srh_seg0(frame, &c->m),
 				      c->m.src, c->m.dport, c->m.sport,
 				      c->m.l4_proto);
 			if (handoff_to_owner(w, &key, o))
@@ -796,8 +805,7 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		if ((c->m.msgs & (1u << PKT_MSG_SRH)) &&
 		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
 		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS))
-			server_msg_prefetch(w, c, frame + c->m.srh_off +
-						  SRH_FIXED_LEN,
+			server_msg_prefetch(w, c, srh_seg0(frame, &c->m),
 					    c->m.src, c->m.dport,
 					    c->m.sport);
 		return;
@@ -2504,7 +2512,7 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * not a second srh_parse() (issue 19, round 8). 6LB §IV-A: s::f(x)
 	 * takes x, the first segment of the list (Segment List[Last
 	 * Entry]); the client is the last (Segment List[0]). */
-	client_b = frame + c->m.srh_off + SRH_FIXED_LEN;
+	client_b = srh_seg0(frame, &c->m);
 	sender = client_b + 16u * c->m.srh_last_entry;
 	vi = lb_map_get(&st->vip_map, 6, c->m.src, c->m.sport, c->m.l4_proto);
 	if (vi == UINT32_MAX)

@@ -489,7 +489,6 @@ test_timeouts(void **state)
 	flow_table_fini(&t);
 }
 
-
 static void
 test_gc(void **state)
 {
