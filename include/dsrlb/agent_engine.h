@@ -35,6 +35,7 @@
 #include "dsrlb/flow_table.h"
 #include "dsrlb/pkt_buf.h"
 #include "dsrlb/sr_accept.h"
+#include "dsrlb/srv6_func.h"
 #include "dsrlb/wire_result.h"
 
 /**
@@ -190,6 +191,7 @@ struct agent_worker {
 	uint8_t port_mac[AGENT_N_PORTS][6];
 	struct agent_flows ft;
 	struct sr_accept accept;
+	struct srv6_sid_matcher sid_match; /**< of cfg->locator (has_locator) */
 	uint32_t connections;       /**< established counted connections
 				     *   (busy = connections) */
 	uint32_t half_open;         /**< counted connections that have

@@ -168,6 +168,8 @@ struct lb_state {
 				     *   ID, vip index) -> backend */
 	uint8_t lb_sid[16];         /**< our SRv6 locator */
 	bool has_lb_sid;
+	struct srv6_sid_matcher lb_sid_match; /**< of lb_sid, for every
+					       *   IPv6 packet */
 	uint64_t seed;
 	uint64_t recover_secret;    /**< cookie key of recovery offers
 				     *   (kept across live changes) */

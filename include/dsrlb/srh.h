@@ -174,6 +174,17 @@ enum wire_result srh_insert_ptrs(struct pkt_buf *pb, uint32_t l3_off,
 enum wire_result srh_remove(struct pkt_buf *pb, uint32_t l3_off);
 
 /**
+ * srh_remove() of the SRH that pkt_parse() validated in this very frame,
+ * unchanged since (pkt_meta.srh_off: srh_parse() within the Payload
+ * Length), without parsing it again when it directly follows the IPv6
+ * header (issue 19: the second walk and parse were a tenth of a 6LB
+ * stickiness message's instructions). Elsewhere: srh_remove() itself.
+ * @return as srh_remove().
+ */
+enum wire_result srh_remove_parsed(struct pkt_buf *pb, uint32_t l3_off,
+				   uint32_t srh_off);
+
+/**
  * H.Encaps (RFC 8986 §5.1; figure 5 "IPv6 SR encap"): put an outer IPv6
  * header from @p src to segs[@p first], plus an SRH of the @p n segments
  * when n > 1, in front of the IPv4 or IPv6 packet at @p l3_off (Ethernet

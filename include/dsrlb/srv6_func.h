@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dsrlb/bytes.h"
+
 /**
  * SR functions of the 6LB handshake (Tables II/III): enum name, name used
  * by counters and the console, and the paper's SID suffix.
@@ -112,6 +114,59 @@ bool srv6_sid_same_locator(const struct srv6_func_cfg *cfg,
 enum srv6_func srv6_sid_match(const struct srv6_func_cfg *cfg,
 			      const uint8_t node_locator[16],
 			      const uint8_t sid[16], uint64_t *arg);
+
+/**
+ * srv6_sid_match() of one node, built once for a data path that asks it
+ * of every packet (issue 19: through srv6_sid_same_locator() and
+ * srv6_sid_parse() it took 155 instructions of every stickiness message).
+ * Each function's SID with a zero argument as two big-endian words, and
+ * the masks that select the bits a SID of the node must hold.
+ */
+struct srv6_sid_matcher {
+	uint64_t loc_w[2];      /**< the locator, rest zeroed */
+	uint64_t outer_m[2];    /**< locator bits and the bits past the
+				 *   argument (zero in every SID) */
+	uint64_t func_m[2];     /**< the function field; zero: the matcher
+				 *   matches nothing (bad configuration) */
+	uint64_t code_w[SRV6_FUNC_MAX][2]; /**< each code in its field;
+					    *   [NONE] and codes that do not
+					    *   fit: zero */
+};
+
+/**
+ * Build @p mt for the node whose locator is @p locator (bits past
+ * locator_bits ignored). @return 0; -EINVAL for an invalid geometry or a
+ * NULL argument, and then @p mt (if not NULL) matches nothing.
+ */
+int srv6_sid_matcher_init(struct srv6_sid_matcher *mt,
+			  const struct srv6_func_cfg *cfg,
+			  const uint8_t locator[16]);
+
+/**
+ * srv6_sid_match(cfg, locator, @p sid, NULL) for the cfg and locator
+ * @p mt was built from: the function @p sid designates at that node,
+ * SRV6_FUNC_NONE when it is not one of its SIDs.
+ */
+static inline enum srv6_func
+srv6_sid_matcher_func(const struct srv6_sid_matcher *mt, const uint8_t sid[16])
+{
+	uint64_t w0 = load_be64(sid), w1;
+
+	/* The first word alone rejects almost every other address. */
+	if (((w0 ^ mt->loc_w[0]) & mt->outer_m[0]) != 0)
+		return SRV6_FUNC_NONE;
+	w1 = load_be64(sid + 8);
+	if (((w1 ^ mt->loc_w[1]) & mt->outer_m[1]) != 0)
+		return SRV6_FUNC_NONE;
+	w0 &= mt->func_m[0];
+	w1 &= mt->func_m[1];
+	if ((w0 | w1) == 0) /* code 0 is no function */
+		return SRV6_FUNC_NONE;
+	for (unsigned int f = 1; f < SRV6_FUNC_MAX; f++)
+		if (w0 == mt->code_w[f][0] && w1 == mt->code_w[f][1])
+			return (enum srv6_func)f;
+	return SRV6_FUNC_NONE;
+}
 
 /**
  * The numeric keys of an [srv6] configuration section: locator_bits,

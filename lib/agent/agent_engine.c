@@ -224,6 +224,11 @@ agent_worker_init(struct agent_worker *w, const struct agent_config *cfg,
 		memcpy(w->port_mac, port_mac, sizeof(w->port_mac));
 	if (sr_accept_init(&w->accept, &cfg->accept) != 0)
 		return -EINVAL;
+	/* A bad geometry leaves a matcher that matches nothing, as
+	 * srv6_sid_match() then does. */
+	if (cfg->has_locator)
+		(void)srv6_sid_matcher_init(&w->sid_match, &cfg->srv6,
+					    cfg->locator);
 	/* At most half full: short probe sequences. */
 	while (slots < 2 * cfg->flow_capacity)
 		slots <<= 1;
@@ -1091,7 +1096,7 @@ from_wire(struct agent_worker *w, struct pkt_buf *pb, uint64_t now_ns,
 		return;
 	}
 	if (m.family == 6 && cfg->has_locator)
-		fn = srv6_sid_match(&cfg->srv6, cfg->locator, m.dst, NULL);
+		fn = srv6_sid_matcher_func(&w->sid_match, m.dst);
 	if (fn == SRV6_FUNC_NONE) {
 		vi = vip_find(cfg, m.family, m.dst, m.dport, m.l4_proto, true);
 		if (vi < 0) {

@@ -547,7 +547,6 @@ is_nd(const uint8_t *frame, uint32_t len, const struct pkt_meta *m)
 	return type == 135 || type == 136;
 }
 
-/* Is @p m's destination one of our SRv6 SIDs? @return the function. */
 /* Segment List[0] of the SRH the parse validated (only while msgs has
  * PKT_MSG_SRH): a stickiness message's client (6LB Table II: the packet
  * is (VIP -> lb::f) with SRH (s, lb::f, client)). */
@@ -557,25 +556,15 @@ srh_seg0(const uint8_t *frame, const struct pkt_meta *m)
 	return frame + m->srh_off + SRH_FIXED_LEN;
 }
 
+/* Is @p m's destination one of our SRv6 SIDs? @return the function. */
 static inline enum srv6_func
 lb_sid_func(const struct lb_state *st, const struct pkt_meta *m)
 {
-	unsigned int lb = st->cfg.srv6.locator_bits;
-	uint64_t d, s;
-
 	if (!st->has_lb_sid || m->family != 6)
 		return SRV6_FUNC_NONE;
-	/* Every IPv6 packet comes here: a destination whose first 64 bits
-	 * differ from our locator's is no SID of ours, without the full
-	 * match (issue 19). */
-	if (lb >= 1) {
-		d = load_be64(m->dst);
-		s = load_be64(st->lb_sid);
-		if (((d ^ s) & (lb >= 64 ? ~(uint64_t)0 :
-				~(uint64_t)0 << (64 - lb))) != 0)
-			return SRV6_FUNC_NONE;
-	}
-	return srv6_sid_match(&st->cfg.srv6, st->lb_sid, m->dst, NULL);
+	/* Every IPv6 packet comes here: the matcher's first test is the
+	 * locator's, which rejects the others (issue 19). */
+	return srv6_sid_matcher_func(&st->lb_sid_match, m->dst);
 }
 
 /* A frame to VIP @p v carrying a recover marker (158): a backend passing
@@ -2583,7 +2572,8 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
 		}
 	}
-	r = srh_remove(pb, c->m.l3_off);
+	/* The frame is as the parse saw it: nothing above wrote it. */
+	r = srh_remove_parsed(pb, c->m.l3_off, c->m.srh_off);
 	if (r != WIRE_OK) {
 		drop_wire(w, o, r);
 		return;

@@ -716,6 +716,10 @@ lb_state_build_next(struct lb_state **out, const struct lb_config *cfg,
 	}
 	if (st->has_lb_sid && memcmp(st->lb_sid, zero16, 16) == 0)
 		st->has_lb_sid = false;
+	if (st->has_lb_sid &&
+	    srv6_sid_matcher_init(&st->lb_sid_match, &st->cfg.srv6,
+				  st->lb_sid) != 0)
+		st->has_lb_sid = false; /* geometry checked by validation */
 	*out = st;
 	return 0;
 nomem:

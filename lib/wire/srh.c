@@ -332,6 +332,34 @@ srh_remove(struct pkt_buf *pb, uint32_t l3_off)
 	return pkt_buf_close_gap(pb, at, v.len);
 }
 
+enum wire_result
+srh_remove_parsed(struct pkt_buf *pb, uint32_t l3_off, uint32_t srh_off)
+{
+	uint32_t n;
+	uint8_t *d;
+
+	if (pb == NULL || pb->base == NULL)
+		return WIRE_ERR_INVAL;
+	d = pkt_buf_data(pb);
+	/* Anywhere but right after the fixed header (after a Hop-by-Hop
+	 * header, say), or a frame that no longer looks as parsed: the
+	 * checked way. */
+	if (srh_off != l3_off + IPV6_HDR_LEN ||
+	    srh_off + SRH_FIXED_LEN > pb->len ||
+	    d[l3_off + IP6_OFF_NH] != IPPROTO_NUM_ROUTING)
+		return srh_remove(pb, l3_off);
+	n = ((uint32_t)d[srh_off + 1] + 1) * 8; /* RFC 8754 §2 */
+	if (n > pb->len - srh_off)
+		return srh_remove(pb, l3_off);
+	/* Segment List[0], the final segment, right after the fixed part
+	 * (srh_parse() checked the list holds Last Entry + 1 of them). */
+	memcpy(d + l3_off + IP6_OFF_DST, d + srh_off + SRH_FIXED_LEN, 16);
+	d[l3_off + IP6_OFF_NH] = d[srh_off];
+	store_be16(d + l3_off + IP6_OFF_PLEN,
+		   (uint16_t)(load_be16(d + l3_off + IP6_OFF_PLEN) - n));
+	return pkt_buf_close_gap(pb, srh_off, n);
+}
+
 /* Length, next header and traffic class / flow label of the inner IP
  * packet of an encapsulation, from its own header. */
 static enum wire_result

@@ -254,6 +254,37 @@ srv6_sid_match(const struct srv6_func_cfg *cfg, const uint8_t node_locator[16],
 	return srv6_sid_parse(cfg, sid, NULL, arg);
 }
 
+int
+srv6_sid_matcher_init(struct srv6_sid_matcher *mt,
+		      const struct srv6_func_cfg *cfg, const uint8_t locator[16])
+{
+	uint64_t lm[2], um[2];
+	unsigned int f;
+
+	if (mt == NULL)
+		return -EINVAL;
+	memset(mt, 0, sizeof(*mt));
+	if (!geometry_ok(cfg) || locator == NULL)
+		return -EINVAL;
+	addr_load(locator, mt->loc_w);
+	prefix_mask(cfg->locator_bits, lm);
+	prefix_mask((unsigned int)cfg->locator_bits + cfg->func_bits +
+		    cfg->arg_bits, um);
+	for (unsigned int i = 0; i < 2; i++) {
+		mt->loc_w[i] &= lm[i];
+		mt->outer_m[i] = lm[i] | ~um[i];
+	}
+	range_mask(cfg->locator_bits, cfg->func_bits, mt->func_m);
+	/* A code wider than the field never equals srv6_sid_parse()'s
+	 * field value: left zero, it never matches here either. */
+	for (f = 1; f < SRV6_FUNC_MAX; f++)
+		if (cfg->func_bits >= 16 || /* codes have 16 bits */
+		    (cfg->code[f] >> cfg->func_bits) == 0)
+			field_put(mt->code_w[f], cfg->locator_bits,
+				  cfg->func_bits, cfg->code[f]);
+	return 0;
+}
+
 /* The [srv6] keys every configuration file shares (the appliance's, the
  * agent's, the demo's): one table of names and ranges. */
 static int

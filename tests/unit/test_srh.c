@@ -15,6 +15,7 @@
 
 #include "dsrlb/bytes.h"
 #include "dsrlb/csum.h"
+#include "dsrlb/pkt_parse.h"
 #include "dsrlb/srh.h"
 #include "dsrlb/srv6_func.h"
 
@@ -395,6 +396,85 @@ test_insert_after_hop_by_hop(void **state)
 	assert_int_equal(srh_remove(&pb, L3), WIRE_OK);
 	assert_int_equal(pb.len, L3 + sizeof(ip));
 	assert_memory_equal(pkt_buf_data(&pb) + L3, ip, sizeof(ip));
+}
+
+/* srh_remove_parsed() at the parse's srh_off, against srh_remove() on a
+ * copy: the same result and, when it succeeds, the same bytes and
+ * descriptor; when it fails, nothing changed. */
+static void
+remove_parsed_as_remove(const uint8_t *buf, const struct pkt_buf *pb,
+			uint32_t srh_off)
+{
+	uint8_t a[CAP], b[CAP];
+	struct pkt_buf pa = *pb, pbb = *pb;
+	enum wire_result ra, rb;
+
+	memcpy(a, buf, CAP);
+	memcpy(b, buf, CAP);
+	pa.base = a;
+	pbb.base = b;
+	ra = srh_remove(&pa, L3);
+	rb = srh_remove_parsed(&pbb, L3, srh_off);
+	assert_int_equal(rb, ra);
+	assert_int_equal(pbb.off, pa.off);
+	assert_int_equal(pbb.len, pa.len);
+	assert_memory_equal(b, a, CAP);
+	if (ra != WIRE_OK)
+		assert_memory_equal(b, buf, CAP);
+}
+
+static void
+test_remove_parsed(void **state)
+{
+	uint8_t buf[CAP], ip[sizeof(syn_v6) + 8];
+	struct pkt_buf pb;
+	struct pkt_meta m;
+
+	(void)state;
+	/* Right after the IPv6 header: the last 1 to 4 segments of the
+	 * new flow's list (each ends at the VIP, the packet's address). */
+	for (unsigned int n = 1; n <= 4; n++) {
+		load_pkt(buf, &pb, n & 1 ? syn_v6 : ack_v6,
+			 n & 1 ? sizeof(syn_v6) : sizeof(ack_v6));
+		assert_int_equal(srh_insert(&pb, L3, 0, new_flow + 4 - n, n,
+					    0), WIRE_OK);
+		assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m),
+				 WIRE_OK);
+		assert_true(m.msgs & (1u << PKT_MSG_SRH));
+		assert_int_equal(m.srh_off, L3 + 40);
+		remove_parsed_as_remove(buf, &pb, m.srh_off);
+	}
+	/* The SRH of 6LB figure 5, removed: the packet before it. */
+	load_pkt(buf, &pb, syn_v6_srh72, sizeof(syn_v6_srh72));
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	assert_int_equal(srh_remove_parsed(&pb, L3, m.srh_off), WIRE_OK);
+	assert_int_equal(pb.len, L3 + sizeof(syn_v6));
+	assert_memory_equal(pkt_buf_data(&pb) + L3, syn_v6, sizeof(syn_v6));
+	/* After a Hop-by-Hop header: srh_remove()'s own way. */
+	memcpy(ip, syn_v6, 40);
+	ip[5] = 20 + 8;
+	ip[6] = 0;
+	memcpy(ip + 40, (const uint8_t[]){ 6, 0, 1, 4, 0, 0, 0, 0 }, 8);
+	memcpy(ip + 48, syn_v6 + 40, 20);
+	load_pkt(buf, &pb, ip, sizeof(ip));
+	assert_int_equal(srh_insert(&pb, L3, 0, new_flow, 4, 1), WIRE_OK);
+	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
+	assert_int_equal(m.srh_off, L3 + 48);
+	remove_parsed_as_remove(buf, &pb, m.srh_off);
+	/* A frame that is no longer as parsed falls back to the checks:
+	 * no Routing header there, a length past the frame, an offset
+	 * that is not the SRH's. */
+	load_pkt(buf, &pb, syn_v6_srh72, sizeof(syn_v6_srh72));
+	pkt_buf_data(&pb)[L3 + 6] = 6;
+	remove_parsed_as_remove(buf, &pb, L3 + 40);
+	load_pkt(buf, &pb, syn_v6_srh72, sizeof(syn_v6_srh72));
+	pkt_buf_data(&pb)[L3 + 41] = 200;
+	remove_parsed_as_remove(buf, &pb, L3 + 40);
+	load_pkt(buf, &pb, syn_v6_srh72, sizeof(syn_v6_srh72));
+	remove_parsed_as_remove(buf, &pb, L3 + 48);
+	pb.len = L3 + 44;
+	remove_parsed_as_remove(buf, &pb, L3 + 40);
+	assert_int_equal(srh_remove_parsed(NULL, L3, L3 + 40), WIRE_ERR_INVAL);
 }
 
 /* srh_insert(new_flow) on the SYN after @mutate, expecting @want and no
@@ -1123,6 +1203,131 @@ test_locator_words_same_locator(void **state)
 	assert_false(srv6_locator_words(&cfg, NULL, w, m));
 }
 
+/* xorshift64: the same SIDs on every run. */
+static uint64_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* srv6_sid_matcher_func() agrees with srv6_sid_match() (locator compare,
+ * then srv6_sid_parse(): the implementation it replaces on the data path)
+ * on @p cfg for every SID of the node, each with every single bit
+ * flipped, the SIDs of another node and random addresses in and out of
+ * the node's prefix. @return how many matched a function. */
+static unsigned int
+matcher_agrees(const struct srv6_func_cfg *cfg, int init_rc)
+{
+	struct srv6_sid_matcher mt;
+	uint8_t sid[16], t[16];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned int f, i, hits = 0;
+
+	assert_int_equal(srv6_sid_matcher_init(&mt, cfg, loc1), init_rc);
+	for (f = 1; f < SRV6_FUNC_MAX; f++) {
+		uint64_t arg = cfg->arg_bits == 0 ? 0 :
+			       next_rand(&x) & (cfg->arg_bits >= 64 ?
+				~(uint64_t)0 :
+				((uint64_t)1 << cfg->arg_bits) - 1);
+
+		if (srv6_sid_make(cfg, loc1, (enum srv6_func)f, arg, sid) != 0)
+			continue;
+		assert_int_equal(srv6_sid_matcher_func(&mt, sid), f);
+		for (i = 0; i < 128; i++) {
+			memcpy(t, sid, 16);
+			t[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
+			assert_int_equal(srv6_sid_matcher_func(&mt, t),
+					 srv6_sid_match(cfg, loc1, t, NULL));
+		}
+		/* another node's (the same one under a /40) */
+		if (srv6_sid_make(cfg, s2cf, (enum srv6_func)f, 0, t) == 0)
+			assert_int_equal(srv6_sid_matcher_func(&mt, t),
+					 cfg->locator_bits <= 40 ? f :
+					 SRV6_FUNC_NONE);
+	}
+	for (i = 0; i < 20000; i++) {
+		store_be64(t, next_rand(&x));
+		store_be64(t + 8, next_rand(&x));
+		/* Three in four in the node's /64: random, its end zeroed
+		 * from some byte on, or the node's locator with a few bits
+		 * at some shift replaced (SIDs of a configuration that
+		 * srv6_sid_make() refuses). */
+		if ((i & 3) == 1 || (i & 3) == 2)
+			memcpy(t, loc1, 8);
+		if ((i & 3) == 2)
+			memset(t + 8 + (i >> 2) % 8, 0, 8 - (i >> 2) % 8);
+		if ((i & 3) == 3) {
+			uint64_t mask = 0xffffull >> ((i >> 2) % 16);
+			unsigned int sh = (i >> 6) % 64;
+
+			memcpy(t, loc1, 16);
+			store_be64(t + 8, (load_be64(loc1 + 8) &
+					   ~(mask << sh)) |
+					  (next_rand(&x) & mask) << sh);
+		}
+		f = srv6_sid_matcher_func(&mt, t);
+		assert_int_equal(f, srv6_sid_match(cfg, loc1, t, NULL));
+		hits += f != SRV6_FUNC_NONE;
+	}
+	return hits;
+}
+
+static void
+test_sid_matcher(void **state)
+{
+	struct srv6_func_cfg cfg;
+	unsigned int f;
+
+	(void)state;
+	srv6_func_cfg_default(&cfg);
+	(void)matcher_agrees(&cfg, 0);
+	/* Every field across a byte boundary: /60, 8-bit codes, 12-bit
+	 * argument (random SIDs of the /64 then hit functions often). */
+	cfg.locator_bits = 60;
+	cfg.func_bits = 8;
+	cfg.arg_bits = 12;
+	for (f = 1; f < SRV6_FUNC_MAX; f++)
+		cfg.code[f] = (uint16_t)(0x10 + f);
+	(void)matcher_agrees(&cfg, 0);
+	/* The function in the low-order 64 bits. */
+	srv6_func_cfg_default(&cfg);
+	cfg.func_bits = 64;
+	(void)matcher_agrees(&cfg, 0);
+	/* A 64-bit argument across the two words. */
+	srv6_func_cfg_default(&cfg);
+	cfg.locator_bits = 40;
+	cfg.arg_bits = 64;
+	(void)matcher_agrees(&cfg, 0);
+	/* Functions at the last bits: /120, 8-bit codes (few random
+	 * addresses are SIDs, every bit flip counts). */
+	srv6_func_cfg_default(&cfg);
+	cfg.locator_bits = 120;
+	cfg.func_bits = 8;
+	(void)matcher_agrees(&cfg, 0);
+	/* What validation refuses but the geometry allows: a duplicate
+	 * code (the first function wins in both), codes wider than a 2-bit
+	 * field (4..6 never match), a zero code. */
+	srv6_func_cfg_default(&cfg);
+	cfg.code[4] = cfg.code[3];
+	(void)matcher_agrees(&cfg, 0);
+	srv6_func_cfg_default(&cfg);
+	cfg.locator_bits = 126;
+	cfg.func_bits = 2;
+	assert_true(matcher_agrees(&cfg, 0) > 0);
+	srv6_func_cfg_default(&cfg);
+	cfg.code[2] = 0;
+	(void)matcher_agrees(&cfg, 0);
+	/* A bad geometry: init refuses, and nothing matches. */
+	srv6_func_cfg_default(&cfg);
+	cfg.locator_bits = 100;
+	cfg.arg_bits = 64;
+	assert_int_equal(matcher_agrees(&cfg, -EINVAL), 0);
+	assert_int_equal(srv6_sid_matcher_init(NULL, &cfg, loc1), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -1133,6 +1338,7 @@ main(void)
 		cmocka_unit_test(test_l4_checksum_unchanged_by_insert_remove),
 		cmocka_unit_test(test_advance_and_set_active),
 		cmocka_unit_test(test_insert_after_hop_by_hop),
+		cmocka_unit_test(test_remove_parsed),
 		cmocka_unit_test(test_insert_refusals_change_nothing),
 		cmocka_unit_test(test_remove_refusals_change_nothing),
 		cmocka_unit_test(test_malformed_srh),
@@ -1144,6 +1350,7 @@ main(void)
 		cmocka_unit_test(test_sr_functions_bad_cfg),
 		cmocka_unit_test(test_sr_functions_cfg_keys),
 		cmocka_unit_test(test_locator_words_same_locator),
+		cmocka_unit_test(test_sid_matcher),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
