@@ -68,8 +68,16 @@ parse_l4(const uint8_t *frame, uint32_t end, uint32_t off, struct pkt_meta *m)
 static inline void
 msg_fields_clear(struct pkt_meta *m)
 {
-	memset(m->client_addr, 0, sizeof(*m) -
-	       offsetof(struct pkt_meta, client_addr));
+	uint8_t *p = m->client_addr;
+
+	/* Three 16-byte stores: as one 48-byte memset() gcc chose "rep
+	 * stos", whose start-up cost every metric answer tens of cycles
+	 * (perf, issue 19 round 9). */
+	_Static_assert(sizeof(*m) - offsetof(struct pkt_meta, client_addr) ==
+		       48, "three 16-byte pieces");
+	memset(p, 0, 16);
+	memset(p + 16, 0, 16);
+	memset(p + 32, 0, 16);
 }
 
 static enum wire_result
