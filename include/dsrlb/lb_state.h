@@ -82,6 +82,8 @@ struct lb_backend_rt {
 				     *   csum_delta_bytes(VIP address ->
 				     *   backend address): the routed leg's
 				     *   rewrite, summed once per state */
+	uint16_t mtu;               /**< st->port[port].mtu: one dependent
+				     *   load less per packet (issue 19) */
 	uint8_t sid[SRV6_FUNC_MAX][16]; /**< s::f for every function */
 	uint8_t loc_ok;             /**< has a locator, loc_w/loc_m hold */
 	uint64_t loc_w[2];          /**< srv6_locator_words() of the

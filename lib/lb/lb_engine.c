@@ -1472,7 +1472,7 @@ dsr_forward_inline(struct lb_worker *w, struct pkt_buf *pb,
 	const struct lb_vip_rt *v = &st->vip[c->vip];
 	struct lb_worker_vip *wv = &w->vip[c->vip];
 	const struct lb_backend_rt *be = &v->be[b];
-	const uint16_t mtu = st->port[be->port].mtu;
+	const uint16_t mtu = be->mtu;
 	uint8_t *frame = pkt_buf_data(pb);
 	enum wire_result r = WIRE_OK;
 	uint32_t l3 = c->m.l3_off;
@@ -1630,12 +1630,10 @@ srv6_send_inline(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (n_mid > 1)
 		segs[n++] = mid[1];
 	segs[n++] = c->m.dst;
-	r = srh_insert_ptrs(pb, c->m.l3_off, st->port[be->port].mtu, segs, n,
-			    1);
+	r = srh_insert_ptrs(pb, c->m.l3_off, be->mtu, segs, n, 1);
 	if (r == WIRE_ERR_MTU) {
 		/* the longest SRH (an offer: 4 segments) must fit */
-		send_too_big(w, pb, c, st->port[be->port].mtu,
-			     8u + 16u * 4u, now_ns, o);
+		send_too_big(w, pb, c, be->mtu, 8u + 16u * 4u, now_ns, o);
 		return;
 	}
 	if (r != WIRE_OK) {
@@ -1844,7 +1842,7 @@ recover_offer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	}
 	b = cand[i];
 	be = &v->be[b];
-	mtu = st->port[be->port].mtu;
+	mtu = be->mtu;
 	if (v->conf.leg == LB_LEG_ROUTED)
 		pkt_rewrite_addr(pkt_buf_data(pb), pb->len, &c->m,
 				 pkt_dst_at(&c->m), be->conf.addr.a);

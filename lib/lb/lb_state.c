@@ -431,6 +431,7 @@ build_vip(struct lb_state *st, uint32_t vi, const struct lb_state *prev,
 			return -EINVAL;
 		}
 		be->port = port;
+		be->mtu = st->port[port].mtu;
 		be->via_router = !lb_addr_eq(&nh_ip, &bc->addr);
 		be->nh = lb_state_nh_add(st, &nh_ip, port);
 		if (be->nh == LB_NH_NONE) {
