@@ -589,6 +589,10 @@ hold_release(struct worker_ctx *ctx, uint64_t now)
 		neigh_request(ctx, ctx->hold.e[i].nh, now);
 }
 
+/* process()'s frames for port @p p so far: byte p of @p ntx. */
+#define TX_COUNT(ntx, p) ((uint16_t)(((ntx) >> (8 * (p))) & 0xFF))
+_Static_assert(BURST <= 0xFF && LB_MAX_PORTS <= 8, "a byte per port");
+
 /* Run one burst of @p n mbufs from port index @p pi through the engine
  * and send each where it says. */
 static void
@@ -598,7 +602,10 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct pkt_buf pb[BURST];
 	struct lb_out out[BURST];
 	struct rte_mbuf *txq[LB_MAX_PORTS][BURST];
-	uint16_t ntx[LB_MAX_PORTS] = { 0 };
+	/* Each port's count in a byte of one register: as an array on the
+	 * stack, every frame's increment waited for the previous frame's
+	 * store (perf, issue 19 round 9). */
+	uint64_t ntx = 0;
 	struct rte_mbuf *ok[BURST];
 	struct rte_mbuf *tok[BURST];
 	uint16_t nok = 0, ntok = 0;
@@ -630,7 +637,8 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		switch (out[i].action) {
 		case LB_ACT_TX:
 			pkt_buf_to_mbuf(&pb[i], mb);
-			txq[out[i].port][ntx[out[i].port]++] = mb;
+			txq[out[i].port][TX_COUNT(ntx, out[i].port)] = mb;
+			ntx += 1ull << (8 * out[i].port);
 			break;
 		case LB_ACT_KERNEL:
 			tok[ntok++] = mb;
@@ -667,9 +675,11 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	if (ctx->hold.n)
 		hold_release(ctx, now);
 	for (uint32_t p = 0; p < ctx->w.st->n_ports; p++)
-		if (ntx[p]) {
-			capture_burst((uint8_t)p, ctx->index, txq[p], ntx[p], 1);
-			tx_or_free(port_id[p], ctx->index, txq[p], ntx[p], ctx);
+		if (TX_COUNT(ntx, p)) {
+			capture_burst((uint8_t)p, ctx->index, txq[p],
+				      TX_COUNT(ntx, p), 1);
+			tx_or_free(port_id[p], ctx->index, txq[p],
+				   TX_COUNT(ntx, p), ctx);
 		}
 	if (ntok)
 		tx_or_free(ktap_port_id[pi], ctx->index, tok, ntok, ctx);
