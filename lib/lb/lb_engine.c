@@ -361,7 +361,7 @@ send_via(struct lb_worker *w, struct pkt_buf *pb, uint32_t nh,
 	e = &w->st->nht->e[nh];
 	mac = atomic_load_explicit(&e->mac, memory_order_acquire);
 	if (mac & LB_NH_VALID) {
-		lb_nh_frame_macs(pkt_buf_data(pb), mac, &w->st->port[e->port]);
+		lb_nh_frame_macs(pkt_buf_data(pb), mac, e);
 		finish(w, o, done, LB_ACT_TX, e->port);
 		return;
 	}

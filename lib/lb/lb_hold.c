@@ -60,8 +60,7 @@ lb_hold_sweep(struct lb_worker *w, struct lb_hold *h, uint64_t now_ns,
 			atomic_load_explicit(&nh->mac, memory_order_acquire) : 0;
 
 		if ((mac & LB_NH_VALID) && nh->port < w->st->n_ports) {
-			lb_nh_frame_macs(e->frame, mac,
-					 &w->st->port[nh->port]);
+			lb_nh_frame_macs(e->frame, mac, nh);
 			port[n_send] = nh->port;
 			send[n_send++] = e->pkt;
 			if (e->counter < LB_CNT_MAX)

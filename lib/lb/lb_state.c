@@ -167,6 +167,7 @@ lb_state_nh_add(const struct lb_state *st, const struct lb_addr *a,
 		return LB_NH_NONE;
 	t->e[slot].ip = *a;
 	t->e[slot].port = port;
+	memcpy(t->e[slot].src_mac, st->port[port].mac, 6);
 	t->e[slot].is_static = 0;
 	atomic_store(&t->e[slot].mac, 0);
 	atomic_store(&t->e[slot].req_ns, 0);
