@@ -368,6 +368,18 @@ test_advance_and_set_active(void **state)
 	assert_memory_equal(d + L3 + 24, lb, 16);
 }
 
+/* The SYN with a Hop-by-Hop header (next TCP, length 0, PadN of 4
+ * bytes) between IPv6 and TCP: sizeof(syn_v6) + 8 bytes at @p ip. */
+static void
+syn_with_hbh(uint8_t *ip)
+{
+	memcpy(ip, syn_v6, 40);
+	ip[5] = 20 + 8;
+	ip[6] = 0;
+	memcpy(ip + 40, (const uint8_t[]){ 6, 0, 1, 4, 0, 0, 0, 0 }, 8);
+	memcpy(ip + 48, syn_v6 + 40, 20);
+}
+
 static void
 test_insert_after_hop_by_hop(void **state)
 {
@@ -377,12 +389,7 @@ test_insert_after_hop_by_hop(void **state)
 	uint8_t *d;
 
 	(void)state;
-	/* HBH (next TCP, length 0, PadN of 4 bytes) between IPv6 and TCP. */
-	memcpy(ip, syn_v6, 40);
-	ip[5] = 20 + 8;
-	ip[6] = 0;
-	memcpy(ip + 40, (const uint8_t[]){ 6, 0, 1, 4, 0, 0, 0, 0 }, 8);
-	memcpy(ip + 48, syn_v6 + 40, 20);
+	syn_with_hbh(ip);
 	load_pkt(buf, &pb, ip, sizeof(ip));
 	assert_int_equal(srh_insert(&pb, L3, 0, new_flow, 4, 1), WIRE_OK);
 	d = pkt_buf_data(&pb);
@@ -451,11 +458,7 @@ test_remove_parsed(void **state)
 	assert_int_equal(pb.len, L3 + sizeof(syn_v6));
 	assert_memory_equal(pkt_buf_data(&pb) + L3, syn_v6, sizeof(syn_v6));
 	/* After a Hop-by-Hop header: srh_remove()'s own way. */
-	memcpy(ip, syn_v6, 40);
-	ip[5] = 20 + 8;
-	ip[6] = 0;
-	memcpy(ip + 40, (const uint8_t[]){ 6, 0, 1, 4, 0, 0, 0, 0 }, 8);
-	memcpy(ip + 48, syn_v6 + 40, 20);
+	syn_with_hbh(ip);
 	load_pkt(buf, &pb, ip, sizeof(ip));
 	assert_int_equal(srh_insert(&pb, L3, 0, new_flow, 4, 1), WIRE_OK);
 	assert_int_equal(pkt_parse(pkt_buf_data(&pb), pb.len, &m), WIRE_OK);
