@@ -589,6 +589,41 @@ hold_release(struct worker_ctx *ctx, uint64_t now)
 		neigh_request(ctx, ctx->hold.e[i].nh, now);
 }
 
+/* A burst's frames for other workers, each owner's in one enqueue: one
+ * exchange of the ring's cache lines between the lcores per burst, not
+ * per frame (issue 19, two workers). What a full ring refuses is
+ * dropped and counted. */
+static void
+handoff_send(struct worker_ctx *ctx, struct rte_mbuf **ho,
+	     uint16_t *owner, uint16_t n)
+{
+	struct rte_mbuf *run[BURST];
+
+	while (n > 0) {
+		uint16_t o = owner[0], k = 0, rest = 0;
+		unsigned int sent;
+
+		/* this owner's frames in order; the others stay for the
+		 * next pass */
+		for (uint16_t i = 0; i < n; i++) {
+			if (owner[i] == o) {
+				run[k++] = ho[i];
+			} else {
+				ho[rest] = ho[i];
+				owner[rest++] = owner[i];
+			}
+		}
+		TSAN_RELEASE(wk[o]->handoff);
+		sent = rte_ring_enqueue_burst(wk[o]->handoff, (void **)run, k,
+					      NULL);
+		if (sent < k) {
+			DROP_ADD(ctx->handoff_full, k - sent);
+			rte_pktmbuf_free_bulk(&run[sent], k - sent);
+		}
+		n = rest;
+	}
+}
+
 /* process()'s frames for port @p p so far: byte p of @p ntx. */
 #define TX_COUNT(ntx, p) ((uint16_t)(((ntx) >> (8 * (p))) & 0xFF))
 _Static_assert(BURST <= 0xFF && LB_MAX_PORTS <= 8, "a byte per port");
@@ -609,6 +644,8 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *ok[BURST];
 	struct rte_mbuf *tok[BURST];
 	uint16_t nok = 0, ntok = 0;
+	struct rte_mbuf *ho[BURST];
+	uint16_t ho_owner[BURST], nho = 0;
 
 	if (opt.clock == CLOCK_PCAP && n > 1) {
 		/* Tests: one packet at a time at its own timestamp, the
@@ -657,19 +694,21 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 		}
 		case LB_ACT_HANDOFF:
 			mb->port = pi; /* remembered for the owner */
-			if (out[i].owner < n_workers)
-				TSAN_RELEASE(wk[out[i].owner]->handoff);
-			if (out[i].owner >= n_workers ||
-			    rte_ring_enqueue(wk[out[i].owner]->handoff, mb) != 0) {
+			if (out[i].owner >= n_workers) {
 				DROP_ADD(ctx->handoff_full, 1);
 				rte_pktmbuf_free(mb);
+				break;
 			}
+			ho[nho] = mb;
+			ho_owner[nho++] = out[i].owner;
 			break;
 		default:
 			rte_pktmbuf_free(mb);
 			break;
 		}
 	}
+	if (nho)
+		handoff_send(ctx, ho, ho_owner, nho);
 	/* Held frames whose next hop this burst resolved leave before the
 	 * burst's own frames to it. */
 	if (ctx->hold.n)
