@@ -64,6 +64,13 @@
 #define TX_DESC         1024
 #define MBUF_CACHE      256
 #define HANDOFF_RING    1024
+/* Frames for other workers wait in the worker's stage until a burst's
+ * worth is there, the lcore has slack (a port gave less than a burst),
+ * or HANDOFF_HOLD_POLLS polls have passed: each enqueue moves the ring's
+ * cache lines between the lcores, whatever it carries (issue 19, two
+ * workers; VPP's handoff queues frames per vector likewise). */
+#define HANDOFF_STAGE   (2 * BURST)
+#define HANDOFF_HOLD_POLLS 8
 #define IDLE_POLLS      64      /* empty polls before sleeping */
 /* A worker whose loop has not turned for this long is stalled: the
  * watchdog is no longer pinged (its back-off sleeps at most 0.1 s). */
@@ -107,6 +114,11 @@ struct worker_ctx {
 	uint32_t polls;                      /* for the GC's pace */
 	uint64_t idle_sleeps;                /* idle back-off sleeps taken */
 	volatile bool running;
+	uint16_t n_ho;                       /* frames staged for other
+					      * workers (handoff_flush()) */
+	uint16_t ho_polls;                   /* polls they have waited */
+	uint16_t ho_owner[HANDOFF_STAGE];
+	struct rte_mbuf *ho[HANDOFF_STAGE];
 } __rte_cache_aligned;
 
 static _Atomic bool quit;
@@ -589,15 +601,17 @@ hold_release(struct worker_ctx *ctx, uint64_t now)
 		neigh_request(ctx, ctx->hold.e[i].nh, now);
 }
 
-/* A burst's frames for other workers, each owner's in one enqueue: one
- * exchange of the ring's cache lines between the lcores per burst, not
+/* The staged frames for other workers, each owner's in one enqueue: one
+ * exchange of the ring's cache lines between the lcores per flush, not
  * per frame (issue 19, two workers). What a full ring refuses is
  * dropped and counted. */
 static void
-handoff_send(struct worker_ctx *ctx, struct rte_mbuf **ho,
-	     uint16_t *owner, uint16_t n)
+handoff_flush(struct worker_ctx *ctx)
 {
-	struct rte_mbuf *run[BURST];
+	struct rte_mbuf *run[HANDOFF_STAGE];
+	struct rte_mbuf **ho = ctx->ho;
+	uint16_t *owner = ctx->ho_owner;
+	uint16_t n = ctx->n_ho;
 
 	while (n > 0) {
 		uint16_t o = owner[0], k = 0, rest = 0;
@@ -622,6 +636,22 @@ handoff_send(struct worker_ctx *ctx, struct rte_mbuf **ho,
 		}
 		n = rest;
 	}
+	ctx->n_ho = 0;
+	ctx->ho_polls = 0;
+}
+
+/* Shutdown (the workers stopped): free what @p ctx staged for others
+ * and what they handed it. */
+static void
+handoff_drain(struct worker_ctx *ctx)
+{
+	void *mb = NULL;
+
+	if (ctx->n_ho)
+		rte_pktmbuf_free_bulk(ctx->ho, ctx->n_ho);
+	ctx->n_ho = 0;
+	while (rte_ring_dequeue(ctx->handoff, &mb) == 0)
+		rte_pktmbuf_free(mb);
 }
 
 /* process()'s frames for port @p p so far: byte p of @p ntx. */
@@ -644,8 +674,6 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 	struct rte_mbuf *ok[BURST];
 	struct rte_mbuf *tok[BURST];
 	uint16_t nok = 0, ntok = 0;
-	struct rte_mbuf *ho[BURST];
-	uint16_t ho_owner[BURST], nho = 0;
 
 	if (opt.clock == CLOCK_PCAP && n > 1) {
 		/* Tests: one packet at a time at its own timestamp, the
@@ -699,16 +727,18 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 				rte_pktmbuf_free(mb);
 				break;
 			}
-			ho[nho] = mb;
-			ho_owner[nho++] = out[i].owner;
+			/* fits: fewer than BURST were staged before */
+			ctx->ho[ctx->n_ho] = mb;
+			ctx->ho_owner[ctx->n_ho++] = out[i].owner;
 			break;
 		default:
 			rte_pktmbuf_free(mb);
 			break;
 		}
 	}
-	if (nho)
-		handoff_send(ctx, ho, ho_owner, nho);
+	/* (--clock pcap: at once, each frame at its own time) */
+	if (ctx->n_ho >= BURST || (ctx->n_ho && opt.clock == CLOCK_PCAP))
+		handoff_flush(ctx);
 	/* Held frames whose next hop this burst resolved leave before the
 	 * burst's own frames to it. */
 	if (ctx->hold.n)
@@ -732,6 +762,7 @@ worker_poll(struct worker_ctx *ctx)
 	struct rte_mbuf *m[BURST];
 	uint32_t got = 0;
 	unsigned int nh;
+	bool full = false;      /* a port gave a whole burst */
 	uint64_t now;
 
 	/* Between two bursts, the quiescent point: adopt what the control
@@ -745,6 +776,7 @@ worker_poll(struct worker_ctx *ctx)
 		if (n == 0)
 			continue;
 		got += n;
+		full |= n == BURST;
 		if (opt.clock == CLOCK_PCAP)
 			atomic_store_explicit(&ctx->pcap_now,
 				clock_mbuf_ns(m[n - 1], ts_off, ts_flag,
@@ -771,8 +803,16 @@ worker_poll(struct worker_ctx *ctx)
 	}
 	/* Packets other workers handed us (their port is in m->port). */
 	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
-	if (nh)
+	if (nh) {
 		TSAN_ACQUIRE(ctx->handoff);
+		/* They come from another lcore's cache: every header on
+		 * its way at once, then every frame (perf: the first read
+		 * of each was a quarter of worker_poll()). */
+		for (unsigned int i = 0; i < nh; i++)
+			rte_prefetch0(m[i]);
+		for (unsigned int i = 0; i < nh; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+	}
 	for (unsigned int i = 0, j; i < nh; i = j) {
 		/* Frames of one port in a row as one burst (issue 19: the
 		 * burst's VIP cache and loops, not one call per frame). */
@@ -782,6 +822,10 @@ worker_poll(struct worker_ctx *ctx)
 			now);
 	}
 	got += nh;
+	/* The staged frames for other workers leave when this lcore has
+	 * slack, else after a few polls (HANDOFF_HOLD_POLLS). */
+	if (ctx->n_ho && (!full || ++ctx->ho_polls >= HANDOFF_HOLD_POLLS))
+		handoff_flush(ctx);
 	/* Incremental GC: every poll while the lcore has slack, every 16th
 	 * under full load (its cost per packet then drops 16 times, and a
 	 * sweep of a million-flow table still takes about a second). */
@@ -1328,11 +1372,10 @@ main(int argc, char **argv)
 	}
 	ktap_shutdown(0);
 	for (uint16_t i = 0; i < n_workers; i++) {
-		void *mb = NULL, *held[LB_HOLD_MAX];
+		void *held[LB_HOLD_MAX];
 		uint32_t n;
 
-		while (rte_ring_dequeue(wk[i]->handoff, &mb) == 0)
-			rte_pktmbuf_free(mb);
+		handoff_drain(wk[i]);
 		n = lb_hold_flush(&wk[i]->w, &wk[i]->hold, held);
 		if (n)
 			rte_pktmbuf_free_bulk((struct rte_mbuf **)held, n);

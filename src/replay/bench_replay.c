@@ -1087,12 +1087,8 @@ shutdown:
 	/* 6. Shutdown as the appliance does; every mbuf back. */
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
 		(void)rte_eth_dev_stop(port_id[p]);
-	for (uint16_t i = 0; i < n_workers; i++) {
-		void *mb = NULL;
-
-		while (rte_ring_dequeue(wk[i]->handoff, &mb) == 0)
-			rte_pktmbuf_free(mb);
-	}
+	for (uint16_t i = 0; i < n_workers; i++)
+		handoff_drain(wk[i]);
 	for (uint32_t p = 0; p < cfg.n_ports; p++)
 		(void)rte_eth_dev_close(port_id[p]);
 	for (uint16_t i = 0; i < n_workers; i++) {
