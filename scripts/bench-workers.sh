@@ -6,8 +6,10 @@
 # capture split by RSS queue (dsrlb-bench-replay --split-rss: each frame
 # where a NIC's RSS with the appliance's symmetric key puts its 5-tuple,
 # so a client packet reaches the lcore owning its flow and a server
-# message, hashed on the server's tuple, most often the other lcore,
-# which hands it over through the owner's ring). No testpmd meanwhile.
+# message, hashed on the server's tuple, most often the other lcore:
+# that one sends a metric answer on to the client and passes its note
+# through the owner's notes ring (docs/architecture.md)). No testpmd
+# meanwhile.
 # Rounds alternate one and two workers, so that a change of the
 # machine's load touches both.
 #
@@ -16,8 +18,9 @@
 #       [--lcores "0,1"]
 #
 # Cases: fb4 (data packets of pinned flows), fb4-answers (the same with
-# 10% metric answers: the hand-off rings in use), answers4 (answers
-# only). Prints every round and, per case, the best and the median
+# 10% metric answers: the owners' rings in use), answers4 (answers
+# only). Prints every round (with the frames handed over and the
+# answers' notes per second) and, per case, the best and the median
 # ratio of two workers over one.
 set -eu
 
@@ -84,7 +87,7 @@ one() {
 	fi
 }
 
-printf 'case\tround\tone_worker_mpps\ttwo_workers_mpps\tratio\tcpu_one\tcpu_two\tprojected\thandoffs_per_s\n' >"$out/summary.tsv"
+printf 'case\tround\tone_worker_mpps\ttwo_workers_mpps\tratio\tcpu_one\tcpu_two\tprojected\thandoffs_per_s\tnotes_per_s\n' >"$out/summary.tsv"
 for c in $cases; do
 	case $c in
 	fb4) gopt= ;;
@@ -103,14 +106,16 @@ for c in $cases; do
 		a=$(one "$c" 1 $r)
 		b=$(one "$c" 2 $r)
 		h=$(sed -n 's/^workers_handoffs=//p' "$out/$c-2w-$r.res")
+		nt=$(sed -n 's/^workers_notes=//p' "$out/$c-2w-$r.res")
 		# cpu_*: CPU seconds the workers' threads got per second of
 		# the run (2.00 = two whole cores); projected: twice the
 		# ratio of the rates per CPU second: the ratio two whole cores
 		# would give, without the share the other jobs took
-		echo "$a $b" | awk -v c="$c" -v r=$r -v h="$h" -v d="$duration" \
-			'{ printf "%s\t%d\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\n",
+		echo "$a $b" | awk -v c="$c" -v r=$r -v h="$h" -v nt="$nt" \
+			-v d="$duration" \
+			'{ printf "%s\t%d\t%.3f\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\n",
 			   c, r, $1, $3, $3 / $1, $2 / d, $4 / d,
-			   ($3 / $4) / ($1 / $2) * 2, h / d }' >>"$out/summary.tsv"
+			   ($3 / $4) / ($1 / $2) * 2, h / d, nt / d }' >>"$out/summary.tsv"
 		r=$((r + 1))
 	done
 done

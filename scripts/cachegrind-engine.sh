@@ -17,7 +17,9 @@
 # pinned flows), sticky (6LB createStickiness of hunt6's pinned flows);
 # any of them with -2w (fb4-2w, answers4-2w): on two workers, each frame
 # to the one RSS gives it, what the other owns handed over through its
-# ring (replay_measured_handoff(), counted too); and with -nic (maglev4-nic,
+# ring (replay_measured_handoff(), counted too), an answer for the
+# other's flow sent on with a note to it (replay_measured_notes(),
+# counted too); and with -nic (maglev4-nic,
 # answers4-2w-nic): every IPv4 frame comes with the verdict of a NIC that
 # checks header checksums (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM), which the
 # engine takes instead of summing the header.
@@ -72,6 +74,7 @@ cg() {
 	valgrind --tool=callgrind --cache-sim=yes $caches \
 		--toggle-collect=replay_measured_burst \
 		--toggle-collect=replay_measured_handoff \
+		--toggle-collect=replay_measured_notes \
 		--callgrind-out-file=/dev/null "$rep" "$@" 2>"$f.log" >"$f.out" ||
 		{ echo "cachegrind-engine: run failed, see $f.log" >&2; exit 1; }
 	sed -n 's/^==[0-9]*== //p' "$f.log" | tr -d , | awk '

@@ -13,7 +13,9 @@
  *
  * lb_worker_burst() takes a burst of frames received on one port and
  * rewrites each in place, deciding for each: transmit on a port, drop
- * (with a counted reason), or hand to the lcore that owns the flow.
+ * (with a counted reason), or hand to the lcore that owns the flow; a
+ * metric answer for another lcore's flow is transmitted here and leaves
+ * a note for that lcore (struct lb_answer_note, lb_worker_notes()).
  * Time always comes in as now_ns (the driver's one clock function), so
  * the tests drive every timer.
  *
@@ -106,6 +108,7 @@
 	X(answer_unsolicited,   "metric answers with no request outstanding (forwarded, ignored)") \
 	X(answer_bad_nonce,     "metric answers whose nonce did not match (forwarded, ignored)") \
 	X(answer_prev_key,      "metric answers accepted with the previous auth key (a rotation is under way)") \
+	X(answer_noted,         "metric answers for another lcore's flow, sent on to the client here: the lcore that owns the flow gets a note (struct lb_answer_note), not the frame") \
 	X(hunt_offer,           "6LB SYNs sent with (lb, s1::ca, s2::cf, VIP)") \
 	X(hunt_recover,         "6LB packets sent with recoverStickiness") \
 	X(hunt_steer,           "6LB packets sent with (lb, s::as, VIP)") \
@@ -200,6 +203,26 @@ struct lb_out {
 	uint16_t counter;           /**< enum lb_counter that accounted it */
 };
 
+/**
+ * What a metric answer tells the lcore that owns its client's flow, when
+ * another lcore received it (issue 19, two workers). The receiver makes
+ * every check of the frame and sends it on to the client; only this goes
+ * through the owner's ring, and lb_worker_notes() does there what the
+ * answer does to the flow (the outstanding request, the score, a
+ * recovery's pin). Answers of a VIP that learns QUIC connection IDs
+ * (quic_cid_len) need the frame on the owner: they are handed over whole.
+ */
+struct lb_answer_note {
+	struct flow_key key;        /**< the client's flow */
+	uint32_t hash;              /**< its flow hash */
+	uint16_t vip;
+	uint16_t be;                /**< the backend that answered */
+	uint16_t score;             /**< busyness score */
+	uint8_t has_nonce;          /**< the answer echoed a nonce */
+	uint8_t pad;
+	uint32_t nonce;
+};
+
 /** Owner of a flow (worker index), as the ports' RSS would pick it; the
  *  driver supplies it (rte_thash), tests supply their own. */
 typedef uint16_t (*lb_owner_fn)(void *arg, const struct flow_key *k);
@@ -251,6 +274,12 @@ struct lb_worker {
 				     *   looks at next */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
+	/** The latest burst's notes for other lcores (answer_noted): the
+	 *  driver passes note[i] to worker note_owner[i] (lb_worker_notes());
+	 *  emptied by every lb_worker_burst(). */
+	uint32_t n_notes;
+	uint16_t note_owner[LB_BURST_MAX];
+	struct lb_answer_note note[LB_BURST_MAX];
 };
 
 /**
@@ -320,6 +349,16 @@ void lb_worker_pending_free(struct lb_worker_pending *p);
  */
 void lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		     uint32_t n, uint64_t now_ns, struct lb_out *out);
+
+/**
+ * Apply the @p count notes @p n of metric answers that other lcores received for this
+ * worker's flows (struct lb_answer_note), at @p now_ns: the flow's
+ * outstanding request, the backend's score, a recovering flow's pin,
+ * counted as the answer itself would be (answer_accepted, ...). A note
+ * naming a VIP or backend this worker's state does not have is ignored.
+ */
+void lb_worker_notes(struct lb_worker *w, const struct lb_answer_note *n,
+		     uint32_t count, uint64_t now_ns);
 
 /**
  * Housekeeping to call between bursts: incremental GC of the flow table

@@ -93,6 +93,9 @@ struct pkt_ctx {
 	uint8_t sid_func;   /* PC_STICKY: enum srv6_func of the SID */
 	bool msg_key;       /* PC_ANSWER, PC_STICKY: key and hash set, the
 			     * buckets prefetched (server_msg_prefetch()) */
+	uint16_t owner;     /* PC_ANSWER with a client tuple and !msg_key:
+			     * the lcore that owns the client's flow, which
+			     * gets a note (answer_owner()) */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -618,6 +621,40 @@ server_msg_prefetch(struct lb_worker *w, struct pkt_ctx *c,
 	flow_table_prefetch(&w->ft, c->hash);
 }
 
+/* With several workers, a metric answer belongs to the lcore of its
+ * client's flow, which RSS on the server's tuple picked only by chance
+ * (issue 19). When that is another lcore, this one still makes every
+ * check and sends the answer on to the client; the owner gets a note
+ * (struct lb_answer_note: a cache line through its ring, not the frame's
+ * lines and a second parse). A VIP that learns QUIC connection IDs from
+ * its answers needs the frame there: it is handed over whole.
+ * @return true when another lcore owns the flow: handed over (o
+ * decided), or c->owner, c->key and c->hash set for the note (msg_key
+ * stays false: handle_answer() tells it by that). */
+static bool
+answer_owner(struct lb_worker *w, struct pkt_ctx *c, struct lb_out *o)
+{
+	uint16_t ow;
+
+	if (c->m.family == 4)
+		flow_key_ipv4(&c->key, c->m.client_addr, c->m.dst,
+			      c->m.client_port, c->m.sport, c->m.l4_proto);
+	else
+		flow_key_ipv6(&c->key, c->m.client_addr, c->m.dst,
+			      c->m.client_port, c->m.sport, c->m.l4_proto);
+	ow = owner_of(w, &c->key);
+	if (ow == w->index)
+		return false;
+	if (w->st->vip[c->vip].conf.quic_cid_len != 0) {
+		o->owner = ow;
+		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		return true;
+	}
+	c->owner = ow;
+	c->hash = key_hash(w->st, &c->key);
+	return true;
+}
+
 /* A metric answer (backend -> VIP, VIP port -> client port) from a
  * backend of the VIP: the VIP first (the burst's VIP cache is keyed as
  * the client packets of the VIP are: address, VIP port, protocol), then
@@ -658,9 +695,13 @@ classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
 	c->be = (uint16_t)b;
 	c->cls = PC_ANSWER;
 	c->msg_key = false;
-	if (c->m.msgs & (1u << PKT_MSG_CLIENT_TUPLE))
-		server_msg_prefetch(w, c, c->m.client_addr, c->m.dst,
-				    c->m.client_port, c->m.sport);
+	if (!(c->m.msgs & (1u << PKT_MSG_CLIENT_TUPLE)))
+		return true;
+	if (__builtin_expect(w->n_workers > 1, 0) && w->owner != NULL &&
+	    answer_owner(w, c, o))
+		return true;
+	server_msg_prefetch(w, c, c->m.client_addr, c->m.dst,
+			    c->m.client_port, c->m.sport);
 	return true;
 }
 
@@ -679,9 +720,6 @@ handoff_to_owner(struct lb_worker *w, const struct flow_key *key,
 	finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
 	return true;
 }
-
-/* A metric answer with its client tuple (what hands it over early). */
-#define ANSWER_MSGS ((1u << PKT_MSG_METRIC_ANS) | (1u << PKT_MSG_CLIENT_TUPLE))
 
 /* Inline into the burst's loop, its only caller (issue 19: gcc's own
  * choice flips with a few lines more, and out of line it cost the pinned
@@ -721,28 +759,6 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		else
 			drop(w, o, LB_CNT_drop_not_ip);
 		return;
-	}
-	/* With several workers a server's metric answer belongs to the
-	 * lcore of its client's flow, which RSS on the server's tuple
-	 * picked only by chance: hand it over at once, by its client
-	 * tuple, before any check or lookup that the owner makes again
-	 * (issue 19). The owner makes every check (the key is the one
-	 * handle_answer() computes, so it keeps the frame). */
-	if (__builtin_expect(w->n_workers > 1, 0) &&
-	    (c->m.msgs & ANSWER_MSGS) == ANSWER_MSGS && w->owner != NULL &&
-	    (role & LB_ROLE_SERVER)) {
-		struct flow_key key;
-
-		if (c->m.family == 4)
-			flow_key_ipv4(&key, c->m.client_addr, c->m.dst,
-				      c->m.client_port, c->m.sport,
-				      c->m.l4_proto);
-		else
-			flow_key_ipv6(&key, c->m.client_addr, c->m.dst,
-				      c->m.client_port, c->m.sport,
-				      c->m.l4_proto);
-		if (handoff_to_owner(w, &key, o))
-			return;
 	}
 	if (c->m.family == 4 &&
 	    !ipv4_hdr_ok(pb, frame + c->m.l3_off,
@@ -1937,34 +1953,35 @@ recover_again(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	recover_offer(w, pb, c, fv->backend, o);
 }
 
-/* A metric answer from backend c->be on a RECOVERING flow: the pin, when
- * c->be is one of the flow's candidates and the answer echoes the
- * cookie of that candidate's offer. @return true when pinned. */
+/* A metric answer (@p n, for the flow of @p key) on a RECOVERING flow:
+ * the pin, when its backend is one of the flow's candidates and the
+ * answer echoes the cookie of that candidate's offer. @return true when
+ * pinned. */
 static bool
-recover_pin(struct lb_worker *w, const struct pkt_ctx *c,
-	    const struct flow_key *key, uint32_t hash, uint32_t slot,
+recover_pin(struct lb_worker *w, const struct flow_key *key,
+	    const struct lb_answer_note *n, uint32_t slot,
 	    struct flow_value *fv, uint64_t now_ns)
 {
 	const struct lb_state *st = w->st;
-	const struct lb_vip_rt *v = &st->vip[c->vip];
-	struct lb_worker_vip *wv = &w->vip[c->vip];
+	const struct lb_vip_rt *v = &st->vip[n->vip];
+	struct lb_worker_vip *wv = &w->vip[n->vip];
 	const struct chash_table *t = v->chd;
 	int i;
 
 	if (t == NULL || t->c == 0)
 		goto bad;
-	i = lb_recover_index(chash_lookup(t, hash), t->c, c->be);
-	if (i < 0 || !(c->m.msgs & (1u << PKT_MSG_NONCE)) ||
-	    c->m.nonce != lb_recover_cookie(st->recover_secret, key,
-					    (uint32_t)i))
+	i = lb_recover_index(chash_lookup(t, n->hash), t->c, n->be);
+	if (i < 0 || !n->has_nonce ||
+	    n->nonce != lb_recover_cookie(st->recover_secret, key,
+					  (uint32_t)i))
 		goto bad;
-	fv->backend = c->be;
+	fv->backend = n->be;
 	fv->state = FLOW_STATE_ESTABLISHED;
 	fv->flags = 0;
 	(void)flow_table_update(&w->ft, slot, fv, now_ns);
-	(void)busy_select_update(wv->busy, c->be, c->m.score, now_ns);
+	(void)busy_select_update(wv->busy, n->be, n->score, now_ns);
 	w->cnt[LB_CNT_recover_pinned]++;
-	wv->be_cnt[c->be].pinned++;
+	wv->be_cnt[n->be].pinned++;
 	return true;
 bad:
 	w->cnt[LB_CNT_recover_pin_bad]++;
@@ -2298,38 +2315,112 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
  * its request, made with the current key or, during a rotation, with the
  * previous one. */
 static bool
-answer_nonce_ok(struct lb_worker *w, const struct pkt_ctx *c,
-		const struct flow_key *key)
+answer_nonce_ok(struct lb_worker *w, const struct flow_key *key,
+		const struct lb_answer_note *n)
 {
 	const struct lb_config *cfg = &w->st->cfg;
 
-	if (!(c->m.msgs & (1u << PKT_MSG_NONCE)) || !cfg->has_auth_key)
+	if (!n->has_nonce || !cfg->has_auth_key)
 		return false;
-	if (c->m.nonce == auth_nonce(cfg->auth_key, key, c->be))
+	if (n->nonce == auth_nonce(cfg->auth_key, key, n->be))
 		return true;
 	if (cfg->has_auth_key_prev &&
-	    c->m.nonce == auth_nonce(cfg->auth_key_prev, key, c->be)) {
+	    n->nonce == auth_nonce(cfg->auth_key_prev, key, n->be)) {
 		w->cnt[LB_CNT_answer_prev_key]++;
 		return true;
 	}
 	return false;
 }
 
-/* A metric answer (125 / 29) from backend c->be of VIP c->vip: match it
- * to the flow's outstanding request, update the score, strip the
- * messages, restore (VIP -> client) and send it on to the client. */
+/* What a metric answer does to its client's flow (@p key, @p hash), on
+ * the lcore that owns it: match the flow's outstanding request, update
+ * the score; or pin a recovering flow. The answer's fields come one by
+ * one, from a note or from the frame's parse, so that the path of one
+ * lcore builds no note; inline in both callers (out of line, each answer
+ * took 17 instructions more). @p pb, @p c: the answer itself, for a VIP
+ * that learns QUIC connection IDs from it; NULL for a note from another
+ * lcore (lb_worker_notes()). */
+static inline __attribute__((always_inline)) void
+answer_apply(struct lb_worker *w, const struct lb_vip_rt *v, uint16_t vi,
+	     const struct flow_key *key, uint32_t hash, uint16_t be,
+	     uint16_t score, bool has_nonce, uint32_t nonce,
+	     const struct pkt_buf *pb, const struct pkt_ctx *c,
+	     uint64_t now_ns)
+{
+	struct lb_worker_vip *wv = &w->vip[vi];
+	struct flow_value fv;
+	uint32_t slot;
+
+	slot = flow_table_lookup(&w->ft, key, hash, now_ns);
+	if (slot != FLOW_TABLE_MISS &&
+	    flow_table_get(&w->ft, slot, &fv) == 0 &&
+	    fv.state == LB_FLOW_RECOVERING) {
+		const struct lb_answer_note n = {
+			.hash = hash, .vip = vi, .be = be, .score = score,
+			.has_nonce = has_nonce, .nonce = nonce };
+
+		(void)recover_pin(w, key, &n, slot, &fv, now_ns);
+	} else if (slot != FLOW_TABLE_MISS &&
+	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == be &&
+	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
+		const struct lb_answer_note n = {
+			.hash = hash, .vip = vi, .be = be, .score = score,
+			.has_nonce = has_nonce, .nonce = nonce };
+
+		if (v->conf.auth && !answer_nonce_ok(w, key, &n)) {
+			w->cnt[LB_CNT_answer_bad_nonce]++;
+		} else {
+			/* mode polling: the polls are the only source */
+			if (v->conf.policy != LB_POLICY_POLL)
+				(void)busy_select_update(wv->busy, be, score,
+							 now_ns);
+			if (wv->probe != NULL)
+				(void)probe_sched_answer(wv->probe, be, score,
+							 now_ns);
+			wv->be_cnt[be].answers++;
+			w->cnt[LB_CNT_answer_accepted]++;
+			health_ok(w, wv, be);
+			if (v->conf.quic_cid_len != 0 && pb != NULL)
+				quic_learn(w, pb, c, now_ns);
+			fv.flags &= (uint8_t)~LB_FLAG_ANSWER_DUE;
+			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+		}
+	} else {
+		w->cnt[LB_CNT_answer_unsolicited]++;
+	}
+}
+
+void
+lb_worker_notes(struct lb_worker *w, const struct lb_answer_note *n,
+		uint32_t count, uint64_t now_ns)
+{
+	const struct lb_state *st = w->st;
+
+	for (uint32_t i = 0; i < count; i++) {
+		/* from a lcore that may run another state generation */
+		if (n[i].vip >= st->n_vips ||
+		    n[i].be >= st->vip[n[i].vip].conf.n_backends)
+			continue;
+		if (i + 1 < count)
+			flow_table_prefetch(&w->ft, n[i + 1].hash);
+		answer_apply(w, &st->vip[n[i].vip], n[i].vip, &n[i].key,
+			     n[i].hash, n[i].be, n[i].score, n[i].has_nonce,
+			     n[i].nonce, NULL, NULL, now_ns);
+	}
+}
+
+/* A metric answer (125 / 29) from backend c->be of VIP c->vip: what it
+ * does to the flow (answer_apply(), here or, by a note, on the lcore
+ * that owns the flow), then strip the messages, restore (VIP -> client)
+ * and send it on to the client. */
 static void
 handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	      uint64_t now_ns, struct lb_out *o)
 {
 	const struct lb_state *st = w->st;
 	const struct lb_vip_rt *v = &st->vip[c->vip];
-	struct lb_worker_vip *wv = &w->vip[c->vip];
 	struct lb_addr client;
-	struct flow_key key;
-	struct flow_value fv;
 	enum wire_result r;
-	uint32_t slot, hash;
 	uint8_t *frame;
 	unsigned int removed;
 
@@ -2344,41 +2435,28 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	addr_of(&client, c->m.family, c->m.client_addr);
-	/* The client's flow: classify() built its key and hash from these
-	 * fields for every answer with a client tuple
-	 * (server_msg_prefetch()), and handed the answer over to the
-	 * flow's owner by that key before PC_ANSWER (which only a
-	 * server-facing port gives), so this lcore is it. */
-	key = c->key;
-	hash = c->hash;
-	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
-	if (slot != FLOW_TABLE_MISS &&
-	    flow_table_get(&w->ft, slot, &fv) == 0 &&
-	    fv.state == LB_FLOW_RECOVERING) {
-		(void)recover_pin(w, c, &key, hash, slot, &fv, now_ns);
-	} else if (slot != FLOW_TABLE_MISS &&
-	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == c->be &&
-	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
-		if (v->conf.auth && !answer_nonce_ok(w, c, &key)) {
-			w->cnt[LB_CNT_answer_bad_nonce]++;
-		} else {
-			/* mode polling: the polls are the only source */
-			if (v->conf.policy != LB_POLICY_POLL)
-				(void)busy_select_update(wv->busy, c->be,
-							 c->m.score, now_ns);
-			if (wv->probe != NULL)
-				(void)probe_sched_answer(wv->probe, c->be,
-							 c->m.score, now_ns);
-			wv->be_cnt[c->be].answers++;
-			w->cnt[LB_CNT_answer_accepted]++;
-			health_ok(w, wv, c->be);
-			if (v->conf.quic_cid_len != 0)
-				quic_learn(w, pb, c, now_ns);
-			fv.flags &= (uint8_t)~LB_FLAG_ANSWER_DUE;
-			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
-		}
+	/* The client's flow: classify_answer() built its key and hash
+	 * from these fields for every answer with a client tuple, and
+	 * prefetched its bucket (msg_key) unless another lcore owns it
+	 * (c->owner), which gets a note. */
+	if (c->msg_key) {
+		answer_apply(w, v, c->vip, &c->key, c->hash, c->be,
+			     c->m.score,
+			     (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
+			     c->m.nonce, pb, c, now_ns);
 	} else {
-		w->cnt[LB_CNT_answer_unsolicited]++;
+		struct lb_answer_note *n = &w->note[w->n_notes];
+
+		w->note_owner[w->n_notes++] = c->owner;
+		w->cnt[LB_CNT_answer_noted]++;
+		n->key = c->key;
+		n->hash = c->hash;
+		n->vip = c->vip;
+		n->be = c->be;
+		n->score = c->m.score;
+		n->has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
+		n->pad = 0;
+		n->nonce = c->m.nonce;
 	}
 	/* Strip the messages; the parse follows without a second walk. */
 	r = pkt_strip_msgs(pb, &c->m, &removed);
@@ -2597,6 +2675,7 @@ lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		n = LB_BURST_MAX;
 	w->last_now_ns = now_ns;
 	w->burst_msgs = 0;
+	w->n_notes = 0;
 	/* 1. classify */
 	for (uint32_t i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];

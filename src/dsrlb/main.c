@@ -99,6 +99,8 @@ struct worker_ctx {
 	uint16_t index;
 	void *flow_mem;                      /* its flow table (worker_mem.h) */
 	struct rte_ring *handoff;           /* packets other workers give us */
+	struct rte_ring *notes;             /* their answers' notes for our
+					     * flows (struct lb_answer_note) */
 	uint64_t tx_full;                    /* frames a TX queue refused */
 	uint64_t handoff_full;               /* frames a hand-off ring refused */
 	uint64_t chained;                    /* multi-segment frames dropped */
@@ -119,6 +121,10 @@ struct worker_ctx {
 	uint16_t ho_polls;                   /* polls they have waited */
 	uint16_t ho_owner[HANDOFF_STAGE];
 	struct rte_mbuf *ho[HANDOFF_STAGE];
+	uint16_t n_no;                       /* notes staged likewise */
+	uint16_t no_owner[HANDOFF_STAGE];
+	struct lb_answer_note no[HANDOFF_STAGE];
+	uint64_t notes_full;                 /* notes a ring refused */
 } __rte_cache_aligned;
 
 static _Atomic bool quit;
@@ -363,6 +369,24 @@ owner_rss(void *arg, const struct flow_key *k)
 	(void)arg;
 	/* RETA entry i holds queue i % n_workers (set by port_setup). */
 	return (uint16_t)((h & (reta_size - 1u)) % n_workers);
+}
+
+/* The rings other workers give @p c its frames and its answers' notes
+ * through (multi-producer, single-consumer); exits when out of memory. */
+static void
+worker_rings_create(struct worker_ctx *c)
+{
+	char rname[32];
+
+	snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", c->index);
+	c->handoff = rte_ring_create(rname, HANDOFF_RING, rte_socket_id(),
+				     RING_F_SC_DEQ);
+	snprintf(rname, sizeof(rname), "dsrlb_notes_%u", c->index);
+	c->notes = rte_ring_create_elem(rname, sizeof(struct lb_answer_note),
+					HANDOFF_RING, rte_socket_id(),
+					RING_F_SC_DEQ);
+	if (c->handoff == NULL || c->notes == NULL)
+		rte_exit(EXIT_FAILURE, "ring: %s\n", rte_strerror(rte_errno));
 }
 
 /* Worker @p index's context, on the NUMA node of @p lcore, which will run
@@ -638,10 +662,42 @@ handoff_flush(struct worker_ctx *ctx)
 	}
 	ctx->n_ho = 0;
 	ctx->ho_polls = 0;
+	/* the notes (answers sent on here, their flows' part for the
+	 * owner): each owner's in one enqueue as well */
+	n = ctx->n_no;
+	while (n > 0) {
+		struct lb_answer_note run_no[HANDOFF_STAGE];
+		const struct lb_answer_note *send = ctx->no;
+		uint16_t o = ctx->no_owner[0], k = 0, rest = 0;
+		unsigned int sent;
+
+		while (k < n && ctx->no_owner[k] == o)
+			k++;
+		if (k < n) {
+			/* several owners (three workers or more) */
+			k = 0;
+			for (uint16_t i = 0; i < n; i++) {
+				if (ctx->no_owner[i] == o) {
+					run_no[k++] = ctx->no[i];
+				} else {
+					ctx->no[rest] = ctx->no[i];
+					ctx->no_owner[rest++] = ctx->no_owner[i];
+				}
+			}
+			send = run_no;
+		}
+		TSAN_RELEASE(wk[o]->notes);
+		sent = rte_ring_enqueue_burst_elem(wk[o]->notes, send,
+						   sizeof(*send), k, NULL);
+		if (sent < k)
+			DROP_ADD(ctx->notes_full, k - sent);
+		n = rest;
+	}
+	ctx->n_no = 0;
 }
 
 /* Shutdown (the workers stopped): free what @p ctx staged for others
- * and what they handed it. */
+ * and what they handed it (its notes are dropped with their ring). */
 static void
 handoff_drain(struct worker_ctx *ctx)
 {
@@ -650,6 +706,7 @@ handoff_drain(struct worker_ctx *ctx)
 	if (ctx->n_ho)
 		rte_pktmbuf_free_bulk(ctx->ho, ctx->n_ho);
 	ctx->n_ho = 0;
+	ctx->n_no = 0;
 	while (rte_ring_dequeue(ctx->handoff, &mb) == 0)
 		rte_pktmbuf_free(mb);
 }
@@ -736,8 +793,21 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		}
 	}
+	/* The answers sent on for other lcores' flows: their notes. */
+	if (ctx->w.n_notes) {
+		uint16_t k = (uint16_t)ctx->w.n_notes;
+
+		if (ctx->n_no + k > HANDOFF_STAGE)
+			handoff_flush(ctx);
+		memcpy(&ctx->no[ctx->n_no], ctx->w.note,
+		       k * sizeof(ctx->no[0]));
+		memcpy(&ctx->no_owner[ctx->n_no], ctx->w.note_owner,
+		       k * sizeof(ctx->no_owner[0]));
+		ctx->n_no += k;
+	}
 	/* (--clock pcap: at once, each frame at its own time) */
-	if (ctx->n_ho >= BURST || (ctx->n_ho && opt.clock == CLOCK_PCAP))
+	if (ctx->n_ho >= BURST || ctx->n_no >= BURST ||
+	    ((ctx->n_ho || ctx->n_no) && opt.clock == CLOCK_PCAP))
 		handoff_flush(ctx);
 	/* Held frames whose next hop this burst resolved leave before the
 	 * burst's own frames to it. */
@@ -822,9 +892,23 @@ worker_poll(struct worker_ctx *ctx)
 			now);
 	}
 	got += nh;
-	/* The staged frames for other workers leave when this lcore has
-	 * slack, else after a few polls (HANDOFF_HOLD_POLLS). */
-	if (ctx->n_ho && (!full || ++ctx->ho_polls >= HANDOFF_HOLD_POLLS))
+	/* Notes of answers other workers sent on for our flows. */
+	{
+		struct lb_answer_note nt[BURST];
+		unsigned int nn;
+
+		nn = rte_ring_dequeue_burst_elem(ctx->notes, nt, sizeof(nt[0]),
+						 BURST, NULL);
+		if (nn) {
+			TSAN_ACQUIRE(ctx->notes);
+			lb_worker_notes(&ctx->w, nt, nn, now);
+			got += nn;
+		}
+	}
+	/* The staged frames and notes for other workers leave when this
+	 * lcore has slack, else after a few polls (HANDOFF_HOLD_POLLS). */
+	if ((ctx->n_ho || ctx->n_no) &&
+	    (!full || ++ctx->ho_polls >= HANDOFF_HOLD_POLLS))
 		handoff_flush(ctx);
 	/* Incremental GC: every poll while the lcore has slack, every 16th
 	 * under full load (its cost per packet then drops 16 times, and a
@@ -922,7 +1006,7 @@ print_counters(void)
 {
 	FILE *f = NULL;
 	uint64_t tot[LB_CNT_MAX] = { 0 }, wire[WIRE_RESULT_MAX] = { 0 };
-	uint64_t tx_full = 0, ho_full = 0, chained = 0;
+	uint64_t tx_full = 0, ho_full = 0, no_full = 0, chained = 0;
 	struct flow_table_stats fts = { 0 };
 	uint64_t flows = 0;
 	char name[160], ab[64];
@@ -942,6 +1026,7 @@ print_counters(void)
 			wire[k] += c->w.wire[k];
 		tx_full += c->tx_full;
 		ho_full += c->handoff_full;
+		no_full += c->notes_full;
 		chained += c->chained;
 		flows += flow_table_count(&c->w.ft);
 #define ADD_FT(n) fts.n += c->w.ft.stats.n;
@@ -954,6 +1039,7 @@ print_counters(void)
 		emit(f, lb_counter_name(k), tot[k], k == LB_CNT_rx);
 	emit(f, "tx_queue_full", tx_full, false);
 	emit(f, "handoff_ring_full", ho_full, false);
+	emit(f, "notes_ring_full", no_full, false);
 	emit(f, "drop_chained", chained, false);
 	{
 		uint64_t sl = 0;
@@ -1187,18 +1273,10 @@ main(int argc, char **argv)
 		w_lcore[0] = rte_lcore_id();
 	}
 	for (uint16_t i = 0; i < n_workers; i++) {
-		char rname[32];
-
 		wk[i] = worker_ctx_alloc(i, w_lcore[i]);
 		wk[i]->pool = cfg.n_ports > 0 ? pool_for_socket(
 			rte_eth_dev_socket_id(port_id[0])) : NULL;
-		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
-		wk[i]->handoff = rte_ring_create(rname, HANDOFF_RING,
-						 rte_socket_id(),
-						 RING_F_SC_DEQ);
-		if (wk[i]->handoff == NULL)
-			rte_exit(EXIT_FAILURE, "ring: %s\n",
-				 rte_strerror(rte_errno));
+		worker_rings_create(wk[i]);
 		ret = worker_init_on_lcore(&wk[i]->w, state, i, n_workers,
 					   rte_rdtsc() ^ ((uint64_t)i << 56) ^
 					   (uint64_t)getpid(), wk[i]->lcore,
@@ -1390,6 +1468,7 @@ main(int argc, char **argv)
 		lb_worker_fini(&wk[i]->w);
 		rte_free(wk[i]->flow_mem);
 		rte_ring_free(wk[i]->handoff);
+		rte_ring_free(wk[i]->notes);
 		rte_free(wk[i]);
 	}
 	lb_state_free(state);

@@ -602,6 +602,7 @@ static void
 measure_workers(uint64_t hz)
 {
 	uint64_t rx0, rx1, t0, t1, last, win0, drops = 0, handoff = 0;
+	uint64_t notes = 0, accepted = 0;
 	uint64_t ring_full = 0;
 	uint64_t c0[16][LB_CNT_MAX], rxq0[16], rxq[16];
 	double best = 0, secs, mpps, cpu0, cpu = 0;
@@ -670,8 +671,9 @@ measure_workers(uint64_t hz)
 	if (rte_eth_stats_get(port_id[0], &es) == 0)
 		for (uint16_t k = 0; k < n_workers && k < 16; k++)
 			rxq[k] = es.q_ipackets[k] - rxq0[k];
-	printf("\n%-24s %9s %9s %10s %10s %10s %10s\n", bo.case_name, "Mpps",
-	       "(mean)", "rx frames", "handoffs", "ring full", "drops");
+	printf("\n%-24s %9s %9s %10s %10s %10s %10s %10s\n", bo.case_name,
+	       "Mpps", "(mean)", "rx frames", "handoffs", "notes",
+	       "ring full", "drops");
 	for (uint16_t k = 0; k < n_workers; k++) {
 		uint64_t d = 0;
 
@@ -682,16 +684,23 @@ measure_workers(uint64_t hz)
 		drops += d;
 		handoff += wk[k]->w.cnt[LB_CNT_handoff] -
 			   c0[k][LB_CNT_handoff];
-		ring_full += wk[k]->handoff_full;
+		notes += wk[k]->w.cnt[LB_CNT_answer_noted] -
+			 c0[k][LB_CNT_answer_noted];
+		accepted += wk[k]->w.cnt[LB_CNT_answer_accepted] -
+			    c0[k][LB_CNT_answer_accepted];
+		ring_full += wk[k]->handoff_full + wk[k]->notes_full;
 		printf("worker %u (lcore %u)%*s %9s %9s %10" PRIu64
-		       " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", k,
-		       wk[k]->lcore, k < 10 ? 5 : 4, "", "", "", rxq[k],
+		       " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+		       "\n", k, wk[k]->lcore, k < 10 ? 5 : 4, "", "", "",
+		       rxq[k],
 		       wk[k]->w.cnt[LB_CNT_handoff] - c0[k][LB_CNT_handoff],
-		       wk[k]->handoff_full, d);
+		       wk[k]->w.cnt[LB_CNT_answer_noted] -
+		       c0[k][LB_CNT_answer_noted],
+		       wk[k]->handoff_full + wk[k]->notes_full, d);
 	}
 	printf("%-24s %9.3f %9.3f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-	       " %10" PRIu64 "\n", "all workers", best, mpps, rx1 - rx0,
-	       handoff, ring_full, drops);
+	       " %10" PRIu64 " %10" PRIu64 "\n", "all workers", best, mpps,
+	       rx1 - rx0, handoff, notes, ring_full, drops);
 	kv_u("workers_handoff_ring_full", ring_full);
 	for (uint16_t k = 0; k < n_workers; k++)
 		cpu += bench_cpu_s[k];
@@ -709,6 +718,8 @@ measure_workers(uint64_t hz)
 	kv_f("workers_mpps", mpps);
 	kv_f("workers_mpps_best", best);
 	kv_u("workers_handoffs", handoff);
+	kv_u("workers_notes", notes);
+	kv_u("workers_answers_accepted", accepted);
 	kv_u("workers_drops", drops);
 	for (uint16_t k = 0; k < n_workers; k++) {
 		char key[64];
@@ -876,16 +887,9 @@ main(int argc, char **argv)
 			bw_lcore[k++] = rte_lcore_id();
 	}
 	for (uint16_t i = 0; i < n_workers; i++) {
-		char rname[32];
-
 		wk[i] = worker_ctx_alloc(i, bw_lcore[i]);
 		c = wk[i];
-		snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", i);
-		c->handoff = rte_ring_create(rname, HANDOFF_RING,
-					     rte_socket_id(), RING_F_SC_DEQ);
-		if (c->handoff == NULL)
-			rte_exit(EXIT_FAILURE, "ring: %s\n",
-				 rte_strerror(rte_errno));
+		worker_rings_create(c);
 		ret = worker_init_on_lcore(&c->w, state, i, n_workers,
 					   0x5eedull + i, bw_lcore[i],
 					   &c->flow_mem, "bench");
@@ -1095,6 +1099,7 @@ shutdown:
 		lb_worker_fini(&wk[i]->w);
 		rte_free(wk[i]->flow_mem);
 		rte_ring_free(wk[i]->handoff);
+		rte_ring_free(wk[i]->notes);
 		rte_free(wk[i]);
 	}
 	lb_state_free(state);

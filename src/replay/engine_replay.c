@@ -32,9 +32,12 @@
  * (lib/flow/toeplitz.c, src/dsrlb/main.c owner_rss()); what a worker
  * hands over (LB_ACT_HANDOFF) goes on its owner's ring, which the owner
  * takes as one burst after its port's, as main.c's worker_poll() does
- * (replay_measured_handoff(): --toggle-collect it too). Both workers' calls are
- * measured: the figure per packet includes the hand-offs, counted in
- * measured_handoff (issue 19, "Two workers").
+ * (replay_measured_handoff(): --toggle-collect it too), then the notes
+ * of answers the other worker sent on for its flows
+ * (replay_measured_notes(), likewise). Both workers' calls are
+ * measured: the figure per packet includes the hand-offs and notes,
+ * counted in measured_handoff and measured_notes (issue 19, "Two
+ * workers").
  *
  * --nic-csum: every IPv4 frame arrives with the verdict on its header
  * checksum that a NIC with RTE_ETH_RX_OFFLOAD_IPV4_CKSUM gives
@@ -99,6 +102,10 @@ struct replay2 {
 	uint32_t hn[REPLAY_WORKERS];
 	struct lb_out hout[LB_BURST_MAX];
 	uint64_t handoffs;
+	/* each worker's notes ring: answers other workers sent on */
+	struct lb_answer_note note[REPLAY_WORKERS][LB_BURST_MAX];
+	uint32_t nn[REPLAY_WORKERS];
+	uint64_t notes;
 };
 
 /* The appliance's RSS key (src/dsrlb/main.c rss_key: 0x6d5a repeated,
@@ -250,14 +257,38 @@ replay_measured_handoff(struct replay *r, struct pkt_buf *pb, uint32_t n,
 	lb_worker_burst(&r->w, pb, 0, n, r->now_ns, out);
 }
 
+/* The notes of answers other workers sent on, as one burst from the
+ * worker's notes ring (measured like the port's bursts). */
+__attribute__((noinline)) void replay_measured_notes(struct replay *r,
+						     const struct lb_answer_note *n,
+						     uint32_t count);
+__attribute__((noinline)) void
+replay_measured_notes(struct replay *r, const struct lb_answer_note *n,
+		      uint32_t count)
+{
+	lb_worker_notes(&r->w, n, count, r->now_ns);
+}
+
 static void replay2_ring(struct replay2 *x, uint16_t q, bool measured);
 
-/* Count the fate of @p n frames; put what was handed over on its
- * owner's ring (a copy: the mbuf as the giver left it). */
+/* Count the fate of @p n frames of worker @p w's burst; put what was
+ * handed over on its owner's ring (a copy: the mbuf as the giver left
+ * it), and the burst's notes on their owners' notes rings. */
 static void
-replay2_sort(struct replay2 *x, const struct pkt_buf *pb,
-	     const struct lb_out *out, uint32_t n, bool measured)
+replay2_sort(struct replay2 *x, const struct lb_worker *w,
+	     const struct pkt_buf *pb, const struct lb_out *out, uint32_t n,
+	     bool measured)
 {
+	for (uint32_t k = 0; k < w->n_notes; k++) {
+		uint16_t o = w->note_owner[k];
+
+		x->notes++;
+		if (o >= REPLAY_WORKERS)
+			continue;
+		if (x->nn[o] == LB_BURST_MAX)
+			replay2_ring(x, o, measured);
+		x->note[o][x->nn[o]++] = w->note[k];
+	}
 	for (uint32_t k = 0; k < n; k++) {
 		uint16_t o = out[k].owner;
 		uint32_t h;
@@ -287,18 +318,27 @@ static void
 replay2_ring(struct replay2 *x, uint16_t q, bool measured)
 {
 	struct replay *r = x->r[q];
-	uint32_t n = x->hn[q];
+	uint32_t n = x->hn[q], nn = x->nn[q];
 
-	if (n == 0)
-		return;
-	x->hn[q] = 0;
 	r->now_ns = x->r[0]->now_ns;
-	memset(x->hout, 0, n * sizeof(x->hout[0]));
-	if (measured)
-		replay_measured_handoff(r, x->hpb[q], n, x->hout);
-	else
-		lb_worker_burst(&r->w, x->hpb[q], 0, n, r->now_ns, x->hout);
-	replay2_sort(x, x->hpb[q], x->hout, n, measured);
+	if (n != 0) {
+		x->hn[q] = 0;
+		memset(x->hout, 0, n * sizeof(x->hout[0]));
+		if (measured)
+			replay_measured_handoff(r, x->hpb[q], n, x->hout);
+		else
+			lb_worker_burst(&r->w, x->hpb[q], 0, n, r->now_ns,
+					x->hout);
+		replay2_sort(x, &r->w, x->hpb[q], x->hout, n, measured);
+	}
+	/* then its notes, as worker_poll() takes them */
+	if (nn != 0) {
+		x->nn[q] = 0;
+		if (measured)
+			replay_measured_notes(r, x->note[q], nn);
+		else
+			lb_worker_notes(&r->w, x->note[q], nn, r->now_ns);
+	}
 }
 
 /* Worker @p q's poll: its port's burst, then its ring. */
@@ -316,7 +356,7 @@ replay2_flush(struct replay2 *x, uint16_t q, bool measured)
 		else
 			lb_worker_burst(&r->w, r->pb, 0, n, r->now_ns,
 					r->out);
-		replay2_sort(x, r->pb, r->out, n, measured);
+		replay2_sort(x, &r->w, r->pb, r->out, n, measured);
 	}
 	replay2_ring(x, q, measured);
 }
@@ -514,6 +554,7 @@ main(int argc, char **argv)
 	memset(r->act, 0, sizeof(r->act));
 	r->frames = 0;
 	x.handoffs = 0;
+	x.notes = 0;
 	for (uint64_t l = 0; l < loops; l++)
 		if (workers > 1)
 			replay2_run(&x, &tr, (uint32_t)burst, engine);
@@ -526,6 +567,7 @@ main(int argc, char **argv)
 	printf("measured_drop=%" PRIu64 "\n", r->act[LB_ACT_DROP]);
 	printf("measured_handoff=%" PRIu64 "\n",
 	       workers > 1 ? x.handoffs : r->act[LB_ACT_HANDOFF]);
+	printf("measured_notes=%" PRIu64 "\n", x.notes);
 	for (unsigned int k = 0; k < LB_CNT_MAX; k++) {
 		uint64_t v = r->w.cnt[k];
 

@@ -58,7 +58,7 @@ check "$work/out/micro-1000.res" micro_lookup_single_cycles \
 [ -s "$work/out/summary.tsv" ] || { echo "FAIL: no summary"; fail=1; }
 
 # Two workers against one (issue 19): both run, the split trace reaches
-# both queues, and answers are handed over to their flows' owners.
+# both queues, and the answers' notes reach their flows' owners.
 "$src/scripts/bench-workers.sh" --build "$build" --out "$work/workers" \
 	--rounds 1 --duration 0.5 --flows 1000 --cases fb4-answers \
 	>"$work/workers.log" 2>&1 || {
@@ -68,13 +68,16 @@ check "$work/out/micro-1000.res" micro_lookup_single_cycles \
 }
 grep -v '\r' "$work/workers.log" || true
 r=$work/workers/fb4-answers-2w-1.res
-check "$r" lcores workers_rx workers_mpps workers_handoffs workers_drops \
+check "$r" lcores workers_rx workers_mpps workers_handoffs workers_notes \
+	workers_answers_accepted workers_drops \
 	workers_cpu_s worker0_rx worker1_rx
 check "$work/workers/fb4-answers-1w-1.res" lcore0_mpps lcore0_cpu_s
 awk -F= '($1 == "worker0_rx" || $1 == "worker1_rx") && $2 + 0 == 0 {
 		print "FAIL: " $1 " is 0"; exit 1 }
-	$1 == "workers_handoffs" && $2 + 0 == 0 {
-		print "FAIL: no answer handed over to its owner"; exit 1 }' \
+	$1 == "workers_notes" && $2 + 0 == 0 {
+		print "FAIL: no answer noted to its owner"; exit 1 }
+	$1 == "workers_answers_accepted" && $2 + 0 == 0 {
+		print "FAIL: no answer accepted"; exit 1 }' \
 	"$r" || fail=1
 [ $fail = 0 ] && echo "ok: bench smoke test"
 exit $fail

@@ -1629,6 +1629,51 @@ backend.s1 = 10.0.0.11
             "(%d packets)" % st.get("handoff", 0))
 
 
+def workers_answers(r):
+    """Issue 19: two workers, metric answers that reach the lcore that
+    does not own their client's flow (queues as in `workers`, no RSS).
+    That lcore checks the answer and sends it on to the client itself;
+    the owner gets only a note (answer_noted), through its notes ring,
+    and counts the answer there: with no request outstanding
+    (probe_every = 0) every answer is unsolicited, whichever lcore got
+    it, and only client frames are handed over. (Notes that meet a
+    request: tests/unit test_answer_note_to_owner.)"""
+    cfg = general() + """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+    t = Clock()
+    per_q = {0: [], 1: []}
+    ex = []
+    for k in range(40):
+        p = 43000 + k
+        syn = tcp(p, 80, "S")
+        per_q[k % 2].append((t(), v4(C1, VIP4, syn, smac=2)))
+        ex.append(v4(C1, S1, syn, [opt155(C1, p)], smac=LB_MAC,
+                     dmac=mac(0x11)))
+        ans = tcp(80, p, "SA", 9000, 1001)
+        per_q[k % 2].append((t(), v4(S1, VIP4, ans,
+                                     [opt155(C1, p), opt125(5)],
+                                     smac=0x11)))
+        ex.append(v4(VIP4, C1, ans, smac=LB_MAC, dmac=mac(2)))
+    fi = [f for pair in zip(per_q[0], per_q[1]) for f in pair]
+    _, st = r.run("workers_answers", cfg, fi, ex,
+                  {"flow_new": 40, "tx_backend": 40, "tx_client": 40,
+                   "answer_unsolicited": 40, "answer_accepted": 0},
+                  queues=2, lcores=("--lcores", "0@0,1@1,2@0"))
+    r.check(st.get("answer_noted", 0) > 0,
+            "workers_answers: answers for the other lcore's flows were "
+            "noted to it (%d)" % st.get("answer_noted", 0))
+    r.check(st.get("handoff", 0) <= 40,
+            "workers_answers: only client frames handed over (%d)" %
+            st.get("handoff", 0))
+
+
 def idle_busy(r):
     """Issue 19: idle_sleep_us = 0 is busy polling. The same two frames
     and the same idle time before --idle-exit-ms ends the run: with the
@@ -2777,7 +2822,7 @@ transport = srv6
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              quic_mtu, quic_learn, quic_crypt,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, solicit, workers, recover, recover6, recover_router,
+             malformed, ports, resolve, solicit, workers, workers_answers, recover, recover6, recover_router,
              recover_srv6,
              idle_busy, flow_memory]
 

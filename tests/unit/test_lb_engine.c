@@ -150,15 +150,23 @@ run1(struct fx *f, uint64_t now)
 	return o;
 }
 
-/* The answer of s1 for C1's flow carrying @p score and @p nonce. */
+/* The answer of s1 for the flow of C1 port @p cport carrying @p score
+ * and @p nonce. */
+static void
+answer_for(struct fx *f, uint16_t cport, uint16_t score, uint32_t nonce)
+{
+	frame4(f, s1_mac, S1, VIP, 80, cport, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), cport), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(&f->pb, ETH_HDR_LEN, 0, score,
+					       true, nonce), WIRE_OK);
+}
+
+/* The same for C1's flow from port 40000. */
 static void
 answer(struct fx *f, uint16_t score, uint32_t nonce)
 {
-	frame4(f, s1_mac, S1, VIP, 80, 40000, TCP_FLAG_SYN | TCP_FLAG_ACK);
-	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
-					       load_be32(C1), 40000), WIRE_OK);
-	assert_int_equal(ipv4opt_insert_answer(&f->pb, ETH_HDR_LEN, 0, score,
-					       true, nonce), WIRE_OK);
+	answer_for(f, 40000, score, nonce);
 }
 
 static void
@@ -651,10 +659,107 @@ test_handoff_to_owner(void **state)
 	assert_int_equal(o.owner, 1);
 	assert_int_equal(f->w.cnt[LB_CNT_handoff], 1);
 	assert_int_equal(flow_table_count(&f->w.ft), 0);
+	/* an answer for worker 1's flow: sent on to the client here, a
+	 * note for worker 1 (the frame stays) */
 	answer(f, 1, 5);
 	o = run1(f, 2000000);
-	assert_int_equal(o.action, LB_ACT_HANDOFF);
-	assert_int_equal(o.owner, 1);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(o.counter, LB_CNT_tx_client);
+	assert_int_equal(f->w.cnt[LB_CNT_handoff], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_noted], 1);
+	assert_int_equal(f->w.n_notes, 1);
+	assert_int_equal(f->w.note_owner[0], 1);
+	/* the next burst starts with no note */
+	frame4(f, cl_mac, C1, VIP, 40001, 80, TCP_FLAG_SYN);
+	(void)run1(f, 3000000);
+	assert_int_equal(f->w.n_notes, 0);
+}
+
+static uint16_t
+owner_is_zero(void *arg, const struct flow_key *k)
+{
+	(void)arg;
+	(void)k;
+	return 0;
+}
+
+/* Issue 19, two workers: an answer that reaches worker 1 for worker 0's
+ * flow is checked and sent on to the client by worker 1; worker 0 gets
+ * only the note, and applies it as it would the answer: the request is
+ * met, the score taken; a replay is unsolicited; a note naming a VIP or
+ * backend it does not have is ignored. */
+static void
+test_answer_note_to_owner(void **state)
+{
+	struct fx *f = *state;
+	struct lb_worker w1;
+	struct lb_answer_note bad;
+	struct pkt_meta m;
+	struct lb_out o;
+	uint16_t score = 0;
+	uint32_t nonce;
+
+	f->w.owner = owner_is_zero;
+	f->w.n_workers = 2;
+	assert_int_equal(lb_worker_init(&w1, f->st, 1, 2, 43), 0);
+	w1.owner = owner_is_zero;
+	/* worker 0 sends C1's SYN with a request */
+	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
+	o = run1(f, 1000000);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
+	nonce = m.nonce;
+	/* s1's answer reaches worker 1 */
+	answer(f, 4, nonce);
+	lb_worker_burst(&w1, &f->pb, 0, 1, 2000000, &o);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(o.counter, LB_CNT_tx_client);
+	assert_int_equal(w1.cnt[LB_CNT_answer_noted], 1);
+	assert_int_equal(w1.cnt[LB_CNT_handoff], 0);
+	assert_int_equal(w1.cnt[LB_CNT_answer_accepted] +
+			 w1.cnt[LB_CNT_answer_unsolicited], 0);
+	assert_int_equal(w1.n_notes, 1);
+	assert_int_equal(w1.note_owner[0], 0);
+	assert_int_equal(w1.note[0].score, 4);
+	assert_int_equal(w1.note[0].nonce, nonce);
+	assert_true(w1.note[0].has_nonce);
+	/* the frame went on restored, its messages gone */
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_int_equal(m.msgs, 0);
+	assert_memory_equal(m.src, VIP, 4);
+	assert_memory_equal(m.dst, C1, 4);
+	/* the owner applies the note: accepted, the score taken */
+	lb_worker_notes(&f->w, w1.note, 1, 2000000);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_accepted], 1);
+	assert_int_equal(busy_select_score(f->w.vip[0].busy, 0, 2000000,
+					   &score), 1);
+	assert_int_equal(score, 4);
+	/* the same note again: no request outstanding any more */
+	lb_worker_notes(&f->w, w1.note, 1, 2000001);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_unsolicited], 1);
+	/* a note of a VIP or backend this state lacks changes nothing */
+	bad = w1.note[0];
+	bad.vip = 7;
+	lb_worker_notes(&f->w, &bad, 1, 2000002);
+	bad = w1.note[0];
+	bad.be = 9;
+	lb_worker_notes(&f->w, &bad, 1, 2000003);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_accepted], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_unsolicited], 1);
+	/* with a wrong nonce, the note is refused as the answer would be */
+	frame4(f, cl_mac, C1, VIP, 40002, 80, TCP_FLAG_SYN);
+	(void)run1(f, 3000000);
+	answer_for(f, 40002, 2, nonce ^ 1);
+	lb_worker_burst(&w1, &f->pb, 0, 1, 4000000, &o);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(w1.n_notes, 1);
+	lb_worker_notes(&f->w, w1.note, 1, 4000000);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_bad_nonce], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_answer_accepted], 1);
+	lb_worker_fini(&w1);
 }
 
 static void
@@ -1662,6 +1767,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_srv6_drained_recovered,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_pick_srv6,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_note_to_owner,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
 						teardown),
