@@ -602,7 +602,7 @@ static void
 measure_workers(uint64_t hz)
 {
 	uint64_t rx0, rx1, t0, t1, last, win0, drops = 0, handoff = 0;
-	uint64_t notes = 0, accepted = 0;
+	uint64_t notes = 0, counted = 0, tx_client = 0;
 	uint64_t ring_full = 0;
 	uint64_t c0[16][LB_CNT_MAX], rxq0[16], rxq[16];
 	double best = 0, secs, mpps, cpu0, cpu = 0;
@@ -686,8 +686,17 @@ measure_workers(uint64_t hz)
 			   c0[k][LB_CNT_handoff];
 		notes += wk[k]->w.cnt[LB_CNT_answer_noted] -
 			 c0[k][LB_CNT_answer_noted];
-		accepted += wk[k]->w.cnt[LB_CNT_answer_accepted] -
-			    c0[k][LB_CNT_answer_accepted];
+		/* every answer ends in one of these where its flow is,
+		 * from its frame or from its note */
+		for (unsigned int c = 0; c < LB_CNT_MAX; c++)
+			if (c == LB_CNT_answer_accepted ||
+			    c == LB_CNT_answer_unsolicited ||
+			    c == LB_CNT_answer_bad_nonce ||
+			    c == LB_CNT_recover_pinned ||
+			    c == LB_CNT_recover_pin_bad)
+				counted += wk[k]->w.cnt[c] - c0[k][c];
+		tx_client += wk[k]->w.cnt[LB_CNT_tx_client] -
+			     c0[k][LB_CNT_tx_client];
 		ring_full += wk[k]->handoff_full + wk[k]->notes_full;
 		printf("worker %u (lcore %u)%*s %9s %9s %10" PRIu64
 		       " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
@@ -719,7 +728,8 @@ measure_workers(uint64_t hz)
 	kv_f("workers_mpps_best", best);
 	kv_u("workers_handoffs", handoff);
 	kv_u("workers_notes", notes);
-	kv_u("workers_answers_accepted", accepted);
+	kv_u("workers_tx_client", tx_client);
+	kv_u("workers_answers_counted", counted);
 	kv_u("workers_drops", drops);
 	for (uint16_t k = 0; k < n_workers; k++) {
 		char key[64];
