@@ -7,8 +7,8 @@
 # where a NIC's RSS with the appliance's symmetric key puts its 5-tuple,
 # so a client packet reaches the lcore owning its flow and a server
 # message, hashed on the server's tuple, most often the other lcore:
-# that one sends a metric answer on to the client and passes its note
-# through the owner's notes ring (docs/architecture.md)). No testpmd
+# that one sends the message on to the client and passes a note of it
+# through the owner's ring (docs/architecture.md)). No testpmd
 # meanwhile.
 # Rounds alternate one and two workers, so that a change of the
 # machine's load touches both.
@@ -19,7 +19,8 @@
 #
 # Cases: fb4 (data packets of pinned flows), fb4-answers (the same with
 # 10% metric answers: the owners' rings in use), answers4 (answers
-# only). Prints every round (with the frames handed over and the
+# only), hunt6-sticky (hunt6's pinned flows with 10% createStickiness).
+# Prints every round (with the frames handed over and the
 # answers' notes per second) and, per case, the best and the median
 # ratio of two workers over one.
 set -eu
@@ -89,16 +90,18 @@ one() {
 
 printf 'case\tround\tone_worker_mpps\ttwo_workers_mpps\tratio\tcpu_one\tcpu_two\tprojected\thandoffs_per_s\tnotes_per_s\n' >"$out/summary.tsv"
 for c in $cases; do
+	vips=fb4
 	case $c in
 	fb4) gopt= ;;
 	fb4-answers) gopt="--answer-share 0.1" ;;
 	answers4) gopt="--answer-share 1" ;;
+	hunt6-sticky) vips=hunt6 gopt="--sticky-share 0.1" ;;
 	*) echo "bench-workers: unknown case $c" >&2; exit 2 ;;
 	esac
 	# shellcheck disable=SC2086
-	"$gen" --config "$cfg" --vips fb4 --flows "$flows" --packets $pk \
+	"$gen" --config "$cfg" --vips $vips --flows "$flows" --packets $pk \
 		--seed 1 --out "$out/$c.pcap" $gopt >/dev/null
-	"$gen" --config "$cfg" --vips fb4 --flows "$flows" --kind warmup \
+	"$gen" --config "$cfg" --vips $vips --flows "$flows" --kind warmup \
 		--seed 1 --out "$out/$c-warmup.pcap" >/dev/null
 	"$bench" --split-rss 2 --split-out "$out/$c-q" --trace "$out/$c.pcap" >&2
 	r=1

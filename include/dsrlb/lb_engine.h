@@ -14,8 +14,9 @@
  * lb_worker_burst() takes a burst of frames received on one port and
  * rewrites each in place, deciding for each: transmit on a port, drop
  * (with a counted reason), or hand to the lcore that owns the flow; a
- * metric answer for another lcore's flow is transmitted here and leaves
- * a note for that lcore (struct lb_answer_note, lb_worker_notes()).
+ * server message (metric answer, stickiness) for another lcore's flow is
+ * transmitted here and leaves a note for that lcore (struct lb_note,
+ * lb_worker_notes()).
  * Time always comes in as now_ns (the driver's one clock function), so
  * the tests drive every timer.
  *
@@ -108,7 +109,7 @@
 	X(answer_unsolicited,   "metric answers with no request outstanding (forwarded, ignored)") \
 	X(answer_bad_nonce,     "metric answers whose nonce did not match (forwarded, ignored)") \
 	X(answer_prev_key,      "metric answers accepted with the previous auth key (a rotation is under way)") \
-	X(answer_noted,         "metric answers for another lcore's flow, sent on to the client here: the lcore that owns the flow gets a note (struct lb_answer_note), not the frame") \
+	X(msg_noted,            "server messages (metric answers, create/removeStickiness) for another lcore's flow, sent on to the client here: the lcore that owns the flow gets a note (struct lb_note), not the frame") \
 	X(hunt_offer,           "6LB SYNs sent with (lb, s1::ca, s2::cf, VIP)") \
 	X(hunt_recover,         "6LB packets sent with recoverStickiness") \
 	X(hunt_steer,           "6LB packets sent with (lb, s::as, VIP)") \
@@ -203,24 +204,33 @@ struct lb_out {
 	uint16_t counter;           /**< enum lb_counter that accounted it */
 };
 
+/** What a server message means for its client's flow (struct lb_note). */
+enum lb_note_kind {
+	LB_NOTE_ANSWER = 0,         /**< metric answer (125 / 29) */
+	LB_NOTE_STICK_CREATE,       /**< 6LB createStickiness */
+	LB_NOTE_STICK_REMOVE,       /**< 6LB removeStickiness */
+};
+
 /**
- * What a metric answer tells the lcore that owns its client's flow, when
+ * What a server's message (a metric answer, a createStickiness or
+ * removeStickiness) tells the lcore that owns its client's flow, when
  * another lcore received it (issue 19, two workers). The receiver makes
  * every check of the frame and sends it on to the client; only this goes
- * through the owner's ring, and lb_worker_notes() does there what the
- * answer does to the flow (the outstanding request, the score, a
- * recovery's pin). Answers of a VIP that learns QUIC connection IDs
- * (quic_cid_len) need the frame on the owner: they are handed over whole.
+ * through the owner's notes ring, and lb_worker_notes() does there what
+ * the message does to the flow (an answer: the outstanding request, the
+ * score, a recovery's pin; stickiness: pin or close the flow). Answers of
+ * a VIP that learns QUIC connection IDs (quic_cid_len) need the frame on
+ * the owner: they are handed over whole.
  */
-struct lb_answer_note {
+struct lb_note {
 	struct flow_key key;        /**< the client's flow */
 	uint32_t hash;              /**< its flow hash */
 	uint16_t vip;
-	uint16_t be;                /**< the backend that answered */
-	uint16_t score;             /**< busyness score */
-	uint8_t has_nonce;          /**< the answer echoed a nonce */
-	uint8_t pad;
-	uint32_t nonce;
+	uint16_t be;                /**< the backend that sent it */
+	uint16_t score;             /**< LB_NOTE_ANSWER: busyness score */
+	uint8_t has_nonce;          /**< LB_NOTE_ANSWER: a nonce came */
+	uint8_t kind;               /**< enum lb_note_kind */
+	uint32_t nonce;             /**< LB_NOTE_ANSWER */
 };
 
 /** Owner of a flow (worker index), as the ports' RSS would pick it; the
@@ -274,12 +284,12 @@ struct lb_worker {
 				     *   looks at next */
 	uint64_t cnt[LB_CNT_MAX];
 	uint64_t wire[WIRE_RESULT_MAX]; /**< malformed reasons */
-	/** The latest burst's notes for other lcores (answer_noted): the
+	/** The latest burst's notes for other lcores (msg_noted): the
 	 *  driver passes note[i] to worker note_owner[i] (lb_worker_notes());
 	 *  emptied by every lb_worker_burst(). */
 	uint32_t n_notes;
 	uint16_t note_owner[LB_BURST_MAX];
-	struct lb_answer_note note[LB_BURST_MAX];
+	struct lb_note note[LB_BURST_MAX];
 };
 
 /**
@@ -351,13 +361,14 @@ void lb_worker_burst(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 		     uint32_t n, uint64_t now_ns, struct lb_out *out);
 
 /**
- * Apply the @p count notes @p n of metric answers that other lcores received for this
- * worker's flows (struct lb_answer_note), at @p now_ns: the flow's
- * outstanding request, the backend's score, a recovering flow's pin,
- * counted as the answer itself would be (answer_accepted, ...). A note
- * naming a VIP or backend this worker's state does not have is ignored.
+ * Apply the @p count notes @p n of server messages that other lcores
+ * received for this worker's flows (struct lb_note), at @p now_ns: an
+ * answer's outstanding request, score or recovery pin, a stickiness
+ * message's pin or close, counted as the message itself would be
+ * (answer_accepted, stick_create, ...). A note naming a VIP or backend
+ * this worker's state does not have, or of no known kind, is ignored.
  */
-void lb_worker_notes(struct lb_worker *w, const struct lb_answer_note *n,
+void lb_worker_notes(struct lb_worker *w, const struct lb_note *n,
 		     uint32_t count, uint64_t now_ns);
 
 /**

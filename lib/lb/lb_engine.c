@@ -625,7 +625,7 @@ server_msg_prefetch(struct lb_worker *w, struct pkt_ctx *c,
  * client's flow, which RSS on the server's tuple picked only by chance
  * (issue 19). When that is another lcore, this one still makes every
  * check and sends the answer on to the client; the owner gets a note
- * (struct lb_answer_note: a cache line through its ring, not the frame's
+ * (struct lb_note: a cache line through its ring, not the frame's
  * lines and a second parse). A VIP that learns QUIC connection IDs from
  * its answers needs the frame there: it is handed over whole.
  * @return true when another lcore owns the flow: handed over (o
@@ -788,31 +788,33 @@ classify(struct lb_worker *w, struct pkt_buf *pb, uint8_t in_port,
 			drop(w, o, LB_CNT_drop_wrong_port);
 			return;
 		}
-		/* With several workers a stickiness message goes to the
-		 * lcore of its client's flow at once, as an answer does:
-		 * the client is the SRH's last segment (Segment List[0],
-		 * which the parse's walk validated); the owner makes every
-		 * check (the key is handle_sticky()'s). */
-		if (__builtin_expect(w->n_workers > 1, 0) &&
-		    w->owner != NULL && (c->m.msgs & (1u << PKT_MSG_SRH)) &&
-		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
-		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS)) {
-			struct flow_key key;
-
-			flow_key_ipv6(&key, srh_seg0(frame, &c->m),
-				      c->m.src, c->m.dport, c->m.sport,
-				      c->m.l4_proto);
-			if (handoff_to_owner(w, &key, o))
-				return;
-		}
+		/* A create/remove message's flow is its client's: the
+		 * SRH's last segment (Segment List[0], which the parse's
+		 * walk validated). With several workers, when another
+		 * lcore owns it, this one still makes every check and
+		 * sends the message on; the owner gets a note, as for an
+		 * answer (handle_sticky()). */
 		c->cls = PC_STICKY;
 		c->msg_key = false;
-		if ((c->m.msgs & (1u << PKT_MSG_SRH)) &&
-		    (c->sid_func == SRV6_FUNC_CREATE_STICKINESS ||
-		     c->sid_func == SRV6_FUNC_REMOVE_STICKINESS))
-			server_msg_prefetch(w, c, srh_seg0(frame, &c->m),
-					    c->m.src, c->m.dport,
-					    c->m.sport);
+		if (!(c->m.msgs & (1u << PKT_MSG_SRH)) ||
+		    (c->sid_func != SRV6_FUNC_CREATE_STICKINESS &&
+		     c->sid_func != SRV6_FUNC_REMOVE_STICKINESS))
+			return;
+		if (__builtin_expect(w->n_workers > 1, 0) &&
+		    w->owner != NULL) {
+			flow_key_ipv6(&c->key, srh_seg0(frame, &c->m),
+				      c->m.src, c->m.dport, c->m.sport,
+				      c->m.l4_proto);
+			c->owner = owner_of(w, &c->key);
+			if (c->owner != w->index) {
+				/* another lcore's flow: a note for it
+				 * (handle_sticky()), msg_key false */
+				c->hash = key_hash(st, &c->key);
+				return;
+			}
+		}
+		server_msg_prefetch(w, c, srh_seg0(frame, &c->m), c->m.src,
+				    c->m.dport, c->m.sport);
 		return;
 	}
 	/* The common case first: a client packet to a VIP's port (one map
@@ -1959,7 +1961,7 @@ recover_again(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
  * pinned. */
 static bool
 recover_pin(struct lb_worker *w, const struct flow_key *key,
-	    const struct lb_answer_note *n, uint32_t slot,
+	    const struct lb_note *n, uint32_t slot,
 	    struct flow_value *fv, uint64_t now_ns)
 {
 	const struct lb_state *st = w->st;
@@ -2316,7 +2318,7 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
  * previous one. */
 static bool
 answer_nonce_ok(struct lb_worker *w, const struct flow_key *key,
-		const struct lb_answer_note *n)
+		const struct lb_note *n)
 {
 	const struct lb_config *cfg = &w->st->cfg;
 
@@ -2355,7 +2357,7 @@ answer_apply(struct lb_worker *w, const struct lb_vip_rt *v, uint16_t vi,
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 &&
 	    fv.state == LB_FLOW_RECOVERING) {
-		const struct lb_answer_note n = {
+		const struct lb_note n = {
 			.hash = hash, .vip = vi, .be = be, .score = score,
 			.has_nonce = has_nonce, .nonce = nonce };
 
@@ -2363,7 +2365,7 @@ answer_apply(struct lb_worker *w, const struct lb_vip_rt *v, uint16_t vi,
 	} else if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == be &&
 	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
-		const struct lb_answer_note n = {
+		const struct lb_note n = {
 			.hash = hash, .vip = vi, .be = be, .score = score,
 			.has_nonce = has_nonce, .nonce = nonce };
 
@@ -2387,25 +2389,6 @@ answer_apply(struct lb_worker *w, const struct lb_vip_rt *v, uint16_t vi,
 		}
 	} else {
 		w->cnt[LB_CNT_answer_unsolicited]++;
-	}
-}
-
-void
-lb_worker_notes(struct lb_worker *w, const struct lb_answer_note *n,
-		uint32_t count, uint64_t now_ns)
-{
-	const struct lb_state *st = w->st;
-
-	for (uint32_t i = 0; i < count; i++) {
-		/* from a lcore that may run another state generation */
-		if (n[i].vip >= st->n_vips ||
-		    n[i].be >= st->vip[n[i].vip].conf.n_backends)
-			continue;
-		if (i + 1 < count)
-			flow_table_prefetch(&w->ft, n[i + 1].hash);
-		answer_apply(w, &st->vip[n[i].vip], n[i].vip, &n[i].key,
-			     n[i].hash, n[i].be, n[i].score, n[i].has_nonce,
-			     n[i].nonce, NULL, NULL, now_ns);
 	}
 }
 
@@ -2445,17 +2428,17 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			     (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
 			     c->m.nonce, pb, c, now_ns);
 	} else {
-		struct lb_answer_note *n = &w->note[w->n_notes];
+		struct lb_note *n = &w->note[w->n_notes];
 
 		w->note_owner[w->n_notes++] = c->owner;
-		w->cnt[LB_CNT_answer_noted]++;
+		w->cnt[LB_CNT_msg_noted]++;
 		n->key = c->key;
 		n->hash = c->hash;
 		n->vip = c->vip;
 		n->be = c->be;
 		n->score = c->m.score;
 		n->has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
-		n->pad = 0;
+		n->kind = LB_NOTE_ANSWER;
 		n->nonce = c->m.nonce;
 	}
 	/* Strip the messages; the parse follows without a second walk. */
@@ -2544,6 +2527,52 @@ handle_bounce(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	recover_offer(w, pb, c, i + 1, o);
 }
 
+/* What createStickiness (@p create) or removeStickiness from backend
+ * @p b of VIP @p vi does to its client's flow (@p key, @p hash), on the
+ * lcore that owns it (6LB Table II): pin the flow to @p b, or let it
+ * close. From handle_sticky() or from a note (lb_worker_notes()). */
+static inline __attribute__((always_inline)) void
+sticky_apply(struct lb_worker *w, const struct lb_vip_rt *v, uint16_t vi,
+	     uint16_t b, const struct flow_key *key, uint32_t hash,
+	     bool create, uint64_t now_ns)
+{
+	struct flow_value fv;
+	uint32_t slot;
+
+	slot = flow_table_lookup(&w->ft, key, hash, now_ns);
+	if (create) {
+		struct flow_value old;
+
+		/* The sender is alive; so is the first candidate of an
+		 * offer that a later one accepted: it passed the flow on. */
+		health_ok(w, &w->vip[vi], b);
+		if (slot != FLOW_TABLE_MISS &&
+		    flow_table_get(&w->ft, slot, &old) == 0 &&
+		    old.state == LB_FLOW_HUNTING && old.backend != b &&
+		    old.backend < v->conf.n_backends)
+			health_ok(w, &w->vip[vi], old.backend);
+		w->cnt[LB_CNT_stick_create]++;
+		fv.backend = b;
+		fv.state = LB_FLOW_STEER;
+		fv.flags = 0;
+		if (slot != FLOW_TABLE_MISS)
+			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+		else if (flow_table_insert(&w->ft, key, hash, &fv, now_ns,
+					   NULL) == FLOW_INSERT_FULL)
+			w->cnt[LB_CNT_flow_table_full]++;
+		w->vip[vi].be_cnt[b].pinned++;
+	} else {
+		w->cnt[LB_CNT_stick_remove]++;
+		if (slot != FLOW_TABLE_MISS &&
+		    flow_table_get(&w->ft, slot, &fv) == 0) {
+			/* Keep steering while the connection closes; the
+			 * closing timeout (10 s) then forgets the flow. */
+			fv.state = FLOW_STATE_CLOSING;
+			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
+		}
+	}
+}
+
 /* createStickiness / removeStickiness from a server (Table II): the
  * packet is (VIP -> lb::f) with SRH (s, lb::f, client). */
 static void
@@ -2556,11 +2585,9 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	const struct lb_vip_rt *v;
 	const uint8_t *sender, *client_b;
 	struct lb_addr client;
-	struct flow_key key;
-	struct flow_value fv;
 	enum wire_result r;
 	enum lb_counter why;
-	uint32_t vi, slot, hash, b;
+	uint32_t vi, b;
 	uint64_t s0, s1;
 
 	if (f != SRV6_FUNC_CREATE_STICKINESS &&
@@ -2611,42 +2638,26 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	addr_of(&client, 6, client_b);
 	/* The client's flow: classify() built its key and hash from
 	 * client_b (Segment List[0], the same bytes) for every
-	 * create/remove with an SRH (server_msg_prefetch()), and handed
-	 * the message over to the flow's owner by that key, so this lcore
-	 * is it. */
-	key = c->key;
-	hash = c->hash;
-	slot = flow_table_lookup(&w->ft, &key, hash, now_ns);
-	if (f == SRV6_FUNC_CREATE_STICKINESS) {
-		struct flow_value old;
-
-		/* The sender is alive; so is the first candidate of an
-		 * offer that a later one accepted: it passed the flow on. */
-		health_ok(w, &w->vip[vi], b);
-		if (slot != FLOW_TABLE_MISS &&
-		    flow_table_get(&w->ft, slot, &old) == 0 &&
-		    old.state == LB_FLOW_HUNTING && old.backend != b &&
-		    old.backend < v->conf.n_backends)
-			health_ok(w, &w->vip[vi], old.backend);
-		w->cnt[LB_CNT_stick_create]++;
-		fv.backend = (uint16_t)b;
-		fv.state = LB_FLOW_STEER;
-		fv.flags = 0;
-		if (slot != FLOW_TABLE_MISS)
-			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
-		else if (flow_table_insert(&w->ft, &key, hash, &fv, now_ns,
-					   NULL) == FLOW_INSERT_FULL)
-			w->cnt[LB_CNT_flow_table_full]++;
-		w->vip[vi].be_cnt[b].pinned++;
+	 * create/remove with an SRH, and prefetched its bucket (msg_key)
+	 * unless another lcore owns it (c->owner), which gets a note. */
+	if (c->msg_key) {
+		sticky_apply(w, v, (uint16_t)vi, (uint16_t)b, &c->key,
+			     c->hash, f == SRV6_FUNC_CREATE_STICKINESS,
+			     now_ns);
 	} else {
-		w->cnt[LB_CNT_stick_remove]++;
-		if (slot != FLOW_TABLE_MISS &&
-		    flow_table_get(&w->ft, slot, &fv) == 0) {
-			/* Keep steering while the connection closes; the
-			 * closing timeout (10 s) then forgets the flow. */
-			fv.state = FLOW_STATE_CLOSING;
-			(void)flow_table_update(&w->ft, slot, &fv, now_ns);
-		}
+		struct lb_note *n = &w->note[w->n_notes];
+
+		w->note_owner[w->n_notes++] = c->owner;
+		w->cnt[LB_CNT_msg_noted]++;
+		n->key = c->key;
+		n->hash = c->hash;
+		n->vip = (uint16_t)vi;
+		n->be = (uint16_t)b;
+		n->score = 0;
+		n->has_nonce = 0;
+		n->kind = f == SRV6_FUNC_CREATE_STICKINESS ?
+			  LB_NOTE_STICK_CREATE : LB_NOTE_STICK_REMOVE;
+		n->nonce = 0;
 	}
 	/* The frame is as the parse saw it: nothing above wrote it. */
 	r = srh_remove_parsed(pb, c->m.l3_off, c->m.srh_off);
@@ -2655,6 +2666,39 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 		return;
 	}
 	send_to_client(w, pb, &client, o);
+}
+
+void
+lb_worker_notes(struct lb_worker *w, const struct lb_note *n,
+		uint32_t count, uint64_t now_ns)
+{
+	const struct lb_state *st = w->st;
+
+	for (uint32_t i = 0; i < count; i++) {
+		/* from a lcore that may run another state generation */
+		if (n[i].vip >= st->n_vips ||
+		    n[i].be >= st->vip[n[i].vip].conf.n_backends)
+			continue;
+		if (i + 1 < count)
+			flow_table_prefetch(&w->ft, n[i + 1].hash);
+		switch (n[i].kind) {
+		case LB_NOTE_ANSWER:
+			answer_apply(w, &st->vip[n[i].vip], n[i].vip,
+				     &n[i].key, n[i].hash, n[i].be, n[i].score,
+				     n[i].has_nonce, n[i].nonce, NULL, NULL,
+				     now_ns);
+			break;
+		case LB_NOTE_STICK_CREATE:
+		case LB_NOTE_STICK_REMOVE:
+			sticky_apply(w, &st->vip[n[i].vip], n[i].vip,
+				     n[i].be, &n[i].key, n[i].hash,
+				     n[i].kind == LB_NOTE_STICK_CREATE,
+				     now_ns);
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 /* ---- the burst ----------------------------------------------------------- */

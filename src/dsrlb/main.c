@@ -93,14 +93,23 @@ struct opts {
 	bool quiet;
 };
 
+/* What a worker gives another through its ring, in the order the worker
+ * received them (a note never passes a frame it came after): a frame
+ * whose flow is the other's (m), or the note of a server message it sent
+ * on itself (m NULL; lb_worker_notes()). One cache line each. */
+struct handoff_elem {
+	struct lb_note note;
+	struct rte_mbuf *m;
+};
+_Static_assert(sizeof(struct handoff_elem) == 64, "one cache line");
+
 struct worker_ctx {
 	struct lb_worker w;
 	unsigned int lcore;
 	uint16_t index;
 	void *flow_mem;                      /* its flow table (worker_mem.h) */
-	struct rte_ring *handoff;           /* packets other workers give us */
-	struct rte_ring *notes;             /* their answers' notes for our
-					     * flows (struct lb_answer_note) */
+	struct rte_ring *handoff;           /* what other workers give us
+					     * (struct handoff_elem) */
 	uint64_t tx_full;                    /* frames a TX queue refused */
 	uint64_t handoff_full;               /* frames a hand-off ring refused */
 	uint64_t chained;                    /* multi-segment frames dropped */
@@ -116,14 +125,11 @@ struct worker_ctx {
 	uint32_t polls;                      /* for the GC's pace */
 	uint64_t idle_sleeps;                /* idle back-off sleeps taken */
 	volatile bool running;
-	uint16_t n_ho;                       /* frames staged for other
-					      * workers (handoff_flush()) */
+	uint16_t n_ho;                       /* staged for other workers
+					      * (handoff_flush()) */
 	uint16_t ho_polls;                   /* polls they have waited */
 	uint16_t ho_owner[HANDOFF_STAGE];
-	struct rte_mbuf *ho[HANDOFF_STAGE];
-	uint16_t n_no;                       /* notes staged likewise */
-	uint16_t no_owner[HANDOFF_STAGE];
-	struct lb_answer_note no[HANDOFF_STAGE];
+	struct handoff_elem ho[HANDOFF_STAGE];
 	uint64_t notes_full;                 /* notes a ring refused */
 } __rte_cache_aligned;
 
@@ -371,21 +377,18 @@ owner_rss(void *arg, const struct flow_key *k)
 	return (uint16_t)((h & (reta_size - 1u)) % n_workers);
 }
 
-/* The rings other workers give @p c its frames and its answers' notes
- * through (multi-producer, single-consumer); exits when out of memory. */
+/* The ring other workers give @p c frames and notes through
+ * (multi-producer, single-consumer); exits when out of memory. */
 static void
 worker_rings_create(struct worker_ctx *c)
 {
 	char rname[32];
 
 	snprintf(rname, sizeof(rname), "dsrlb_handoff_%u", c->index);
-	c->handoff = rte_ring_create(rname, HANDOFF_RING, rte_socket_id(),
-				     RING_F_SC_DEQ);
-	snprintf(rname, sizeof(rname), "dsrlb_notes_%u", c->index);
-	c->notes = rte_ring_create_elem(rname, sizeof(struct lb_answer_note),
-					HANDOFF_RING, rte_socket_id(),
-					RING_F_SC_DEQ);
-	if (c->handoff == NULL || c->notes == NULL)
+	c->handoff = rte_ring_create_elem(rname, sizeof(struct handoff_elem),
+					  HANDOFF_RING, rte_socket_id(),
+					  RING_F_SC_DEQ);
+	if (c->handoff == NULL)
 		rte_exit(EXIT_FAILURE, "ring: %s\n", rte_strerror(rte_errno));
 }
 
@@ -625,90 +628,79 @@ hold_release(struct worker_ctx *ctx, uint64_t now)
 		neigh_request(ctx, ctx->hold.e[i].nh, now);
 }
 
-/* The staged frames for other workers, each owner's in one enqueue: one
+/* A refused element's end: a frame is freed, a note lost (counted). */
+static void
+handoff_refused(struct worker_ctx *ctx, const struct handoff_elem *e,
+		unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (e[i].m != NULL) {
+			DROP_ADD(ctx->handoff_full, 1);
+			rte_pktmbuf_free(e[i].m);
+		} else {
+			DROP_ADD(ctx->notes_full, 1);
+		}
+	}
+}
+
+/* What is staged for other workers, each owner's in one enqueue: one
  * exchange of the ring's cache lines between the lcores per flush, not
  * per frame (issue 19, two workers). What a full ring refuses is
- * dropped and counted. */
+ * counted (handoff_refused()). */
 static void
 handoff_flush(struct worker_ctx *ctx)
 {
-	struct rte_mbuf *run[HANDOFF_STAGE];
-	struct rte_mbuf **ho = ctx->ho;
-	uint16_t *owner = ctx->ho_owner;
+	struct handoff_elem run[HANDOFF_STAGE];
 	uint16_t n = ctx->n_ho;
 
 	while (n > 0) {
-		uint16_t o = owner[0], k = 0, rest = 0;
+		const struct handoff_elem *send = ctx->ho;
+		uint16_t o = ctx->ho_owner[0], k = 0, rest = 0;
 		unsigned int sent;
 
-		/* this owner's frames in order; the others stay for the
-		 * next pass */
-		for (uint16_t i = 0; i < n; i++) {
-			if (owner[i] == o) {
-				run[k++] = ho[i];
-			} else {
-				ho[rest] = ho[i];
-				owner[rest++] = owner[i];
+		while (k < n && ctx->ho_owner[k] == o)
+			k++;
+		if (k < n) {
+			/* several owners (three workers or more): this
+			 * one's in order, the others stay for the next
+			 * pass */
+			k = 0;
+			for (uint16_t i = 0; i < n; i++) {
+				if (ctx->ho_owner[i] == o) {
+					run[k++] = ctx->ho[i];
+				} else {
+					ctx->ho[rest] = ctx->ho[i];
+					ctx->ho_owner[rest++] =
+						ctx->ho_owner[i];
+				}
 			}
+			send = run;
 		}
 		TSAN_RELEASE(wk[o]->handoff);
-		sent = rte_ring_enqueue_burst(wk[o]->handoff, (void **)run, k,
-					      NULL);
-		if (sent < k) {
-			DROP_ADD(ctx->handoff_full, k - sent);
-			rte_pktmbuf_free_bulk(&run[sent], k - sent);
-		}
+		sent = rte_ring_enqueue_burst_elem(wk[o]->handoff, send,
+						   sizeof(*send), k, NULL);
+		if (sent < k)
+			handoff_refused(ctx, &send[sent], k - sent);
 		n = rest;
 	}
 	ctx->n_ho = 0;
 	ctx->ho_polls = 0;
-	/* the notes (answers sent on here, their flows' part for the
-	 * owner): each owner's in one enqueue as well */
-	n = ctx->n_no;
-	while (n > 0) {
-		struct lb_answer_note run_no[HANDOFF_STAGE];
-		const struct lb_answer_note *send = ctx->no;
-		uint16_t o = ctx->no_owner[0], k = 0, rest = 0;
-		unsigned int sent;
-
-		while (k < n && ctx->no_owner[k] == o)
-			k++;
-		if (k < n) {
-			/* several owners (three workers or more) */
-			k = 0;
-			for (uint16_t i = 0; i < n; i++) {
-				if (ctx->no_owner[i] == o) {
-					run_no[k++] = ctx->no[i];
-				} else {
-					ctx->no[rest] = ctx->no[i];
-					ctx->no_owner[rest++] = ctx->no_owner[i];
-				}
-			}
-			send = run_no;
-		}
-		TSAN_RELEASE(wk[o]->notes);
-		sent = rte_ring_enqueue_burst_elem(wk[o]->notes, send,
-						   sizeof(*send), k, NULL);
-		if (sent < k)
-			DROP_ADD(ctx->notes_full, k - sent);
-		n = rest;
-	}
-	ctx->n_no = 0;
 }
 
 /* Shutdown (the workers stopped): free what @p ctx staged for others
- * and what they handed it (its notes are dropped with their ring). */
+ * and what they handed it. */
 static void
 handoff_drain(struct worker_ctx *ctx)
 {
-	void *mb = NULL;
+	struct handoff_elem e;
 
-	if (ctx->n_ho)
-		rte_pktmbuf_free_bulk(ctx->ho, ctx->n_ho);
+	for (uint16_t i = 0; i < ctx->n_ho; i++)
+		if (ctx->ho[i].m != NULL)
+			rte_pktmbuf_free(ctx->ho[i].m);
 	ctx->n_ho = 0;
-	ctx->n_no = 0;
-	while (rte_ring_dequeue(ctx->handoff, &mb) == 0)
-		rte_pktmbuf_free(mb);
+	while (rte_ring_dequeue_elem(ctx->handoff, &e, sizeof(e)) == 0)
+		if (e.m != NULL)
+			rte_pktmbuf_free(e.m);
 }
 
 /* process()'s frames for port @p p so far: byte p of @p ntx. */
@@ -785,7 +777,7 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 				break;
 			}
 			/* fits: fewer than BURST were staged before */
-			ctx->ho[ctx->n_ho] = mb;
+			ctx->ho[ctx->n_ho].m = mb;
 			ctx->ho_owner[ctx->n_ho++] = out[i].owner;
 			break;
 		default:
@@ -793,21 +785,18 @@ process(struct worker_ctx *ctx, uint8_t pi, struct rte_mbuf **m, uint16_t n,
 			break;
 		}
 	}
-	/* The answers sent on for other lcores' flows: their notes. */
-	if (ctx->w.n_notes) {
-		uint16_t k = (uint16_t)ctx->w.n_notes;
-
-		if (ctx->n_no + k > HANDOFF_STAGE)
-			handoff_flush(ctx);
-		memcpy(&ctx->no[ctx->n_no], ctx->w.note,
-		       k * sizeof(ctx->no[0]));
-		memcpy(&ctx->no_owner[ctx->n_no], ctx->w.note_owner,
-		       k * sizeof(ctx->no_owner[0]));
-		ctx->n_no += k;
+	/* The server messages sent on for other lcores' flows: their
+	 * notes, after the burst's frames (a frame and a message of one
+	 * flow in one burst: the message cannot answer the frame; a
+	 * frame and a note each take one place of the burst, so they
+	 * fit). */
+	for (uint32_t k = 0; k < ctx->w.n_notes; k++) {
+		ctx->ho[ctx->n_ho].note = ctx->w.note[k];
+		ctx->ho[ctx->n_ho].m = NULL;
+		ctx->ho_owner[ctx->n_ho++] = ctx->w.note_owner[k];
 	}
 	/* (--clock pcap: at once, each frame at its own time) */
-	if (ctx->n_ho >= BURST || ctx->n_no >= BURST ||
-	    ((ctx->n_ho || ctx->n_no) && opt.clock == CLOCK_PCAP))
+	if (ctx->n_ho >= BURST || (ctx->n_ho && opt.clock == CLOCK_PCAP))
 		handoff_flush(ctx);
 	/* Held frames whose next hop this burst resolved leave before the
 	 * burst's own frames to it. */
@@ -830,6 +819,7 @@ static uint32_t
 worker_poll(struct worker_ctx *ctx)
 {
 	struct rte_mbuf *m[BURST];
+	struct handoff_elem he[BURST];
 	uint32_t got = 0;
 	unsigned int nh;
 	bool full = false;      /* a port gave a whole burst */
@@ -871,44 +861,43 @@ worker_poll(struct worker_ctx *ctx)
 		capture_burst((uint8_t)p, ctx->index, m, n, 1);
 		tx_or_free(port_id[p], ctx->index, m, n, ctx);
 	}
-	/* Packets other workers handed us (their port is in m->port). */
-	nh = rte_ring_dequeue_burst(ctx->handoff, (void **)m, BURST, NULL);
+	/* What other workers handed us, in their order: frames (their
+	 * port is in m->port) and notes of server messages they sent on
+	 * for our flows. */
+	nh = rte_ring_dequeue_burst_elem(ctx->handoff, he, sizeof(he[0]),
+					 BURST, NULL);
 	if (nh) {
 		TSAN_ACQUIRE(ctx->handoff);
-		/* They come from another lcore's cache: every header on
-		 * its way at once, then every frame (perf: the first read
-		 * of each was a quarter of worker_poll()). */
+		/* The frames come from another lcore's cache: every header
+		 * on its way at once, then every frame (perf: the first
+		 * read of each was a quarter of worker_poll()). */
 		for (unsigned int i = 0; i < nh; i++)
-			rte_prefetch0(m[i]);
+			if (he[i].m != NULL)
+				rte_prefetch0(he[i].m);
 		for (unsigned int i = 0; i < nh; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+			if (he[i].m != NULL)
+				rte_prefetch0(rte_pktmbuf_mtod(he[i].m,
+							       void *));
 	}
 	for (unsigned int i = 0, j; i < nh; i = j) {
+		uint16_t k = 0;
+
+		if (he[i].m == NULL) {
+			lb_worker_notes(&ctx->w, &he[i].note, 1, now);
+			j = i + 1;
+			continue;
+		}
 		/* Frames of one port in a row as one burst (issue 19: the
 		 * burst's VIP cache and loops, not one call per frame). */
-		for (j = i + 1; j < nh && m[j]->port == m[i]->port; j++)
-			;
-		process(ctx, (uint8_t)m[i]->port, &m[i], (uint16_t)(j - i),
-			now);
+		for (j = i; j < nh && he[j].m != NULL &&
+		     he[j].m->port == he[i].m->port; j++)
+			m[k++] = he[j].m;
+		process(ctx, (uint8_t)m[0]->port, m, k, now);
 	}
 	got += nh;
-	/* Notes of answers other workers sent on for our flows. */
-	{
-		struct lb_answer_note nt[BURST];
-		unsigned int nn;
-
-		nn = rte_ring_dequeue_burst_elem(ctx->notes, nt, sizeof(nt[0]),
-						 BURST, NULL);
-		if (nn) {
-			TSAN_ACQUIRE(ctx->notes);
-			lb_worker_notes(&ctx->w, nt, nn, now);
-			got += nn;
-		}
-	}
-	/* The staged frames and notes for other workers leave when this
-	 * lcore has slack, else after a few polls (HANDOFF_HOLD_POLLS). */
-	if ((ctx->n_ho || ctx->n_no) &&
-	    (!full || ++ctx->ho_polls >= HANDOFF_HOLD_POLLS))
+	/* What this lcore staged for others leaves when it has slack,
+	 * else after a few polls (HANDOFF_HOLD_POLLS). */
+	if (ctx->n_ho && (!full || ++ctx->ho_polls >= HANDOFF_HOLD_POLLS))
 		handoff_flush(ctx);
 	/* Incremental GC: every poll while the lcore has slack, every 16th
 	 * under full load (its cost per packet then drops 16 times, and a
@@ -1468,7 +1457,6 @@ main(int argc, char **argv)
 		lb_worker_fini(&wk[i]->w);
 		rte_free(wk[i]->flow_mem);
 		rte_ring_free(wk[i]->handoff);
-		rte_ring_free(wk[i]->notes);
 		rte_free(wk[i]);
 	}
 	lb_state_free(state);

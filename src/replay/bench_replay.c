@@ -684,8 +684,8 @@ measure_workers(uint64_t hz)
 		drops += d;
 		handoff += wk[k]->w.cnt[LB_CNT_handoff] -
 			   c0[k][LB_CNT_handoff];
-		notes += wk[k]->w.cnt[LB_CNT_answer_noted] -
-			 c0[k][LB_CNT_answer_noted];
+		notes += wk[k]->w.cnt[LB_CNT_msg_noted] -
+			 c0[k][LB_CNT_msg_noted];
 		/* every answer ends in one of these where its flow is,
 		 * from its frame or from its note */
 		for (unsigned int c = 0; c < LB_CNT_MAX; c++)
@@ -703,8 +703,8 @@ measure_workers(uint64_t hz)
 		       "\n", k, wk[k]->lcore, k < 10 ? 5 : 4, "", "", "",
 		       rxq[k],
 		       wk[k]->w.cnt[LB_CNT_handoff] - c0[k][LB_CNT_handoff],
-		       wk[k]->w.cnt[LB_CNT_answer_noted] -
-		       c0[k][LB_CNT_answer_noted],
+		       wk[k]->w.cnt[LB_CNT_msg_noted] -
+		       c0[k][LB_CNT_msg_noted],
 		       wk[k]->handoff_full + wk[k]->notes_full, d);
 	}
 	printf("%-24s %9.3f %9.3f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
@@ -1109,7 +1109,6 @@ shutdown:
 		lb_worker_fini(&wk[i]->w);
 		rte_free(wk[i]->flow_mem);
 		rte_ring_free(wk[i]->handoff);
-		rte_ring_free(wk[i]->notes);
 		rte_free(wk[i]);
 	}
 	lb_state_free(state);

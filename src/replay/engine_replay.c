@@ -33,7 +33,7 @@
  * hands over (LB_ACT_HANDOFF) goes on its owner's ring, which the owner
  * takes as one burst after its port's, as main.c's worker_poll() does
  * (replay_measured_handoff(): --toggle-collect it too), then the notes
- * of answers the other worker sent on for its flows
+ * of server messages the other worker sent on for its flows
  * (replay_measured_notes(), likewise). Both workers' calls are
  * measured: the figure per packet includes the hand-offs and notes,
  * counted in measured_handoff and measured_notes (issue 19, "Two
@@ -102,8 +102,8 @@ struct replay2 {
 	uint32_t hn[REPLAY_WORKERS];
 	struct lb_out hout[LB_BURST_MAX];
 	uint64_t handoffs;
-	/* each worker's notes ring: answers other workers sent on */
-	struct lb_answer_note note[REPLAY_WORKERS][LB_BURST_MAX];
+	/* notes for each worker: server messages others sent on */
+	struct lb_note note[REPLAY_WORKERS][LB_BURST_MAX];
 	uint32_t nn[REPLAY_WORKERS];
 	uint64_t notes;
 };
@@ -257,13 +257,13 @@ replay_measured_handoff(struct replay *r, struct pkt_buf *pb, uint32_t n,
 	lb_worker_burst(&r->w, pb, 0, n, r->now_ns, out);
 }
 
-/* The notes of answers other workers sent on, as one burst from the
- * worker's notes ring (measured like the port's bursts). */
+/* The notes of server messages other workers sent on, as a burst from
+ * the worker's ring (measured like the port's bursts). */
 __attribute__((noinline)) void replay_measured_notes(struct replay *r,
-						     const struct lb_answer_note *n,
+						     const struct lb_note *n,
 						     uint32_t count);
 __attribute__((noinline)) void
-replay_measured_notes(struct replay *r, const struct lb_answer_note *n,
+replay_measured_notes(struct replay *r, const struct lb_note *n,
 		      uint32_t count)
 {
 	lb_worker_notes(&r->w, n, count, r->now_ns);
@@ -273,7 +273,7 @@ static void replay2_ring(struct replay2 *x, uint16_t q, bool measured);
 
 /* Count the fate of @p n frames of worker @p w's burst; put what was
  * handed over on its owner's ring (a copy: the mbuf as the giver left
- * it), and the burst's notes on their owners' notes rings. */
+ * it), and the burst's notes for their owners. */
 static void
 replay2_sort(struct replay2 *x, const struct lb_worker *w,
 	     const struct pkt_buf *pb, const struct lb_out *out, uint32_t n,

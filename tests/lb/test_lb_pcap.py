@@ -1633,7 +1633,7 @@ def workers_answers(r):
     """Issue 19: two workers, metric answers that reach the lcore that
     does not own their client's flow (queues as in `workers`, no RSS).
     That lcore checks the answer and sends it on to the client itself;
-    the owner gets only a note (answer_noted), through its notes ring,
+    the owner gets only a note (msg_noted), through its ring,
     and counts the answer there: with no request outstanding
     (probe_every = 0) every answer is unsolicited, whichever lcore got
     it, and only client frames are handed over. (Notes that meet a
@@ -1666,12 +1666,58 @@ backend.s1 = 10.0.0.11
                   {"flow_new": 40, "tx_backend": 40, "tx_client": 40,
                    "answer_unsolicited": 40, "answer_accepted": 0},
                   queues=2, lcores=("--lcores", "0@0,1@1,2@0"))
-    r.check(st.get("answer_noted", 0) > 0,
+    r.check(st.get("msg_noted", 0) > 0,
             "workers_answers: answers for the other lcore's flows were "
-            "noted to it (%d)" % st.get("answer_noted", 0))
+            "noted to it (%d)" % st.get("msg_noted", 0))
     r.check(st.get("handoff", 0) <= 40,
             "workers_answers: only client frames handed over (%d)" %
             st.get("handoff", 0))
+
+
+def workers_sticky(r):
+    """Issue 19: two workers, 6LB createStickiness messages that reach
+    the lcore that does not own their client's flow (queues as in
+    `workers`, no RSS). That lcore checks the message and sends it on to
+    the client, SRH removed; the owner gets a note (msg_noted) and pins
+    the flow. The client's next packet, in the same queue, follows the
+    note through the same ring: it is steered to the server the message
+    named, whichever lcore got the message."""
+    cfg = general() + """
+[vip hunt6]
+address = 2001:db8::200
+port = 80
+mode = hunt
+backend.s1 = 2001:db8::21 locator=2001:db8:a1::
+backend.s2 = 2001:db8::22 locator=2001:db8:a2::
+"""
+    c, vip, lb = "2001:db8::2", "2001:db8::200", "2001:db8:ff::"
+    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
+    smac = {1: 0x21, 2: 0x22}
+    t = Clock()
+    per_q = {0: [], 1: []}
+    ex = []
+    for k in range(40):
+        p, srv = 44000 + k, 1 + (k // 2) % 2
+        sa = tcp(80, p, "SA", 9000, 1001)
+        segs = [loc[srv], sid(lb, CS), c]
+        per_q[k % 2].append((t(), v6(vip, segs[1], sa, [srh(segs)],
+                                     final_dst=c, smac=smac[srv])))
+        ex.append(v6(vip, c, sa, smac=LB_MAC, dmac=mac(2)))
+        data = tcp(p, 80, "PA", 1001, 9001, b"GET /")
+        per_q[k % 2].append((t(), v6(c, vip, data, smac=2)))
+        segs = [lb, sid(loc[srv], AS), vip]
+        ex.append(v6(c, segs[1], data, [srh(segs)], final_dst=vip,
+                     smac=LB_MAC, dmac=mac(smac[srv])))
+    fi = [f for pair in zip(per_q[0], per_q[1]) for f in pair]
+    _, st = r.run("workers_sticky", cfg, fi, ex,
+                  {"stick_create": 40, "hunt_steer": 40, "tx_client": 40,
+                   "hunt_recover": 0, "flow_midstream": 0,
+                   "vip.hunt6.backend.s1.pinned": 20,
+                   "vip.hunt6.backend.s2.pinned": 20},
+                  queues=2, lcores=("--lcores", "0@0,1@1,2@0"))
+    r.check(st.get("msg_noted", 0) > 0,
+            "workers_sticky: messages for the other lcore's flows were "
+            "noted to it (%d)" % st.get("msg_noted", 0))
 
 
 def idle_busy(r):
@@ -2822,7 +2868,8 @@ transport = srv6
 SCENARIOS = [jumbo, full_mtu, icmp, fragments, martians, options_full, spoof, server_router, dsr4, dsr6, busy, polling, dsr_auth, hunt, lat_srv6, quic,
              quic_mtu, quic_learn, quic_crypt,
              baselines, expiry_and_flood,
-             malformed, ports, resolve, solicit, workers, workers_answers, recover, recover6, recover_router,
+             malformed, ports, resolve, solicit, workers, workers_answers,
+             workers_sticky, recover, recover6, recover_router,
              recover_srv6,
              idle_busy, flow_memory]
 

@@ -666,7 +666,7 @@ test_handoff_to_owner(void **state)
 	assert_int_equal(o.action, LB_ACT_TX);
 	assert_int_equal(o.counter, LB_CNT_tx_client);
 	assert_int_equal(f->w.cnt[LB_CNT_handoff], 1);
-	assert_int_equal(f->w.cnt[LB_CNT_answer_noted], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_msg_noted], 1);
 	assert_int_equal(f->w.n_notes, 1);
 	assert_int_equal(f->w.note_owner[0], 1);
 	/* the next burst starts with no note */
@@ -693,7 +693,7 @@ test_answer_note_to_owner(void **state)
 {
 	struct fx *f = *state;
 	struct lb_worker w1;
-	struct lb_answer_note bad;
+	struct lb_note bad;
 	struct pkt_meta m;
 	struct lb_out o;
 	uint16_t score = 0;
@@ -716,12 +716,13 @@ test_answer_note_to_owner(void **state)
 	lb_worker_burst(&w1, &f->pb, 0, 1, 2000000, &o);
 	assert_int_equal(o.action, LB_ACT_TX);
 	assert_int_equal(o.counter, LB_CNT_tx_client);
-	assert_int_equal(w1.cnt[LB_CNT_answer_noted], 1);
+	assert_int_equal(w1.cnt[LB_CNT_msg_noted], 1);
 	assert_int_equal(w1.cnt[LB_CNT_handoff], 0);
 	assert_int_equal(w1.cnt[LB_CNT_answer_accepted] +
 			 w1.cnt[LB_CNT_answer_unsolicited], 0);
 	assert_int_equal(w1.n_notes, 1);
 	assert_int_equal(w1.note_owner[0], 0);
+	assert_int_equal(w1.note[0].kind, LB_NOTE_ANSWER);
 	assert_int_equal(w1.note[0].score, 4);
 	assert_int_equal(w1.note[0].nonce, nonce);
 	assert_true(w1.note[0].has_nonce);
@@ -746,6 +747,10 @@ test_answer_note_to_owner(void **state)
 	lb_worker_notes(&f->w, &bad, 1, 2000002);
 	bad = w1.note[0];
 	bad.be = 9;
+	lb_worker_notes(&f->w, &bad, 1, 2000003);
+	/* and so does one of no known kind */
+	bad = w1.note[0];
+	bad.kind = 9;
 	lb_worker_notes(&f->w, &bad, 1, 2000003);
 	assert_int_equal(f->w.cnt[LB_CNT_answer_accepted], 1);
 	assert_int_equal(f->w.cnt[LB_CNT_answer_unsolicited], 1);
