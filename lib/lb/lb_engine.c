@@ -2334,42 +2334,57 @@ answer_nonce_ok(struct lb_worker *w, const struct flow_key *key,
 	return false;
 }
 
-/* What a metric answer does to its client's flow (@p key, @p hash), on
- * the lcore that owns it: match the flow's outstanding request, update
- * the score; or pin a recovering flow. The answer's fields come one by
- * one, from a note or from the frame's parse, so that the path of one
- * lcore builds no note; inline in both callers (out of line, each answer
- * took 17 instructions more). @p pb, @p c: the answer itself, for a VIP
- * that learns QUIC connection IDs from it; NULL for a note from another
- * lcore (lb_worker_notes()). */
+/* The fields of a metric answer answer_apply() reads: from the note @p n
+ * when it has one, else from the frame's own context @p c. Inline, each
+ * resolves where it is called (n is NULL or not there), and a field is
+ * read from memory where it is used, not kept across the flow table's
+ * calls. */
+#define ANSWER_FIELD(n, c, nf, cf) ((n) != NULL ? (n)->nf : (c)->cf)
+
+/* What a metric answer does to its client's flow, on the lcore that owns
+ * it: match the flow's outstanding request, update the score; or pin a
+ * recovering flow. @p n: a note from another lcore (lb_worker_notes()),
+ * @p c NULL; or @p n NULL and @p c, @p pb the answer itself (its key and
+ * hash from classify_answer(); the frame for a VIP that learns QUIC
+ * connection IDs from it). Inline in both callers: out of line, each
+ * answer took 17 instructions more. */
 static inline __attribute__((always_inline)) void
-answer_apply(struct lb_worker *w, const struct lb_vip_rt *v, uint16_t vi,
-	     const struct flow_key *key, uint32_t hash, uint16_t be,
-	     uint16_t score, bool has_nonce, uint32_t nonce,
-	     const struct pkt_buf *pb, const struct pkt_ctx *c,
-	     uint64_t now_ns)
+answer_apply(struct lb_worker *w, const struct lb_vip_rt *v,
+	     const struct lb_note *n, const struct pkt_ctx *c,
+	     const struct pkt_buf *pb, uint64_t now_ns)
 {
+	const uint16_t vi = ANSWER_FIELD(n, c, vip, vip);
+	const uint16_t be = ANSWER_FIELD(n, c, be, be);
+	const struct flow_key *key = n != NULL ? &n->key : &c->key;
 	struct lb_worker_vip *wv = &w->vip[vi];
 	struct flow_value fv;
 	uint32_t slot;
 
-	slot = flow_table_lookup(&w->ft, key, hash, now_ns);
+	slot = flow_table_lookup(&w->ft, key, ANSWER_FIELD(n, c, hash, hash),
+				 now_ns);
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 &&
 	    fv.state == LB_FLOW_RECOVERING) {
-		const struct lb_note n = {
-			.hash = hash, .vip = vi, .be = be, .score = score,
-			.has_nonce = has_nonce, .nonce = nonce };
+		const struct lb_note t = {
+			.hash = ANSWER_FIELD(n, c, hash, hash), .vip = vi,
+			.be = be, .score = ANSWER_FIELD(n, c, score, m.score),
+			.has_nonce = n != NULL ? n->has_nonce :
+				(c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
+			.nonce = ANSWER_FIELD(n, c, nonce, m.nonce) };
 
-		(void)recover_pin(w, key, &n, slot, &fv, now_ns);
+		(void)recover_pin(w, key, &t, slot, &fv, now_ns);
 	} else if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == be &&
 	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
-		const struct lb_note n = {
-			.hash = hash, .vip = vi, .be = be, .score = score,
-			.has_nonce = has_nonce, .nonce = nonce };
+		const uint16_t score = ANSWER_FIELD(n, c, score, m.score);
+		const struct lb_note t = {
+			.hash = ANSWER_FIELD(n, c, hash, hash), .vip = vi,
+			.be = be, .score = score,
+			.has_nonce = n != NULL ? n->has_nonce :
+				(c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
+			.nonce = ANSWER_FIELD(n, c, nonce, m.nonce) };
 
-		if (v->conf.auth && !answer_nonce_ok(w, key, &n)) {
+		if (v->conf.auth && !answer_nonce_ok(w, key, &t)) {
 			w->cnt[LB_CNT_answer_bad_nonce]++;
 		} else {
 			/* mode polling: the polls are the only source */
@@ -2423,10 +2438,7 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	 * prefetched its bucket (msg_key) unless another lcore owns it
 	 * (c->owner), which gets a note. */
 	if (c->msg_key) {
-		answer_apply(w, v, c->vip, &c->key, c->hash, c->be,
-			     c->m.score,
-			     (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
-			     c->m.nonce, pb, c, now_ns);
+		answer_apply(w, v, NULL, c, pb, now_ns);
 	} else {
 		struct lb_note *n = &w->note[w->n_notes];
 
@@ -2683,9 +2695,7 @@ lb_worker_notes(struct lb_worker *w, const struct lb_note *n,
 			flow_table_prefetch(&w->ft, n[i + 1].hash);
 		switch (n[i].kind) {
 		case LB_NOTE_ANSWER:
-			answer_apply(w, &st->vip[n[i].vip], n[i].vip,
-				     &n[i].key, n[i].hash, n[i].be, n[i].score,
-				     n[i].has_nonce, n[i].nonce, NULL, NULL,
+			answer_apply(w, &st->vip[n[i].vip], &n[i], NULL, NULL,
 				     now_ns);
 			break;
 		case LB_NOTE_STICK_CREATE:

@@ -64,11 +64,12 @@
 #define TX_DESC         1024
 #define MBUF_CACHE      256
 #define HANDOFF_RING    1024
-/* Frames for other workers wait in the worker's stage until a burst's
- * worth is there, the lcore has slack (a port gave less than a burst),
- * or HANDOFF_HOLD_POLLS polls have passed: each enqueue moves the ring's
- * cache lines between the lcores, whatever it carries (issue 19, two
- * workers; VPP's handoff queues frames per vector likewise). */
+/* Frames and notes for other workers wait in the worker's stage until a
+ * burst's worth is there, the lcore has slack (a port gave less than a
+ * burst), or HANDOFF_HOLD_POLLS polls have passed: each enqueue moves
+ * the ring's cache lines between the lcores, whatever it carries (issue
+ * 19, two workers; VPP's handoff queues frames per vector likewise). A
+ * call of process() adds at most a burst to fewer than a burst. */
 #define HANDOFF_STAGE   (2 * BURST)
 #define HANDOFF_HOLD_POLLS 8
 #define IDLE_POLLS      64      /* empty polls before sleeping */
