@@ -480,8 +480,9 @@ backend.s1 = 2001:db8::11
                                     "probe_sent": 4})
 
 
-def hunt(r):
-    cfg = general() + """
+# A 6LB VIP of two servers, its client, our SID's locator, the servers'
+# locators and MACs (scenarios hunt, workers_sticky).
+HUNT6 = """
 [vip hunt6]
 address = 2001:db8::200
 port = 80
@@ -489,9 +490,13 @@ mode = hunt
 backend.s1 = 2001:db8::21 locator=2001:db8:a1::
 backend.s2 = 2001:db8::22 locator=2001:db8:a2::
 """
-    c, vip, lb = "2001:db8::2", "2001:db8::200", "2001:db8:ff::"
-    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
-    smac = {1: 0x21, 2: 0x22}
+HUNT6_NAMES = ("2001:db8::2", "2001:db8::200", "2001:db8:ff::",
+               {1: "2001:db8:a1::", 2: "2001:db8:a2::"}, {1: 0x21, 2: 0x22})
+
+
+def hunt(r):
+    cfg = general() + HUNT6
+    c, vip, lb, loc, smac = HUNT6_NAMES
     t = Clock()
     fi, ex = [], []
 
@@ -1595,19 +1600,33 @@ backend.s1 = 10.0.0.11
         "neigh_solicit_sent": 1, "neigh_request_sent": 0, "tx_neigh": 1})
 
 
+# A DSR VIP of one server, no metric requests (scenarios workers,
+# workers_answers).
+WEB4_S1 = """
+[vip web4]
+address = 10.0.0.100
+port = 80
+mode = dsr-feedback
+auth = no
+probe_every = 0
+backend.s1 = 10.0.0.11
+"""
+# Two workers on lcores 0 and 1 (the main lcore shares 0).
+TWO_WORKERS = ("--lcores", "0@0,1@1,2@0")
+
+
+def interleave(per_q):
+    """Frames for a port of two queues: frame i goes to queue i % 2, so
+    queue q gets per_q[q] (the lists are as long)."""
+    return [f for pair in zip(per_q[0], per_q[1]) for f in pair]
+
+
 def workers(r):
     """Two workers on a port with two queues and no RSS: each computes the
     owner of a flow with the same Toeplitz hash (rte_thash), and packets
     of a flow owned by the other lcore go through its hand-off ring.
     Every flow is whole in one queue; outputs are compared as a set."""
-    cfg = general() + """
-[vip web4]
-address = 10.0.0.100
-port = 80
-mode = dsr-feedback
-probe_every = 0
-backend.s1 = 10.0.0.11
-"""
+    cfg = general() + WEB4_S1
     t = Clock()
     per_q = {0: [], 1: []}
     ex = []
@@ -1618,12 +1637,11 @@ backend.s1 = 10.0.0.11
                          (tcp(p, 80, "PA", 1001, 1, b"x" * 10), None)):
             per_q[k % 2].append((t(), v4(C1, VIP4, l4, smac=2)))
             ex.append(v4(C1, S1, l4, opts, smac=LB_MAC, dmac=mac(0x11)))
-    # interleave so that queue q gets per_q[q] (frame i -> queue i % 2)
-    fi = [f for pair in zip(per_q[0], per_q[1]) for f in pair]
+    fi = interleave(per_q)
     _, st = r.run("workers", cfg, fi, ex, {"flow_new": 40,
                                            "flow_midstream": 0,
                                            "flows.live": 40},
-                  queues=2, lcores=("--lcores", "0@0,1@1,2@0"))
+                  queues=2, lcores=TWO_WORKERS)
     r.check(st.get("handoff", 0) > 0,
             "workers: flows owned by the other lcore were handed over "
             "(%d packets)" % st.get("handoff", 0))
@@ -1638,15 +1656,7 @@ def workers_answers(r):
     (probe_every = 0) every answer is unsolicited, whichever lcore got
     it, and only client frames are handed over. (Notes that meet a
     request: tests/unit test_answer_note_to_owner.)"""
-    cfg = general() + """
-[vip web4]
-address = 10.0.0.100
-port = 80
-mode = dsr-feedback
-auth = no
-probe_every = 0
-backend.s1 = 10.0.0.11
-"""
+    cfg = general() + WEB4_S1
     t = Clock()
     per_q = {0: [], 1: []}
     ex = []
@@ -1661,11 +1671,11 @@ backend.s1 = 10.0.0.11
                                      [opt155(C1, p), opt125(5)],
                                      smac=0x11)))
         ex.append(v4(VIP4, C1, ans, smac=LB_MAC, dmac=mac(2)))
-    fi = [f for pair in zip(per_q[0], per_q[1]) for f in pair]
+    fi = interleave(per_q)
     _, st = r.run("workers_answers", cfg, fi, ex,
                   {"flow_new": 40, "tx_backend": 40, "tx_client": 40,
                    "answer_unsolicited": 40, "answer_accepted": 0},
-                  queues=2, lcores=("--lcores", "0@0,1@1,2@0"))
+                  queues=2, lcores=TWO_WORKERS)
     r.check(st.get("msg_noted", 0) > 0,
             "workers_answers: answers for the other lcore's flows were "
             "noted to it (%d)" % st.get("msg_noted", 0))
@@ -1682,17 +1692,8 @@ def workers_sticky(r):
     the flow. The client's next packet, in the same queue, follows the
     note through the same ring: it is steered to the server the message
     named, whichever lcore got the message."""
-    cfg = general() + """
-[vip hunt6]
-address = 2001:db8::200
-port = 80
-mode = hunt
-backend.s1 = 2001:db8::21 locator=2001:db8:a1::
-backend.s2 = 2001:db8::22 locator=2001:db8:a2::
-"""
-    c, vip, lb = "2001:db8::2", "2001:db8::200", "2001:db8:ff::"
-    loc = {1: "2001:db8:a1::", 2: "2001:db8:a2::"}
-    smac = {1: 0x21, 2: 0x22}
+    cfg = general() + HUNT6
+    c, vip, lb, loc, smac = HUNT6_NAMES
     t = Clock()
     per_q = {0: [], 1: []}
     ex = []
@@ -1708,13 +1709,13 @@ backend.s2 = 2001:db8::22 locator=2001:db8:a2::
         segs = [lb, sid(loc[srv], AS), vip]
         ex.append(v6(c, segs[1], data, [srh(segs)], final_dst=vip,
                      smac=LB_MAC, dmac=mac(smac[srv])))
-    fi = [f for pair in zip(per_q[0], per_q[1]) for f in pair]
+    fi = interleave(per_q)
     _, st = r.run("workers_sticky", cfg, fi, ex,
                   {"stick_create": 40, "hunt_steer": 40, "tx_client": 40,
                    "hunt_recover": 0, "flow_midstream": 0,
                    "vip.hunt6.backend.s1.pinned": 20,
                    "vip.hunt6.backend.s2.pinned": 20},
-                  queues=2, lcores=("--lcores", "0@0,1@1,2@0"))
+                  queues=2, lcores=TWO_WORKERS)
     r.check(st.get("msg_noted", 0) > 0,
             "workers_sticky: messages for the other lcore's flows were "
             "noted to it (%d)" % st.get("msg_noted", 0))

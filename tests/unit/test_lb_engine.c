@@ -169,6 +169,25 @@ answer(struct fx *f, uint16_t score, uint32_t nonce)
 	answer_for(f, 40000, score, nonce);
 }
 
+/* C1's SYN from port @p cport through worker 0 at @p now: sent to s1 with
+ * a metric request; @return the request's nonce. */
+static uint32_t
+syn_with_request(struct fx *f, uint16_t cport, uint64_t now)
+{
+	struct pkt_meta m;
+	struct lb_out o;
+
+	frame4(f, cl_mac, C1, VIP, cport, 80, TCP_FLAG_SYN);
+	o = run1(f, now);
+	assert_int_equal(o.action, LB_ACT_TX);
+	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
+			 WIRE_OK);
+	assert_true(m.msgs & (1u << PKT_MSG_METRIC_REQ));
+	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
+	assert_memory_equal(m.dst, S1, 4);
+	return m.nonce;
+}
+
 static void
 test_auth_nonce_echoed(void **state)
 {
@@ -178,15 +197,7 @@ test_auth_nonce_echoed(void **state)
 	uint16_t score = 0;
 	uint32_t nonce;
 
-	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
-	o = run1(f, 1000000);
-	assert_int_equal(o.action, LB_ACT_TX);
-	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
-			 WIRE_OK);
-	assert_true(m.msgs & (1u << PKT_MSG_METRIC_REQ));
-	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
-	assert_memory_equal(m.dst, S1, 4);
-	nonce = m.nonce;
+	nonce = syn_with_request(f, 40000, 1000000);
 	assert_int_not_equal(nonce, 0);
 	/* the keyed nonce of the flow (client -> VIP) and backend 0 */
 	{
@@ -637,13 +648,15 @@ test_recover_pick_candidates(void **state)
 		assert_int_equal(per_be[b], 100);
 }
 
+/* Every flow is worker *arg's. */
 static uint16_t
-owner_is_one(void *arg, const struct flow_key *k)
+owner_fixed(void *arg, const struct flow_key *k)
 {
-	(void)arg;
 	(void)k;
-	return 1;
+	return *(const uint16_t *)arg;
 }
+
+static uint16_t worker_zero = 0, worker_one = 1;
 
 static void
 test_handoff_to_owner(void **state)
@@ -651,7 +664,8 @@ test_handoff_to_owner(void **state)
 	struct fx *f = *state;
 	struct lb_out o;
 
-	f->w.owner = owner_is_one;
+	f->w.owner = owner_fixed;
+	f->w.owner_arg = &worker_one;
 	f->w.n_workers = 2;
 	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
 	o = run1(f, 1000000);
@@ -675,14 +689,6 @@ test_handoff_to_owner(void **state)
 	assert_int_equal(f->w.n_notes, 0);
 }
 
-static uint16_t
-owner_is_zero(void *arg, const struct flow_key *k)
-{
-	(void)arg;
-	(void)k;
-	return 0;
-}
-
 /* Issue 19, two workers: an answer that reaches worker 1 for worker 0's
  * flow is checked and sent on to the client by worker 1; worker 0 gets
  * only the note, and applies it as it would the answer: the request is
@@ -699,18 +705,14 @@ test_answer_note_to_owner(void **state)
 	uint16_t score = 0;
 	uint32_t nonce;
 
-	f->w.owner = owner_is_zero;
+	f->w.owner = owner_fixed;
+	f->w.owner_arg = &worker_zero;
 	f->w.n_workers = 2;
 	assert_int_equal(lb_worker_init(&w1, f->st, 1, 2, 43), 0);
-	w1.owner = owner_is_zero;
+	w1.owner = owner_fixed;
+	w1.owner_arg = &worker_zero;
 	/* worker 0 sends C1's SYN with a request */
-	frame4(f, cl_mac, C1, VIP, 40000, 80, TCP_FLAG_SYN);
-	o = run1(f, 1000000);
-	assert_int_equal(o.action, LB_ACT_TX);
-	assert_int_equal(pkt_parse(pkt_buf_data(&f->pb), f->pb.len, &m),
-			 WIRE_OK);
-	assert_true(m.msgs & (1u << PKT_MSG_NONCE));
-	nonce = m.nonce;
+	nonce = syn_with_request(f, 40000, 1000000);
 	/* s1's answer reaches worker 1 */
 	answer(f, 4, nonce);
 	lb_worker_burst(&w1, &f->pb, 0, 1, 2000000, &o);
