@@ -648,6 +648,7 @@ answer_owner(struct lb_worker *w, struct pkt_ctx *c, struct lb_out *o)
 	if (w->st->vip[c->vip].conf.quic_cid_len != 0) {
 		o->owner = ow;
 		finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
+		c->cls = PC_DONE;
 		return true;
 	}
 	c->owner = ow;

@@ -689,6 +689,52 @@ test_handoff_to_owner(void **state)
 	assert_int_equal(f->w.n_notes, 0);
 }
 
+/* Issue 19, two workers: a VIP that learns QUIC connection IDs from its
+ * answers (quic_cid_len) needs the answer's frame on the lcore that owns
+ * the flow: it is handed over whole, no note, nothing sent here. */
+static void
+test_quic_answer_handed_over(void **state)
+{
+	struct fx *f = *state;
+	struct lb_vip_conf *v = &f->cfg.vip[0];
+	uint8_t *ip;
+	struct lb_out o;
+	char err[200];
+
+	lb_worker_fini(&f->w);
+	lb_state_free(f->st);
+	v->proto = IPPROTO_NUM_UDP;
+	v->quic = true;
+	v->port = 443;
+	v->quic_cid_len = 8;
+	if (lb_state_build(&f->st, &f->cfg, &lb_mac, err, sizeof(err)) != 0)
+		fail_msg("lb_state_build: %s", err);
+	assert_int_equal(lb_worker_init(&f->w, f->st, 0, 2, 42), 0);
+	f->w.owner = owner_fixed;
+	f->w.owner_arg = &worker_one;
+	/* s1's UDP answer (443 -> client 40000), made from a TCP frame */
+	frame4(f, s1_mac, S1, VIP, 443, 40000, 0);
+	ip = pkt_buf_data(&f->pb) + ETH_HDR_LEN;
+	ip[9] = IPPROTO_NUM_UDP;
+	store_be16(ip + 2, 28);
+	store_be16(ip + 10, 0);
+	store_be16(ip + 10, csum_ipv4_hdr(ip, 20));
+	store_be16(ip + 24, 8);
+	store_be16(ip + 26, 0);
+	f->pb.len = ETH_HDR_LEN + 28;
+	assert_int_equal(ipv4opt_insert_client(&f->pb, ETH_HDR_LEN, 0,
+					       load_be32(C1), 40000), WIRE_OK);
+	assert_int_equal(ipv4opt_insert_answer(&f->pb, ETH_HDR_LEN, 0, 3,
+					       true, 7), WIRE_OK);
+	o = run1(f, 1000000);
+	assert_int_equal(o.action, LB_ACT_HANDOFF);
+	assert_int_equal(o.owner, 1);
+	assert_int_equal(f->w.cnt[LB_CNT_handoff], 1);
+	assert_int_equal(f->w.cnt[LB_CNT_msg_noted], 0);
+	assert_int_equal(f->w.cnt[LB_CNT_tx_client], 0);
+	assert_int_equal(f->w.n_notes, 0);
+}
+
 /* Issue 19, two workers: an answer that reaches worker 1 for worker 0's
  * flow is checked and sent on to the client by worker 1; worker 0 gets
  * only the note, and applies it as it would the answer: the request is
@@ -1776,6 +1822,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recover_pick_srv6,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_note_to_owner,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quic_answer_handed_over,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_to_owner, setup,
 						teardown),
