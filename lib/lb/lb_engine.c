@@ -706,22 +706,6 @@ classify_answer(struct lb_worker *w, struct pkt_ctx *c, const uint8_t *frame,
 	return true;
 }
 
-/* A server's message for the flow of @p key, owned by another lcore:
- * give it to that one before any check (the owner makes them all).
- * @return true when it was handed over. */
-static inline bool
-handoff_to_owner(struct lb_worker *w, const struct flow_key *key,
-		 struct lb_out *o)
-{
-	uint16_t ow = owner_of(w, key);
-
-	if (ow == w->index)
-		return false;
-	o->owner = ow;
-	finish(w, o, LB_CNT_handoff, LB_ACT_HANDOFF, 0);
-	return true;
-}
-
 /* Inline into the burst's loop, its only caller (issue 19: gcc's own
  * choice flips with a few lines more, and out of line it cost the pinned
  * path 70 instructions a packet: the context and key through memory). */
