@@ -2298,6 +2298,28 @@ client_miss(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 
 /* ---- server messages --------------------------------------------------- */
 
+/* The note of server message @p c (backend c->be of VIP c->vip) for the
+ * lcore that owns its flow (c->owner: answer_owner(), classify()), in this
+ * burst's outbox (lb_worker.note); the caller fills the fields of its
+ * kind. */
+static inline struct lb_note *
+note_push(struct lb_worker *w, const struct pkt_ctx *c, enum lb_note_kind k)
+{
+	struct lb_note *n = &w->note[w->n_notes];
+
+	w->note_owner[w->n_notes++] = c->owner;
+	w->cnt[LB_CNT_msg_noted]++;
+	n->key = c->key;
+	n->hash = c->hash;
+	n->vip = c->vip;
+	n->be = c->be;
+	n->kind = (uint8_t)k;
+	n->score = 0;
+	n->has_nonce = 0;
+	n->nonce = 0;
+	return n;
+}
+
 /* Authenticated mode (auth_key.h): the answer echoes the keyed nonce of
  * its request, made with the current key or, during a rotation, with the
  * previous one. */
@@ -2326,6 +2348,24 @@ answer_nonce_ok(struct lb_worker *w, const struct flow_key *key,
  * calls. */
 #define ANSWER_FIELD(n, c, nf, cf) ((n) != NULL ? (n)->nf : (c)->cf)
 
+/* The answer's fields as a note, for the checks that take one (a recovery
+ * pin, an authenticated nonce): @p n itself, or made from @p c. */
+static inline struct lb_note
+answer_note_of(const struct lb_note *n, const struct pkt_ctx *c)
+{
+	struct lb_note t = { .kind = LB_NOTE_ANSWER };
+
+	if (n != NULL)
+		return *n;
+	t.hash = c->hash;
+	t.vip = c->vip;
+	t.be = c->be;
+	t.score = c->m.score;
+	t.has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
+	t.nonce = c->m.nonce;
+	return t;
+}
+
 /* What a metric answer does to its client's flow, on the lcore that owns
  * it: match the flow's outstanding request, update the score; or pin a
  * recovering flow. @p n: a note from another lcore (lb_worker_notes()),
@@ -2350,26 +2390,21 @@ answer_apply(struct lb_worker *w, const struct lb_vip_rt *v,
 	if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 &&
 	    fv.state == LB_FLOW_RECOVERING) {
-		const struct lb_note t = {
-			.hash = ANSWER_FIELD(n, c, hash, hash), .vip = vi,
-			.be = be, .score = ANSWER_FIELD(n, c, score, m.score),
-			.has_nonce = n != NULL ? n->has_nonce :
-				(c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
-			.nonce = ANSWER_FIELD(n, c, nonce, m.nonce) };
+		const struct lb_note t = answer_note_of(n, c);
 
 		(void)recover_pin(w, key, &t, slot, &fv, now_ns);
 	} else if (slot != FLOW_TABLE_MISS &&
 	    flow_table_get(&w->ft, slot, &fv) == 0 && fv.backend == be &&
 	    (fv.flags & LB_FLAG_ANSWER_DUE)) {
 		const uint16_t score = ANSWER_FIELD(n, c, score, m.score);
-		const struct lb_note t = {
-			.hash = ANSWER_FIELD(n, c, hash, hash), .vip = vi,
-			.be = be, .score = score,
-			.has_nonce = n != NULL ? n->has_nonce :
-				(c->m.msgs & (1u << PKT_MSG_NONCE)) != 0,
-			.nonce = ANSWER_FIELD(n, c, nonce, m.nonce) };
+		bool refused = false;
 
-		if (v->conf.auth && !answer_nonce_ok(w, key, &t)) {
+		if (v->conf.auth) {
+			const struct lb_note t = answer_note_of(n, c);
+
+			refused = !answer_nonce_ok(w, key, &t);
+		}
+		if (refused) {
 			w->cnt[LB_CNT_answer_bad_nonce]++;
 		} else {
 			/* mode polling: the polls are the only source */
@@ -2425,17 +2460,10 @@ handle_answer(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 	if (c->msg_key) {
 		answer_apply(w, v, NULL, c, pb, now_ns);
 	} else {
-		struct lb_note *n = &w->note[w->n_notes];
+		struct lb_note *n = note_push(w, c, LB_NOTE_ANSWER);
 
-		w->note_owner[w->n_notes++] = c->owner;
-		w->cnt[LB_CNT_msg_noted]++;
-		n->key = c->key;
-		n->hash = c->hash;
-		n->vip = c->vip;
-		n->be = c->be;
 		n->score = c->m.score;
 		n->has_nonce = (c->m.msgs & (1u << PKT_MSG_NONCE)) != 0;
-		n->kind = LB_NOTE_ANSWER;
 		n->nonce = c->m.nonce;
 	}
 	/* Strip the messages; the parse follows without a second walk. */
@@ -2642,19 +2670,10 @@ handle_sticky(struct lb_worker *w, struct pkt_buf *pb, struct pkt_ctx *c,
 			     c->hash, f == SRV6_FUNC_CREATE_STICKINESS,
 			     now_ns);
 	} else {
-		struct lb_note *n = &w->note[w->n_notes];
-
-		w->note_owner[w->n_notes++] = c->owner;
-		w->cnt[LB_CNT_msg_noted]++;
-		n->key = c->key;
-		n->hash = c->hash;
-		n->vip = (uint16_t)vi;
-		n->be = (uint16_t)b;
-		n->score = 0;
-		n->has_nonce = 0;
-		n->kind = f == SRV6_FUNC_CREATE_STICKINESS ?
-			  LB_NOTE_STICK_CREATE : LB_NOTE_STICK_REMOVE;
-		n->nonce = 0;
+		c->vip = (uint16_t)vi;
+		c->be = (uint16_t)b;
+		(void)note_push(w, c, f == SRV6_FUNC_CREATE_STICKINESS ?
+			       LB_NOTE_STICK_CREATE : LB_NOTE_STICK_REMOVE);
 	}
 	/* The frame is as the parse saw it: nothing above wrote it. */
 	r = srh_remove_parsed(pb, c->m.l3_off, c->m.srh_off);

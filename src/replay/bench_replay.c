@@ -688,13 +688,13 @@ measure_workers(uint64_t hz)
 			 c0[k][LB_CNT_msg_noted];
 		/* every answer ends in one of these where its flow is,
 		 * from its frame or from its note */
-		for (unsigned int c = 0; c < LB_CNT_MAX; c++)
-			if (c == LB_CNT_answer_accepted ||
-			    c == LB_CNT_answer_unsolicited ||
-			    c == LB_CNT_answer_bad_nonce ||
-			    c == LB_CNT_recover_pinned ||
-			    c == LB_CNT_recover_pin_bad)
-				counted += wk[k]->w.cnt[c] - c0[k][c];
+		static const unsigned int ends[] = {
+			LB_CNT_answer_accepted, LB_CNT_answer_unsolicited,
+			LB_CNT_answer_bad_nonce, LB_CNT_recover_pinned,
+			LB_CNT_recover_pin_bad };
+
+		for (unsigned int e = 0; e < RTE_DIM(ends); e++)
+			counted += wk[k]->w.cnt[ends[e]] - c0[k][ends[e]];
 		tx_client += wk[k]->w.cnt[LB_CNT_tx_client] -
 			     c0[k][LB_CNT_tx_client];
 		ring_full += wk[k]->handoff_full + wk[k]->notes_full;
